@@ -1,0 +1,1 @@
+//! `hotline-benchmarks`: the benchmarks run by `hotline bench`.

@@ -1,0 +1,1 @@
+//! `hotline-command-api`: the command side.

@@ -1,0 +1,1 @@
+//! `hotline-graphql`: the GraphQL schema.

@@ -1,0 +1,17 @@
+//! `hotline-infra`: the adapters between the pure domain and the outside world.
+//!
+//! Owns the event store (one [`store::EventStore`] trait; SQLite for the embedded mode and
+//! PostgreSQL for the distributed one), the hash chain that makes the log tamper-evident,
+//! live subscriptions over the log, the secret store for credentials, and the read-model
+//! database pools. It must not hold business rules: those live in `hotline-domain`.
+//!
+//! Layout:
+//! - [`store`]: the trait, its request and error types, and the two implementations.
+//! - [`chain`]: canonical encoding, hashing and verification of the per-tenant chain.
+//! - [`secrets`]: credential hashes kept out of the log.
+//! - [`database`]: opening a store (and its secret store) from a database URL.
+
+pub mod chain;
+// pub mod database;
+pub mod secrets;
+pub mod store;

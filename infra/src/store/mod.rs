@@ -1,0 +1,134 @@
+//! The event store: one trait, two implementations.
+//!
+//! Both stores give the same guarantees, checked by one conformance suite
+//! (`infra/tests/conformance.rs`):
+//! - appends are atomic per request and checked against the stream's expected version;
+//! - global positions start at 1, have no gaps, and a reader never sees position `n + 1`
+//!   before position `n` is readable (commit order equals position order);
+//! - each tenant's events form a hash chain (see [`crate::chain`]);
+//! - a command id is recorded with its append, so a repeated command appends nothing and
+//!   gets the first outcome back.
+
+mod batch;
+// pub mod postgres;
+pub mod sqlite;
+mod subscription;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use hotline_domain::{Actor, EventEnvelope, ExpectedVersion, NewEvent, StreamId};
+use tokio::sync::watch;
+use uuid::Uuid;
+
+pub use subscription::subscribe;
+
+/// One atomic append to one stream.
+#[derive(Debug, Clone)]
+pub struct AppendRequest {
+    pub tenant_id: Uuid,
+    pub stream_id: StreamId,
+    pub expected_version: ExpectedVersion,
+    pub actor: Actor,
+    pub correlation_id: Uuid,
+    pub causation_id: Uuid,
+    /// When set, the store records it with the events and refuses to append for it twice.
+    pub command_id: Option<Uuid>,
+    pub events: Vec<NewEvent>,
+}
+
+/// What an append did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AppendOutcome {
+    pub stream_version: u64,
+    /// Positions of the first and last appended event; `None` when nothing was appended.
+    pub positions: Option<(u64, u64)>,
+    /// True when the command id had already been appended: nothing new was written and this
+    /// is the outcome of the first append.
+    pub duplicate: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Forwards,
+    Backwards,
+}
+
+/// Which part of the log to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Global,
+    Tenant(Uuid),
+}
+
+impl Scope {
+    pub fn admits(&self, envelope: &EventEnvelope) -> bool {
+        match self {
+            Scope::Global => true,
+            Scope::Tenant(tenant_id) => envelope.tenant_id == *tenant_id,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("stream {stream_id} is at version {actual}, the append expected {expected}")]
+    WrongExpectedVersion { stream_id: StreamId, expected: ExpectedVersion, actual: u64 },
+    #[error("event id {0} is already in the store")]
+    DuplicateEventId(Uuid),
+    #[error("stored event at position {position} is unreadable: {reason}")]
+    Corrupt { position: u64, reason: String },
+    #[error("the store is shutting down")]
+    Closed,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, StoreError::WrongExpectedVersion { .. })
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait EventStore: Send + Sync + 'static {
+    /// Appends the request's events atomically, or none of them.
+    async fn append(&self, request: AppendRequest) -> StoreResult<AppendOutcome>;
+
+    /// Reads a stream. Forwards: versions `>= from_version` ascending; backwards: versions
+    /// `<= from_version` descending (`u64::MAX` for the end).
+    async fn read_stream(
+        &self,
+        tenant_id: Uuid,
+        stream_id: &StreamId,
+        direction: Direction,
+        from_version: u64,
+        limit: usize,
+    ) -> StoreResult<Vec<EventEnvelope>>;
+
+    /// Events with a global position `> after_position`, ascending, at most `limit`.
+    async fn read_all(&self, scope: Scope, after_position: u64, limit: usize) -> StoreResult<Vec<EventEnvelope>>;
+
+    /// The current version of a stream (0 when it does not exist).
+    async fn stream_version(&self, tenant_id: Uuid, stream_id: &StreamId) -> StoreResult<u64>;
+
+    /// The outcome recorded for a command id, if it was appended.
+    async fn command_outcome(&self, tenant_id: Uuid, command_id: Uuid) -> StoreResult<Option<AppendOutcome>>;
+
+    /// Every tenant that has at least one event.
+    async fn tenants(&self) -> StoreResult<Vec<Uuid>>;
+
+    /// The highest readable global position, pushed after every commit (also commits made by
+    /// other processes, where the store can see them).
+    fn head(&self) -> watch::Receiver<u64>;
+
+    /// The last position readable right now.
+    async fn head_position(&self) -> StoreResult<u64>;
+}
+
+/// The store handle the rest of the system passes around.
+pub type SharedEventStore = Arc<dyn EventStore>;

@@ -1,0 +1,400 @@
+//! The embedded event store: one SQLite file in WAL mode.
+//!
+//! One writer task owns the only write connection. It takes every append that is queued
+//! when it becomes free into one `BEGIN IMMEDIATE` transaction, so concurrent commands share
+//! one fsync (group commit, `synchronous = FULL`: an acknowledged append survives a crash).
+//! Because there is one writer, commit order is position order and positions have no gaps.
+//! Reads go through a separate pool; WAL lets them run beside the writer.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::DateTime;
+use hotline_domain::{EventEnvelope, StreamId};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{AssertSqlSafe, Connection, QueryBuilder, Row, Sqlite, SqliteConnection, SqlSafeStr};
+use tokio::sync::{mpsc, watch};
+use uuid::Uuid;
+
+use super::batch::{AppendJob, SealedEvent, WriterQueue, next_batch, now_micros, outcome_of, seal};
+use super::{AppendOutcome, AppendRequest, Direction, EventStore, Scope, StoreError, StoreResult};
+use crate::chain::GENESIS_HASH;
+
+const COLUMNS: &str = "global_position, event_id, tenant_id, stream_id, stream_version, event_type, schema_version, \
+     occurred_at, recorded_at, actor, correlation_id, causation_id, payload, prev_hash, hash";
+
+/// Rows per INSERT statement: 15 columns each, well under SQLite's 32,766 bound parameters.
+const ROWS_PER_INSERT: usize = 500;
+
+pub struct SqliteEventStore {
+    readers: SqlitePool,
+    writer: WriterQueue,
+    head: watch::Receiver<u64>,
+}
+
+fn migrator() -> Migrator {
+    Migrator::with_migrations(vec![Migration::new(
+        1,
+        Cow::Borrowed("event store"),
+        MigrationType::Simple,
+        AssertSqlSafe(include_str!("../../migrations/sqlite/0001_event_store.sql")).into_sql_str(),
+        false,
+    )])
+}
+
+/// The connection settings every connection to the events file uses.
+pub fn connect_options(path: &Path) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(Duration::from_secs(10))
+        .foreign_keys(true)
+}
+
+impl SqliteEventStore {
+    /// Opens (creating if needed) the event store in the SQLite file at `path`, applies its
+    /// migrations and starts the writer task.
+    pub async fn open(path: &Path) -> StoreResult<Self> {
+        let options = connect_options(path);
+        let mut writer_connection = SqliteConnection::connect_with(&options).await?;
+        migrator().run(&mut writer_connection).await?;
+        let readers = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        let last_position: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(global_position), 0) FROM events")
+            .fetch_one(&readers)
+            .await?;
+        let (head_sender, head) = watch::channel(last_position as u64);
+        let (writer, jobs) = WriterQueue::new();
+        tokio::spawn(run_writer(writer_connection, jobs, head_sender));
+        Ok(Self { readers, writer, head })
+    }
+
+    /// The read pool, for the secret store and tools that share the file.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.readers
+    }
+}
+
+async fn run_writer(mut connection: SqliteConnection, mut jobs: mpsc::Receiver<AppendJob>, head: watch::Sender<u64>) {
+    while let Some(batch) = next_batch(&mut jobs).await {
+        let requests: Vec<&AppendRequest> = batch.iter().map(|job| &job.request).collect();
+        let results = match write_batch(&mut connection, &requests).await {
+            Ok(results) => results,
+            // One bad request (say, a reused event id) must not fail its neighbours: retry
+            // each on its own so only the culprit gets the error.
+            Err(_) if batch.len() > 1 => {
+                let mut results = Vec::with_capacity(batch.len());
+                for request in &requests {
+                    results.push(match write_batch(&mut connection, &[request]).await {
+                        Ok(mut single) => single.remove(0),
+                        Err(error) => Err(error),
+                    });
+                }
+                results
+            }
+            Err(error) => vec![Err(error)],
+        };
+        let highest = results
+            .iter()
+            .filter_map(|result| result.as_ref().ok().and_then(|outcome| outcome.positions))
+            .map(|(_, last)| last)
+            .max();
+        if let Some(highest) = highest {
+            head.send_if_modified(|current| {
+                let moved = highest > *current;
+                if moved {
+                    *current = highest;
+                }
+                moved
+            });
+        }
+        for (job, result) in batch.into_iter().zip(results) {
+            let _ = job.reply.send(result);
+        }
+    }
+}
+
+/// Writes a batch in one transaction. `Ok` holds one result per request (a refused request
+/// does not abort the others); `Err` means the transaction failed and nothing was written.
+async fn write_batch(
+    connection: &mut SqliteConnection,
+    requests: &[&AppendRequest],
+) -> StoreResult<Vec<StoreResult<AppendOutcome>>> {
+    let mut transaction = connection.begin_with("BEGIN IMMEDIATE").await?;
+    let last_position: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(global_position), 0) FROM events")
+        .fetch_one(&mut *transaction)
+        .await?;
+    let mut next_position = last_position as u64 + 1;
+    let mut tenant_heads: HashMap<Uuid, String> = HashMap::new();
+    let recorded_at = now_micros();
+    let mut results = Vec::with_capacity(requests.len());
+    for request in requests {
+        if let Some(command_id) = request.command_id {
+            if let Some(previous) = find_command(&mut transaction, request.tenant_id, command_id).await? {
+                results.push(Ok(AppendOutcome { duplicate: true, ..previous }));
+                continue;
+            }
+        }
+        let current_version = stream_version_of(&mut transaction, request.tenant_id, &request.stream_id).await?;
+        if !request.expected_version.is_satisfied_by(current_version) {
+            results.push(Err(StoreError::WrongExpectedVersion {
+                stream_id: request.stream_id.clone(),
+                expected: request.expected_version,
+                actual: current_version,
+            }));
+            continue;
+        }
+        let prev_hash = match tenant_heads.get(&request.tenant_id) {
+            Some(hash) => hash.clone(),
+            None => tenant_head(&mut transaction, request.tenant_id).await?,
+        };
+        let sealed = seal(request, current_version, next_position, &prev_hash, recorded_at);
+        insert_events(&mut transaction, &sealed).await?;
+        let outcome = outcome_of(current_version, &sealed);
+        if let Some(last) = sealed.last() {
+            tenant_heads.insert(request.tenant_id, last.envelope.hash.clone());
+            next_position = last.envelope.global_position + 1;
+        }
+        if let Some(command_id) = request.command_id {
+            record_command(&mut transaction, request, command_id, &outcome).await?;
+        }
+        results.push(Ok(outcome));
+    }
+    transaction.commit().await?;
+    Ok(results)
+}
+
+async fn find_command(
+    connection: &mut SqliteConnection,
+    tenant_id: Uuid,
+    command_id: Uuid,
+) -> StoreResult<Option<AppendOutcome>> {
+    let row = sqlx::query(
+        "SELECT stream_version, first_position, last_position FROM commands WHERE tenant_id = ? AND command_id = ?",
+    )
+    .bind(tenant_id.to_string())
+    .bind(command_id.to_string())
+    .fetch_optional(&mut *connection)
+    .await?;
+    Ok(row.map(|row| command_outcome_from_row(&row)))
+}
+
+fn command_outcome_from_row(row: &SqliteRow) -> AppendOutcome {
+    let first: Option<i64> = row.get("first_position");
+    let last: Option<i64> = row.get("last_position");
+    AppendOutcome {
+        stream_version: row.get::<i64, _>("stream_version") as u64,
+        positions: first.zip(last).map(|(first, last)| (first as u64, last as u64)),
+        duplicate: true,
+    }
+}
+
+async fn stream_version_of(connection: &mut SqliteConnection, tenant_id: Uuid, stream_id: &StreamId) -> StoreResult<u64> {
+    let version: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(MAX(stream_version), 0) FROM events WHERE tenant_id = ? AND stream_id = ?",
+    )
+    .bind(tenant_id.to_string())
+    .bind(stream_id.as_str())
+    .fetch_one(&mut *connection)
+    .await?;
+    Ok(version as u64)
+}
+
+async fn tenant_head(connection: &mut SqliteConnection, tenant_id: Uuid) -> StoreResult<String> {
+    let hash: Option<String> =
+        sqlx::query_scalar("SELECT hash FROM events WHERE tenant_id = ? ORDER BY global_position DESC LIMIT 1")
+            .bind(tenant_id.to_string())
+            .fetch_optional(&mut *connection)
+            .await?;
+    Ok(hash.unwrap_or_else(|| GENESIS_HASH.to_owned()))
+}
+
+async fn insert_events(connection: &mut SqliteConnection, sealed: &[SealedEvent]) -> StoreResult<()> {
+    for chunk in sealed.chunks(ROWS_PER_INSERT) {
+        let mut insert = QueryBuilder::<Sqlite>::new(format!("INSERT INTO events ({COLUMNS}) "));
+        insert.push_values(chunk, |mut row, event| {
+            let envelope = &event.envelope;
+            row.push_bind(envelope.global_position as i64)
+                .push_bind(envelope.id.to_string())
+                .push_bind(envelope.tenant_id.to_string())
+                .push_bind(envelope.stream_id.as_str().to_owned())
+                .push_bind(envelope.stream_version as i64)
+                .push_bind(envelope.event_type.clone())
+                .push_bind(envelope.schema_version as i64)
+                .push_bind(envelope.occurred_at.timestamp_micros())
+                .push_bind(envelope.recorded_at.timestamp_micros())
+                .push_bind(envelope.actor.to_string())
+                .push_bind(envelope.correlation_id.to_string())
+                .push_bind(envelope.causation_id.to_string())
+                .push_bind(event.payload_text.clone())
+                .push_bind(envelope.prev_hash.clone())
+                .push_bind(envelope.hash.clone());
+        });
+        insert.build().execute(&mut *connection).await.map_err(|error| duplicate_event_or(error, chunk))?;
+    }
+    Ok(())
+}
+
+/// Names the event id when the insert broke the event id's uniqueness.
+fn duplicate_event_or(error: sqlx::Error, chunk: &[SealedEvent]) -> StoreError {
+    let is_event_id_clash = error
+        .as_database_error()
+        .map(|database_error| database_error.is_unique_violation() && database_error.message().contains("event_id"))
+        .unwrap_or(false);
+    match chunk.first() {
+        Some(first) if is_event_id_clash => StoreError::DuplicateEventId(first.envelope.id),
+        _ => StoreError::Database(error),
+    }
+}
+
+async fn record_command(
+    connection: &mut SqliteConnection,
+    request: &AppendRequest,
+    command_id: Uuid,
+    outcome: &AppendOutcome,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO commands (tenant_id, command_id, stream_id, stream_version, first_position, last_position) \
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(request.tenant_id.to_string())
+    .bind(command_id.to_string())
+    .bind(request.stream_id.as_str())
+    .bind(outcome.stream_version as i64)
+    .bind(outcome.positions.map(|(first, _)| first as i64))
+    .bind(outcome.positions.map(|(_, last)| last as i64))
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
+}
+
+fn envelope_from_row(row: &SqliteRow) -> StoreResult<EventEnvelope> {
+    let position = row.get::<i64, _>("global_position") as u64;
+    let corrupt = |reason: String| StoreError::Corrupt { position, reason };
+    let uuid = |column: &str| {
+        Uuid::parse_str(row.get::<&str, _>(column)).map_err(|error| corrupt(format!("{column}: {error}")))
+    };
+    let micros = |column: &str| {
+        DateTime::from_timestamp_micros(row.get::<i64, _>(column)).ok_or_else(|| corrupt(format!("{column} out of range")))
+    };
+    let payload_text: &str = row.get("payload");
+    Ok(EventEnvelope {
+        id: uuid("event_id")?,
+        event_type: row.get("event_type"),
+        schema_version: row.get::<i64, _>("schema_version") as u32,
+        tenant_id: uuid("tenant_id")?,
+        stream_id: StreamId::from_str(row.get("stream_id")).map_err(|error| corrupt(error.to_string()))?,
+        stream_version: row.get::<i64, _>("stream_version") as u64,
+        global_position: position,
+        occurred_at: micros("occurred_at")?,
+        recorded_at: micros("recorded_at")?,
+        actor: row.get::<&str, _>("actor").parse().map_err(corrupt)?,
+        correlation_id: uuid("correlation_id")?,
+        causation_id: uuid("causation_id")?,
+        payload: serde_json::from_str(payload_text).map_err(|error| corrupt(format!("payload: {error}")))?,
+        prev_hash: row.get("prev_hash"),
+        hash: row.get("hash"),
+    })
+}
+
+fn envelopes_from_rows(rows: Vec<SqliteRow>) -> StoreResult<Vec<EventEnvelope>> {
+    rows.iter().map(envelope_from_row).collect()
+}
+
+#[async_trait]
+impl EventStore for SqliteEventStore {
+    async fn append(&self, request: AppendRequest) -> StoreResult<AppendOutcome> {
+        self.writer.append(request).await
+    }
+
+    async fn read_stream(
+        &self,
+        tenant_id: Uuid,
+        stream_id: &StreamId,
+        direction: Direction,
+        from_version: u64,
+        limit: usize,
+    ) -> StoreResult<Vec<EventEnvelope>> {
+        let sql = match direction {
+            Direction::Forwards => select_events(
+                "WHERE tenant_id = ? AND stream_id = ? AND stream_version >= ? ORDER BY stream_version ASC LIMIT ?",
+            ),
+            Direction::Backwards => select_events(
+                "WHERE tenant_id = ? AND stream_id = ? AND stream_version <= ? ORDER BY stream_version DESC LIMIT ?",
+            ),
+        };
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(tenant_id.to_string())
+            .bind(stream_id.as_str())
+            .bind(from_version.min(i64::MAX as u64) as i64)
+            .bind(limit.min(i64::MAX as usize) as i64)
+            .fetch_all(&self.readers)
+            .await?;
+        envelopes_from_rows(rows)
+    }
+
+    async fn read_all(&self, scope: Scope, after_position: u64, limit: usize) -> StoreResult<Vec<EventEnvelope>> {
+        let after_position = after_position.min(i64::MAX as u64) as i64;
+        let limit = limit.min(i64::MAX as usize) as i64;
+        let rows = match scope {
+            Scope::Global => {
+                sqlx::query(AssertSqlSafe(select_events("WHERE global_position > ? ORDER BY global_position LIMIT ?")))
+                    .bind(after_position)
+                    .bind(limit)
+                    .fetch_all(&self.readers)
+                    .await?
+            }
+            Scope::Tenant(tenant_id) => {
+                sqlx::query(AssertSqlSafe(select_events(
+                    "WHERE tenant_id = ? AND global_position > ? ORDER BY global_position LIMIT ?",
+                )))
+                .bind(tenant_id.to_string())
+                .bind(after_position)
+                .bind(limit)
+                .fetch_all(&self.readers)
+                .await?
+            }
+        };
+        envelopes_from_rows(rows)
+    }
+
+    async fn stream_version(&self, tenant_id: Uuid, stream_id: &StreamId) -> StoreResult<u64> {
+        let mut connection = self.readers.acquire().await?;
+        stream_version_of(&mut connection, tenant_id, stream_id).await
+    }
+
+    async fn command_outcome(&self, tenant_id: Uuid, command_id: Uuid) -> StoreResult<Option<AppendOutcome>> {
+        let mut connection = self.readers.acquire().await?;
+        find_command(&mut connection, tenant_id, command_id).await
+    }
+
+    async fn tenants(&self) -> StoreResult<Vec<Uuid>> {
+        let ids: Vec<String> = sqlx::query_scalar("SELECT DISTINCT tenant_id FROM events ORDER BY tenant_id")
+            .fetch_all(&self.readers)
+            .await?;
+        ids.iter()
+            .map(|id| Uuid::parse_str(id).map_err(|error| StoreError::Corrupt { position: 0, reason: error.to_string() }))
+            .collect()
+    }
+
+    fn head(&self) -> watch::Receiver<u64> {
+        self.head.clone()
+    }
+
+    async fn head_position(&self) -> StoreResult<u64> {
+        let position: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(global_position), 0) FROM events")
+            .fetch_one(&self.readers)
+            .await?;
+        Ok(position as u64)
+    }
+}
+
+fn select_events(tail: &str) -> String {
+    format!("SELECT {COLUMNS} FROM events {tail}")
+}

@@ -1,0 +1,1 @@
+//! `hotline-projections`: the projection runner and read models.
