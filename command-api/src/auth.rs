@@ -1,0 +1,180 @@
+//! Authentication: argon2 password hashes and signed session tokens.
+//!
+//! A token is `base64url(session JSON) "." base64url(HMAC-SHA256(key, session JSON))`. The
+//! key lives in the secret store (never in the log, the repository or the logs), so every
+//! node of a distributed deployment shares it without configuration.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use axum::http::StatusCode;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Duration, Utc};
+use hmac::{Hmac, KeyInit, Mac};
+use hotline_domain::Actor;
+use hotline_domain::identity::Role;
+use hotline_infra::secrets::SecretStore;
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+/// How long a log-in lasts.
+pub const SESSION_LIFETIME: Duration = Duration::hours(12);
+const MIN_PASSWORD_CHARS: usize = 10;
+const MAX_PASSWORD_CHARS: usize = 128;
+/// Where the token key is kept in the secret store: outside every tenant.
+const TOKEN_KEY_ID: Uuid = Uuid::from_u128(0x686f_746c_696e_6500_0000_0000_0000_0001);
+
+/// A logged-in user, as carried by a token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub tenant_id: Uuid,
+    pub user_id: Uuid,
+    pub username: String,
+    pub roles: Vec<Role>,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Session {
+    pub fn actor(&self) -> Actor {
+        Actor::user(self.user_id)
+    }
+
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// Refuses unless the session holds one of `roles`; `what` completes "you may not ...".
+    pub fn require_any(&self, roles: &[Role], what: &str) -> Result<(), ApiError> {
+        if roles.iter().any(|role| self.has_role(*role)) { Ok(()) } else { Err(ApiError::forbidden(what)) }
+    }
+}
+
+#[derive(Clone)]
+pub struct TokenSigner {
+    key: [u8; 32],
+}
+
+impl TokenSigner {
+    pub fn new(key: [u8; 32]) -> Self {
+        Self { key }
+    }
+
+    /// Loads the deployment's token key from the secret store, creating it on first use.
+    pub async fn load_or_create(secrets: &dyn SecretStore) -> Result<Self, ApiError> {
+        if let Some(existing) = secrets.get(Uuid::nil(), TOKEN_KEY_ID).await? {
+            return Self::from_hex(&existing);
+        }
+        let key: [u8; 32] = rand::random();
+        // Two nodes starting together may race here: the loser's insert fails and it reads
+        // the winner's key.
+        if secrets.put(Uuid::nil(), TOKEN_KEY_ID, &hex::encode(key)).await.is_ok() {
+            return Ok(Self::new(key));
+        }
+        let stored = secrets.get(Uuid::nil(), TOKEN_KEY_ID).await?;
+        Self::from_hex(&stored.ok_or_else(|| ApiError::internal("the token key could not be stored"))?)
+    }
+
+    fn from_hex(text: &str) -> Result<Self, ApiError> {
+        let bytes = hex::decode(text).map_err(|_| ApiError::internal("the stored token key is not hex"))?;
+        let key = bytes.try_into().map_err(|_| ApiError::internal("the stored token key is not 32 bytes"))?;
+        Ok(Self::new(key))
+    }
+
+    fn mac(&self, message: &[u8]) -> Hmac<Sha256> {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key).expect("HMAC takes keys of any length");
+        mac.update(message);
+        mac
+    }
+
+    pub fn issue(&self, session: &Session) -> String {
+        let body = serde_json::to_vec(session).expect("a session serialises");
+        let tag = self.mac(&body).finalize().into_bytes();
+        format!("{}.{}", URL_SAFE_NO_PAD.encode(&body), URL_SAFE_NO_PAD.encode(tag))
+    }
+
+    /// The session a token carries, if it is genuine and not expired at `now`.
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Session, ApiError> {
+        let (body, tag) = token.split_once('.').ok_or_else(ApiError::unauthenticated)?;
+        let body = URL_SAFE_NO_PAD.decode(body).map_err(|_| ApiError::unauthenticated())?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| ApiError::unauthenticated())?;
+        self.mac(&body).verify_slice(&tag).map_err(|_| ApiError::unauthenticated())?;
+        let session: Session = serde_json::from_slice(&body).map_err(|_| ApiError::unauthenticated())?;
+        if session.expires_at <= now {
+            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "auth.unauthenticated", "the session has expired; log in again"));
+        }
+        Ok(session)
+    }
+}
+
+/// The password policy: length only, as NIST SP 800-63B advises (no composition rules).
+pub fn check_password_policy(password: &str) -> Result<(), ApiError> {
+    let length = password.chars().count();
+    if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&length) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "auth.password_policy",
+            format!("a password has {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Hashes with argon2id off the async threads (it takes tens of milliseconds on purpose).
+pub async fn hash_password(password: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|hash| hash.to_string())
+            .map_err(|error| ApiError::internal(format!("password hashing failed: {error}")))
+    })
+    .await
+    .map_err(|error| ApiError::internal(format!("password hashing task failed: {error}")))?
+}
+
+pub async fn verify_password(hash: String, password: String) -> bool {
+    tokio::task::spawn_blocking(move || Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok())
+        .await
+        .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(expires_at: DateTime<Utc>) -> Session {
+        Session { tenant_id: Uuid::from_u128(1), user_id: Uuid::from_u128(2), username: "ann".into(), roles: vec![Role::Agent], expires_at }
+    }
+
+    #[test]
+    fn a_token_verifies_until_it_expires_and_never_after_tampering() {
+        let signer = TokenSigner::new([7; 32]);
+        let now = Utc::now();
+        let token = signer.issue(&session(now + Duration::minutes(5)));
+        assert_eq!(signer.verify(&token, now).unwrap().username, "ann");
+        assert_eq!(signer.verify(&token, now + Duration::minutes(6)).unwrap_err().code, "auth.unauthenticated");
+        let forged = signer.issue(&Session { roles: vec![Role::PlatformAdmin], ..session(now + Duration::minutes(5)) });
+        let (forged_body, _) = forged.split_once('.').unwrap();
+        let (_, genuine_tag) = token.split_once('.').unwrap();
+        assert!(signer.verify(&format!("{forged_body}.{genuine_tag}"), now).is_err());
+        assert!(TokenSigner::new([8; 32]).verify(&token, now).is_err());
+        assert!(signer.verify("garbage", now).is_err());
+    }
+
+    #[tokio::test]
+    async fn argon2_hash_verifies_only_the_right_password() {
+        let hash = hash_password("correct horse battery".into()).await.unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password(hash.clone(), "correct horse battery".into()).await);
+        assert!(!verify_password(hash, "wrong horse battery".into()).await);
+    }
+
+    #[test]
+    fn password_policy_is_about_length() {
+        assert!(check_password_policy("short").is_err());
+        assert!(check_password_policy("long enough!").is_ok());
+        assert!(check_password_policy(&"x".repeat(129)).is_err());
+    }
+}

@@ -1,0 +1,180 @@
+//! The dispatcher: the one path by which a command becomes events.
+//!
+//! load the stream → fold it with `evolve` → `decide` → append with the version that was
+//! loaded as the expected version. A concurrent writer makes the append fail with a
+//! conflict; the dispatcher then loads again and decides again (a few times). A command id
+//! that was already appended returns the first outcome and appends nothing.
+
+use std::collections::HashSet;
+use std::sync::RwLock;
+
+use chrono::{DateTime, Utc};
+use hotline_domain::identity::tenant;
+use hotline_domain::{Actor, Decider, DomainEvent, ExpectedVersion, NewEvent, StreamId};
+use hotline_infra::store::{AppendOutcome, AppendRequest, Direction, SharedEventStore};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+/// Loads and conflicts retried before the command is refused as retryable. Every conflict
+/// means another command on the stream won, so N contenders all finish within N attempts.
+const MAX_ATTEMPTS: u32 = 16;
+/// Events read per page when loading a stream.
+const LOAD_PAGE: usize = 1000;
+/// The default limit of one event's payload, in bytes of JSON text.
+pub const DEFAULT_MAX_PAYLOAD_BYTES: usize = 1024 * 1024;
+
+/// Who sends a command, for whom, and when: everything the domain must not find out itself.
+#[derive(Debug, Clone)]
+pub struct CommandMeta {
+    pub command_id: Uuid,
+    pub tenant_id: Uuid,
+    pub actor: Actor,
+    pub occurred_at: DateTime<Utc>,
+    pub correlation_id: Uuid,
+    pub causation_id: Uuid,
+}
+
+impl CommandMeta {
+    /// A command that starts its own correlation: correlation and causation are its own id.
+    pub fn new(command_id: Uuid, tenant_id: Uuid, actor: Actor, occurred_at: DateTime<Utc>) -> Self {
+        Self { command_id, tenant_id, actor, occurred_at, correlation_id: command_id, causation_id: command_id }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommandOutcome {
+    pub command_id: Uuid,
+    pub stream_id: String,
+    pub stream_version: u64,
+    pub first_position: Option<u64>,
+    pub last_position: Option<u64>,
+    /// True when this command id had been handled before: nothing new was appended.
+    pub duplicate: bool,
+}
+
+impl CommandOutcome {
+    fn from_append(command_id: Uuid, stream_id: &StreamId, outcome: AppendOutcome) -> Self {
+        Self {
+            command_id,
+            stream_id: stream_id.to_string(),
+            stream_version: outcome.stream_version,
+            first_position: outcome.positions.map(|(first, _)| first),
+            last_position: outcome.positions.map(|(_, last)| last),
+            duplicate: outcome.duplicate,
+        }
+    }
+}
+
+pub struct Dispatcher {
+    store: SharedEventStore,
+    max_payload_bytes: usize,
+    /// Tenants known to exist; a tenant is never deleted, so a hit stays true.
+    known_tenants: RwLock<HashSet<Uuid>>,
+}
+
+impl Dispatcher {
+    pub fn new(store: SharedEventStore, max_payload_bytes: usize) -> Self {
+        Self { store, max_payload_bytes, known_tenants: RwLock::new(HashSet::new()) }
+    }
+
+    pub fn store(&self) -> &SharedEventStore {
+        &self.store
+    }
+
+    pub fn max_payload_bytes(&self) -> usize {
+        self.max_payload_bytes
+    }
+
+    /// Decides `command` against its stream and appends what it causes.
+    #[tracing::instrument(skip_all, fields(command_id = %meta.command_id, tenant_id = %meta.tenant_id))]
+    pub async fn dispatch<D: Decider>(&self, meta: &CommandMeta, command: &D::Command) -> Result<CommandOutcome, ApiError> {
+        let stream_id = D::stream_id(command);
+        if let Some(previous) = self.store.command_outcome(meta.tenant_id, meta.command_id).await? {
+            return Ok(CommandOutcome::from_append(meta.command_id, &stream_id, previous));
+        }
+        let creates_its_tenant = stream_id == StreamId::new(tenant::CONTEXT, meta.tenant_id);
+        if !creates_its_tenant {
+            self.ensure_tenant_exists(meta.tenant_id).await?;
+        }
+        for attempt in 0..MAX_ATTEMPTS {
+            if attempt > 0 {
+                // Jitter spreads contenders over different group commits.
+                tokio::time::sleep(std::time::Duration::from_micros(rand::random_range(0..=500 * u64::from(attempt)))).await;
+            }
+            let (state, version) = self.load::<D>(meta.tenant_id, &stream_id).await?;
+            let decided = D::decide(&state, command)?;
+            let events = decided
+                .iter()
+                .map(|event| self.new_event(meta, event))
+                .collect::<Result<Vec<_>, ApiError>>()?;
+            if events.is_empty() {
+                let outcome = AppendOutcome { stream_version: version, positions: None, duplicate: false };
+                return Ok(CommandOutcome::from_append(meta.command_id, &stream_id, outcome));
+            }
+            let request = AppendRequest {
+                tenant_id: meta.tenant_id,
+                stream_id: stream_id.clone(),
+                expected_version: ExpectedVersion::Exact(version),
+                actor: meta.actor.clone(),
+                correlation_id: meta.correlation_id,
+                causation_id: meta.causation_id,
+                command_id: Some(meta.command_id),
+                events,
+            };
+            match self.store.append(request).await {
+                Ok(outcome) => {
+                    if creates_its_tenant {
+                        self.known_tenants.write().expect("tenant cache lock poisoned").insert(meta.tenant_id);
+                    }
+                    return Ok(CommandOutcome::from_append(meta.command_id, &stream_id, outcome));
+                }
+                Err(error) if error.is_conflict() => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(ApiError::conflict(format!("stream {stream_id} kept changing; retry the command")))
+    }
+
+    /// Folds a stream into its state; returns the state and the stream's version.
+    pub async fn load<D: Decider>(&self, tenant_id: Uuid, stream_id: &StreamId) -> Result<(D::State, u64), ApiError> {
+        let mut state = D::State::default();
+        let mut version = 0;
+        loop {
+            let page = self.store.read_stream(tenant_id, stream_id, Direction::Forwards, version + 1, LOAD_PAGE).await?;
+            let page_len = page.len();
+            for envelope in page {
+                let event = D::Event::from_stored(&envelope.event_type, envelope.schema_version, &envelope.payload)
+                    .map_err(|error| ApiError::unreadable_event(envelope.global_position, error))?;
+                state = D::evolve(state, &event);
+                version = envelope.stream_version;
+            }
+            if page_len < LOAD_PAGE {
+                return Ok((state, version));
+            }
+        }
+    }
+
+    async fn ensure_tenant_exists(&self, tenant_id: Uuid) -> Result<(), ApiError> {
+        if self.known_tenants.read().expect("tenant cache lock poisoned").contains(&tenant_id) {
+            return Ok(());
+        }
+        let version = self.store.stream_version(tenant_id, &StreamId::new(tenant::CONTEXT, tenant_id)).await?;
+        if version == 0 {
+            return Err(ApiError::tenant_not_found(tenant_id));
+        }
+        self.known_tenants.write().expect("tenant cache lock poisoned").insert(tenant_id);
+        Ok(())
+    }
+
+    fn new_event(&self, meta: &CommandMeta, event: &impl DomainEvent) -> Result<NewEvent, ApiError> {
+        let payload = event.to_payload();
+        let size = serde_json::to_string(&payload).map(|text| text.len()).unwrap_or(usize::MAX);
+        if size > self.max_payload_bytes {
+            return Err(ApiError::payload_too_large(size, self.max_payload_bytes));
+        }
+        Ok(NewEvent::new(Uuid::now_v7(), event.event_type(), event.schema_version(), meta.occurred_at, payload))
+    }
+}

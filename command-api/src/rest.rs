@@ -1,0 +1,149 @@
+//! The REST surface: health, readiness, log-in and the generic command endpoint.
+//!
+//! `POST /api/commands` takes `{"type": "...", "commandId": "...", "payload": {...}}`, so
+//! integrators can send any command without GraphQL. Every failure is problem+json.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Utc;
+use hotline_domain::identity::Role;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::auth::Session;
+use crate::error::ApiError;
+use crate::identity::{IdentityService, NewUser};
+
+pub fn router(identity: IdentityService) -> Router {
+    let body_limit = identity.dispatcher().max_payload_bytes() + 16 * 1024;
+    Router::new()
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .route("/api/login", post(login))
+        .route("/api/commands", post(command))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(identity)
+}
+
+async fn health() -> impl IntoResponse {
+    Json(json!({ "status": "ok" }))
+}
+
+/// Ready when the event store answers.
+async fn ready(State(identity): State<IdentityService>) -> Result<Json<Value>, ApiError> {
+    let head = identity.dispatcher().store().head_position().await?;
+    Ok(Json(json!({ "status": "ready", "headPosition": head })))
+}
+
+/// The bearer token's session, or `auth.unauthenticated`.
+pub fn session_from_headers(identity: &IdentityService, headers: &HeaderMap) -> Result<Session, ApiError> {
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .ok_or_else(ApiError::unauthenticated)?;
+    identity.authenticate(token.trim(), Utc::now())
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "command.payload_too_large", "the request body is over the size limit");
+        }
+        ApiError::malformed_json(rejection.body_text())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct LoginRequest {
+    tenant: String,
+    username: String,
+    password: String,
+}
+
+async fn login(State(identity): State<IdentityService>, body: Result<Json<Value>, JsonRejection>) -> Result<Json<Value>, ApiError> {
+    let request: LoginRequest = parse(body?.0)?;
+    let (token, session) = identity.login(&request.tenant, &request.username, &request.password, Utc::now()).await?;
+    Ok(Json(json!({ "token": token, "tenantId": session.tenant_id, "userId": session.user_id, "roles": session.roles, "expiresAt": session.expires_at })))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CommandRequest {
+    #[serde(rename = "type")]
+    command_type: String,
+    command_id: Option<Uuid>,
+    payload: Value,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CreateTenantPayload {
+    slug: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CreateUserPayload {
+    username: String,
+    display_name: String,
+    password: String,
+    roles: Vec<Role>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ChangePasswordPayload {
+    user_id: Uuid,
+    current_password: Option<String>,
+    new_password: String,
+}
+
+/// The command types this endpoint knows, as `<context>.<verb>`.
+pub const COMMAND_TYPES: &[&str] = &["tenant.create", "user.create", "user.change_password"];
+
+async fn command(
+    State(identity): State<IdentityService>,
+    headers: HeaderMap,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let request: CommandRequest = parse(body?.0)?;
+    let session = session_from_headers(&identity, &headers)?;
+    let command_id = request.command_id.unwrap_or_else(Uuid::now_v7);
+    let now = Utc::now();
+    let (aggregate_id, outcome) = match request.command_type.as_str() {
+        "tenant.create" => {
+            let payload: CreateTenantPayload = parse(request.payload)?;
+            identity.create_tenant(&session, command_id, &payload.slug, &payload.name, now).await?
+        }
+        "user.create" => {
+            let payload: CreateUserPayload = parse(request.payload)?;
+            let user = NewUser { username: payload.username, display_name: payload.display_name, password: payload.password, roles: payload.roles };
+            identity.create_user(&session, command_id, user, now).await?
+        }
+        "user.change_password" => {
+            let payload: ChangePasswordPayload = parse(request.payload)?;
+            let outcome = identity
+                .change_password(&session, command_id, payload.user_id, payload.current_password.as_deref(), &payload.new_password, now)
+                .await?;
+            (payload.user_id, outcome)
+        }
+        other => return Err(ApiError::unknown_command(other)),
+    };
+    let status = if outcome.duplicate { StatusCode::OK } else { StatusCode::CREATED };
+    let mut body = serde_json::to_value(&outcome).expect("an outcome serialises");
+    body["aggregateId"] = json!(aggregate_id);
+    Ok((status, Json(body)))
+}
+
+fn parse<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
+    serde_json::from_value(value).map_err(|error| ApiError::invalid_command(error.to_string()))
+}
