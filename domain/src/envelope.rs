@@ -16,7 +16,7 @@ use uuid::Uuid;
 pub struct EventEnvelope {
     /// UUIDv7, unique across the store.
     pub id: Uuid,
-    /// `hotline.<context>.<event>`, e.g. `hotline.identity.user_created`.
+    /// `hotline.<context>.<event>`, e.g. `hotline.user.created` (the context is the stream's).
     pub event_type: String,
     pub schema_version: u32,
     pub tenant_id: Uuid,
@@ -58,13 +58,7 @@ impl NewEvent {
         occurred_at: DateTime<Utc>,
         payload: serde_json::Value,
     ) -> Self {
-        Self {
-            id,
-            event_type: event_type.into(),
-            schema_version,
-            occurred_at: occurred_at.trunc_subsecs(6),
-            payload,
-        }
+        Self { id, event_type: event_type.into(), schema_version, occurred_at: occurred_at.trunc_subsecs(6), payload }
     }
 }
 
@@ -257,7 +251,13 @@ mod tests {
         assert_eq!(stream_id.context(), "user");
         assert_eq!(stream_id.aggregate_id(), id);
         assert_eq!(stream_id.as_str().parse::<StreamId>().unwrap(), stream_id);
-        for bad in ["user", "User-00000000-0000-0000-0000-000000000007", "user-nope", "-x", "user-00000000000000000000000000000007"] {
+        for bad in [
+            "user",
+            "User-00000000-0000-0000-0000-000000000007",
+            "user-nope",
+            "-x",
+            "user-00000000000000000000000000000007",
+        ] {
             assert!(bad.parse::<StreamId>().is_err(), "{bad} should be rejected");
         }
     }

@@ -149,7 +149,10 @@ mod tests {
         let event = Tenant::decide(&TenantState::default(), &create("acme")).unwrap().remove(0);
         let read = TenantEvent::from_stored(event.event_type(), 1, &event.to_payload()).unwrap();
         assert_eq!(read, event);
-        assert!(matches!(TenantEvent::from_stored("hotline.tenant.nope", 1, &Value::Null), Err(UpcastError::UnknownType(_))));
+        assert!(matches!(
+            TenantEvent::from_stored("hotline.tenant.nope", 1, &Value::Null),
+            Err(UpcastError::UnknownType(_))
+        ));
         assert!(matches!(
             TenantEvent::from_stored(TENANT_CREATED, 9, &event.to_payload()),
             Err(UpcastError::UnknownVersion { .. })

@@ -11,9 +11,18 @@ pub const CONTEXT: &str = "user";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UserCommand {
-    CreateUser { tenant_id: Uuid, username: String, display_name: String, roles: Vec<Role>, credential_id: Uuid },
+    CreateUser {
+        tenant_id: Uuid,
+        username: String,
+        display_name: String,
+        roles: Vec<Role>,
+        credential_id: Uuid,
+    },
     /// `credential_id` names the new password hash in the secret store.
-    ChangePassword { user_id: Uuid, credential_id: Uuid },
+    ChangePassword {
+        user_id: Uuid,
+        credential_id: Uuid,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

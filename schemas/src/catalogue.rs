@@ -1,0 +1,571 @@
+//! The event catalogue: every event type this build writes, its current schema version, its
+//! bounded context, what it means, and the fields of its payload with their JSON kinds.
+//!
+//! The catalogue is generated from the domain, not written by hand: one sample event per
+//! variant of every context's `Event` enum is turned into its payload with
+//! `DomainEvent::to_payload`, and the kinds are read off the JSON. The published copy is
+//! `schemas/events.json`; tests fail when the two differ, and fail harder when the change
+//! would break a reader of the log (see [`breaking_changes`]). After an intended, compatible
+//! change, rewrite the file with `HOTLINE_UPDATE_SCHEMAS=1 cargo test -p hotline-schemas`.
+//!
+//! Field kinds: `uuid`, `timestamp` (RFC 3339), `string`, `integer`, `number`, `boolean`,
+//! `array`, `object`. A kind ending in `|null` marks a field the domain reads back when it is
+//! null (an `Option` in the Rust type); this is found by asking the domain's own reader, so
+//! it cannot drift from the code.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::DateTime;
+use hotline_domain::identity::Role;
+use hotline_domain::identity::tenant::{self, TenantCreated, TenantEvent};
+use hotline_domain::identity::user::{self, PasswordChanged, UserCreated, UserEvent};
+use hotline_domain::{DomainEvent, UpcastError};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// What `schemas/events.json` says about itself.
+pub const CATALOGUE_NOTE: &str = "Generated from hotline-domain by the tests of hotline-schemas; do not edit. \
+     After a compatible change: HOTLINE_UPDATE_SCHEMAS=1 cargo test -p hotline-schemas";
+
+/// Marks a field kind the domain also reads as null.
+pub const NULLABLE_SUFFIX: &str = "|null";
+
+/// The published event catalogue, as in `schemas/events.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Catalogue {
+    pub note: String,
+    /// Sorted by type name.
+    pub events: Vec<EventSchema>,
+}
+
+/// One event type at its current schema version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventSchema {
+    /// `hotline.<context>.<event>`.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// The schema version this build writes.
+    pub version: u32,
+    /// The bounded context, which is also the `<context>` of the event's stream id.
+    pub context: String,
+    pub description: String,
+    /// Payload field name to kind, e.g. `"user_id": "uuid"`.
+    pub fields: BTreeMap<String, String>,
+}
+
+impl Catalogue {
+    /// The text of `schemas/events.json`: pretty JSON ending in a line break.
+    pub fn to_json_text(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("plain data serialises");
+        text.push('\n');
+        text
+    }
+
+    pub fn event(&self, event_type: &str) -> Option<&EventSchema> {
+        self.events.iter().find(|event| event.event_type == event_type)
+    }
+}
+
+/// The catalogue of this build, generated from the domain's events.
+pub fn catalogue() -> Catalogue {
+    let mut events: Vec<EventSchema> = samples().iter().map(Sample::schema).collect();
+    events.sort_by(|left, right| left.event_type.cmp(&right.event_type));
+    Catalogue { note: CATALOGUE_NOTE.to_owned(), events }
+}
+
+/// A change from a published catalogue that would break a reader of events already written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BreakingChange {
+    TypeRemoved {
+        event_type: String,
+    },
+    VersionWentDown {
+        event_type: String,
+        published: u32,
+        generated: u32,
+    },
+    FieldRemoved {
+        event_type: String,
+        version: u32,
+        field: String,
+    },
+    FieldKindChanged {
+        event_type: String,
+        version: u32,
+        field: String,
+        published: String,
+        generated: String,
+    },
+    /// Events of this version already in the log lack the field, so they would not read.
+    RequiredFieldAdded {
+        event_type: String,
+        version: u32,
+        field: String,
+    },
+}
+
+impl fmt::Display for BreakingChange {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BreakingChange::TypeRemoved { event_type } => {
+                write!(formatter, "{event_type} is no longer in the catalogue")
+            }
+            BreakingChange::VersionWentDown { event_type, published, generated } => {
+                write!(formatter, "{event_type} went down from v{published} to v{generated}")
+            }
+            BreakingChange::FieldRemoved { event_type, version, field } => {
+                write!(formatter, "{event_type} v{version} lost field {field:?}")
+            }
+            BreakingChange::FieldKindChanged { event_type, version, field, published, generated } => {
+                write!(formatter, "{event_type} v{version} field {field:?} changed from {published} to {generated}")
+            }
+            BreakingChange::RequiredFieldAdded { event_type, version, field } => write!(
+                formatter,
+                "{event_type} v{version} gained field {field:?}, which its events already in the log lack"
+            ),
+        }
+    }
+}
+
+/// What in `generated` would break readers of events written under `published`.
+///
+/// Adding a type, bumping a version (with whatever field changes), adding a nullable field
+/// and rewording a description are compatible.
+pub fn breaking_changes(published: &Catalogue, generated: &Catalogue) -> Vec<BreakingChange> {
+    let mut changes = Vec::new();
+    for old in &published.events {
+        let event_type = old.event_type.clone();
+        let Some(new) = generated.event(&old.event_type) else {
+            changes.push(BreakingChange::TypeRemoved { event_type });
+            continue;
+        };
+        if new.version < old.version {
+            changes.push(BreakingChange::VersionWentDown {
+                event_type,
+                published: old.version,
+                generated: new.version,
+            });
+            continue;
+        }
+        if new.version > old.version {
+            continue;
+        }
+        let version = old.version;
+        for (field, old_kind) in &old.fields {
+            match new.fields.get(field) {
+                None => changes.push(BreakingChange::FieldRemoved {
+                    event_type: event_type.clone(),
+                    version,
+                    field: field.clone(),
+                }),
+                Some(new_kind) if new_kind != old_kind => changes.push(BreakingChange::FieldKindChanged {
+                    event_type: event_type.clone(),
+                    version,
+                    field: field.clone(),
+                    published: old_kind.clone(),
+                    generated: new_kind.clone(),
+                }),
+                Some(_) => {}
+            }
+        }
+        for (field, new_kind) in &new.fields {
+            if !old.fields.contains_key(field) && !new_kind.ends_with(NULLABLE_SUFFIX) {
+                changes.push(BreakingChange::RequiredFieldAdded {
+                    event_type: event_type.clone(),
+                    version,
+                    field: field.clone(),
+                });
+            }
+        }
+    }
+    changes
+}
+
+/// Reads a stored event with a context's `DomainEvent::from_stored` and writes it back.
+type Reader = fn(&str, u32, &Value) -> Result<Value, UpcastError>;
+
+fn read_and_write_back<E: DomainEvent>(
+    event_type: &str,
+    schema_version: u32,
+    payload: &Value,
+) -> Result<Value, UpcastError> {
+    E::from_stored(event_type, schema_version, payload).map(|event| event.to_payload())
+}
+
+/// One sample event of one variant, with what the catalogue says about it.
+struct Sample {
+    context: &'static str,
+    description: &'static str,
+    event_type: &'static str,
+    schema_version: u32,
+    payload: Value,
+    read: Reader,
+}
+
+impl Sample {
+    fn new<E: DomainEvent>(context: &'static str, description: &'static str, event: E) -> Self {
+        Self {
+            context,
+            description,
+            event_type: event.event_type(),
+            schema_version: event.schema_version(),
+            payload: event.to_payload(),
+            read: read_and_write_back::<E>,
+        }
+    }
+
+    fn schema(&self) -> EventSchema {
+        let fields = match &self.payload {
+            Value::Object(fields) => {
+                fields.iter().map(|(name, value)| (name.clone(), self.field_kind(name, value))).collect()
+            }
+            other => panic!("the payload of {} is not a JSON object: {other}", self.event_type),
+        };
+        EventSchema {
+            event_type: self.event_type.to_owned(),
+            version: self.schema_version,
+            context: self.context.to_owned(),
+            description: self.description.to_owned(),
+            fields,
+        }
+    }
+
+    /// The field's kind, marked nullable when the domain reads the sample back with it null.
+    fn field_kind(&self, name: &str, value: &Value) -> String {
+        let kind = json_kind(value);
+        let mut payload_with_null = self.payload.clone();
+        payload_with_null[name] = Value::Null;
+        let reads_null = (self.read)(self.event_type, self.schema_version, &payload_with_null).is_ok();
+        if reads_null && !value.is_null() { format!("{kind}{NULLABLE_SUFFIX}") } else { kind.to_owned() }
+    }
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(number) if number.is_i64() || number.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(text) if is_canonical_uuid(text) => "uuid",
+        Value::String(text) if DateTime::parse_from_rfc3339(text).is_ok() => "timestamp",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+fn is_canonical_uuid(text: &str) -> bool {
+    Uuid::parse_str(text).is_ok_and(|uuid| uuid.hyphenated().to_string() == text)
+}
+
+/// One sample per event variant of every context. Optional fields are filled (`Some`), so
+/// that their kind shows; string samples are chosen not to look like a uuid or a time.
+///
+/// A new variant must get a sample here: `samples_cover_every_event_variant` fails otherwise.
+fn samples() -> Vec<Sample> {
+    let tenant_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0001);
+    let user_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0002);
+    vec![
+        Sample::new(
+            tenant::CONTEXT,
+            "A tenant was created with a unique slug, optionally under a parent tenant.",
+            TenantEvent::TenantCreated(TenantCreated {
+                tenant_id,
+                slug: "acme".into(),
+                name: "Acme Ltd".into(),
+                parent_tenant_id: Some(Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0003)),
+            }),
+        ),
+        Sample::new(
+            user::CONTEXT,
+            "A user was created in a tenant with a unique user name, a display name, roles and the \
+             id of their first password credential (the hash stays in the secret store).",
+            UserEvent::UserCreated(UserCreated {
+                user_id,
+                username: "ann".into(),
+                display_name: "Ann Lee".into(),
+                roles: vec![Role::Agent, Role::Supervisor],
+                credential_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0004),
+            }),
+        ),
+        Sample::new(
+            user::CONTEXT,
+            "A user's password was changed: the event names the new credential in the secret \
+             store, never the hash.",
+            UserEvent::PasswordChanged(PasswordChanged {
+                credential_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0005),
+            }),
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::PathBuf;
+
+    use super::*;
+
+    /// The `<context>` of `hotline.<context>.<event>`, if the name has that shape.
+    fn context_of_type_name(event_type: &str) -> Option<&str> {
+        let rest = event_type.strip_prefix("hotline.")?;
+        let (context, event) = rest.split_once('.')?;
+        let is_snake_case = |word: &str| {
+            word.starts_with(|first: char| first.is_ascii_lowercase())
+                && !word.ends_with('_')
+                && !word.contains("__")
+                && word.bytes().all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_')
+        };
+        (is_snake_case(context) && is_snake_case(event)).then_some(context)
+    }
+
+    /// The distinct type names of a set of catalogued events (for messages and checks).
+    fn type_names(catalogue: &Catalogue) -> BTreeSet<&str> {
+        catalogue.events.iter().map(|event| event.event_type.as_str()).collect()
+    }
+
+    const UPDATE_VARIABLE: &str = "HOTLINE_UPDATE_SCHEMAS";
+    const UPCASTER_HINT: &str = "bump the schema version and add an upcaster instead";
+
+    fn checked_in_path() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("events.json")
+    }
+
+    fn update_requested() -> bool {
+        std::env::var(UPDATE_VARIABLE).is_ok_and(|value| value == "1")
+    }
+
+    /// The checked-in catalogue, or `None` when there is no file yet.
+    fn checked_in() -> Option<(String, Catalogue)> {
+        let text = match std::fs::read_to_string(checked_in_path()) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return None,
+            Err(error) => panic!("cannot read {}: {error}", checked_in_path().display()),
+        };
+        let published = serde_json::from_str(&text).unwrap_or_else(|error| {
+            panic!(
+                "{} is not a catalogue ({error}); regenerate it with {UPDATE_VARIABLE}=1 cargo test -p hotline-schemas",
+                checked_in_path().display()
+            )
+        });
+        Some((text, published))
+    }
+
+    fn breaking_change_report(changes: &[BreakingChange]) -> String {
+        let list: Vec<String> = changes.iter().map(|change| format!("  - {change}")).collect();
+        format!(
+            "breaking change to the published event catalogue:\n{}\nevents already in the log keep their shape: {UPCASTER_HINT}",
+            list.join("\n")
+        )
+    }
+
+    /// Rewrites the file atomically, so a test reading it at the same time sees old or new.
+    fn write_checked_in(text: &str) {
+        let temporary = checked_in_path().with_extension("json.tmp");
+        std::fs::write(&temporary, text).expect("write the new catalogue");
+        std::fs::rename(&temporary, checked_in_path()).expect("replace events.json");
+    }
+
+    #[test]
+    fn catalogue_matches_checked_in_file() {
+        let generated = catalogue();
+        let generated_text = generated.to_json_text();
+        let checked_in = checked_in();
+        if let Some((text, _)) = &checked_in
+            && *text == generated_text
+        {
+            return;
+        }
+        if update_requested() {
+            if let Some((_, published)) = &checked_in {
+                let changes = breaking_changes(published, &generated);
+                assert!(changes.is_empty(), "{}", breaking_change_report(&changes));
+            }
+            write_checked_in(&generated_text);
+            return;
+        }
+        let published = checked_in.map(|(_, published)| published);
+        panic!(
+            "schemas/events.json is not the catalogue this build generates; types that differ: {:?}\n\
+             generated catalogue:\n{generated_text}\n\
+             if the change is intended and compatible, rewrite the file with \
+             {UPDATE_VARIABLE}=1 cargo test -p hotline-schemas and commit it",
+            differing_types(published.as_ref(), &generated),
+        );
+    }
+
+    /// The type names whose entries differ (added, removed or changed); empty when only the
+    /// note or the layout of the file differs.
+    fn differing_types<'a>(published: Option<&'a Catalogue>, generated: &'a Catalogue) -> BTreeSet<&'a str> {
+        let published_types = published.map(type_names).unwrap_or_default();
+        published_types
+            .union(&type_names(generated))
+            .copied()
+            .filter(|event_type| {
+                published.and_then(|published| published.event(event_type)) != generated.event(event_type)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn no_breaking_change() {
+        let Some((_, published)) = checked_in() else {
+            panic!("schemas/events.json is missing; create it with {UPDATE_VARIABLE}=1 cargo test -p hotline-schemas");
+        };
+        let changes = breaking_changes(&published, &catalogue());
+        assert!(changes.is_empty(), "{}", breaking_change_report(&changes));
+    }
+
+    #[test]
+    fn every_catalogued_type_reads_back_with_from_stored() {
+        for sample in samples() {
+            let read = (sample.read)(sample.event_type, sample.schema_version, &sample.payload)
+                .unwrap_or_else(|error| panic!("{} cannot be read back: {error}", sample.event_type));
+            assert_eq!(read, sample.payload, "{} reads back differently", sample.event_type);
+        }
+    }
+
+    #[test]
+    fn every_version_up_to_the_current_one_has_a_reader() {
+        // Events of every version ever written stay in the log, so each older version needs
+        // an upcaster. The payload may be refused as malformed, but the version must be known.
+        for sample in samples() {
+            for version in 1..=sample.schema_version {
+                match (sample.read)(sample.event_type, version, &sample.payload) {
+                    Err(error @ (UpcastError::UnknownType(_) | UpcastError::UnknownVersion { .. })) => {
+                        panic!("{} v{version} has no reader: {error}", sample.event_type)
+                    }
+                    Ok(_) | Err(UpcastError::BadPayload { .. }) => {}
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn type_names_are_hotline_context_snake_case() {
+        let generated = catalogue();
+        for event in &generated.events {
+            let context = context_of_type_name(&event.event_type);
+            assert_eq!(
+                context,
+                Some(event.context.as_str()),
+                "{} must be named hotline.{}.<snake_case>",
+                event.event_type,
+                event.context
+            );
+        }
+        assert_eq!(type_names(&generated).len(), generated.events.len(), "two variants share a type name");
+        assert_eq!(context_of_type_name("hotline.user.password_changed"), Some("user"));
+        for bad in
+            ["hotline.user", "hotline.User.created", "acme.user.created", "hotline.user.created_", "hotline.user.a.b"]
+        {
+            assert_eq!(context_of_type_name(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn samples_cover_every_event_variant() {
+        // The matches are exhaustive on purpose: a new variant stops this test compiling until
+        // it has an index here, and then fails it until it has a sample in `samples()`.
+        let mut tenant_variants = [false; 1];
+        let mut user_variants = [false; 2];
+        for sample in samples() {
+            let (event_type, version, payload) = (sample.event_type, sample.schema_version, &sample.payload);
+            if let Ok(event) = TenantEvent::from_stored(event_type, version, payload) {
+                match event {
+                    TenantEvent::TenantCreated(_) => tenant_variants[0] = true,
+                }
+            }
+            if let Ok(event) = UserEvent::from_stored(event_type, version, payload) {
+                match event {
+                    UserEvent::UserCreated(_) => user_variants[0] = true,
+                    UserEvent::PasswordChanged(_) => user_variants[1] = true,
+                }
+            }
+        }
+        assert!(tenant_variants.iter().all(|covered| *covered), "a TenantEvent variant has no sample");
+        assert!(user_variants.iter().all(|covered| *covered), "a UserEvent variant has no sample");
+    }
+
+    #[test]
+    fn field_kinds_are_read_off_the_payload_and_options_are_nullable() {
+        let generated = catalogue();
+        let tenant_created = generated.event(tenant::TENANT_CREATED).unwrap();
+        assert_eq!(tenant_created.fields["tenant_id"], "uuid");
+        assert_eq!(tenant_created.fields["slug"], "string");
+        assert_eq!(tenant_created.fields["parent_tenant_id"], "uuid|null");
+        let user_created = generated.event(user::USER_CREATED).unwrap();
+        assert_eq!(user_created.fields["roles"], "array");
+        for event in &generated.events {
+            for (field, kind) in &event.fields {
+                assert!(!kind.starts_with("null"), "the sample of {} leaves {field} null: fill it", event.event_type);
+            }
+        }
+        assert_eq!(json_kind(&serde_json::json!(3)), "integer");
+        assert_eq!(json_kind(&serde_json::json!(0.5)), "number");
+        assert_eq!(json_kind(&serde_json::json!(true)), "boolean");
+        assert_eq!(json_kind(&serde_json::json!({})), "object");
+        assert_eq!(json_kind(&serde_json::json!("2024-05-01T12:00:00.000001Z")), "timestamp");
+        assert_eq!(json_kind(&serde_json::json!("0190F1E2-3A4B-7C5D-8E6F-0A1B2C3D4E5F")), "string");
+    }
+
+    fn schema(event_type: &str, version: u32, fields: &[(&str, &str)]) -> EventSchema {
+        EventSchema {
+            event_type: event_type.to_owned(),
+            version,
+            context: "user".to_owned(),
+            description: "a test event".to_owned(),
+            fields: fields.iter().map(|(name, kind)| (name.to_string(), kind.to_string())).collect(),
+        }
+    }
+
+    fn catalogue_of(events: Vec<EventSchema>) -> Catalogue {
+        Catalogue { note: CATALOGUE_NOTE.to_owned(), events }
+    }
+
+    #[test]
+    fn breaking_changes_flags_removed_types_lower_versions_and_changed_fields() {
+        let published = catalogue_of(vec![
+            schema("hotline.user.created", 2, &[("user_id", "uuid")]),
+            schema("hotline.user.renamed", 1, &[("name", "string")]),
+            schema("hotline.user.retired", 1, &[]),
+            schema("hotline.user.tagged", 1, &[("tag", "string"), ("by", "uuid")]),
+        ]);
+        let generated = catalogue_of(vec![
+            schema("hotline.user.created", 1, &[("user_id", "uuid")]),
+            schema("hotline.user.renamed", 1, &[("name", "object"), ("since", "timestamp")]),
+            schema("hotline.user.tagged", 1, &[("by", "uuid|null")]),
+        ]);
+        let messages: Vec<String> = breaking_changes(&published, &generated).iter().map(ToString::to_string).collect();
+        assert_eq!(
+            messages,
+            [
+                "hotline.user.created went down from v2 to v1",
+                "hotline.user.renamed v1 field \"name\" changed from string to object",
+                "hotline.user.renamed v1 gained field \"since\", which its events already in the log lack",
+                "hotline.user.retired is no longer in the catalogue",
+                "hotline.user.tagged v1 field \"by\" changed from uuid to uuid|null",
+                "hotline.user.tagged v1 lost field \"tag\"",
+            ]
+        );
+        assert!(breaking_change_report(&breaking_changes(&published, &generated)).contains(UPCASTER_HINT));
+    }
+
+    #[test]
+    fn breaking_changes_allows_new_types_version_bumps_and_nullable_fields() {
+        let published = catalogue_of(vec![
+            schema("hotline.user.created", 1, &[("user_id", "uuid"), ("name", "string")]),
+            schema("hotline.user.renamed", 1, &[("name", "string")]),
+        ]);
+        let mut reworded = schema("hotline.user.renamed", 1, &[("name", "string"), ("note", "string|null")]);
+        reworded.description = "reworded".to_owned();
+        let generated = catalogue_of(vec![
+            schema("hotline.user.created", 2, &[("user_id", "uuid"), ("name", "object")]),
+            reworded,
+            schema("hotline.user.deleted", 1, &[("user_id", "uuid")]),
+        ]);
+        assert_eq!(breaking_changes(&published, &generated), []);
+    }
+}

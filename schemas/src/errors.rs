@@ -1,0 +1,186 @@
+//! The error-code catalogue: every stable code an operator or integrator can see, with what
+//! it means.
+//!
+//! Codes are `<context>.<snake_case>` (the one exception is the catch-all `internal`). They
+//! reach clients as the problem+json `code` (and `type` `urn:hotline:error:<code>`) and as
+//! GraphQL `extensions.code`. A code, once published, keeps its meaning; a code nothing emits
+//! any more is removed here in the same change that stops emitting it.
+//!
+//! The domain codes are checked against the domain sources by a test; the API codes are the
+//! ones `hotline-command-api` maps its errors to.
+
+/// (code, meaning) for every code the product emits, grouped by context.
+pub const ERROR_CODES: &[(&str, &str)] = &[
+    // Domain: tenants.
+    ("tenant.slug_taken", "A tenant with this slug exists already."),
+    ("tenant.invalid_slug", "A slug is 2 to 40 lowercase letters, digits and inner hyphens."),
+    ("tenant.invalid_name", "A tenant name is 1 to 120 characters with no leading or trailing spaces."),
+    ("tenant.not_found", "No tenant with this id or slug."),
+    // Domain: users.
+    ("user.username_taken", "The user name is taken in this tenant (user names are unique ignoring case)."),
+    ("user.invalid_username", "A user name is 3 to 64 letters, digits, '.', '_', '-' or '@'."),
+    ("user.invalid_display_name", "A display name is 1 to 120 characters with no leading or trailing spaces."),
+    ("user.no_role", "A user needs at least one role."),
+    ("user.not_found", "No such user in this tenant."),
+    // API: commands and requests.
+    ("command.unknown_type", "The command type is not one this API knows."),
+    ("command.invalid", "The command's fields are missing or malformed; the message names the field."),
+    ("command.conflict", "Another command changed the stream first. Retryable: send the same command again."),
+    ("command.payload_too_large", "The request body is over the size limit."),
+    ("request.malformed_json", "The request body is not valid JSON."),
+    // API: events.
+    ("event.unknown_type", "A stored event has a type or schema version this build cannot read."),
+    ("event.unreadable", "A stored event's payload does not match the schema of its type and version."),
+    ("event.duplicate_id", "An event with this id is stored already (a command was replayed with the same event id)."),
+    // API: authentication and permissions.
+    ("auth.unauthenticated", "Log in first: send a valid bearer token."),
+    ("auth.forbidden", "The user's roles do not allow this."),
+    ("auth.invalid_credentials", "Wrong tenant, user name or password."),
+    ("auth.password_policy", "The new password does not meet the password policy; the message says which rule."),
+    // API: infrastructure.
+    ("store.unavailable", "The event store cannot be reached or is shutting down. Retryable, after a pause."),
+    ("store.corrupt", "A stored event fails its integrity checks; operators should run `hotline audit verify`."),
+    ("internal", "An unexpected error; the server log has the details."),
+];
+
+/// Codes after which sending the same request again may succeed.
+pub const RETRYABLE_CODES: &[&str] = &["command.conflict", "store.unavailable"];
+
+/// What a code means, if it is in the catalogue.
+pub fn meaning(code: &str) -> Option<&'static str> {
+    ERROR_CODES.iter().find(|(known, _)| *known == code).map(|(_, meaning)| *meaning)
+}
+
+pub fn is_retryable(code: &str) -> bool {
+    RETRYABLE_CODES.contains(&code)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+
+    fn is_code_shaped(text: &str) -> bool {
+        let Some((context, name)) = text.split_once('.') else {
+            return false;
+        };
+        let is_snake_case = |word: &str| {
+            word.starts_with(|first: char| first.is_ascii_lowercase())
+                && word.bytes().all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_')
+        };
+        is_snake_case(context) && is_snake_case(name)
+    }
+
+    /// Every `.rs` file under `directory`, recursively, so a new bounded context is covered
+    /// without touching this test.
+    fn rust_sources(directory: &Path) -> Vec<(PathBuf, String)> {
+        let mut sources = Vec::new();
+        let entries =
+            std::fs::read_dir(directory).unwrap_or_else(|error| panic!("cannot list {}: {error}", directory.display()));
+        for entry in entries {
+            let path = entry.expect("directory entry").path();
+            if path.is_dir() {
+                sources.extend(rust_sources(&path));
+            } else if path.extension().is_some_and(|extension| extension == "rs") {
+                let text = std::fs::read_to_string(&path)
+                    .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
+                sources.push((path, text));
+            }
+        }
+        sources
+    }
+
+    /// The string literals of a source text that have the shape of an error code. Codes reach
+    /// `DomainError::new` either directly or through helpers such as `validate_text`, so every
+    /// `"<context>.<snake_case>"` literal counts; event type names have two dots and do not.
+    /// Each quote is looked at on its own, so an escaped quote elsewhere cannot hide a code.
+    fn code_shaped_literals(source: &str) -> BTreeSet<String> {
+        let is_code_character =
+            |character: char| character.is_ascii_lowercase() || character.is_ascii_digit() || "._".contains(character);
+        source
+            .match_indices('"')
+            .filter_map(|(quote, _)| {
+                let rest = &source[quote + 1..];
+                let end = rest.find(|character| !is_code_character(character))?;
+                (rest[end..].starts_with('"') && is_code_shaped(&rest[..end])).then(|| rest[..end].to_owned())
+            })
+            .collect()
+    }
+
+    fn domain_codes() -> BTreeSet<String> {
+        let domain_sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("../domain/src");
+        rust_sources(&domain_sources).iter().flat_map(|(_, text)| code_shaped_literals(text)).collect()
+    }
+
+    #[test]
+    fn every_code_the_domain_uses_is_in_the_catalogue() {
+        let domain_codes = domain_codes();
+        assert!(
+            domain_codes.contains("user.no_role") && domain_codes.contains("tenant.invalid_name"),
+            "the source scan found too little: {domain_codes:?}"
+        );
+        let missing: Vec<&String> = domain_codes.iter().filter(|code| meaning(code).is_none()).collect();
+        assert!(
+            missing.is_empty(),
+            "domain error codes missing from ERROR_CODES in schemas/src/errors.rs: {missing:?}"
+        );
+    }
+
+    #[test]
+    fn every_catalogued_domain_code_is_still_used_by_the_domain() {
+        let domain_codes = domain_codes();
+        let domain_contexts: BTreeSet<&str> =
+            domain_codes.iter().filter_map(|code| code.split_once('.').map(|(context, _)| context)).collect();
+        // `tenant.not_found` is emitted by the API (no tenant behind a slug or id).
+        let emitted_by_the_api = ["tenant.not_found"];
+        let stale: Vec<&str> = ERROR_CODES
+            .iter()
+            .map(|(code, _)| *code)
+            .filter(|code| {
+                let context = code.split_once('.').map(|(context, _)| context);
+                context.is_some_and(|context| domain_contexts.contains(context))
+                    && !domain_codes.contains(*code)
+                    && !emitted_by_the_api.contains(code)
+            })
+            .collect();
+        assert!(stale.is_empty(), "ERROR_CODES lists domain codes the domain no longer uses: {stale:?}");
+    }
+
+    #[test]
+    fn codes_are_unique_stable_shaped_and_explained() {
+        let mut seen = BTreeSet::new();
+        for (code, meaning) in ERROR_CODES {
+            assert!(seen.insert(*code), "{code} is listed twice");
+            assert!(is_code_shaped(code) || *code == "internal", "{code} is not <context>.<snake_case>");
+            assert!(meaning.ends_with('.') && meaning.len() > 10, "{code} needs a meaning a person can act on");
+        }
+        for code in RETRYABLE_CODES {
+            assert!(meaning(code).is_some_and(|text| text.contains("Retryable")), "{code}");
+        }
+    }
+
+    #[test]
+    fn lists_every_api_code() {
+        for code in [
+            "command.unknown_type",
+            "command.invalid",
+            "command.conflict",
+            "command.payload_too_large",
+            "request.malformed_json",
+            "event.unknown_type",
+            "tenant.not_found",
+            "auth.unauthenticated",
+            "auth.forbidden",
+            "auth.invalid_credentials",
+            "auth.password_policy",
+            "store.unavailable",
+            "internal",
+        ] {
+            assert!(meaning(code).is_some(), "{code} is missing");
+        }
+        assert!(is_retryable("command.conflict"));
+        assert!(!is_retryable("command.invalid"));
+    }
+}
