@@ -12,6 +12,6 @@
 //! - [`database`]: opening a store (and its secret store) from a database URL.
 
 pub mod chain;
-// pub mod database;
+pub mod database;
 pub mod secrets;
 pub mod store;

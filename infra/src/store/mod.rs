@@ -10,7 +10,7 @@
 //!   gets the first outcome back.
 
 mod batch;
-// pub mod postgres;
+pub mod postgres;
 pub mod sqlite;
 mod subscription;
 
@@ -80,6 +80,8 @@ pub enum StoreError {
     Corrupt { position: u64, reason: String },
     #[error("the store is shutting down")]
     Closed,
+    #[error("another hotline process is using {0}")]
+    DataDirInUse(std::path::PathBuf),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]

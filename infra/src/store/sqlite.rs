@@ -135,11 +135,11 @@ async fn write_batch(
     let recorded_at = now_micros();
     let mut results = Vec::with_capacity(requests.len());
     for request in requests {
-        if let Some(command_id) = request.command_id {
-            if let Some(previous) = find_command(&mut transaction, request.tenant_id, command_id).await? {
-                results.push(Ok(AppendOutcome { duplicate: true, ..previous }));
-                continue;
-            }
+        if let Some(command_id) = request.command_id
+            && let Some(previous) = find_command(&mut transaction, request.tenant_id, command_id).await?
+        {
+            results.push(Ok(AppendOutcome { duplicate: true, ..previous }));
+            continue;
         }
         let current_version = stream_version_of(&mut transaction, request.tenant_id, &request.stream_id).await?;
         if !request.expected_version.is_satisfied_by(current_version) {

@@ -1,0 +1,578 @@
+//! The distributed event store: PostgreSQL, shared by any number of Hotline processes.
+//!
+//! # Ordering: one global serialisation point
+//! A sequence would hand out positions at insert while rows become visible at commit, so a
+//! reader that has seen position 11 could miss a position-10 event that commits a moment
+//! later (the trap ARCHITECTURE.md warns about). This store avoids it by construction: every
+//! append transaction *first* locks the single row of `event_log_head`
+//! (`SELECT ... FOR UPDATE`), takes its positions from `last_position`, and writes the new
+//! value back before it commits. The row lock is held until commit, so appenders of every
+//! process run one after the other; PostgreSQL makes a commit visible before it releases the
+//! transaction's locks, so the next appender only gets its positions once the previous
+//! events are readable. Hence:
+//! - commit order is position order: a reader that sees position `n + 1` also sees `n`, and
+//!   a plain `WHERE global_position > $cursor` never skips an event;
+//! - a rolled-back append also rolls back its increment: positions have no gaps;
+//! - every transaction takes this lock before any other, so appenders cannot deadlock;
+//! - each tenant's previous hash (`tenant_heads`), stream versions and command ids are read
+//!   under the same lock, so they are never stale.
+//!
+//! The price is one global serialisation point: across all processes and tenants, only one
+//! append transaction is in flight at a time, and its length (a few round trips plus the
+//! commit's WAL flush) bounds throughput. The in-process group commit recovers most of it:
+//! one writer task per process takes every queued append into one transaction, so a busy
+//! process pays one lock hand-over and one flush for up to [`MAX_BATCH`] appends. Per-tenant
+//! advisory locks with a `pg_snapshot_xmin` high-water mark for global readers would let
+//! tenants append in parallel; they are worth their complexity only when measurements say so.
+//!
+//! # Batches
+//! A batch is one transaction: per request the command id is checked (a repeat gets the first
+//! outcome back with `duplicate: true`), then the expected version (a refusal does not abort
+//! its neighbours), then its events are sealed into the tenant's chain and inserted with one
+//! `UNNEST` statement. If the transaction fails as a whole (say, a reused event id) and the
+//! batch held several requests, each is retried on its own so only the culprit gets the error.
+//!
+//! # Values
+//! Payloads are stored as `json` (not `jsonb`), which keeps the exact text that was hashed,
+//! and read back with `payload::text`. Times are `timestamptz`, which keeps the microseconds
+//! the envelope holds, so hashes verify after a round trip.
+//!
+//! # Head
+//! [`EventStore::head`] moves after local commits, and after commits of other processes: the
+//! append transaction calls `pg_notify('hotline_events', last_position)`, which PostgreSQL
+//! delivers at commit, and a listener task follows that channel. Notifications sent while the
+//! listener reconnects are lost, so the task also re-reads the head every second.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, SubsecRound, Utc};
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use hotline_domain::{EventEnvelope, StreamId};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgDatabaseError, PgListener, PgNotification, PgPool, PgPoolOptions, PgRow};
+use sqlx::{AssertSqlSafe, Decode, PgConnection, PgExecutor, Postgres, Row, SqlSafeStr, Type};
+use tokio::sync::{mpsc, oneshot, watch};
+use uuid::Uuid;
+
+use super::batch::{AppendJob, MAX_BATCH, SealedEvent, WriterQueue, next_batch, now_micros, outcome_of, seal};
+use super::{AppendOutcome, AppendRequest, Direction, EventStore, Scope, StoreError, StoreResult};
+use crate::chain::GENESIS_HASH;
+
+const SELECT_EVENTS: &str = "SELECT global_position, event_id, tenant_id, stream_id, stream_version, event_type, \
+     schema_version, occurred_at, recorded_at, actor, correlation_id, causation_id, payload::text AS payload, \
+     prev_hash, hash FROM events";
+
+/// One statement for all events of a request, whatever their number (no bound-parameter limit).
+const INSERT_EVENTS: &str = "INSERT INTO events (global_position, event_id, tenant_id, stream_id, stream_version, \
+     event_type, schema_version, occurred_at, recorded_at, actor, correlation_id, causation_id, payload, prev_hash, \
+     hash) \
+     SELECT global_position, event_id, tenant_id, stream_id, stream_version, event_type, schema_version, occurred_at, \
+     recorded_at, actor, correlation_id, causation_id, payload::json, prev_hash, hash \
+     FROM UNNEST($1::bigint[], $2::uuid[], $3::uuid[], $4::text[], $5::bigint[], $6::text[], $7::int[], \
+     $8::timestamptz[], $9::timestamptz[], $10::text[], $11::uuid[], $12::uuid[], $13::text[], $14::text[], \
+     $15::text[]) \
+     AS new_events (global_position, event_id, tenant_id, stream_id, stream_version, event_type, schema_version, \
+     occurred_at, recorded_at, actor, correlation_id, causation_id, payload, prev_hash, hash)";
+
+/// The channel `pg_notify` announces new heads on.
+const HEAD_CHANNEL: &str = "hotline_events";
+
+/// How often the listener re-reads the head, to recover notifications lost while it reconnected.
+const HEAD_REFRESH_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Connections of the pool: the writer task uses one at a time, readers share the rest.
+const POOL_CONNECTIONS: u32 = 10;
+
+/// The database holds read models (with their own migrations) too, so the store keeps its
+/// migration history in a table of its own.
+const MIGRATIONS_TABLE: &str = "_hotline_event_store_migrations";
+
+pub struct PostgresEventStore {
+    pool: PgPool,
+    writer: WriterQueue,
+    head: watch::Receiver<u64>,
+    /// Dropped with the store, which stops the listener task.
+    _stop_listener: oneshot::Sender<()>,
+}
+
+fn migrator() -> Migrator {
+    let mut migrator = Migrator::with_migrations(vec![Migration::new(
+        1,
+        Cow::Borrowed("event store"),
+        MigrationType::Simple,
+        AssertSqlSafe(include_str!("../../migrations/postgres/0001_event_store.sql")).into_sql_str(),
+        false,
+    )]);
+    // Set before the first run, so no history exists under another name.
+    migrator.dangerous_set_table_name(MIGRATIONS_TABLE);
+    migrator
+}
+
+impl PostgresEventStore {
+    /// Connects to the database at `url` (`postgres://...`), applies the store's migrations,
+    /// and starts the writer task and the head listener.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new().max_connections(POOL_CONNECTIONS).connect_with(options).await?;
+        migrator().run(&pool).await?;
+
+        // Listen before reading the head, so no commit falls between the two unseen.
+        let mut listener = PgListener::connect(url).await?;
+        listener.listen(HEAD_CHANNEL).await?;
+        let last_position = read_head(&pool).await?;
+
+        let (head_sender, head) = watch::channel(last_position);
+        let head_sender = Arc::new(head_sender);
+        let (writer, jobs) = WriterQueue::new();
+        tokio::spawn(run_writer(pool.clone(), jobs, head_sender.clone()));
+        let (stop_listener, stop) = oneshot::channel();
+        tokio::spawn(follow_head(url.to_owned(), listener, pool.clone(), head_sender, stop));
+        Ok(Self { pool, writer, head, _stop_listener: stop_listener })
+    }
+
+    /// The store's pool, for the secret store and tools that share the database.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+async fn read_head(executor: impl PgExecutor<'_>) -> StoreResult<u64> {
+    let last_position: i64 =
+        sqlx::query_scalar("SELECT last_position FROM event_log_head WHERE id = 1").fetch_one(executor).await?;
+    Ok(last_position as u64)
+}
+
+/// Moves the head forwards only: local commits, notifications and re-reads arrive in any order.
+fn advance_head(head: &watch::Sender<u64>, position: u64) {
+    head.send_if_modified(|current| {
+        let moved = position > *current;
+        if moved {
+            *current = position;
+        }
+        moved
+    });
+}
+
+/// Follows commits of every process: notifications as they come, and a re-read of the head
+/// every [`HEAD_REFRESH_INTERVAL`]. Ends when the store is dropped.
+async fn follow_head(
+    url: String,
+    listener: PgListener,
+    pool: PgPool,
+    head: Arc<watch::Sender<u64>>,
+    mut stop: oneshot::Receiver<()>,
+) {
+    let mut notifications: Option<BoxStream<'static, Result<PgNotification, sqlx::Error>>> =
+        Some(listener.into_stream().boxed());
+    let mut refresh = tokio::time::interval(HEAD_REFRESH_INTERVAL);
+    refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = &mut stop => return,
+            notification = next_notification(&mut notifications) => match notification {
+                Some(Ok(notification)) => match notification.payload().parse::<u64>() {
+                    Ok(position) => advance_head(&head, position),
+                    Err(_) => {
+                        tracing::warn!(payload = notification.payload(), "ignoring a malformed head notification");
+                    }
+                },
+                Some(Err(error)) => {
+                    // The listener reconnects by itself after a dropped connection; an error
+                    // here means it could not, and its stream has ended.
+                    tracing::warn!(%error, "head listener failed, reconnecting");
+                    notifications = None;
+                }
+                None => notifications = None,
+            },
+            _ = refresh.tick() => {
+                match read_head(&pool).await {
+                    Ok(position) => advance_head(&head, position),
+                    Err(error) => tracing::debug!(%error, "could not re-read the head"),
+                }
+                if notifications.is_none() {
+                    notifications = listen(&url).await;
+                }
+            }
+        }
+    }
+}
+
+async fn next_notification(
+    notifications: &mut Option<BoxStream<'static, Result<PgNotification, sqlx::Error>>>,
+) -> Option<Result<PgNotification, sqlx::Error>> {
+    match notifications {
+        Some(stream) => stream.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn listen(url: &str) -> Option<BoxStream<'static, Result<PgNotification, sqlx::Error>>> {
+    let attempt = async {
+        let mut listener = PgListener::connect(url).await?;
+        listener.listen(HEAD_CHANNEL).await?;
+        Ok::<_, sqlx::Error>(listener)
+    };
+    match attempt.await {
+        Ok(listener) => Some(listener.into_stream().boxed()),
+        Err(error) => {
+            tracing::debug!(%error, "head listener could not reconnect yet");
+            None
+        }
+    }
+}
+
+async fn run_writer(pool: PgPool, mut jobs: mpsc::Receiver<AppendJob>, head: Arc<watch::Sender<u64>>) {
+    while let Some(batch) = next_batch(&mut jobs).await {
+        debug_assert!(batch.len() <= MAX_BATCH);
+        let requests: Vec<&AppendRequest> = batch.iter().map(|job| &job.request).collect();
+        let results = match write_batch(&pool, &requests).await {
+            Ok(results) => results,
+            // One bad request (say, a reused event id) must not fail its neighbours: retry
+            // each on its own so only the culprit gets the error.
+            Err(_) if batch.len() > 1 => {
+                let mut results = Vec::with_capacity(batch.len());
+                for request in &requests {
+                    results.push(match write_batch(&pool, &[request]).await {
+                        Ok(mut single) => single.remove(0),
+                        Err(error) => Err(error),
+                    });
+                }
+                results
+            }
+            Err(error) => vec![Err(error)],
+        };
+        let highest = results
+            .iter()
+            .filter_map(|result| result.as_ref().ok().and_then(|outcome| outcome.positions))
+            .map(|(_, last)| last)
+            .max();
+        if let Some(highest) = highest {
+            advance_head(&head, highest);
+        }
+        for (job, result) in batch.into_iter().zip(results) {
+            let _ = job.reply.send(result);
+        }
+    }
+}
+
+/// Writes a batch in one transaction. `Ok` holds one result per request (a refused request
+/// does not abort the others); `Err` means the transaction failed and nothing was written.
+async fn write_batch(pool: &PgPool, requests: &[&AppendRequest]) -> StoreResult<Vec<StoreResult<AppendOutcome>>> {
+    let mut transaction = pool.begin().await?;
+    // First statement of every append transaction: the global lock (see the module doc).
+    let last_position: i64 = sqlx::query_scalar("SELECT last_position FROM event_log_head WHERE id = 1 FOR UPDATE")
+        .fetch_one(&mut *transaction)
+        .await?;
+    let mut next_position = last_position as u64 + 1;
+    let mut tenant_heads: HashMap<Uuid, String> = HashMap::new();
+    let recorded_at = now_micros();
+    let mut results = Vec::with_capacity(requests.len());
+    for request in requests {
+        if let Some(command_id) = request.command_id
+            && let Some(previous) = find_command(&mut *transaction, request.tenant_id, command_id).await?
+        {
+            results.push(Ok(AppendOutcome { duplicate: true, ..previous }));
+            continue;
+        }
+        let current_version = stream_version_of(&mut *transaction, request.tenant_id, &request.stream_id).await?;
+        if !request.expected_version.is_satisfied_by(current_version) {
+            results.push(Err(StoreError::WrongExpectedVersion {
+                stream_id: request.stream_id.clone(),
+                expected: request.expected_version,
+                actual: current_version,
+            }));
+            continue;
+        }
+        let prev_hash = match tenant_heads.get(&request.tenant_id) {
+            Some(hash) => hash.clone(),
+            None => tenant_head(&mut *transaction, request.tenant_id).await?,
+        };
+        let sealed = seal(request, current_version, next_position, &prev_hash, recorded_at);
+        insert_events(&mut transaction, &sealed).await?;
+        let outcome = outcome_of(current_version, &sealed);
+        if let Some(last) = sealed.last() {
+            tenant_heads.insert(request.tenant_id, last.envelope.hash.clone());
+            next_position = last.envelope.global_position + 1;
+        }
+        if let Some(command_id) = request.command_id {
+            record_command(&mut transaction, request, command_id, &outcome).await?;
+        }
+        results.push(Ok(outcome));
+    }
+    let new_last_position = next_position - 1;
+    if new_last_position > last_position as u64 {
+        for (tenant_id, last_hash) in &tenant_heads {
+            sqlx::query(
+                "INSERT INTO tenant_heads (tenant_id, last_hash) VALUES ($1, $2) \
+                 ON CONFLICT (tenant_id) DO UPDATE SET last_hash = EXCLUDED.last_hash",
+            )
+            .bind(tenant_id)
+            .bind(last_hash)
+            .execute(&mut *transaction)
+            .await?;
+        }
+        sqlx::query("UPDATE event_log_head SET last_position = $1 WHERE id = 1")
+            .bind(new_last_position as i64)
+            .execute(&mut *transaction)
+            .await?;
+        // Delivered to listeners when (and only if) the transaction commits.
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(HEAD_CHANNEL)
+            .bind(new_last_position.to_string())
+            .execute(&mut *transaction)
+            .await?;
+    }
+    transaction.commit().await?;
+    Ok(results)
+}
+
+async fn find_command(
+    executor: impl PgExecutor<'_>,
+    tenant_id: Uuid,
+    command_id: Uuid,
+) -> StoreResult<Option<AppendOutcome>> {
+    let row = sqlx::query(
+        "SELECT stream_version, first_position, last_position FROM commands WHERE tenant_id = $1 AND command_id = $2",
+    )
+    .bind(tenant_id)
+    .bind(command_id)
+    .fetch_optional(executor)
+    .await?;
+    Ok(row.map(|row| command_outcome_from_row(&row)))
+}
+
+fn command_outcome_from_row(row: &PgRow) -> AppendOutcome {
+    let first: Option<i64> = row.get("first_position");
+    let last: Option<i64> = row.get("last_position");
+    AppendOutcome {
+        stream_version: row.get::<i64, _>("stream_version") as u64,
+        positions: first.zip(last).map(|(first, last)| (first as u64, last as u64)),
+        duplicate: true,
+    }
+}
+
+async fn stream_version_of(executor: impl PgExecutor<'_>, tenant_id: Uuid, stream_id: &StreamId) -> StoreResult<u64> {
+    let version: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(MAX(stream_version), 0) FROM events WHERE tenant_id = $1 AND stream_id = $2",
+    )
+    .bind(tenant_id)
+    .bind(stream_id.as_str())
+    .fetch_one(executor)
+    .await?;
+    Ok(version as u64)
+}
+
+async fn tenant_head(executor: impl PgExecutor<'_>, tenant_id: Uuid) -> StoreResult<String> {
+    let hash: Option<String> = sqlx::query_scalar("SELECT last_hash FROM tenant_heads WHERE tenant_id = $1")
+        .bind(tenant_id)
+        .fetch_optional(executor)
+        .await?;
+    Ok(hash.unwrap_or_else(|| GENESIS_HASH.to_owned()))
+}
+
+async fn insert_events(connection: &mut PgConnection, sealed: &[SealedEvent]) -> StoreResult<()> {
+    if sealed.is_empty() {
+        return Ok(());
+    }
+    let envelopes = || sealed.iter().map(|event| &event.envelope);
+    // Cut to microseconds as the hash does (`timestamp_micros` floors); the envelope's times
+    // normally are already, but a `NewEvent` built by hand may carry nanoseconds.
+    let micros = |time: DateTime<Utc>| time.trunc_subsecs(6);
+    sqlx::query(INSERT_EVENTS)
+        .bind(envelopes().map(|envelope| envelope.global_position as i64).collect::<Vec<_>>())
+        .bind(envelopes().map(|envelope| envelope.id).collect::<Vec<_>>())
+        .bind(envelopes().map(|envelope| envelope.tenant_id).collect::<Vec<_>>())
+        .bind(envelopes().map(|envelope| envelope.stream_id.as_str().to_owned()).collect::<Vec<_>>())
+        .bind(envelopes().map(|envelope| envelope.stream_version as i64).collect::<Vec<_>>())
+        .bind(envelopes().map(|envelope| envelope.event_type.clone()).collect::<Vec<_>>())
+        // `int` holds the u32 bit for bit: versions above i32::MAX are stored negative and
+        // read back unchanged.
+        .bind(envelopes().map(|envelope| envelope.schema_version as i32).collect::<Vec<_>>())
+        .bind(envelopes().map(|envelope| micros(envelope.occurred_at)).collect::<Vec<_>>())
+        .bind(envelopes().map(|envelope| micros(envelope.recorded_at)).collect::<Vec<_>>())
+        .bind(envelopes().map(|envelope| envelope.actor.to_string()).collect::<Vec<_>>())
+        .bind(envelopes().map(|envelope| envelope.correlation_id).collect::<Vec<_>>())
+        .bind(envelopes().map(|envelope| envelope.causation_id).collect::<Vec<_>>())
+        .bind(sealed.iter().map(|event| event.payload_text.clone()).collect::<Vec<_>>())
+        .bind(envelopes().map(|envelope| envelope.prev_hash.clone()).collect::<Vec<_>>())
+        .bind(envelopes().map(|envelope| envelope.hash.clone()).collect::<Vec<_>>())
+        .execute(&mut *connection)
+        .await
+        .map_err(|error| duplicate_event_or(error, sealed))?;
+    Ok(())
+}
+
+/// Names the event id when the insert broke the event id's uniqueness.
+fn duplicate_event_or(error: sqlx::Error, sealed: &[SealedEvent]) -> StoreError {
+    let Some(database_error) = error.as_database_error() else {
+        return StoreError::Database(error);
+    };
+    let is_event_id_clash = database_error.is_unique_violation()
+        && database_error.constraint().is_some_and(|constraint| constraint.contains("event_id"));
+    if !is_event_id_clash {
+        return StoreError::Database(error);
+    }
+    // PostgreSQL names the clashing key in the detail: `Key (event_id)=(<uuid>) already exists.`
+    let named = database_error
+        .try_downcast_ref::<PgDatabaseError>()
+        .and_then(|postgres_error| postgres_error.detail())
+        .and_then(|detail| detail.split_once("=(")?.1.split_once(')').map(|(id, _)| id.to_owned()))
+        .and_then(|id| Uuid::parse_str(&id).ok());
+    match named.or_else(|| sealed.first().map(|event| event.envelope.id)) {
+        Some(event_id) => StoreError::DuplicateEventId(event_id),
+        None => StoreError::Database(error),
+    }
+}
+
+async fn record_command(
+    connection: &mut PgConnection,
+    request: &AppendRequest,
+    command_id: Uuid,
+    outcome: &AppendOutcome,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO commands (tenant_id, command_id, stream_id, stream_version, first_position, last_position) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(request.tenant_id)
+    .bind(command_id)
+    .bind(request.stream_id.as_str())
+    .bind(outcome.stream_version as i64)
+    .bind(outcome.positions.map(|(first, _)| first as i64))
+    .bind(outcome.positions.map(|(_, last)| last as i64))
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
+}
+
+/// Reads one column, reporting a value that does not decode as corruption at `position`.
+fn column<'row, T>(row: &'row PgRow, position: u64, name: &str) -> StoreResult<T>
+where
+    T: Decode<'row, Postgres> + Type<Postgres>,
+{
+    row.try_get(name).map_err(|error| StoreError::Corrupt { position, reason: format!("{name}: {error}") })
+}
+
+fn envelope_from_row(row: &PgRow) -> StoreResult<EventEnvelope> {
+    let position = row.try_get::<i64, _>("global_position")? as u64;
+    let corrupt = |reason: String| StoreError::Corrupt { position, reason };
+    let stream_id: String = column(row, position, "stream_id")?;
+    let actor: String = column(row, position, "actor")?;
+    let payload_text: String = column(row, position, "payload")?;
+    Ok(EventEnvelope {
+        id: column(row, position, "event_id")?,
+        event_type: column(row, position, "event_type")?,
+        schema_version: column::<i32>(row, position, "schema_version")? as u32,
+        tenant_id: column(row, position, "tenant_id")?,
+        stream_id: StreamId::from_str(&stream_id).map_err(|error| corrupt(error.to_string()))?,
+        stream_version: column::<i64>(row, position, "stream_version")? as u64,
+        global_position: position,
+        occurred_at: column(row, position, "occurred_at")?,
+        recorded_at: column(row, position, "recorded_at")?,
+        actor: actor.parse().map_err(corrupt)?,
+        correlation_id: column(row, position, "correlation_id")?,
+        causation_id: column(row, position, "causation_id")?,
+        payload: serde_json::from_str(&payload_text).map_err(|error| corrupt(format!("payload: {error}")))?,
+        prev_hash: column(row, position, "prev_hash")?,
+        hash: column(row, position, "hash")?,
+    })
+}
+
+fn envelopes_from_rows(rows: Vec<PgRow>) -> StoreResult<Vec<EventEnvelope>> {
+    rows.iter().map(envelope_from_row).collect()
+}
+
+fn select_events(tail: &str) -> String {
+    format!("{SELECT_EVENTS} {tail}")
+}
+
+#[async_trait]
+impl EventStore for PostgresEventStore {
+    async fn append(&self, request: AppendRequest) -> StoreResult<AppendOutcome> {
+        self.writer.append(request).await
+    }
+
+    async fn read_stream(
+        &self,
+        tenant_id: Uuid,
+        stream_id: &StreamId,
+        direction: Direction,
+        from_version: u64,
+        limit: usize,
+    ) -> StoreResult<Vec<EventEnvelope>> {
+        let sql = match direction {
+            Direction::Forwards => select_events(
+                "WHERE tenant_id = $1 AND stream_id = $2 AND stream_version >= $3 ORDER BY stream_version ASC LIMIT $4",
+            ),
+            Direction::Backwards => select_events(
+                "WHERE tenant_id = $1 AND stream_id = $2 AND stream_version <= $3 \
+                 ORDER BY stream_version DESC LIMIT $4",
+            ),
+        };
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(tenant_id)
+            .bind(stream_id.as_str())
+            .bind(from_version.min(i64::MAX as u64) as i64)
+            .bind(limit.min(i64::MAX as usize) as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        envelopes_from_rows(rows)
+    }
+
+    async fn read_all(&self, scope: Scope, after_position: u64, limit: usize) -> StoreResult<Vec<EventEnvelope>> {
+        let after_position = after_position.min(i64::MAX as u64) as i64;
+        let limit = limit.min(i64::MAX as usize) as i64;
+        // Safe without a high-water mark: commit order is position order (see the module doc).
+        let rows = match scope {
+            Scope::Global => {
+                sqlx::query(AssertSqlSafe(select_events(
+                    "WHERE global_position > $1 ORDER BY global_position LIMIT $2",
+                )))
+                .bind(after_position)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            Scope::Tenant(tenant_id) => {
+                sqlx::query(AssertSqlSafe(select_events(
+                    "WHERE tenant_id = $1 AND global_position > $2 ORDER BY global_position LIMIT $3",
+                )))
+                .bind(tenant_id)
+                .bind(after_position)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        envelopes_from_rows(rows)
+    }
+
+    async fn stream_version(&self, tenant_id: Uuid, stream_id: &StreamId) -> StoreResult<u64> {
+        stream_version_of(&self.pool, tenant_id, stream_id).await
+    }
+
+    async fn command_outcome(&self, tenant_id: Uuid, command_id: Uuid) -> StoreResult<Option<AppendOutcome>> {
+        find_command(&self.pool, tenant_id, command_id).await
+    }
+
+    async fn tenants(&self) -> StoreResult<Vec<Uuid>> {
+        // A tenant gets its head row with its first event, in the same transaction.
+        Ok(sqlx::query_scalar("SELECT tenant_id FROM tenant_heads ORDER BY tenant_id").fetch_all(&self.pool).await?)
+    }
+
+    fn head(&self) -> watch::Receiver<u64> {
+        self.head.clone()
+    }
+
+    async fn head_position(&self) -> StoreResult<u64> {
+        // The row only changes inside append transactions, so a committed value means every
+        // position up to it is committed and readable.
+        read_head(&self.pool).await
+    }
+}
