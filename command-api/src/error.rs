@@ -108,7 +108,7 @@ impl From<StoreError> for ApiError {
             StoreError::WrongExpectedVersion { .. } => Self::conflict(error.to_string()),
             StoreError::DuplicateEventId(_) => Self::new(StatusCode::CONFLICT, "event.duplicate_id", error.to_string()),
             StoreError::Corrupt { .. } => Self::new(StatusCode::INTERNAL_SERVER_ERROR, "store.corrupt", error.to_string()),
-            StoreError::Closed | StoreError::Database(_) | StoreError::Migration(_) => {
+            StoreError::Closed | StoreError::DataDirInUse(_) | StoreError::Database(_) | StoreError::Migration(_) => {
                 tracing::error!(%error, "event store unavailable");
                 Self { retryable: true, ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "store.unavailable", "the event store is unavailable; retry") }
             }

@@ -74,20 +74,40 @@ impl IdentityService {
         Ok((self.signer.issue(&session), session))
     }
 
-    /// A platform administrator creates a tenant; its id follows from its slug.
+    /// A platform administrator creates a tenant (its id follows from its slug) and,
+    /// optionally, the tenant's first administrator.
     pub async fn create_tenant(
         &self,
         session: &Session,
         command_id: Uuid,
         slug: &str,
         name: &str,
+        first_admin: Option<NewUser>,
         now: DateTime<Utc>,
     ) -> Result<(Uuid, CommandOutcome), ApiError> {
         session.require_any(&[Role::PlatformAdmin], "create tenants")?;
+        if let Some(admin) = &first_admin {
+            check_password_policy(&admin.password)?;
+        }
         let tenant_id = tenant_id_for_slug(slug);
-        let command = TenantCommand::CreateTenant { slug: slug.to_owned(), name: name.to_owned(), parent_tenant_id: Some(session.tenant_id) };
+        let command = TenantCommand::CreateTenant {
+            slug: slug.to_owned(),
+            name: name.to_owned(),
+            parent_tenant_id: Some(session.tenant_id),
+        };
         let meta = CommandMeta::new(command_id, tenant_id, session.actor(), now);
-        Ok((tenant_id, self.dispatcher.dispatch::<Tenant>(&meta, &command).await?))
+        let outcome = self.dispatcher.dispatch::<Tenant>(&meta, &command).await?;
+        if let Some(admin) = first_admin {
+            // Its own command id, derived from the tenant's, keeps a retried request idempotent.
+            let admin_meta = CommandMeta {
+                command_id: Uuid::new_v5(&command_id, b"first-admin"),
+                causation_id: command_id,
+                ..meta
+            };
+            let admin = NewUser { roles: vec![Role::TenantAdmin], ..admin };
+            self.create_user_as(&admin_meta, admin).await?;
+        }
+        Ok((tenant_id, outcome))
     }
 
     /// A tenant administrator adds a user to their own tenant.

@@ -88,6 +88,7 @@ struct CommandRequest {
 struct CreateTenantPayload {
     slug: String,
     name: String,
+    admin: Option<CreateUserPayload>,
 }
 
 #[derive(Deserialize)]
@@ -96,7 +97,15 @@ struct CreateUserPayload {
     username: String,
     display_name: String,
     password: String,
+    /// Ignored for a tenant's first administrator, who is always a tenant administrator.
+    #[serde(default)]
     roles: Vec<Role>,
+}
+
+impl CreateUserPayload {
+    fn into_new_user(self) -> NewUser {
+        NewUser { username: self.username, display_name: self.display_name, password: self.password, roles: self.roles }
+    }
 }
 
 #[derive(Deserialize)]
@@ -122,12 +131,12 @@ async fn command(
     let (aggregate_id, outcome) = match request.command_type.as_str() {
         "tenant.create" => {
             let payload: CreateTenantPayload = parse(request.payload)?;
-            identity.create_tenant(&session, command_id, &payload.slug, &payload.name, now).await?
+            let admin = payload.admin.map(CreateUserPayload::into_new_user);
+            identity.create_tenant(&session, command_id, &payload.slug, &payload.name, admin, now).await?
         }
         "user.create" => {
             let payload: CreateUserPayload = parse(request.payload)?;
-            let user = NewUser { username: payload.username, display_name: payload.display_name, password: payload.password, roles: payload.roles };
-            identity.create_user(&session, command_id, user, now).await?
+            identity.create_user(&session, command_id, payload.into_new_user(), now).await?
         }
         "user.change_password" => {
             let payload: ChangePasswordPayload = parse(request.payload)?;

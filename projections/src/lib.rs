@@ -1,1 +1,54 @@
-//! `hotline-projections`: the projection runner and read models.
+//! `hotline-projections`: the read side of Hotline, built from the event log.
+//!
+//! Owns the projection runner (one task per projection, following the log from its
+//! checkpoint, each batch committed together with the checkpoint in one transaction), the
+//! rebuild that replays a projection into fresh tables and swaps them in, and the read
+//! models with the queries the API runs on them. Read models live in an `sqlx::AnyPool`:
+//! SQLite (`readmodels.db` beside the event store) in the embedded mode, PostgreSQL in the
+//! distributed one, so all SQL here runs on both.
+//!
+//! What it must not do: make business decisions (those are the deciders' in
+//! `hotline-domain`), or change a read model other than by applying events. Anything in a
+//! read model can be dropped and rebuilt from the log at any time.
+//!
+//! Layout:
+//! - [`runner`]: the `Projection` trait, `ProjectionRunner` and its `RunnerHandle` (status,
+//!   lag metrics, read-your-writes waits, shutdown), checkpoints and `rebuild`.
+//! - [`identity`]: the `tenants` and `users` read models and their queries.
+
+pub mod identity;
+pub mod runner;
+
+use std::sync::Arc;
+
+pub use identity::{
+    MAX_PAGE_SIZE, TenantView, TenantsProjection, UserView, UsersProjection, count_users, get_tenant, get_user,
+    list_tenants, list_users,
+};
+pub use runner::{
+    Projection, ProjectionError, ProjectionResult, ProjectionRunner, ProjectionStatus, RebuildReport, RunnerHandle,
+    checkpoint, prepare_read_models, rebuild,
+};
+
+/// Every projection this build runs, in start order.
+pub fn all_projections() -> Vec<Arc<dyn Projection>> {
+    vec![Arc::new(TenantsProjection), Arc::new(UsersProjection)]
+}
+
+/// The projection with this name (`hotline replay <name>`).
+pub fn projection_by_name(name: &str) -> Option<Arc<dyn Projection>> {
+    all_projections().into_iter().find(|projection| projection.name() == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn projections_are_found_by_their_unique_names() {
+        let names: Vec<&str> = all_projections().iter().map(|projection| projection.name()).collect();
+        assert_eq!(names, ["tenants", "users"]);
+        assert_eq!(projection_by_name("users").map(|projection| projection.tables()), Some(&["users"][..]));
+        assert!(projection_by_name("nope").is_none());
+    }
+}

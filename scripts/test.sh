@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs every test of Hotline on a fresh machine: installs what is missing, starts PostgreSQL
+# if it is not running, creates a fresh database for the run, then checks formatting, lints
+# and runs the whole test suite. `.ci/run` calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n== %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+log "toolchain"
+command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup first" >&2; exit 1; }
+cargo --version
+rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
+
+log "PostgreSQL"
+if ! command -v pg_ctlcluster >/dev/null; then
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+fi
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+    as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | tail -n 1)" main start
+    for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+pg_isready -h 127.0.0.1 -p 5432
+# A fresh database for this run; each test makes its own databases inside the same server.
+run_database="hotline_run_$(date +%s)_$$"
+psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE $run_database"
+trap 'psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $run_database WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
+export HOTLINE_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/$run_database"
+
+log "format"
+cargo fmt --all -- --check
+
+log "lints"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+log "tests"
+cargo test --workspace --locked --no-fail-fast

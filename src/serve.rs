@@ -1,0 +1,115 @@
+//! `hotline serve`: opens the database, starts the projections, and serves HTTP.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::State;
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use chrono::Utc;
+use hotline_command_api::identity::NewUser;
+use hotline_command_api::{Dispatcher, IdentityService, TokenSigner};
+use hotline_domain::identity::Role;
+use hotline_infra::database::{self, DatabaseLocation};
+use hotline_infra::secrets::SecretStore;
+use hotline_projections::{ProjectionRunner, RunnerHandle};
+use uuid::Uuid;
+
+#[derive(clap::Args)]
+pub struct ServeOptions {
+    /// Address to listen on (port 0 picks a free port; the chosen one is printed).
+    #[arg(long, env = "HOTLINE_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Largest event payload a command may produce, in bytes.
+    #[arg(long, env = "HOTLINE_MAX_PAYLOAD_BYTES", default_value_t = hotline_command_api::dispatcher::DEFAULT_MAX_PAYLOAD_BYTES)]
+    max_payload_bytes: usize,
+    /// Do not create the demo tenant.
+    #[arg(long, env = "HOTLINE_NO_DEMO")]
+    no_demo: bool,
+}
+
+const DEMO_TENANT: &str = "demo";
+const DEMO_ADMIN: &str = "admin";
+/// Where the demo administrator's generated password is kept, so it can be shown again.
+const DEMO_PASSWORD_ID: Uuid = Uuid::from_u128(0x686f_746c_696e_6500_0000_0000_0000_0002);
+
+pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitCode> {
+    let location = DatabaseLocation::from_env_or(data_dir);
+    let database = database::open(&location).await.context("opening the database")?;
+    hotline_projections::prepare_read_models(&database.read_models, &hotline_projections::all_projections()).await.context("migrating the read models")?;
+    let dispatcher = Arc::new(Dispatcher::new(database.events.clone(), options.max_payload_bytes));
+    let signer = TokenSigner::load_or_create(database.secrets.as_ref()).await?;
+    let identity = IdentityService::new(dispatcher, database.secrets.clone(), signer);
+    let projections = ProjectionRunner::start(database.events.clone(), database.read_models.clone(), hotline_projections::all_projections());
+    let demo_password = if options.no_demo { None } else { Some(bootstrap_demo(&identity, database.secrets.as_ref()).await?) };
+
+    let graphql_state = hotline_graphql::GraphqlState {
+        identity: identity.clone(),
+        read_models: database.read_models.clone(),
+        projections: projections.clone(),
+    };
+    let app = Router::new()
+        .route("/", get(index))
+        .route("/metrics", get(metrics).with_state(projections.clone()))
+        .merge(hotline_command_api::rest::router(identity))
+        .merge(hotline_graphql::router(graphql_state))
+        .layer(tower_http::trace::TraceLayer::new_for_http());
+
+    let listener = tokio::net::TcpListener::bind(options.listen).await.with_context(|| format!("listening on {}", options.listen))?;
+    let address = listener.local_addr()?;
+    println!("hotline: listening on http://{address} ({})", match location {
+        DatabaseLocation::Embedded { ref data_dir } => format!("embedded, data in {}", data_dir.display()),
+        DatabaseLocation::Postgres { .. } => "PostgreSQL".to_owned(),
+    });
+    println!("hotline: GraphQL (with GraphiQL) at http://{address}/graphql");
+    if let Some(password) = demo_password {
+        println!("hotline: demo log-in: tenant {DEMO_TENANT:?}, user {DEMO_ADMIN:?}, password {password:?}");
+    }
+    println!("hotline: ready");
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    projections.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The demo tenant and its administrator, created on first start with a random password
+/// that is kept in the secret store so that every start can print it.
+async fn bootstrap_demo(identity: &IdentityService, secrets: &dyn SecretStore) -> anyhow::Result<String> {
+    let password = match secrets.get(Uuid::nil(), DEMO_PASSWORD_ID).await? {
+        Some(password) => password,
+        None => {
+            let password: String = Uuid::now_v7().simple().to_string().chars().rev().take(16).collect();
+            secrets.put(Uuid::nil(), DEMO_PASSWORD_ID, &password).await?;
+            password
+        }
+    };
+    let admin = NewUser {
+        username: DEMO_ADMIN.to_owned(),
+        display_name: "Demo administrator".to_owned(),
+        password: password.clone(),
+        roles: vec![Role::PlatformAdmin, Role::TenantAdmin],
+    };
+    identity.bootstrap_tenant(DEMO_TENANT, "Demo Contact Centre", admin, Utc::now()).await?;
+    Ok(password)
+}
+
+async fn index() -> impl IntoResponse {
+    Html(include_str!("index.html"))
+}
+
+async fn metrics(State(projections): State<RunnerHandle>) -> impl IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], projections.prometheus_text())
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("installing a SIGTERM handler");
+    tokio::select! {
+        _ = interrupt => {}
+        _ = terminate.recv() => {}
+    }
+    tracing::info!("shutting down");
+}

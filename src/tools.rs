@@ -1,0 +1,136 @@
+//! The command-line tools beside `serve`: migrate, replay, audit verify, events tail, bench.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use futures::StreamExt;
+use hotline_domain::identity::tenant_id_for_slug;
+use hotline_infra::chain::verify_tenant;
+use hotline_infra::database::{self, DatabaseLocation};
+use hotline_infra::store::postgres::PostgresEventStore;
+use hotline_infra::store::sqlite::SqliteEventStore;
+use hotline_infra::store::{Scope, SharedEventStore, subscribe};
+use uuid::Uuid;
+
+pub async fn migrate(data_dir: &Path) -> anyhow::Result<ExitCode> {
+    let location = DatabaseLocation::from_env_or(data_dir);
+    let database = database::open(&location).await.context("opening the database")?;
+    hotline_projections::prepare_read_models(&database.read_models, &hotline_projections::all_projections()).await.context("migrating the read models")?;
+    println!("the database is up to date ({location:?})");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The log alone, for tools that only read it: in embedded mode this does not take the data
+/// folder's lock, so it works beside a running server.
+async fn open_log(data_dir: &Path) -> anyhow::Result<SharedEventStore> {
+    Ok(match DatabaseLocation::from_env_or(data_dir) {
+        DatabaseLocation::Embedded { data_dir } => {
+            let path = data_dir.join("events.db");
+            if !path.exists() {
+                bail!("there is no event log at {}; start `hotline serve` first or set HOTLINE_DATA_DIR", path.display());
+            }
+            Arc::new(SqliteEventStore::open(&path).await?)
+        }
+        DatabaseLocation::Postgres { url } => Arc::new(PostgresEventStore::connect(&url).await?),
+    })
+}
+
+/// A tenant given by id or by slug.
+fn tenant_id(text: &str) -> Uuid {
+    Uuid::parse_str(text).unwrap_or_else(|_| tenant_id_for_slug(text))
+}
+
+pub async fn audit_verify(data_dir: &Path, tenant: Option<String>) -> anyhow::Result<ExitCode> {
+    let store = open_log(data_dir).await?;
+    let tenants = match tenant {
+        Some(text) => vec![tenant_id(&text)],
+        None => store.tenants().await?,
+    };
+    let mut broken = false;
+    for tenant_id in tenants {
+        let report = verify_tenant(store.as_ref(), tenant_id).await?;
+        match report.first_break {
+            None => println!("tenant {tenant_id}: {} events, chain intact", report.verified),
+            Some(first_break) => {
+                broken = true;
+                println!(
+                    "tenant {tenant_id}: BROKEN at position {} after {} good events: {first_break}",
+                    first_break.position(),
+                    report.verified
+                );
+            }
+        }
+    }
+    Ok(if broken { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+pub async fn events_tail(data_dir: &Path, from: u64, tenant: Option<String>, follow: bool) -> anyhow::Result<ExitCode> {
+    match print_events(data_dir, from, tenant, follow).await {
+        // A reader that has seen enough (`| head`) is not an error.
+        Err(error) if error.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) => {
+            Ok(ExitCode::SUCCESS)
+        }
+        outcome => outcome,
+    }
+}
+
+async fn print_events(data_dir: &Path, from: u64, tenant: Option<String>, follow: bool) -> anyhow::Result<ExitCode> {
+    let store = open_log(data_dir).await?;
+    let scope = tenant.map_or(Scope::Global, |text| Scope::Tenant(tenant_id(&text)));
+    let stdout = std::io::stdout();
+    if follow {
+        let mut events = subscribe(store, scope, from);
+        while let Some(event) = events.next().await {
+            let mut out = stdout.lock();
+            out.write_all(hotline_schemas::cloudevents::to_json_line(&event?).as_bytes())?;
+            out.flush()?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut cursor = from;
+    loop {
+        let page = store.read_all(scope, cursor, 1000).await?;
+        let mut out = stdout.lock();
+        for event in &page {
+            cursor = event.global_position;
+            out.write_all(hotline_schemas::cloudevents::to_json_line(event).as_bytes())?;
+        }
+        if page.len() < 1000 {
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+}
+
+pub async fn replay(data_dir: &Path, projection: Option<String>, from: u64, list: bool) -> anyhow::Result<ExitCode> {
+    if list {
+        for projection in hotline_projections::all_projections() {
+            println!("{}", projection.name());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let name = projection.context("name a projection")?;
+    let Some(projection) = hotline_projections::projection_by_name(&name) else {
+        bail!("unknown projection {name:?}; `hotline replay --list` names them");
+    };
+    let database = database::open(&DatabaseLocation::from_env_or(data_dir)).await.context("opening the database")?;
+    hotline_projections::prepare_read_models(&database.read_models, &hotline_projections::all_projections()).await?;
+    let report = hotline_projections::rebuild(database.events.as_ref(), &database.read_models, projection.as_ref(), from).await?;
+    println!("{name}: {} events applied in {:.2?}; the rebuilt tables are live", report.events, report.elapsed);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn bench(name: Option<String>, list: bool) -> anyhow::Result<ExitCode> {
+    if list {
+        for name in hotline_benchmarks::BENCHMARKS {
+            println!("{name}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let name = name.context("name a benchmark")?;
+    let report = hotline_benchmarks::run(&name, hotline_benchmarks::BenchOptions::default()).await?;
+    println!("{report}");
+    Ok(ExitCode::SUCCESS)
+}
