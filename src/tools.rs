@@ -115,6 +115,9 @@ pub async fn replay(data_dir: &Path, projection: Option<String>, from: u64, list
     let Some(projection) = hotline_projections::projection_by_name(&name) else {
         bail!("unknown projection {name:?}; `hotline replay --list` names them");
     };
+    if from > 0 {
+        eprintln!("hotline: note: with --from {from} the rebuilt {name} tables hold only what events after position {from} produce");
+    }
     let database = database::open(&DatabaseLocation::from_env_or(data_dir)).await.context("opening the database")?;
     hotline_projections::prepare_read_models(&database.read_models, &hotline_projections::all_projections()).await?;
     let report = hotline_projections::rebuild(database.events.as_ref(), &database.read_models, projection.as_ref(), from).await?;

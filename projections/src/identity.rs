@@ -349,3 +349,23 @@ pub async fn count_users(pool: &AnyPool, tenant_id: Uuid) -> ProjectionResult<u6
             .await?;
     u64::try_from(count).map_err(|_| ProjectionError::CorruptRow(format!("count {count}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_size_is_capped_not_refused() {
+        assert_eq!(page_limit(0), 0);
+        assert_eq!(page_limit(20), 20);
+        assert_eq!(page_limit(u32::MAX), i64::from(MAX_PAGE_SIZE));
+    }
+
+    #[test]
+    fn templates_name_the_suffixed_table() {
+        assert_eq!(
+            sql(CREATE_USERS_BY_USERNAME, USERS_TABLE, "__rebuild"),
+            "CREATE INDEX IF NOT EXISTS users__rebuild_by_username ON users__rebuild (tenant_id, username_key)"
+        );
+    }
+}

@@ -15,6 +15,7 @@
 //! serving queries, then swaps them in with one transaction (both SQLite and PostgreSQL have
 //! transactional DDL).
 
+use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -314,7 +315,10 @@ impl Drop for RunnerInner {
 impl RunnerHandle {
     /// Position, head and lag of every projection, in start order.
     pub fn status(&self) -> Vec<ProjectionStatus> {
-        let head = *self.inner.head.borrow();
+        self.status_at(*self.inner.head.borrow())
+    }
+
+    fn status_at(&self, head: u64) -> Vec<ProjectionStatus> {
         self.inner
             .slots
             .iter()
@@ -333,34 +337,43 @@ impl RunnerHandle {
 
     /// The projection gauges in the Prometheus text format (served at `/metrics`).
     pub fn prometheus_text(&self) -> String {
-        let statuses = self.status();
         let head = *self.inner.head.borrow();
+        let statuses = self.status_at(head);
         let mut text = String::new();
-        text.push_str(
-            "# HELP hotline_event_store_head_position Highest global position readable in the event store.\n",
+        let mut gauge = |metric: &str, help: &str, samples: Vec<(Option<&str>, u64)>| {
+            let _ = writeln!(text, "# HELP {metric} {help}");
+            let _ = writeln!(text, "# TYPE {metric} gauge");
+            for (projection, value) in samples {
+                match projection {
+                    Some(name) => {
+                        let _ = writeln!(text, "{metric}{{projection=\"{}\"}} {value}", escape_label(name));
+                    }
+                    None => {
+                        let _ = writeln!(text, "{metric} {value}");
+                    }
+                }
+            }
+        };
+        gauge(
+            "hotline_event_store_head_position",
+            "Highest global position readable in the event store.",
+            vec![(None, head)],
         );
-        text.push_str("# TYPE hotline_event_store_head_position gauge\n");
-        text.push_str(&format!("hotline_event_store_head_position {head}\n"));
-        text.push_str(
-            "# HELP hotline_projection_position Global position up to which the projection has applied events.\n",
+        gauge(
+            "hotline_projection_position",
+            "Global position up to which the projection has applied events (its checkpoint).",
+            statuses.iter().map(|status| (Some(status.name), status.position)).collect(),
         );
-        text.push_str("# TYPE hotline_projection_position gauge\n");
-        for status in &statuses {
-            text.push_str(&format!(
-                "hotline_projection_position{{projection=\"{}\"}} {}\n",
-                escape_label(status.name),
-                status.position
-            ));
-        }
-        text.push_str("# HELP hotline_projection_lag_events Events in the store not yet applied by the projection.\n");
-        text.push_str("# TYPE hotline_projection_lag_events gauge\n");
-        for status in &statuses {
-            text.push_str(&format!(
-                "hotline_projection_lag_events{{projection=\"{}\"}} {}\n",
-                escape_label(status.name),
-                status.lag
-            ));
-        }
+        gauge(
+            "hotline_projection_lag_events",
+            "Events in the store that the projection has not applied yet.",
+            statuses.iter().map(|status| (Some(status.name), status.lag)).collect(),
+        );
+        gauge(
+            "hotline_projection_failing",
+            "1 while the projection's last batch failed and is being retried (see the log), else 0.",
+            statuses.iter().map(|status| (Some(status.name), u64::from(status.last_error.is_some()))).collect(),
+        );
         text
     }
 
@@ -553,11 +566,10 @@ async fn replay_and_swap(
     projection.create_tables(connection, REBUILD_SUFFIX).await?;
     // The swap locks this row, so it must exist before.
     sqlx::query(
-        "INSERT INTO projection_checkpoints (name, position, updated_at) VALUES ($1, $2, $3) \
+        "INSERT INTO projection_checkpoints (name, position, updated_at) VALUES ($1, 0, $2) \
          ON CONFLICT (name) DO NOTHING",
     )
     .bind(projection.name())
-    .bind(to_i64(from_position))
     .bind(now_micros())
     .execute(&mut *connection)
     .await?;

@@ -194,7 +194,6 @@ async fn rebuild_under_a_running_runner_loses_and_duplicates_no_row(backend: Bac
         rebuilds += 1;
     }
     let (expected_acme, expected_globex) = writer.await.unwrap();
-    eprintln!("rebuilds during the writes: {rebuilds}");
     let head = env.store.head_position().await.unwrap();
     assert!(runner.wait_for(head, TIME_LIMIT).await, "the runner catches up after the swaps");
     writing_done.store(true, Ordering::SeqCst);

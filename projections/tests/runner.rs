@@ -87,6 +87,25 @@ async fn restarted_runner_continues_from_its_checkpoint() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_last_handle_stops_the_runner() {
+    let env = TestEnv::new(Backend::Sqlite).await;
+    let (acme, first_position) = create_tenant(&env.store, "acme").await;
+    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections());
+    let clone = runner.clone();
+    assert!(runner.wait_for(first_position, TIME_LIMIT).await);
+    drop(runner);
+    assert!(clone.wait_for(first_position, TIME_LIMIT).await, "a remaining clone keeps the runner alive");
+    drop(clone);
+    // The tasks see the signal between batches; give them a moment to stop.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    create_user(&env.store, acme, "ann", &[Role::Agent]).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(checkpoint(&env.pool, "users").await.unwrap(), Some(first_position));
+    assert_eq!(hotline_projections::count_users(&env.pool, acme).await.unwrap(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn catches_up_with_more_events_than_one_batch() {
     let env = TestEnv::new(Backend::Sqlite).await;
     let (acme, _) = create_tenant(&env.store, "acme").await;
