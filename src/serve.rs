@@ -40,12 +40,19 @@ const DEMO_PASSWORD_ID: Uuid = Uuid::from_u128(0x686f_746c_696e_6500_0000_0000_0
 pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitCode> {
     let location = DatabaseLocation::from_env_or(data_dir);
     let database = database::open(&location).await.context("opening the database")?;
-    hotline_projections::prepare_read_models(&database.read_models, &hotline_projections::all_projections()).await.context("migrating the read models")?;
+    hotline_projections::prepare_read_models(&database.read_models, &hotline_projections::all_projections())
+        .await
+        .context("migrating the read models")?;
     let dispatcher = Arc::new(Dispatcher::new(database.events.clone(), options.max_payload_bytes));
     let signer = TokenSigner::load_or_create(database.secrets.as_ref()).await?;
     let identity = IdentityService::new(dispatcher, database.secrets.clone(), signer);
-    let projections = ProjectionRunner::start(database.events.clone(), database.read_models.clone(), hotline_projections::all_projections());
-    let demo_password = if options.no_demo { None } else { Some(bootstrap_demo(&identity, database.secrets.as_ref()).await?) };
+    let projections = ProjectionRunner::start(
+        database.events.clone(),
+        database.read_models.clone(),
+        hotline_projections::all_projections(),
+    );
+    let demo_password =
+        if options.no_demo { None } else { Some(bootstrap_demo(&identity, database.secrets.as_ref()).await?) };
 
     let graphql_state = hotline_graphql::GraphqlState {
         identity: identity.clone(),
@@ -59,12 +66,17 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
         .merge(hotline_graphql::router(graphql_state))
         .layer(tower_http::trace::TraceLayer::new_for_http());
 
-    let listener = tokio::net::TcpListener::bind(options.listen).await.with_context(|| format!("listening on {}", options.listen))?;
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .with_context(|| format!("listening on {}", options.listen))?;
     let address = listener.local_addr()?;
-    println!("hotline: listening on http://{address} ({})", match location {
-        DatabaseLocation::Embedded { ref data_dir } => format!("embedded, data in {}", data_dir.display()),
-        DatabaseLocation::Postgres { .. } => "PostgreSQL".to_owned(),
-    });
+    println!(
+        "hotline: listening on http://{address} ({})",
+        match location {
+            DatabaseLocation::Embedded { ref data_dir } => format!("embedded, data in {}", data_dir.display()),
+            DatabaseLocation::Postgres { .. } => "PostgreSQL".to_owned(),
+        }
+    );
     println!("hotline: GraphQL (with GraphiQL) at http://{address}/graphql");
     if let Some(password) = demo_password {
         println!("hotline: demo log-in: tenant {DEMO_TENANT:?}, user {DEMO_ADMIN:?}, password {password:?}");
@@ -106,7 +118,8 @@ async fn metrics(State(projections): State<RunnerHandle>) -> impl IntoResponse {
 
 async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("installing a SIGTERM handler");
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("installing a SIGTERM handler");
     tokio::select! {
         _ = interrupt => {}
         _ = terminate.recv() => {}

@@ -18,7 +18,9 @@ use uuid::Uuid;
 pub async fn migrate(data_dir: &Path) -> anyhow::Result<ExitCode> {
     let location = DatabaseLocation::from_env_or(data_dir);
     let database = database::open(&location).await.context("opening the database")?;
-    hotline_projections::prepare_read_models(&database.read_models, &hotline_projections::all_projections()).await.context("migrating the read models")?;
+    hotline_projections::prepare_read_models(&database.read_models, &hotline_projections::all_projections())
+        .await
+        .context("migrating the read models")?;
     println!("the database is up to date ({location:?})");
     Ok(ExitCode::SUCCESS)
 }
@@ -30,7 +32,10 @@ async fn open_log(data_dir: &Path) -> anyhow::Result<SharedEventStore> {
         DatabaseLocation::Embedded { data_dir } => {
             let path = data_dir.join("events.db");
             if !path.exists() {
-                bail!("there is no event log at {}; start `hotline serve` first or set HOTLINE_DATA_DIR", path.display());
+                bail!(
+                    "there is no event log at {}; start `hotline serve` first or set HOTLINE_DATA_DIR",
+                    path.display()
+                );
             }
             Arc::new(SqliteEventStore::open(&path).await?)
         }
@@ -70,7 +75,9 @@ pub async fn audit_verify(data_dir: &Path, tenant: Option<String>) -> anyhow::Re
 pub async fn events_tail(data_dir: &Path, from: u64, tenant: Option<String>, follow: bool) -> anyhow::Result<ExitCode> {
     match print_events(data_dir, from, tenant, follow).await {
         // A reader that has seen enough (`| head`) is not an error.
-        Err(error) if error.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) => {
+        Err(error)
+            if error.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
             Ok(ExitCode::SUCCESS)
         }
         outcome => outcome,
@@ -116,11 +123,15 @@ pub async fn replay(data_dir: &Path, projection: Option<String>, from: u64, list
         bail!("unknown projection {name:?}; `hotline replay --list` names them");
     };
     if from > 0 {
-        eprintln!("hotline: note: with --from {from} the rebuilt {name} tables hold only what events after position {from} produce");
+        eprintln!(
+            "hotline: note: with --from {from} the rebuilt {name} tables hold only what events after position {from} produce"
+        );
     }
     let database = database::open(&DatabaseLocation::from_env_or(data_dir)).await.context("opening the database")?;
     hotline_projections::prepare_read_models(&database.read_models, &hotline_projections::all_projections()).await?;
-    let report = hotline_projections::rebuild(database.events.as_ref(), &database.read_models, projection.as_ref(), from).await?;
+    let report =
+        hotline_projections::rebuild(database.events.as_ref(), &database.read_models, projection.as_ref(), from)
+            .await?;
     println!("{name}: {} events applied in {:.2?}; the rebuilt tables are live", report.events, report.elapsed);
     Ok(ExitCode::SUCCESS)
 }

@@ -10,7 +10,8 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use uuid::Uuid;
 
-const CREATE_USER: &str = "mutation($input: CreateUserInput!) { createUser(input: $input) { aggregateId lastPosition duplicate } }";
+const CREATE_USER: &str =
+    "mutation($input: CreateUserInput!) { createUser(input: $input) { aggregateId lastPosition duplicate } }";
 const CREATE_TENANT: &str =
     "mutation($input: CreateTenantInput!) { createTenant(input: $input) { aggregateId lastPosition duplicate } }";
 
@@ -35,7 +36,8 @@ async fn an_admin_creates_a_user_who_logs_in_and_is_listed() {
     let created = server.graphql(Some(&admin), CREATE_USER, new_user("ann", &["AGENT"])).await;
     assert!(created["errors"].is_null(), "{created}");
     let users = server.graphql(Some(&admin), "{ users { username roles } }", json!({})).await;
-    let names: Vec<&str> = users["data"]["users"].as_array().unwrap().iter().map(|user| user["username"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        users["data"]["users"].as_array().unwrap().iter().map(|user| user["username"].as_str().unwrap()).collect();
     assert_eq!(names, ["admin", "ann"], "the mutation waited for the read model: {users}");
 
     let ann = server.login("demo", "ann", "a long password").await;
@@ -43,7 +45,10 @@ async fn an_admin_creates_a_user_who_logs_in_and_is_listed() {
     assert_eq!(me["data"]["me"], json!({ "username": "ann", "roles": ["AGENT"] }));
     // An agent may not list users nor create them.
     assert_eq!(error_code(&server.graphql(Some(&ann), "{ users { username } }", json!({})).await), "auth.forbidden");
-    assert_eq!(error_code(&server.graphql(Some(&ann), CREATE_USER, new_user("bob", &["AGENT"])).await), "auth.forbidden");
+    assert_eq!(
+        error_code(&server.graphql(Some(&ann), CREATE_USER, new_user("bob", &["AGENT"])).await),
+        "auth.forbidden"
+    );
 }
 
 #[tokio::test]
@@ -56,14 +61,19 @@ async fn a_user_changes_their_password_and_the_old_one_stops_working() {
     let change = "mutation($input: ChangePasswordInput!) { changePassword(input: $input) { streamVersion } }";
     let wrong_current = json!({ "input": { "userId": user_id, "currentPassword": "not my password", "newPassword": "another long one" } });
     assert_eq!(error_code(&server.graphql(Some(&ann), change, wrong_current).await), "auth.invalid_credentials");
-    let too_short = json!({ "input": { "userId": user_id, "currentPassword": "a long password", "newPassword": "short" } });
+    let too_short =
+        json!({ "input": { "userId": user_id, "currentPassword": "a long password", "newPassword": "short" } });
     assert_eq!(error_code(&server.graphql(Some(&ann), change, too_short).await), "auth.password_policy");
     let good = json!({ "input": { "userId": user_id, "currentPassword": "a long password", "newPassword": "another long one" } });
     let changed = server.graphql(Some(&ann), change, good).await;
     assert_eq!(changed["data"]["changePassword"]["streamVersion"], 2, "{changed}");
     server.login("demo", "ann", "another long one").await;
     let old = server
-        .graphql(None, "mutation { login(tenant: \"demo\", username: \"ann\", password: \"a long password\") { token } }", json!({}))
+        .graphql(
+            None,
+            "mutation { login(tenant: \"demo\", username: \"ann\", password: \"a long password\") { token } }",
+            json!({}),
+        )
         .await;
     assert_eq!(error_code(&old), "auth.invalid_credentials");
 }
@@ -103,12 +113,17 @@ async fn one_tenant_never_sees_or_changes_another_tenants_data() {
     // Reading a demo user by id from acme finds nothing.
     let demo_me = server.graphql(Some(&platform), "{ me { id } }", json!({})).await;
     let demo_admin_id = demo_me["data"]["me"]["id"].as_str().unwrap();
-    let probe = server.graphql(Some(&acme), "query($id: UUID!) { user(id: $id) { username } }", json!({ "id": demo_admin_id })).await;
+    let probe = server
+        .graphql(Some(&acme), "query($id: UUID!) { user(id: $id) { username } }", json!({ "id": demo_admin_id }))
+        .await;
     assert_eq!(probe["data"]["user"], Value::Null, "{probe}");
     // The log is per tenant too.
     let acme_events = server.graphql(Some(&acme), "{ events(first: 500) { tenantId } }", json!({})).await;
     let acme_id = created["data"]["createTenant"]["aggregateId"].as_str().unwrap();
-    assert!(acme_events["data"]["events"].as_array().unwrap().iter().all(|event| event["tenantId"] == acme_id), "{acme_events}");
+    assert!(
+        acme_events["data"]["events"].as_array().unwrap().iter().all(|event| event["tenantId"] == acme_id),
+        "{acme_events}"
+    );
     // Changing a demo user's password from acme does not touch the demo user.
     let change = "mutation($input: ChangePasswordInput!) { changePassword(input: $input) { streamVersion } }";
     let attack = json!({ "input": { "userId": demo_admin_id, "newPassword": "owned by acme!" } });
@@ -124,7 +139,9 @@ async fn rest_bad_input_gets_problem_json_and_appends_nothing() {
     let token = server.demo_admin_token().await;
     let head = server.head_position().await;
     let url = format!("{}/api/commands", server.base_url);
-    let post = |body: String| server.http.post(&url).bearer_auth(&token).header("content-type", "application/json").body(body).send();
+    let post = |body: String| {
+        server.http.post(&url).bearer_auth(&token).header("content-type", "application/json").body(body).send()
+    };
 
     let malformed = post("{\"type\": ".to_owned()).await.unwrap();
     assert_eq!(malformed.status(), 400);
@@ -137,7 +154,8 @@ async fn rest_bad_input_gets_problem_json_and_appends_nothing() {
     let invalid = post(json!({ "type": "user.create", "payload": { "username": 5 } }).to_string()).await.unwrap();
     assert_eq!(invalid.json::<Value>().await.unwrap()["code"], "command.invalid");
 
-    let huge_body = json!({ "type": "user.create", "payload": { "username": "x", "filler": "y".repeat(64 * 1024) } }).to_string();
+    let huge_body =
+        json!({ "type": "user.create", "payload": { "username": "x", "filler": "y".repeat(64 * 1024) } }).to_string();
     let too_large = post(huge_body).await.unwrap();
     assert_eq!(too_large.status(), 413);
     assert_eq!(too_large.json::<Value>().await.unwrap()["code"], "command.payload_too_large");
@@ -146,8 +164,13 @@ async fn rest_bad_input_gets_problem_json_and_appends_nothing() {
     assert_eq!(no_token.status(), 401);
     assert_eq!(no_token.json::<Value>().await.unwrap()["code"], "auth.unauthenticated");
 
-    let unknown_tenant = server.http.post(format!("{}/api/login", server.base_url))
-        .json(&json!({ "tenant": "nowhere", "username": "admin", "password": "whatever it is" })).send().await.unwrap();
+    let unknown_tenant = server
+        .http
+        .post(format!("{}/api/login", server.base_url))
+        .json(&json!({ "tenant": "nowhere", "username": "admin", "password": "whatever it is" }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(unknown_tenant.status(), 401);
     assert_eq!(unknown_tenant.json::<Value>().await.unwrap()["code"], "auth.invalid_credentials");
 
@@ -186,7 +209,10 @@ async fn a_subscription_catches_up_then_receives_live_events() {
     request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
     let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("websocket connect");
     let send = |value: Value| Message::Text(value.to_string().into());
-    socket.send(send(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } }))).await.unwrap();
+    socket
+        .send(send(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } })))
+        .await
+        .unwrap();
     let ack = next_json(&mut socket).await;
     assert_eq!(ack["type"], "connection_ack");
     socket
@@ -214,7 +240,8 @@ where
     S: futures::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
 {
     loop {
-        let message = tokio::time::timeout(common::WAIT, socket.next()).await.expect("a message in time").expect("open").unwrap();
+        let message =
+            tokio::time::timeout(common::WAIT, socket.next()).await.expect("a message in time").expect("open").unwrap();
         if let Message::Text(text) = message {
             return serde_json::from_str(&text).unwrap();
         }

@@ -103,7 +103,11 @@ impl TokenSigner {
         self.mac(&body).verify_slice(&tag).map_err(|_| ApiError::unauthenticated())?;
         let session: Session = serde_json::from_slice(&body).map_err(|_| ApiError::unauthenticated())?;
         if session.expires_at <= now {
-            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "auth.unauthenticated", "the session has expired; log in again"));
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "auth.unauthenticated",
+                "the session has expired; log in again",
+            ));
         }
         Ok(session)
     }
@@ -145,7 +149,13 @@ mod tests {
     use super::*;
 
     fn session(expires_at: DateTime<Utc>) -> Session {
-        Session { tenant_id: Uuid::from_u128(1), user_id: Uuid::from_u128(2), username: "ann".into(), roles: vec![Role::Agent], expires_at }
+        Session {
+            tenant_id: Uuid::from_u128(1),
+            user_id: Uuid::from_u128(2),
+            username: "ann".into(),
+            roles: vec![Role::Agent],
+            expires_at,
+        }
     }
 
     #[test]

@@ -90,7 +90,11 @@ impl Dispatcher {
 
     /// Decides `command` against its stream and appends what it causes.
     #[tracing::instrument(skip_all, fields(command_id = %meta.command_id, tenant_id = %meta.tenant_id))]
-    pub async fn dispatch<D: Decider>(&self, meta: &CommandMeta, command: &D::Command) -> Result<CommandOutcome, ApiError> {
+    pub async fn dispatch<D: Decider>(
+        &self,
+        meta: &CommandMeta,
+        command: &D::Command,
+    ) -> Result<CommandOutcome, ApiError> {
         let stream_id = D::stream_id(command);
         if let Some(previous) = self.store.command_outcome(meta.tenant_id, meta.command_id).await? {
             return Ok(CommandOutcome::from_append(meta.command_id, &stream_id, previous));
@@ -102,14 +106,13 @@ impl Dispatcher {
         for attempt in 0..MAX_ATTEMPTS {
             if attempt > 0 {
                 // Jitter spreads contenders over different group commits.
-                tokio::time::sleep(std::time::Duration::from_micros(rand::random_range(0..=500 * u64::from(attempt)))).await;
+                tokio::time::sleep(std::time::Duration::from_micros(rand::random_range(0..=500 * u64::from(attempt))))
+                    .await;
             }
             let (state, version) = self.load::<D>(meta.tenant_id, &stream_id).await?;
             let decided = D::decide(&state, command)?;
-            let events = decided
-                .iter()
-                .map(|event| self.new_event(meta, event))
-                .collect::<Result<Vec<_>, ApiError>>()?;
+            let events =
+                decided.iter().map(|event| self.new_event(meta, event)).collect::<Result<Vec<_>, ApiError>>()?;
             if events.is_empty() {
                 let outcome = AppendOutcome { stream_version: version, positions: None, duplicate: false };
                 return Ok(CommandOutcome::from_append(meta.command_id, &stream_id, outcome));
@@ -143,7 +146,8 @@ impl Dispatcher {
         let mut state = D::State::default();
         let mut version = 0;
         loop {
-            let page = self.store.read_stream(tenant_id, stream_id, Direction::Forwards, version + 1, LOAD_PAGE).await?;
+            let page =
+                self.store.read_stream(tenant_id, stream_id, Direction::Forwards, version + 1, LOAD_PAGE).await?;
             let page_len = page.len();
             for envelope in page {
                 let event = D::Event::from_stored(&envelope.event_type, envelope.schema_version, &envelope.payload)

@@ -97,7 +97,8 @@ impl ApiError {
 
 impl From<DomainError> for ApiError {
     fn from(error: DomainError) -> Self {
-        let status = if error.code.ends_with(".not_found") { StatusCode::NOT_FOUND } else { StatusCode::UNPROCESSABLE_ENTITY };
+        let status =
+            if error.code.ends_with(".not_found") { StatusCode::NOT_FOUND } else { StatusCode::UNPROCESSABLE_ENTITY };
         Self::new(status, error.code, error.message)
     }
 }
@@ -107,10 +108,19 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::WrongExpectedVersion { .. } => Self::conflict(error.to_string()),
             StoreError::DuplicateEventId(_) => Self::new(StatusCode::CONFLICT, "event.duplicate_id", error.to_string()),
-            StoreError::Corrupt { .. } => Self::new(StatusCode::INTERNAL_SERVER_ERROR, "store.corrupt", error.to_string()),
+            StoreError::Corrupt { .. } => {
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "store.corrupt", error.to_string())
+            }
             StoreError::Closed | StoreError::DataDirInUse(_) | StoreError::Database(_) | StoreError::Migration(_) => {
                 tracing::error!(%error, "event store unavailable");
-                Self { retryable: true, ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "store.unavailable", "the event store is unavailable; retry") }
+                Self {
+                    retryable: true,
+                    ..Self::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "store.unavailable",
+                        "the event store is unavailable; retry",
+                    )
+                }
             }
         }
     }

@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use hotline_domain::Actor;
+use hotline_domain::StreamId;
 use hotline_domain::identity::tenant::{Tenant, TenantCommand};
 use hotline_domain::identity::user::{User, UserCommand};
 use hotline_domain::identity::{Role, tenant_id_for_slug, user_id_for_username};
-use hotline_domain::StreamId;
 use hotline_infra::secrets::SecretStore;
 use uuid::Uuid;
 
@@ -54,10 +54,19 @@ impl IdentityService {
 
     /// Checks a password against the user's stream (not a read model: a password changed a
     /// moment ago is already in force) and issues a token.
-    pub async fn login(&self, tenant_slug: &str, username: &str, password: &str, now: DateTime<Utc>) -> Result<(String, Session), ApiError> {
+    pub async fn login(
+        &self,
+        tenant_slug: &str,
+        username: &str,
+        password: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(String, Session), ApiError> {
         let tenant_id = tenant_id_for_slug(tenant_slug);
         let user_id = user_id_for_username(tenant_id, username);
-        let (user, _) = self.dispatcher.load::<User>(tenant_id, &StreamId::new(hotline_domain::identity::user::CONTEXT, user_id)).await?;
+        let (user, _) = self
+            .dispatcher
+            .load::<User>(tenant_id, &StreamId::new(hotline_domain::identity::user::CONTEXT, user_id))
+            .await?;
         let (Some(created), Some(credential_id)) = (user.created, user.credential_id) else {
             // Spend the same time as a real check, so that timing does not tell which user names exist.
             let dummy_hash = self.dummy_hash.get_or_try_init(|| hash_password(Uuid::now_v7().to_string())).await?;
@@ -70,7 +79,13 @@ impl IdentityService {
         if !verify_password(hash, password.to_owned()).await {
             return Err(ApiError::invalid_credentials());
         }
-        let session = Session { tenant_id, user_id, username: created.username, roles: created.roles, expires_at: now + SESSION_LIFETIME };
+        let session = Session {
+            tenant_id,
+            user_id,
+            username: created.username,
+            roles: created.roles,
+            expires_at: now + SESSION_LIFETIME,
+        };
         Ok((self.signer.issue(&session), session))
     }
 
@@ -99,11 +114,8 @@ impl IdentityService {
         let outcome = self.dispatcher.dispatch::<Tenant>(&meta, &command).await?;
         if let Some(admin) = first_admin {
             // Its own command id, derived from the tenant's, keeps a retried request idempotent.
-            let admin_meta = CommandMeta {
-                command_id: Uuid::new_v5(&command_id, b"first-admin"),
-                causation_id: command_id,
-                ..meta
-            };
+            let admin_meta =
+                CommandMeta { command_id: Uuid::new_v5(&command_id, b"first-admin"), causation_id: command_id, ..meta };
             let admin = NewUser { roles: vec![Role::TenantAdmin], ..admin };
             self.create_user_as(&admin_meta, admin).await?;
         }
@@ -111,7 +123,13 @@ impl IdentityService {
     }
 
     /// A tenant administrator adds a user to their own tenant.
-    pub async fn create_user(&self, session: &Session, command_id: Uuid, user: NewUser, now: DateTime<Utc>) -> Result<(Uuid, CommandOutcome), ApiError> {
+    pub async fn create_user(
+        &self,
+        session: &Session,
+        command_id: Uuid,
+        user: NewUser,
+        now: DateTime<Utc>,
+    ) -> Result<(Uuid, CommandOutcome), ApiError> {
         session.require_any(&[Role::TenantAdmin], "create users")?;
         if user.roles.contains(&Role::PlatformAdmin) && !session.has_role(Role::PlatformAdmin) {
             return Err(ApiError::forbidden("grant the platform_admin role"));
@@ -162,7 +180,10 @@ impl IdentityService {
     }
 
     async fn check_current_password(&self, tenant_id: Uuid, user_id: Uuid, password: &str) -> Result<bool, ApiError> {
-        let (user, _) = self.dispatcher.load::<User>(tenant_id, &StreamId::new(hotline_domain::identity::user::CONTEXT, user_id)).await?;
+        let (user, _) = self
+            .dispatcher
+            .load::<User>(tenant_id, &StreamId::new(hotline_domain::identity::user::CONTEXT, user_id))
+            .await?;
         let Some(credential_id) = user.credential_id else { return Ok(false) };
         let Some(hash) = self.secrets.get(tenant_id, credential_id).await? else { return Ok(false) };
         Ok(verify_password(hash, password.to_owned()).await)
@@ -170,13 +191,24 @@ impl IdentityService {
 
     /// Creates a tenant and its first administrator as the system, if they do not exist yet
     /// (first start, demo data, tests). Returns the tenant id.
-    pub async fn bootstrap_tenant(&self, slug: &str, name: &str, admin: NewUser, now: DateTime<Utc>) -> Result<Uuid, ApiError> {
+    pub async fn bootstrap_tenant(
+        &self,
+        slug: &str,
+        name: &str,
+        admin: NewUser,
+        now: DateTime<Utc>,
+    ) -> Result<Uuid, ApiError> {
         let tenant_id = tenant_id_for_slug(slug);
         let actor = Actor::system("bootstrap");
         // Fixed command ids make bootstrapping idempotent across restarts.
         let tenant_command_id = Uuid::new_v5(&tenant_id, b"bootstrap:tenant");
-        let command = TenantCommand::CreateTenant { slug: slug.to_owned(), name: name.to_owned(), parent_tenant_id: None };
-        match self.dispatcher.dispatch::<Tenant>(&CommandMeta::new(tenant_command_id, tenant_id, actor.clone(), now), &command).await {
+        let command =
+            TenantCommand::CreateTenant { slug: slug.to_owned(), name: name.to_owned(), parent_tenant_id: None };
+        match self
+            .dispatcher
+            .dispatch::<Tenant>(&CommandMeta::new(tenant_command_id, tenant_id, actor.clone(), now), &command)
+            .await
+        {
             Ok(_) => {}
             Err(error) if error.code == "tenant.slug_taken" => {}
             Err(error) => return Err(error),

@@ -54,7 +54,11 @@ pub fn session_from_headers(identity: &IdentityService, headers: &HeaderMap) -> 
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "command.payload_too_large", "the request body is over the size limit");
+            return ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "command.payload_too_large",
+                "the request body is over the size limit",
+            );
         }
         ApiError::malformed_json(rejection.body_text())
     }
@@ -68,10 +72,15 @@ struct LoginRequest {
     password: String,
 }
 
-async fn login(State(identity): State<IdentityService>, body: Result<Json<Value>, JsonRejection>) -> Result<Json<Value>, ApiError> {
+async fn login(
+    State(identity): State<IdentityService>,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
     let request: LoginRequest = parse(body?.0)?;
     let (token, session) = identity.login(&request.tenant, &request.username, &request.password, Utc::now()).await?;
-    Ok(Json(json!({ "token": token, "tenantId": session.tenant_id, "userId": session.user_id, "roles": session.roles, "expiresAt": session.expires_at })))
+    Ok(Json(
+        json!({ "token": token, "tenantId": session.tenant_id, "userId": session.user_id, "roles": session.roles, "expiresAt": session.expires_at }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -141,7 +150,14 @@ async fn command(
         "user.change_password" => {
             let payload: ChangePasswordPayload = parse(request.payload)?;
             let outcome = identity
-                .change_password(&session, command_id, payload.user_id, payload.current_password.as_deref(), &payload.new_password, now)
+                .change_password(
+                    &session,
+                    command_id,
+                    payload.user_id,
+                    payload.current_password.as_deref(),
+                    &payload.new_password,
+                    now,
+                )
                 .await?;
             (payload.user_id, outcome)
         }

@@ -10,7 +10,7 @@ use hotline_domain::identity::user::{User, UserCommand};
 use hotline_domain::identity::{Role, tenant_id_for_slug, user_id_for_username};
 use hotline_domain::{Actor, ExpectedVersion, NewEvent, StreamId};
 use hotline_infra::store::sqlite::SqliteEventStore;
-use hotline_infra::store::{AppendRequest, Direction, EventStore, Scope, SharedEventStore};
+use hotline_infra::store::{AppendRequest, Direction, Scope, SharedEventStore};
 use uuid::Uuid;
 
 async fn store() -> SharedEventStore {
@@ -70,7 +70,10 @@ async fn records_tenant_actor_correlation_and_causation() {
     assert_eq!(event.tenant_id, tenant_id);
     assert_eq!(event.actor, Actor::user(Uuid::from_u128(42)));
     assert_eq!((event.correlation_id, event.causation_id), (Uuid::from_u128(7), Uuid::from_u128(8)));
-    assert_eq!(event.occurred_at, hotline_domain::NewEvent::new(Uuid::nil(), "x", 1, meta.occurred_at, serde_json::Value::Null).occurred_at);
+    assert_eq!(
+        event.occurred_at,
+        hotline_domain::NewEvent::new(Uuid::nil(), "x", 1, meta.occurred_at, serde_json::Value::Null).occurred_at
+    );
 }
 
 #[tokio::test]
@@ -141,7 +144,13 @@ async fn a_stream_holding_an_unknown_event_type_is_refused_with_a_clear_code() {
             correlation_id: Uuid::now_v7(),
             causation_id: Uuid::now_v7(),
             command_id: None,
-            events: vec![NewEvent::new(Uuid::now_v7(), "hotline.user.teleported", 1, Utc::now(), serde_json::json!({}))],
+            events: vec![NewEvent::new(
+                Uuid::now_v7(),
+                "hotline.user.teleported",
+                1,
+                Utc::now(),
+                serde_json::json!({}),
+            )],
         })
         .await
         .unwrap();

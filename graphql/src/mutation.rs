@@ -55,9 +55,16 @@ pub struct ChangePasswordInput {
 impl MutationRoot {
     /// Logs in and returns a bearer token for `Authorization: Bearer <token>` (HTTP) or the
     /// `authorization` field of graphql-ws `connection_init`.
-    async fn login(&self, context: &Context<'_>, tenant: String, username: String, password: String) -> async_graphql::Result<LoginResult> {
+    async fn login(
+        &self,
+        context: &Context<'_>,
+        tenant: String,
+        username: String,
+        password: String,
+    ) -> async_graphql::Result<LoginResult> {
         let state = context.data::<GraphqlState>()?;
-        let (token, session) = state.identity.login(&tenant, &username, &password, Utc::now()).await.or_graphql_error()?;
+        let (token, session) =
+            state.identity.login(&tenant, &username, &password, Utc::now()).await.or_graphql_error()?;
         Ok(LoginResult {
             token,
             tenant_id: session.tenant_id,
@@ -69,7 +76,11 @@ impl MutationRoot {
     }
 
     /// Platform administrators only.
-    async fn create_tenant(&self, context: &Context<'_>, input: CreateTenantInput) -> async_graphql::Result<CommandResult> {
+    async fn create_tenant(
+        &self,
+        context: &Context<'_>,
+        input: CreateTenantInput,
+    ) -> async_graphql::Result<CommandResult> {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
         let command_id = input.command_id.unwrap_or_else(Uuid::now_v7);
         let admin = input.admin.map(|admin| NewUser {
@@ -97,19 +108,31 @@ impl MutationRoot {
             password: input.password,
             roles: input.roles.into_iter().map(Into::into).collect(),
         };
-        let (user_id, outcome) = state.identity.create_user(session, command_id, user, Utc::now()).await.or_graphql_error()?;
+        let (user_id, outcome) =
+            state.identity.create_user(session, command_id, user, Utc::now()).await.or_graphql_error()?;
         state.wait_for_read_models(&outcome, READ_YOUR_WRITES_TIMEOUT).await;
         Ok(CommandResult::new(user_id, outcome))
     }
 
     /// Your own password (with the current one), or, for tenant administrators, anyone's in
     /// the tenant.
-    async fn change_password(&self, context: &Context<'_>, input: ChangePasswordInput) -> async_graphql::Result<CommandResult> {
+    async fn change_password(
+        &self,
+        context: &Context<'_>,
+        input: ChangePasswordInput,
+    ) -> async_graphql::Result<CommandResult> {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
         let command_id = input.command_id.unwrap_or_else(Uuid::now_v7);
         let outcome = state
             .identity
-            .change_password(session, command_id, input.user_id, input.current_password.as_deref(), &input.new_password, Utc::now())
+            .change_password(
+                session,
+                command_id,
+                input.user_id,
+                input.current_password.as_deref(),
+                &input.new_password,
+                Utc::now(),
+            )
             .await
             .or_graphql_error()?;
         state.wait_for_read_models(&outcome, READ_YOUR_WRITES_TIMEOUT).await;

@@ -44,7 +44,13 @@ pub struct ProjectionStatus {
 
 impl From<read_model::TenantView> for Tenant {
     fn from(view: read_model::TenantView) -> Self {
-        Self { id: view.tenant_id, slug: view.slug, name: view.name, parent_tenant_id: view.parent_tenant_id, created_at: view.created_at }
+        Self {
+            id: view.tenant_id,
+            slug: view.slug,
+            name: view.name,
+            parent_tenant_id: view.parent_tenant_id,
+            created_at: view.created_at,
+        }
     }
 }
 
@@ -62,7 +68,11 @@ impl From<read_model::UserView> for User {
 
 fn read_model_error(error: impl std::fmt::Display) -> async_graphql::Error {
     tracing::error!(%error, "read model query failed");
-    graphql_error(ApiError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "store.unavailable", "the read models are unavailable; retry"))
+    graphql_error(ApiError::new(
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        "store.unavailable",
+        "the read models are unavailable; retry",
+    ))
 }
 
 fn page_size(first: usize) -> async_graphql::Result<u32> {
@@ -77,7 +87,9 @@ impl QueryRoot {
     /// The logged-in user.
     async fn me(&self, context: &Context<'_>) -> async_graphql::Result<Option<User>> {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
-        let view = read_model::get_user(&state.read_models, session.tenant_id, session.user_id).await.map_err(read_model_error)?;
+        let view = read_model::get_user(&state.read_models, session.tenant_id, session.user_id)
+            .await
+            .map_err(read_model_error)?;
         Ok(view.map(User::from))
     }
 
@@ -89,15 +101,27 @@ impl QueryRoot {
     }
 
     /// Every tenant, by slug. Platform administrators only.
-    async fn tenants(&self, context: &Context<'_>, #[graphql(default = 100)] first: usize, after: Option<String>) -> async_graphql::Result<Vec<Tenant>> {
+    async fn tenants(
+        &self,
+        context: &Context<'_>,
+        #[graphql(default = 100)] first: usize,
+        after: Option<String>,
+    ) -> async_graphql::Result<Vec<Tenant>> {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
         session.require_any(&[DomainRole::PlatformAdmin], "list every tenant").or_graphql_error()?;
-        let views = read_model::list_tenants(&state.read_models, page_size(first)?, after.as_deref()).await.map_err(read_model_error)?;
+        let views = read_model::list_tenants(&state.read_models, page_size(first)?, after.as_deref())
+            .await
+            .map_err(read_model_error)?;
         Ok(views.into_iter().map(Tenant::from).collect())
     }
 
     /// The users of your tenant, by user name. Tenant administrators and supervisors.
-    async fn users(&self, context: &Context<'_>, #[graphql(default = 100)] first: usize, after: Option<String>) -> async_graphql::Result<Vec<User>> {
+    async fn users(
+        &self,
+        context: &Context<'_>,
+        #[graphql(default = 100)] first: usize,
+        after: Option<String>,
+    ) -> async_graphql::Result<Vec<User>> {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
         session.require_any(&[DomainRole::TenantAdmin, DomainRole::Supervisor], "list users").or_graphql_error()?;
         let views = read_model::list_users(&state.read_models, session.tenant_id, page_size(first)?, after.as_deref())
@@ -110,7 +134,9 @@ impl QueryRoot {
     async fn user(&self, context: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<User>> {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
         if id != session.user_id {
-            session.require_any(&[DomainRole::TenantAdmin, DomainRole::Supervisor], "read other users").or_graphql_error()?;
+            session
+                .require_any(&[DomainRole::TenantAdmin, DomainRole::Supervisor], "read other users")
+                .or_graphql_error()?;
         }
         let view = read_model::get_user(&state.read_models, session.tenant_id, id).await.map_err(read_model_error)?;
         Ok(view.map(User::from))
@@ -126,13 +152,19 @@ impl QueryRoot {
         types: Option<Vec<String>>,
     ) -> async_graphql::Result<Vec<EventObject>> {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
-        session.require_any(&[DomainRole::TenantAdmin, DomainRole::Auditor], "read the event log").or_graphql_error()?;
+        session
+            .require_any(&[DomainRole::TenantAdmin, DomainRole::Auditor], "read the event log")
+            .or_graphql_error()?;
         let first = page_size(first)? as usize;
         let mut found = Vec::new();
         let mut cursor = after;
         // Filtering by type happens after reading, so keep paging until the page is full.
         loop {
-            let page = state.store().read_all(Scope::Tenant(session.tenant_id), cursor, MAX_PAGE).await.map_err(|error| graphql_error(error.into()))?;
+            let page = state
+                .store()
+                .read_all(Scope::Tenant(session.tenant_id), cursor, MAX_PAGE)
+                .await
+                .map_err(|error| graphql_error(error.into()))?;
             let exhausted = page.len() < MAX_PAGE;
             for envelope in page {
                 cursor = envelope.global_position;
@@ -152,12 +184,19 @@ impl QueryRoot {
     /// Where each projection stands against the head of the log. Tenant administrators.
     async fn projections(&self, context: &Context<'_>) -> async_graphql::Result<Vec<ProjectionStatus>> {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
-        session.require_any(&[DomainRole::TenantAdmin, DomainRole::PlatformAdmin], "read projection status").or_graphql_error()?;
+        session
+            .require_any(&[DomainRole::TenantAdmin, DomainRole::PlatformAdmin], "read projection status")
+            .or_graphql_error()?;
         Ok(state
             .projections
             .status()
             .into_iter()
-            .map(|status| ProjectionStatus { name: status.name.to_string(), position: status.position, head: status.head, lag: status.lag })
+            .map(|status| ProjectionStatus {
+                name: status.name.to_string(),
+                position: status.position,
+                head: status.head,
+                lag: status.lag,
+            })
             .collect())
     }
 }

@@ -5,11 +5,11 @@ use std::time::Duration;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{Context, Data, Schema};
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use axum::Router;
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use chrono::Utc;
 use hotline_command_api::{ApiError, CommandOutcome, IdentityService, Session};
 use hotline_infra::store::SharedEventStore;
@@ -51,11 +51,7 @@ pub fn session<'a>(context: &'a Context<'_>) -> async_graphql::Result<&'a Sessio
 }
 
 pub fn build_schema(state: GraphqlState) -> HotlineSchema {
-    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
-        .data(state)
-        .limit_depth(16)
-        .limit_complexity(1000)
-        .finish()
+    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot).data(state).limit_depth(16).limit_complexity(1000).finish()
 }
 
 /// The schema in SDL, as checked in at `schemas/graphql/schema.graphql`.
@@ -102,7 +98,8 @@ async fn execute(State(route): State<RouteState>, headers: HeaderMap, request: G
         Ok(Some(session)) => request = request.data(session),
         Ok(None) => {}
         Err(error) => {
-            let mut response = async_graphql::Response::from_errors(vec![graphql_error(error).into_server_error(Default::default())]);
+            let mut response =
+                async_graphql::Response::from_errors(vec![graphql_error(error).into_server_error(Default::default())]);
             ensure_codes(&mut response);
             return response.into();
         }
@@ -113,22 +110,20 @@ async fn execute(State(route): State<RouteState>, headers: HeaderMap, request: G
 }
 
 async fn websocket(State(route): State<RouteState>, protocol: GraphQLProtocol, upgrade: WebSocketUpgrade) -> Response {
-    upgrade
-        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| {
-            let identity = route.identity.clone();
-            GraphQLWebSocket::new(socket, route.schema.clone(), protocol)
-                .on_connection_init(move |payload| async move {
-                    let authorization = payload
-                        .get("authorization")
-                        .or_else(|| payload.get("Authorization"))
-                        .and_then(|value| value.as_str());
-                    let mut data = Data::default();
-                    if let Some(session) = bearer_session(&identity, authorization).map_err(graphql_error)? {
-                        data.insert(session);
-                    }
-                    Ok(data)
-                })
-                .serve()
-        })
+    upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| {
+        let identity = route.identity.clone();
+        GraphQLWebSocket::new(socket, route.schema.clone(), protocol)
+            .on_connection_init(move |payload| async move {
+                let authorization = payload
+                    .get("authorization")
+                    .or_else(|| payload.get("Authorization"))
+                    .and_then(|value| value.as_str());
+                let mut data = Data::default();
+                if let Some(session) = bearer_session(&identity, authorization).map_err(graphql_error)? {
+                    data.insert(session);
+                }
+                Ok(data)
+            })
+            .serve()
+    })
 }

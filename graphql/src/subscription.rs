@@ -29,12 +29,13 @@ impl SubscriptionRoot {
         let stream = subscribe(state.store().clone(), Scope::Tenant(session.tenant_id), from_position);
         Ok(stream.filter_map(move |item| {
             let keep = match &item {
-                Ok(envelope) => types.as_ref().is_none_or(|types| types.iter().any(|wanted| *wanted == envelope.event_type)),
+                Ok(envelope) => {
+                    types.as_ref().is_none_or(|types| types.contains(&envelope.event_type))
+                }
                 Err(_) => true,
             };
-            let item = item
-                .map(EventObject::from)
-                .map_err(|error| graphql_error(hotline_command_api::ApiError::from(error)));
+            let item =
+                item.map(EventObject::from).map_err(|error| graphql_error(hotline_command_api::ApiError::from(error)));
             async move { keep.then_some(item) }
         }))
     }

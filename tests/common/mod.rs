@@ -33,7 +33,10 @@ impl Location {
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
         let name = format!("hotline_e2e_{}", Uuid::now_v7().simple());
         let admin = sqlx::PgPool::connect(&admin_url).await.expect("connecting to the test PostgreSQL");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.expect("creating a database");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&admin)
+            .await
+            .expect("creating a database");
         let (base, _) = admin_url.rsplit_once('/').expect("a database URL has a path");
         Location::Postgres(format!("{base}/{name}"))
     }
@@ -108,7 +111,10 @@ impl Server {
     }
 
     pub async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
-        let mut request = self.http.post(format!("{}/graphql", self.base_url)).json(&json!({ "query": query, "variables": variables }));
+        let mut request = self
+            .http
+            .post(format!("{}/graphql", self.base_url))
+            .json(&json!({ "query": query, "variables": variables }));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -132,7 +138,8 @@ impl Server {
     }
 
     pub async fn head_position(&self) -> u64 {
-        let ready: Value = self.http.get(format!("{}/ready", self.base_url)).send().await.unwrap().json().await.unwrap();
+        let ready: Value =
+            self.http.get(format!("{}/ready", self.base_url)).send().await.unwrap().json().await.unwrap();
         ready["headPosition"].as_u64().expect("headPosition")
     }
 }
@@ -145,7 +152,9 @@ impl Drop for Server {
 
 /// The code of the first GraphQL error.
 pub fn error_code(response: &Value) -> &str {
-    response["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("expected an error with a code: {response}"))
+    response["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an error with a code: {response}"))
 }
 
 /// Runs a CLI command of the binary against a location; returns (exit success, stdout).

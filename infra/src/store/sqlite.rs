@@ -16,8 +16,10 @@ use async_trait::async_trait;
 use chrono::DateTime;
 use hotline_domain::{EventEnvelope, StreamId};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
-use sqlx::{AssertSqlSafe, Connection, QueryBuilder, Row, Sqlite, SqliteConnection, SqlSafeStr};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{AssertSqlSafe, Connection, QueryBuilder, Row, SqlSafeStr, Sqlite, SqliteConnection};
 use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
 
@@ -66,9 +68,8 @@ impl SqliteEventStore {
         let mut writer_connection = SqliteConnection::connect_with(&options).await?;
         migrator().run(&mut writer_connection).await?;
         let readers = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
-        let last_position: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(global_position), 0) FROM events")
-            .fetch_one(&readers)
-            .await?;
+        let last_position: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(global_position), 0) FROM events").fetch_one(&readers).await?;
         let (head_sender, head) = watch::channel(last_position as u64);
         let (writer, jobs) = WriterQueue::new();
         tokio::spawn(run_writer(writer_connection, jobs, head_sender));
@@ -127,9 +128,8 @@ async fn write_batch(
     requests: &[&AppendRequest],
 ) -> StoreResult<Vec<StoreResult<AppendOutcome>>> {
     let mut transaction = connection.begin_with("BEGIN IMMEDIATE").await?;
-    let last_position: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(global_position), 0) FROM events")
-        .fetch_one(&mut *transaction)
-        .await?;
+    let last_position: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(global_position), 0) FROM events").fetch_one(&mut *transaction).await?;
     let mut next_position = last_position as u64 + 1;
     let mut tenant_heads: HashMap<Uuid, String> = HashMap::new();
     let recorded_at = now_micros();
@@ -195,14 +195,17 @@ fn command_outcome_from_row(row: &SqliteRow) -> AppendOutcome {
     }
 }
 
-async fn stream_version_of(connection: &mut SqliteConnection, tenant_id: Uuid, stream_id: &StreamId) -> StoreResult<u64> {
-    let version: i64 = sqlx::query_scalar(
-        "SELECT COALESCE(MAX(stream_version), 0) FROM events WHERE tenant_id = ? AND stream_id = ?",
-    )
-    .bind(tenant_id.to_string())
-    .bind(stream_id.as_str())
-    .fetch_one(&mut *connection)
-    .await?;
+async fn stream_version_of(
+    connection: &mut SqliteConnection,
+    tenant_id: Uuid,
+    stream_id: &StreamId,
+) -> StoreResult<u64> {
+    let version: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(stream_version), 0) FROM events WHERE tenant_id = ? AND stream_id = ?")
+            .bind(tenant_id.to_string())
+            .bind(stream_id.as_str())
+            .fetch_one(&mut *connection)
+            .await?;
     Ok(version as u64)
 }
 
@@ -281,7 +284,8 @@ fn envelope_from_row(row: &SqliteRow) -> StoreResult<EventEnvelope> {
         Uuid::parse_str(row.get::<&str, _>(column)).map_err(|error| corrupt(format!("{column}: {error}")))
     };
     let micros = |column: &str| {
-        DateTime::from_timestamp_micros(row.get::<i64, _>(column)).ok_or_else(|| corrupt(format!("{column} out of range")))
+        DateTime::from_timestamp_micros(row.get::<i64, _>(column))
+            .ok_or_else(|| corrupt(format!("{column} out of range")))
     };
     let payload_text: &str = row.get("payload");
     Ok(EventEnvelope {
@@ -379,7 +383,9 @@ impl EventStore for SqliteEventStore {
             .fetch_all(&self.readers)
             .await?;
         ids.iter()
-            .map(|id| Uuid::parse_str(id).map_err(|error| StoreError::Corrupt { position: 0, reason: error.to_string() }))
+            .map(|id| {
+                Uuid::parse_str(id).map_err(|error| StoreError::Corrupt { position: 0, reason: error.to_string() })
+            })
             .collect()
     }
 
@@ -388,9 +394,8 @@ impl EventStore for SqliteEventStore {
     }
 
     async fn head_position(&self) -> StoreResult<u64> {
-        let position: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(global_position), 0) FROM events")
-            .fetch_one(&self.readers)
-            .await?;
+        let position: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(global_position), 0) FROM events").fetch_one(&self.readers).await?;
         Ok(position as u64)
     }
 }
