@@ -1,0 +1,72 @@
+//! The documented command line, run as a user would: migrate, replay, audit verify, events
+//! tail, and clear errors with a non-zero exit on bad input.
+
+mod common;
+
+use std::process::Command;
+
+use common::{BINARY, Location, Server, run_cli};
+use serde_json::json;
+
+fn stderr_of(location: &Location, args: &[&str]) -> (bool, String) {
+    let mut command = Command::new(BINARY);
+    command.args(args).env("HOTLINE_LOG", "warn");
+    location.apply(&mut command);
+    let output = command.output().expect("running hotline");
+    (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[tokio::test]
+async fn replay_rebuilds_a_projection_that_the_server_then_serves() {
+    let location = Location::embedded();
+    let (migrated, _) = run_cli(&location, &["migrate"]);
+    assert!(migrated);
+    let mut server = Server::start(&location);
+    let token = server.demo_admin_token().await;
+    let created = server
+        .graphql(
+            Some(&token),
+            "mutation { createUser(input: {username: \"ann\", displayName: \"Ann\", password: \"a long password\", roles: [AGENT]}) { lastPosition } }",
+            json!({}),
+        )
+        .await;
+    assert!(created["errors"].is_null(), "{created}");
+    server.kill();
+
+    let (listed, names) = run_cli(&location, &["replay", "--list"]);
+    assert!(listed);
+    assert_eq!(names.lines().collect::<Vec<_>>(), ["tenants", "users"]);
+    let (rebuilt, report) = run_cli(&location, &["replay", "users"]);
+    assert!(rebuilt, "{report}");
+    assert!(report.contains("users: 3 events applied"), "{report}");
+
+    let server = Server::start(&location);
+    let token = server.demo_admin_token().await;
+    let users = server.graphql(Some(&token), "{ users { username } }", json!({})).await;
+    assert_eq!(users["data"]["users"], json!([{ "username": "admin" }, { "username": "ann" }]));
+    // While the server runs, replay refuses to share the data folder.
+    let (shared, message) = stderr_of(&location, &["replay", "users"]);
+    assert!(!shared);
+    assert!(message.contains("another hotline process is using"), "{message}");
+    // Reading tools work beside it.
+    let (tailed, lines) = run_cli(&location, &["events", "tail", "--tenant", "demo", "--from", "2"]);
+    assert!(tailed);
+    assert_eq!(lines.lines().count(), 1, "{lines}");
+}
+
+#[test]
+fn bad_input_on_the_command_line_exits_non_zero_with_a_plain_message() {
+    let location = Location::embedded();
+    let (ok, message) = stderr_of(&location, &["replay", "nope"]);
+    assert!(!ok);
+    assert!(message.contains("unknown projection \"nope\""), "{message}");
+    let (ok, message) = stderr_of(&location, &["audit", "verify"]);
+    assert!(!ok);
+    assert!(message.contains("there is no event log"), "{message}");
+    let (ok, message) = stderr_of(&location, &["bench", "no-such-bench"]);
+    assert!(!ok);
+    assert!(message.contains("no-such-bench"), "{message}");
+    let (ok, message) = stderr_of(&location, &["serve", "--listen", "not-an-address"]);
+    assert!(!ok);
+    assert!(message.contains("invalid value"), "{message}");
+}
