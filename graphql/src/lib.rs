@@ -7,15 +7,16 @@
 //!
 //! Layout:
 //! - [`schema`]: building the schema and the axum routes (`/graphql`, `/graphql/ws`).
-//! - [`query`], [`mutation`], [`subscription`]: the three roots.
-//! - [`types`]: the GraphQL object types.
+//! - one module per bounded context, each with its part of the query, mutation and
+//!   subscription roots, merged in [`schema`]: [`identity`] (tenants, users, log-in) and
+//!   [`log`] (the event log and projection status).
+//! - [`types`]: GraphQL object types shared by several contexts.
 //! - [`error`]: `ApiError` → GraphQL error with `extensions.code`.
 
 pub mod error;
-pub mod mutation;
-pub mod query;
+pub mod identity;
+pub mod log;
 pub mod schema;
-pub mod subscription;
 pub mod types;
 
 pub use schema::{GraphqlState, HotlineSchema, build_schema, router, sdl};

@@ -17,9 +17,18 @@ use hotline_projections::RunnerHandle;
 use sqlx::AnyPool;
 
 use crate::error::{ensure_codes, graphql_error};
-use crate::mutation::MutationRoot;
-use crate::query::QueryRoot;
-use crate::subscription::SubscriptionRoot;
+use crate::identity::{IdentityMutation, IdentityQuery};
+use crate::log::{LogQuery, LogSubscription};
+
+// Each bounded context contributes its part of every root.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct QueryRoot(IdentityQuery, LogQuery);
+
+#[derive(async_graphql::MergedObject, Default)]
+pub struct MutationRoot(IdentityMutation);
+
+#[derive(async_graphql::MergedSubscription, Default)]
+pub struct SubscriptionRoot(LogSubscription);
 
 pub type HotlineSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
@@ -51,12 +60,16 @@ pub fn session<'a>(context: &'a Context<'_>) -> async_graphql::Result<&'a Sessio
 }
 
 pub fn build_schema(state: GraphqlState) -> HotlineSchema {
-    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot).data(state).limit_depth(16).limit_complexity(1000).finish()
+    Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())
+        .data(state)
+        .limit_depth(16)
+        .limit_complexity(1000)
+        .finish()
 }
 
 /// The schema in SDL, as checked in at `schemas/graphql/schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot).finish().sdl()
+    Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default()).finish().sdl()
 }
 
 #[derive(Clone)]

@@ -1,4 +1,5 @@
-//! Mutations: each one calls a command-side service and reports what it appended.
+//! Log-in and the tenant and user mutations: each calls the identity service and reports
+//! what it appended.
 
 use std::time::Duration;
 
@@ -12,9 +13,10 @@ use crate::schema::{GraphqlState, session};
 use crate::types::{CommandResult, LoginResult, Role};
 
 /// How long a mutation waits for the read models to show its own write.
-const READ_YOUR_WRITES_TIMEOUT: Duration = Duration::from_secs(2);
+pub(crate) const READ_YOUR_WRITES_TIMEOUT: Duration = Duration::from_secs(2);
 
-pub struct MutationRoot;
+#[derive(Default)]
+pub struct IdentityMutation;
 
 #[derive(InputObject)]
 pub struct CreateTenantInput {
@@ -52,7 +54,7 @@ pub struct ChangePasswordInput {
 }
 
 #[Object]
-impl MutationRoot {
+impl IdentityMutation {
     /// Logs in and returns a bearer token for `Authorization: Bearer <token>` (HTTP) or the
     /// `authorization` field of graphql-ws `connection_init`.
     async fn login(

@@ -1,20 +1,20 @@
-//! Queries: read models and the log, always scoped to the caller's tenant.
+//! Tenant and user queries over the identity read models, scoped to the caller's tenant.
 
 use async_graphql::{Context, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use hotline_command_api::ApiError;
 use hotline_domain::identity::Role as DomainRole;
-use hotline_infra::store::Scope;
 use hotline_projections::identity as read_model;
 use uuid::Uuid;
 
 use crate::error::{OrGraphqlError, graphql_error};
 use crate::schema::{GraphqlState, session};
-use crate::types::{EventObject, Role};
+use crate::types::Role;
 
-const MAX_PAGE: usize = 500;
+pub(crate) const MAX_PAGE: usize = 500;
 
-pub struct QueryRoot;
+#[derive(Default)]
+pub struct IdentityQuery;
 
 #[derive(SimpleObject, Clone)]
 pub struct Tenant {
@@ -32,14 +32,6 @@ pub struct User {
     pub display_name: String,
     pub roles: Vec<Role>,
     pub created_at: DateTime<Utc>,
-}
-
-#[derive(SimpleObject, Clone)]
-pub struct ProjectionStatus {
-    pub name: String,
-    pub position: u64,
-    pub head: u64,
-    pub lag: u64,
 }
 
 impl From<read_model::TenantView> for Tenant {
@@ -75,7 +67,7 @@ fn read_model_error(error: impl std::fmt::Display) -> async_graphql::Error {
     ))
 }
 
-fn page_size(first: usize) -> async_graphql::Result<u32> {
+pub(crate) fn page_size(first: usize) -> async_graphql::Result<u32> {
     if first == 0 || first > MAX_PAGE {
         return Err(graphql_error(ApiError::invalid_command(format!("first must be 1 to {MAX_PAGE}"))));
     }
@@ -83,7 +75,7 @@ fn page_size(first: usize) -> async_graphql::Result<u32> {
 }
 
 #[Object]
-impl QueryRoot {
+impl IdentityQuery {
     /// The logged-in user.
     async fn me(&self, context: &Context<'_>) -> async_graphql::Result<Option<User>> {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
@@ -140,63 +132,5 @@ impl QueryRoot {
         }
         let view = read_model::get_user(&state.read_models, session.tenant_id, id).await.map_err(read_model_error)?;
         Ok(view.map(User::from))
-    }
-
-    /// Your tenant's events after `after` (a global position), oldest first, optionally only
-    /// some types. Tenant administrators and auditors.
-    async fn events(
-        &self,
-        context: &Context<'_>,
-        #[graphql(default = 0)] after: u64,
-        #[graphql(default = 100)] first: usize,
-        types: Option<Vec<String>>,
-    ) -> async_graphql::Result<Vec<EventObject>> {
-        let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
-        session
-            .require_any(&[DomainRole::TenantAdmin, DomainRole::Auditor], "read the event log")
-            .or_graphql_error()?;
-        let first = page_size(first)? as usize;
-        let mut found = Vec::new();
-        let mut cursor = after;
-        // Filtering by type happens after reading, so keep paging until the page is full.
-        loop {
-            let page = state
-                .store()
-                .read_all(Scope::Tenant(session.tenant_id), cursor, MAX_PAGE)
-                .await
-                .map_err(|error| graphql_error(error.into()))?;
-            let exhausted = page.len() < MAX_PAGE;
-            for envelope in page {
-                cursor = envelope.global_position;
-                if types.as_ref().is_none_or(|types| types.contains(&envelope.event_type)) {
-                    found.push(EventObject::from(envelope));
-                    if found.len() == first {
-                        return Ok(found);
-                    }
-                }
-            }
-            if exhausted {
-                return Ok(found);
-            }
-        }
-    }
-
-    /// Where each projection stands against the head of the log. Tenant administrators.
-    async fn projections(&self, context: &Context<'_>) -> async_graphql::Result<Vec<ProjectionStatus>> {
-        let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
-        session
-            .require_any(&[DomainRole::TenantAdmin, DomainRole::PlatformAdmin], "read projection status")
-            .or_graphql_error()?;
-        Ok(state
-            .projections
-            .status()
-            .into_iter()
-            .map(|status| ProjectionStatus {
-                name: status.name.to_string(),
-                position: status.position,
-                head: status.head,
-                lag: status.lag,
-            })
-            .collect())
     }
 }

@@ -1,0 +1,7 @@
+//! Tenants and users.
+
+pub mod mutation;
+pub mod query;
+
+pub use mutation::IdentityMutation;
+pub use query::IdentityQuery;
