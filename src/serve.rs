@@ -1,22 +1,24 @@
 //! `hotline serve`: opens the database, starts the projections, and serves HTTP.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use chrono::Utc;
 use hotline_command_api::identity::NewUser;
 use hotline_command_api::{Dispatcher, IdentityService, TokenSigner};
-use hotline_domain::identity::Role;
+use hotline_domain::access::BuiltInRole;
 use hotline_infra::database::{self, DatabaseLocation};
 use hotline_infra::secrets::SecretStore;
 use hotline_projections::{ProjectionRunner, RunnerHandle};
+use tower_http::services::{ServeDir, ServeFile};
 use uuid::Uuid;
 
 #[derive(clap::Args)]
@@ -30,6 +32,9 @@ pub struct ServeOptions {
     /// Do not create the demo tenant.
     #[arg(long, env = "HOTLINE_NO_DEMO")]
     no_demo: bool,
+    /// Folder of the built web app (`npm --prefix ui run build`), served at `/`.
+    #[arg(long, env = "HOTLINE_WEB_ROOT", default_value = "ui/dist")]
+    web_root: PathBuf,
 }
 
 const DEMO_TENANT: &str = "demo";
@@ -60,10 +65,10 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
         projections: projections.clone(),
     };
     let app = Router::new()
-        .route("/", get(index))
         .route("/metrics", get(metrics).with_state(projections.clone()))
         .merge(hotline_command_api::rest::router(identity))
         .merge(hotline_graphql::router(graphql_state))
+        .merge(web_app(&options.web_root))
         .layer(tower_http::trace::TraceLayer::new_for_http());
 
     let listener = tokio::net::TcpListener::bind(options.listen)
@@ -79,7 +84,9 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
     );
     println!("hotline: GraphQL (with GraphiQL) at http://{address}/graphql");
     if let Some(password) = demo_password {
-        println!("hotline: demo log-in: tenant {DEMO_TENANT:?}, user {DEMO_ADMIN:?}, password {password:?}");
+        println!(
+            "hotline: demo log-in: tenant {DEMO_TENANT:?}, user {DEMO_ADMIN:?} (also supervisor, agent1, agent2), password {password:?}"
+        );
     }
     println!("hotline: ready");
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
@@ -87,8 +94,9 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
     Ok(ExitCode::SUCCESS)
 }
 
-/// The demo tenant and its administrator, created on first start with a random password
-/// that is kept in the secret store so that every start can print it.
+/// The demo tenant with an administrator, a supervisor and two agents, created on first
+/// start with one random password that is kept in the secret store so that every start can
+/// print it.
 async fn bootstrap_demo(identity: &IdentityService, secrets: &dyn SecretStore) -> anyhow::Result<String> {
     let password = match secrets.get(Uuid::nil(), DEMO_PASSWORD_ID).await? {
         Some(password) => password,
@@ -98,17 +106,59 @@ async fn bootstrap_demo(identity: &IdentityService, secrets: &dyn SecretStore) -
             password
         }
     };
-    let admin = NewUser {
-        username: DEMO_ADMIN.to_owned(),
-        display_name: "Demo administrator".to_owned(),
+    let user = |username: &str, display_name: &str, roles: &[BuiltInRole]| NewUser {
+        username: username.to_owned(),
+        display_name: display_name.to_owned(),
         password: password.clone(),
-        roles: vec![Role::PlatformAdmin, Role::TenantAdmin],
+        role_ids: roles.iter().map(|role| role.id()).collect(),
+        org_unit_id: None,
     };
-    identity.bootstrap_tenant(DEMO_TENANT, "Demo Contact Centre", admin, Utc::now()).await?;
+    let users = vec![
+        user(DEMO_ADMIN, "Demo administrator", &[BuiltInRole::Administrator, BuiltInRole::PlatformAdministrator]),
+        user("supervisor", "Demo supervisor", &[BuiltInRole::Supervisor]),
+        user("agent1", "Demo agent one", &[BuiltInRole::Agent]),
+        user("agent2", "Demo agent two", &[BuiltInRole::Agent]),
+    ];
+    identity.bootstrap_tenant(DEMO_TENANT, "Demo Contact Centre", users, Utc::now()).await?;
     Ok(password)
 }
 
-async fn index() -> impl IntoResponse {
+/// The web app at `/`: its files from `web_root`, and `index.html` for any other path that
+/// is not the server's own, so the app's addresses survive a reload. Without a built app,
+/// `/` says how to build it.
+fn web_app(web_root: &Path) -> Router {
+    let index = web_root.join("index.html");
+    if !index.is_file() {
+        tracing::warn!(web_root = %web_root.display(), "the web app is not built; serving a notice at /");
+        return Router::new().route("/", get(web_app_not_built));
+    }
+    let files = ServeDir::new(web_root).fallback(ServeFile::new(index));
+    Router::new().fallback(move |request: Request| {
+        let mut files = files.clone();
+        async move {
+            let path = request.uri().path().to_owned();
+            let is_server_path = ["/api", "/graphql", "/health", "/ready", "/metrics"]
+                .iter()
+                .any(|prefix| path.strip_prefix(prefix).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')));
+            if is_server_path {
+                return StatusCode::NOT_FOUND.into_response();
+            }
+            let mut response = match files.try_call(request).await {
+                Ok(response) => response.into_response(),
+                Err(error) => {
+                    tracing::error!(%error, "reading the web app's files");
+                    return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                }
+            };
+            // Bundles have content hashes in their names; index.html must be fetched afresh.
+            let cache = if path.starts_with("/assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
+            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+            response
+        }
+    })
+}
+
+async fn web_app_not_built() -> Html<&'static str> {
     Html(include_str!("index.html"))
 }
 

@@ -23,19 +23,16 @@ async fn replay_rebuilds_a_projection_that_the_server_then_serves() {
     assert!(migrated);
     let mut server = Server::start(&location);
     let token = server.demo_admin_token().await;
-    let created = server
-        .graphql(
-            Some(&token),
-            "mutation { createUser(input: {username: \"ann\", displayName: \"Ann\", password: \"a long password\", roles: [AGENT]}) { lastPosition } }",
-            json!({}),
-        )
-        .await;
+    let created = server.create_agent(&token, "ann", "Ann").await;
     assert!(created["errors"].is_null(), "{created}");
     server.kill();
 
     let (listed, names) = run_cli(&location, &["replay", "--list"]);
     assert!(listed);
-    assert_eq!(names.lines().collect::<Vec<_>>(), ["tenants", "users"]);
+    assert_eq!(
+        names.lines().collect::<Vec<_>>(),
+        ["tenants", "users", "roles", "org_units", "dictionaries", "tenant_settings", "tenant_usage"]
+    );
     let (rebuilt, report) = run_cli(&location, &["replay", "users"]);
     assert!(rebuilt, "{report}");
     assert!(report.contains("users: 3 events applied"), "{report}");

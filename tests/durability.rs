@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{Location, Server, run_cli};
+use hotline_domain::access::BuiltInRole;
 use serde_json::{Value, json};
 
 /// Clients writing at once, and acknowledgements to wait for before the kill.
@@ -27,7 +28,7 @@ async fn burst_then_kill(location: Location) {
             for attempt in 0.. {
                 let command = json!({
                     "type": "user.create",
-                    "payload": { "username": format!("u{client}-{attempt}"), "displayName": "Burst", "password": "a long password", "roles": ["agent"] }
+                    "payload": { "username": format!("u{client}-{attempt}"), "displayName": "Burst", "password": "a long password", "roleIds": [BuiltInRole::Agent.id()] }
                 });
                 let Ok(response) = http.post(&url).bearer_auth(&token).json(&command).send().await else { return };
                 if response.status() != 201 {
@@ -70,13 +71,7 @@ async fn burst_then_kill(location: Location) {
     // The server starts again on the same data and keeps appending after the crash.
     let server = Server::start(&location);
     let token = server.demo_admin_token().await;
-    let after = server
-        .graphql(
-            Some(&token),
-            "mutation { createUser(input: {username: \"after-crash\", displayName: \"After\", password: \"a long password\", roles: [AGENT]}) { lastPosition } }",
-            json!({}),
-        )
-        .await;
+    let after = server.create_agent(&token, "after-crash", "After").await;
     assert_eq!(after["data"]["createUser"]["lastPosition"].as_u64(), Some(positions.len() as u64 + 1), "{after}");
 }
 
@@ -94,10 +89,7 @@ async fn tamper_is_found_at_its_position(location: Location, tamper: impl AsyncF
     let mut server = Server::start(&location);
     let token = server.demo_admin_token().await;
     for name in ["ann", "bob", "cy"] {
-        let query = format!(
-            "mutation {{ createUser(input: {{username: \"{name}\", displayName: \"X\", password: \"a long password\", roles: [AGENT]}}) {{ lastPosition }} }}"
-        );
-        server.graphql(Some(&token), &query, json!({})).await;
+        server.create_agent(&token, name, "X").await;
     }
     server.kill();
     let (intact, report) = run_cli(&location, &["audit", "verify", "--tenant", "demo"]);

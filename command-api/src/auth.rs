@@ -4,6 +4,8 @@
 //! key lives in the secret store (never in the log, the repository or the logs), so every
 //! node of a distributed deployment shares it without configuration.
 
+use std::sync::Arc;
+
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use axum::http::StatusCode;
@@ -12,12 +14,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, KeyInit, Mac};
 use hotline_domain::Actor;
-use hotline_domain::identity::Role;
 use hotline_infra::secrets::SecretStore;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use uuid::Uuid;
 
+use crate::access::UserAccess;
 use crate::error::ApiError;
 
 /// How long a log-in lasts.
@@ -27,14 +29,24 @@ const MAX_PASSWORD_CHARS: usize = 128;
 /// Where the token key is kept in the secret store: outside every tenant.
 const TOKEN_KEY_ID: Uuid = Uuid::from_u128(0x686f_746c_696e_6500_0000_0000_0000_0001);
 
-/// A logged-in user, as carried by a token.
+/// What a token carries: who, for which tenant, and when it was issued. Permissions are
+/// not in it: they are resolved on every request, so a change applies at once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenClaims {
+    pub tenant_id: Uuid,
+    pub user_id: Uuid,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An authenticated request's user, with what they may do.
+#[derive(Debug, Clone)]
 pub struct Session {
     pub tenant_id: Uuid,
     pub user_id: Uuid,
-    pub username: String,
-    pub roles: Vec<Role>,
+    pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    pub access: Arc<UserAccess>,
 }
 
 impl Session {
@@ -42,13 +54,17 @@ impl Session {
         Actor::user(self.user_id)
     }
 
-    pub fn has_role(&self, role: Role) -> bool {
-        self.roles.contains(&role)
+    pub fn username(&self) -> &str {
+        &self.access.username
     }
 
-    /// Refuses unless the session holds one of `roles`; `what` completes "you may not ...".
-    pub fn require_any(&self, roles: &[Role], what: &str) -> Result<(), ApiError> {
-        if roles.iter().any(|role| self.has_role(*role)) { Ok(()) } else { Err(ApiError::forbidden(what)) }
+    pub fn has(&self, permission: &str) -> bool {
+        self.access.has(permission)
+    }
+
+    /// Refuses with `auth.forbidden` unless the user holds `permission`.
+    pub fn require(&self, permission: &str) -> Result<(), ApiError> {
+        if self.has(permission) { Ok(()) } else { Err(ApiError::forbidden_without(permission)) }
     }
 }
 
@@ -89,27 +105,27 @@ impl TokenSigner {
         mac
     }
 
-    pub fn issue(&self, session: &Session) -> String {
-        let body = serde_json::to_vec(session).expect("a session serialises");
+    pub fn issue(&self, claims: &TokenClaims) -> String {
+        let body = serde_json::to_vec(claims).expect("a session serialises");
         let tag = self.mac(&body).finalize().into_bytes();
         format!("{}.{}", URL_SAFE_NO_PAD.encode(&body), URL_SAFE_NO_PAD.encode(tag))
     }
 
-    /// The session a token carries, if it is genuine and not expired at `now`.
-    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Session, ApiError> {
+    /// The claims a token carries, if it is genuine and not expired at `now`.
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<TokenClaims, ApiError> {
         let (body, tag) = token.split_once('.').ok_or_else(ApiError::unauthenticated)?;
         let body = URL_SAFE_NO_PAD.decode(body).map_err(|_| ApiError::unauthenticated())?;
         let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| ApiError::unauthenticated())?;
         self.mac(&body).verify_slice(&tag).map_err(|_| ApiError::unauthenticated())?;
-        let session: Session = serde_json::from_slice(&body).map_err(|_| ApiError::unauthenticated())?;
-        if session.expires_at <= now {
+        let claims: TokenClaims = serde_json::from_slice(&body).map_err(|_| ApiError::unauthenticated())?;
+        if claims.expires_at <= now {
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "auth.unauthenticated",
                 "the session has expired; log in again",
             ));
         }
-        Ok(session)
+        Ok(claims)
     }
 }
 
@@ -148,24 +164,18 @@ pub async fn verify_password(hash: String, password: String) -> bool {
 mod tests {
     use super::*;
 
-    fn session(expires_at: DateTime<Utc>) -> Session {
-        Session {
-            tenant_id: Uuid::from_u128(1),
-            user_id: Uuid::from_u128(2),
-            username: "ann".into(),
-            roles: vec![Role::Agent],
-            expires_at,
-        }
+    fn claims(user: u128, expires_at: DateTime<Utc>) -> TokenClaims {
+        TokenClaims { tenant_id: Uuid::from_u128(1), user_id: Uuid::from_u128(user), issued_at: expires_at, expires_at }
     }
 
     #[test]
     fn a_token_verifies_until_it_expires_and_never_after_tampering() {
         let signer = TokenSigner::new([7; 32]);
         let now = Utc::now();
-        let token = signer.issue(&session(now + Duration::minutes(5)));
-        assert_eq!(signer.verify(&token, now).unwrap().username, "ann");
+        let token = signer.issue(&claims(2, now + Duration::minutes(5)));
+        assert_eq!(signer.verify(&token, now).unwrap().user_id, Uuid::from_u128(2));
         assert_eq!(signer.verify(&token, now + Duration::minutes(6)).unwrap_err().code, "auth.unauthenticated");
-        let forged = signer.issue(&Session { roles: vec![Role::PlatformAdmin], ..session(now + Duration::minutes(5)) });
+        let forged = signer.issue(&claims(3, now + Duration::minutes(5)));
         let (forged_body, _) = forged.split_once('.').unwrap();
         let (_, genuine_tag) = token.split_once('.').unwrap();
         assert!(signer.verify(&format!("{forged_body}.{genuine_tag}"), now).is_err());

@@ -74,6 +74,18 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "auth.forbidden", format!("you may not {what}"))
     }
 
+    pub fn forbidden_without(permission: &str) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "auth.forbidden", format!("this needs the permission {permission:?}"))
+    }
+
+    pub fn locked_out(until: chrono::DateTime<chrono::Utc>) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "auth.locked_out",
+            format!("too many failed log-ins: locked until {}", until.format("%Y-%m-%d %H:%M UTC")),
+        )
+    }
+
     pub fn invalid_credentials() -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "auth.invalid_credentials", "wrong tenant, user name or password")
     }

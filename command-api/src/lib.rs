@@ -8,18 +8,29 @@
 //!
 //! Layout:
 //! - [`dispatcher`]: `Dispatcher::dispatch::<D>(meta, command)` for any `Decider` `D`.
-//! - [`auth`]: password hashing, the password policy, `Session` tokens.
+//! - [`access`]: effective permissions and data scopes of a user, from their roles.
+//! - [`auth`]: password hashing, the password policy, tokens and `Session`.
 //! - [`identity`]: the tenants-and-users service (log-in, create tenant and user, passwords).
+//! - [`organisation`]: the organisation units service (`org.edit`).
+//! - [`dictionary`]: the code lists service (`dictionary.edit`).
+//! - [`tenant_settings`]: the tenant settings service (`tenant.settings.edit`).
 //! - [`error`]: `ApiError`, its codes and its problem+json form.
 //! - [`rest`]: the axum router for `/api/...`, health and readiness.
 
+pub mod access;
 pub mod auth;
+pub mod dictionary;
 pub mod dispatcher;
 pub mod error;
 pub mod identity;
+pub mod organisation;
 pub mod rest;
+pub mod tenant_settings;
 
-pub use auth::{Session, TokenSigner};
+pub use auth::{Session, TokenClaims, TokenSigner};
+pub use dictionary::DictionaryService;
 pub use dispatcher::{CommandMeta, CommandOutcome, Dispatcher};
 pub use error::ApiError;
 pub use identity::IdentityService;
+pub use organisation::OrganisationService;
+pub use tenant_settings::TenantSettingsService;

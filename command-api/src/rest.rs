@@ -10,7 +10,6 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
-use hotline_domain::identity::Role;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -41,14 +40,36 @@ async fn ready(State(identity): State<IdentityService>) -> Result<Json<Value>, A
     Ok(Json(json!({ "status": "ready", "headPosition": head })))
 }
 
-/// The bearer token's session, or `auth.unauthenticated`.
-pub fn session_from_headers(identity: &IdentityService, headers: &HeaderMap) -> Result<Session, ApiError> {
-    let token = headers
+/// The name of the session cookie (HttpOnly, SameSite=Strict) that log-in sets.
+pub const SESSION_COOKIE: &str = "hotline_session";
+
+/// The request's token: the `Authorization: Bearer` header, else the session cookie.
+pub fn token_from_headers(headers: &HeaderMap) -> Option<&str> {
+    let bearer = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .ok_or_else(ApiError::unauthenticated)?;
-    identity.authenticate(token.trim(), Utc::now())
+        .map(|value| value.strip_prefix("Bearer ").unwrap_or(value).trim());
+    bearer.or_else(|| {
+        headers.get_all(axum::http::header::COOKIE).iter().filter_map(|value| value.to_str().ok()).find_map(|cookies| {
+            cookies.split(';').find_map(|cookie| cookie.trim().strip_prefix(SESSION_COOKIE)?.strip_prefix('='))
+        })
+    })
+}
+
+/// The `Set-Cookie` value that starts a browser session with `token`.
+pub fn session_cookie(token: &str, max_age_seconds: i64) -> String {
+    format!("{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_seconds}")
+}
+
+/// The `Set-Cookie` value that ends the browser session.
+pub fn cleared_session_cookie() -> String {
+    session_cookie("", 0)
+}
+
+/// The request's session, or `auth.unauthenticated`.
+pub async fn session_from_headers(identity: &IdentityService, headers: &HeaderMap) -> Result<Session, ApiError> {
+    let token = token_from_headers(headers).ok_or_else(ApiError::unauthenticated)?;
+    identity.authenticate(token, Utc::now()).await
 }
 
 impl From<JsonRejection> for ApiError {
@@ -75,12 +96,19 @@ struct LoginRequest {
 async fn login(
     State(identity): State<IdentityService>,
     body: Result<Json<Value>, JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     let request: LoginRequest = parse(body?.0)?;
-    let (token, session) = identity.login(&request.tenant, &request.username, &request.password, Utc::now()).await?;
-    Ok(Json(
-        json!({ "token": token, "tenantId": session.tenant_id, "userId": session.user_id, "roles": session.roles, "expiresAt": session.expires_at }),
-    ))
+    let logged_in = identity.login(&request.tenant, &request.username, &request.password, Utc::now()).await?;
+    let session = &logged_in.session;
+    let cookie = session_cookie(&logged_in.token, (session.expires_at - session.issued_at).num_seconds());
+    let body = json!({
+        "token": logged_in.token,
+        "tenantId": session.tenant_id,
+        "userId": session.user_id,
+        "permissions": session.access.permissions,
+        "expiresAt": session.expires_at,
+    });
+    Ok(([(axum::http::header::SET_COOKIE, cookie)], Json(body)))
 }
 
 #[derive(Deserialize)]
@@ -106,14 +134,21 @@ struct CreateUserPayload {
     username: String,
     display_name: String,
     password: String,
-    /// Ignored for a tenant's first administrator, who is always a tenant administrator.
+    /// Ignored for a tenant's first administrator, who is always an administrator.
     #[serde(default)]
-    roles: Vec<Role>,
+    role_ids: Vec<Uuid>,
+    org_unit_id: Option<Uuid>,
 }
 
 impl CreateUserPayload {
     fn into_new_user(self) -> NewUser {
-        NewUser { username: self.username, display_name: self.display_name, password: self.password, roles: self.roles }
+        NewUser {
+            username: self.username,
+            display_name: self.display_name,
+            password: self.password,
+            role_ids: self.role_ids,
+            org_unit_id: self.org_unit_id,
+        }
     }
 }
 
@@ -134,7 +169,7 @@ async fn command(
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let request: CommandRequest = parse(body?.0)?;
-    let session = session_from_headers(&identity, &headers)?;
+    let session = session_from_headers(&identity, &headers).await?;
     let command_id = request.command_id.unwrap_or_else(Uuid::now_v7);
     let now = Utc::now();
     let (aggregate_id, outcome) = match request.command_type.as_str() {

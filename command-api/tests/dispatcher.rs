@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use hotline_command_api::{CommandMeta, Dispatcher};
+use hotline_domain::access::BuiltInRole;
 use hotline_domain::identity::tenant::{Tenant, TenantCommand};
 use hotline_domain::identity::user::{User, UserCommand};
-use hotline_domain::identity::{Role, tenant_id_for_slug, user_id_for_username};
+use hotline_domain::identity::{tenant_id_for_slug, user_id_for_username};
 use hotline_domain::{Actor, ExpectedVersion, NewEvent, StreamId};
 use hotline_infra::store::sqlite::SqliteEventStore;
 use hotline_infra::store::{AppendRequest, Direction, Scope, SharedEventStore};
@@ -35,7 +36,8 @@ fn create_user(tenant_id: Uuid, username: &str) -> UserCommand {
         tenant_id,
         username: username.into(),
         display_name: "Ann".into(),
-        roles: vec![Role::Agent],
+        role_ids: vec![BuiltInRole::Agent.id()],
+        org_unit_id: None,
         credential_id: Uuid::now_v7(),
     }
 }

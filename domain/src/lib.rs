@@ -10,10 +10,16 @@
 //! - [`envelope`]: `EventEnvelope`, `NewEvent`, `Actor`, `StreamId`, `ExpectedVersion`.
 //! - [`decider`]: the `Decider` and `DomainEvent` traits and the shared error type.
 //! - [`identity`]: tenants and users (the first bounded context).
+//! - [`access`]: permissions, menus, widgets, data scopes and roles.
+//! - [`organisation`]: a tenant's units in trees of unlimited depth, per dimension.
+//! - [`dictionary`]: typed code lists per tenant.
 
+pub mod access;
 pub mod decider;
+pub mod dictionary;
 pub mod envelope;
 pub mod identity;
+pub mod organisation;
 
 pub use decider::{Decider, DomainError, DomainEvent, UpcastError};
 pub use envelope::{Actor, ActorKind, EventEnvelope, ExpectedVersion, NewEvent, StreamId, StreamIdError};

@@ -9,14 +9,18 @@
 //! - [`schema`]: building the schema and the axum routes (`/graphql`, `/graphql/ws`).
 //! - one module per bounded context, each with its part of the query, mutation and
 //!   subscription roots, merged in [`schema`]: [`identity`] (tenants, users, log-in) and
-//!   [`log`] (the event log and projection status).
+//!   [`log`] (the event log and projection status), [`organisation`] (the unit trees),
+//!   [`dictionary`] (code lists) and [`settings`] (tenant settings and usage).
 //! - [`types`]: GraphQL object types shared by several contexts.
 //! - [`error`]: `ApiError` → GraphQL error with `extensions.code`.
 
+pub mod dictionary;
 pub mod error;
 pub mod identity;
 pub mod log;
+pub mod organisation;
 pub mod schema;
+pub mod settings;
 pub mod types;
 
 pub use schema::{GraphqlState, HotlineSchema, build_schema, router, sdl};

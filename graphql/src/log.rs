@@ -2,7 +2,6 @@
 
 use async_graphql::{Context, Object, SimpleObject, Subscription};
 use futures::{Stream, StreamExt};
-use hotline_domain::identity::Role as DomainRole;
 use hotline_infra::store::{Scope, subscribe};
 
 use crate::error::{OrGraphqlError, graphql_error};
@@ -24,7 +23,7 @@ pub struct LogQuery;
 #[Object]
 impl LogQuery {
     /// Your tenant's events after `after` (a global position), oldest first, optionally only
-    /// some types. Tenant administrators and auditors.
+    /// some types. Holders of `audit.read`.
     async fn events(
         &self,
         context: &Context<'_>,
@@ -33,9 +32,7 @@ impl LogQuery {
         types: Option<Vec<String>>,
     ) -> async_graphql::Result<Vec<EventObject>> {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
-        session
-            .require_any(&[DomainRole::TenantAdmin, DomainRole::Auditor], "read the event log")
-            .or_graphql_error()?;
+        session.require("audit.read").or_graphql_error()?;
         let first = page_size(first)? as usize;
         let mut found = Vec::new();
         let mut cursor = after;
@@ -62,12 +59,10 @@ impl LogQuery {
         }
     }
 
-    /// Where each projection stands against the head of the log. Tenant administrators.
+    /// Where each projection stands against the head of the log. Holders of `menu.admin`.
     async fn projections(&self, context: &Context<'_>) -> async_graphql::Result<Vec<ProjectionStatus>> {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
-        session
-            .require_any(&[DomainRole::TenantAdmin, DomainRole::PlatformAdmin], "read projection status")
-            .or_graphql_error()?;
+        session.require("menu.admin").or_graphql_error()?;
         Ok(state
             .projections
             .status()
@@ -90,7 +85,7 @@ impl LogSubscription {
     /// Every event of your tenant after `fromPosition` (0: from the start), catching up and
     /// then live, in position order, with no gap and no repeat. Resume after a disconnect by
     /// passing the last `globalPosition` you saw. `types` keeps only those event types.
-    /// Tenant administrators and auditors only.
+    /// Holders of `audit.read` only.
     async fn events(
         &self,
         context: &Context<'_>,
@@ -99,9 +94,7 @@ impl LogSubscription {
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<EventObject>> + use<>> {
         let state = context.data::<GraphqlState>()?;
         let session = session(context)?;
-        session
-            .require_any(&[DomainRole::TenantAdmin, DomainRole::Auditor], "read the event log")
-            .map_err(graphql_error)?;
+        session.require("audit.read").map_err(graphql_error)?;
         let stream = subscribe(state.store().clone(), Scope::Tenant(session.tenant_id), from_position);
         Ok(stream.filter_map(move |item| {
             let keep = match &item {

@@ -11,21 +11,25 @@ use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use chrono::Utc;
+use hotline_command_api::rest::token_from_headers;
 use hotline_command_api::{ApiError, CommandOutcome, IdentityService, Session};
 use hotline_infra::store::SharedEventStore;
 use hotline_projections::RunnerHandle;
 use sqlx::AnyPool;
 
+use crate::dictionary::{DictionaryMutation, DictionaryQuery};
 use crate::error::{ensure_codes, graphql_error};
 use crate::identity::{IdentityMutation, IdentityQuery};
 use crate::log::{LogQuery, LogSubscription};
+use crate::organisation::{OrganisationMutation, OrganisationQuery};
+use crate::settings::{SettingsMutation, SettingsQuery};
 
 // Each bounded context contributes its part of every root.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct QueryRoot(IdentityQuery, LogQuery);
+pub struct QueryRoot(IdentityQuery, LogQuery, OrganisationQuery, DictionaryQuery, SettingsQuery);
 
 #[derive(async_graphql::MergedObject, Default)]
-pub struct MutationRoot(IdentityMutation);
+pub struct MutationRoot(IdentityMutation, OrganisationMutation, DictionaryMutation, SettingsMutation);
 
 #[derive(async_graphql::MergedSubscription, Default)]
 pub struct SubscriptionRoot(LogSubscription);
@@ -94,20 +98,17 @@ async fn graphiql() -> impl IntoResponse {
     Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish())
 }
 
-fn bearer_session(identity: &IdentityService, authorization: Option<&str>) -> Result<Option<Session>, ApiError> {
-    match authorization {
+/// The session of a request's token, `None` without a token.
+async fn token_session(identity: &IdentityService, token: Option<&str>) -> Result<Option<Session>, ApiError> {
+    match token {
         None => Ok(None),
-        Some(value) => {
-            let token = value.strip_prefix("Bearer ").ok_or_else(ApiError::unauthenticated)?;
-            identity.authenticate(token.trim(), Utc::now()).map(Some)
-        }
+        Some(token) => identity.authenticate(token, Utc::now()).await.map(Some),
     }
 }
 
 async fn execute(State(route): State<RouteState>, headers: HeaderMap, request: GraphQLRequest) -> GraphQLResponse {
-    let authorization = headers.get(axum::http::header::AUTHORIZATION).and_then(|value| value.to_str().ok());
     let mut request = request.into_inner();
-    match bearer_session(&route.identity, authorization) {
+    match token_session(&route.identity, token_from_headers(&headers)).await {
         Ok(Some(session)) => request = request.data(session),
         Ok(None) => {}
         Err(error) => {
@@ -122,7 +123,13 @@ async fn execute(State(route): State<RouteState>, headers: HeaderMap, request: G
     response.into()
 }
 
-async fn websocket(State(route): State<RouteState>, protocol: GraphQLProtocol, upgrade: WebSocketUpgrade) -> Response {
+async fn websocket(
+    State(route): State<RouteState>,
+    headers: HeaderMap,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let cookie_token = token_from_headers(&headers).map(str::to_owned);
     upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| {
         let identity = route.identity.clone();
         GraphQLWebSocket::new(socket, route.schema.clone(), protocol)
@@ -130,9 +137,12 @@ async fn websocket(State(route): State<RouteState>, protocol: GraphQLProtocol, u
                 let authorization = payload
                     .get("authorization")
                     .or_else(|| payload.get("Authorization"))
-                    .and_then(|value| value.as_str());
+                    .and_then(|value| value.as_str())
+                    .map(|value| value.strip_prefix("Bearer ").unwrap_or(value).trim().to_owned());
+                // Browsers cannot set headers on a WebSocket: the session cookie came with the upgrade.
+                let token = authorization.or(cookie_token);
                 let mut data = Data::default();
-                if let Some(session) = bearer_session(&identity, authorization).map_err(graphql_error)? {
+                if let Some(session) = token_session(&identity, token.as_deref()).await.map_err(graphql_error)? {
                     data.insert(session);
                 }
                 Ok(data)

@@ -1,9 +1,8 @@
-//! The GraphQL object types.
+//! The GraphQL object types shared by several contexts.
 
-use async_graphql::{Enum, Json, SimpleObject};
+use async_graphql::{Json, SimpleObject};
 use chrono::{DateTime, Utc};
 use hotline_domain::EventEnvelope;
-use hotline_domain::identity::Role as DomainRole;
 use uuid::Uuid;
 
 /// One event of the log, with its whole envelope.
@@ -50,39 +49,6 @@ impl From<EventEnvelope> for EventObject {
     }
 }
 
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-pub enum Role {
-    PlatformAdmin,
-    TenantAdmin,
-    Supervisor,
-    Agent,
-    Auditor,
-}
-
-impl From<Role> for DomainRole {
-    fn from(role: Role) -> Self {
-        match role {
-            Role::PlatformAdmin => DomainRole::PlatformAdmin,
-            Role::TenantAdmin => DomainRole::TenantAdmin,
-            Role::Supervisor => DomainRole::Supervisor,
-            Role::Agent => DomainRole::Agent,
-            Role::Auditor => DomainRole::Auditor,
-        }
-    }
-}
-
-impl From<DomainRole> for Role {
-    fn from(role: DomainRole) -> Self {
-        match role {
-            DomainRole::PlatformAdmin => Role::PlatformAdmin,
-            DomainRole::TenantAdmin => Role::TenantAdmin,
-            DomainRole::Supervisor => Role::Supervisor,
-            DomainRole::Agent => Role::Agent,
-            DomainRole::Auditor => Role::Auditor,
-        }
-    }
-}
-
 /// What a mutation did to the log.
 #[derive(SimpleObject, Clone)]
 pub struct CommandResult {
@@ -93,7 +59,7 @@ pub struct CommandResult {
     pub last_position: Option<u64>,
     /// True when this command id had been handled before and nothing new was appended.
     pub duplicate: bool,
-    /// The id of the tenant or user the command was about.
+    /// The id of what the command was about (tenant, user, role, ...).
     pub aggregate_id: Uuid,
 }
 
@@ -109,14 +75,4 @@ impl CommandResult {
             aggregate_id,
         }
     }
-}
-
-#[derive(SimpleObject, Clone)]
-pub struct LoginResult {
-    pub token: String,
-    pub tenant_id: Uuid,
-    pub user_id: Uuid,
-    pub username: String,
-    pub roles: Vec<Role>,
-    pub expires_at: DateTime<Utc>,
 }

@@ -10,9 +10,8 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use hotline_domain::identity::Role;
 use hotline_domain::identity::tenant::{TENANT_CREATED, TenantEvent};
-use hotline_domain::identity::user::{PASSWORD_CHANGED, USER_CREATED, UserEvent};
+use hotline_domain::identity::user::{LOCKED_OUT, PASSWORD_CHANGED, UNLOCKED, USER_CREATED, USER_UPDATED, UserEvent};
 use hotline_domain::{DomainEvent, EventEnvelope};
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
@@ -39,16 +38,17 @@ pub struct TenantView {
     pub position: u64,
 }
 
-/// A user as the API shows it. No password material: `credential_id` only names the hash
-/// in the secret store.
+/// A user as the API shows it. No password material: not even the credential id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserView {
     pub tenant_id: Uuid,
     pub user_id: Uuid,
     pub username: String,
     pub display_name: String,
-    pub roles: Vec<Role>,
-    pub credential_id: Uuid,
+    pub role_ids: Vec<Uuid>,
+    pub org_unit_id: Option<Uuid>,
+    /// Set while a lock-out lasts (it may have passed: compare with the clock).
+    pub locked_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     /// When the last event folded into this row happened.
     pub updated_at: DateTime<Utc>,
@@ -88,8 +88,9 @@ const CREATE_USERS: &str = "CREATE TABLE IF NOT EXISTS {table} (\
      username TEXT NOT NULL, \
      username_key TEXT NOT NULL, \
      display_name TEXT NOT NULL, \
-     roles TEXT NOT NULL, \
-     credential_id TEXT NOT NULL, \
+     role_ids TEXT NOT NULL, \
+     org_unit_id TEXT, \
+     locked_until BIGINT, \
      created_at BIGINT NOT NULL, \
      updated_at BIGINT NOT NULL, \
      position BIGINT NOT NULL, \
@@ -99,19 +100,28 @@ const CREATE_USERS_BY_USERNAME: &str =
     "CREATE INDEX IF NOT EXISTS {table}_by_username ON {table} (tenant_id, username_key)";
 
 const UPSERT_USER: &str = "INSERT INTO {table} \
-     (tenant_id, user_id, username, username_key, display_name, roles, credential_id, created_at, updated_at, position) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+     (tenant_id, user_id, username, username_key, display_name, role_ids, org_unit_id, locked_until, created_at, \
+     updated_at, position) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $10) \
      ON CONFLICT (tenant_id, user_id) DO UPDATE SET username = excluded.username, \
-     username_key = excluded.username_key, display_name = excluded.display_name, roles = excluded.roles, \
-     credential_id = excluded.credential_id, created_at = excluded.created_at, updated_at = excluded.updated_at, \
-     position = excluded.position \
+     username_key = excluded.username_key, display_name = excluded.display_name, role_ids = excluded.role_ids, \
+     org_unit_id = excluded.org_unit_id, locked_until = NULL, created_at = excluded.created_at, \
+     updated_at = excluded.updated_at, position = excluded.position \
      WHERE {table}.position < excluded.position";
 
-const CHANGE_CREDENTIAL: &str = "UPDATE {table} SET credential_id = $1, updated_at = $2, position = $3 \
+const UPDATE_USER: &str = "UPDATE {table} SET display_name = $1, role_ids = $2, org_unit_id = $3, updated_at = $4, \
+     position = $5 WHERE tenant_id = $6 AND user_id = $7 AND position < $5";
+
+/// For the events that change only the row's time and position (a password change), or the
+/// lock-out.
+const TOUCH_USER: &str = "UPDATE {table} SET updated_at = $1, position = $2 \
+     WHERE tenant_id = $3 AND user_id = $4 AND position < $2";
+
+const SET_LOCKED_UNTIL: &str = "UPDATE {table} SET locked_until = $1, updated_at = $2, position = $3 \
      WHERE tenant_id = $4 AND user_id = $5 AND position < $3";
 
 const USER_COLUMNS: &str =
-    "tenant_id, user_id, username, display_name, roles, credential_id, created_at, updated_at, position";
+    "tenant_id, user_id, username, display_name, role_ids, org_unit_id, locked_until, created_at, updated_at, position";
 
 fn sql(template: &str, table: &str, suffix: &str) -> String {
     template.replace("{table}", &table_name(table, suffix))
@@ -163,6 +173,8 @@ impl Projection for TenantsProjection {
                         .execute(&mut *connection)
                         .await?;
                 }
+                // Settings are the `tenant_settings` projection's (projections/src/tenant_settings.rs).
+                TenantEvent::TenantSettingsUpdated(_) => {}
             }
         }
         Ok(())
@@ -191,39 +203,78 @@ impl Projection for UsersProjection {
         events: &[EventEnvelope],
     ) -> ProjectionResult<()> {
         let upsert = sql(UPSERT_USER, USERS_TABLE, suffix);
-        let change_credential = sql(CHANGE_CREDENTIAL, USERS_TABLE, suffix);
-        let handled =
-            |envelope: &&EventEnvelope| matches!(envelope.event_type.as_str(), USER_CREATED | PASSWORD_CHANGED);
+        let update = sql(UPDATE_USER, USERS_TABLE, suffix);
+        let touch = sql(TOUCH_USER, USERS_TABLE, suffix);
+        let set_locked_until = sql(SET_LOCKED_UNTIL, USERS_TABLE, suffix);
+        let handled = |envelope: &&EventEnvelope| {
+            matches!(
+                envelope.event_type.as_str(),
+                USER_CREATED | USER_UPDATED | PASSWORD_CHANGED | LOCKED_OUT | UNLOCKED
+            )
+        };
         for envelope in events.iter().filter(handled) {
             let position = envelope.global_position;
             let event = UserEvent::from_stored(&envelope.event_type, envelope.schema_version, &envelope.payload)
                 .map_err(|source| ProjectionError::Upcast { position, source })?;
             let occurred_at = envelope.occurred_at.timestamp_micros();
+            let tenant_id = envelope.tenant_id.to_string();
+            // The user stream's aggregate id is the user id.
+            let user_id = envelope.stream_id.aggregate_id().to_string();
+            let position = position_to_i64(position);
             match event {
                 UserEvent::UserCreated(created) => {
-                    let roles = serde_json::to_string(&created.roles).expect("roles serialise");
                     sqlx::query(AssertSqlSafe(upsert.as_str()))
-                        .bind(envelope.tenant_id.to_string())
+                        .bind(tenant_id)
                         .bind(created.user_id.to_string())
                         .bind(created.username.clone())
                         .bind(created.username.to_lowercase())
                         .bind(created.display_name)
-                        .bind(roles)
-                        .bind(created.credential_id.to_string())
+                        .bind(uuids_text(&created.role_ids))
+                        .bind(created.org_unit_id.map(|id| id.to_string()))
                         .bind(occurred_at)
                         .bind(occurred_at)
-                        .bind(position_to_i64(position))
+                        .bind(position)
                         .execute(&mut *connection)
                         .await?;
                 }
-                UserEvent::PasswordChanged(changed) => {
-                    // The user stream's aggregate id is the user id.
-                    sqlx::query(AssertSqlSafe(change_credential.as_str()))
-                        .bind(changed.credential_id.to_string())
+                UserEvent::UserUpdated(updated) => {
+                    sqlx::query(AssertSqlSafe(update.as_str()))
+                        .bind(updated.display_name)
+                        .bind(uuids_text(&updated.role_ids))
+                        .bind(updated.org_unit_id.map(|id| id.to_string()))
                         .bind(occurred_at)
-                        .bind(position_to_i64(position))
-                        .bind(envelope.tenant_id.to_string())
-                        .bind(envelope.stream_id.aggregate_id().to_string())
+                        .bind(position)
+                        .bind(tenant_id)
+                        .bind(user_id)
+                        .execute(&mut *connection)
+                        .await?;
+                }
+                UserEvent::LockedOut(locked) => {
+                    sqlx::query(AssertSqlSafe(set_locked_until.as_str()))
+                        .bind(Some(locked.until.timestamp_micros()))
+                        .bind(occurred_at)
+                        .bind(position)
+                        .bind(tenant_id)
+                        .bind(user_id)
+                        .execute(&mut *connection)
+                        .await?;
+                }
+                UserEvent::Unlocked => {
+                    sqlx::query(AssertSqlSafe(set_locked_until.as_str()))
+                        .bind(None::<i64>)
+                        .bind(occurred_at)
+                        .bind(position)
+                        .bind(tenant_id)
+                        .bind(user_id)
+                        .execute(&mut *connection)
+                        .await?;
+                }
+                _ => {
+                    sqlx::query(AssertSqlSafe(touch.as_str()))
+                        .bind(occurred_at)
+                        .bind(position)
+                        .bind(tenant_id)
+                        .bind(user_id)
                         .execute(&mut *connection)
                         .await?;
                 }
@@ -231,6 +282,10 @@ impl Projection for UsersProjection {
         }
         Ok(())
     }
+}
+
+fn uuids_text(ids: &[Uuid]) -> String {
+    serde_json::to_string(ids).expect("uuids serialise")
 }
 
 fn position_to_i64(position: u64) -> i64 {
@@ -268,16 +323,19 @@ fn tenant_from_row(row: &AnyRow) -> ProjectionResult<TenantView> {
 }
 
 fn user_from_row(row: &AnyRow) -> ProjectionResult<UserView> {
-    let roles_text: String = row.try_get("roles")?;
-    let roles = serde_json::from_str(&roles_text)
-        .map_err(|error| ProjectionError::CorruptRow(format!("roles {roles_text:?}: {error}")))?;
+    let role_ids_text: String = row.try_get("role_ids")?;
+    let role_ids = serde_json::from_str(&role_ids_text)
+        .map_err(|error| ProjectionError::CorruptRow(format!("role_ids {role_ids_text:?}: {error}")))?;
+    let org_unit_id: Option<String> = row.try_get("org_unit_id")?;
+    let locked_until: Option<i64> = row.try_get("locked_until")?;
     Ok(UserView {
         tenant_id: parse_uuid(&row.try_get::<String, _>("tenant_id")?)?,
         user_id: parse_uuid(&row.try_get::<String, _>("user_id")?)?,
         username: row.try_get("username")?,
         display_name: row.try_get("display_name")?,
-        roles,
-        credential_id: parse_uuid(&row.try_get::<String, _>("credential_id")?)?,
+        role_ids,
+        org_unit_id: org_unit_id.as_deref().map(parse_uuid).transpose()?,
+        locked_until: locked_until.map(micros_to_time).transpose()?,
         created_at: micros_to_time(row.try_get("created_at")?)?,
         updated_at: micros_to_time(row.try_get("updated_at")?)?,
         position: row_position(row)?,
@@ -319,17 +377,55 @@ pub async fn get_user(pool: &AnyPool, tenant_id: Uuid, user_id: Uuid) -> Project
     row.as_ref().map(user_from_row).transpose()
 }
 
-/// The caller's tenant's users, ordered by user name ignoring case: at most `first` (capped at
-/// [`MAX_PAGE_SIZE`]) users whose name sorts after `after_username` (the last name of the
-/// previous page).
+/// Which of the tenant's users a query may return: the caller's data scope, made concrete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserFilter {
+    /// Every user of the tenant.
+    All,
+    /// Only this user.
+    Only(Uuid),
+    /// Users of these organisation units, and this user.
+    UnitsAndSelf { units: Vec<Uuid>, user_id: Uuid },
+}
+
+impl UserFilter {
+    /// Whether a user row is inside this filter.
+    pub fn admits(&self, view: &UserView) -> bool {
+        match self {
+            UserFilter::All => true,
+            UserFilter::Only(user_id) => view.user_id == *user_id,
+            UserFilter::UnitsAndSelf { units, user_id } => {
+                view.user_id == *user_id || view.org_unit_id.is_some_and(|unit| units.contains(&unit))
+            }
+        }
+    }
+}
+
+/// The caller's tenant's users that `filter` admits, ordered by user name ignoring case: at
+/// most `first` (capped at [`MAX_PAGE_SIZE`]) users whose name sorts after `after_username`
+/// (the last name of the previous page).
 pub async fn list_users(
     pool: &AnyPool,
     tenant_id: Uuid,
+    filter: &UserFilter,
     first: u32,
     after_username: Option<&str>,
 ) -> ProjectionResult<Vec<UserView>> {
+    // Unit ids are uuids we render ourselves, so inlining them is safe; the rest is bound.
+    let scope = match filter {
+        UserFilter::All => String::new(),
+        UserFilter::Only(user_id) => format!(" AND user_id = '{user_id}'"),
+        UserFilter::UnitsAndSelf { units, user_id } => {
+            let units: Vec<String> = units.iter().map(|unit| format!("'{unit}'")).collect();
+            if units.is_empty() {
+                format!(" AND user_id = '{user_id}'")
+            } else {
+                format!(" AND (user_id = '{user_id}' OR org_unit_id IN ({}))", units.join(", "))
+            }
+        }
+    };
     let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {USER_COLUMNS} FROM {USERS_TABLE} WHERE tenant_id = $1 AND username_key > $2 \
+        "SELECT {USER_COLUMNS} FROM {USERS_TABLE} WHERE tenant_id = $1 AND username_key > $2{scope} \
          ORDER BY username_key LIMIT $3"
     )))
     .bind(tenant_id.to_string())

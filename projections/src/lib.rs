@@ -15,24 +15,47 @@
 //! - [`runner`]: the `Projection` trait, `ProjectionRunner` and its `RunnerHandle` (status,
 //!   lag metrics, read-your-writes waits, shutdown), checkpoints and `rebuild`.
 //! - [`identity`]: the `tenants` and `users` read models and their queries.
+//! - [`access`]: the `roles` read model.
+//! - [`organisation`]: `org_units` (with paths for subtree queries) and its queries.
+//! - [`dictionary`]: `dictionaries` and `dictionary_entries` and their queries.
+//! - [`tenant_settings`]: what the web app's header and footer show of a tenant.
+//! - [`tenant_usage`]: per-tenant counters for billing (seats, minutes, messages).
 
+pub mod access;
+pub mod dictionary;
 pub mod identity;
+pub mod organisation;
+mod rows;
 pub mod runner;
+pub mod tenant_settings;
+pub mod tenant_usage;
 
 use std::sync::Arc;
 
+pub use dictionary::{DictionariesProjection, DictionaryView, get_dictionary, list_dictionaries};
 pub use identity::{
     MAX_PAGE_SIZE, TenantView, TenantsProjection, UserView, UsersProjection, count_users, get_tenant, get_user,
     list_tenants, list_users,
 };
+pub use organisation::{OrgUnitView, OrgUnitsProjection, get_org_unit, list_org_units, units_at_and_below};
 pub use runner::{
     Projection, ProjectionError, ProjectionResult, ProjectionRunner, ProjectionStatus, RebuildReport, RunnerHandle,
     checkpoint, prepare_read_models, rebuild,
 };
+pub use tenant_settings::{TenantSettingsProjection, TenantSettingsView, get_tenant_settings};
+pub use tenant_usage::{TenantUsageProjection, TenantUsageView, get_tenant_usage};
 
 /// Every projection this build runs, in start order.
 pub fn all_projections() -> Vec<Arc<dyn Projection>> {
-    vec![Arc::new(TenantsProjection), Arc::new(UsersProjection)]
+    vec![
+        Arc::new(TenantsProjection),
+        Arc::new(UsersProjection),
+        Arc::new(access::RolesProjection),
+        Arc::new(OrgUnitsProjection),
+        Arc::new(DictionariesProjection),
+        Arc::new(TenantSettingsProjection),
+        Arc::new(TenantUsageProjection),
+    ]
 }
 
 /// The projection with this name (`hotline replay <name>`).
@@ -47,7 +70,10 @@ mod tests {
     #[test]
     fn projections_are_found_by_their_unique_names() {
         let names: Vec<&str> = all_projections().iter().map(|projection| projection.name()).collect();
-        assert_eq!(names, ["tenants", "users"]);
+        assert_eq!(
+            names,
+            ["tenants", "users", "roles", "org_units", "dictionaries", "tenant_settings", "tenant_usage"]
+        );
         assert_eq!(projection_by_name("users").map(|projection| projection.tables()), Some(&["users"][..]));
         assert!(projection_by_name("nope").is_none());
     }

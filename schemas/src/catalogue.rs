@@ -17,9 +17,18 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::DateTime;
-use hotline_domain::identity::Role;
-use hotline_domain::identity::tenant::{self, TenantCreated, TenantEvent};
-use hotline_domain::identity::user::{self, PasswordChanged, UserCreated, UserEvent};
+use std::collections::BTreeMap as Map;
+
+use hotline_domain::access::permissions::DataScope;
+use hotline_domain::access::role::{self, BuiltInRole, RoleDefinition, RoleEvent};
+use hotline_domain::dictionary::{self, DictionaryCreated, DictionaryEntry, DictionaryEvent, EntriesSet, ValueType};
+use hotline_domain::identity::tenant::{self, TenantCreated, TenantEvent, TenantSettingsUpdated};
+use hotline_domain::identity::user::{
+    self, LockedOut, LoginFailed, PasswordChanged, SessionsRevoked, UserCreated, UserEvent, UserUpdated,
+};
+use hotline_domain::organisation::{
+    self, Dimension, OrganisationEvent, UnitCreated, UnitKind, UnitMoved, UnitRemoved, UnitRenamed,
+};
 use hotline_domain::{DomainEvent, UpcastError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -280,13 +289,15 @@ fn samples() -> Vec<Sample> {
         ),
         Sample::new(
             user::CONTEXT,
-            "A user was created in a tenant with a unique user name, a display name, roles and the \
-             id of their first password credential (the hash stays in the secret store).",
+            "A user was created in a tenant with a unique user name, a display name, role ids, an \
+             optional organisation unit and the id of their first password credential (the hash \
+             stays in the secret store). Version 1 carried built-in role names in `roles`.",
             UserEvent::UserCreated(UserCreated {
                 user_id,
                 username: "ann".into(),
                 display_name: "Ann Lee".into(),
-                roles: vec![Role::Agent, Role::Supervisor],
+                role_ids: vec![BuiltInRole::Agent.id()],
+                org_unit_id: Some(Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0006)),
                 credential_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0004),
             }),
         ),
@@ -298,7 +309,146 @@ fn samples() -> Vec<Sample> {
                 credential_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0005),
             }),
         ),
+        Sample::new(
+            user::CONTEXT,
+            "A user's display name, roles or organisation unit changed (the new values, all of them).",
+            UserEvent::UserUpdated(UserUpdated {
+                display_name: "Ann Lee-Wong".into(),
+                role_ids: vec![BuiltInRole::Supervisor.id()],
+                org_unit_id: Some(Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0006)),
+            }),
+        ),
+        Sample::new(
+            user::CONTEXT,
+            "A log-in with a wrong password; failures in a row lead to a lock-out.",
+            UserEvent::LoginFailed(LoginFailed { at: sample_time() }),
+        ),
+        Sample::new(
+            user::CONTEXT,
+            "Too many failed log-ins: the user cannot log in until the time given.",
+            UserEvent::LockedOut(LockedOut { until: sample_time() }),
+        ),
+        Sample::new(
+            user::CONTEXT,
+            "A successful log-in after failures reset the count of failures.",
+            UserEvent::FailedLoginsCleared,
+        ),
+        Sample::new(user::CONTEXT, "An administrator lifted a lock-out.", UserEvent::Unlocked),
+        Sample::new(
+            user::CONTEXT,
+            "Log out everywhere: every session started before the time given ended.",
+            UserEvent::SessionsRevoked(SessionsRevoked { at: sample_time() }),
+        ),
+        Sample::new(
+            role::CONTEXT,
+            "A tenant defined a role: a name, permissions and data scopes per resource.",
+            RoleEvent::RoleCreated(sample_role()),
+        ),
+        Sample::new(
+            role::CONTEXT,
+            "A role's definition changed (the whole new definition).",
+            RoleEvent::RoleUpdated(sample_role()),
+        ),
+        Sample::new(
+            tenant::CONTEXT,
+            "A tenant's settings changed: the organisation name, logo URL, copyright line, public \
+             hotline number and website URL that the web app's header and footer show (all of them).",
+            TenantEvent::TenantSettingsUpdated(TenantSettingsUpdated {
+                tenant_id,
+                organisation_name: "Acme Care".into(),
+                logo_url: "https://acme.example/logo.svg".into(),
+                copyright: "(c) Acme Ltd".into(),
+                hotline_number: "+86 400 123 4567".into(),
+                website_url: "https://acme.example".into(),
+            }),
+        ),
+        Sample::new(
+            organisation::CONTEXT,
+            "An organisation unit (centre, sub-centre, department or team) was created in one \
+             dimension (reporting, level or jurisdiction), under a parent of that dimension or as a root.",
+            OrganisationEvent::UnitCreated(UnitCreated {
+                unit_id: sample_unit_id(),
+                parent_id: Some(sample_parent_unit_id()),
+                name: "Billing".into(),
+                kind: UnitKind::Department,
+                dimension: Dimension::Reporting,
+            }),
+        ),
+        Sample::new(
+            organisation::CONTEXT,
+            "An organisation unit was renamed (with its previous name).",
+            OrganisationEvent::UnitRenamed(UnitRenamed {
+                unit_id: sample_unit_id(),
+                previous_name: "Billing".into(),
+                name: "Invoicing".into(),
+            }),
+        ),
+        Sample::new(
+            organisation::CONTEXT,
+            "An organisation unit moved, with its whole subtree, under another parent of its \
+             dimension (null: it became a root).",
+            OrganisationEvent::UnitMoved(UnitMoved {
+                unit_id: sample_unit_id(),
+                previous_parent_id: Some(sample_parent_unit_id()),
+                parent_id: Some(Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0010)),
+            }),
+        ),
+        Sample::new(
+            organisation::CONTEXT,
+            "An organisation unit without sub-units was removed (with the name it had).",
+            OrganisationEvent::UnitRemoved(UnitRemoved { unit_id: sample_unit_id(), name: "Invoicing".into() }),
+        ),
+        Sample::new(
+            dictionary::CONTEXT,
+            "A dictionary (a typed code list) was created with a code unique in the tenant, a name \
+             and the type of its entry codes (text, number or boolean).",
+            DictionaryEvent::DictionaryCreated(DictionaryCreated {
+                dictionary_id: sample_dictionary_id(),
+                code: "call_reasons".into(),
+                name: "Call reasons".into(),
+                value_type: ValueType::Text,
+            }),
+        ),
+        Sample::new(
+            dictionary::CONTEXT,
+            "A dictionary's entries were replaced by the list given (code, label, sort order, enabled).",
+            DictionaryEvent::EntriesSet(EntriesSet {
+                dictionary_id: sample_dictionary_id(),
+                entries: vec![DictionaryEntry {
+                    code: "billing".into(),
+                    label: "Billing question".into(),
+                    sort_order: 1,
+                    enabled: true,
+                }],
+            }),
+        ),
     ]
+}
+
+fn sample_unit_id() -> Uuid {
+    Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0008)
+}
+
+fn sample_parent_unit_id() -> Uuid {
+    Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0009)
+}
+
+fn sample_dictionary_id() -> Uuid {
+    Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0011)
+}
+
+fn sample_time() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_micros(1_790_000_000_000_000).expect("a valid time")
+}
+
+fn sample_role() -> RoleDefinition {
+    RoleDefinition {
+        role_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0007),
+        name: "Night shift".into(),
+        description: "Agents of the night shift".into(),
+        permissions: vec!["menu.workbench".into(), "softphone".into()],
+        data_scopes: Map::from([("users".to_owned(), DataScope::OwnDepartment)]),
+    }
 }
 
 #[cfg(test)]
@@ -469,24 +619,57 @@ mod tests {
     fn samples_cover_every_event_variant() {
         // The matches are exhaustive on purpose: a new variant stops this test compiling until
         // it has an index here, and then fails it until it has a sample in `samples()`.
-        let mut tenant_variants = [false; 1];
-        let mut user_variants = [false; 2];
+        let mut tenant_variants = [false; 2];
+        let mut organisation_variants = [false; 4];
+        let mut dictionary_variants = [false; 2];
+        let mut user_variants = [false; 8];
+        let mut role_variants = [false; 2];
         for sample in samples() {
             let (event_type, version, payload) = (sample.event_type, sample.schema_version, &sample.payload);
             if let Ok(event) = TenantEvent::from_stored(event_type, version, payload) {
                 match event {
                     TenantEvent::TenantCreated(_) => tenant_variants[0] = true,
+                    TenantEvent::TenantSettingsUpdated(_) => tenant_variants[1] = true,
                 }
             }
             if let Ok(event) = UserEvent::from_stored(event_type, version, payload) {
                 match event {
                     UserEvent::UserCreated(_) => user_variants[0] = true,
                     UserEvent::PasswordChanged(_) => user_variants[1] = true,
+                    UserEvent::UserUpdated(_) => user_variants[2] = true,
+                    UserEvent::LoginFailed(_) => user_variants[3] = true,
+                    UserEvent::LockedOut(_) => user_variants[4] = true,
+                    UserEvent::FailedLoginsCleared => user_variants[5] = true,
+                    UserEvent::Unlocked => user_variants[6] = true,
+                    UserEvent::SessionsRevoked(_) => user_variants[7] = true,
+                }
+            }
+            if let Ok(event) = OrganisationEvent::from_stored(event_type, version, payload) {
+                match event {
+                    OrganisationEvent::UnitCreated(_) => organisation_variants[0] = true,
+                    OrganisationEvent::UnitRenamed(_) => organisation_variants[1] = true,
+                    OrganisationEvent::UnitMoved(_) => organisation_variants[2] = true,
+                    OrganisationEvent::UnitRemoved(_) => organisation_variants[3] = true,
+                }
+            }
+            if let Ok(event) = DictionaryEvent::from_stored(event_type, version, payload) {
+                match event {
+                    DictionaryEvent::DictionaryCreated(_) => dictionary_variants[0] = true,
+                    DictionaryEvent::EntriesSet(_) => dictionary_variants[1] = true,
+                }
+            }
+            if let Ok(event) = RoleEvent::from_stored(event_type, version, payload) {
+                match event {
+                    RoleEvent::RoleCreated(_) => role_variants[0] = true,
+                    RoleEvent::RoleUpdated(_) => role_variants[1] = true,
                 }
             }
         }
         assert!(tenant_variants.iter().all(|covered| *covered), "a TenantEvent variant has no sample");
+        assert!(organisation_variants.iter().all(|covered| *covered), "an OrganisationEvent variant has no sample");
+        assert!(dictionary_variants.iter().all(|covered| *covered), "a DictionaryEvent variant has no sample");
         assert!(user_variants.iter().all(|covered| *covered), "a UserEvent variant has no sample");
+        assert!(role_variants.iter().all(|covered| *covered), "a RoleEvent variant has no sample");
     }
 
     #[test]
@@ -497,7 +680,7 @@ mod tests {
         assert_eq!(tenant_created.fields["slug"], "string");
         assert_eq!(tenant_created.fields["parent_tenant_id"], "uuid|null");
         let user_created = generated.event(user::USER_CREATED).unwrap();
-        assert_eq!(user_created.fields["roles"], "array");
+        assert_eq!(user_created.fields["role_ids"], "array");
         for event in &generated.events {
             for (field, kind) in &event.fields {
                 assert!(!kind.starts_with("null"), "the sample of {} leaves {field} null: fill it", event.event_type);

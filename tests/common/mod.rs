@@ -137,6 +137,16 @@ impl Server {
         self.login("demo", "admin", &password).await
     }
 
+    /// Creates an agent (password "a long password") through GraphQL; returns the response.
+    pub async fn create_agent(&self, token: &str, username: &str, display_name: &str) -> Value {
+        let query = "mutation($input: CreateUserInput!) { createUser(input: $input) { aggregateId lastPosition } }";
+        let input = json!({ "input": {
+            "username": username, "displayName": display_name, "password": "a long password",
+            "roleIds": [hotline_domain::access::BuiltInRole::Agent.id()],
+        } });
+        self.graphql(Some(token), query, input).await
+    }
+
     pub async fn head_position(&self) -> u64 {
         let ready: Value =
             self.http.get(format!("{}/ready", self.base_url)).send().await.unwrap().json().await.unwrap();

@@ -6,6 +6,8 @@
 //! - [`user`]: `user-<user id>`; a user's id is derived from the tenant and the lower-cased
 //!   user name, for the same reason: user names are unique per tenant without a read model.
 //!
+//! What users may do is the [`crate::access`] context's: users hold role ids.
+//!
 //! Passwords never enter the log. A command carries the id of a credential that the command
 //! side stored (argon2 hash) in the secret store before deciding; the event records only
 //! that id, so the log can be exported and streamed without leaking hashes.
@@ -17,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// Namespace for ids derived from names (UUIDv5).
-const HOTLINE_NAMESPACE: Uuid = Uuid::from_u128(0x6f1c_1d2e_9a4b_4c1e_8e7a_5b3c_2d1f_0a9b);
+pub(crate) const HOTLINE_NAMESPACE: Uuid = Uuid::from_u128(0x6f1c_1d2e_9a4b_4c1e_8e7a_5b3c_2d1f_0a9b);
 
 /// The tenant id a slug maps to.
 pub fn tenant_id_for_slug(slug: &str) -> Uuid {
@@ -29,7 +31,8 @@ pub fn user_id_for_username(tenant_id: Uuid, username: &str) -> Uuid {
     Uuid::new_v5(&tenant_id, format!("username:{}", username.to_lowercase()).as_bytes())
 }
 
-/// What a user may do. Issue-by-issue this grows into the permission model of SP0/AX4.
+/// The built-in roles by name, as version 1 of `hotline.user.created` wrote them. Kept to
+/// read old events; today users hold role ids (see [`crate::access`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {

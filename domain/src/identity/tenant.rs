@@ -1,4 +1,6 @@
-//! The tenant stream: a tenant is created once, with a unique slug.
+//! The tenant stream: a tenant is created once, with a unique slug; its settings (the
+//! organisation name, logo, copyright, public hotline number and website that the web app's
+//! header and footer show) change over its life.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -11,12 +13,22 @@ pub const CONTEXT: &str = "tenant";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TenantCommand {
-    CreateTenant { slug: String, name: String, parent_tenant_id: Option<Uuid> },
+    CreateTenant {
+        slug: String,
+        name: String,
+        parent_tenant_id: Option<Uuid>,
+    },
+    /// Replaces every setting at once; empty optional fields clear them.
+    UpdateSettings {
+        tenant_id: Uuid,
+        settings: TenantSettings,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TenantEvent {
     TenantCreated(TenantCreated),
+    TenantSettingsUpdated(TenantSettingsUpdated),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,17 +39,74 @@ pub struct TenantCreated {
     pub parent_tenant_id: Option<Uuid>,
 }
 
+/// What the web app shows of a tenant in its header and footer. Every field but the
+/// organisation name may be empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantSettings {
+    pub organisation_name: String,
+    /// `https://...` or `http://...`.
+    pub logo_url: String,
+    pub copyright: String,
+    /// The public number customers call: digits, `+`, `-` and spaces.
+    pub hotline_number: String,
+    /// `https://...` or `http://...`.
+    pub website_url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantSettingsUpdated {
+    pub tenant_id: Uuid,
+    pub organisation_name: String,
+    pub logo_url: String,
+    pub copyright: String,
+    pub hotline_number: String,
+    pub website_url: String,
+}
+
+impl TenantSettingsUpdated {
+    pub fn settings(&self) -> TenantSettings {
+        TenantSettings {
+            organisation_name: self.organisation_name.clone(),
+            logo_url: self.logo_url.clone(),
+            copyright: self.copyright.clone(),
+            hotline_number: self.hotline_number.clone(),
+            website_url: self.website_url.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TenantState {
     pub created: Option<TenantCreated>,
+    /// `None` until the first `TenantSettingsUpdated`.
+    pub settings: Option<TenantSettings>,
+}
+
+impl TenantState {
+    /// The settings in force: until they are first set, the tenant's name and nothing else.
+    pub fn effective_settings(&self) -> Option<TenantSettings> {
+        let created = self.created.as_ref()?;
+        Some(
+            self.settings.clone().unwrap_or_else(|| TenantSettings {
+                organisation_name: created.name.clone(),
+                ..TenantSettings::default()
+            }),
+        )
+    }
 }
 
 pub const TENANT_CREATED: &str = "hotline.tenant.created";
+pub const TENANT_SETTINGS_UPDATED: &str = "hotline.tenant.settings_updated";
+
+const MAX_URL_CHARS: usize = 2000;
+const MAX_COPYRIGHT_CHARS: usize = 200;
+const MAX_HOTLINE_NUMBER_CHARS: usize = 32;
 
 impl DomainEvent for TenantEvent {
     fn event_type(&self) -> &'static str {
         match self {
             TenantEvent::TenantCreated(_) => TENANT_CREATED,
+            TenantEvent::TenantSettingsUpdated(_) => TENANT_SETTINGS_UPDATED,
         }
     }
 
@@ -46,9 +115,11 @@ impl DomainEvent for TenantEvent {
     }
 
     fn to_payload(&self) -> Value {
-        match self {
-            TenantEvent::TenantCreated(created) => serde_json::to_value(created).expect("plain struct serialises"),
-        }
+        let payload = match self {
+            TenantEvent::TenantCreated(created) => serde_json::to_value(created),
+            TenantEvent::TenantSettingsUpdated(updated) => serde_json::to_value(updated),
+        };
+        payload.expect("plain struct serialises")
     }
 
     fn from_stored(event_type: &str, schema_version: u32, payload: &Value) -> Result<Self, UpcastError> {
@@ -56,7 +127,10 @@ impl DomainEvent for TenantEvent {
             (TENANT_CREATED, 1) => serde_json::from_value(payload.clone())
                 .map(TenantEvent::TenantCreated)
                 .map_err(|error| UpcastError::bad_payload(event_type, schema_version, error)),
-            (TENANT_CREATED, _) => {
+            (TENANT_SETTINGS_UPDATED, 1) => serde_json::from_value(payload.clone())
+                .map(TenantEvent::TenantSettingsUpdated)
+                .map_err(|error| UpcastError::bad_payload(event_type, schema_version, error)),
+            (TENANT_CREATED | TENANT_SETTINGS_UPDATED, _) => {
                 Err(UpcastError::UnknownVersion { event_type: event_type.to_owned(), schema_version })
             }
             _ => Err(UpcastError::UnknownType(event_type.to_owned())),
@@ -74,6 +148,7 @@ impl Decider for Tenant {
     fn stream_id(command: &TenantCommand) -> StreamId {
         match command {
             TenantCommand::CreateTenant { slug, .. } => StreamId::new(CONTEXT, tenant_id_for_slug(slug)),
+            TenantCommand::UpdateSettings { tenant_id, .. } => StreamId::new(CONTEXT, *tenant_id),
         }
     }
 
@@ -101,15 +176,77 @@ impl Decider for Tenant {
                     parent_tenant_id: *parent_tenant_id,
                 })])
             }
+            TenantCommand::UpdateSettings { tenant_id, settings } => {
+                let Some(current) = state.effective_settings() else {
+                    return Err(DomainError::new("tenant.not_found", format!("no tenant {tenant_id}")));
+                };
+                validate_settings(settings)?;
+                if current == *settings {
+                    return Ok(vec![]);
+                }
+                Ok(vec![TenantEvent::TenantSettingsUpdated(TenantSettingsUpdated {
+                    tenant_id: *tenant_id,
+                    organisation_name: settings.organisation_name.clone(),
+                    logo_url: settings.logo_url.clone(),
+                    copyright: settings.copyright.clone(),
+                    hotline_number: settings.hotline_number.clone(),
+                    website_url: settings.website_url.clone(),
+                })])
+            }
         }
     }
 
     fn evolve(mut state: TenantState, event: &TenantEvent) -> TenantState {
         match event {
             TenantEvent::TenantCreated(created) => state.created = Some(created.clone()),
+            TenantEvent::TenantSettingsUpdated(updated) => state.settings = Some(updated.settings()),
         }
         state
     }
+}
+
+fn validate_settings(settings: &TenantSettings) -> Result<(), DomainError> {
+    validate_text("the organisation name", &settings.organisation_name, 120, "tenant.invalid_organisation_name")?;
+    for (field, url) in [("the logo URL", &settings.logo_url), ("the website URL", &settings.website_url)] {
+        let address = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+        let is_valid = url.is_empty()
+            || (url.chars().count() <= MAX_URL_CHARS
+                && address.is_some_and(|address| !address.is_empty() && !address.starts_with('/'))
+                && !url.chars().any(|character| character.is_whitespace() || character.is_control()));
+        if !is_valid {
+            return Err(DomainError::new(
+                "tenant.invalid_url",
+                format!(
+                    "{field} must be empty or an https:// or http:// address of at most {MAX_URL_CHARS} characters"
+                ),
+            ));
+        }
+    }
+    let copyright = &settings.copyright;
+    if copyright.chars().count() > MAX_COPYRIGHT_CHARS
+        || copyright.trim() != copyright
+        || copyright.chars().any(char::is_control)
+    {
+        return Err(DomainError::new(
+            "tenant.invalid_copyright",
+            format!(
+                "the copyright line is at most {MAX_COPYRIGHT_CHARS} characters on one line, with no leading or trailing spaces"
+            ),
+        ));
+    }
+    let number = &settings.hotline_number;
+    let number_is_valid = number.is_empty()
+        || (number.len() <= MAX_HOTLINE_NUMBER_CHARS
+            && number.trim() == number
+            && number.bytes().any(|byte| byte.is_ascii_digit())
+            && number.bytes().all(|byte| byte.is_ascii_digit() || b"+- ".contains(&byte)));
+    if !number_is_valid {
+        return Err(DomainError::new(
+            "tenant.invalid_hotline_number",
+            format!("a hotline number is at most {MAX_HOTLINE_NUMBER_CHARS} digits, '+', '-' and spaces"),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -123,7 +260,7 @@ mod tests {
     #[test]
     fn given_nothing_when_create_then_tenant_created_with_id_from_slug() {
         let events = Tenant::decide(&TenantState::default(), &create("acme")).unwrap();
-        let TenantEvent::TenantCreated(created) = &events[0];
+        let TenantEvent::TenantCreated(created) = &events[0] else { panic!("expected TenantCreated") };
         assert_eq!(created.tenant_id, tenant_id_for_slug("acme"));
         assert_eq!(Tenant::stream_id(&create("acme")).aggregate_id(), created.tenant_id);
     }
@@ -155,6 +292,80 @@ mod tests {
         ));
         assert!(matches!(
             TenantEvent::from_stored(TENANT_CREATED, 9, &event.to_payload()),
+            Err(UpcastError::UnknownVersion { .. })
+        ));
+    }
+
+    fn settings() -> TenantSettings {
+        TenantSettings {
+            organisation_name: "Acme Care".into(),
+            logo_url: "https://acme.example/logo.svg".into(),
+            copyright: "© 2025 Acme Ltd".into(),
+            hotline_number: "+86 400-123 4567".into(),
+            website_url: "http://acme.example".into(),
+        }
+    }
+
+    fn update(settings: TenantSettings) -> TenantCommand {
+        TenantCommand::UpdateSettings { tenant_id: tenant_id_for_slug("acme"), settings }
+    }
+
+    fn created_acme() -> TenantState {
+        Tenant::replay(&Tenant::decide(&TenantState::default(), &create("acme")).unwrap())
+    }
+
+    #[test]
+    fn given_created_when_update_settings_then_settings_updated_on_the_tenant_stream() {
+        let state = created_acme();
+        assert_eq!(state.effective_settings().unwrap().organisation_name, "Acme", "defaults to the tenant name");
+        let events = Tenant::decide(&state, &update(settings())).unwrap();
+        let TenantEvent::TenantSettingsUpdated(updated) = &events[0] else { panic!("expected TenantSettingsUpdated") };
+        assert_eq!(updated.settings(), settings());
+        assert_eq!(Tenant::stream_id(&update(settings())), Tenant::stream_id(&create("acme")));
+        let state = events.iter().fold(state, Tenant::evolve);
+        assert_eq!(state.effective_settings(), Some(settings()));
+        assert_eq!(Tenant::decide(&state, &update(settings())).unwrap(), [], "the same settings append nothing");
+        let cleared = TenantSettings { organisation_name: "Acme".into(), ..TenantSettings::default() };
+        assert_eq!(Tenant::decide(&state, &update(cleared)).unwrap().len(), 1, "optional fields can be cleared");
+    }
+
+    #[test]
+    fn given_nothing_when_update_settings_then_not_found() {
+        assert_eq!(Tenant::decide(&TenantState::default(), &update(settings())).unwrap_err().code, "tenant.not_found");
+    }
+
+    #[test]
+    fn refuses_settings_that_are_not_urls_phone_numbers_or_one_line_text() {
+        let state = created_acme();
+        let refusal = |settings: TenantSettings| Tenant::decide(&state, &update(settings)).unwrap_err().code;
+        for url in
+            ["acme.example", "ftp://acme.example", "https://", "https:///x", "javascript:alert(1)", "https://a b"]
+        {
+            assert_eq!(refusal(TenantSettings { logo_url: url.into(), ..settings() }), "tenant.invalid_url", "{url}");
+            assert_eq!(
+                refusal(TenantSettings { website_url: url.into(), ..settings() }),
+                "tenant.invalid_url",
+                "{url}"
+            );
+        }
+        for number in ["call us", "+", "12#3", " 123", &"1".repeat(33)] {
+            let code = refusal(TenantSettings { hotline_number: number.into(), ..settings() });
+            assert_eq!(code, "tenant.invalid_hotline_number", "{number:?}");
+        }
+        let code = refusal(TenantSettings { organisation_name: "".into(), ..settings() });
+        assert_eq!(code, "tenant.invalid_organisation_name");
+        let code = refusal(TenantSettings { copyright: "line\nbreak".into(), ..settings() });
+        assert_eq!(code, "tenant.invalid_copyright");
+        let code = refusal(TenantSettings { copyright: "x".repeat(201), ..settings() });
+        assert_eq!(code, "tenant.invalid_copyright");
+    }
+
+    #[test]
+    fn settings_updated_round_trips() {
+        let event = Tenant::decide(&created_acme(), &update(settings())).unwrap().remove(0);
+        assert_eq!(TenantEvent::from_stored(TENANT_SETTINGS_UPDATED, 1, &event.to_payload()).unwrap(), event);
+        assert!(matches!(
+            TenantEvent::from_stored(TENANT_SETTINGS_UPDATED, 2, &event.to_payload()),
             Err(UpcastError::UnknownVersion { .. })
         ));
     }

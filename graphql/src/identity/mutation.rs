@@ -1,22 +1,37 @@
-//! Log-in and the tenant and user mutations: each calls the identity service and reports
-//! what it appended.
+//! Log-in and sessions, and the tenant, user and role mutations: each calls the identity
+//! service and reports what it appended.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
-use async_graphql::{Context, InputObject, Object};
-use chrono::Utc;
-use hotline_command_api::identity::NewUser;
+use async_graphql::{Context, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use hotline_command_api::identity::{NewUser, UserChanges};
+use hotline_command_api::rest::{cleared_session_cookie, session_cookie};
+use hotline_domain::access::role::RoleDefinition;
 use uuid::Uuid;
 
+use super::query::DataScope;
 use crate::error::OrGraphqlError;
 use crate::schema::{GraphqlState, session};
-use crate::types::{CommandResult, LoginResult, Role};
+use crate::types::CommandResult;
 
 /// How long a mutation waits for the read models to show its own write.
 pub(crate) const READ_YOUR_WRITES_TIMEOUT: Duration = Duration::from_secs(2);
 
 #[derive(Default)]
 pub struct IdentityMutation;
+
+#[derive(SimpleObject, Clone)]
+pub struct LoginResult {
+    /// Send as `Authorization: Bearer <token>`; browsers also get it as an HttpOnly cookie.
+    pub token: String,
+    pub tenant_id: Uuid,
+    pub user_id: Uuid,
+    pub username: String,
+    pub permissions: Vec<String>,
+    pub expires_at: DateTime<Utc>,
+}
 
 #[derive(InputObject)]
 pub struct CreateTenantInput {
@@ -41,7 +56,17 @@ pub struct CreateUserInput {
     pub username: String,
     pub display_name: String,
     pub password: String,
-    pub roles: Vec<Role>,
+    pub role_ids: Vec<Uuid>,
+    pub org_unit_id: Option<Uuid>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateUserInput {
+    pub command_id: Option<Uuid>,
+    pub user_id: Uuid,
+    pub display_name: String,
+    pub role_ids: Vec<Uuid>,
+    pub org_unit_id: Option<Uuid>,
 }
 
 #[derive(InputObject)]
@@ -53,10 +78,33 @@ pub struct ChangePasswordInput {
     pub new_password: String,
 }
 
+#[derive(InputObject)]
+pub struct DataScopeInput {
+    pub resource: String,
+    pub scope: DataScope,
+}
+
+#[derive(InputObject)]
+pub struct RoleInput {
+    pub command_id: Option<Uuid>,
+    /// Leave out to create a role; give it to change one.
+    pub role_id: Option<Uuid>,
+    pub name: String,
+    #[graphql(default)]
+    pub description: String,
+    pub permissions: Vec<String>,
+    #[graphql(default)]
+    pub data_scopes: Vec<DataScopeInput>,
+}
+
+fn command_id(given: Option<Uuid>) -> Uuid {
+    given.unwrap_or_else(Uuid::now_v7)
+}
+
 #[Object]
 impl IdentityMutation {
-    /// Logs in and returns a bearer token for `Authorization: Bearer <token>` (HTTP) or the
-    /// `authorization` field of graphql-ws `connection_init`.
+    /// Logs in. Returns a bearer token and sets it as an HttpOnly, SameSite=Strict cookie.
+    /// Five failed attempts in a row lock the user out for 15 minutes (`auth.locked_out`).
     async fn login(
         &self,
         context: &Context<'_>,
@@ -65,71 +113,125 @@ impl IdentityMutation {
         password: String,
     ) -> async_graphql::Result<LoginResult> {
         let state = context.data::<GraphqlState>()?;
-        let (token, session) =
-            state.identity.login(&tenant, &username, &password, Utc::now()).await.or_graphql_error()?;
+        let logged_in = state.identity.login(&tenant, &username, &password, Utc::now()).await.or_graphql_error()?;
+        let session = &logged_in.session;
+        let lifetime = (session.expires_at - session.issued_at).num_seconds();
+        context.append_http_header(axum::http::header::SET_COOKIE, session_cookie(&logged_in.token, lifetime));
         Ok(LoginResult {
-            token,
+            token: logged_in.token.clone(),
             tenant_id: session.tenant_id,
             user_id: session.user_id,
-            username: session.username,
-            roles: session.roles.into_iter().map(Role::from).collect(),
+            username: session.access.username.clone(),
+            permissions: session.access.permissions.iter().cloned().collect(),
             expires_at: session.expires_at,
         })
     }
 
-    /// Platform administrators only.
+    /// Ends this browser's session (clears the cookie). The token itself stays valid until
+    /// it expires: use `logoutEverywhere` to end every session.
+    async fn logout(&self, context: &Context<'_>) -> bool {
+        context.append_http_header(axum::http::header::SET_COOKIE, cleared_session_cookie());
+        true
+    }
+
+    /// Ends every session of a user: your own, or (with `user.edit`) someone else's.
+    async fn logout_everywhere(
+        &self,
+        context: &Context<'_>,
+        user_id: Option<Uuid>,
+    ) -> async_graphql::Result<CommandResult> {
+        let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
+        let user_id = user_id.unwrap_or(session.user_id);
+        let outcome =
+            state.identity.revoke_sessions(session, Uuid::now_v7(), user_id, Utc::now()).await.or_graphql_error()?;
+        if user_id == session.user_id {
+            context.append_http_header(axum::http::header::SET_COOKIE, cleared_session_cookie());
+        }
+        Ok(CommandResult::new(user_id, outcome))
+    }
+
+    /// Creates a tenant below yours (`tenant.create`), optionally with its first administrator.
     async fn create_tenant(
         &self,
         context: &Context<'_>,
         input: CreateTenantInput,
     ) -> async_graphql::Result<CommandResult> {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
-        let command_id = input.command_id.unwrap_or_else(Uuid::now_v7);
         let admin = input.admin.map(|admin| NewUser {
             username: admin.username,
             display_name: admin.display_name,
             password: admin.password,
-            roles: Vec::new(),
+            role_ids: Vec::new(),
+            org_unit_id: None,
         });
         let (tenant_id, outcome) = state
             .identity
-            .create_tenant(session, command_id, &input.slug, &input.name, admin, Utc::now())
+            .create_tenant(session, command_id(input.command_id), &input.slug, &input.name, admin, Utc::now())
             .await
             .or_graphql_error()?;
         state.wait_for_read_models(&outcome, READ_YOUR_WRITES_TIMEOUT).await;
         Ok(CommandResult::new(tenant_id, outcome))
     }
 
-    /// Tenant administrators only; the user joins the administrator's tenant.
+    /// Adds a user to your tenant (`user.create`).
     async fn create_user(&self, context: &Context<'_>, input: CreateUserInput) -> async_graphql::Result<CommandResult> {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
-        let command_id = input.command_id.unwrap_or_else(Uuid::now_v7);
         let user = NewUser {
             username: input.username,
             display_name: input.display_name,
             password: input.password,
-            roles: input.roles.into_iter().map(Into::into).collect(),
+            role_ids: input.role_ids,
+            org_unit_id: input.org_unit_id,
         };
-        let (user_id, outcome) =
-            state.identity.create_user(session, command_id, user, Utc::now()).await.or_graphql_error()?;
+        let (user_id, outcome) = state
+            .identity
+            .create_user(session, command_id(input.command_id), user, Utc::now())
+            .await
+            .or_graphql_error()?;
         state.wait_for_read_models(&outcome, READ_YOUR_WRITES_TIMEOUT).await;
         Ok(CommandResult::new(user_id, outcome))
     }
 
-    /// Your own password (with the current one), or, for tenant administrators, anyone's in
-    /// the tenant.
+    /// Changes a user's display name, roles and organisation unit (`user.edit`).
+    async fn update_user(&self, context: &Context<'_>, input: UpdateUserInput) -> async_graphql::Result<CommandResult> {
+        let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
+        let changes = UserChanges {
+            user_id: input.user_id,
+            display_name: input.display_name,
+            role_ids: input.role_ids,
+            org_unit_id: input.org_unit_id,
+        };
+        let outcome = state
+            .identity
+            .update_user(session, command_id(input.command_id), changes, Utc::now())
+            .await
+            .or_graphql_error()?;
+        state.wait_for_read_models(&outcome, READ_YOUR_WRITES_TIMEOUT).await;
+        Ok(CommandResult::new(input.user_id, outcome))
+    }
+
+    /// Lifts a lock-out before its time (`user.unlock`).
+    async fn unlock_user(&self, context: &Context<'_>, user_id: Uuid) -> async_graphql::Result<CommandResult> {
+        let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
+        let outcome =
+            state.identity.unlock_user(session, Uuid::now_v7(), user_id, Utc::now()).await.or_graphql_error()?;
+        state.wait_for_read_models(&outcome, READ_YOUR_WRITES_TIMEOUT).await;
+        Ok(CommandResult::new(user_id, outcome))
+    }
+
+    /// Your own password (with the current one), or anyone's in the tenant
+    /// (`user.reset_password`).
     async fn change_password(
         &self,
         context: &Context<'_>,
         input: ChangePasswordInput,
     ) -> async_graphql::Result<CommandResult> {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
-        let command_id = input.command_id.unwrap_or_else(Uuid::now_v7);
         let outcome = state
             .identity
             .change_password(
                 session,
-                command_id,
+                command_id(input.command_id),
                 input.user_id,
                 input.current_password.as_deref(),
                 &input.new_password,
@@ -139,5 +241,31 @@ impl IdentityMutation {
             .or_graphql_error()?;
         state.wait_for_read_models(&outcome, READ_YOUR_WRITES_TIMEOUT).await;
         Ok(CommandResult::new(input.user_id, outcome))
+    }
+
+    /// Creates or changes a role of your tenant (`role.edit`): permissions from
+    /// `permissionCatalogue`, data scopes per resource of `scopedResources`.
+    async fn save_role(&self, context: &Context<'_>, input: RoleInput) -> async_graphql::Result<CommandResult> {
+        let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
+        let create = input.role_id.is_none();
+        let role_id = input.role_id.unwrap_or_else(Uuid::now_v7);
+        let definition = RoleDefinition {
+            role_id,
+            name: input.name,
+            description: input.description,
+            permissions: input.permissions,
+            data_scopes: input
+                .data_scopes
+                .into_iter()
+                .map(|rule| (rule.resource, rule.scope.into()))
+                .collect::<BTreeMap<_, _>>(),
+        };
+        let outcome = state
+            .identity
+            .save_role(session, command_id(input.command_id), definition, create, Utc::now())
+            .await
+            .or_graphql_error()?;
+        state.wait_for_read_models(&outcome, READ_YOUR_WRITES_TIMEOUT).await;
+        Ok(CommandResult::new(role_id, outcome))
     }
 }

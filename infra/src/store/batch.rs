@@ -1,15 +1,22 @@
 //! What both stores share on the write path: the queue that turns many concurrent appends
-//! into one transaction (group commit), and the sealing of new events into envelopes.
+//! into one transaction (group commit), the writer task that drains it, the per-request
+//! checks inside the batch's transaction, and the sealing of new events into envelopes.
+//! The stores supply only their SQL ([`AppendTransaction`], [`BatchWriter`]).
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use hotline_domain::EventEnvelope;
-use tokio::sync::{mpsc, oneshot};
+use hotline_domain::{EventEnvelope, StreamId};
+use tokio::sync::{mpsc, oneshot, watch};
+use uuid::Uuid;
 
 use super::{AppendOutcome, AppendRequest, StoreError, StoreResult};
 use crate::chain::{event_hash, payload_text};
 
 /// Requests taken into one transaction at most; bounds the time a batch holds the lock.
-pub(crate) const MAX_BATCH: usize = 256;
+const MAX_BATCH: usize = 256;
 
 pub(crate) struct AppendJob {
     pub request: AppendRequest,
@@ -36,7 +43,7 @@ impl WriterQueue {
 }
 
 /// Waits for one job, then takes whatever else is already queued, up to [`MAX_BATCH`].
-pub(crate) async fn next_batch(receiver: &mut mpsc::Receiver<AppendJob>) -> Option<Vec<AppendJob>> {
+async fn next_batch(receiver: &mut mpsc::Receiver<AppendJob>) -> Option<Vec<AppendJob>> {
     let first = receiver.recv().await?;
     let mut jobs = vec![first];
     while jobs.len() < MAX_BATCH {
@@ -48,6 +55,134 @@ pub(crate) async fn next_batch(receiver: &mut mpsc::Receiver<AppendJob>) -> Opti
     Some(jobs)
 }
 
+/// Writes one batch of requests in one transaction of the store's database.
+#[async_trait]
+pub(crate) trait BatchWriter: Send {
+    /// `Ok` holds one result per request (a refused request does not abort the others);
+    /// `Err` means the transaction failed and nothing was written.
+    async fn write_batch(&mut self, requests: &[&AppendRequest]) -> StoreResult<Vec<StoreResult<AppendOutcome>>>;
+}
+
+/// The writer task: takes what is queued, writes it as one batch, moves the head, replies.
+pub(crate) async fn run_writer(
+    mut writer: impl BatchWriter,
+    mut jobs: mpsc::Receiver<AppendJob>,
+    head: Arc<watch::Sender<u64>>,
+) {
+    while let Some(batch) = next_batch(&mut jobs).await {
+        let requests: Vec<&AppendRequest> = batch.iter().map(|job| &job.request).collect();
+        let results = match writer.write_batch(&requests).await {
+            Ok(results) => results,
+            // One bad request (say, a reused event id) must not fail its neighbours: retry
+            // each on its own so only the culprit gets the error.
+            Err(_) if batch.len() > 1 => {
+                let mut results = Vec::with_capacity(batch.len());
+                for request in &requests {
+                    results.push(match writer.write_batch(&[request]).await {
+                        Ok(mut single) => single.remove(0),
+                        Err(error) => Err(error),
+                    });
+                }
+                results
+            }
+            Err(error) => vec![Err(error)],
+        };
+        let highest = results
+            .iter()
+            .filter_map(|result| result.as_ref().ok().and_then(|outcome| outcome.positions))
+            .map(|(_, last)| last)
+            .max();
+        if let Some(highest) = highest {
+            advance_head(&head, highest);
+        }
+        for (job, result) in batch.into_iter().zip(results) {
+            let _ = job.reply.send(result);
+        }
+    }
+}
+
+/// Moves the head forwards only: local commits, notifications and re-reads arrive in any order.
+pub(crate) fn advance_head(head: &watch::Sender<u64>, position: u64) {
+    head.send_if_modified(|current| {
+        let moved = position > *current;
+        if moved {
+            *current = position;
+        }
+        moved
+    });
+}
+
+/// The statements of an append transaction that differ between the stores.
+#[async_trait]
+pub(crate) trait AppendTransaction: Send {
+    async fn command_outcome(&mut self, tenant_id: Uuid, command_id: Uuid) -> StoreResult<Option<AppendOutcome>>;
+    /// The stream's version (0 when it does not exist), including rows this batch inserted.
+    async fn stream_version(&mut self, tenant_id: Uuid, stream_id: &StreamId) -> StoreResult<u64>;
+    /// The hash of the tenant's last committed event, or the genesis hash.
+    async fn tenant_head(&mut self, tenant_id: Uuid) -> StoreResult<String>;
+    async fn insert_events(&mut self, sealed: &[SealedEvent]) -> StoreResult<()>;
+    async fn record_command(
+        &mut self,
+        request: &AppendRequest,
+        command_id: Uuid,
+        outcome: &AppendOutcome,
+    ) -> StoreResult<()>;
+}
+
+/// What a batch wrote, for the store to finish its transaction with.
+pub(crate) struct WrittenBatch {
+    pub results: Vec<StoreResult<AppendOutcome>>,
+    /// The last hash of every tenant the batch appended to.
+    pub tenant_heads: HashMap<Uuid, String>,
+    pub last_position: u64,
+}
+
+/// Checks each request on its own (command id, expected version), seals and inserts the
+/// accepted ones, all inside the caller's transaction, from `last_position` on.
+pub(crate) async fn append_in_transaction(
+    transaction: &mut impl AppendTransaction,
+    requests: &[&AppendRequest],
+    last_position: u64,
+) -> StoreResult<WrittenBatch> {
+    let mut next_position = last_position + 1;
+    let mut tenant_heads: HashMap<Uuid, String> = HashMap::new();
+    let recorded_at = now_micros();
+    let mut results = Vec::with_capacity(requests.len());
+    for request in requests {
+        if let Some(command_id) = request.command_id
+            && let Some(previous) = transaction.command_outcome(request.tenant_id, command_id).await?
+        {
+            results.push(Ok(AppendOutcome { duplicate: true, ..previous }));
+            continue;
+        }
+        let current_version = transaction.stream_version(request.tenant_id, &request.stream_id).await?;
+        if !request.expected_version.is_satisfied_by(current_version) {
+            results.push(Err(StoreError::WrongExpectedVersion {
+                stream_id: request.stream_id.clone(),
+                expected: request.expected_version,
+                actual: current_version,
+            }));
+            continue;
+        }
+        let prev_hash = match tenant_heads.get(&request.tenant_id) {
+            Some(hash) => hash.clone(),
+            None => transaction.tenant_head(request.tenant_id).await?,
+        };
+        let sealed = seal(request, current_version, next_position, &prev_hash, recorded_at);
+        transaction.insert_events(&sealed).await?;
+        let outcome = outcome_of(current_version, &sealed);
+        if let Some(last) = sealed.last() {
+            tenant_heads.insert(request.tenant_id, last.envelope.hash.clone());
+            next_position = last.envelope.global_position + 1;
+        }
+        if let Some(command_id) = request.command_id {
+            transaction.record_command(request, command_id, &outcome).await?;
+        }
+        results.push(Ok(outcome));
+    }
+    Ok(WrittenBatch { results, tenant_heads, last_position: next_position - 1 })
+}
+
 /// An envelope ready to insert, with the exact payload text that was hashed.
 pub(crate) struct SealedEvent {
     pub envelope: EventEnvelope,
@@ -57,7 +192,7 @@ pub(crate) struct SealedEvent {
 /// Turns a request's new events into chained envelopes.
 /// `current_version` is the stream's version before the append, `first_position` the global
 /// position of the first event, `prev_hash` the hash of the tenant's last event.
-pub(crate) fn seal(
+fn seal(
     request: &AppendRequest,
     current_version: u64,
     first_position: u64,
@@ -94,7 +229,7 @@ pub(crate) fn seal(
 }
 
 /// The outcome of a successful, non-duplicate append.
-pub(crate) fn outcome_of(current_version: u64, sealed: &[SealedEvent]) -> AppendOutcome {
+fn outcome_of(current_version: u64, sealed: &[SealedEvent]) -> AppendOutcome {
     match (sealed.first(), sealed.last()) {
         (Some(first), Some(last)) => AppendOutcome {
             stream_version: last.envelope.stream_version,
@@ -106,7 +241,7 @@ pub(crate) fn outcome_of(current_version: u64, sealed: &[SealedEvent]) -> Append
 }
 
 /// The store's clock for `recorded_at`, cut to the microseconds both stores keep.
-pub(crate) fn now_micros() -> DateTime<Utc> {
+fn now_micros() -> DateTime<Utc> {
     use chrono::SubsecRound;
     Utc::now().trunc_subsecs(6)
 }

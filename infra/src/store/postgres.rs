@@ -21,7 +21,7 @@
 //! append transaction is in flight at a time, and its length (a few round trips plus the
 //! commit's WAL flush) bounds throughput. The in-process group commit recovers most of it:
 //! one writer task per process takes every queued append into one transaction, so a busy
-//! process pays one lock hand-over and one flush for up to [`MAX_BATCH`] appends. Per-tenant
+//! process pays one lock hand-over and one flush for up to `MAX_BATCH` (256) appends. Per-tenant
 //! advisory locks with a `pg_snapshot_xmin` high-water mark for global readers would let
 //! tenants append in parallel; they are worth their complexity only when measurements say so.
 //!
@@ -44,7 +44,6 @@
 //! listener reconnects are lost, so the task also re-reads the head every second.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,10 +56,12 @@ use hotline_domain::{EventEnvelope, StreamId};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgDatabaseError, PgListener, PgNotification, PgPool, PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, Decode, PgConnection, PgExecutor, Postgres, Row, SqlSafeStr, Type};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
 
-use super::batch::{AppendJob, MAX_BATCH, SealedEvent, WriterQueue, next_batch, now_micros, outcome_of, seal};
+use super::batch::{
+    AppendTransaction, BatchWriter, SealedEvent, WriterQueue, advance_head, append_in_transaction, run_writer,
+};
 use super::{AppendOutcome, AppendRequest, Direction, EventStore, Scope, StoreError, StoreResult};
 use crate::chain::GENESIS_HASH;
 
@@ -130,7 +131,7 @@ impl PostgresEventStore {
         let (head_sender, head) = watch::channel(last_position);
         let head_sender = Arc::new(head_sender);
         let (writer, jobs) = WriterQueue::new();
-        tokio::spawn(run_writer(pool.clone(), jobs, head_sender.clone()));
+        tokio::spawn(run_writer(PostgresWriter(pool.clone()), jobs, head_sender.clone()));
         let (stop_listener, stop) = oneshot::channel();
         tokio::spawn(follow_head(url.to_owned(), listener, pool.clone(), head_sender, stop));
         Ok(Self { pool, writer, head, _stop_listener: stop_listener })
@@ -146,17 +147,6 @@ async fn read_head(executor: impl PgExecutor<'_>) -> StoreResult<u64> {
     let last_position: i64 =
         sqlx::query_scalar("SELECT last_position FROM event_log_head WHERE id = 1").fetch_one(executor).await?;
     Ok(last_position as u64)
-}
-
-/// Moves the head forwards only: local commits, notifications and re-reads arrive in any order.
-fn advance_head(head: &watch::Sender<u64>, position: u64) {
-    head.send_if_modified(|current| {
-        let moved = position > *current;
-        if moved {
-            *current = position;
-        }
-        moved
-    });
 }
 
 /// Follows commits of every process: notifications as they come, and a re-read of the head
@@ -227,109 +217,75 @@ async fn listen(url: &str) -> Option<BoxStream<'static, Result<PgNotification, s
     }
 }
 
-async fn run_writer(pool: PgPool, mut jobs: mpsc::Receiver<AppendJob>, head: Arc<watch::Sender<u64>>) {
-    while let Some(batch) = next_batch(&mut jobs).await {
-        debug_assert!(batch.len() <= MAX_BATCH);
-        let requests: Vec<&AppendRequest> = batch.iter().map(|job| &job.request).collect();
-        let results = match write_batch(&pool, &requests).await {
-            Ok(results) => results,
-            // One bad request (say, a reused event id) must not fail its neighbours: retry
-            // each on its own so only the culprit gets the error.
-            Err(_) if batch.len() > 1 => {
-                let mut results = Vec::with_capacity(batch.len());
-                for request in &requests {
-                    results.push(match write_batch(&pool, &[request]).await {
-                        Ok(mut single) => single.remove(0),
-                        Err(error) => Err(error),
-                    });
-                }
-                results
+/// The writer task's side of the pool.
+struct PostgresWriter(PgPool);
+
+/// A batch's transaction.
+struct PostgresAppend<'c>(&'c mut PgConnection);
+
+#[async_trait]
+impl BatchWriter for PostgresWriter {
+    async fn write_batch(&mut self, requests: &[&AppendRequest]) -> StoreResult<Vec<StoreResult<AppendOutcome>>> {
+        let mut transaction = self.0.begin().await?;
+        // First statement of every append transaction: the global lock (see the module doc).
+        let last_position: i64 = sqlx::query_scalar("SELECT last_position FROM event_log_head WHERE id = 1 FOR UPDATE")
+            .fetch_one(&mut *transaction)
+            .await?;
+        let written =
+            append_in_transaction(&mut PostgresAppend(&mut transaction), requests, last_position as u64).await?;
+        if written.last_position > last_position as u64 {
+            for (tenant_id, last_hash) in &written.tenant_heads {
+                sqlx::query(
+                    "INSERT INTO tenant_heads (tenant_id, last_hash) VALUES ($1, $2) \
+                     ON CONFLICT (tenant_id) DO UPDATE SET last_hash = EXCLUDED.last_hash",
+                )
+                .bind(tenant_id)
+                .bind(last_hash)
+                .execute(&mut *transaction)
+                .await?;
             }
-            Err(error) => vec![Err(error)],
-        };
-        let highest = results
-            .iter()
-            .filter_map(|result| result.as_ref().ok().and_then(|outcome| outcome.positions))
-            .map(|(_, last)| last)
-            .max();
-        if let Some(highest) = highest {
-            advance_head(&head, highest);
+            sqlx::query("UPDATE event_log_head SET last_position = $1 WHERE id = 1")
+                .bind(written.last_position as i64)
+                .execute(&mut *transaction)
+                .await?;
+            // Delivered to listeners when (and only if) the transaction commits.
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(HEAD_CHANNEL)
+                .bind(written.last_position.to_string())
+                .execute(&mut *transaction)
+                .await?;
         }
-        for (job, result) in batch.into_iter().zip(results) {
-            let _ = job.reply.send(result);
-        }
+        transaction.commit().await?;
+        Ok(written.results)
     }
 }
 
-/// Writes a batch in one transaction. `Ok` holds one result per request (a refused request
-/// does not abort the others); `Err` means the transaction failed and nothing was written.
-async fn write_batch(pool: &PgPool, requests: &[&AppendRequest]) -> StoreResult<Vec<StoreResult<AppendOutcome>>> {
-    let mut transaction = pool.begin().await?;
-    // First statement of every append transaction: the global lock (see the module doc).
-    let last_position: i64 = sqlx::query_scalar("SELECT last_position FROM event_log_head WHERE id = 1 FOR UPDATE")
-        .fetch_one(&mut *transaction)
-        .await?;
-    let mut next_position = last_position as u64 + 1;
-    let mut tenant_heads: HashMap<Uuid, String> = HashMap::new();
-    let recorded_at = now_micros();
-    let mut results = Vec::with_capacity(requests.len());
-    for request in requests {
-        if let Some(command_id) = request.command_id
-            && let Some(previous) = find_command(&mut *transaction, request.tenant_id, command_id).await?
-        {
-            results.push(Ok(AppendOutcome { duplicate: true, ..previous }));
-            continue;
-        }
-        let current_version = stream_version_of(&mut *transaction, request.tenant_id, &request.stream_id).await?;
-        if !request.expected_version.is_satisfied_by(current_version) {
-            results.push(Err(StoreError::WrongExpectedVersion {
-                stream_id: request.stream_id.clone(),
-                expected: request.expected_version,
-                actual: current_version,
-            }));
-            continue;
-        }
-        let prev_hash = match tenant_heads.get(&request.tenant_id) {
-            Some(hash) => hash.clone(),
-            None => tenant_head(&mut *transaction, request.tenant_id).await?,
-        };
-        let sealed = seal(request, current_version, next_position, &prev_hash, recorded_at);
-        insert_events(&mut transaction, &sealed).await?;
-        let outcome = outcome_of(current_version, &sealed);
-        if let Some(last) = sealed.last() {
-            tenant_heads.insert(request.tenant_id, last.envelope.hash.clone());
-            next_position = last.envelope.global_position + 1;
-        }
-        if let Some(command_id) = request.command_id {
-            record_command(&mut transaction, request, command_id, &outcome).await?;
-        }
-        results.push(Ok(outcome));
+#[async_trait]
+impl AppendTransaction for PostgresAppend<'_> {
+    async fn command_outcome(&mut self, tenant_id: Uuid, command_id: Uuid) -> StoreResult<Option<AppendOutcome>> {
+        find_command(&mut *self.0, tenant_id, command_id).await
     }
-    let new_last_position = next_position - 1;
-    if new_last_position > last_position as u64 {
-        for (tenant_id, last_hash) in &tenant_heads {
-            sqlx::query(
-                "INSERT INTO tenant_heads (tenant_id, last_hash) VALUES ($1, $2) \
-                 ON CONFLICT (tenant_id) DO UPDATE SET last_hash = EXCLUDED.last_hash",
-            )
-            .bind(tenant_id)
-            .bind(last_hash)
-            .execute(&mut *transaction)
-            .await?;
-        }
-        sqlx::query("UPDATE event_log_head SET last_position = $1 WHERE id = 1")
-            .bind(new_last_position as i64)
-            .execute(&mut *transaction)
-            .await?;
-        // Delivered to listeners when (and only if) the transaction commits.
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(HEAD_CHANNEL)
-            .bind(new_last_position.to_string())
-            .execute(&mut *transaction)
-            .await?;
+
+    async fn stream_version(&mut self, tenant_id: Uuid, stream_id: &StreamId) -> StoreResult<u64> {
+        stream_version_of(&mut *self.0, tenant_id, stream_id).await
     }
-    transaction.commit().await?;
-    Ok(results)
+
+    async fn tenant_head(&mut self, tenant_id: Uuid) -> StoreResult<String> {
+        tenant_head(&mut *self.0, tenant_id).await
+    }
+
+    async fn insert_events(&mut self, sealed: &[SealedEvent]) -> StoreResult<()> {
+        insert_events(self.0, sealed).await
+    }
+
+    async fn record_command(
+        &mut self,
+        request: &AppendRequest,
+        command_id: Uuid,
+        outcome: &AppendOutcome,
+    ) -> StoreResult<()> {
+        record_command(self.0, request, command_id, outcome).await
+    }
 }
 
 async fn find_command(

@@ -7,9 +7,9 @@
 //! Reads go through a separate pool; WAL lets them run beside the writer.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -20,10 +20,10 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{AssertSqlSafe, Connection, QueryBuilder, Row, SqlSafeStr, Sqlite, SqliteConnection};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use uuid::Uuid;
 
-use super::batch::{AppendJob, SealedEvent, WriterQueue, next_batch, now_micros, outcome_of, seal};
+use super::batch::{AppendTransaction, BatchWriter, SealedEvent, WriterQueue, append_in_transaction, run_writer};
 use super::{AppendOutcome, AppendRequest, Direction, EventStore, Scope, StoreError, StoreResult};
 use crate::chain::GENESIS_HASH;
 
@@ -72,7 +72,7 @@ impl SqliteEventStore {
             sqlx::query_scalar("SELECT COALESCE(MAX(global_position), 0) FROM events").fetch_one(&readers).await?;
         let (head_sender, head) = watch::channel(last_position as u64);
         let (writer, jobs) = WriterQueue::new();
-        tokio::spawn(run_writer(writer_connection, jobs, head_sender));
+        tokio::spawn(run_writer(SqliteWriter(writer_connection), jobs, Arc::new(head_sender)));
         Ok(Self { readers, writer, head })
     }
 
@@ -82,92 +82,52 @@ impl SqliteEventStore {
     }
 }
 
-async fn run_writer(mut connection: SqliteConnection, mut jobs: mpsc::Receiver<AppendJob>, head: watch::Sender<u64>) {
-    while let Some(batch) = next_batch(&mut jobs).await {
-        let requests: Vec<&AppendRequest> = batch.iter().map(|job| &job.request).collect();
-        let results = match write_batch(&mut connection, &requests).await {
-            Ok(results) => results,
-            // One bad request (say, a reused event id) must not fail its neighbours: retry
-            // each on its own so only the culprit gets the error.
-            Err(_) if batch.len() > 1 => {
-                let mut results = Vec::with_capacity(batch.len());
-                for request in &requests {
-                    results.push(match write_batch(&mut connection, &[request]).await {
-                        Ok(mut single) => single.remove(0),
-                        Err(error) => Err(error),
-                    });
-                }
-                results
-            }
-            Err(error) => vec![Err(error)],
-        };
-        let highest = results
-            .iter()
-            .filter_map(|result| result.as_ref().ok().and_then(|outcome| outcome.positions))
-            .map(|(_, last)| last)
-            .max();
-        if let Some(highest) = highest {
-            head.send_if_modified(|current| {
-                let moved = highest > *current;
-                if moved {
-                    *current = highest;
-                }
-                moved
-            });
-        }
-        for (job, result) in batch.into_iter().zip(results) {
-            let _ = job.reply.send(result);
-        }
+/// The writer task's connection: the only one that writes.
+struct SqliteWriter(SqliteConnection);
+
+/// A batch's transaction on the writer connection.
+struct SqliteAppend<'c>(&'c mut SqliteConnection);
+
+#[async_trait]
+impl BatchWriter for SqliteWriter {
+    async fn write_batch(&mut self, requests: &[&AppendRequest]) -> StoreResult<Vec<StoreResult<AppendOutcome>>> {
+        let mut transaction = self.0.begin_with("BEGIN IMMEDIATE").await?;
+        let last_position: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(global_position), 0) FROM events")
+            .fetch_one(&mut *transaction)
+            .await?;
+        let written =
+            append_in_transaction(&mut SqliteAppend(&mut transaction), requests, last_position as u64).await?;
+        transaction.commit().await?;
+        Ok(written.results)
     }
 }
 
-/// Writes a batch in one transaction. `Ok` holds one result per request (a refused request
-/// does not abort the others); `Err` means the transaction failed and nothing was written.
-async fn write_batch(
-    connection: &mut SqliteConnection,
-    requests: &[&AppendRequest],
-) -> StoreResult<Vec<StoreResult<AppendOutcome>>> {
-    let mut transaction = connection.begin_with("BEGIN IMMEDIATE").await?;
-    let last_position: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(global_position), 0) FROM events").fetch_one(&mut *transaction).await?;
-    let mut next_position = last_position as u64 + 1;
-    let mut tenant_heads: HashMap<Uuid, String> = HashMap::new();
-    let recorded_at = now_micros();
-    let mut results = Vec::with_capacity(requests.len());
-    for request in requests {
-        if let Some(command_id) = request.command_id
-            && let Some(previous) = find_command(&mut transaction, request.tenant_id, command_id).await?
-        {
-            results.push(Ok(AppendOutcome { duplicate: true, ..previous }));
-            continue;
-        }
-        let current_version = stream_version_of(&mut transaction, request.tenant_id, &request.stream_id).await?;
-        if !request.expected_version.is_satisfied_by(current_version) {
-            results.push(Err(StoreError::WrongExpectedVersion {
-                stream_id: request.stream_id.clone(),
-                expected: request.expected_version,
-                actual: current_version,
-            }));
-            continue;
-        }
-        let prev_hash = match tenant_heads.get(&request.tenant_id) {
-            Some(hash) => hash.clone(),
-            None => tenant_head(&mut transaction, request.tenant_id).await?,
-        };
-        let sealed = seal(request, current_version, next_position, &prev_hash, recorded_at);
-        insert_events(&mut transaction, &sealed).await?;
-        let outcome = outcome_of(current_version, &sealed);
-        if let Some(last) = sealed.last() {
-            tenant_heads.insert(request.tenant_id, last.envelope.hash.clone());
-            next_position = last.envelope.global_position + 1;
-        }
-        if let Some(command_id) = request.command_id {
-            record_command(&mut transaction, request, command_id, &outcome).await?;
-        }
-        results.push(Ok(outcome));
+#[async_trait]
+impl AppendTransaction for SqliteAppend<'_> {
+    async fn command_outcome(&mut self, tenant_id: Uuid, command_id: Uuid) -> StoreResult<Option<AppendOutcome>> {
+        find_command(self.0, tenant_id, command_id).await
     }
-    transaction.commit().await?;
-    Ok(results)
+
+    async fn stream_version(&mut self, tenant_id: Uuid, stream_id: &StreamId) -> StoreResult<u64> {
+        stream_version_of(self.0, tenant_id, stream_id).await
+    }
+
+    async fn tenant_head(&mut self, tenant_id: Uuid) -> StoreResult<String> {
+        tenant_head(self.0, tenant_id).await
+    }
+
+    async fn insert_events(&mut self, sealed: &[SealedEvent]) -> StoreResult<()> {
+        insert_events(self.0, sealed).await
+    }
+
+    async fn record_command(
+        &mut self,
+        request: &AppendRequest,
+        command_id: Uuid,
+        outcome: &AppendOutcome,
+    ) -> StoreResult<()> {
+        record_command(self.0, request, command_id, outcome).await
+    }
 }
 
 async fn find_command(

@@ -1,0 +1,44 @@
+//! The tenant settings service: what the web app's header and footer show of the caller's
+//! tenant (organisation name, logo, copyright, hotline number, website).
+//!
+//! Needs the `tenant.settings.edit` permission; the command goes to the caller's own tenant
+//! stream, so no tenant can change another's settings.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use hotline_domain::identity::tenant::{Tenant, TenantCommand, TenantSettings};
+use uuid::Uuid;
+
+use crate::auth::Session;
+use crate::dispatcher::{CommandMeta, CommandOutcome, Dispatcher};
+use crate::error::ApiError;
+
+/// The permission a settings change needs.
+pub const EDIT_PERMISSION: &str = "tenant.settings.edit";
+
+#[derive(Clone)]
+pub struct TenantSettingsService {
+    dispatcher: Arc<Dispatcher>,
+}
+
+impl TenantSettingsService {
+    pub fn new(dispatcher: Arc<Dispatcher>) -> Self {
+        Self { dispatcher }
+    }
+
+    /// Replaces every setting of the caller's tenant.
+    #[tracing::instrument(skip_all, fields(tenant_id = %session.tenant_id, %command_id))]
+    pub async fn update_settings(
+        &self,
+        session: &Session,
+        command_id: Uuid,
+        settings: TenantSettings,
+        now: DateTime<Utc>,
+    ) -> Result<CommandOutcome, ApiError> {
+        session.require(EDIT_PERMISSION)?;
+        let meta = CommandMeta::new(command_id, session.tenant_id, session.actor(), now);
+        let command = TenantCommand::UpdateSettings { tenant_id: session.tenant_id, settings };
+        self.dispatcher.dispatch::<Tenant>(&meta, &command).await
+    }
+}

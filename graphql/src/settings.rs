@@ -1,0 +1,128 @@
+//! Tenant settings and usage.
+//!
+//! `tenantSettings` is for every logged-in user of the tenant (the web app's header and
+//! footer show it); `updateTenantSettings` needs `tenant.settings.edit` (checked by the
+//! service); `tenantUsage` needs `menu.admin.settings`.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use hotline_command_api::tenant_settings::TenantSettingsService;
+use hotline_domain::identity::tenant::TenantSettings as DomainSettings;
+use hotline_projections::tenant_settings::{self as settings_model, TenantSettingsView};
+use hotline_projections::tenant_usage as usage_model;
+use uuid::Uuid;
+
+use crate::error::OrGraphqlError;
+use crate::identity::mutation::READ_YOUR_WRITES_TIMEOUT;
+use crate::identity::query::read_model_error;
+use crate::schema::{GraphqlState, session};
+use crate::types::CommandResult;
+
+/// Who may read the usage counters.
+const USAGE_PERMISSION: &str = "menu.admin.settings";
+
+/// What the web app shows of your tenant; empty strings are settings not given.
+#[derive(SimpleObject, Clone)]
+pub struct TenantSettings {
+    pub organisation_name: String,
+    pub logo_url: String,
+    pub copyright: String,
+    pub hotline_number: String,
+    pub website_url: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<TenantSettingsView> for TenantSettings {
+    fn from(view: TenantSettingsView) -> Self {
+        Self {
+            organisation_name: view.organisation_name,
+            logo_url: view.logo_url,
+            copyright: view.copyright,
+            hotline_number: view.hotline_number,
+            website_url: view.website_url,
+            updated_at: view.updated_at,
+        }
+    }
+}
+
+/// The counters billing charges for.
+#[derive(SimpleObject, Clone)]
+pub struct TenantUsage {
+    /// Users created in the tenant.
+    pub seats: u64,
+    /// Talk minutes (0 until voice exists).
+    pub minutes: u64,
+    /// Chat and messaging messages (0 until chat exists).
+    pub messages: u64,
+}
+
+#[derive(Default)]
+pub struct SettingsQuery;
+
+#[Object]
+impl SettingsQuery {
+    /// Your tenant's organisation name, logo, copyright, hotline number and website. Any
+    /// logged-in user.
+    async fn tenant_settings(&self, context: &Context<'_>) -> async_graphql::Result<Option<TenantSettings>> {
+        let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
+        let view = settings_model::get_tenant_settings(&state.read_models, session.tenant_id)
+            .await
+            .map_err(read_model_error)?;
+        Ok(view.map(TenantSettings::from))
+    }
+
+    /// Your tenant's usage counters. Needs `menu.admin.settings`.
+    async fn tenant_usage(&self, context: &Context<'_>) -> async_graphql::Result<TenantUsage> {
+        let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
+        session.require(USAGE_PERMISSION).or_graphql_error()?;
+        let usage =
+            usage_model::get_tenant_usage(&state.read_models, session.tenant_id).await.map_err(read_model_error)?;
+        Ok(TenantUsage { seats: usage.seats, minutes: usage.minutes, messages: usage.messages })
+    }
+}
+
+/// Every setting at once: an empty string clears an optional one.
+#[derive(InputObject)]
+pub struct UpdateTenantSettingsInput {
+    pub command_id: Option<Uuid>,
+    /// 1 to 120 characters.
+    pub organisation_name: String,
+    /// Empty, or an https:// or http:// address.
+    pub logo_url: String,
+    /// At most 200 characters on one line.
+    pub copyright: String,
+    /// Empty, or digits, `+`, `-` and spaces.
+    pub hotline_number: String,
+    /// Empty, or an https:// or http:// address.
+    pub website_url: String,
+}
+
+#[derive(Default)]
+pub struct SettingsMutation;
+
+#[Object]
+impl SettingsMutation {
+    /// Replaces your tenant's settings; `aggregateId` is the tenant id. Needs
+    /// `tenant.settings.edit`.
+    async fn update_tenant_settings(
+        &self,
+        context: &Context<'_>,
+        input: UpdateTenantSettingsInput,
+    ) -> async_graphql::Result<CommandResult> {
+        let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
+        let command_id = input.command_id.unwrap_or_else(Uuid::now_v7);
+        let settings = DomainSettings {
+            organisation_name: input.organisation_name,
+            logo_url: input.logo_url,
+            copyright: input.copyright,
+            hotline_number: input.hotline_number,
+            website_url: input.website_url,
+        };
+        let service = TenantSettingsService::new(Arc::clone(state.identity.dispatcher()));
+        let outcome = service.update_settings(session, command_id, settings, Utc::now()).await.or_graphql_error()?;
+        state.wait_for_read_models(&outcome, READ_YOUR_WRITES_TIMEOUT).await;
+        Ok(CommandResult::new(session.tenant_id, outcome))
+    }
+}

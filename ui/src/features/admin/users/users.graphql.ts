@@ -1,0 +1,35 @@
+export const USERS_QUERY = /* GraphQL */ `
+  query Users($first: Int!, $after: String) {
+    users(first: $first, after: $after) { id username displayName roleIds orgUnitId lockedUntil createdAt }
+  }
+`;
+
+export interface UserRow {
+  id: string;
+  username: string;
+  displayName: string;
+  roleIds: string[];
+  orgUnitId: string | null;
+  lockedUntil: string | null;
+  createdAt: string;
+}
+
+export interface UsersData {
+  users: UserRow[];
+}
+
+export const CREATE_USER_MUTATION = /* GraphQL */ `
+  mutation CreateUser($input: CreateUserInput!) {
+    createUser(input: $input) { aggregateId duplicate }
+  }
+`;
+
+export interface CreateUserVariables {
+  input: { commandId: string; username: string; displayName: string; password: string; roleIds: string[] };
+}
+
+export const UNLOCK_USER_MUTATION = /* GraphQL */ `
+  mutation UnlockUser($userId: UUID!) {
+    unlockUser(userId: $userId) { aggregateId }
+  }
+`;

@@ -1,0 +1,33 @@
+/** The menu icons the server may name (`MenuItem.icon`), imported one by one so the bundle
+ * holds only these. An unknown name shows a neutral icon. */
+import {
+  ApartmentOutlined,
+  AppstoreOutlined,
+  AuditOutlined,
+  BookOutlined,
+  ClusterOutlined,
+  ControlOutlined,
+  DesktopOutlined,
+  HistoryOutlined,
+  SafetyOutlined,
+  SettingOutlined,
+  TeamOutlined,
+} from "@ant-design/icons";
+import type { ReactNode } from "react";
+
+const ICONS: Record<string, ReactNode> = {
+  apartment: <ApartmentOutlined />,
+  audit: <AuditOutlined />,
+  book: <BookOutlined />,
+  cluster: <ClusterOutlined />,
+  control: <ControlOutlined />,
+  desktop: <DesktopOutlined />,
+  history: <HistoryOutlined />,
+  safety: <SafetyOutlined />,
+  setting: <SettingOutlined />,
+  team: <TeamOutlined />,
+};
+
+export function menuIcon(name: string): ReactNode {
+  return ICONS[name] ?? <AppstoreOutlined />;
+}

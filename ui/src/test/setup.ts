@@ -1,0 +1,35 @@
+/** jsdom lacks a few browser APIs antd uses. */
+import { cleanup, configure } from "@testing-library/react";
+import { afterEach } from "vitest";
+
+// findBy*/waitFor wait up to 5 s: antd renders slowly in jsdom on a busy machine.
+configure({ asyncUtilTimeout: 5000 });
+
+afterEach(() => {
+  cleanup();
+  localStorage.clear();
+  sessionStorage.clear();
+});
+
+if (typeof window !== "undefined") {
+  window.matchMedia ??= (query: string) =>
+    ({
+      matches: false,
+      media: query,
+      onchange: null,
+      addListener: () => {},
+      removeListener: () => {},
+      addEventListener: () => {},
+      removeEventListener: () => {},
+      dispatchEvent: () => false,
+    }) as MediaQueryList;
+  window.ResizeObserver ??= class {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+  };
+  // antd measures scroll bars through getComputedStyle with a pseudo element, which jsdom
+  // does not implement.
+  const computed = window.getComputedStyle.bind(window);
+  window.getComputedStyle = (element: Element, pseudo?: string | null) => computed(element, pseudo ? undefined : pseudo);
+}
