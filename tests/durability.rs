@@ -94,10 +94,11 @@ async fn tamper_is_found_at_its_position(location: Location, tamper: impl AsyncF
     server.kill();
     let (intact, report) = run_cli(&location, &["audit", "verify", "--tenant", "demo"]);
     assert!(intact, "{report}");
-    tamper(&location, 4).await;
+    // The demo tenant holds positions 1 to 5; ann, bob and cy follow: tamper with bob.
+    tamper(&location, 7).await;
     let (intact, report) = run_cli(&location, &["audit", "verify", "--tenant", "demo"]);
     assert!(!intact, "verify must fail after tampering:\n{report}");
-    assert!(report.contains("BROKEN at position 4"), "{report}");
+    assert!(report.contains("BROKEN at position 7"), "{report}");
 }
 
 #[tokio::test]

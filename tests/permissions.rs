@@ -37,9 +37,7 @@ fn rules() -> Vec<Rule> {
         Rule {
             permission: "user.edit",
             document: "mutation($input: UpdateUserInput!) { updateUser(input: $input) { streamVersion } }",
-            variables: |fixture| {
-                json!({ "input": { "userId": fixture.agent_id, "displayName": "Renamed", "roleIds": [BuiltInRole::Agent.id()] } })
-            },
+            variables: |fixture| json!({ "input": { "userId": fixture.agent_id, "displayName": "Renamed", "roleIds": [BuiltInRole::Agent.id()] } }),
         },
         Rule {
             permission: "user.edit",
@@ -86,10 +84,15 @@ async fn every_guarded_operation_needs_exactly_its_permission() {
         // Two users: one whose role holds only this permission, one whose role holds none.
         for (holds, permissions) in [(true, vec![rule.permission]), (false, vec![])] {
             let role = server
-                .graphql(Some(&admin), save_role, json!({ "input": { "name": format!("r{index}-{holds}"), "permissions": permissions,
-                    "dataScopes": [{ "resource": "users", "scope": "ALL" }] } }))
+                .graphql(
+                    Some(&admin),
+                    save_role,
+                    json!({ "input": { "name": format!("r{index}-{holds}"), "permissions": permissions,
+                    "dataScopes": [{ "resource": "users", "scope": "ALL" }] } }),
+                )
                 .await;
-            let role_id = role["data"]["saveRole"]["aggregateId"].as_str().unwrap_or_else(|| panic!("{role}")).to_owned();
+            let role_id =
+                role["data"]["saveRole"]["aggregateId"].as_str().unwrap_or_else(|| panic!("{role}")).to_owned();
             let username = format!("u{index}-{holds}");
             let user = json!({ "input": { "username": username, "displayName": "U", "password": "a long password", "roleIds": [role_id] } });
             let created = server.graphql(Some(&admin), create_user, user).await;
@@ -97,9 +100,21 @@ async fn every_guarded_operation_needs_exactly_its_permission() {
             let token = server.login("demo", &username, "a long password").await;
             let response = server.graphql(Some(&token), rule.document, (rule.variables)(&fixture)).await;
             if holds {
-                assert_ne!(code(&response), Some("auth.forbidden"), "{} with {}: {response}", rule.document, rule.permission);
+                assert_ne!(
+                    code(&response),
+                    Some("auth.forbidden"),
+                    "{} with {}: {response}",
+                    rule.document,
+                    rule.permission
+                );
             } else {
-                assert_eq!(code(&response), Some("auth.forbidden"), "{} without {}: {response}", rule.document, rule.permission);
+                assert_eq!(
+                    code(&response),
+                    Some("auth.forbidden"),
+                    "{} without {}: {response}",
+                    rule.document,
+                    rule.permission
+                );
             }
         }
     }
@@ -113,7 +128,13 @@ async fn anonymous_callers_get_only_log_in() {
         let response = server.graphql(None, rule.document, (rule.variables)(&fixture)).await;
         assert_eq!(code(&response), Some("auth.unauthenticated"), "{}: {response}", rule.document);
     }
-    for document in ["{ me { id } }", "{ myMenus { key } }", "{ myWidgets { key } }", "{ roles { id } }", "{ permissionCatalogue { key } }"] {
+    for document in [
+        "{ me { id } }",
+        "{ myMenus { key } }",
+        "{ myWidgets { key } }",
+        "{ roles { id } }",
+        "{ permissionCatalogue { key } }",
+    ] {
         let response = server.graphql(None, document, json!({})).await;
         assert_eq!(code(&response), Some("auth.unauthenticated"), "{document}: {response}");
     }

@@ -34,8 +34,8 @@ use std::sync::Arc;
 
 pub use dictionary::{DictionariesProjection, DictionaryView, get_dictionary, list_dictionaries};
 pub use identity::{
-    MAX_PAGE_SIZE, TenantView, TenantsProjection, UserView, UsersProjection, count_users, get_tenant, get_user,
-    list_tenants, list_users,
+    MAX_PAGE_SIZE, TenantView, TenantsProjection, UserFilter, UserView, UsersProjection, count_users, get_tenant,
+    get_user, list_tenants, list_users,
 };
 pub use organisation::{OrgUnitView, OrgUnitsProjection, get_org_unit, list_org_units, units_at_and_below};
 pub use runner::{

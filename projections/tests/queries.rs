@@ -4,6 +4,7 @@ mod common;
 
 use common::{Backend, TIME_LIMIT, TestEnv, create_tenant, create_user};
 use hotline_domain::identity::Role;
+use hotline_projections::UserFilter;
 use hotline_projections::{
     ProjectionRunner, all_projections, count_users, get_tenant, get_user, list_tenants, list_users,
 };
@@ -25,17 +26,20 @@ async fn queries_never_return_another_tenants_rows(backend: Backend) {
     assert!(get_user(&env.pool, globex, acme_ann).await.unwrap().is_none(), "acme's user is invisible to globex");
     assert!(get_user(&env.pool, acme, globex_ann).await.unwrap().is_none(), "globex's user is invisible to acme");
 
-    let acme_users = list_users(&env.pool, acme, 10, None).await.unwrap();
+    let acme_users = list_users(&env.pool, acme, &UserFilter::All, 10, None).await.unwrap();
     assert!(acme_users.iter().all(|user| user.tenant_id == acme));
     assert_eq!(acme_users.len(), 2);
-    let globex_users = list_users(&env.pool, globex, 10, None).await.unwrap();
+    let globex_users = list_users(&env.pool, globex, &UserFilter::All, 10, None).await.unwrap();
     assert_eq!(globex_users.len(), 1);
-    assert_eq!((globex_users[0].tenant_id, globex_users[0].roles.as_slice()), (globex, &[Role::TenantAdmin][..]));
+    assert_eq!(
+        (globex_users[0].tenant_id, globex_users[0].role_ids.as_slice()),
+        (globex, &[Role::TenantAdmin.built_in().id()][..])
+    );
 
     assert_eq!(count_users(&env.pool, acme).await.unwrap(), 2);
     assert_eq!(count_users(&env.pool, globex).await.unwrap(), 1);
     assert_eq!(count_users(&env.pool, Uuid::now_v7()).await.unwrap(), 0);
-    assert!(list_users(&env.pool, Uuid::now_v7(), 10, None).await.unwrap().is_empty());
+    assert!(list_users(&env.pool, Uuid::now_v7(), &UserFilter::All, 10, None).await.unwrap().is_empty());
 
     assert_eq!(get_tenant(&env.pool, globex).await.unwrap().map(|tenant| tenant.slug), Some("globex".to_owned()));
     assert!(get_tenant(&env.pool, Uuid::now_v7()).await.unwrap().is_none());
@@ -66,7 +70,7 @@ async fn list_users_pages_by_user_name_ignoring_case() {
     let mut pages = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let page = list_users(&env.pool, acme, 2, after.as_deref()).await.unwrap();
+        let page = list_users(&env.pool, acme, &UserFilter::All, 2, after.as_deref()).await.unwrap();
         if page.is_empty() {
             break;
         }
@@ -74,8 +78,15 @@ async fn list_users_pages_by_user_name_ignoring_case() {
         pages.push(page.into_iter().map(|user| user.username).collect::<Vec<_>>());
     }
     assert_eq!(pages, [vec!["Ann", "bob"], vec!["carl", "Dave"], vec!["eve"]]);
-    assert!(list_users(&env.pool, acme, 0, None).await.unwrap().is_empty(), "first = 0 asks for nothing");
-    assert_eq!(list_users(&env.pool, acme, u32::MAX, None).await.unwrap().len(), 5, "first is capped, not refused");
+    assert!(
+        list_users(&env.pool, acme, &UserFilter::All, 0, None).await.unwrap().is_empty(),
+        "first = 0 asks for nothing"
+    );
+    assert_eq!(
+        list_users(&env.pool, acme, &UserFilter::All, u32::MAX, None).await.unwrap().len(),
+        5,
+        "first is capped, not refused"
+    );
     runner.shutdown().await;
 }
 

@@ -9,14 +9,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use common::{Backend, TIME_LIMIT, TestEnv, change_password, create_tenant, create_user, dump_table};
 use hotline_domain::identity::Role;
 use hotline_projections::{
-    Projection, ProjectionRunner, TenantsProjection, UsersProjection, all_projections, checkpoint, count_users,
-    list_tenants, list_users, prepare_read_models, rebuild,
+    Projection, ProjectionRunner, TenantsProjection, UserFilter, UsersProjection, all_projections, checkpoint,
+    count_users, list_tenants, list_users, prepare_read_models, rebuild,
 };
 use sqlx::AnyPool;
 use uuid::Uuid;
 
-const USER_COLUMNS: &str =
-    "tenant_id, user_id, username, username_key, display_name, roles, credential_id, created_at, updated_at, position";
+const USER_COLUMNS: &str = "tenant_id, user_id, username, username_key, display_name, role_ids, org_unit_id, locked_until, created_at, updated_at, position";
 const TENANT_COLUMNS: &str = "tenant_id, slug, name, parent_tenant_id, created_at, position";
 
 async fn dump_read_models(pool: &AnyPool) -> (Vec<String>, Vec<String>) {
@@ -129,7 +128,8 @@ async fn rebuild_from_a_position_applies_only_later_events() {
 async fn all_usernames(pool: &AnyPool, tenant_id: Uuid) -> Vec<String> {
     let mut usernames = Vec::new();
     loop {
-        let page = list_users(pool, tenant_id, 37, usernames.last().map(String::as_str)).await.unwrap();
+        let page =
+            list_users(pool, tenant_id, &UserFilter::All, 37, usernames.last().map(String::as_str)).await.unwrap();
         if page.is_empty() {
             return usernames;
         }
@@ -178,7 +178,7 @@ async fn rebuild_under_a_running_runner_loses_and_duplicates_no_row(backend: Bac
                 let count = count_users(&pool, acme).await.expect("count works during a rebuild");
                 assert!(count >= last_count, "acme's user count went from {last_count} back to {count}");
                 last_count = count;
-                list_users(&pool, acme, 20, None).await.expect("list works during a rebuild");
+                list_users(&pool, acme, &UserFilter::All, 20, None).await.expect("list works during a rebuild");
                 reads += 1;
                 tokio::time::sleep(std::time::Duration::from_millis(2)).await;
             }

@@ -170,7 +170,8 @@ pub async fn create_user(store: &SharedEventStore, tenant_id: Uuid, username: &s
         tenant_id,
         username: username.to_owned(),
         display_name: format!("User {username}"),
-        roles: roles.to_vec(),
+        role_ids: roles.iter().map(|role| role.built_in().id()).collect(),
+        org_unit_id: None,
         credential_id: Uuid::now_v7(),
     };
     let events = User::decide(&Default::default(), &command).expect("the user can be created");

@@ -28,7 +28,9 @@ function schemaWithPending(): { schema: GraphQLSchema; stillPending: string[] } 
   const existing = query.getFields();
   const stillPending: string[] = [];
   const definitions: DefinitionNode[] = [];
-  for (const definition of parse(pending).definitions) {
+  // A file of comments only has no definitions (and `parse` refuses an empty document).
+  const pendingDefinitions = pending.replace(/#.*$/gm, "").trim() ? parse(pending).definitions : [];
+  for (const definition of pendingDefinitions) {
     if (definition.kind === Kind.OBJECT_TYPE_EXTENSION) {
       const fields = (definition.fields ?? []).filter((field: FieldDefinitionNode) => !(field.name.value in existing));
       stillPending.push(...fields.map((field) => field.name.value));
@@ -68,6 +70,6 @@ describe("GraphQL documents", () => {
   it("lists the fields the server does not have yet", () => {
     // Informational: shrinks as the server catches up; the client falls back meanwhile.
     console.info(`pending GraphQL fields: ${stillPending.join(", ") || "none"}`);
-    for (const field of stillPending) expect(["tenantSettings"]).toContain(field);
+    expect(stillPending).toEqual([]);
   });
 });

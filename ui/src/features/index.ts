@@ -1,8 +1,12 @@
 /**
  * Every feature folder, each registering its pages (by menu path) and workbench widgets.
- * A new admin page (organisation, roles, dictionary, settings) is one folder plus one line here.
+ * A new page is one folder plus one line here.
  */
 import "./workbench";
 import "./admin/tenants";
+import "./admin/settings";
+import "./admin/organisation";
 import "./admin/users";
+import "./admin/roles";
+import "./admin/dictionary";
 import "./audit/events";

@@ -15,7 +15,7 @@ const ADMIN_MENUS: MenuItem[] = [
     titleKey: "menu.admin",
     path: "/admin",
     icon: "setting",
-    children: [leaf("menu.admin.users", "/admin/users", "team"), leaf("menu.admin.roles", "/admin/roles", "safety")],
+    children: [leaf("menu.admin.users", "/admin/users", "team"), leaf("menu.admin.roles", "/admin/coming-soon", "safety")],
   },
 ];
 
@@ -73,7 +73,7 @@ describe("the shell", () => {
     fireEvent.click(screen.getByText("Administration"));
     fireEvent.click(await screen.findByText("Roles"));
     expect(within(tabs).getAllByRole("tab").map((tab) => tab.textContent)).toEqual(["Workbench", "Roles"]);
-    expect(window.location.pathname).toBe("/admin/roles");
+    expect(window.location.pathname).toBe("/admin/coming-soon");
     expect(await screen.findByText(/This page is not available yet/)).toBeTruthy();
     fireEvent.click(tabs.querySelector(".ant-tabs-tab-remove")!);
     expect(within(tabs).getAllByRole("tab").map((tab) => tab.textContent)).toEqual(["Workbench"]);
@@ -110,7 +110,7 @@ describe("the shell", () => {
   });
 
   it("reopens the tab of the address it was loaded at", async () => {
-    window.history.replaceState(null, "", "/admin/roles");
+    window.history.replaceState(null, "", "/admin/coming-soon");
     fakeGraphqlServer({
       Shell: shellAnswer(["menu.workbench", "menu.admin", "menu.admin.roles"], ADMIN_MENUS, []),
       TenantSettings: graphqlError("graphql.invalid_request"),

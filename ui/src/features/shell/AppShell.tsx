@@ -26,7 +26,7 @@ import { ShellContext, type ShellContextValue } from "./ShellContext";
 import type { MenuItem } from "./shell.graphql";
 import { SoftphoneBar } from "./SoftphoneBar";
 
-type Loaded = Omit<ShellContextValue, "openTab">;
+type Loaded = Omit<ShellContextValue, "openTab" | "setSettings">;
 
 type LoadState = { status: "loading" } | { status: "failed"; error: unknown } | { status: "ready"; value: Loaded };
 
@@ -84,6 +84,8 @@ function ShellFrame({ loaded }: { loaded: Loaded }) {
   const [collapsed, setCollapsed] = usePreference(menuCollapsedPreference);
   const [locked, setLocked] = usePreference(menuLockedPreference);
   const [changingPassword, setChangingPassword] = useState(false);
+  // The settings page updates the header and footer as soon as it saves.
+  const [settings, setSettings] = useState(loaded.settings);
 
   const leaves = useMemo(() => menuLeaves(loaded.access.menus), [loaded.access.menus]);
   const [tabs, setTabs] = useState<Tab[]>(() => {
@@ -117,9 +119,9 @@ function ShellFrame({ loaded }: { loaded: Loaded }) {
     if (path === activePath) setActivePath(remaining[Math.max(0, index - 1)]!.path);
   };
 
-  const context: ShellContextValue = useMemo(() => ({ ...loaded, openTab }), [loaded, openTab]);
-  const organisationName = loaded.settings?.organisationName || loaded.tenant?.name || "Hotline";
-  const logoUrl = safeHttpUrl(loaded.settings?.logoUrl) ?? "/logo.svg";
+  const context: ShellContextValue = useMemo(() => ({ ...loaded, settings, setSettings, openTab }), [loaded, settings, openTab]);
+  const organisationName = settings?.organisationName || loaded.tenant?.name || "Hotline";
+  const logoUrl = safeHttpUrl(settings?.logoUrl) ?? "/logo.svg";
   const showSoftphone = loaded.access.permissions.has("softphone");
 
   const menu = (

@@ -8,6 +8,8 @@ export interface ShellContextValue {
   me: Me;
   tenant: ShellData["tenant"];
   settings: TenantSettings | null;
+  /** Shows new settings in the header and footer (after the settings page saved them). */
+  setSettings: (settings: TenantSettings) => void;
   access: Access;
   /** Opens (or shows) the tab of a menu path. */
   openTab: (path: string) => void;

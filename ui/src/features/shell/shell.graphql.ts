@@ -1,5 +1,4 @@
-/** The shell's documents. `tenantSettings` is not in the SDL yet (see api/pending.graphql):
- * until it is, the header and footer show the tenant's name only. */
+/** The shell's documents: who is logged in, their menus and widgets, the tenant's branding. */
 
 export interface MenuItem {
   key: string;

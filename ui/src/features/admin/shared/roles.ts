@@ -10,8 +10,9 @@ export function builtInRoleKey(name: string): string {
 }
 
 export function roleLabel(role: RoleName, t: Translate): string {
-  const key = builtInRoleKey(role.name);
-  return role.builtIn && hasMessage(key) ? t(key) : role.name;
+  if (!role.builtIn) return role.name;
+  const key = role.key ? `role.builtIn.${role.key}` : builtInRoleKey(role.name);
+  return hasMessage(key) ? t(key) : role.name;
 }
 
 export interface RolesState {

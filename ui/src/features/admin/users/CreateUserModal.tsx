@@ -1,4 +1,5 @@
-/** New user: user name, display name, initial password, roles. Checked here, then by the server. */
+/** New user: user name, display name, initial password, roles and organisation unit. Checked
+ * here, then by the server. */
 import { Alert, App, Form, Input, Modal, Select } from "antd";
 import { useState } from "react";
 import { newCommandId } from "../../../api/client";
@@ -6,9 +7,11 @@ import { useErrorText } from "../../../api/errors";
 import { useMutation } from "../../../api/hooks";
 import { useT } from "../../../i18n";
 import { MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, meetsPasswordPolicy } from "../../auth/passwordPolicy";
+import type { OrgUnitsState } from "../shared/orgUnits";
 import { roleLabel, type RolesState } from "../shared/roles";
 import { showOnField } from "../shared/serverErrors";
 import { DISPLAY_NAME_MAX, isCleanText, USERNAME_PATTERN } from "../shared/validation";
+import { OrgUnitPicker } from "./OrgUnitPicker";
 import { CREATE_USER_MUTATION, type CreateUserVariables } from "./users.graphql";
 
 interface Values {
@@ -16,6 +19,7 @@ interface Values {
   displayName: string;
   password: string;
   roleIds: string[];
+  orgUnitId: string | null;
 }
 
 const FIELD_BY_CODE: Record<string, keyof Values> = {
@@ -26,16 +30,18 @@ const FIELD_BY_CODE: Record<string, keyof Values> = {
   "user.no_role": "roleIds",
   "user.too_many_roles": "roleIds",
   "role.not_found": "roleIds",
+  "org.unit_not_found": "orgUnitId",
 };
 
 interface Props {
   open: boolean;
   roles: RolesState;
+  orgUnits: OrgUnitsState;
   onClose: () => void;
   onCreated: () => void;
 }
 
-export function CreateUserModal({ open, roles, onClose, onCreated }: Props) {
+export function CreateUserModal({ open, roles, orgUnits, onClose, onCreated }: Props) {
   const t = useT();
   const errorText = useErrorText();
   const { message } = App.useApp();
@@ -55,7 +61,7 @@ export function CreateUserModal({ open, roles, onClose, onCreated }: Props) {
   const submit = async (values: Values) => {
     setFormError(undefined);
     try {
-      await mutate({ input: { commandId, ...values } });
+      await mutate({ input: { commandId, ...values, orgUnitId: values.orgUnitId ?? null } });
     } catch (caught) {
       if (!showOnField(form, caught, FIELD_BY_CODE, errorText)) setFormError(caught);
       return;
@@ -82,7 +88,7 @@ export function CreateUserModal({ open, roles, onClose, onCreated }: Props) {
         name="create-user"
         layout="vertical"
         onFinish={submit}
-        initialValues={{ roleIds: [] }}
+        initialValues={{ roleIds: [], orgUnitId: null }}
         onValuesChange={() => {
           // Changed values make a new command; an unchanged retry keeps the id (applied once).
           setCommandId(newCommandId());
@@ -142,6 +148,9 @@ export function CreateUserModal({ open, roles, onClose, onCreated }: Props) {
             data-testid="create-user-roles"
             options={roles.roles.map((role) => ({ value: role.id, label: roleLabel(role, t) }))}
           />
+        </Form.Item>
+        <Form.Item name="orgUnitId" label={t("admin.users.orgUnit")}>
+          <OrgUnitPicker orgUnits={orgUnits} />
         </Form.Item>
         {formError ? <Alert type="error" showIcon title={errorText(formError)} /> : null}
       </Form>

@@ -1,6 +1,7 @@
 /** The tenant's users (as far as the caller's data scope reaches): a list, a "new user"
- * form, and unlocking users locked out after failed log-ins. */
-import { PlusOutlined, ReloadOutlined, UnlockOutlined } from "@ant-design/icons";
+ * form, changing a user's name, roles and organisation unit, and unlocking users locked out
+ * after failed log-ins. */
+import { EditOutlined, PlusOutlined, ReloadOutlined, UnlockOutlined } from "@ant-design/icons";
 import { Alert, App, Button, Card, Space, Table, Tag, Tooltip } from "antd";
 import { useState } from "react";
 import { useErrorText } from "../../../api/errors";
@@ -8,8 +9,10 @@ import { useMutation, useQuery } from "../../../api/hooks";
 import { useI18n } from "../../../i18n";
 import { formatDateTime } from "../../../i18n/format";
 import { useShell } from "../../shell/ShellContext";
+import { unitPathLabel, useOrgUnits } from "../shared/orgUnits";
 import { roleLabel, useRoles } from "../shared/roles";
 import { CreateUserModal } from "./CreateUserModal";
+import { EditUserModal } from "./EditUserModal";
 import { UNLOCK_USER_MUTATION, type UserRow, type UsersData, USERS_QUERY } from "./users.graphql";
 
 const PAGE = 500;
@@ -21,6 +24,9 @@ export function UsersPage() {
   const { access } = useShell();
   const { data, error, loading, refetch } = useQuery<UsersData>(USERS_QUERY, { first: PAGE });
   const roles = useRoles();
+  const orgUnits = useOrgUnits();
+  const [editing, setEditing] = useState<UserRow | null>(null);
+  const canEdit = access.permissions.has("user.edit");
   const unlock = useMutation<unknown, { userId: string }>(UNLOCK_USER_MUTATION);
   const [creating, setCreating] = useState(false);
   const canCreate = access.permissions.has("user.create");
@@ -76,6 +82,16 @@ export function UsersPage() {
               }),
           },
           {
+            key: "orgUnit",
+            dataIndex: "orgUnitId",
+            title: t("admin.users.orgUnit"),
+            render: (orgUnitId: string | null) => {
+              if (!orgUnitId) return "—";
+              const unit = orgUnits.byId.get(orgUnitId);
+              return unit ? unitPathLabel(unit, orgUnits.byId) : orgUnitId.slice(0, 8);
+            },
+          },
+          {
             key: "status",
             dataIndex: "lockedUntil",
             title: t("admin.users.status"),
@@ -101,10 +117,33 @@ export function UsersPage() {
             title: t("admin.users.createdAt"),
             render: (value: string) => formatDateTime(value, locale),
           },
+          ...(canEdit
+            ? [
+                {
+                  key: "actions",
+                  title: t("common.actions"),
+                  width: 100,
+                  render: (_: unknown, user: UserRow) => (
+                    <Button size="small" icon={<EditOutlined />} onClick={() => setEditing(user)} data-testid={`edit-user-${user.username}`}>
+                      {t("common.edit")}
+                    </Button>
+                  ),
+                },
+              ]
+            : []),
         ]}
       />
       {canCreate ? (
-        <CreateUserModal open={creating} roles={roles} onClose={() => setCreating(false)} onCreated={() => void refetch()} />
+        <CreateUserModal
+          open={creating}
+          roles={roles}
+          orgUnits={orgUnits}
+          onClose={() => setCreating(false)}
+          onCreated={() => void refetch()}
+        />
+      ) : null}
+      {canEdit ? (
+        <EditUserModal user={editing} roles={roles} orgUnits={orgUnits} onClose={() => setEditing(null)} onSaved={() => void refetch()} />
       ) : null}
     </Card>
   );

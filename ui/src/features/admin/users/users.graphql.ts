@@ -25,7 +25,24 @@ export const CREATE_USER_MUTATION = /* GraphQL */ `
 `;
 
 export interface CreateUserVariables {
-  input: { commandId: string; username: string; displayName: string; password: string; roleIds: string[] };
+  input: {
+    commandId: string;
+    username: string;
+    displayName: string;
+    password: string;
+    roleIds: string[];
+    orgUnitId: string | null;
+  };
+}
+
+export const UPDATE_USER_MUTATION = /* GraphQL */ `
+  mutation UpdateUser($input: UpdateUserInput!) {
+    updateUser(input: $input) { aggregateId duplicate }
+  }
+`;
+
+export interface UpdateUserVariables {
+  input: { commandId: string; userId: string; displayName: string; roleIds: string[]; orgUnitId: string | null };
 }
 
 export const UNLOCK_USER_MUTATION = /* GraphQL */ `
