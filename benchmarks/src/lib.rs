@@ -17,7 +17,7 @@
 //! - `baseline`: the raw INSERTs the stores are compared with.
 //! - `scratch`: throw-away SQLite directories and PostgreSQL databases.
 //! - one module per benchmark: `sqlite_commands`, `sqlite_batch_append`, `postgres_append`,
-//!   `projection_rebuild`.
+//!   `projection_rebuild`, `subscription_latency`.
 
 mod baseline;
 mod measure;
@@ -27,6 +27,7 @@ pub mod report;
 mod scratch;
 mod sqlite_batch_append;
 mod sqlite_commands;
+mod subscription_latency;
 mod workload;
 
 use std::path::PathBuf;
@@ -35,7 +36,8 @@ use std::time::Duration;
 pub use report::{BenchReport, Check, Latency, Measurement, Role};
 
 /// The benchmarks [`run`] knows, in the order `hotline bench all` would run them.
-pub const BENCHMARKS: &[&str] = &["sqlite-commands", "sqlite-batch-append", "postgres-append", "projection-rebuild"];
+pub const BENCHMARKS: &[&str] =
+    &["sqlite-commands", "sqlite-batch-append", "postgres-append", "projection-rebuild", "subscription-latency"];
 
 /// How much work a run does and where it keeps its scratch data.
 #[derive(Debug, Clone)]
@@ -82,6 +84,7 @@ pub async fn run(name: &str, options: BenchOptions) -> anyhow::Result<BenchRepor
         "sqlite-batch-append" => sqlite_batch_append::run(&options).await,
         "postgres-append" => postgres_append::run(&options).await,
         "projection-rebuild" => projection_rebuild::run(&options).await,
+        "subscription-latency" => subscription_latency::run(&options).await,
         unknown => anyhow::bail!("no benchmark {unknown:?}; the benchmarks are: {}", BENCHMARKS.join(", ")),
     }
 }

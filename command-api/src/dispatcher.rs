@@ -3,7 +3,9 @@
 //! load the stream → fold it with `evolve` → `decide` → append with the version that was
 //! loaded as the expected version. A concurrent writer makes the append fail with a
 //! conflict; the dispatcher then loads again and decides again (a few times). A command id
-//! that was already appended returns the first outcome and appends nothing.
+//! that was already appended returns the first outcome and appends nothing: the store
+//! records command ids in the append's transaction, and the dispatcher looks one up only
+//! when the decision refuses or is empty, so the common path costs one read and one append.
 
 use std::collections::HashSet;
 use std::sync::RwLock;
@@ -96,9 +98,6 @@ impl Dispatcher {
         command: &D::Command,
     ) -> Result<CommandOutcome, ApiError> {
         let stream_id = D::stream_id(command);
-        if let Some(previous) = self.store.command_outcome(meta.tenant_id, meta.command_id).await? {
-            return Ok(CommandOutcome::from_append(meta.command_id, &stream_id, previous));
-        }
         let creates_its_tenant = stream_id == StreamId::new(tenant::CONTEXT, meta.tenant_id);
         if !creates_its_tenant {
             self.ensure_tenant_exists(meta.tenant_id).await?;
@@ -110,10 +109,19 @@ impl Dispatcher {
                     .await;
             }
             let (state, version) = self.load::<D>(meta.tenant_id, &stream_id).await?;
-            let decided = D::decide(&state, command)?;
+            // A repeated command usually decides differently the second time (the user now
+            // exists); only then, or when it decides nothing, is its id looked up. A repeat
+            // that decides events is caught by the store, in the append's transaction.
+            let decided = match D::decide(&state, command) {
+                Ok(decided) => decided,
+                Err(rule) => return self.earlier_outcome(meta, &stream_id).await?.ok_or_else(|| rule.into()),
+            };
             let events =
                 decided.iter().map(|event| self.new_event(meta, event)).collect::<Result<Vec<_>, ApiError>>()?;
             if events.is_empty() {
+                if let Some(earlier) = self.earlier_outcome(meta, &stream_id).await? {
+                    return Ok(earlier);
+                }
                 let outcome = AppendOutcome { stream_version: version, positions: None, duplicate: false };
                 return Ok(CommandOutcome::from_append(meta.command_id, &stream_id, outcome));
             }
@@ -139,6 +147,16 @@ impl Dispatcher {
             }
         }
         Err(ApiError::conflict(format!("stream {stream_id} kept changing; retry the command")))
+    }
+
+    /// The outcome recorded for this command id, if an earlier copy of it was appended.
+    async fn earlier_outcome(
+        &self,
+        meta: &CommandMeta,
+        stream_id: &StreamId,
+    ) -> Result<Option<CommandOutcome>, ApiError> {
+        let previous = self.store.command_outcome(meta.tenant_id, meta.command_id).await?;
+        Ok(previous.map(|previous| CommandOutcome::from_append(meta.command_id, stream_id, previous)))
     }
 
     /// Folds a stream into its state; returns the state and the stream's version.

@@ -112,50 +112,73 @@ pub(crate) fn advance_head(head: &watch::Sender<u64>, position: u64) {
     });
 }
 
-/// The statements of an append transaction that differ between the stores.
+/// The statements of an append transaction that differ between the stores. Each works on
+/// the whole batch at once, so a batch costs a handful of statements, not a few per request.
 #[async_trait]
 pub(crate) trait AppendTransaction: Send {
-    async fn command_outcome(&mut self, tenant_id: Uuid, command_id: Uuid) -> StoreResult<Option<AppendOutcome>>;
-    /// The stream's version (0 when it does not exist), including rows this batch inserted.
-    async fn stream_version(&mut self, tenant_id: Uuid, stream_id: &StreamId) -> StoreResult<u64>;
+    /// The recorded outcomes of those (tenant, command id) pairs that were appended before.
+    async fn command_outcomes(&mut self, keys: &[(Uuid, Uuid)]) -> StoreResult<HashMap<(Uuid, Uuid), AppendOutcome>>;
+    /// The current versions of those (tenant, stream) pairs that exist.
+    async fn stream_versions(&mut self, keys: &[(Uuid, StreamId)]) -> StoreResult<HashMap<(Uuid, StreamId), u64>>;
     /// The hash of the tenant's last committed event, or the genesis hash.
     async fn tenant_head(&mut self, tenant_id: Uuid) -> StoreResult<String>;
     async fn insert_events(&mut self, sealed: &[SealedEvent]) -> StoreResult<()>;
-    async fn record_command(
-        &mut self,
-        request: &AppendRequest,
-        command_id: Uuid,
-        outcome: &AppendOutcome,
-    ) -> StoreResult<()>;
+    async fn record_commands(&mut self, records: &[CommandRecord]) -> StoreResult<()>;
+}
+
+/// A command id and what its append did, written in the append's transaction.
+pub(crate) struct CommandRecord {
+    pub tenant_id: Uuid,
+    pub command_id: Uuid,
+    pub stream_id: StreamId,
+    pub outcome: AppendOutcome,
 }
 
 /// What a batch wrote, for the store to finish its transaction with.
 pub(crate) struct WrittenBatch {
     pub results: Vec<StoreResult<AppendOutcome>>,
-    /// The last hash of every tenant the batch appended to.
+    /// The new last hash of every tenant the batch appended to.
     pub tenant_heads: HashMap<Uuid, String>,
     pub last_position: u64,
 }
 
-/// Checks each request on its own (command id, expected version), seals and inserts the
-/// accepted ones, all inside the caller's transaction, from `last_position` on.
+/// Checks each request on its own (command id, expected version), seals the accepted ones
+/// and inserts them, all inside the caller's transaction, from `last_position` on. Requests
+/// of one batch see each other: a later one on the same stream sees the earlier one's
+/// events, a repeated command id gets the first one's outcome.
 pub(crate) async fn append_in_transaction(
     transaction: &mut impl AppendTransaction,
     requests: &[&AppendRequest],
     last_position: u64,
 ) -> StoreResult<WrittenBatch> {
+    let command_keys: Vec<(Uuid, Uuid)> = requests
+        .iter()
+        .filter_map(|request| request.command_id.map(|command_id| (request.tenant_id, command_id)))
+        .collect();
+    let mut known_commands =
+        if command_keys.is_empty() { HashMap::new() } else { transaction.command_outcomes(&command_keys).await? };
+    let mut stream_keys: Vec<(Uuid, StreamId)> =
+        requests.iter().map(|request| (request.tenant_id, request.stream_id.clone())).collect();
+    stream_keys.sort();
+    stream_keys.dedup();
+    let mut versions = transaction.stream_versions(&stream_keys).await?;
+
     let mut next_position = last_position + 1;
-    let mut tenant_heads: HashMap<Uuid, String> = HashMap::new();
+    let mut heads: HashMap<Uuid, String> = HashMap::new();
+    let mut appended_tenants: Vec<Uuid> = Vec::new();
+    let mut sealed_events: Vec<SealedEvent> = Vec::new();
+    let mut command_records: Vec<CommandRecord> = Vec::new();
     let recorded_at = now_micros();
     let mut results = Vec::with_capacity(requests.len());
     for request in requests {
         if let Some(command_id) = request.command_id
-            && let Some(previous) = transaction.command_outcome(request.tenant_id, command_id).await?
+            && let Some(previous) = known_commands.get(&(request.tenant_id, command_id))
         {
-            results.push(Ok(AppendOutcome { duplicate: true, ..previous }));
+            results.push(Ok(AppendOutcome { duplicate: true, ..previous.clone() }));
             continue;
         }
-        let current_version = transaction.stream_version(request.tenant_id, &request.stream_id).await?;
+        let stream_key = (request.tenant_id, request.stream_id.clone());
+        let current_version = versions.get(&stream_key).copied().unwrap_or(0);
         if !request.expected_version.is_satisfied_by(current_version) {
             results.push(Err(StoreError::WrongExpectedVersion {
                 stream_id: request.stream_id.clone(),
@@ -164,23 +187,41 @@ pub(crate) async fn append_in_transaction(
             }));
             continue;
         }
-        let prev_hash = match tenant_heads.get(&request.tenant_id) {
+        let prev_hash = match heads.get(&request.tenant_id) {
             Some(hash) => hash.clone(),
             None => transaction.tenant_head(request.tenant_id).await?,
         };
         let sealed = seal(request, current_version, next_position, &prev_hash, recorded_at);
-        transaction.insert_events(&sealed).await?;
         let outcome = outcome_of(current_version, &sealed);
+        heads.insert(request.tenant_id, sealed.last().map_or(prev_hash, |last| last.envelope.hash.clone()));
         if let Some(last) = sealed.last() {
-            tenant_heads.insert(request.tenant_id, last.envelope.hash.clone());
             next_position = last.envelope.global_position + 1;
+            versions.insert(stream_key, last.envelope.stream_version);
+            if !appended_tenants.contains(&request.tenant_id) {
+                appended_tenants.push(request.tenant_id);
+            }
         }
         if let Some(command_id) = request.command_id {
-            transaction.record_command(request, command_id, &outcome).await?;
+            known_commands
+                .insert((request.tenant_id, command_id), AppendOutcome { duplicate: true, ..outcome.clone() });
+            command_records.push(CommandRecord {
+                tenant_id: request.tenant_id,
+                command_id,
+                stream_id: request.stream_id.clone(),
+                outcome: outcome.clone(),
+            });
         }
+        sealed_events.extend(sealed);
         results.push(Ok(outcome));
     }
-    Ok(WrittenBatch { results, tenant_heads, last_position: next_position - 1 })
+    if !sealed_events.is_empty() {
+        transaction.insert_events(&sealed_events).await?;
+    }
+    if !command_records.is_empty() {
+        transaction.record_commands(&command_records).await?;
+    }
+    heads.retain(|tenant_id, _| appended_tenants.contains(tenant_id));
+    Ok(WrittenBatch { results, tenant_heads: heads, last_position: next_position - 1 })
 }
 
 /// An envelope ready to insert, with the exact payload text that was hashed.

@@ -44,6 +44,7 @@
 //! listener reconnects are lost, so the task also re-reads the head every second.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,7 +61,8 @@ use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
 
 use super::batch::{
-    AppendTransaction, BatchWriter, SealedEvent, WriterQueue, advance_head, append_in_transaction, run_writer,
+    AppendTransaction, BatchWriter, CommandRecord, SealedEvent, WriterQueue, advance_head, append_in_transaction,
+    run_writer,
 };
 use super::{AppendOutcome, AppendRequest, Direction, EventStore, Scope, StoreError, StoreResult};
 use crate::chain::GENESIS_HASH;
@@ -120,7 +122,9 @@ impl PostgresEventStore {
     /// and starts the writer task and the head listener.
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let options = PgConnectOptions::from_str(url)?;
-        let pool = PgPoolOptions::new().max_connections(POOL_CONNECTIONS).connect_with(options).await?;
+        let pool = PgPoolOptions::new().max_connections(POOL_CONNECTIONS).connect_with(options.clone()).await?;
+        // The writer's own connection: appends never wait behind readers for a connection.
+        let writer_pool = PgPoolOptions::new().max_connections(1).connect_with(options).await?;
         migrator().run(&pool).await?;
 
         // Listen before reading the head, so no commit falls between the two unseen.
@@ -131,7 +135,7 @@ impl PostgresEventStore {
         let (head_sender, head) = watch::channel(last_position);
         let head_sender = Arc::new(head_sender);
         let (writer, jobs) = WriterQueue::new();
-        tokio::spawn(run_writer(PostgresWriter(pool.clone()), jobs, head_sender.clone()));
+        tokio::spawn(run_writer(PostgresWriter(writer_pool), jobs, head_sender.clone()));
         let (stop_listener, stop) = oneshot::channel();
         tokio::spawn(follow_head(url.to_owned(), listener, pool.clone(), head_sender, stop));
         Ok(Self { pool, writer, head, _stop_listener: stop_listener })
@@ -217,7 +221,7 @@ async fn listen(url: &str) -> Option<BoxStream<'static, Result<PgNotification, s
     }
 }
 
-/// The writer task's side of the pool.
+/// The writer task, with a pool of one connection of its own.
 struct PostgresWriter(PgPool);
 
 /// A batch's transaction.
@@ -262,12 +266,41 @@ impl BatchWriter for PostgresWriter {
 
 #[async_trait]
 impl AppendTransaction for PostgresAppend<'_> {
-    async fn command_outcome(&mut self, tenant_id: Uuid, command_id: Uuid) -> StoreResult<Option<AppendOutcome>> {
-        find_command(&mut *self.0, tenant_id, command_id).await
+    async fn command_outcomes(&mut self, keys: &[(Uuid, Uuid)]) -> StoreResult<HashMap<(Uuid, Uuid), AppendOutcome>> {
+        let rows = sqlx::query(
+            "SELECT c.tenant_id, c.command_id, c.stream_version, c.first_position, c.last_position \
+             FROM commands c JOIN UNNEST($1::uuid[], $2::uuid[]) AS wanted(tenant_id, command_id) \
+             ON c.tenant_id = wanted.tenant_id AND c.command_id = wanted.command_id",
+        )
+        .bind(keys.iter().map(|(tenant_id, _)| *tenant_id).collect::<Vec<_>>())
+        .bind(keys.iter().map(|(_, command_id)| *command_id).collect::<Vec<_>>())
+        .fetch_all(&mut *self.0)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|row| ((row.get("tenant_id"), row.get("command_id")), command_outcome_from_row(row)))
+            .collect())
     }
 
-    async fn stream_version(&mut self, tenant_id: Uuid, stream_id: &StreamId) -> StoreResult<u64> {
-        stream_version_of(&mut *self.0, tenant_id, stream_id).await
+    async fn stream_versions(&mut self, keys: &[(Uuid, StreamId)]) -> StoreResult<HashMap<(Uuid, StreamId), u64>> {
+        // A correlated MAX per stream is one index seek on (tenant_id, stream_id, stream_version).
+        let rows = sqlx::query(
+            "SELECT wanted.tenant_id, wanted.stream_id, (SELECT MAX(e.stream_version) FROM events e \
+             WHERE e.tenant_id = wanted.tenant_id AND e.stream_id = wanted.stream_id) AS version \
+             FROM UNNEST($1::uuid[], $2::text[]) AS wanted(tenant_id, stream_id)",
+        )
+        .bind(keys.iter().map(|(tenant_id, _)| *tenant_id).collect::<Vec<_>>())
+        .bind(keys.iter().map(|(_, stream_id)| stream_id.as_str().to_owned()).collect::<Vec<_>>())
+        .fetch_all(&mut *self.0)
+        .await?;
+        let mut found = HashMap::new();
+        for row in rows {
+            let Some(version) = row.get::<Option<i64>, _>("version") else { continue };
+            let stream_id = StreamId::from_str(row.get("stream_id"))
+                .map_err(|error| StoreError::Corrupt { position: 0, reason: error.to_string() })?;
+            found.insert((row.get("tenant_id"), stream_id), version as u64);
+        }
+        Ok(found)
     }
 
     async fn tenant_head(&mut self, tenant_id: Uuid) -> StoreResult<String> {
@@ -278,13 +311,20 @@ impl AppendTransaction for PostgresAppend<'_> {
         insert_events(self.0, sealed).await
     }
 
-    async fn record_command(
-        &mut self,
-        request: &AppendRequest,
-        command_id: Uuid,
-        outcome: &AppendOutcome,
-    ) -> StoreResult<()> {
-        record_command(self.0, request, command_id, outcome).await
+    async fn record_commands(&mut self, records: &[CommandRecord]) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO commands (tenant_id, command_id, stream_id, stream_version, first_position, last_position) \
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[])",
+        )
+        .bind(records.iter().map(|record| record.tenant_id).collect::<Vec<_>>())
+        .bind(records.iter().map(|record| record.command_id).collect::<Vec<_>>())
+        .bind(records.iter().map(|record| record.stream_id.as_str().to_owned()).collect::<Vec<_>>())
+        .bind(records.iter().map(|record| record.outcome.stream_version as i64).collect::<Vec<_>>())
+        .bind(records.iter().map(|record| record.outcome.positions.map(|(first, _)| first as i64)).collect::<Vec<_>>())
+        .bind(records.iter().map(|record| record.outcome.positions.map(|(_, last)| last as i64)).collect::<Vec<_>>())
+        .execute(&mut *self.0)
+        .await?;
+        Ok(())
     }
 }
 
@@ -384,27 +424,6 @@ fn duplicate_event_or(error: sqlx::Error, sealed: &[SealedEvent]) -> StoreError 
         Some(event_id) => StoreError::DuplicateEventId(event_id),
         None => StoreError::Database(error),
     }
-}
-
-async fn record_command(
-    connection: &mut PgConnection,
-    request: &AppendRequest,
-    command_id: Uuid,
-    outcome: &AppendOutcome,
-) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO commands (tenant_id, command_id, stream_id, stream_version, first_position, last_position) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(request.tenant_id)
-    .bind(command_id)
-    .bind(request.stream_id.as_str())
-    .bind(outcome.stream_version as i64)
-    .bind(outcome.positions.map(|(first, _)| first as i64))
-    .bind(outcome.positions.map(|(_, last)| last as i64))
-    .execute(&mut *connection)
-    .await?;
-    Ok(())
 }
 
 /// Reads one column, reporting a value that does not decode as corruption at `position`.

@@ -7,6 +7,7 @@
 //! Reads go through a separate pool; WAL lets them run beside the writer.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -23,7 +24,9 @@ use sqlx::{AssertSqlSafe, Connection, QueryBuilder, Row, SqlSafeStr, Sqlite, Sql
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use super::batch::{AppendTransaction, BatchWriter, SealedEvent, WriterQueue, append_in_transaction, run_writer};
+use super::batch::{
+    AppendTransaction, BatchWriter, CommandRecord, SealedEvent, WriterQueue, append_in_transaction, run_writer,
+};
 use super::{AppendOutcome, AppendRequest, Direction, EventStore, Scope, StoreError, StoreResult};
 use crate::chain::GENESIS_HASH;
 
@@ -102,14 +105,52 @@ impl BatchWriter for SqliteWriter {
     }
 }
 
+/// Keys per statement when a batch looks many up at once: 2 parameters each, far below
+/// SQLite's limit of bound parameters.
+const KEYS_PER_LOOKUP: usize = 500;
+
 #[async_trait]
 impl AppendTransaction for SqliteAppend<'_> {
-    async fn command_outcome(&mut self, tenant_id: Uuid, command_id: Uuid) -> StoreResult<Option<AppendOutcome>> {
-        find_command(self.0, tenant_id, command_id).await
+    async fn command_outcomes(&mut self, keys: &[(Uuid, Uuid)]) -> StoreResult<HashMap<(Uuid, Uuid), AppendOutcome>> {
+        let mut found = HashMap::new();
+        for chunk in keys.chunks(KEYS_PER_LOOKUP) {
+            let mut lookup = QueryBuilder::<Sqlite>::new("WITH wanted(tenant_id, command_id) AS (");
+            lookup.push_values(chunk, |mut row, (tenant_id, command_id)| {
+                row.push_bind(tenant_id.to_string()).push_bind(command_id.to_string());
+            });
+            lookup.push(
+                ") SELECT c.tenant_id, c.command_id, c.stream_version, c.first_position, c.last_position \
+                 FROM commands c JOIN wanted w ON c.tenant_id = w.tenant_id AND c.command_id = w.command_id",
+            );
+            for row in lookup.build().fetch_all(&mut *self.0).await? {
+                let key = (parse_uuid_column(&row, "tenant_id")?, parse_uuid_column(&row, "command_id")?);
+                found.insert(key, command_outcome_from_row(&row));
+            }
+        }
+        Ok(found)
     }
 
-    async fn stream_version(&mut self, tenant_id: Uuid, stream_id: &StreamId) -> StoreResult<u64> {
-        stream_version_of(self.0, tenant_id, stream_id).await
+    async fn stream_versions(&mut self, keys: &[(Uuid, StreamId)]) -> StoreResult<HashMap<(Uuid, StreamId), u64>> {
+        let mut found = HashMap::new();
+        for chunk in keys.chunks(KEYS_PER_LOOKUP) {
+            let mut lookup = QueryBuilder::<Sqlite>::new("WITH wanted(tenant_id, stream_id) AS (");
+            lookup.push_values(chunk, |mut row, (tenant_id, stream_id)| {
+                row.push_bind(tenant_id.to_string()).push_bind(stream_id.as_str().to_owned());
+            });
+            // A correlated MAX per stream is one index seek on (tenant_id, stream_id, stream_version).
+            lookup.push(
+                ") SELECT w.tenant_id, w.stream_id, (SELECT MAX(e.stream_version) FROM events e \
+                 WHERE e.tenant_id = w.tenant_id AND e.stream_id = w.stream_id) AS version FROM wanted w",
+            );
+            for row in lookup.build().fetch_all(&mut *self.0).await? {
+                let Some(version) = row.get::<Option<i64>, _>("version") else { continue };
+                let stream_id: &str = row.get("stream_id");
+                let stream_id = StreamId::from_str(stream_id)
+                    .map_err(|error| StoreError::Corrupt { position: 0, reason: error.to_string() })?;
+                found.insert((parse_uuid_column(&row, "tenant_id")?, stream_id), version as u64);
+            }
+        }
+        Ok(found)
     }
 
     async fn tenant_head(&mut self, tenant_id: Uuid) -> StoreResult<String> {
@@ -120,14 +161,28 @@ impl AppendTransaction for SqliteAppend<'_> {
         insert_events(self.0, sealed).await
     }
 
-    async fn record_command(
-        &mut self,
-        request: &AppendRequest,
-        command_id: Uuid,
-        outcome: &AppendOutcome,
-    ) -> StoreResult<()> {
-        record_command(self.0, request, command_id, outcome).await
+    async fn record_commands(&mut self, records: &[CommandRecord]) -> StoreResult<()> {
+        for chunk in records.chunks(KEYS_PER_LOOKUP) {
+            let mut insert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO commands (tenant_id, command_id, stream_id, stream_version, first_position, last_position) ",
+            );
+            insert.push_values(chunk, |mut row, record| {
+                row.push_bind(record.tenant_id.to_string())
+                    .push_bind(record.command_id.to_string())
+                    .push_bind(record.stream_id.as_str().to_owned())
+                    .push_bind(record.outcome.stream_version as i64)
+                    .push_bind(record.outcome.positions.map(|(first, _)| first as i64))
+                    .push_bind(record.outcome.positions.map(|(_, last)| last as i64));
+            });
+            insert.build().execute(&mut *self.0).await?;
+        }
+        Ok(())
     }
+}
+
+fn parse_uuid_column(row: &SqliteRow, column: &str) -> StoreResult<Uuid> {
+    Uuid::parse_str(row.get::<&str, _>(column))
+        .map_err(|error| StoreError::Corrupt { position: 0, reason: format!("{column}: {error}") })
 }
 
 async fn find_command(
@@ -214,27 +269,6 @@ fn duplicate_event_or(error: sqlx::Error, chunk: &[SealedEvent]) -> StoreError {
         Some(first) if is_event_id_clash => StoreError::DuplicateEventId(first.envelope.id),
         _ => StoreError::Database(error),
     }
-}
-
-async fn record_command(
-    connection: &mut SqliteConnection,
-    request: &AppendRequest,
-    command_id: Uuid,
-    outcome: &AppendOutcome,
-) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO commands (tenant_id, command_id, stream_id, stream_version, first_position, last_position) \
-         VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(request.tenant_id.to_string())
-    .bind(command_id.to_string())
-    .bind(request.stream_id.as_str())
-    .bind(outcome.stream_version as i64)
-    .bind(outcome.positions.map(|(first, _)| first as i64))
-    .bind(outcome.positions.map(|(_, last)| last as i64))
-    .execute(&mut *connection)
-    .await?;
-    Ok(())
 }
 
 fn envelope_from_row(row: &SqliteRow) -> StoreResult<EventEnvelope> {
