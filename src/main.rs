@@ -51,13 +51,20 @@ enum Command {
         #[command(subcommand)]
         command: EventsCommand,
     },
-    /// Runs a benchmark and prints its figures against its baseline.
+    /// Runs benchmarks and prints their figures against their baselines (see BENCHMARKS.md).
     Bench {
-        /// The benchmark (see `hotline bench --list`).
+        /// The benchmarks to run (see `hotline bench --list`); `all` runs every one.
         #[arg(required_unless_present = "list")]
-        name: Option<String>,
+        names: Vec<String>,
+        /// Lists the benchmarks.
         #[arg(long)]
         list: bool,
+        /// Multiplies every benchmark's amount of work (1.0 is the documented run).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Also prints each report as Markdown, for BENCHMARKS.md.
+        #[arg(long)]
+        markdown: bool,
     },
 }
 
@@ -105,7 +112,7 @@ async fn main() -> ExitCode {
         Command::Events { command: EventsCommand::Tail { from, tenant, follow } } => {
             tools::events_tail(&cli.data_dir, from, tenant, follow).await
         }
-        Command::Bench { name, list } => tools::bench(name, list).await,
+        Command::Bench { names, list, scale, markdown } => tools::bench(names, list, scale, markdown).await,
     };
     match outcome {
         Ok(code) => code,

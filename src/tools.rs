@@ -136,15 +136,25 @@ pub async fn replay(data_dir: &Path, projection: Option<String>, from: u64, list
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn bench(name: Option<String>, list: bool) -> anyhow::Result<ExitCode> {
+pub async fn bench(names: Vec<String>, list: bool, scale: f64, markdown: bool) -> anyhow::Result<ExitCode> {
     if list {
         for name in hotline_benchmarks::BENCHMARKS {
             println!("{name}");
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let name = name.context("name a benchmark")?;
-    let report = hotline_benchmarks::run(&name, hotline_benchmarks::BenchOptions::default()).await?;
-    println!("{report}");
+    let names: Vec<String> = if names.iter().any(|name| name == "all") {
+        hotline_benchmarks::BENCHMARKS.iter().map(|name| (*name).to_owned()).collect()
+    } else {
+        names
+    };
+    let options = hotline_benchmarks::BenchOptions { scale, ..Default::default() };
+    for name in names {
+        let report = hotline_benchmarks::run(&name, options.clone()).await?;
+        println!("{report}");
+        if markdown {
+            println!("{}", report.to_markdown());
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -159,8 +159,9 @@ pub(crate) async fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
     report.check_ratio("(2) batches: system / baseline", batch_ratio, TARGET_RATIO);
     report.note_commits("(1) system (median round)", system_commits, &commands_system);
     report.note(format!(
-        "(1) one statement round trip takes {} here (p50, alone); the writer runs its batch on one connection, one statement \
-         after another (per request: command-id check, stream version, insert, command record), while the \
+        "(1) one statement round trip takes {} here (p50, alone); the writer runs each batch on its own \
+         connection as a handful of set-based statements (command ids, stream versions, tenant heads, one \
+         UNNEST insert of events, one of command records) under the global position lock, while the \
          baseline's {BASELINE_POOL_CONNECTIONS} connections commit in parallel and PostgreSQL shares their WAL \
          flushes",
         milliseconds(round_trip_p50)
