@@ -11,7 +11,8 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 use uuid::Uuid;
 
-use crate::runner::{Projection, ProjectionError, ProjectionResult, table_name};
+use crate::rows::{execute_all, sql, to_i64, uuid_column};
+use crate::runner::{Projection, ProjectionError, ProjectionResult};
 
 pub const ROLES_TABLE: &str = "roles";
 
@@ -34,9 +35,6 @@ const UPSERT_ROLE: &str = "INSERT INTO {table} (tenant_id, role_id, name, descri
      permissions = excluded.permissions, data_scopes = excluded.data_scopes, position = excluded.position \
      WHERE {table}.position < excluded.position";
 
-fn sql(template: &str, suffix: &str) -> String {
-    template.replace("{table}", &table_name(ROLES_TABLE, suffix))
-}
 
 #[async_trait]
 impl Projection for RolesProjection {
@@ -49,8 +47,7 @@ impl Projection for RolesProjection {
     }
 
     async fn create_tables(&self, connection: &mut AnyConnection, suffix: &str) -> ProjectionResult<()> {
-        sqlx::query(AssertSqlSafe(sql(CREATE_ROLES, suffix))).execute(&mut *connection).await?;
-        Ok(())
+        execute_all(connection, &[sql(CREATE_ROLES, ROLES_TABLE, suffix)]).await
     }
 
     async fn apply(
@@ -59,7 +56,7 @@ impl Projection for RolesProjection {
         suffix: &str,
         events: &[EventEnvelope],
     ) -> ProjectionResult<()> {
-        let upsert = sql(UPSERT_ROLE, suffix);
+        let upsert = sql(UPSERT_ROLE, ROLES_TABLE, suffix);
         let handled = |envelope: &&EventEnvelope| matches!(envelope.event_type.as_str(), ROLE_CREATED | ROLE_UPDATED);
         for envelope in events.iter().filter(handled) {
             let position = envelope.global_position;
@@ -73,7 +70,7 @@ impl Projection for RolesProjection {
                 .bind(definition.description)
                 .bind(serde_json::to_string(&definition.permissions).expect("strings serialise"))
                 .bind(serde_json::to_string(&definition.data_scopes).expect("scopes serialise"))
-                .bind(i64::try_from(position).expect("global positions stay below i64::MAX"))
+                .bind(to_i64(position))
                 .execute(&mut *connection)
                 .await?;
         }
@@ -84,11 +81,10 @@ impl Projection for RolesProjection {
 fn role_from_row(row: &AnyRow) -> ProjectionResult<RoleDefinition> {
     let corrupt =
         |what: &str, error: &dyn std::fmt::Display| ProjectionError::CorruptRow(format!("role {what}: {error}"));
-    let role_id: String = row.try_get("role_id")?;
     let permissions: String = row.try_get("permissions")?;
     let data_scopes: String = row.try_get("data_scopes")?;
     Ok(RoleDefinition {
-        role_id: Uuid::parse_str(&role_id).map_err(|error| corrupt("id", &error))?,
+        role_id: uuid_column(row, "role_id")?,
         name: row.try_get("name")?,
         description: row.try_get("description")?,
         permissions: serde_json::from_str(&permissions).map_err(|error| corrupt("permissions", &error))?,

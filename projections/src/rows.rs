@@ -1,4 +1,4 @@
-//! Small helpers the organisation, dictionary and tenant read models share: SQL templates
+//! Small helpers the read models share: SQL templates
 //! naming suffixed tables, and conversions between read-model columns and domain values.
 
 use chrono::{DateTime, Utc};
