@@ -23,7 +23,7 @@ use crate::scratch::ScratchDirectory;
 use crate::workload;
 
 const DEFAULT_EVENTS: usize = 200_000;
-/// Events per user: `user.created`, then password changes.
+/// Events per user: `user.created`, then `user.updated` (display name and role changes).
 const EVENTS_PER_USER: usize = 5;
 const TENANTS: usize = 4;
 /// Concurrent appenders while filling, so that group commit takes big batches.
@@ -53,7 +53,7 @@ pub(crate) async fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
         "projection-rebuild",
         format!(
             "rebuild of the `users` projection from a SQLite store of {} events ({} users in {TENANTS} tenants: \
-             `user.created` and {} `user.password_changed` each) into the SQLite read-model file, both opened \
+             `user.created` and {} `user.updated` (display name and role) each) into the SQLite read-model file, both opened \
              as `hotline serve` opens them; {} rounds on the same filled store.",
             thousands(events as f64),
             thousands(users as f64),
@@ -165,7 +165,12 @@ async fn fill(options: &BenchOptions, store: &SharedEventStore, users: usize) ->
         .collect::<Vec<_>>();
     let requests = (0..users)
         .map(|number| {
-            workload::user_history(tenant_ids[number % TENANTS], &format!("agent-{number}"), EVENTS_PER_USER, now)
+            workload::user_history_with_updates(
+                tenant_ids[number % TENANTS],
+                &format!("agent-{number}"),
+                EVENTS_PER_USER,
+                now,
+            )
         })
         .collect::<Vec<_>>();
     let appending_store = Arc::clone(store);

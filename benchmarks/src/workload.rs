@@ -77,10 +77,46 @@ pub(crate) fn user_history(tenant_id: Uuid, username: &str, events: usize, now: 
         state = changed.iter().fold(state, User::evolve);
         history.extend(changed);
     }
+    append_request(tenant_id, &create, &history, now)
+}
+
+/// One append request for a new user stream: `user.created`, then `events - 1`
+/// `user.updated` (display name and role changes, each different from the one before, so the
+/// user decider emits an event for every one), decided by the user decider itself.
+pub(crate) fn user_history_with_updates(
+    tenant_id: Uuid,
+    username: &str,
+    events: usize,
+    now: DateTime<Utc>,
+) -> AppendRequest {
+    debug_assert!(events >= 1);
+    let create = create_user_command(tenant_id, username);
+    let mut history = User::decide(&UserState::default(), &create).expect("a new agent with a valid name is created");
+    let mut state = User::replay(&history);
+    let user_id = user_id_for_username(tenant_id, username);
+    let roles = [BuiltInRole::Supervisor, BuiltInRole::Agent, BuiltInRole::Auditor];
+    let mut change = 0;
+    while history.len() < events {
+        change += 1;
+        let update = UserCommand::UpdateUser {
+            user_id,
+            display_name: format!("Agent {username} ({change})"),
+            role_ids: vec![roles[change % roles.len()].id()],
+            org_unit_id: None,
+        };
+        let updated = User::decide(&state, &update).expect("an existing user may be updated");
+        debug_assert_eq!(updated.len(), 1, "every update changes the display name");
+        state = updated.iter().fold(state, User::evolve);
+        history.extend(updated);
+    }
+    append_request(tenant_id, &create, &history, now)
+}
+
+fn append_request(tenant_id: Uuid, create: &UserCommand, history: &[UserEvent], now: DateTime<Utc>) -> AppendRequest {
     let command_id = Uuid::now_v7();
     AppendRequest {
         tenant_id,
-        stream_id: User::stream_id(&create),
+        stream_id: User::stream_id(create),
         expected_version: ExpectedVersion::NoStream,
         actor: bench_actor(),
         correlation_id: command_id,

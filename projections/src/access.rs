@@ -35,7 +35,6 @@ const UPSERT_ROLE: &str = "INSERT INTO {table} (tenant_id, role_id, name, descri
      permissions = excluded.permissions, data_scopes = excluded.data_scopes, position = excluded.position \
      WHERE {table}.position < excluded.position";
 
-
 #[async_trait]
 impl Projection for RolesProjection {
     fn name(&self) -> &'static str {

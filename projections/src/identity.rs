@@ -8,6 +8,9 @@
 //! Tenant isolation is in the queries: each user query takes the caller's tenant id and
 //! filters on it, so no code path can read another tenant's users by forgetting a filter.
 
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hotline_domain::identity::tenant::{TENANT_CREATED, TenantEvent};
@@ -99,27 +102,6 @@ const CREATE_USERS: &str = "CREATE TABLE IF NOT EXISTS {table} (\
 const CREATE_USERS_BY_USERNAME: &str =
     "CREATE INDEX IF NOT EXISTS {table}_by_username ON {table} (tenant_id, username_key)";
 
-const UPSERT_USER: &str = "INSERT INTO {table} \
-     (tenant_id, user_id, username, username_key, display_name, role_ids, org_unit_id, locked_until, created_at, \
-     updated_at, position) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $10) \
-     ON CONFLICT (tenant_id, user_id) DO UPDATE SET username = excluded.username, \
-     username_key = excluded.username_key, display_name = excluded.display_name, role_ids = excluded.role_ids, \
-     org_unit_id = excluded.org_unit_id, locked_until = NULL, created_at = excluded.created_at, \
-     updated_at = excluded.updated_at, position = excluded.position \
-     WHERE {table}.position < excluded.position";
-
-const UPDATE_USER: &str = "UPDATE {table} SET display_name = $1, role_ids = $2, org_unit_id = $3, updated_at = $4, \
-     position = $5 WHERE tenant_id = $6 AND user_id = $7 AND position < $5";
-
-/// For the events that change only the row's time and position (a password change), or the
-/// lock-out.
-const TOUCH_USER: &str = "UPDATE {table} SET updated_at = $1, position = $2 \
-     WHERE tenant_id = $3 AND user_id = $4 AND position < $2";
-
-const SET_LOCKED_UNTIL: &str = "UPDATE {table} SET locked_until = $1, updated_at = $2, position = $3 \
-     WHERE tenant_id = $4 AND user_id = $5 AND position < $3";
-
 const USER_COLUMNS: &str =
     "tenant_id, user_id, username, display_name, role_ids, org_unit_id, locked_until, created_at, updated_at, position";
 
@@ -196,92 +178,296 @@ impl Projection for UsersProjection {
         execute_all(connection, &statements).await
     }
 
+    /// Applies a batch with few statements, and with exactly the rows that applying its events
+    /// one by one (each guarded by the row's position) would leave:
+    ///
+    /// 1. The users created in the batch that have no row yet (every one, in a rebuild) are
+    ///    inserted with multi-row `INSERT ... ON CONFLICT DO NOTHING RETURNING`, with the
+    ///    batch's later events of the user already folded in: one write per user. A creation
+    ///    overwrites every column, so of several creations of one user only the last matters.
+    /// 2. The creations of users that have a row are multi-row upserts guarded by position.
+    /// 3. For every user not inserted in step 1, the batch's other events folded into one patch, applied with
+    ///    multi-row `UPDATE ... FROM`: the last `user.updated` (it carries the whole display
+    ///    name, role ids and org unit), the last lock-out or unlock (`locked_until` only) and
+    ///    the last event of any kind (`updated_at`, `position`). Each part is guarded by the
+    ///    row's position on its own, so a part whose event the row already holds is skipped,
+    ///    as that event would be one by one; a creation earlier in the batch has moved the
+    ///    row's position already, so the events before it are skipped too.
     async fn apply(
         &self,
         connection: &mut AnyConnection,
         suffix: &str,
         events: &[EventEnvelope],
     ) -> ProjectionResult<()> {
-        let upsert = sql(UPSERT_USER, USERS_TABLE, suffix);
-        let update = sql(UPDATE_USER, USERS_TABLE, suffix);
-        let touch = sql(TOUCH_USER, USERS_TABLE, suffix);
-        let set_locked_until = sql(SET_LOCKED_UNTIL, USERS_TABLE, suffix);
+        // `hotline.user.password_changed` stays handled although the row holds no password
+        // material: the row's `position` and `updated_at` are "the last event folded into this
+        // row", which callers compare with the position their own command returned (see the
+        // runner tests). In a patch it costs nothing but the event's decoding.
         let handled = |envelope: &&EventEnvelope| {
             matches!(
                 envelope.event_type.as_str(),
                 USER_CREATED | USER_UPDATED | PASSWORD_CHANGED | LOCKED_OUT | UNLOCKED
             )
         };
+        let mut creations: Vec<CreatedRow> = Vec::new();
+        let mut creation_of: HashMap<(String, String), usize> = HashMap::new();
+        let mut patches: Vec<UserPatch> = Vec::new();
+        let mut patch_of: HashMap<(String, String), usize> = HashMap::new();
         for envelope in events.iter().filter(handled) {
             let position = envelope.global_position;
             let event = UserEvent::from_stored(&envelope.event_type, envelope.schema_version, &envelope.payload)
                 .map_err(|source| ProjectionError::Upcast { position, source })?;
             let occurred_at = envelope.occurred_at.timestamp_micros();
             let tenant_id = envelope.tenant_id.to_string();
-            // The user stream's aggregate id is the user id.
-            let user_id = envelope.stream_id.aggregate_id().to_string();
             let position = position_to_i64(position);
-            match event {
-                UserEvent::UserCreated(created) => {
-                    sqlx::query(AssertSqlSafe(upsert.as_str()))
-                        .bind(tenant_id)
-                        .bind(created.user_id.to_string())
-                        .bind(created.username.clone())
-                        .bind(created.username.to_lowercase())
-                        .bind(created.display_name)
-                        .bind(uuids_text(&created.role_ids))
-                        .bind(created.org_unit_id.map(|id| id.to_string()))
-                        .bind(occurred_at)
-                        .bind(occurred_at)
-                        .bind(position)
-                        .execute(&mut *connection)
-                        .await?;
+            if let UserEvent::UserCreated(created) = event {
+                let row = CreatedRow {
+                    tenant_id,
+                    user_id: created.user_id.to_string(),
+                    username_key: created.username.to_lowercase(),
+                    username: created.username,
+                    display_name: created.display_name,
+                    role_ids: uuids_text(&created.role_ids),
+                    org_unit_id: created.org_unit_id.map(|id| id.to_string()),
+                    occurred_at,
+                    position,
+                };
+                let key = (row.tenant_id.clone(), row.user_id.clone());
+                match creation_of.get(&key) {
+                    Some(&index) => creations[index] = row,
+                    None => {
+                        creation_of.insert(key, creations.len());
+                        creations.push(row);
+                    }
                 }
-                UserEvent::UserUpdated(updated) => {
-                    sqlx::query(AssertSqlSafe(update.as_str()))
-                        .bind(updated.display_name)
-                        .bind(uuids_text(&updated.role_ids))
-                        .bind(updated.org_unit_id.map(|id| id.to_string()))
-                        .bind(occurred_at)
-                        .bind(position)
-                        .bind(tenant_id)
-                        .bind(user_id)
-                        .execute(&mut *connection)
-                        .await?;
-                }
-                UserEvent::LockedOut(locked) => {
-                    sqlx::query(AssertSqlSafe(set_locked_until.as_str()))
-                        .bind(Some(locked.until.timestamp_micros()))
-                        .bind(occurred_at)
-                        .bind(position)
-                        .bind(tenant_id)
-                        .bind(user_id)
-                        .execute(&mut *connection)
-                        .await?;
-                }
-                UserEvent::Unlocked => {
-                    sqlx::query(AssertSqlSafe(set_locked_until.as_str()))
-                        .bind(None::<i64>)
-                        .bind(occurred_at)
-                        .bind(position)
-                        .bind(tenant_id)
-                        .bind(user_id)
-                        .execute(&mut *connection)
-                        .await?;
-                }
-                _ => {
-                    sqlx::query(AssertSqlSafe(touch.as_str()))
-                        .bind(occurred_at)
-                        .bind(position)
-                        .bind(tenant_id)
-                        .bind(user_id)
-                        .execute(&mut *connection)
-                        .await?;
-                }
+                continue;
             }
+            // The user stream's aggregate id is the user id.
+            let key = (tenant_id, envelope.stream_id.aggregate_id().to_string());
+            let index = *patch_of.entry(key.clone()).or_insert_with(|| {
+                patches.push(UserPatch::new(key.0, key.1));
+                patches.len() - 1
+            });
+            let patch = &mut patches[index];
+            // Positions only grow within a batch: every part keeps its last event.
+            patch.position = position;
+            patch.updated_at = occurred_at;
+            match event {
+                UserEvent::UserUpdated(updated) => {
+                    patch.update = Some(UpdateParts {
+                        position,
+                        display_name: updated.display_name,
+                        role_ids: uuids_text(&updated.role_ids),
+                        org_unit_id: updated.org_unit_id.map(|id| id.to_string()),
+                    });
+                }
+                UserEvent::LockedOut(locked) => patch.lock = Some((position, Some(locked.until.timestamp_micros()))),
+                UserEvent::Unlocked => patch.lock = Some((position, None)),
+                // A password change (see above) moves only `updated_at` and `position`.
+                _ => {}
+            }
+        }
+        let table = table_name(USERS_TABLE, suffix);
+        // Users created in this batch, with the batch's later events folded in, are inserted
+        // where no row exists yet (always so in a rebuild): one write per user. The rows that
+        // exist already take the exact path below: the creation's guarded upsert, then the patch.
+        let mut inserted: HashSet<(String, String)> = HashSet::new();
+        for chunk in creations.chunks(ROWS_PER_STATEMENT) {
+            let statement = insert_users_sql(&table, chunk.len());
+            let mut query = sqlx::query(AssertSqlSafe(statement));
+            for row in chunk {
+                let key = (row.tenant_id.clone(), row.user_id.clone());
+                let later =
+                    patch_of.get(&key).map(|&index| &patches[index]).filter(|patch| patch.position > row.position);
+                let update =
+                    later.and_then(|patch| patch.update.as_ref()).filter(|update| update.position > row.position);
+                let lock = later.and_then(|patch| patch.lock).filter(|(position, _)| *position > row.position);
+                query = query
+                    .bind(row.tenant_id.as_str())
+                    .bind(row.user_id.as_str())
+                    .bind(row.username.as_str())
+                    .bind(row.username_key.as_str())
+                    .bind(update.map_or(row.display_name.as_str(), |update| update.display_name.as_str()))
+                    .bind(update.map_or(row.role_ids.as_str(), |update| update.role_ids.as_str()))
+                    .bind(update.map_or(row.org_unit_id.as_deref(), |update| update.org_unit_id.as_deref()))
+                    .bind(lock.and_then(|(_, until)| until))
+                    .bind(row.occurred_at)
+                    .bind(later.map_or(row.occurred_at, |patch| patch.updated_at))
+                    .bind(later.map_or(row.position, |patch| patch.position));
+            }
+            for inserted_row in query.fetch_all(&mut *connection).await? {
+                inserted.insert((inserted_row.try_get("tenant_id")?, inserted_row.try_get("user_id")?));
+            }
+        }
+        let existing: Vec<&CreatedRow> =
+            creations.iter().filter(|row| !inserted.contains(&(row.tenant_id.clone(), row.user_id.clone()))).collect();
+        for chunk in existing.chunks(ROWS_PER_STATEMENT) {
+            let statement = upsert_users_sql(&table, chunk.len());
+            let mut query = sqlx::query(AssertSqlSafe(statement));
+            for row in chunk {
+                query = query
+                    .bind(row.tenant_id.as_str())
+                    .bind(row.user_id.as_str())
+                    .bind(row.username.as_str())
+                    .bind(row.username_key.as_str())
+                    .bind(row.display_name.as_str())
+                    .bind(row.role_ids.as_str())
+                    .bind(row.org_unit_id.as_deref())
+                    .bind(row.occurred_at)
+                    .bind(row.position);
+            }
+            query.execute(&mut *connection).await?;
+        }
+        let patches: Vec<&UserPatch> = patches
+            .iter()
+            .filter(|patch| !inserted.contains(&(patch.tenant_id.clone(), patch.user_id.clone())))
+            .collect();
+        for chunk in patches.chunks(ROWS_PER_STATEMENT) {
+            let statement = patch_users_sql(&table, chunk.len());
+            let mut query = sqlx::query(AssertSqlSafe(statement));
+            for patch in chunk {
+                let update = patch.update.as_ref();
+                query = query
+                    .bind(patch.tenant_id.as_str())
+                    .bind(patch.user_id.as_str())
+                    .bind(update.map(|update| update.position))
+                    .bind(update.map(|update| update.display_name.as_str()))
+                    .bind(update.map(|update| update.role_ids.as_str()))
+                    .bind(update.and_then(|update| update.org_unit_id.as_deref()))
+                    .bind(patch.lock.map(|(position, _)| position))
+                    .bind(patch.lock.and_then(|(_, until)| until))
+                    .bind(patch.position)
+                    .bind(patch.updated_at);
+            }
+            query.execute(&mut *connection).await?;
         }
         Ok(())
     }
+}
+
+/// Inserts `rows` new rows of 11 parameters (every column), skipping the users that have a
+/// row already, and returns the keys of the rows it inserted.
+fn insert_users_sql(table: &str, rows: usize) -> String {
+    let mut statement = format!(
+        "INSERT INTO {table} (tenant_id, user_id, username, username_key, display_name, role_ids, org_unit_id, \
+         locked_until, created_at, updated_at, position) VALUES "
+    );
+    for row in 0..rows {
+        let first = row * 11;
+        let separator = if row == 0 { "" } else { ", " };
+        let [a, b, c, d, e, f, g, h, i, j, k] = std::array::from_fn(|offset| first + offset + 1);
+        let _ = write!(statement, "{separator}(${a}, ${b}, ${c}, ${d}, ${e}, ${f}, ${g}, ${h}, ${i}, ${j}, ${k})");
+    }
+    statement.push_str(" ON CONFLICT (tenant_id, user_id) DO NOTHING RETURNING tenant_id, user_id");
+    statement
+}
+
+/// Rows per multi-row statement: at most 11 parameters per row keeps a statement at 11,000
+/// parameters, below SQLite's limit (32,766) and PostgreSQL's (65,535).
+const ROWS_PER_STATEMENT: usize = 1_000;
+
+/// A `user.created` event, as its row.
+struct CreatedRow {
+    tenant_id: String,
+    user_id: String,
+    username: String,
+    username_key: String,
+    display_name: String,
+    role_ids: String,
+    org_unit_id: Option<String>,
+    occurred_at: i64,
+    position: i64,
+}
+
+/// A user's other events of one batch, folded: each part holds its last event's values and
+/// position.
+struct UserPatch {
+    tenant_id: String,
+    user_id: String,
+    /// The last `user.updated`.
+    update: Option<UpdateParts>,
+    /// The last lock-out (`Some(until)`) or unlock (`None`), and its position.
+    lock: Option<(i64, Option<i64>)>,
+    /// The last event's position and time.
+    position: i64,
+    updated_at: i64,
+}
+
+struct UpdateParts {
+    position: i64,
+    display_name: String,
+    role_ids: String,
+    org_unit_id: Option<String>,
+}
+
+impl UserPatch {
+    fn new(tenant_id: String, user_id: String) -> Self {
+        Self { tenant_id, user_id, update: None, lock: None, position: 0, updated_at: 0 }
+    }
+}
+
+/// `UPSERT_USER` for `rows` rows of 9 parameters: tenant id, user id, user name, its key,
+/// display name, role ids, org unit, time (created and updated) and position.
+fn upsert_users_sql(table: &str, rows: usize) -> String {
+    let mut statement = format!(
+        "INSERT INTO {table} (tenant_id, user_id, username, username_key, display_name, role_ids, org_unit_id, \
+         locked_until, created_at, updated_at, position) VALUES "
+    );
+    for row in 0..rows {
+        let first = row * 9;
+        let separator = if row == 0 { "" } else { ", " };
+        let [a, b, c, d, e, f, g, h, i] = std::array::from_fn(|offset| first + offset + 1);
+        let _ = write!(statement, "{separator}(${a}, ${b}, ${c}, ${d}, ${e}, ${f}, ${g}, NULL, ${h}, ${h}, ${i})");
+    }
+    let _ = write!(
+        statement,
+        " ON CONFLICT (tenant_id, user_id) DO UPDATE SET username = excluded.username, \
+         username_key = excluded.username_key, display_name = excluded.display_name, role_ids = excluded.role_ids, \
+         org_unit_id = excluded.org_unit_id, locked_until = NULL, created_at = excluded.created_at, \
+         updated_at = excluded.updated_at, position = excluded.position WHERE {table}.position < excluded.position"
+    );
+    statement
+}
+
+/// One `UPDATE ... FROM` for `rows` patches of 10 parameters: tenant id, user id, the
+/// update's position, display name, role ids and org unit, the lock's position and
+/// `locked_until`, the last event's position and time. A part whose position is NULL (no
+/// such event) or not after the row's is left as it is. The first row's casts type the
+/// columns for PostgreSQL.
+fn patch_users_sql(table: &str, rows: usize) -> String {
+    let mut statement = String::from(
+        "WITH patch (tenant_id, user_id, update_position, display_name, role_ids, org_unit_id, lock_position, \
+         locked_until, position, updated_at) AS (VALUES ",
+    );
+    for row in 0..rows {
+        let first = row * 10;
+        let [a, b, c, d, e, f, g, h, i, j] = std::array::from_fn(|offset| first + offset + 1);
+        if row == 0 {
+            let _ = write!(
+                statement,
+                "(CAST(${a} AS TEXT), CAST(${b} AS TEXT), CAST(${c} AS BIGINT), CAST(${d} AS TEXT), \
+                 CAST(${e} AS TEXT), CAST(${f} AS TEXT), CAST(${g} AS BIGINT), CAST(${h} AS BIGINT), \
+                 CAST(${i} AS BIGINT), CAST(${j} AS BIGINT))"
+            );
+        } else {
+            let _ = write!(statement, ", (${a}, ${b}, ${c}, ${d}, ${e}, ${f}, ${g}, ${h}, ${i}, ${j})");
+        }
+    }
+    let _ = write!(
+        statement,
+        ") UPDATE {table} SET \
+         display_name = CASE WHEN {table}.position < patch.update_position THEN patch.display_name \
+         ELSE {table}.display_name END, \
+         role_ids = CASE WHEN {table}.position < patch.update_position THEN patch.role_ids ELSE {table}.role_ids END, \
+         org_unit_id = CASE WHEN {table}.position < patch.update_position THEN patch.org_unit_id \
+         ELSE {table}.org_unit_id END, \
+         locked_until = CASE WHEN {table}.position < patch.lock_position THEN patch.locked_until \
+         ELSE {table}.locked_until END, \
+         updated_at = patch.updated_at, position = patch.position \
+         FROM patch WHERE {table}.tenant_id = patch.tenant_id AND {table}.user_id = patch.user_id \
+         AND {table}.position < patch.position"
+    );
+    statement
 }
 
 fn uuids_text(ids: &[Uuid]) -> String {

@@ -34,6 +34,9 @@ pub const CHECKPOINT_TABLE: &str = "projection_checkpoints";
 /// Events applied per transaction, at most.
 pub const BATCH_SIZE: usize = 1_000;
 
+/// Pages [`rebuild`] reads ahead of the page it applies.
+const PAGES_READ_AHEAD: usize = 2;
+
 /// Appended to a projection's table names while [`rebuild`] fills them.
 pub const REBUILD_SUFFIX: &str = "__rebuild";
 
@@ -575,19 +578,38 @@ async fn replay_and_swap(
     .await?;
     let mut cursor = from_position;
     let mut events_replayed = 0;
-    loop {
-        let page = store.read_all(Scope::Global, cursor, BATCH_SIZE).await?;
-        let Some(last) = page.last() else { break };
-        let last_position = last.global_position;
-        let mut transaction = begin_write(connection).await?;
-        projection.apply(&mut transaction, REBUILD_SUFFIX, &page).await?;
-        transaction.commit().await?;
-        cursor = last_position;
-        events_replayed += page.len() as u64;
-        if page.len() < BATCH_SIZE {
-            break;
+    // Reading and applying overlap: the reader fetches the next pages (at most
+    // `PAGES_READ_AHEAD` ahead) while the current one is applied. Both run in this task (the
+    // store is borrowed), joined, so an error on either side ends both.
+    let (pages_sender, mut pages) = tokio::sync::mpsc::channel::<Vec<EventEnvelope>>(PAGES_READ_AHEAD);
+    let reader = async move {
+        let mut cursor = from_position;
+        loop {
+            let page = store.read_all(Scope::Global, cursor, BATCH_SIZE).await?;
+            let Some(last) = page.last() else { break };
+            cursor = last.global_position;
+            let full = page.len() == BATCH_SIZE;
+            if pages_sender.send(page).await.is_err() || !full {
+                break;
+            }
         }
-    }
+        Ok::<(), ProjectionError>(())
+    };
+    let applier = async {
+        while let Some(page) = pages.recv().await {
+            let last_position = page.last().expect("the reader sends no empty page").global_position;
+            let mut transaction = begin_write(connection).await?;
+            projection.apply(&mut transaction, REBUILD_SUFFIX, &page).await?;
+            transaction.commit().await?;
+            cursor = last_position;
+            events_replayed += page.len() as u64;
+        }
+        Ok::<&mut AnyConnection, ProjectionError>(connection)
+    };
+    // An applier error drops the receiver, which stops the reader at its next send.
+    let (read, applied) = futures::future::join(reader, applier).await;
+    let connection = applied?;
+    read?;
 
     // The swap. It locks the live tables (by dropping them), then the checkpoint row: the
     // order a runner's batch takes them in, so the two cannot deadlock in PostgreSQL. Once

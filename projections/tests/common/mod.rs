@@ -122,7 +122,7 @@ impl Drop for TestEnv {
     }
 }
 
-fn new_events<E: DomainEvent>(events: &[E]) -> Vec<NewEvent> {
+pub fn new_events<E: DomainEvent>(events: &[E]) -> Vec<NewEvent> {
     events
         .iter()
         .map(|event| {
