@@ -37,3 +37,27 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 log "tests"
 cargo test --workspace --locked --no-fail-fast
+
+# The web app: its checks and unit tests, then the whole product end to end in Chromium,
+# against the binary `cargo test` has just built.
+log "web app: dependencies"
+command -v npm >/dev/null || { echo "npm is missing: install Node.js 20.19 or newer first" >&2; exit 1; }
+node -e 'const [major, minor] = process.versions.node.split(".").map(Number); process.exit(major > 20 || (major === 20 && minor >= 19) ? 0 : 1)' \
+    || { echo "Node.js $(node --version) is too old: the web app needs 20.19 or newer" >&2; exit 1; }
+npm --prefix ui ci --no-audit --no-fund
+
+log "web app: lints"
+npm --prefix ui run lint
+
+log "web app: tests"
+npm --prefix ui test
+
+log "web app: build"
+npm --prefix ui run build
+
+log "web app: end-to-end tests in Chromium"
+if [ ! -x /usr/bin/chromium ]; then
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+HOTLINE_BIN=target/debug/hotline npm --prefix ui run e2e

@@ -28,6 +28,8 @@ export default defineConfig({
   },
   test: {
     environment: "jsdom",
+    // e2e/ runs under node's test runner against the real server (npm run e2e).
+    include: ["src/**/*.test.{ts,tsx}"],
     globals: true,
     setupFiles: ["./src/test/setup.ts"],
     css: false,

@@ -65,6 +65,29 @@ describe("keys used by the code", () => {
     expect(codes.filter((code) => !hasMessage(`error.${code}`))).toEqual([]);
   });
 
+  it("every permission of the server's catalogue has a label for the permission matrix", () => {
+    const permissions = readRepoFile("domain/src/access/permissions.rs");
+    if (!permissions) return;
+    const keys = [...permissions.matchAll(/permission\("([^"]+)",/g)].map((match) => match[1]!);
+    expect(keys.length).toBeGreaterThan(20);
+    expect(keys.map((key) => `permission.${key}`).filter((key) => !hasMessage(key))).toEqual([]);
+    // And no label of a permission the server no longer has.
+    const labels = reference.filter((key) => key.startsWith("permission."));
+    expect(labels.filter((key) => !keys.includes(key.slice("permission.".length)))).toEqual([]);
+  });
+
+  it("every scoped resource and built-in role description reads well in each language", () => {
+    const permissions = readRepoFile("domain/src/access/permissions.rs");
+    const roles = readRepoFile("domain/src/access/role.rs");
+    if (!permissions || !roles) return;
+    const resources = /SCOPED_RESOURCES: &\[&str\] = &\[([^\]]*)\]/.exec(permissions)![1]!;
+    const resourceKeys = [...resources.matchAll(/"([^"]+)"/g)].map((match) => `role.resource.${match[1]}`);
+    expect(resourceKeys.length).toBeGreaterThan(0);
+    const roleKeys = [...roles.matchAll(/BuiltInRole::\w+ => "([a-z_]+)"/g)].map((match) => `role.builtInDescription.${match[1]}`);
+    expect(roleKeys.length).toBeGreaterThanOrEqual(5);
+    expect([...resourceKeys, ...roleKeys].filter((key) => !hasMessage(key))).toEqual([]);
+  });
+
   it("every menu entry the server may send has a title", () => {
     // The server's menu tree, when this checkout has it (domain/src/access).
     const permissions = readRepoFile("domain/src/access/permissions.rs");

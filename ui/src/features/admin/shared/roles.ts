@@ -19,11 +19,12 @@ export interface RolesState {
   roles: RoleName[];
   byId: Map<string, RoleName>;
   loading: boolean;
+  refetch: () => Promise<void>;
 }
 
 /** The tenant's roles; empty when the user may not list them. */
 export function useRoles(): RolesState {
-  const { data, loading } = useQuery<{ roles: RoleName[] }>(ROLE_NAMES_QUERY);
+  const { data, loading, refetch } = useQuery<{ roles: RoleName[] }>(ROLE_NAMES_QUERY);
   const roles = data?.roles ?? [];
-  return { roles, byId: new Map(roles.map((role) => [role.id, role])), loading };
+  return { roles, byId: new Map(roles.map((role) => [role.id, role])), loading, refetch };
 }

@@ -32,6 +32,13 @@ export function UsersPage() {
   const canCreate = access.permissions.has("user.create");
   const canUnlock = access.permissions.has("user.unlock");
 
+  // Roles and units may have changed in other tabs since this one opened: the forms get
+  // fresh lists.
+  const refreshChoices = () => {
+    void roles.refetch();
+    void orgUnits.refetch();
+  };
+
   const unlockUser = async (user: UserRow) => {
     try {
       await unlock.mutate({ userId: user.id });
@@ -47,9 +54,24 @@ export function UsersPage() {
       title={t("menu.admin.users")}
       extra={
         <Space>
-          <Button icon={<ReloadOutlined />} onClick={() => void refetch()} aria-label={t("common.refresh")} />
+          <Button
+            icon={<ReloadOutlined />}
+            onClick={() => {
+              refreshChoices();
+              void refetch();
+            }}
+            aria-label={t("common.refresh")}
+          />
           {canCreate ? (
-            <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)} data-testid="create-user">
+            <Button
+              type="primary"
+              icon={<PlusOutlined />}
+              onClick={() => {
+                refreshChoices();
+                setCreating(true);
+              }}
+              data-testid="create-user"
+            >
               {t("admin.users.create")}
             </Button>
           ) : null}
@@ -124,7 +146,15 @@ export function UsersPage() {
                   title: t("common.actions"),
                   width: 100,
                   render: (_: unknown, user: UserRow) => (
-                    <Button size="small" icon={<EditOutlined />} onClick={() => setEditing(user)} data-testid={`edit-user-${user.username}`}>
+                    <Button
+                      size="small"
+                      icon={<EditOutlined />}
+                      onClick={() => {
+                        refreshChoices();
+                        setEditing(user);
+                      }}
+                      data-testid={`edit-user-${user.username}`}
+                    >
                       {t("common.edit")}
                     </Button>
                   ),
