@@ -256,3 +256,46 @@ where
         }
     }
 }
+
+#[tokio::test]
+async fn every_rest_command_type_is_known_and_the_new_contexts_work_over_rest() {
+    let server = Server::start(&Location::embedded());
+    let token = server.demo_admin_token().await;
+    let url = format!("{}/api/commands", server.base_url);
+    for command_type in hotline_command_api::rest::COMMAND_TYPES {
+        let response = server
+            .http
+            .post(&url)
+            .bearer_auth(&token)
+            .json(&json!({ "type": command_type, "payload": {} }))
+            .send()
+            .await
+            .unwrap();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["code"], "command.invalid", "{command_type}: {body}");
+    }
+    let unit = json!({ "type": "org.create_unit", "payload": { "name": "Support centre", "kind": "centre", "dimension": "reporting" } });
+    let created = server.http.post(&url).bearer_auth(&token).json(&unit).send().await.unwrap();
+    assert_eq!(created.status(), 201);
+    let dictionary =
+        json!({ "type": "dictionary.create", "payload": { "code": "reason", "name": "Reasons", "valueType": "text" } });
+    assert_eq!(server.http.post(&url).bearer_auth(&token).json(&dictionary).send().await.unwrap().status(), 201);
+    let entries = json!({ "type": "dictionary.set_entries", "payload": { "code": "reason", "entries": [{ "code": "billing", "label": "Billing" }] } });
+    assert_eq!(server.http.post(&url).bearer_auth(&token).json(&entries).send().await.unwrap().status(), 201);
+    // REST answers once the command is in the log; the read models follow a moment later.
+    let mut read = Value::Null;
+    for _ in 0..100 {
+        read = server
+            .graphql(Some(&token), "{ orgUnits { name } dictionaries { code entries { code label } } }", json!({}))
+            .await;
+        if read["data"]["dictionaries"][0]["entries"].as_array().is_some_and(|entries| !entries.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(read["data"]["orgUnits"], json!([{ "name": "Support centre" }]), "{read}");
+    assert_eq!(
+        read["data"]["dictionaries"],
+        json!([{ "code": "reason", "entries": [{ "code": "billing", "label": "Billing" }] }])
+    );
+}

@@ -9,15 +9,27 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::Utc;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use hotline_domain::access::permissions::DataScope;
+use hotline_domain::access::role::RoleDefinition;
+use hotline_domain::dictionary::{DictionaryEntry, ValueType};
+use hotline_domain::identity::tenant::TenantSettings;
+use hotline_domain::organisation::{Dimension, UnitKind};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::auth::Session;
+use crate::dictionary::DictionaryService;
+use crate::dispatcher::CommandOutcome;
 use crate::error::ApiError;
-use crate::identity::{IdentityService, NewUser};
+use crate::identity::{IdentityService, NewUser, UserChanges};
+use crate::organisation::{NewUnit, OrganisationService};
+use crate::tenant_settings::TenantSettingsService;
 
 pub fn router(identity: IdentityService) -> Router {
     let body_limit = identity.dispatcher().max_payload_bytes() + 16 * 1024;
@@ -161,7 +173,119 @@ struct ChangePasswordPayload {
 }
 
 /// The command types this endpoint knows, as `<context>.<verb>`.
-pub const COMMAND_TYPES: &[&str] = &["tenant.create", "user.create", "user.change_password"];
+pub const COMMAND_TYPES: &[&str] = &[
+    "tenant.create",
+    "tenant.update_settings",
+    "user.create",
+    "user.update",
+    "user.change_password",
+    "user.unlock",
+    "user.logout_everywhere",
+    "role.save",
+    "org.create_unit",
+    "org.rename_unit",
+    "org.move_unit",
+    "org.remove_unit",
+    "dictionary.create",
+    "dictionary.set_entries",
+];
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct UpdateUserPayload {
+    user_id: Uuid,
+    display_name: String,
+    role_ids: Vec<Uuid>,
+    org_unit_id: Option<Uuid>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct UserIdPayload {
+    user_id: Uuid,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SaveRolePayload {
+    /// Left out to create a role.
+    role_id: Option<Uuid>,
+    name: String,
+    #[serde(default)]
+    description: String,
+    permissions: Vec<String>,
+    #[serde(default)]
+    data_scopes: BTreeMap<String, DataScope>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CreateUnitPayload {
+    parent_id: Option<Uuid>,
+    name: String,
+    kind: UnitKind,
+    dimension: Dimension,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RenameUnitPayload {
+    unit_id: Uuid,
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct MoveUnitPayload {
+    unit_id: Uuid,
+    new_parent_id: Option<Uuid>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct UnitIdPayload {
+    unit_id: Uuid,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CreateDictionaryPayload {
+    code: String,
+    name: String,
+    value_type: ValueType,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct EntryPayload {
+    code: String,
+    label: String,
+    #[serde(default)]
+    sort_order: i32,
+    #[serde(default = "enabled_by_default")]
+    enabled: bool,
+}
+
+fn enabled_by_default() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SetEntriesPayload {
+    code: String,
+    entries: Vec<EntryPayload>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SettingsPayload {
+    organisation_name: String,
+    logo_url: String,
+    copyright: String,
+    hotline_number: String,
+    website_url: String,
+}
 
 async fn command(
     State(identity): State<IdentityService>,
@@ -171,22 +295,62 @@ async fn command(
     let request: CommandRequest = parse(body?.0)?;
     let session = session_from_headers(&identity, &headers).await?;
     let command_id = request.command_id.unwrap_or_else(Uuid::now_v7);
-    let now = Utc::now();
-    let (aggregate_id, outcome) = match request.command_type.as_str() {
+    let (aggregate_id, outcome) =
+        dispatch(&identity, &session, &request.command_type, command_id, request.payload, Utc::now()).await?;
+    let status = if outcome.duplicate { StatusCode::OK } else { StatusCode::CREATED };
+    let mut body = serde_json::to_value(&outcome).expect("an outcome serialises");
+    body["aggregateId"] = json!(aggregate_id);
+    Ok((status, Json(body)))
+}
+
+/// Parses a command's payload by its type and hands it to the service of its context.
+async fn dispatch(
+    identity: &IdentityService,
+    session: &Session,
+    command_type: &str,
+    command_id: Uuid,
+    payload: Value,
+    now: DateTime<Utc>,
+) -> Result<(Uuid, CommandOutcome), ApiError> {
+    let dispatcher = Arc::clone(identity.dispatcher());
+    match command_type {
         "tenant.create" => {
-            let payload: CreateTenantPayload = parse(request.payload)?;
+            let payload: CreateTenantPayload = parse(payload)?;
             let admin = payload.admin.map(CreateUserPayload::into_new_user);
-            identity.create_tenant(&session, command_id, &payload.slug, &payload.name, admin, now).await?
+            identity.create_tenant(session, command_id, &payload.slug, &payload.name, admin, now).await
+        }
+        "tenant.update_settings" => {
+            let payload: SettingsPayload = parse(payload)?;
+            let settings = TenantSettings {
+                organisation_name: payload.organisation_name,
+                logo_url: payload.logo_url,
+                copyright: payload.copyright,
+                hotline_number: payload.hotline_number,
+                website_url: payload.website_url,
+            };
+            let outcome =
+                TenantSettingsService::new(dispatcher).update_settings(session, command_id, settings, now).await?;
+            Ok((session.tenant_id, outcome))
         }
         "user.create" => {
-            let payload: CreateUserPayload = parse(request.payload)?;
-            identity.create_user(&session, command_id, payload.into_new_user(), now).await?
+            let payload: CreateUserPayload = parse(payload)?;
+            identity.create_user(session, command_id, payload.into_new_user(), now).await
+        }
+        "user.update" => {
+            let payload: UpdateUserPayload = parse(payload)?;
+            let changes = UserChanges {
+                user_id: payload.user_id,
+                display_name: payload.display_name,
+                role_ids: payload.role_ids,
+                org_unit_id: payload.org_unit_id,
+            };
+            Ok((payload.user_id, identity.update_user(session, command_id, changes, now).await?))
         }
         "user.change_password" => {
-            let payload: ChangePasswordPayload = parse(request.payload)?;
+            let payload: ChangePasswordPayload = parse(payload)?;
             let outcome = identity
                 .change_password(
-                    &session,
+                    session,
                     command_id,
                     payload.user_id,
                     payload.current_password.as_deref(),
@@ -194,14 +358,77 @@ async fn command(
                     now,
                 )
                 .await?;
-            (payload.user_id, outcome)
+            Ok((payload.user_id, outcome))
         }
-        other => return Err(ApiError::unknown_command(other)),
-    };
-    let status = if outcome.duplicate { StatusCode::OK } else { StatusCode::CREATED };
-    let mut body = serde_json::to_value(&outcome).expect("an outcome serialises");
-    body["aggregateId"] = json!(aggregate_id);
-    Ok((status, Json(body)))
+        "user.unlock" => {
+            let payload: UserIdPayload = parse(payload)?;
+            Ok((payload.user_id, identity.unlock_user(session, command_id, payload.user_id, now).await?))
+        }
+        "user.logout_everywhere" => {
+            let payload: UserIdPayload = parse(payload)?;
+            Ok((payload.user_id, identity.revoke_sessions(session, command_id, payload.user_id, now).await?))
+        }
+        "role.save" => {
+            let payload: SaveRolePayload = parse(payload)?;
+            let create = payload.role_id.is_none();
+            let role_id = payload.role_id.unwrap_or_else(|| Uuid::new_v5(&command_id, b"role"));
+            let definition = RoleDefinition {
+                role_id,
+                name: payload.name,
+                description: payload.description,
+                permissions: payload.permissions,
+                data_scopes: payload.data_scopes,
+            };
+            Ok((role_id, identity.save_role(session, command_id, definition, create, now).await?))
+        }
+        "org.create_unit" => {
+            let payload: CreateUnitPayload = parse(payload)?;
+            let unit = NewUnit {
+                parent_id: payload.parent_id,
+                name: payload.name,
+                kind: payload.kind,
+                dimension: payload.dimension,
+            };
+            OrganisationService::new(dispatcher).create_unit(session, command_id, unit, now).await
+        }
+        "org.rename_unit" => {
+            let payload: RenameUnitPayload = parse(payload)?;
+            let service = OrganisationService::new(dispatcher);
+            Ok((payload.unit_id, service.rename_unit(session, command_id, payload.unit_id, payload.name, now).await?))
+        }
+        "org.move_unit" => {
+            let payload: MoveUnitPayload = parse(payload)?;
+            let service = OrganisationService::new(dispatcher);
+            let outcome = service.move_unit(session, command_id, payload.unit_id, payload.new_parent_id, now).await?;
+            Ok((payload.unit_id, outcome))
+        }
+        "org.remove_unit" => {
+            let payload: UnitIdPayload = parse(payload)?;
+            let service = OrganisationService::new(dispatcher);
+            Ok((payload.unit_id, service.remove_unit(session, command_id, payload.unit_id, now).await?))
+        }
+        "dictionary.create" => {
+            let payload: CreateDictionaryPayload = parse(payload)?;
+            DictionaryService::new(dispatcher)
+                .create_dictionary(session, command_id, payload.code, payload.name, payload.value_type, now)
+                .await
+        }
+        "dictionary.set_entries" => {
+            let payload: SetEntriesPayload = parse(payload)?;
+            let entries = payload
+                .entries
+                .into_iter()
+                .map(|entry| DictionaryEntry {
+                    code: entry.code,
+                    label: entry.label,
+                    sort_order: entry.sort_order,
+                    enabled: entry.enabled,
+                })
+                .collect();
+            DictionaryService::new(dispatcher).set_entries(session, command_id, &payload.code, entries, now).await
+        }
+        other => Err(ApiError::unknown_command(other)),
+    }
 }
 
 fn parse<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
