@@ -288,7 +288,9 @@ async fn every_rest_command_type_is_known_and_the_new_contexts_work_over_rest() 
         read = server
             .graphql(Some(&token), "{ orgUnits { name } dictionaries { code entries { code label } } }", json!({}))
             .await;
-        if read["data"]["dictionaries"][0]["entries"].as_array().is_some_and(|entries| !entries.is_empty()) {
+        let dictionary_read = read["data"]["dictionaries"][0]["entries"].as_array().is_some_and(|e| !e.is_empty());
+        let unit_read = read["data"]["orgUnits"].as_array().is_some_and(|units| !units.is_empty());
+        if dictionary_read && unit_read {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;

@@ -17,8 +17,9 @@
 //! - `baseline`: the raw INSERTs the stores are compared with.
 //! - `scratch`: throw-away SQLite directories and PostgreSQL databases.
 //! - one module per benchmark: `sqlite_commands`, `sqlite_batch_append`, `postgres_append`,
-//!   `projection_rebuild`, `subscription_latency`.
+//!   `projection_rebuild`, `subscription_latency`, `acd_decision`.
 
+mod acd_decision;
 mod baseline;
 mod measure;
 mod postgres_append;
@@ -36,8 +37,14 @@ use std::time::Duration;
 pub use report::{BenchReport, Check, Latency, Measurement, Role};
 
 /// The benchmarks [`run`] knows, in the order `hotline bench all` would run them.
-pub const BENCHMARKS: &[&str] =
-    &["sqlite-commands", "sqlite-batch-append", "postgres-append", "projection-rebuild", "subscription-latency"];
+pub const BENCHMARKS: &[&str] = &[
+    "sqlite-commands",
+    "sqlite-batch-append",
+    "postgres-append",
+    "projection-rebuild",
+    "subscription-latency",
+    "acd-decision",
+];
 
 /// How much work a run does and where it keeps its scratch data.
 #[derive(Debug, Clone)]
@@ -85,6 +92,7 @@ pub async fn run(name: &str, options: BenchOptions) -> anyhow::Result<BenchRepor
         "postgres-append" => postgres_append::run(&options).await,
         "projection-rebuild" => projection_rebuild::run(&options).await,
         "subscription-latency" => subscription_latency::run(&options).await,
+        "acd-decision" => acd_decision::run(&options).await,
         unknown => anyhow::bail!("no benchmark {unknown:?}; the benchmarks are: {}", BENCHMARKS.join(", ")),
     }
 }

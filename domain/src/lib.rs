@@ -13,8 +13,10 @@
 //! - [`access`]: permissions, menus, widgets, data scopes and roles.
 //! - [`organisation`]: a tenant's units in trees of unlimited depth, per dimension.
 //! - [`dictionary`]: typed code lists per tenant.
+//! - [`acd`]: the router of every channel: agents, queues, waiting contacts and offers.
 
 pub mod access;
+pub mod acd;
 pub mod decider;
 pub mod dictionary;
 pub mod envelope;

@@ -21,6 +21,11 @@ use std::collections::BTreeMap as Map;
 
 use hotline_domain::access::permissions::DataScope;
 use hotline_domain::access::role::{self, BuiltInRole, RoleDefinition, RoleEvent};
+use hotline_domain::acd::{
+    self, AcdEvent, AgentPresenceChanged, AgentProfile, AgentRegistered, Channel, ContactAbandoned, ContactFinished,
+    ContactOffered, ContactOverflowed, ContactQueued, OfferAnswered, OfferReason, OfferRule, Overflow, Presence,
+    QueueDefined, QueueDefinition, RoutingStrategy, SkillRequirement, StickyWaitEnded,
+};
 use hotline_domain::dictionary::{self, DictionaryCreated, DictionaryEntry, DictionaryEvent, EntriesSet, ValueType};
 use hotline_domain::identity::tenant::{self, TenantCreated, TenantEvent, TenantSettingsUpdated};
 use hotline_domain::identity::user::{
@@ -276,7 +281,7 @@ fn is_canonical_uuid(text: &str) -> bool {
 fn samples() -> Vec<Sample> {
     let tenant_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0001);
     let user_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0002);
-    vec![
+    let mut samples = vec![
         Sample::new(
             tenant::CONTEXT,
             "A tenant was created with a unique slug, optionally under a parent tenant.",
@@ -421,6 +426,149 @@ fn samples() -> Vec<Sample> {
                     enabled: true,
                 }],
             }),
+        ),
+    ];
+    samples.extend(acd_samples());
+    samples
+}
+
+/// One sample per ACD event (a routing scope of one agent, one queue and one contact).
+fn acd_samples() -> Vec<Sample> {
+    let agent_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0021);
+    let queue_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0022);
+    let overflow_queue_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0023);
+    let contact_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0024);
+    let at = sample_time();
+    let later = at + chrono::Duration::seconds(30);
+    let profile = AgentProfile {
+        agent_id,
+        capacity: Map::from([(Channel::Voice, 1), (Channel::Chat, 3)]),
+        skills: Map::from([("billing".to_owned(), 7)]),
+        queue_ids: [queue_id].into(),
+    };
+    let answered = OfferAnswered { contact_id, agent_id, at };
+    vec![
+        Sample::new(
+            acd::CONTEXT,
+            "An agent joined the ACD (offline) with capacity per channel, skills with levels (1 to 10) and queues.",
+            AcdEvent::AgentRegistered(AgentRegistered { agent: profile.clone(), at }),
+        ),
+        Sample::new(
+            acd::CONTEXT,
+            "An agent's capacity, skills or queues changed (the new profile, all of it).",
+            AcdEvent::AgentUpdated(AgentRegistered { agent: profile, at }),
+        ),
+        Sample::new(
+            acd::CONTEXT,
+            "An agent's presence changed (offline, available, not ready or break with a reason, busy, \
+             after-call work); an offer that timed out sets the agent not ready, \"missed offer\".",
+            AcdEvent::AgentPresenceChanged(AgentPresenceChanged {
+                agent_id,
+                previous: Presence::Available,
+                presence: Presence::Break { reason: "lunch".into() },
+                at,
+            }),
+        ),
+        Sample::new(
+            acd::CONTEXT,
+            "A queue was defined or redefined: routing strategy, required skill, customer priority, sticky \
+             agent timeout, overflow and offer timeout.",
+            AcdEvent::QueueDefined(QueueDefined {
+                queue: QueueDefinition {
+                    queue_id,
+                    name: "Billing".into(),
+                    strategy: RoutingStrategy::SkillLevel,
+                    required_skill: Some(SkillRequirement { skill: "billing".into(), minimum_level: 3 }),
+                    customer_priority: true,
+                    sticky_agent_seconds: Some(60),
+                    overflow: Some(Overflow { after_seconds: 120, to_queue_id: overflow_queue_id }),
+                    offer_timeout_seconds: 20,
+                },
+                at,
+            }),
+        ),
+        Sample::new(
+            acd::CONTEXT,
+            "A contact of any channel was queued with its customer priority; it may wait for the customer's \
+             last agent until a time, and overflows at a time into another queue.",
+            AcdEvent::ContactQueued(ContactQueued {
+                contact_id,
+                channel: Channel::Chat,
+                queue_id,
+                priority: 9,
+                customer_key: Some("customer 42".into()),
+                reserved_for: Some(agent_id),
+                reserved_until: Some(later),
+                overflow_at: Some(later),
+                overflow_to_queue_id: Some(overflow_queue_id),
+                at,
+            }),
+        ),
+        Sample::new(
+            acd::CONTEXT,
+            "A contact was offered to an agent until a time, with the reason: the rule that chose the agent \
+             and the facts it weighed (strategy, idle since, load, skill level, priority, queued at).",
+            AcdEvent::ContactOffered(ContactOffered {
+                contact_id,
+                agent_id,
+                queue_id,
+                channel: Channel::Chat,
+                expires_at: later,
+                reason: OfferReason {
+                    rule: OfferRule::StickyAgent,
+                    strategy: RoutingStrategy::SkillLevel,
+                    agent_idle_since: at,
+                    agent_load: 1,
+                    skill_level: Some(7),
+                    contact_priority: 9,
+                    contact_queued_at: at,
+                },
+                at,
+            }),
+        ),
+        Sample::new(
+            acd::CONTEXT,
+            "The agent accepted the offer: the contact is theirs.",
+            AcdEvent::OfferAccepted(answered.clone()),
+        ),
+        Sample::new(
+            acd::CONTEXT,
+            "The agent rejected the offer: the contact waits again and goes to another agent first.",
+            AcdEvent::OfferRejected(answered.clone()),
+        ),
+        Sample::new(
+            acd::CONTEXT,
+            "The offer expired unanswered: the contact waits again and goes to another agent first.",
+            AcdEvent::OfferTimedOut(answered),
+        ),
+        Sample::new(
+            acd::CONTEXT,
+            "A contact stopped waiting for the customer's last agent: any agent of the queue may take it.",
+            AcdEvent::StickyWaitEnded(StickyWaitEnded { contact_id, agent_id, at }),
+        ),
+        Sample::new(
+            acd::CONTEXT,
+            "A contact waited its queue's overflow time and moved to the overflow queue.",
+            AcdEvent::ContactOverflowed(ContactOverflowed {
+                contact_id,
+                from_queue_id: queue_id,
+                to_queue_id: overflow_queue_id,
+                reserved_for: Some(agent_id),
+                reserved_until: Some(later),
+                overflow_at: Some(later),
+                overflow_to_queue_id: Some(queue_id),
+                at,
+            }),
+        ),
+        Sample::new(
+            acd::CONTEXT,
+            "The agent finished the contact: its capacity is free again.",
+            AcdEvent::ContactFinished(ContactFinished { contact_id, agent_id, at }),
+        ),
+        Sample::new(
+            acd::CONTEXT,
+            "The customer left before an agent accepted (the agent it was offered to, if any).",
+            AcdEvent::ContactAbandoned(ContactAbandoned { contact_id, queue_id, agent_id: Some(agent_id), at }),
         ),
     ]
 }
@@ -624,6 +772,7 @@ mod tests {
         let mut dictionary_variants = [false; 2];
         let mut user_variants = [false; 8];
         let mut role_variants = [false; 2];
+        let mut acd_variants = [false; 13];
         for sample in samples() {
             let (event_type, version, payload) = (sample.event_type, sample.schema_version, &sample.payload);
             if let Ok(event) = TenantEvent::from_stored(event_type, version, payload) {
@@ -658,6 +807,24 @@ mod tests {
                     DictionaryEvent::EntriesSet(_) => dictionary_variants[1] = true,
                 }
             }
+            if let Ok(event) = AcdEvent::from_stored(event_type, version, payload) {
+                let index = match event {
+                    AcdEvent::AgentRegistered(_) => 0,
+                    AcdEvent::AgentUpdated(_) => 1,
+                    AcdEvent::AgentPresenceChanged(_) => 2,
+                    AcdEvent::QueueDefined(_) => 3,
+                    AcdEvent::ContactQueued(_) => 4,
+                    AcdEvent::ContactOffered(_) => 5,
+                    AcdEvent::OfferAccepted(_) => 6,
+                    AcdEvent::OfferRejected(_) => 7,
+                    AcdEvent::OfferTimedOut(_) => 8,
+                    AcdEvent::StickyWaitEnded(_) => 9,
+                    AcdEvent::ContactOverflowed(_) => 10,
+                    AcdEvent::ContactFinished(_) => 11,
+                    AcdEvent::ContactAbandoned(_) => 12,
+                };
+                acd_variants[index] = true;
+            }
             if let Ok(event) = RoleEvent::from_stored(event_type, version, payload) {
                 match event {
                     RoleEvent::RoleCreated(_) => role_variants[0] = true,
@@ -670,6 +837,7 @@ mod tests {
         assert!(dictionary_variants.iter().all(|covered| *covered), "a DictionaryEvent variant has no sample");
         assert!(user_variants.iter().all(|covered| *covered), "a UserEvent variant has no sample");
         assert!(role_variants.iter().all(|covered| *covered), "a RoleEvent variant has no sample");
+        assert!(acd_variants.iter().all(|covered| *covered), "an AcdEvent variant has no sample");
     }
 
     #[test]
