@@ -1,6 +1,6 @@
 /** New user: user name, display name, initial password, roles and organisation unit. Checked
  * here, then by the server. */
-import { Alert, App, Form, Input, Modal, Select } from "antd";
+import { Alert, App, Form, Input, Modal } from "antd";
 import { useState } from "react";
 import { newCommandId } from "../../../api/client";
 import { useErrorText } from "../../../api/errors";
@@ -8,29 +8,22 @@ import { useMutation } from "../../../api/hooks";
 import { useT } from "../../../i18n";
 import { MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, meetsPasswordPolicy } from "../../auth/passwordPolicy";
 import type { OrgUnitsState } from "../shared/orgUnits";
-import { roleLabel, type RolesState } from "../shared/roles";
+import type { RolesState } from "../shared/roles";
 import { showOnField } from "../shared/serverErrors";
-import { DISPLAY_NAME_MAX, isCleanText, USERNAME_PATTERN } from "../shared/validation";
-import { OrgUnitPicker } from "./OrgUnitPicker";
+import { USERNAME_PATTERN } from "../shared/validation";
+import { DisplayNameField, PROFILE_FIELD_BY_CODE, type ProfileValues, RolesAndUnitFields } from "./ProfileFields";
 import { CREATE_USER_MUTATION, type CreateUserVariables } from "./users.graphql";
 
-interface Values {
+interface Values extends ProfileValues {
   username: string;
-  displayName: string;
   password: string;
-  roleIds: string[];
-  orgUnitId: string | null;
 }
 
 const FIELD_BY_CODE: Record<string, keyof Values> = {
+  ...PROFILE_FIELD_BY_CODE,
   "user.username_taken": "username",
   "user.invalid_username": "username",
-  "user.invalid_display_name": "displayName",
   "auth.password_policy": "password",
-  "user.no_role": "roleIds",
-  "user.too_many_roles": "roleIds",
-  "role.not_found": "roleIds",
-  "org.unit_not_found": "orgUnitId",
 };
 
 interface Props {
@@ -108,21 +101,7 @@ export function CreateUserModal({ open, roles, orgUnits, onClose, onCreated }: P
         >
           <Input autoComplete="off" placeholder={t("validation.usernameRule")} />
         </Form.Item>
-        <Form.Item
-          name="displayName"
-          label={t("admin.users.displayName")}
-          rules={[
-            { required: true, message: t("validation.required") },
-            {
-              validator: (_, value: string | undefined) =>
-                !value || isCleanText(value, DISPLAY_NAME_MAX)
-                  ? Promise.resolve()
-                  : Promise.reject(new Error(t("validation.cleanText", { max: DISPLAY_NAME_MAX }))),
-            },
-          ]}
-        >
-          <Input autoComplete="off" />
-        </Form.Item>
+        <DisplayNameField />
         <Form.Item
           name="password"
           label={t("admin.users.password")}
@@ -136,22 +115,7 @@ export function CreateUserModal({ open, roles, orgUnits, onClose, onCreated }: P
         >
           <Input.Password autoComplete="new-password" placeholder={passwordRule} />
         </Form.Item>
-        <Form.Item
-          name="roleIds"
-          label={t("admin.users.roles")}
-          rules={[{ required: true, type: "array", min: 1, message: t("validation.atLeastOneRole") }]}
-        >
-          <Select
-            mode="multiple"
-            loading={roles.loading}
-            optionFilterProp="label"
-            data-testid="create-user-roles"
-            options={roles.roles.map((role) => ({ value: role.id, label: roleLabel(role, t) }))}
-          />
-        </Form.Item>
-        <Form.Item name="orgUnitId" label={t("admin.users.orgUnit")}>
-          <OrgUnitPicker orgUnits={orgUnits} />
-        </Form.Item>
+        <RolesAndUnitFields roles={roles} orgUnits={orgUnits} testId="create-user-roles" />
         {formError ? <Alert type="error" showIcon title={errorText(formError)} /> : null}
       </Form>
     </Modal>
