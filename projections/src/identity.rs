@@ -21,6 +21,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 use uuid::Uuid;
 
+use crate::rows::{execute_all, parse_uuid, sql, to_i64, to_u64};
 use crate::runner::{Projection, ProjectionError, ProjectionResult, table_name};
 
 /// The largest page a list query returns, whatever `first` asks for.
@@ -105,17 +106,6 @@ const CREATE_USERS_BY_USERNAME: &str =
 const USER_COLUMNS: &str =
     "tenant_id, user_id, username, display_name, role_ids, org_unit_id, locked_until, created_at, updated_at, position";
 
-fn sql(template: &str, table: &str, suffix: &str) -> String {
-    template.replace("{table}", &table_name(table, suffix))
-}
-
-async fn execute_all(connection: &mut AnyConnection, statements: &[String]) -> ProjectionResult<()> {
-    for statement in statements {
-        sqlx::query(AssertSqlSafe(statement.as_str())).execute(&mut *connection).await?;
-    }
-    Ok(())
-}
-
 #[async_trait]
 impl Projection for TenantsProjection {
     fn name(&self) -> &'static str {
@@ -151,7 +141,7 @@ impl Projection for TenantsProjection {
                         .bind(created.name)
                         .bind(created.parent_tenant_id.map(|parent| parent.to_string()))
                         .bind(envelope.occurred_at.timestamp_micros())
-                        .bind(position_to_i64(position))
+                        .bind(to_i64(position))
                         .execute(&mut *connection)
                         .await?;
                 }
@@ -219,7 +209,7 @@ impl Projection for UsersProjection {
                 .map_err(|source| ProjectionError::Upcast { position, source })?;
             let occurred_at = envelope.occurred_at.timestamp_micros();
             let tenant_id = envelope.tenant_id.to_string();
-            let position = position_to_i64(position);
+            let position = to_i64(position);
             if let UserEvent::UserCreated(created) = event {
                 let row = CreatedRow {
                     tenant_id,
@@ -474,22 +464,9 @@ fn uuids_text(ids: &[Uuid]) -> String {
     serde_json::to_string(ids).expect("uuids serialise")
 }
 
-fn position_to_i64(position: u64) -> i64 {
-    i64::try_from(position).expect("global positions stay below i64::MAX")
-}
-
-fn parse_uuid(text: &str) -> ProjectionResult<Uuid> {
-    Uuid::parse_str(text).map_err(|error| ProjectionError::CorruptRow(format!("uuid {text:?}: {error}")))
-}
-
 fn micros_to_time(micros: i64) -> ProjectionResult<DateTime<Utc>> {
     DateTime::from_timestamp_micros(micros)
         .ok_or_else(|| ProjectionError::CorruptRow(format!("timestamp {micros} is out of range")))
-}
-
-fn row_position(row: &AnyRow) -> ProjectionResult<u64> {
-    let position: i64 = row.try_get("position")?;
-    u64::try_from(position).map_err(|_| ProjectionError::CorruptRow(format!("position {position}")))
 }
 
 fn page_limit(first: u32) -> i64 {
@@ -504,7 +481,7 @@ fn tenant_from_row(row: &AnyRow) -> ProjectionResult<TenantView> {
         name: row.try_get("name")?,
         parent_tenant_id: parent.as_deref().map(parse_uuid).transpose()?,
         created_at: micros_to_time(row.try_get("created_at")?)?,
-        position: row_position(row)?,
+        position: to_u64("position", row.try_get("position")?)?,
     })
 }
 
@@ -524,7 +501,7 @@ fn user_from_row(row: &AnyRow) -> ProjectionResult<UserView> {
         locked_until: locked_until.map(micros_to_time).transpose()?,
         created_at: micros_to_time(row.try_get("created_at")?)?,
         updated_at: micros_to_time(row.try_get("updated_at")?)?,
-        position: row_position(row)?,
+        position: to_u64("position", row.try_get("position")?)?,
     })
 }
 
