@@ -160,6 +160,35 @@ pub async fn verify_password(hash: String, password: String) -> bool {
         .unwrap_or(false)
 }
 
+/// What a visitor token carries: a chat visitor of a tenant. Visitors have no account; the
+/// token lets a returning browser resume its conversations and fetch its own files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorClaims {
+    pub tenant_id: Uuid,
+    pub visitor_id: Uuid,
+}
+
+/// Separates visitor tokens from session tokens: one can never pass for the other.
+const VISITOR_TOKEN_CONTEXT: &[u8] = b"hotline visitor token\0";
+
+impl TokenSigner {
+    pub fn issue_visitor(&self, claims: &VisitorClaims) -> String {
+        let body = serde_json::to_vec(claims).expect("visitor claims serialise");
+        let tag = self.mac(&[VISITOR_TOKEN_CONTEXT, &body].concat()).finalize().into_bytes();
+        format!("{}.{}", URL_SAFE_NO_PAD.encode(&body), URL_SAFE_NO_PAD.encode(tag))
+    }
+
+    /// The claims of a genuine visitor token, or `chat.bad_token`.
+    pub fn verify_visitor(&self, token: &str) -> Result<VisitorClaims, ApiError> {
+        let bad_token = || ApiError::new(StatusCode::UNAUTHORIZED, "chat.bad_token", "the visitor token is not valid");
+        let (body, tag) = token.split_once('.').ok_or_else(bad_token)?;
+        let body = URL_SAFE_NO_PAD.decode(body).map_err(|_| bad_token())?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| bad_token())?;
+        self.mac(&[VISITOR_TOKEN_CONTEXT, &body].concat()).verify_slice(&tag).map_err(|_| bad_token())?;
+        serde_json::from_slice(&body).map_err(|_| bad_token())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,5 +225,17 @@ mod tests {
         assert!(check_password_policy("short").is_err());
         assert!(check_password_policy("long enough!").is_ok());
         assert!(check_password_policy(&"x".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn visitor_and_session_tokens_cannot_pass_for_each_other() {
+        let signer = TokenSigner::new([7; 32]);
+        let claims = VisitorClaims { tenant_id: Uuid::from_u128(1), visitor_id: Uuid::from_u128(2) };
+        let token = signer.issue_visitor(&claims);
+        assert_eq!(signer.verify_visitor(&token), Ok(claims));
+        assert!(signer.verify(&token, Utc::now()).is_err());
+        assert_eq!(TokenSigner::new([8; 32]).verify_visitor(&token).unwrap_err().code, "chat.bad_token");
+        let (body, _) = token.split_once('.').unwrap();
+        assert_eq!(signer.verify_visitor(&format!("{body}.AAAA")).unwrap_err().code, "chat.bad_token");
     }
 }

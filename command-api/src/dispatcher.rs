@@ -7,8 +7,8 @@
 //! records command ids in the append's transaction, and the dispatcher looks one up only
 //! when the decision refuses or is empty, so the common path costs one read and one append.
 
-use std::collections::HashSet;
-use std::sync::RwLock;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
 use hotline_domain::identity::tenant;
@@ -179,7 +179,8 @@ impl Dispatcher {
         }
     }
 
-    async fn ensure_tenant_exists(&self, tenant_id: Uuid) -> Result<(), ApiError> {
+    /// Refuses with `tenant.not_found` unless the tenant exists.
+    pub async fn ensure_tenant_exists(&self, tenant_id: Uuid) -> Result<(), ApiError> {
         if self.known_tenants.read().expect("tenant cache lock poisoned").contains(&tenant_id) {
             return Ok(());
         }
@@ -198,5 +199,155 @@ impl Dispatcher {
             return Err(ApiError::payload_too_large(size, self.max_payload_bytes));
         }
         Ok(NewEvent::new(Uuid::now_v7(), event.event_type(), event.schema_version(), meta.occurred_at, payload))
+    }
+}
+
+/// A stream's folded state kept in memory, for streams every command of a tenant goes to
+/// (the ACD's routing scope): folding thousands of events per command would be the cost,
+/// not deciding.
+struct CachedState<S> {
+    state: S,
+    version: u64,
+}
+
+type SharedCachedState<S> = Arc<tokio::sync::Mutex<CachedState<S>>>;
+
+/// The dispatcher's path for hot streams: the state stays in memory between commands and is
+/// brought up to date with only the events appended since (by another process, say); commands
+/// on one stream take turns on its lock, so none of them conflicts with another from here.
+pub struct CachedStreams<D: Decider> {
+    dispatcher: Arc<Dispatcher>,
+    streams: Mutex<HashMap<StreamId, SharedCachedState<D::State>>>,
+}
+
+impl<D: Decider> CachedStreams<D>
+where
+    D::State: Send + 'static,
+{
+    pub fn new(dispatcher: Arc<Dispatcher>) -> Self {
+        Self { dispatcher, streams: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn dispatcher(&self) -> &Arc<Dispatcher> {
+        &self.dispatcher
+    }
+
+    fn entry(&self, stream_id: &StreamId) -> SharedCachedState<D::State> {
+        let mut streams = self.streams.lock().expect("stream cache lock poisoned");
+        streams
+            .entry(stream_id.clone())
+            .or_insert_with(|| {
+                Arc::new(tokio::sync::Mutex::new(CachedState { state: D::State::default(), version: 0 }))
+            })
+            .clone()
+    }
+
+    /// Folds the events appended after the cached version into the cached state.
+    async fn catch_up(
+        &self,
+        tenant_id: Uuid,
+        stream_id: &StreamId,
+        cached: &mut CachedState<D::State>,
+    ) -> Result<(), ApiError> {
+        loop {
+            let page = self
+                .dispatcher
+                .store
+                .read_stream(tenant_id, stream_id, Direction::Forwards, cached.version + 1, LOAD_PAGE)
+                .await?;
+            let page_len = page.len();
+            for envelope in page {
+                let event = D::Event::from_stored(&envelope.event_type, envelope.schema_version, &envelope.payload)
+                    .map_err(|error| ApiError::unreadable_event(envelope.global_position, error))?;
+                cached.state = D::evolve(std::mem::take(&mut cached.state), &event);
+                cached.version = envelope.stream_version;
+            }
+            if page_len < LOAD_PAGE {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Reads the stream's current state (caught up with the store first).
+    pub async fn read<R>(
+        &self,
+        tenant_id: Uuid,
+        stream_id: &StreamId,
+        read: impl FnOnce(&D::State) -> R,
+    ) -> Result<R, ApiError> {
+        let entry = self.entry(stream_id);
+        let mut cached = entry.lock().await;
+        self.catch_up(tenant_id, stream_id, &mut cached).await?;
+        Ok(read(&cached.state))
+    }
+
+    /// Decides `command` against the cached state and appends what it causes; returns the
+    /// outcome and the events decided (empty for a repeated command id).
+    #[tracing::instrument(skip_all, fields(command_id = %meta.command_id, tenant_id = %meta.tenant_id))]
+    pub async fn dispatch(
+        &self,
+        meta: &CommandMeta,
+        command: &D::Command,
+    ) -> Result<(CommandOutcome, Vec<D::Event>), ApiError> {
+        let stream_id = D::stream_id(command);
+        self.dispatcher.ensure_tenant_exists(meta.tenant_id).await?;
+        let entry = self.entry(&stream_id);
+        let mut cached = entry.lock().await;
+        for _ in 0..MAX_ATTEMPTS {
+            self.catch_up(meta.tenant_id, &stream_id, &mut cached).await?;
+            let decided = match D::decide(&cached.state, command) {
+                Ok(decided) => decided,
+                Err(rule) => {
+                    let earlier = self.dispatcher.earlier_outcome(meta, &stream_id).await?;
+                    return earlier.map(|outcome| (outcome, Vec::new())).ok_or_else(|| rule.into());
+                }
+            };
+            if decided.is_empty() {
+                let outcome = match self.dispatcher.earlier_outcome(meta, &stream_id).await? {
+                    Some(earlier) => earlier,
+                    None => CommandOutcome::from_append(
+                        meta.command_id,
+                        &stream_id,
+                        AppendOutcome { stream_version: cached.version, positions: None, duplicate: false },
+                    ),
+                };
+                return Ok((outcome, decided));
+            }
+            let events = decided
+                .iter()
+                .map(|event| self.dispatcher.new_event(meta, event))
+                .collect::<Result<Vec<_>, ApiError>>()?;
+            let request = AppendRequest {
+                tenant_id: meta.tenant_id,
+                stream_id: stream_id.clone(),
+                expected_version: ExpectedVersion::Exact(cached.version),
+                actor: meta.actor.clone(),
+                correlation_id: meta.correlation_id,
+                causation_id: meta.causation_id,
+                command_id: Some(meta.command_id),
+                events,
+            };
+            match self.dispatcher.store.append(request).await {
+                Ok(outcome) if outcome.duplicate => {
+                    return Ok((CommandOutcome::from_append(meta.command_id, &stream_id, outcome), Vec::new()));
+                }
+                Ok(outcome) => {
+                    for event in &decided {
+                        cached.state = D::evolve(std::mem::take(&mut cached.state), event);
+                    }
+                    cached.version = outcome.stream_version;
+                    return Ok((CommandOutcome::from_append(meta.command_id, &stream_id, outcome), decided));
+                }
+                // Another process appended: catch up and decide again.
+                Err(error) if error.is_conflict() => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(ApiError::conflict(format!("stream {stream_id} kept changing; retry the command")))
+    }
+
+    /// The streams cached so far (the ticker visits them).
+    pub fn cached_streams(&self) -> Vec<StreamId> {
+        self.streams.lock().expect("stream cache lock poisoned").keys().cloned().collect()
     }
 }

@@ -10,6 +10,9 @@
 //! - [`dispatcher`]: `Dispatcher::dispatch::<D>(meta, command)` for any `Decider` `D`.
 //! - [`access`]: effective permissions and data scopes of a user, from their roles.
 //! - [`auth`]: password hashing, the password policy, tokens and `Session`.
+//! - [`chat`]: web chat: visitors, the agent desk, ACD administration, the process manager,
+//!   and the visitor's HTTP and WebSocket routes.
+//! - [`live`]: the live hub (one log follower per process, fanned out by stream and tenant).
 //! - [`identity`]: the tenants-and-users service (log-in, create tenant and user, passwords).
 //! - [`organisation`]: the organisation units service (`org.edit`).
 //! - [`dictionary`]: the code lists service (`dictionary.edit`).
@@ -19,10 +22,12 @@
 
 pub mod access;
 pub mod auth;
+pub mod chat;
 pub mod dictionary;
 pub mod dispatcher;
 pub mod error;
 pub mod identity;
+pub mod live;
 pub mod organisation;
 pub mod rest;
 pub mod tenant_settings;

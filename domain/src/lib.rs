@@ -14,9 +14,13 @@
 //! - [`organisation`]: a tenant's units in trees of unlimited depth, per dimension.
 //! - [`dictionary`]: typed code lists per tenant.
 //! - [`acd`]: the router of every channel: agents, queues, waiting contacts and offers.
+//! - [`conversation`]: a text-channel contact (web chat and the messaging channels).
+//! - [`chat_widget`]: a tenant's web chat widget settings.
 
 pub mod access;
 pub mod acd;
+pub mod chat_widget;
+pub mod conversation;
 pub mod decider;
 pub mod dictionary;
 pub mod envelope;

@@ -17,6 +17,8 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+use crate::blobs::BlobStore;
+use crate::checkpoints::ProcessCheckpoints;
 use crate::secrets::{PostgresSecretStore, SecretStore, SqliteSecretStore};
 use crate::store::postgres::PostgresEventStore;
 use crate::store::sqlite::SqliteEventStore;
@@ -64,6 +66,10 @@ pub struct Database {
     pub secrets: Arc<dyn SecretStore>,
     /// Read models: a separate SQLite file in embedded mode, the same database in PostgreSQL.
     pub read_models: AnyPool,
+    /// Uploaded files: `blobs.db` in embedded mode, a table of the database in PostgreSQL.
+    pub blobs: BlobStore,
+    /// Background processes' positions in the log (beside the blobs: durable, not rebuilt).
+    pub checkpoints: ProcessCheckpoints,
     pub kind: DatabaseKind,
     /// Embedded mode: the exclusive lock on the data folder, released when this is dropped.
     _data_dir_lock: Option<File>,
@@ -84,11 +90,18 @@ async fn open_embedded(data_dir: &Path) -> Result<Database, StoreError> {
     let data_dir_lock = lock_data_dir(data_dir)?;
     let store = SqliteEventStore::open(&data_dir.join("events.db")).await?;
     let secrets = SqliteSecretStore(store.pool().clone());
-    let read_models = open_sqlite_read_models(&data_dir.join("readmodels.db")).await?;
+    // Read models can be rebuilt from the log, so they need not survive a power cut; files
+    // cannot, so they are synced like the log.
+    let read_models = open_sqlite_pool(&data_dir.join("readmodels.db"), "PRAGMA synchronous = NORMAL").await?;
+    let operational = open_sqlite_pool(&data_dir.join("blobs.db"), "PRAGMA synchronous = FULL").await?;
+    let blobs = BlobStore::open(operational.clone()).await?;
+    let checkpoints = ProcessCheckpoints::open(operational).await?;
     Ok(Database {
         events: Arc::new(store),
         secrets: Arc::new(secrets),
         read_models,
+        blobs,
+        checkpoints,
         kind: DatabaseKind::Sqlite,
         _data_dir_lock: Some(data_dir_lock),
     })
@@ -111,17 +124,16 @@ fn lock_data_dir(data_dir: &Path) -> Result<File, StoreError> {
     }
 }
 
-async fn open_sqlite_read_models(path: &Path) -> Result<AnyPool, StoreError> {
+async fn open_sqlite_pool(path: &Path, synchronous: &'static str) -> Result<AnyPool, StoreError> {
     let options: AnyConnectOptions = sqlite_url(path)?.parse()?;
     let pool = AnyPoolOptions::new()
         .max_connections(READ_MODEL_CONNECTIONS)
-        .after_connect(|connection, _metadata| {
+        .after_connect(move |connection, _metadata| {
             Box::pin(async move {
                 // busy_timeout first: switching to WAL needs a lock another connection may hold.
                 connection.execute("PRAGMA busy_timeout = 10000").await?;
                 connection.execute("PRAGMA journal_mode = WAL").await?;
-                // Read models can be rebuilt from the log, so they need not survive a power cut.
-                connection.execute("PRAGMA synchronous = NORMAL").await?;
+                connection.execute(synchronous).await?;
                 Ok(())
             })
         })
@@ -148,10 +160,14 @@ async fn open_postgres(url: &str) -> Result<Database, StoreError> {
     let store = PostgresEventStore::connect(url).await?;
     let secrets = PostgresSecretStore(store.pool().clone());
     let read_models = AnyPoolOptions::new().max_connections(READ_MODEL_CONNECTIONS).connect(url).await?;
+    let blobs = BlobStore::open(read_models.clone()).await?;
+    let checkpoints = ProcessCheckpoints::open(read_models.clone()).await?;
     Ok(Database {
         events: Arc::new(store),
         secrets: Arc::new(secrets),
         read_models,
+        blobs,
+        checkpoints,
         kind: DatabaseKind::Postgres,
         _data_dir_lock: None,
     })

@@ -9,9 +9,13 @@
 //! - [`store`]: the trait, its request and error types, and the two implementations.
 //! - [`chain`]: canonical encoding, hashing and verification of the per-tenant chain.
 //! - [`secrets`]: credential hashes kept out of the log.
+//! - [`blobs`]: uploaded files, kept beside the log and named by id in its events.
+//! - [`checkpoints`]: how far background processes are through the log.
 //! - [`database`]: opening a store (and its secret store) from a database URL.
 
+pub mod blobs;
 pub mod chain;
+pub mod checkpoints;
 pub mod database;
 pub mod secrets;
 pub mod store;

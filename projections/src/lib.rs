@@ -20,11 +20,17 @@
 //! - [`dictionary`]: `dictionaries` and `dictionary_entries` and their queries.
 //! - [`tenant_settings`]: what the web app's header and footer show of a tenant.
 //! - [`tenant_usage`]: per-tenant counters for billing (seats, minutes, messages).
+//! - [`conversations`]: `conversations` and `conversation_messages` (chat and messaging
+//!   contacts), the agent desk's and the screen pop's queries on them.
+//! - [`queue_stats`]: per queue and UTC day, the ACD's queued, answered (in and outside the
+//!   service level target) and abandoned counts, for the supervisor's live view.
 
 pub mod access;
+pub mod conversations;
 pub mod dictionary;
 pub mod identity;
 pub mod organisation;
+pub mod queue_stats;
 mod rows;
 pub mod runner;
 pub mod tenant_settings;
@@ -32,12 +38,17 @@ pub mod tenant_usage;
 
 use std::sync::Arc;
 
+pub use conversations::{
+    ConversationFilter, ConversationStatus, ConversationView, ConversationsProjection, MessageView, Party,
+    customer_history, get_conversation, list_conversations, list_messages, open_conversations_of_agent,
+};
 pub use dictionary::{DictionariesProjection, DictionaryView, get_dictionary, list_dictionaries};
 pub use identity::{
     MAX_PAGE_SIZE, TenantView, TenantsProjection, UserFilter, UserView, UsersProjection, count_users, get_tenant,
     get_user, list_tenants, list_users,
 };
 pub use organisation::{OrgUnitView, OrgUnitsProjection, get_org_unit, list_org_units, units_at_and_below};
+pub use queue_stats::{QueueDayStats, QueueStatsProjection, SERVICE_LEVEL_TARGET_SECONDS, queue_stats_for_day};
 pub use runner::{
     Projection, ProjectionError, ProjectionResult, ProjectionRunner, ProjectionStatus, RebuildReport, RunnerHandle,
     checkpoint, prepare_read_models, rebuild,
@@ -55,6 +66,8 @@ pub fn all_projections() -> Vec<Arc<dyn Projection>> {
         Arc::new(DictionariesProjection),
         Arc::new(TenantSettingsProjection),
         Arc::new(TenantUsageProjection),
+        Arc::new(ConversationsProjection),
+        Arc::new(QueueStatsProjection),
     ]
 }
 
@@ -72,7 +85,17 @@ mod tests {
         let names: Vec<&str> = all_projections().iter().map(|projection| projection.name()).collect();
         assert_eq!(
             names,
-            ["tenants", "users", "roles", "org_units", "dictionaries", "tenant_settings", "tenant_usage"]
+            [
+                "tenants",
+                "users",
+                "roles",
+                "org_units",
+                "dictionaries",
+                "tenant_settings",
+                "tenant_usage",
+                "conversations",
+                "queue_stats"
+            ]
         );
         assert_eq!(projection_by_name("users").map(|projection| projection.tables()), Some(&["users"][..]));
         assert!(projection_by_name("nope").is_none());

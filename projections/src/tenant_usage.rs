@@ -2,9 +2,11 @@
 //!
 //! - `seats`: users ever created in the tenant (a `hotline.user.created` event each). Seats
 //!   are what the tenant set up, not who logged in.
-//! - `minutes`: talk minutes of voice calls, and `messages`: chat and messaging messages.
-//!   Both stay 0 until the voice and chat contexts exist: their events will increment them
-//!   here, so billing reads one row per tenant whatever the channel.
+//! - `messages`: messages posted in conversations (web chat now, the messaging channels
+//!   later), by visitors, agents and the system alike: a `hotline.conversation.message_posted`
+//!   event each. A message resent with the same client id posts no event, so counts once.
+//! - `minutes`: talk minutes of voice calls. It stays 0 until the voice context exists: its
+//!   events will increment it here, so billing reads one row per tenant whatever the channel.
 //!
 //! Counting is made idempotent by the row's position: an event increments a counter only
 //! if it is newer than the last event counted for the tenant. Events reach a projection in
@@ -12,6 +14,7 @@
 
 use async_trait::async_trait;
 use hotline_domain::EventEnvelope;
+use hotline_domain::conversation::MESSAGE_POSTED;
 use hotline_domain::identity::tenant::TENANT_CREATED;
 use hotline_domain::identity::user::USER_CREATED;
 use serde::{Deserialize, Serialize};
@@ -31,7 +34,7 @@ pub struct TenantUsageView {
     pub seats: u64,
     /// Talk minutes; 0 until voice exists.
     pub minutes: u64,
-    /// Messages; 0 until chat exists.
+    /// Messages posted in conversations.
     pub messages: u64,
 }
 
@@ -51,6 +54,11 @@ const OPEN_ACCOUNT: &str = "INSERT INTO {table} (tenant_id, seats, minutes, mess
 const COUNT_SEAT: &str = "INSERT INTO {table} (tenant_id, seats, minutes, messages, position) \
      VALUES ($1, 1, 0, 0, $2) \
      ON CONFLICT (tenant_id) DO UPDATE SET seats = {table}.seats + 1, position = excluded.position \
+     WHERE {table}.position < excluded.position";
+
+const COUNT_MESSAGE: &str = "INSERT INTO {table} (tenant_id, seats, minutes, messages, position) \
+     VALUES ($1, 0, 0, 1, $2) \
+     ON CONFLICT (tenant_id) DO UPDATE SET messages = {table}.messages + 1, position = excluded.position \
      WHERE {table}.position < excluded.position";
 
 const USAGE_COLUMNS: &str = "tenant_id, seats, minutes, messages";
@@ -77,12 +85,14 @@ impl Projection for TenantUsageProjection {
     ) -> ProjectionResult<()> {
         let open_account = sql(OPEN_ACCOUNT, TENANT_USAGE_TABLE, suffix);
         let count_seat = sql(COUNT_SEAT, TENANT_USAGE_TABLE, suffix);
+        let count_message = sql(COUNT_MESSAGE, TENANT_USAGE_TABLE, suffix);
         for envelope in events {
             // Only the event type counts, not the payload, so every schema version of
-            // `hotline.user.created` is a seat.
+            // `hotline.user.created` is a seat (and of `message_posted` a message).
             let statement = match envelope.event_type.as_str() {
                 TENANT_CREATED => &open_account,
                 USER_CREATED => &count_seat,
+                MESSAGE_POSTED => &count_message,
                 _ => continue,
             };
             sqlx::query(AssertSqlSafe(statement.as_str()))

@@ -23,8 +23,14 @@ use hotline_domain::access::permissions::DataScope;
 use hotline_domain::access::role::{self, BuiltInRole, RoleDefinition, RoleEvent};
 use hotline_domain::acd::{
     self, AcdEvent, AgentPresenceChanged, AgentProfile, AgentRegistered, Channel, ContactAbandoned, ContactFinished,
-    ContactOffered, ContactOverflowed, ContactQueued, OfferAnswered, OfferReason, OfferRule, Overflow, Presence,
-    QueueDefined, QueueDefinition, RoutingStrategy, SkillRequirement, StickyWaitEnded,
+    ContactOffered, ContactOverflowed, ContactQueued, ContactTransferred, OfferAnswered, OfferReason, OfferRule,
+    Overflow, Presence, QueueDefined, QueueDefinition, RoutingStrategy, SkillRequirement, StickyWaitEnded,
+    TransferTarget,
+};
+use hotline_domain::chat_widget::{self, FaqEntry, WidgetConfigured, WidgetSettings};
+use hotline_domain::conversation::{
+    self, Assigned, Attachment, Author, Closed, ClosedBy, ConversationEvent, MessagePosted, Rated, Started,
+    Transferred, Visitor,
 };
 use hotline_domain::dictionary::{self, DictionaryCreated, DictionaryEntry, DictionaryEvent, EntriesSet, ValueType};
 use hotline_domain::identity::tenant::{self, TenantCreated, TenantEvent, TenantSettingsUpdated};
@@ -429,6 +435,26 @@ fn samples() -> Vec<Sample> {
         ),
     ];
     samples.extend(acd_samples());
+    samples.extend(conversation_samples());
+    samples.push(Sample::new(
+        chat_widget::CONTEXT,
+        "A tenant's web chat widget was configured: its queue, organisation name, colour, logo, intro, \
+         welcome line, questions and answers, offline messages and prompt, and default language (all of them).",
+        WidgetConfigured {
+            settings: WidgetSettings {
+                queue_id: Some(Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0022)),
+                organisation_name: "Acme Care".into(),
+                primary_color: "#1677ff".into(),
+                logo_url: Some("https://acme.example/logo.svg".into()),
+                intro: "We answer within a minute.".into(),
+                welcome: "Hello! How can we help?".into(),
+                faq: vec![FaqEntry { question: "Opening hours?".into(), answer: "Nine to six.".into() }],
+                offline_messages: true,
+                offline_prompt: "Leave a message and we will reply.".into(),
+                default_language: "zh-CN".into(),
+            },
+        },
+    ));
     samples
 }
 
@@ -438,6 +464,7 @@ fn acd_samples() -> Vec<Sample> {
     let queue_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0022);
     let overflow_queue_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0023);
     let contact_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0024);
+    let other_agent_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0025);
     let at = sample_time();
     let later = at + chrono::Duration::seconds(30);
     let profile = AgentProfile {
@@ -569,6 +596,109 @@ fn acd_samples() -> Vec<Sample> {
             acd::CONTEXT,
             "The customer left before an agent accepted (the agent it was offered to, if any).",
             AcdEvent::ContactAbandoned(ContactAbandoned { contact_id, queue_id, agent_id: Some(agent_id), at }),
+        ),
+        Sample::new(
+            acd::CONTEXT,
+            "An agent handed an assigned contact on, to a queue or to a named agent: it waits again in a queue, \
+             reserved for that agent until a time, and overflows at a time into another queue.",
+            AcdEvent::ContactTransferred(ContactTransferred {
+                contact_id,
+                from_agent_id: agent_id,
+                to: TransferTarget::Agent { agent_id: other_agent_id },
+                queue_id,
+                reserved_for: Some(other_agent_id),
+                reserved_until: Some(later),
+                overflow_at: Some(later),
+                overflow_to_queue_id: Some(overflow_queue_id),
+                at,
+            }),
+        ),
+    ]
+}
+
+/// One sample per conversation event (one web chat from its start to its rating).
+fn conversation_samples() -> Vec<Sample> {
+    let conversation_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0031);
+    let queue_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0022);
+    let agent_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0021);
+    let other_agent_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0025);
+    let at = sample_time();
+    vec![
+        Sample::new(
+            conversation::CONTEXT,
+            "A customer started a conversation on a text channel, in a queue, with a priority and what they \
+             said about themselves (visitor id, name, email, phone, language).",
+            ConversationEvent::Started(Started {
+                conversation_id,
+                channel: Channel::Chat,
+                queue_id,
+                visitor: Visitor {
+                    visitor_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0032),
+                    name: Some("Wang Fang".into()),
+                    email: Some("fang@example.com".into()),
+                    phone: Some("+86 138 0013 8000".into()),
+                    language: Some("zh-CN".into()),
+                },
+                priority: 9,
+                at,
+            }),
+        ),
+        Sample::new(
+            conversation::CONTEXT,
+            "A message was posted in a conversation by the visitor, an agent or the system, numbered from 1 \
+             with no gap, with the client's own id, text, a stored file or both.",
+            ConversationEvent::MessagePosted(MessagePosted {
+                conversation_id,
+                seq: 1,
+                client_id: "message 7".into(),
+                author: Author::Agent { agent_id },
+                text: Some("Your invoice is attached.".into()),
+                attachment: Some(Attachment {
+                    attachment_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0033),
+                    name: "invoice.pdf".into(),
+                    content_type: "application/pdf".into(),
+                    size: 48_213,
+                }),
+                at,
+            }),
+        ),
+        Sample::new(
+            conversation::CONTEXT,
+            "An agent accepted the conversation's offer from the ACD: the conversation is theirs.",
+            ConversationEvent::Assigned(Assigned { conversation_id, agent_id, at }),
+        ),
+        Sample::new(
+            conversation::CONTEXT,
+            "The conversation's agent handed it on, to a queue or to another agent: it waits again.",
+            ConversationEvent::Transferred(Transferred {
+                conversation_id,
+                from_agent_id: agent_id,
+                to_queue_id: Some(queue_id),
+                to_agent_id: Some(other_agent_id),
+                at,
+            }),
+        ),
+        Sample::new(
+            conversation::CONTEXT,
+            "The conversation was closed by the visitor, its agent (with a disposition code) or the system, \
+             with the agent who had it, if any.",
+            ConversationEvent::Closed(Closed {
+                conversation_id,
+                by: ClosedBy::Agent { agent_id },
+                disposition: Some("resolved".into()),
+                agent_id: Some(agent_id),
+                at,
+            }),
+        ),
+        Sample::new(
+            conversation::CONTEXT,
+            "The visitor rated the closed conversation, 1 to 5, with an optional comment.",
+            ConversationEvent::Rated(Rated {
+                conversation_id,
+                score: 5,
+                comment: Some("Quick and friendly.".into()),
+                at,
+            }),
         ),
     ]
 }
@@ -772,7 +902,9 @@ mod tests {
         let mut dictionary_variants = [false; 2];
         let mut user_variants = [false; 8];
         let mut role_variants = [false; 2];
-        let mut acd_variants = [false; 13];
+        let mut acd_variants = [false; 14];
+        let mut conversation_variants = [false; 6];
+        let mut chat_widget_variants = [false; 1];
         for sample in samples() {
             let (event_type, version, payload) = (sample.event_type, sample.schema_version, &sample.payload);
             if let Ok(event) = TenantEvent::from_stored(event_type, version, payload) {
@@ -822,8 +954,25 @@ mod tests {
                     AcdEvent::ContactOverflowed(_) => 10,
                     AcdEvent::ContactFinished(_) => 11,
                     AcdEvent::ContactAbandoned(_) => 12,
+                    AcdEvent::ContactTransferred(_) => 13,
                 };
                 acd_variants[index] = true;
+            }
+            if let Ok(event) = ConversationEvent::from_stored(event_type, version, payload) {
+                let index = match event {
+                    ConversationEvent::Started(_) => 0,
+                    ConversationEvent::MessagePosted(_) => 1,
+                    ConversationEvent::Assigned(_) => 2,
+                    ConversationEvent::Transferred(_) => 3,
+                    ConversationEvent::Closed(_) => 4,
+                    ConversationEvent::Rated(_) => 5,
+                };
+                conversation_variants[index] = true;
+            }
+            if let Ok(event) = WidgetConfigured::from_stored(event_type, version, payload) {
+                // A struct, not an enum: this stops compiling if it ever grows variants.
+                let WidgetConfigured { .. } = event;
+                chat_widget_variants[0] = true;
             }
             if let Ok(event) = RoleEvent::from_stored(event_type, version, payload) {
                 match event {
@@ -838,6 +987,8 @@ mod tests {
         assert!(user_variants.iter().all(|covered| *covered), "a UserEvent variant has no sample");
         assert!(role_variants.iter().all(|covered| *covered), "a RoleEvent variant has no sample");
         assert!(acd_variants.iter().all(|covered| *covered), "an AcdEvent variant has no sample");
+        assert!(conversation_variants.iter().all(|covered| *covered), "a ConversationEvent variant has no sample");
+        assert!(chat_widget_variants.iter().all(|covered| *covered), "WidgetConfigured has no sample");
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //! any more is removed here in the same change that stops emitting it.
 //!
 //! The domain codes are checked against the domain sources by a test; the API codes are the
-//! ones `hotline-command-api` maps its errors to.
+//! ones `hotline-command-api` and the chat service (the visitor WebSocket, chat uploads and the
+//! agent desk) map their errors to. Over HTTP a domain code answers 404 when it ends in
+//! `.not_found` and 422 otherwise; the statuses of API codes are with their groups below.
 
 /// (code, meaning) for every code the product emits, grouped by context.
 pub const ERROR_CODES: &[(&str, &str)] = &[
@@ -73,6 +75,43 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     ("acd.no_such_offer", "The contact is not on offer to this agent (answered, timed out or withdrawn)."),
     ("acd.not_assigned", "The contact is not assigned to this agent."),
     ("acd.contact_assigned", "The contact is with an agent already: the agent finishes it."),
+    ("acd.transfer_to_self", "An agent cannot transfer a contact to themselves; name another agent or a queue."),
+    (
+        "acd.agent_without_queue",
+        "The agent named as a transfer's target serves no queue, so the contact has nowhere to wait for them.",
+    ),
+    // Domain: conversations (a contact on a text channel, e.g. web chat).
+    ("conversation.not_found", "No such conversation in this tenant."),
+    ("conversation.closed", "The conversation is closed: nothing more is posted, assigned or transferred in it."),
+    (
+        "conversation.invalid_message",
+        "A message has a client id of 1 to 64 characters and text (not blank, at most 4000 characters), a \
+         file, or both; visitor details are at most 200 characters and a rating comment at most 1000.",
+    ),
+    ("conversation.invalid_priority", "A conversation's priority is 0 (normal) to 9 (most important)."),
+    (
+        "conversation.not_your_conversation",
+        "The conversation is not assigned to this agent: only its agent writes in, transfers or closes it.",
+    ),
+    ("conversation.not_assigned", "Only a conversation assigned to an agent can be transferred."),
+    (
+        "conversation.invalid_transfer",
+        "A transfer goes to exactly one queue or to one other agent (not both, neither, or the agent themselves).",
+    ),
+    (
+        "conversation.invalid_disposition",
+        "An agent closes a conversation with a disposition code of 1 to 64 characters without outer spaces.",
+    ),
+    ("conversation.not_closed", "A conversation is rated only after it closes."),
+    ("conversation.already_rated", "The conversation is rated already; it is rated once."),
+    ("conversation.invalid_rating", "A rating is 1 to 5."),
+    // Domain: chat widget.
+    (
+        "chat_widget.invalid_settings",
+        "The widget settings are refused (the message says why): an organisation name is required, texts \
+         have length limits, the colour is #rrggbb, the logo an http(s) URL, at most 20 questions, and the \
+         language en, zh-CN or zh-TW.",
+    ),
     // API: commands and requests.
     ("command.unknown_type", "The command type is not one this API knows."),
     ("command.invalid", "The command's fields are missing or malformed; the message names the field."),
@@ -89,6 +128,30 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     ("auth.invalid_credentials", "Wrong tenant, user name or password."),
     ("auth.locked_out", "Too many failed log-ins: wait until the time given or ask an administrator to unlock you."),
     ("auth.password_policy", "The new password does not meet the password policy; the message says which rule."),
+    // API: web chat, the visitor side. On the WebSocket these are `error` frames; over HTTP:
+    // bad_token 401, no_conversation 404, upload_too_large 413, upload_type_not_allowed 415,
+    // attachment_not_found 404 (malformed_frame 400 and rate_limited 429 where HTTP applies).
+    ("chat.malformed_frame", "A chat frame is not JSON, has an unknown type or lacks a field; the socket stays open."),
+    (
+        "chat.rate_limited",
+        "Over 5 chat frames a second sustained (burst 20): the frame was dropped and the socket stays open. \
+         Retryable, after a pause.",
+    ),
+    ("chat.bad_token", "The visitor token is missing, malformed or not signed by this server for this tenant."),
+    ("chat.no_conversation", "The visitor has no such conversation (none is open, or the id is not theirs)."),
+    ("chat.upload_too_large", "The uploaded file is over the chat's size limit (`maxUploadBytes`)."),
+    ("chat.upload_type_not_allowed", "The uploaded file's type is not one the chat allows (`allowedUploadTypes`)."),
+    ("chat.attachment_not_found", "No such uploaded file for this visitor; upload it first, then post its id."),
+    ("chat.invalid_upload", "The upload is empty (400)."),
+    (
+        "chat_widget.no_queue",
+        "The tenant's chat widget has no queue, so a chat cannot start; an administrator sets one (503).",
+    ),
+    // API: the agent desk (403).
+    (
+        "acd.not_an_agent",
+        "The caller is not registered as an agent in the ACD; an administrator sets up their routing first.",
+    ),
     // API: infrastructure.
     ("store.unavailable", "The event store cannot be reached or is shutting down. Retryable, after a pause."),
     ("store.corrupt", "A stored event fails its integrity checks; operators should run `hotline audit verify`."),
@@ -96,7 +159,7 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
 ];
 
 /// Codes after which sending the same request again may succeed.
-pub const RETRYABLE_CODES: &[&str] = &["command.conflict", "store.unavailable"];
+pub const RETRYABLE_CODES: &[&str] = &["command.conflict", "chat.rate_limited", "store.unavailable"];
 
 /// What a code means, if it is in the catalogue.
 pub fn meaning(code: &str) -> Option<&'static str> {
@@ -161,16 +224,51 @@ mod tests {
             .collect()
     }
 
+    /// The part of a source file that is not test code: everything before its first
+    /// `#[cfg(test)]` item, except that an out-of-line test module (`#[cfg(test)] mod tests;`)
+    /// only declares a file and does not end the code, wherever it stands.
+    fn non_test_code(source: &str) -> String {
+        let mut code = String::new();
+        let mut rest = source;
+        while let Some(start) = rest.find("#[cfg(test)]") {
+            code.push_str(&rest[..start]);
+            let after = &rest[start + "#[cfg(test)]".len()..];
+            let declaration = after.trim_start().strip_prefix("mod ").and_then(|item| {
+                let end = item.find(';')?;
+                let name = item[..end].trim();
+                name.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'_').then_some(&item[end + 1..])
+            });
+            match declaration {
+                Some(after_declaration) => rest = after_declaration,
+                None => return code,
+            }
+        }
+        code.push_str(rest);
+        code
+    }
+
     /// Code-shaped literals of the domain's non-test code that are not permission keys
-    /// (which share the `<context>.<snake_case>` shape).
+    /// (which share the `<context>.<snake_case>` shape). Out-of-line test modules
+    /// (`tests.rs`) are test code and not read.
     fn domain_codes() -> BTreeSet<String> {
         let domain_sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("../domain/src");
         rust_sources(&domain_sources)
             .iter()
-            .map(|(_, text)| text.split("#[cfg(test)]").next().unwrap_or_default())
-            .flat_map(code_shaped_literals)
+            .filter(|(path, _)| path.file_name().is_none_or(|name| name != "tests.rs"))
+            .map(|(_, text)| non_test_code(text))
+            .flat_map(|code| code_shaped_literals(&code))
             .filter(|literal| !hotline_domain::access::permissions::is_known_permission(literal))
             .collect()
+    }
+
+    #[test]
+    fn test_code_is_left_out_of_the_scan() {
+        let source =
+            "//! Docs.\n#[cfg(test)]\nmod tests;\nfn a() { \"a.one\" }\n#[cfg(test)]\nmod inline {\n\"a.test\" }";
+        assert_eq!(code_shaped_literals(&non_test_code(source)), BTreeSet::from(["a.one".to_owned()]));
+        assert_eq!(non_test_code("fn b() {}"), "fn b() {}");
+        let codes = domain_codes();
+        assert!(codes.contains("conversation.invalid_priority"), "a file with `mod tests;` at its top is read");
     }
 
     #[test]
@@ -192,8 +290,9 @@ mod tests {
         let domain_codes = domain_codes();
         let domain_contexts: BTreeSet<&str> =
             domain_codes.iter().filter_map(|code| code.split_once('.').map(|(context, _)| context)).collect();
-        // `tenant.not_found` is emitted by the API (no tenant behind a slug or id).
-        let emitted_by_the_api = ["tenant.not_found"];
+        // `tenant.not_found` is emitted by the API (no tenant behind a slug or id), and
+        // `acd.not_an_agent` by the agent desk (the caller has no agent in the ACD).
+        let emitted_by_the_api = ["tenant.not_found", "acd.not_an_agent", "chat_widget.no_queue"];
         let stale: Vec<&str> = ERROR_CODES
             .iter()
             .map(|(code, _)| *code)
@@ -236,6 +335,16 @@ mod tests {
             "auth.password_policy",
             "store.unavailable",
             "internal",
+            "chat.malformed_frame",
+            "chat.rate_limited",
+            "chat.bad_token",
+            "chat.no_conversation",
+            "chat.upload_too_large",
+            "chat.upload_type_not_allowed",
+            "chat.attachment_not_found",
+            "chat.invalid_upload",
+            "chat_widget.no_queue",
+            "acd.not_an_agent",
         ] {
             assert!(meaning(code).is_some(), "{code} is missing");
         }

@@ -34,6 +34,9 @@ use PermissionKind::{Button, Download, Export, Import, Menu};
 /// Every permission, menus first, in matrix order.
 pub const PERMISSIONS: &[Permission] = &[
     permission("menu.workbench", Menu, None),
+    permission("menu.desk", Menu, None),
+    permission("menu.supervisor", Menu, None),
+    permission("chat.supervise", Button, Some("menu.supervisor")),
     permission("menu.admin", Menu, None),
     permission("menu.admin.tenants", Menu, Some("menu.admin")),
     permission("tenant.create", Button, Some("menu.admin.tenants")),
@@ -53,6 +56,9 @@ pub const PERMISSIONS: &[Permission] = &[
     permission("role.edit", Button, Some("menu.admin.roles")),
     permission("menu.admin.dictionary", Menu, Some("menu.admin")),
     permission("dictionary.edit", Button, Some("menu.admin.dictionary")),
+    permission("menu.admin.acd", Menu, Some("menu.admin")),
+    permission("acd.admin", Button, Some("menu.admin.acd")),
+    permission("menu.admin.chat_widget", Menu, Some("menu.admin")),
     permission("menu.audit", Menu, None),
     permission("menu.audit.events", Menu, Some("menu.audit")),
     permission("audit.read", Button, Some("menu.audit.events")),
@@ -101,6 +107,8 @@ const fn leaf(key: &'static str, path: &'static str, icon: &'static str) -> Menu
 
 pub const MENU: &[MenuItem] = &[
     leaf("menu.workbench", "/workbench", "desktop"),
+    leaf("menu.desk", "/desk", "customer-service"),
+    leaf("menu.supervisor", "/supervisor", "dashboard"),
     MenuItem {
         key: "menu.admin",
         title_key: "menu.admin",
@@ -113,6 +121,8 @@ pub const MENU: &[MenuItem] = &[
             leaf("menu.admin.users", "/admin/users", "team"),
             leaf("menu.admin.roles", "/admin/roles", "safety"),
             leaf("menu.admin.dictionary", "/admin/dictionary", "book"),
+            leaf("menu.admin.acd", "/admin/acd", "branches"),
+            leaf("menu.admin.chat_widget", "/admin/chat-widget", "message"),
         ],
     },
     MenuItem {

@@ -102,10 +102,20 @@ impl BuiltInRole {
             BuiltInRole::Supervisor => (
                 "Supervisor",
                 "Leads agents: sees the users of their department and below.",
-                vec!["menu.workbench", "menu.admin", "menu.admin.users", "softphone"],
+                vec![
+                    "menu.workbench",
+                    "menu.desk",
+                    "menu.supervisor",
+                    "chat.supervise",
+                    "menu.admin",
+                    "menu.admin.users",
+                    "softphone",
+                ],
                 DataScope::DepartmentAndBelow,
             ),
-            BuiltInRole::Agent => ("Agent", "Serves customers.", vec!["menu.workbench", "softphone"], DataScope::Own),
+            BuiltInRole::Agent => {
+                ("Agent", "Serves customers.", vec!["menu.workbench", "menu.desk", "softphone"], DataScope::Own)
+            }
             BuiltInRole::Auditor => (
                 "Auditor",
                 "Reads the audit log.",

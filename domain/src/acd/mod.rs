@@ -33,6 +33,7 @@
 //! strategy, and waiting contacts per queue and channel in their order, so a decision looks
 //! at the first few entries of an index, not at every agent.
 
+pub mod audit;
 mod routing;
 mod state;
 
@@ -62,6 +63,7 @@ pub const STICKY_WAIT_ENDED: &str = "hotline.acd.sticky_wait_ended";
 pub const CONTACT_OVERFLOWED: &str = "hotline.acd.contact_overflowed";
 pub const CONTACT_FINISHED: &str = "hotline.acd.contact_finished";
 pub const CONTACT_ABANDONED: &str = "hotline.acd.contact_abandoned";
+pub const CONTACT_TRANSFERRED: &str = "hotline.acd.contact_transferred";
 
 /// Skill levels run from 1 (novice) to 10 (expert).
 pub const MAX_SKILL_LEVEL: u8 = 10;
@@ -69,6 +71,9 @@ pub const MAX_SKILL_LEVEL: u8 = 10;
 pub const MAX_CAPACITY_PER_CHANNEL: u32 = 20;
 /// Customer priorities run from 0 (normal) to 9 (most important).
 pub const MAX_PRIORITY: u8 = 9;
+/// How long a contact transferred to a named agent waits for that agent before any agent of
+/// the queue may take it.
+pub const TRANSFER_RESERVATION_SECONDS: u32 = 60;
 /// The presence reason given to an agent who let an offer time out.
 pub const MISSED_OFFER_REASON: &str = "missed offer";
 
@@ -197,8 +202,22 @@ pub enum AcdAction {
         agent_id: Uuid,
         after_call_work: bool,
     },
+    /// The agent hands an assigned contact on: to a queue, or to a named agent (who gets it
+    /// first for [`TRANSFER_RESERVATION_SECONDS`], in a queue of theirs, then anyone there).
+    TransferContact {
+        contact_id: Uuid,
+        agent_id: Uuid,
+        to: TransferTarget,
+    },
     /// Time passes: offers time out, sticky waits end, contacts overflow.
     Tick,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TransferTarget {
+    Queue { queue_id: Uuid },
+    Agent { agent_id: Uuid },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -216,6 +235,7 @@ pub enum AcdEvent {
     ContactOverflowed(ContactOverflowed),
     ContactFinished(ContactFinished),
     ContactAbandoned(ContactAbandoned),
+    ContactTransferred(ContactTransferred),
 }
 
 /// An agent's profile as registered or updated (all of it).
@@ -339,7 +359,22 @@ pub struct ContactAbandoned {
     pub at: DateTime<Utc>,
 }
 
-const EVENT_TYPES: [&str; 13] = [
+/// An assigned contact handed on by its agent; it waits again, in `queue_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactTransferred {
+    pub contact_id: Uuid,
+    pub from_agent_id: Uuid,
+    pub to: TransferTarget,
+    pub queue_id: Uuid,
+    /// The named agent it waits for first, and until when.
+    pub reserved_for: Option<Uuid>,
+    pub reserved_until: Option<DateTime<Utc>>,
+    pub overflow_at: Option<DateTime<Utc>>,
+    pub overflow_to_queue_id: Option<Uuid>,
+    pub at: DateTime<Utc>,
+}
+
+const EVENT_TYPES: [&str; 14] = [
     AGENT_REGISTERED,
     AGENT_UPDATED,
     AGENT_PRESENCE_CHANGED,
@@ -353,6 +388,7 @@ const EVENT_TYPES: [&str; 13] = [
     CONTACT_OVERFLOWED,
     CONTACT_FINISHED,
     CONTACT_ABANDONED,
+    CONTACT_TRANSFERRED,
 ];
 
 impl DomainEvent for AcdEvent {
@@ -371,6 +407,7 @@ impl DomainEvent for AcdEvent {
             AcdEvent::ContactOverflowed(_) => CONTACT_OVERFLOWED,
             AcdEvent::ContactFinished(_) => CONTACT_FINISHED,
             AcdEvent::ContactAbandoned(_) => CONTACT_ABANDONED,
+            AcdEvent::ContactTransferred(_) => CONTACT_TRANSFERRED,
         }
     }
 
@@ -392,6 +429,7 @@ impl DomainEvent for AcdEvent {
             AcdEvent::ContactOverflowed(event) => serde_json::to_value(event),
             AcdEvent::ContactFinished(event) => serde_json::to_value(event),
             AcdEvent::ContactAbandoned(event) => serde_json::to_value(event),
+            AcdEvent::ContactTransferred(event) => serde_json::to_value(event),
         };
         payload.expect("plain struct serialises")
     }
@@ -425,6 +463,7 @@ impl DomainEvent for AcdEvent {
             STICKY_WAIT_ENDED => read(event_type, payload, AcdEvent::StickyWaitEnded),
             CONTACT_OVERFLOWED => read(event_type, payload, AcdEvent::ContactOverflowed),
             CONTACT_FINISHED => read(event_type, payload, AcdEvent::ContactFinished),
+            CONTACT_TRANSFERRED => read(event_type, payload, AcdEvent::ContactTransferred),
             _ => read(event_type, payload, AcdEvent::ContactAbandoned),
         }
     }

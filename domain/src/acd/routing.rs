@@ -21,10 +21,10 @@ use uuid::Uuid;
 use super::state::{AgentRank, WaitingRank, agent_rank, meets_skill, touched_agent, touched_contact, waiting_rank};
 use super::{
     AcdAction, AcdCommand, AcdEvent, AcdState, Agent, AgentPresenceChanged, AgentRegistered, Channel, Contact,
-    ContactAbandoned, ContactFinished, ContactOffered, ContactOverflowed, ContactQueued, ContactStatus, MAX_PRIORITY,
-    MISSED_OFFER_REASON, OfferAnswered, OfferReason, OfferRule, Presence, QueueDefined, QueueDefinition,
-    RoutingStrategy, StickyWaitEnded, agent_not_found, contact_not_found, queue_not_found, validate_profile,
-    validate_queue,
+    ContactAbandoned, ContactFinished, ContactOffered, ContactOverflowed, ContactQueued, ContactStatus,
+    ContactTransferred, MAX_PRIORITY, MISSED_OFFER_REASON, OfferAnswered, OfferReason, OfferRule, Presence,
+    QueueDefined, QueueDefinition, RoutingStrategy, StickyWaitEnded, TRANSFER_RESERVATION_SECONDS, TransferTarget,
+    agent_not_found, contact_not_found, queue_not_found, validate_profile, validate_queue,
 };
 use crate::DomainError;
 
@@ -183,6 +183,54 @@ pub(super) fn decide(state: &AcdState, command: &AcdCommand) -> Result<Vec<AcdEv
                     at,
                 }));
             }
+            decision.settle_agent(*agent_id);
+        }
+        AcdAction::TransferContact { contact_id, agent_id, to } => {
+            let contact = state.contacts.get(contact_id).ok_or_else(|| contact_not_found(*contact_id))?;
+            if contact.status != (ContactStatus::Assigned { agent_id: *agent_id }) {
+                return Err(DomainError::new(
+                    "acd.not_assigned",
+                    format!("contact {contact_id} is not assigned to agent {agent_id}"),
+                ));
+            }
+            let (queue_id, reserved_for) = match *to {
+                TransferTarget::Queue { queue_id } => {
+                    state.queues.get(&queue_id).ok_or_else(|| queue_not_found(queue_id))?;
+                    (queue_id, None)
+                }
+                TransferTarget::Agent { agent_id: target } => {
+                    if target == *agent_id {
+                        return Err(DomainError::new("acd.transfer_to_self", "an agent cannot transfer to themselves"));
+                    }
+                    let target_agent = state.agents.get(&target).ok_or_else(|| agent_not_found(target))?;
+                    // The target's own queue keeps the contact if the target does not take it;
+                    // the current queue first, if the target serves it.
+                    let queue_id = if target_agent.queue_ids.contains(&contact.queue_id) {
+                        contact.queue_id
+                    } else {
+                        *target_agent.queue_ids.first().ok_or_else(|| {
+                            DomainError::new(
+                                "acd.agent_without_queue",
+                                format!("agent {target} serves no queue, so cannot be transferred to"),
+                            )
+                        })?
+                    };
+                    (queue_id, Some(target))
+                }
+            };
+            let definition = &state.queues.get(&queue_id).ok_or_else(|| queue_not_found(queue_id))?.definition;
+            decision.push(AcdEvent::ContactTransferred(ContactTransferred {
+                contact_id: *contact_id,
+                from_agent_id: *agent_id,
+                to: *to,
+                queue_id,
+                reserved_for,
+                reserved_until: reserved_for.map(|_| seconds_after(at, TRANSFER_RESERVATION_SECONDS)),
+                overflow_at: overflow_at(definition, at),
+                overflow_to_queue_id: definition.overflow.as_ref().map(|overflow| overflow.to_queue_id),
+                at,
+            }));
+            decision.settle_contact(*contact_id);
             decision.settle_agent(*agent_id);
         }
         AcdAction::Tick => decision.tick(),

@@ -21,6 +21,8 @@ pub struct Agent {
     pub skills: BTreeMap<String, u8>,
     pub queue_ids: BTreeSet<Uuid>,
     pub presence: Presence,
+    /// When the agent entered the current presence (for "time in state").
+    pub presence_since: DateTime<Utc>,
     /// When the agent last finished a contact or became available, whichever is later.
     pub idle_since: DateTime<Utc>,
     /// The contacts offered to or assigned to the agent, with their channels.
@@ -35,6 +37,7 @@ impl Agent {
             skills: profile.skills.clone(),
             queue_ids: profile.queue_ids.clone(),
             presence: Presence::Offline,
+            presence_since: at,
             idle_since: at,
             contacts: BTreeMap::new(),
         }
@@ -78,6 +81,7 @@ impl Agent {
                     self.idle_since = changed.at;
                 }
                 self.presence = changed.presence.clone();
+                self.presence_since = changed.at;
             }
             AcdEvent::ContactOffered(offered) => {
                 self.contacts.insert(offered.contact_id, offered.channel);
@@ -91,6 +95,10 @@ impl Agent {
             }
             AcdEvent::ContactAbandoned(abandoned) => {
                 self.contacts.remove(&abandoned.contact_id);
+            }
+            AcdEvent::ContactTransferred(transferred) => {
+                self.contacts.remove(&transferred.contact_id);
+                self.idle_since = transferred.at;
             }
             _ => {}
         }
@@ -177,6 +185,16 @@ impl Contact {
                 self.overflow_at = overflowed.overflow_at;
                 self.overflow_to_queue_id = overflowed.overflow_to_queue_id;
             }
+            AcdEvent::ContactTransferred(transferred) => {
+                self.status = ContactStatus::Waiting;
+                self.queue_id = transferred.queue_id;
+                self.queue_entered_at = transferred.at;
+                self.declined_by.clear();
+                self.reserved_for = transferred.reserved_for;
+                self.reserved_until = transferred.reserved_until;
+                self.overflow_at = transferred.overflow_at;
+                self.overflow_to_queue_id = transferred.overflow_to_queue_id;
+            }
             AcdEvent::ContactFinished(_) | AcdEvent::ContactAbandoned(_) => return false,
             _ => {}
         }
@@ -256,6 +274,7 @@ pub(crate) fn touched_agent(event: &AcdEvent) -> Option<Uuid> {
         AcdEvent::OfferRejected(answer) | AcdEvent::OfferTimedOut(answer) => Some(answer.agent_id),
         AcdEvent::ContactFinished(finished) => Some(finished.agent_id),
         AcdEvent::ContactAbandoned(abandoned) => abandoned.agent_id,
+        AcdEvent::ContactTransferred(transferred) => Some(transferred.from_agent_id),
         AcdEvent::QueueDefined(_)
         | AcdEvent::ContactQueued(_)
         | AcdEvent::OfferAccepted(_)
@@ -276,6 +295,7 @@ pub(crate) fn touched_contact(event: &AcdEvent) -> Option<Uuid> {
         AcdEvent::ContactOverflowed(overflowed) => Some(overflowed.contact_id),
         AcdEvent::ContactFinished(finished) => Some(finished.contact_id),
         AcdEvent::ContactAbandoned(abandoned) => Some(abandoned.contact_id),
+        AcdEvent::ContactTransferred(transferred) => Some(transferred.contact_id),
         AcdEvent::AgentRegistered(_)
         | AcdEvent::AgentUpdated(_)
         | AcdEvent::AgentPresenceChanged(_)
@@ -308,6 +328,15 @@ impl AcdState {
     /// round robin: in agent id order, before the rotation is applied).
     pub fn free_agents_in(&self, queue_id: Uuid, channel: Channel) -> Vec<Uuid> {
         self.free_agents.get(&(queue_id, channel)).into_iter().flatten().map(|rank| rank.agent_id).collect()
+    }
+
+    /// The earliest time at which a `Tick` would change something (an offer times out, a
+    /// sticky wait ends, a contact overflows), if any.
+    pub fn next_deadline(&self) -> Option<DateTime<Utc>> {
+        [&self.offer_deadlines, &self.sticky_deadlines, &self.overflow_deadlines]
+            .into_iter()
+            .filter_map(|deadlines| deadlines.first().map(|(at, _)| *at))
+            .min()
     }
 
     pub(crate) fn evolve(mut self, event: &AcdEvent) -> Self {

@@ -335,6 +335,48 @@ fn given_an_offer_when_it_times_out_then_the_agent_is_not_ready_and_another_agen
     assert_eq!(refusal(&state, &accept(31, 1, 1)), "acd.no_such_offer");
 }
 
+fn transfer(at: i64, contact: u128, agent: u128, to: TransferTarget) -> AcdCommand {
+    command(at, AcdAction::TransferContact { contact_id: contact_id(contact), agent_id: agent_id(agent), to })
+}
+
+#[test]
+fn given_an_assigned_chat_when_transferred_to_a_queue_then_an_agent_there_gets_it() {
+    let mut commands = support_with_agents(RoutingStrategy::LongestIdle, 1);
+    commands.extend([
+        define(0, queue(BILLING, RoutingStrategy::LongestIdle)),
+        register(0, profile(2, &[BILLING], &[])),
+        available(5, 2),
+        chat(10, 1),
+        accept(11, 1, 1),
+    ]);
+    let state = given(&commands);
+    let events = when(&state, &transfer(20, 1, 1, TransferTarget::Queue { queue_id: BILLING }));
+    let AcdEvent::ContactTransferred(transferred) = &events[0] else { panic!("expected a transfer: {events:?}") };
+    assert_eq!((transferred.queue_id, transferred.reserved_for), (BILLING, None));
+    assert_eq!(offers(&events), [offer(1, 2, OfferRule::Strategy)]);
+    let state = given_more(state, &[transfer(20, 1, 1, TransferTarget::Queue { queue_id: BILLING })]);
+    assert!(state.agents[&agent_id(1)].contacts.is_empty(), "the first agent's capacity is free again");
+}
+
+#[test]
+fn given_a_transfer_to_a_busy_agent_when_the_reservation_ends_then_anyone_in_the_queue_gets_it() {
+    let mut commands = support_with_agents(RoutingStrategy::LongestIdle, 3);
+    commands.extend([presence(4, 3, Presence::Break { reason: "lunch".into() }), chat(10, 1), accept(11, 1, 1)]);
+    let state = given(&commands);
+    // Agent 3 is on a break: the chat waits for them, although agent 2 is free.
+    let to_three = transfer(20, 1, 1, TransferTarget::Agent { agent_id: agent_id(3) });
+    let events = when(&state, &to_three);
+    assert_eq!(offers(&events), []);
+    let state = given_more(state, &[to_three]);
+    assert_eq!(state.next_deadline(), Some(time(20 + i64::from(TRANSFER_RESERVATION_SECONDS))));
+    let events = when(&state, &tick(20 + i64::from(TRANSFER_RESERVATION_SECONDS)));
+    assert!(matches!(events[0], AcdEvent::StickyWaitEnded(_)));
+    assert_eq!(offers(&events)[0].1, agent_id(2));
+    // Had agent 3 come back in time, it would have been theirs.
+    let state = given_more(given(&commands), &[transfer(20, 1, 1, TransferTarget::Agent { agent_id: agent_id(3) })]);
+    assert_eq!(offers(&when(&state, &available(30, 3))), [offer(1, 3, OfferRule::StickyAgent)]);
+}
+
 fn refusal(state: &AcdState, command: &AcdCommand) -> &'static str {
     Acd::decide(state, command).expect_err("the command should be refused").code
 }
@@ -457,6 +499,7 @@ enum Operation {
     Abandon { contact: u128 },
     Tick { seconds: i64 },
     Skills { agent: u128, level: u8, queues: u8 },
+    Transfer { contact: u128, to_agent: Option<u128>, queue: u8 },
 }
 
 fn operation() -> impl Strategy<Value = Operation> {
@@ -470,9 +513,10 @@ fn operation() -> impl Strategy<Value = Operation> {
         4 => contact.clone().prop_map(|contact| Operation::Accept { contact }),
         2 => contact.clone().prop_map(|contact| Operation::Reject { contact }),
         3 => (contact.clone(), any::<bool>()).prop_map(|(contact, after_call_work)| Operation::Finish { contact, after_call_work }),
-        1 => contact.prop_map(|contact| Operation::Abandon { contact }),
+        1 => contact.clone().prop_map(|contact| Operation::Abandon { contact }),
         2 => (1..40i64).prop_map(|seconds| Operation::Tick { seconds }),
-        1 => (agent, 1..=10u8, 1..8u8).prop_map(|(agent, level, queues)| Operation::Skills { agent, level, queues }),
+        1 => (agent.clone(), 1..=10u8, 1..8u8).prop_map(|(agent, level, queues)| Operation::Skills { agent, level, queues }),
+        1 => (contact, proptest::option::of(agent), 0..3u8).prop_map(|(contact, to_agent, queue)| Operation::Transfer { contact, to_agent, queue }),
     ]
 }
 
@@ -545,8 +589,49 @@ fn to_command(state: &AcdState, operation: &Operation, at: i64) -> AcdCommand {
             updated.capacity.insert(Channel::Chat, u32::from(level % 3) + 1);
             AcdAction::UpdateAgent(updated)
         }
+        Operation::Transfer { contact, to_agent, queue } => AcdAction::TransferContact {
+            contact_id: contact_id(contact),
+            agent_id: holder(contact),
+            to: match to_agent {
+                Some(agent) => TransferTarget::Agent { agent_id: agent_id(agent) },
+                None => TransferTarget::Queue { queue_id: QUEUES[queue as usize] },
+            },
+        },
     };
     command(at, action)
+}
+
+/// The setup and the operations decided in turn, as the log holds them: one batch of events
+/// per command that appended any.
+fn batches(operations: &[Operation]) -> Vec<Vec<AcdEvent>> {
+    let mut state = AcdState::default();
+    let mut batches = Vec::new();
+    let mut at = 1;
+    let mut commands = property_setup();
+    for operation in operations {
+        at += match operation {
+            Operation::Tick { seconds } => *seconds,
+            _ => 1,
+        };
+        commands.push(to_command(&given_from(&commands), operation, at));
+    }
+    for command in commands {
+        if let Ok(events) = Acd::decide(&state, &command)
+            && !events.is_empty()
+        {
+            state = events.iter().fold(state, Acd::evolve);
+            batches.push(events);
+        }
+    }
+    batches
+}
+
+/// The state after the commands, skipping refused ones.
+fn given_from(commands: &[AcdCommand]) -> AcdState {
+    commands.iter().fold(AcdState::default(), |state, command| match Acd::decide(&state, command) {
+        Ok(events) => events.iter().fold(state, Acd::evolve),
+        Err(_) => state,
+    })
 }
 
 /// Runs the setup and the operations; returns every command decided and every event.
@@ -677,6 +762,24 @@ proptest! {
             }
         }
         prop_assert_eq!(decided_again, [setup_events, history].concat());
+    }
+
+    #[test]
+    fn every_logged_batch_is_what_deciding_its_command_again_gives(
+        operations in proptest::collection::vec(operation(), 1..60),
+    ) {
+        let batches = batches(&operations);
+        prop_assert_eq!(audit::verify(TENANT, &batches), Ok(batches.len()));
+        // A tampered decision is found: the first offer sent to someone else.
+        let mut tampered = batches.clone();
+        let offer = tampered.iter_mut().flatten().find_map(|event| match event {
+            AcdEvent::ContactOffered(offered) => Some(offered),
+            _ => None,
+        });
+        if let Some(offered) = offer {
+            offered.agent_id = agent_id(99);
+            prop_assert!(audit::verify(TENANT, &tampered).is_err());
+        }
     }
 
     #[test]

@@ -236,3 +236,33 @@ where
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// Loads the command's stream, decides with `D`, and appends what it decided; returns the
+/// position of the last event appended (the command must decide at least one event).
+pub async fn decide_and_append<D: Decider>(store: &SharedEventStore, tenant_id: Uuid, command: D::Command) -> u64 {
+    let stream_id = D::stream_id(&command);
+    let stored = store.read_stream(tenant_id, &stream_id, Direction::Forwards, 1, 10_000).await.expect("stream reads");
+    let history: Vec<D::Event> = stored
+        .iter()
+        .map(|envelope| D::Event::from_stored(&envelope.event_type, envelope.schema_version, &envelope.payload))
+        .collect::<Result<_, _>>()
+        .expect("stored events decode");
+    let state = D::replay(&history);
+    let events = D::decide(&state, &command).unwrap_or_else(|error| panic!("the command is accepted: {error}"));
+    let version = stored.last().map(|envelope| envelope.stream_version).unwrap_or(0);
+    append(store, tenant_id, stream_id, ExpectedVersion::Exact(version), new_events(&events)).await
+}
+
+/// Applies `events` again, in one transaction, to the live tables of every projection given.
+pub async fn apply_again(
+    pool: &AnyPool,
+    projections: &[Arc<dyn hotline_projections::Projection>],
+    events: &[hotline_domain::EventEnvelope],
+) {
+    let mut connection = pool.acquire().await.expect("a connection");
+    let mut transaction = hotline_projections::runner::begin_write(&mut connection).await.expect("a transaction");
+    for projection in projections {
+        projection.apply(&mut transaction, "", events).await.expect("the events apply again");
+    }
+    transaction.commit().await.expect("the transaction commits");
+}

@@ -1,0 +1,117 @@
+//! Files customers and agents send (chat attachments now; recordings and documents later):
+//! bytes kept beside the log, not in it. An event refers to a blob by id and carries its
+//! name, type and size; the bytes live here.
+//!
+//! Embedded mode keeps them in their own SQLite file (`blobs.db`), so a 10 MB upload never
+//! holds the event log's single writer; PostgreSQL keeps them in a `blobs` table of the one
+//! database. Every read names the tenant: one tenant cannot fetch another's file by id.
+
+use sqlx::{AnyPool, Executor, Row};
+use uuid::Uuid;
+
+use crate::store::StoreResult;
+
+const CREATE_BLOBS: &str = "CREATE TABLE IF NOT EXISTS blobs (\
+     tenant_id TEXT NOT NULL, \
+     blob_id TEXT NOT NULL, \
+     name TEXT NOT NULL, \
+     content_type TEXT NOT NULL, \
+     size BIGINT NOT NULL, \
+     bytes BYTEA NOT NULL, \
+     PRIMARY KEY (tenant_id, blob_id))";
+
+/// A stored file's description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobInfo {
+    pub blob_id: Uuid,
+    pub name: String,
+    pub content_type: String,
+    pub size: u64,
+}
+
+#[derive(Clone)]
+pub struct BlobStore {
+    pool: AnyPool,
+}
+
+impl BlobStore {
+    /// Creates the table if needed. Embedded mode passes a pool on `blobs.db`, a SQLite file
+    /// of its own; distributed mode the pool of the shared PostgreSQL database.
+    pub async fn open(pool: AnyPool) -> StoreResult<Self> {
+        // BYTEA is PostgreSQL's byte type; SQLite takes any type name and stores blobs as given.
+        pool.execute(CREATE_BLOBS).await?;
+        Ok(Self { pool })
+    }
+
+    pub async fn put(&self, tenant_id: Uuid, info: &BlobInfo, bytes: Vec<u8>) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO blobs (tenant_id, blob_id, name, content_type, size, bytes) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(tenant_id.to_string())
+        .bind(info.blob_id.to_string())
+        .bind(info.name.clone())
+        .bind(info.content_type.clone())
+        .bind(i64::try_from(info.size).unwrap_or(i64::MAX))
+        .bind(bytes)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The file's description, without its bytes.
+    pub async fn info(&self, tenant_id: Uuid, blob_id: Uuid) -> StoreResult<Option<BlobInfo>> {
+        let row = sqlx::query("SELECT name, content_type, size FROM blobs WHERE tenant_id = $1 AND blob_id = $2")
+            .bind(tenant_id.to_string())
+            .bind(blob_id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| {
+            Ok(BlobInfo {
+                blob_id,
+                name: row.try_get("name")?,
+                content_type: row.try_get("content_type")?,
+                size: u64::try_from(row.try_get::<i64, _>("size")?).unwrap_or(0),
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn get(&self, tenant_id: Uuid, blob_id: Uuid) -> StoreResult<Option<(BlobInfo, Vec<u8>)>> {
+        let row =
+            sqlx::query("SELECT name, content_type, size, bytes FROM blobs WHERE tenant_id = $1 AND blob_id = $2")
+                .bind(tenant_id.to_string())
+                .bind(blob_id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|row| {
+            let info = BlobInfo {
+                blob_id,
+                name: row.try_get("name")?,
+                content_type: row.try_get("content_type")?,
+                size: u64::try_from(row.try_get::<i64, _>("size")?).unwrap_or(0),
+            };
+            Ok((info, row.try_get("bytes")?))
+        })
+        .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_blob_reads_back_only_in_its_tenant() {
+        sqlx::any::install_default_drivers();
+        // One connection: each connection to `:memory:` is a database of its own.
+        let pool = sqlx::any::AnyPoolOptions::new().max_connections(1).connect("sqlite::memory:").await.unwrap();
+        let store = BlobStore::open(pool).await.unwrap();
+        let (tenant, other_tenant) = (Uuid::now_v7(), Uuid::now_v7());
+        let info =
+            BlobInfo { blob_id: Uuid::now_v7(), name: "a.png".into(), content_type: "image/png".into(), size: 3 };
+        store.put(tenant, &info, vec![1, 2, 3]).await.unwrap();
+        assert_eq!(store.get(tenant, info.blob_id).await.unwrap(), Some((info.clone(), vec![1, 2, 3])));
+        assert_eq!(store.info(tenant, info.blob_id).await.unwrap(), Some(info.clone()));
+        assert_eq!(store.get(other_tenant, info.blob_id).await.unwrap(), None);
+    }
+}
