@@ -11,6 +11,7 @@ export default defineConfig({
     proxy: {
       "/graphql": { target: api, ws: true },
       "/api": api,
+      "/chat": { target: api, ws: true },
       "/health": api,
       "/ready": api,
     },
@@ -29,7 +30,7 @@ export default defineConfig({
   test: {
     environment: "jsdom",
     // e2e/ runs under node's test runner against the real server (npm run e2e).
-    include: ["src/**/*.test.{ts,tsx}"],
+    include: ["src/**/*.test.{ts,tsx}", "widget/**/*.test.ts"],
     globals: true,
     setupFiles: ["./src/test/setup.ts"],
     css: false,

@@ -9,4 +9,8 @@ import "./admin/organisation";
 import "./admin/users";
 import "./admin/roles";
 import "./admin/dictionary";
+import "./admin/acd";
+import "./admin/chatWidget";
+import "./desk";
+import "./supervisor";
 import "./audit/events";
