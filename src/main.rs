@@ -76,6 +76,12 @@ enum AuditCommand {
         #[arg(long)]
         tenant: Option<String>,
     },
+    /// Decides every routing decision of a tenant's ACD again and compares it with the log.
+    Routing {
+        /// The tenant, by slug or id.
+        #[arg(long)]
+        tenant: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -109,6 +115,9 @@ async fn main() -> ExitCode {
         Command::Migrate => tools::migrate(&cli.data_dir).await,
         Command::Replay { projection, from, list } => tools::replay(&cli.data_dir, projection, from, list).await,
         Command::Audit { command: AuditCommand::Verify { tenant } } => tools::audit_verify(&cli.data_dir, tenant).await,
+        Command::Audit { command: AuditCommand::Routing { tenant } } => {
+            tools::audit_routing(&cli.data_dir, &tenant).await
+        }
         Command::Events { command: EventsCommand::Tail { from, tenant, follow } } => {
             tools::events_tail(&cli.data_dir, from, tenant, follow).await
         }

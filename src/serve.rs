@@ -12,7 +12,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use chrono::Utc;
+use hotline_command_api::chat::{self, ChatService};
 use hotline_command_api::identity::NewUser;
+use hotline_command_api::live::LiveHub;
 use hotline_command_api::{Dispatcher, IdentityService, TokenSigner};
 use hotline_domain::access::BuiltInRole;
 use hotline_infra::database::{self, DatabaseLocation};
@@ -50,23 +52,28 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
         .context("migrating the read models")?;
     let dispatcher = Arc::new(Dispatcher::new(database.events.clone(), options.max_payload_bytes));
     let signer = TokenSigner::load_or_create(database.secrets.as_ref()).await?;
-    let identity = IdentityService::new(dispatcher, database.secrets.clone(), signer);
+    let identity = IdentityService::new(dispatcher.clone(), database.secrets.clone(), signer.clone());
+    let hub = LiveHub::start(database.events.clone()).await.context("following the log")?;
+    let chat = ChatService::new(dispatcher, hub, database.blobs.clone(), signer);
     let projections = ProjectionRunner::start(
         database.events.clone(),
         database.read_models.clone(),
         hotline_projections::all_projections(),
     );
     let demo_password =
-        if options.no_demo { None } else { Some(bootstrap_demo(&identity, database.secrets.as_ref()).await?) };
+        if options.no_demo { None } else { Some(bootstrap_demo(&identity, &chat, database.secrets.as_ref()).await?) };
+    chat::reactions::start_background(chat.clone(), database.checkpoints.clone());
 
     let graphql_state = hotline_graphql::GraphqlState {
         identity: identity.clone(),
         read_models: database.read_models.clone(),
         projections: projections.clone(),
+        chat: chat.clone(),
     };
     let app = Router::new()
         .route("/metrics", get(metrics).with_state(projections.clone()))
-        .merge(hotline_command_api::rest::router(identity))
+        .merge(hotline_command_api::rest::router(identity.clone()))
+        .merge(chat::http::router(chat.clone(), identity.clone()))
         .merge(hotline_graphql::router(graphql_state))
         .merge(web_app(&options.web_root))
         .layer(tower_http::trace::TraceLayer::new_for_http());
@@ -97,7 +104,11 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
 /// The demo tenant with an administrator, a supervisor and two agents, created on first
 /// start with one random password that is kept in the secret store so that every start can
 /// print it.
-async fn bootstrap_demo(identity: &IdentityService, secrets: &dyn SecretStore) -> anyhow::Result<String> {
+async fn bootstrap_demo(
+    identity: &IdentityService,
+    chat: &ChatService,
+    secrets: &dyn SecretStore,
+) -> anyhow::Result<String> {
     let password = match secrets.get(Uuid::nil(), DEMO_PASSWORD_ID).await? {
         Some(password) => password,
         None => {
@@ -120,6 +131,12 @@ async fn bootstrap_demo(identity: &IdentityService, secrets: &dyn SecretStore) -
         user("agent2", "Demo agent two", &[BuiltInRole::Agent]),
     ];
     identity.bootstrap_tenant(DEMO_TENANT, "Demo Contact Centre", users, Utc::now()).await?;
+    let tenant_id = hotline_domain::identity::tenant_id_for_slug(DEMO_TENANT);
+    let agents: Vec<Uuid> = ["agent1", "agent2"]
+        .iter()
+        .map(|name| hotline_domain::identity::user_id_for_username(tenant_id, name))
+        .collect();
+    chat.bootstrap_routing(tenant_id, "General", &agents, Utc::now()).await?;
     Ok(password)
 }
 
@@ -133,11 +150,13 @@ fn web_app(web_root: &Path) -> Router {
         return Router::new().route("/", get(web_app_not_built));
     }
     let files = ServeDir::new(web_root).fallback(ServeFile::new(index));
-    Router::new().fallback(move |request: Request| {
+    // The chat's full-page (H5) variant for mobile apps, beside the widget's script.
+    let h5_page = ServeFile::new(web_root.join("widget").join("h5.html"));
+    Router::new().route_service("/chat/h5", h5_page).fallback(move |request: Request| {
         let mut files = files.clone();
         async move {
             let path = request.uri().path().to_owned();
-            let is_server_path = ["/api", "/graphql", "/health", "/ready", "/metrics"]
+            let is_server_path = ["/api", "/graphql", "/chat", "/health", "/ready", "/metrics"]
                 .iter()
                 .any(|prefix| path.strip_prefix(prefix).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')));
             if is_server_path {

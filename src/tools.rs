@@ -1,4 +1,4 @@
-//! The command-line tools beside `serve`: migrate, replay, audit verify, events tail, bench.
+//! The command-line tools beside `serve`: migrate, replay, audit verify and routing, events tail, bench.
 
 use std::io::Write;
 use std::path::Path;
@@ -70,6 +70,56 @@ pub async fn audit_verify(data_dir: &Path, tenant: Option<String>) -> anyhow::Re
         }
     }
     Ok(if broken { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// Re-decides the tenant's routing from its ACD stream: each command's batch of events (the
+/// events sharing a causation) must be what deciding that command again gives.
+pub async fn audit_routing(data_dir: &Path, tenant: &str) -> anyhow::Result<ExitCode> {
+    use hotline_domain::DomainEvent;
+    use hotline_domain::acd::{self, AcdEvent};
+    let store = open_log(data_dir).await?;
+    let tenant_id = tenant_id(tenant);
+    let stream_id = acd::stream_id(tenant_id);
+    let mut batches: Vec<Vec<AcdEvent>> = Vec::new();
+    let mut batch_cause = None;
+    let mut next_version = 1;
+    loop {
+        let page = store
+            .read_stream(tenant_id, &stream_id, hotline_infra::store::Direction::Forwards, next_version, 1000)
+            .await?;
+        let done = page.len() < 1000;
+        for envelope in page {
+            next_version = envelope.stream_version + 1;
+            let event = AcdEvent::from_stored(&envelope.event_type, envelope.schema_version, &envelope.payload)
+                .with_context(|| format!("reading the event at position {}", envelope.global_position))?;
+            if batch_cause != Some(envelope.causation_id) {
+                batches.push(Vec::new());
+                batch_cause = Some(envelope.causation_id);
+            }
+            batches.last_mut().expect("a batch was started").push(event);
+        }
+        if done {
+            break;
+        }
+    }
+    match acd::audit::verify(tenant_id, &batches) {
+        Ok(checked) => {
+            let decisions =
+                batches.iter().flatten().filter(|event| matches!(event, AcdEvent::ContactOffered(_))).count();
+            println!("tenant {tenant_id}: {checked} routing commands and {decisions} offers decided again: identical");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(divergence) => {
+            println!(
+                "tenant {tenant_id}: routing command {} differs ({}):\n  logged:  {:?}\n  decided: {:?}",
+                divergence.batch + 1,
+                divergence.reason,
+                divergence.logged,
+                divergence.decided
+            );
+            Ok(ExitCode::FAILURE)
+        }
+    }
 }
 
 pub async fn events_tail(data_dir: &Path, from: u64, tenant: Option<String>, follow: bool) -> anyhow::Result<ExitCode> {

@@ -17,10 +17,11 @@
 //! - `baseline`: the raw INSERTs the stores are compared with.
 //! - `scratch`: throw-away SQLite directories and PostgreSQL databases.
 //! - one module per benchmark: `sqlite_commands`, `sqlite_batch_append`, `postgres_append`,
-//!   `projection_rebuild`, `subscription_latency`, `acd_decision`.
+//!   `projection_rebuild`, `subscription_latency`, `acd_decision`, `chat_websockets`.
 
 mod acd_decision;
 mod baseline;
+mod chat_websockets;
 mod measure;
 mod postgres_append;
 mod projection_rebuild;
@@ -44,6 +45,7 @@ pub const BENCHMARKS: &[&str] = &[
     "projection-rebuild",
     "subscription-latency",
     "acd-decision",
+    "chat-websockets",
 ];
 
 /// How much work a run does and where it keeps its scratch data.
@@ -93,6 +95,7 @@ pub async fn run(name: &str, options: BenchOptions) -> anyhow::Result<BenchRepor
         "projection-rebuild" => projection_rebuild::run(&options).await,
         "subscription-latency" => subscription_latency::run(&options).await,
         "acd-decision" => acd_decision::run(&options).await,
+        "chat-websockets" => chat_websockets::run(&options).await,
         unknown => anyhow::bail!("no benchmark {unknown:?}; the benchmarks are: {}", BENCHMARKS.join(", ")),
     }
 }

@@ -18,8 +18,10 @@ use axum::extract::ws::Message as ServerMessage;
 use axum::routing::get;
 use chrono::Utc;
 use futures::{SinkExt, StreamExt};
+use hotline_command_api::chat::ChatService;
 use hotline_command_api::dispatcher::{DEFAULT_MAX_PAYLOAD_BYTES, Dispatcher};
 use hotline_command_api::identity::NewUser;
+use hotline_command_api::live::LiveHub;
 use hotline_command_api::{IdentityService, Session, TokenSigner};
 use hotline_domain::access::BuiltInRole;
 use hotline_domain::access::role::RoleDefinition;
@@ -126,7 +128,9 @@ async fn round(
     prepare_read_models(&database.read_models, &all_projections()).await?;
     let dispatcher = Arc::new(Dispatcher::new(database.events.clone(), DEFAULT_MAX_PAYLOAD_BYTES));
     let signer = TokenSigner::load_or_create(database.secrets.as_ref()).await?;
-    let identity = IdentityService::new(dispatcher, database.secrets.clone(), signer);
+    let identity = IdentityService::new(dispatcher.clone(), database.secrets.clone(), signer.clone());
+    let hub = LiveHub::start(database.events.clone()).await?;
+    let chat = ChatService::new(dispatcher, hub, database.blobs.clone(), signer);
     let projections = ProjectionRunner::start(database.events.clone(), database.read_models.clone(), all_projections());
     let admin = NewUser {
         username: "admin".into(),
@@ -142,6 +146,7 @@ async fn round(
         identity: identity.clone(),
         read_models: database.read_models.clone(),
         projections: projections.clone(),
+        chat,
     })
     .route("/echo", get(echo));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

@@ -26,7 +26,9 @@ pub const CHANNEL_CAPACITY: usize = 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Topic {
-    Stream(StreamId),
+    /// One stream of one tenant (the tenant is part of the key, so a stream id from another
+    /// tenant never reaches a listener).
+    Stream(Uuid, StreamId),
     Tenant(Uuid),
 }
 
@@ -91,7 +93,7 @@ impl LiveHub {
 
     fn publish_event(&self, envelope: EventEnvelope) {
         let envelope = Arc::new(envelope);
-        self.publish(&Topic::Stream(envelope.stream_id.clone()), LiveItem::Event(envelope.clone()));
+        self.publish(&Topic::Stream(envelope.tenant_id, envelope.stream_id.clone()), LiveItem::Event(envelope.clone()));
         self.publish(&Topic::Tenant(envelope.tenant_id), LiveItem::Event(envelope));
     }
 
@@ -103,7 +105,7 @@ impl LiveHub {
         author: TypingAuthor,
     ) {
         let item = LiveItem::Typing { conversation_id, author };
-        self.publish(&Topic::Stream(conversation_stream), item.clone());
+        self.publish(&Topic::Stream(tenant_id, conversation_stream), item.clone());
         self.publish(&Topic::Tenant(tenant_id), item);
     }
 }

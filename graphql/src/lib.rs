@@ -10,10 +10,12 @@
 //! - one module per bounded context, each with its part of the query, mutation and
 //!   subscription roots, merged in [`schema`]: [`identity`] (tenants, users, log-in) and
 //!   [`log`] (the event log and projection status), [`organisation`] (the unit trees),
-//!   [`dictionary`] (code lists) and [`settings`] (tenant settings and usage).
+//!   [`dictionary`] (code lists), [`settings`] (tenant settings and usage) and [`chat`]
+//!   (web chat and routing: the agent desk, the live board, queues and the widget).
 //! - [`types`]: GraphQL object types shared by several contexts.
 //! - [`error`]: `ApiError` → GraphQL error with `extensions.code`.
 
+pub mod chat;
 pub mod dictionary;
 pub mod error;
 pub mod identity;
@@ -23,4 +25,4 @@ pub mod schema;
 pub mod settings;
 pub mod types;
 
-pub use schema::{GraphqlState, HotlineSchema, build_schema, router, sdl};
+pub use schema::{GraphqlState, HotlineSchema, RequestOrigin, build_schema, router, sdl};

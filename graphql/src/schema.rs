@@ -11,12 +11,14 @@ use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use chrono::Utc;
+use hotline_command_api::chat::ChatService;
 use hotline_command_api::rest::token_from_headers;
 use hotline_command_api::{ApiError, CommandOutcome, IdentityService, Session};
 use hotline_infra::store::SharedEventStore;
 use hotline_projections::RunnerHandle;
 use sqlx::AnyPool;
 
+use crate::chat::{ChatMutation, ChatQuery, ChatSubscription};
 use crate::dictionary::{DictionaryMutation, DictionaryQuery};
 use crate::error::{ensure_codes, graphql_error};
 use crate::identity::{IdentityMutation, IdentityQuery};
@@ -26,13 +28,13 @@ use crate::settings::{SettingsMutation, SettingsQuery};
 
 // Each bounded context contributes its part of every root.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct QueryRoot(IdentityQuery, LogQuery, OrganisationQuery, DictionaryQuery, SettingsQuery);
+pub struct QueryRoot(IdentityQuery, LogQuery, OrganisationQuery, DictionaryQuery, SettingsQuery, ChatQuery);
 
 #[derive(async_graphql::MergedObject, Default)]
-pub struct MutationRoot(IdentityMutation, OrganisationMutation, DictionaryMutation, SettingsMutation);
+pub struct MutationRoot(IdentityMutation, OrganisationMutation, DictionaryMutation, SettingsMutation, ChatMutation);
 
 #[derive(async_graphql::MergedSubscription, Default)]
-pub struct SubscriptionRoot(LogSubscription);
+pub struct SubscriptionRoot(LogSubscription, ChatSubscription);
 
 pub type HotlineSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
@@ -42,6 +44,8 @@ pub struct GraphqlState {
     pub identity: IdentityService,
     pub read_models: AnyPool,
     pub projections: RunnerHandle,
+    /// Web chat and routing: the desk, the live board, queues and the widget.
+    pub chat: ChatService,
 }
 
 impl GraphqlState {
@@ -55,6 +59,34 @@ impl GraphqlState {
         if let Some(last_position) = outcome.last_position {
             self.projections.wait_for(last_position, timeout).await;
         }
+    }
+}
+
+/// Where a request came to, as `scheme://host[:port]` (empty when unknown), for addresses
+/// the API hands out (the chat widget's snippet).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RequestOrigin(pub String);
+
+impl RequestOrigin {
+    /// From `X-Forwarded-Proto`/`X-Forwarded-Host` (behind a proxy) or `Host`; a host that is
+    /// not a plain host name or address with an optional port is ignored, since the origin
+    /// ends up in HTML.
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok()).map(str::trim);
+        let first = |value: &str| value.split(',').next().unwrap_or_default().trim().to_owned();
+        let host = header("x-forwarded-host").map(first).or_else(|| header("host").map(str::to_owned));
+        let Some(host) = host.filter(|host| {
+            !host.is_empty()
+                && host.len() <= 255
+                && host.bytes().all(|byte| byte.is_ascii_alphanumeric() || b".-:[]".contains(&byte))
+        }) else {
+            return Self::default();
+        };
+        let scheme = match header("x-forwarded-proto").map(first).as_deref() {
+            Some("https") => "https",
+            _ => "http",
+        };
+        Self(format!("{scheme}://{host}"))
     }
 }
 
@@ -107,7 +139,7 @@ async fn token_session(identity: &IdentityService, token: Option<&str>) -> Resul
 }
 
 async fn execute(State(route): State<RouteState>, headers: HeaderMap, request: GraphQLRequest) -> GraphQLResponse {
-    let mut request = request.into_inner();
+    let mut request = request.into_inner().data(RequestOrigin::from_headers(&headers));
     match token_session(&route.identity, token_from_headers(&headers)).await {
         Ok(Some(session)) => request = request.data(session),
         Ok(None) => {}
@@ -149,4 +181,35 @@ async fn websocket(
             })
             .serve()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    fn origin(headers: &[(&'static str, &'static str)]) -> String {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(*name, HeaderValue::from_static(value));
+        }
+        RequestOrigin::from_headers(&map).0
+    }
+
+    #[test]
+    fn the_origin_comes_from_the_host_or_the_proxy_and_never_carries_markup() {
+        assert_eq!(origin(&[("host", "example.com:8080")]), "http://example.com:8080");
+        assert_eq!(
+            origin(&[
+                ("host", "10.0.0.1"),
+                ("x-forwarded-host", "chat.example.com, proxy"),
+                ("x-forwarded-proto", "https")
+            ]),
+            "https://chat.example.com"
+        );
+        assert_eq!(origin(&[("host", "[::1]:80"), ("x-forwarded-proto", "gopher")]), "http://[::1]:80");
+        assert_eq!(origin(&[("host", "evil.com\"><script>")]), "");
+        assert_eq!(origin(&[]), "");
+    }
 }

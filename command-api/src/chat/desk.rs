@@ -238,7 +238,9 @@ impl ChatService {
     /// Whether the caller may read the conversation: its agent, or a supervisor.
     pub async fn may_read_conversation(&self, session: &Session, conversation_id: Uuid) -> Result<bool, ApiError> {
         if session.has(SUPERVISE_PERMISSION) {
-            return Ok(true);
+            // Any conversation of the supervisor's own tenant (the store reads per tenant).
+            let (state, _) = self.conversation_state(session.tenant_id, conversation_id).await?;
+            return Ok(state.status != Status::NotStarted);
         }
         if !session.has(DESK_PERMISSION) {
             return Ok(false);
@@ -341,6 +343,26 @@ impl ChatService {
     pub async fn is_agent_of(&self, session: &Session, conversation_id: Uuid) -> Result<bool, ApiError> {
         let (state, _) = self.conversation_state(session.tenant_id, conversation_id).await?;
         Ok(state.status == Status::Assigned && state.agent_id == Some(session.user_id))
+    }
+
+    /// Tells the visitor that the agent is typing (never stored).
+    pub async fn agent_typing(&self, session: &Session, conversation_id: Uuid) -> Result<(), ApiError> {
+        session.require(DESK_PERMISSION)?;
+        if !self.is_agent_of(session, conversation_id).await? {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "conversation.not_your_conversation",
+                "you can type only in your own open conversations",
+            ));
+        }
+        let name = self.display_name(session.tenant_id, session.user_id).await;
+        self.hub().publish_typing(
+            session.tenant_id,
+            hotline_domain::conversation::stream_id(conversation_id),
+            conversation_id,
+            crate::live::TypingAuthor::Agent { agent_id: session.user_id, name },
+        );
+        Ok(())
     }
 
     pub async fn live_board(&self, session: &Session) -> Result<LiveBoardView, ApiError> {

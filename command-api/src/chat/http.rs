@@ -302,7 +302,8 @@ impl VisitorConnection {
     /// visitor lacks, so nothing falls between the two.
     async fn follow(&mut self, conversation_id: Uuid) -> Result<(), End> {
         self.conversation_id = Some(conversation_id);
-        self.live = Some(self.chat.hub().subscribe(Topic::Stream(conversation::stream_id(conversation_id))));
+        self.live =
+            Some(self.chat.hub().subscribe(Topic::Stream(self.tenant_id, conversation::stream_id(conversation_id))));
         self.sent_version = 0;
         self.catch_up().await
     }

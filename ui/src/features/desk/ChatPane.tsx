@@ -31,11 +31,14 @@ import {
   SEND_CHAT_MESSAGE_MUTATION,
   type SendChatMessageData,
   type SendChatMessageVariables,
+  SEND_TYPING_MUTATION,
 } from "./desk.graphql";
 import { EMOJI } from "./emoji";
 import { lastSeq, mergeMessages, type OutgoingMessage, stillOutgoing } from "./messages";
 import { CHANNEL_KEYS } from "./presence";
 import { uploadAttachment } from "./upload";
+
+const TYPING_INTERVAL_MS = 2000;
 
 /** The server's rule for a message text (`chat.invalid_message`). */
 export const MESSAGE_MAX_CHARS = 4000;
@@ -139,6 +142,17 @@ export function ChatPane({ summary, typing, cannedReplies, screenPopOpen, drafts
     const element = scroller.current;
     if (element) element.scrollTop = element.scrollHeight;
   }, [messages.length, pending.length, typing]);
+
+  // The visitor sees "… is typing": tell the server at most every two seconds while typing.
+  const lastTypingSent = useRef(0);
+  const announceTyping = useCallback(() => {
+    const now = Date.now();
+    if (now - lastTypingSent.current < TYPING_INTERVAL_MS) return;
+    lastTypingSent.current = now;
+    request(SEND_TYPING_MUTATION, { conversationId }).catch(() => {
+      // Typing indicators are best effort: a lost one is not worth a message.
+    });
+  }, [conversationId]);
 
   const send = useCallback(
     async (outgoingMessage: OutgoingMessage) => {
@@ -350,7 +364,10 @@ export function ChatPane({ summary, typing, cannedReplies, screenPopOpen, drafts
           value={text}
           maxLength={MESSAGE_MAX_CHARS}
           autoSize={{ minRows: 2, maxRows: 6 }}
-          onChange={(event) => setText(event.target.value)}
+          onChange={(event) => {
+            setText(event.target.value);
+            announceTyping();
+          }}
           onKeyDown={(event) => {
             if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
               event.preventDefault();

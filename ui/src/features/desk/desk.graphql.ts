@@ -326,3 +326,9 @@ export type HistoryEntry = Omit<ConversationSummary, "visitor">;
 export interface CustomerHistoryData {
   customerHistory: HistoryEntry[];
 }
+
+export const SEND_TYPING_MUTATION = /* GraphQL */ `
+  mutation SendTyping($conversationId: UUID!) {
+    sendTyping(conversationId: $conversationId)
+  }
+`;
