@@ -59,6 +59,33 @@ fn rules() -> Vec<Rule> {
             document: "mutation($input: RoleInput!) { saveRole(input: $input) { aggregateId } }",
             variables: |_| json!({ "input": { "name": "Some role", "permissions": ["menu.workbench"] } }),
         },
+        Rule { permission: "menu.desk", document: "{ myDesk { registered } }", variables: |_| json!({}) },
+        Rule {
+            permission: "menu.desk",
+            document: "mutation { setPresence(state: AVAILABLE) { registered } }",
+            variables: |_| json!({}),
+        },
+        Rule { permission: "menu.desk", document: "{ transferTargets { queues { id } } }", variables: |_| json!({}) },
+        Rule { permission: "chat.supervise", document: "{ liveBoard { at } }", variables: |_| json!({}) },
+        Rule { permission: "acd.admin", document: "{ acdQueues { id } }", variables: |_| json!({}) },
+        Rule { permission: "acd.admin", document: "{ acdAgents { agentId } }", variables: |_| json!({}) },
+        Rule { permission: "acd.admin", document: "{ chatWidget { snippet } }", variables: |_| json!({}) },
+        Rule {
+            permission: "acd.admin",
+            document: "mutation($i: AcdQueueInput!) { defineAcdQueue(input: $i) { id } }",
+            variables: |_| {
+                json!({ "i": { "name": "Permission test", "strategy": "ROUND_ROBIN", "customerPriority": false,
+                    "offerTimeoutSeconds": 20 } })
+            },
+        },
+        Rule {
+            permission: "acd.admin",
+            document: "mutation($i: AgentRoutingInput!) { setAgentRouting(input: $i) { agentId } }",
+            variables: |fixture| {
+                json!({ "i": { "agentId": fixture.agent_id, "capacity": [{ "channel": "CHAT", "capacity": 2 }],
+                    "skills": [], "queueIds": [] } })
+            },
+        },
         Rule {
             permission: "tenant.create",
             document: "mutation($input: CreateTenantInput!) { createTenant(input: $input) { aggregateId } }",
