@@ -24,6 +24,8 @@ let siteUrl = "";
 let agent;
 /** @type {Page} */
 let visitor;
+/** @type {Page} */
+let supervisor;
 
 /** A 1×1 PNG. */
 const PNG = Buffer.from(
@@ -41,7 +43,7 @@ function flow(name, body) {
       await body();
     } catch (error) {
       const slug = name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
-      for (const [who, page] of /** @type {const} */ ([["agent", agent], ["visitor", visitor]])) {
+      for (const [who, page] of /** @type {const} */ ([["agent", agent], ["visitor", visitor], ["supervisor", supervisor]])) {
         if (page && !page.isClosed()) await screenshot(page, `failure-chat-${slug}-${who}`).catch(() => {});
       }
       console.error(`--- server output ---\n${hotline?.output().slice(-4000)}`);
@@ -86,6 +88,14 @@ describe("web chat in the browser", { timeout: 8 * 60_000 }, () => {
   });
 
   flow("an agent takes a visitor's chat from another site and they talk both ways, with a file", async () => {
+    // The supervisor's live view is open before anything happens: what follows reaches it by
+    // subscription.
+    const supervisorContext = await newContext(browser, { baseURL: hotline.url });
+    supervisor = await supervisorContext.newPage();
+    await logIn(supervisor, { username: "supervisor", password: hotline.password });
+    await supervisor.goto("/supervisor");
+    await supervisor.getByTestId("live-queue-row").first().waitFor();
+
     const agentContext = await newContext(browser, { baseURL: hotline.url });
     agent = await agentContext.newPage();
     await logIn(agent, { username: "agent1", password: hotline.password });
@@ -93,6 +103,7 @@ describe("web chat in the browser", { timeout: 8 * 60_000 }, () => {
     await pick(agent, agent.getByTestId("desk-presence"), "Available");
     const confirm = agent.getByTestId("desk-presence-confirm");
     if (await confirm.isVisible().catch(() => false)) await confirm.click();
+    await supervisor.locator('[data-testid="live-agent"][data-state="AVAILABLE"]').waitFor();
 
     const visitorContext = await newContext(browser, { baseURL: siteUrl });
     visitor = await visitorContext.newPage();
@@ -145,5 +156,18 @@ describe("web chat in the browser", { timeout: 8 * 60_000 }, () => {
     await agent.getByTestId("desk-rating").waitFor();
     await screenshot(agent, "chat-desk-after-rating");
     await screenshot(visitor, "chat-widget-after-rating");
+    await screenshot(supervisor, "chat-live-view");
+  });
+
+  flow("the full-page H5 variant opens the chat without a launcher", async () => {
+    const context = await newContext(browser, { baseURL: hotline.url });
+    const page = await context.newPage();
+    await page.goto("/chat/h5?tenant=demo&language=zh-CN");
+    await page.getByTestId("hotline-panel").waitFor();
+    assert.equal(await page.getByTestId("hotline-launcher").count(), 0);
+    await page.getByTestId("hotline-input").fill("你好");
+    await page.getByTestId("hotline-send").click();
+    await page.locator('[data-testid="hotline-message"][data-seq="1"]').filter({ hasText: "你好" }).waitFor();
+    await context.close();
   });
 });
