@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::{Decider, DomainError, DomainEvent, StreamId, UpcastError};
+use crate::{Decider, DomainError, DomainEvent, StreamId, UpcastError, read_payload};
 
 pub const CONTEXT: &str = "chat_widget";
 pub const CONFIGURED: &str = "hotline.chat_widget.configured";
@@ -94,13 +94,8 @@ impl DomainEvent for WidgetConfigured {
     }
 
     fn from_stored(event_type: &str, schema_version: u32, payload: &Value) -> Result<Self, UpcastError> {
-        if event_type != CONFIGURED {
-            return Err(UpcastError::UnknownType(event_type.to_owned()));
-        }
-        if schema_version != 1 {
-            return Err(UpcastError::UnknownVersion { event_type: event_type.to_owned(), schema_version });
-        }
-        serde_json::from_value(payload.clone()).map_err(|error| UpcastError::bad_payload(event_type, 1, error))
+        UpcastError::check_first_version(&[CONFIGURED], event_type, schema_version)?;
+        read_payload(event_type, 1, payload, |configured| configured)
     }
 }
 

@@ -74,4 +74,28 @@ impl UpcastError {
     pub fn bad_payload(event_type: &str, schema_version: u32, error: impl std::fmt::Display) -> Self {
         Self::BadPayload { event_type: event_type.to_owned(), schema_version, reason: error.to_string() }
     }
+
+    /// Refuses a type outside `known` or a version other than 1: for contexts whose events
+    /// are all still at their first version.
+    pub fn check_first_version(known: &[&str], event_type: &str, schema_version: u32) -> Result<(), Self> {
+        if !known.contains(&event_type) {
+            return Err(UpcastError::UnknownType(event_type.to_owned()));
+        }
+        if schema_version != 1 {
+            return Err(UpcastError::UnknownVersion { event_type: event_type.to_owned(), schema_version });
+        }
+        Ok(())
+    }
+}
+
+/// Reads a stored payload as `T` and wraps it in its event variant.
+pub fn read_payload<T: serde::de::DeserializeOwned, E>(
+    event_type: &str,
+    schema_version: u32,
+    payload: &serde_json::Value,
+    variant: fn(T) -> E,
+) -> Result<E, UpcastError> {
+    serde_json::from_value(payload.clone())
+        .map(variant)
+        .map_err(|error| UpcastError::bad_payload(event_type, schema_version, error))
 }

@@ -27,5 +27,5 @@ pub mod envelope;
 pub mod identity;
 pub mod organisation;
 
-pub use decider::{Decider, DomainError, DomainEvent, UpcastError};
+pub use decider::{Decider, DomainError, DomainEvent, UpcastError, read_payload};
 pub use envelope::{Actor, ActorKind, EventEnvelope, ExpectedVersion, NewEvent, StreamId, StreamIdError};

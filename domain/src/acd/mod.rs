@@ -44,7 +44,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::{Decider, DomainError, DomainEvent, StreamId, UpcastError};
+use crate::{Decider, DomainError, DomainEvent, StreamId, UpcastError, read_payload};
 
 pub use state::{AcdState, Agent, Contact, ContactStatus, Queue};
 
@@ -435,36 +435,22 @@ impl DomainEvent for AcdEvent {
     }
 
     fn from_stored(event_type: &str, schema_version: u32, payload: &Value) -> Result<Self, UpcastError> {
-        if !EVENT_TYPES.contains(&event_type) {
-            return Err(UpcastError::UnknownType(event_type.to_owned()));
-        }
-        if schema_version != 1 {
-            return Err(UpcastError::UnknownVersion { event_type: event_type.to_owned(), schema_version });
-        }
-        fn read<T: serde::de::DeserializeOwned>(
-            event_type: &str,
-            payload: &Value,
-            variant: fn(T) -> AcdEvent,
-        ) -> Result<AcdEvent, UpcastError> {
-            serde_json::from_value(payload.clone())
-                .map(variant)
-                .map_err(|error| UpcastError::bad_payload(event_type, 1, error))
-        }
+        UpcastError::check_first_version(&EVENT_TYPES, event_type, schema_version)?;
         match event_type {
-            AGENT_REGISTERED => read(event_type, payload, AcdEvent::AgentRegistered),
-            AGENT_UPDATED => read(event_type, payload, AcdEvent::AgentUpdated),
-            AGENT_PRESENCE_CHANGED => read(event_type, payload, AcdEvent::AgentPresenceChanged),
-            QUEUE_DEFINED => read(event_type, payload, AcdEvent::QueueDefined),
-            CONTACT_QUEUED => read(event_type, payload, AcdEvent::ContactQueued),
-            CONTACT_OFFERED => read(event_type, payload, AcdEvent::ContactOffered),
-            OFFER_ACCEPTED => read(event_type, payload, AcdEvent::OfferAccepted),
-            OFFER_REJECTED => read(event_type, payload, AcdEvent::OfferRejected),
-            OFFER_TIMED_OUT => read(event_type, payload, AcdEvent::OfferTimedOut),
-            STICKY_WAIT_ENDED => read(event_type, payload, AcdEvent::StickyWaitEnded),
-            CONTACT_OVERFLOWED => read(event_type, payload, AcdEvent::ContactOverflowed),
-            CONTACT_FINISHED => read(event_type, payload, AcdEvent::ContactFinished),
-            CONTACT_TRANSFERRED => read(event_type, payload, AcdEvent::ContactTransferred),
-            _ => read(event_type, payload, AcdEvent::ContactAbandoned),
+            AGENT_REGISTERED => read_payload(event_type, 1, payload, AcdEvent::AgentRegistered),
+            AGENT_UPDATED => read_payload(event_type, 1, payload, AcdEvent::AgentUpdated),
+            AGENT_PRESENCE_CHANGED => read_payload(event_type, 1, payload, AcdEvent::AgentPresenceChanged),
+            QUEUE_DEFINED => read_payload(event_type, 1, payload, AcdEvent::QueueDefined),
+            CONTACT_QUEUED => read_payload(event_type, 1, payload, AcdEvent::ContactQueued),
+            CONTACT_OFFERED => read_payload(event_type, 1, payload, AcdEvent::ContactOffered),
+            OFFER_ACCEPTED => read_payload(event_type, 1, payload, AcdEvent::OfferAccepted),
+            OFFER_REJECTED => read_payload(event_type, 1, payload, AcdEvent::OfferRejected),
+            OFFER_TIMED_OUT => read_payload(event_type, 1, payload, AcdEvent::OfferTimedOut),
+            STICKY_WAIT_ENDED => read_payload(event_type, 1, payload, AcdEvent::StickyWaitEnded),
+            CONTACT_OVERFLOWED => read_payload(event_type, 1, payload, AcdEvent::ContactOverflowed),
+            CONTACT_FINISHED => read_payload(event_type, 1, payload, AcdEvent::ContactFinished),
+            CONTACT_TRANSFERRED => read_payload(event_type, 1, payload, AcdEvent::ContactTransferred),
+            _ => read_payload(event_type, 1, payload, AcdEvent::ContactAbandoned),
         }
     }
 }

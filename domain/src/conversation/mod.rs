@@ -20,7 +20,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::acd::Channel;
-use crate::{Decider, DomainError, DomainEvent, StreamId, UpcastError};
+use crate::{Decider, DomainError, DomainEvent, StreamId, UpcastError, read_payload};
 
 pub const CONTEXT: &str = "conversation";
 
@@ -247,28 +247,14 @@ impl DomainEvent for ConversationEvent {
     }
 
     fn from_stored(event_type: &str, schema_version: u32, payload: &Value) -> Result<Self, UpcastError> {
-        if !EVENT_TYPES.contains(&event_type) {
-            return Err(UpcastError::UnknownType(event_type.to_owned()));
-        }
-        if schema_version != 1 {
-            return Err(UpcastError::UnknownVersion { event_type: event_type.to_owned(), schema_version });
-        }
-        fn read<T: serde::de::DeserializeOwned>(
-            event_type: &str,
-            payload: &Value,
-            variant: fn(T) -> ConversationEvent,
-        ) -> Result<ConversationEvent, UpcastError> {
-            serde_json::from_value(payload.clone())
-                .map(variant)
-                .map_err(|error| UpcastError::bad_payload(event_type, 1, error))
-        }
+        UpcastError::check_first_version(&EVENT_TYPES, event_type, schema_version)?;
         match event_type {
-            STARTED => read(event_type, payload, ConversationEvent::Started),
-            MESSAGE_POSTED => read(event_type, payload, ConversationEvent::MessagePosted),
-            ASSIGNED => read(event_type, payload, ConversationEvent::Assigned),
-            TRANSFERRED => read(event_type, payload, ConversationEvent::Transferred),
-            CLOSED => read(event_type, payload, ConversationEvent::Closed),
-            _ => read(event_type, payload, ConversationEvent::Rated),
+            STARTED => read_payload(event_type, 1, payload, ConversationEvent::Started),
+            MESSAGE_POSTED => read_payload(event_type, 1, payload, ConversationEvent::MessagePosted),
+            ASSIGNED => read_payload(event_type, 1, payload, ConversationEvent::Assigned),
+            TRANSFERRED => read_payload(event_type, 1, payload, ConversationEvent::Transferred),
+            CLOSED => read_payload(event_type, 1, payload, ConversationEvent::Closed),
+            _ => read_payload(event_type, 1, payload, ConversationEvent::Rated),
         }
     }
 }
