@@ -13,11 +13,13 @@ use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use chrono::Utc;
 use hotline_command_api::chat::{self, ChatService};
+use hotline_command_api::customers::CustomerService;
 use hotline_command_api::identity::NewUser;
 use hotline_command_api::live::LiveHub;
 use hotline_command_api::{Dispatcher, IdentityService, TokenSigner};
 use hotline_domain::access::BuiltInRole;
 use hotline_infra::database::{self, DatabaseLocation};
+use hotline_infra::keys::SubjectKeys;
 use hotline_infra::secrets::SecretStore;
 use hotline_projections::{ProjectionRunner, RunnerHandle};
 use tower_http::services::{ServeDir, ServeFile};
@@ -47,18 +49,25 @@ const DEMO_PASSWORD_ID: Uuid = Uuid::from_u128(0x686f_746c_696e_6500_0000_0000_0
 pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitCode> {
     let location = DatabaseLocation::from_env_or(data_dir);
     let database = database::open(&location).await.context("opening the database")?;
-    hotline_projections::prepare_read_models(&database.read_models, &hotline_projections::all_projections())
-        .await
-        .context("migrating the read models")?;
+    // The customers' keys: one instance for the process, so that a key destroyed through it
+    // is gone from the cache the projections open profiles with.
+    let keys = SubjectKeys::new(database.secrets.clone());
+    hotline_projections::prepare_read_models(
+        &database.read_models,
+        &hotline_projections::all_projections(keys.clone()),
+    )
+    .await
+    .context("migrating the read models")?;
     let dispatcher = Arc::new(Dispatcher::new(database.events.clone(), options.max_payload_bytes));
     let signer = TokenSigner::load_or_create(database.secrets.as_ref()).await?;
     let identity = IdentityService::new(dispatcher.clone(), database.secrets.clone(), signer.clone());
     let hub = LiveHub::start(database.events.clone()).await.context("following the log")?;
-    let chat = ChatService::new(dispatcher, hub, database.blobs.clone(), signer);
+    let chat = ChatService::new(dispatcher.clone(), hub, database.blobs.clone(), signer);
+    let customers = CustomerService::new(dispatcher, keys.clone());
     let projections = ProjectionRunner::start(
         database.events.clone(),
         database.read_models.clone(),
-        hotline_projections::all_projections(),
+        hotline_projections::all_projections(keys.clone()),
     );
     let demo_password =
         if options.no_demo { None } else { Some(bootstrap_demo(&identity, &chat, database.secrets.as_ref()).await?) };
@@ -69,11 +78,13 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
         read_models: database.read_models.clone(),
         projections: projections.clone(),
         chat: chat.clone(),
+        customers,
     };
     let app = Router::new()
         .route("/metrics", get(metrics).with_state(projections.clone()))
         .merge(hotline_command_api::rest::router(identity.clone()))
         .merge(chat::http::router(chat.clone(), identity.clone()))
+        .merge(hotline_graphql::customers::files_router(graphql_state.clone()))
         .merge(hotline_graphql::router(graphql_state))
         .merge(web_app(&options.web_root))
         .layer(tower_http::trace::TraceLayer::new_for_http());

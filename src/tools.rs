@@ -10,6 +10,7 @@ use futures::StreamExt;
 use hotline_domain::identity::tenant_id_for_slug;
 use hotline_infra::chain::verify_tenant;
 use hotline_infra::database::{self, DatabaseLocation};
+use hotline_infra::keys::SubjectKeys;
 use hotline_infra::store::postgres::PostgresEventStore;
 use hotline_infra::store::sqlite::SqliteEventStore;
 use hotline_infra::store::{Scope, SharedEventStore, subscribe};
@@ -18,7 +19,8 @@ use uuid::Uuid;
 pub async fn migrate(data_dir: &Path) -> anyhow::Result<ExitCode> {
     let location = DatabaseLocation::from_env_or(data_dir);
     let database = database::open(&location).await.context("opening the database")?;
-    hotline_projections::prepare_read_models(&database.read_models, &hotline_projections::all_projections())
+    let keys = SubjectKeys::new(database.secrets.clone());
+    hotline_projections::prepare_read_models(&database.read_models, &hotline_projections::all_projections(keys))
         .await
         .context("migrating the read models")?;
     println!("the database is up to date ({location:?})");
@@ -163,22 +165,28 @@ async fn print_events(data_dir: &Path, from: u64, tenant: Option<String>, follow
 
 pub async fn replay(data_dir: &Path, projection: Option<String>, from: u64, list: bool) -> anyhow::Result<ExitCode> {
     if list {
-        for projection in hotline_projections::all_projections() {
-            println!("{}", projection.name());
+        for name in hotline_projections::PROJECTION_NAMES {
+            println!("{name}");
         }
         return Ok(ExitCode::SUCCESS);
     }
     let name = projection.context("name a projection")?;
-    let Some(projection) = hotline_projections::projection_by_name(&name) else {
+    if !hotline_projections::PROJECTION_NAMES.contains(&name.as_str()) {
         bail!("unknown projection {name:?}; `hotline replay --list` names them");
-    };
+    }
     if from > 0 {
         eprintln!(
             "hotline: note: with --from {from} the rebuilt {name} tables hold only what events after position {from} produce"
         );
     }
     let database = database::open(&DatabaseLocation::from_env_or(data_dir)).await.context("opening the database")?;
-    hotline_projections::prepare_read_models(&database.read_models, &hotline_projections::all_projections()).await?;
+    let keys = SubjectKeys::new(database.secrets.clone());
+    hotline_projections::prepare_read_models(
+        &database.read_models,
+        &hotline_projections::all_projections(keys.clone()),
+    )
+    .await?;
+    let projection = hotline_projections::projection_by_name(&name, keys).context("a listed projection exists")?;
     let report =
         hotline_projections::rebuild(database.events.as_ref(), &database.read_models, projection.as_ref(), from)
             .await?;

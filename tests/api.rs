@@ -288,9 +288,11 @@ async fn every_rest_command_type_is_known_and_the_new_contexts_work_over_rest() 
         read = server
             .graphql(Some(&token), "{ orgUnits { name } dictionaries { code entries { code label } } }", json!({}))
             .await;
-        let dictionary_read = read["data"]["dictionaries"]
-            .as_array()
-            .is_some_and(|dictionaries| dictionaries.iter().any(|dictionary| dictionary["code"] == "reason"));
+        let dictionary_read = read["data"]["dictionaries"].as_array().is_some_and(|dictionaries| {
+            dictionaries.iter().any(|dictionary| {
+                dictionary["code"] == "reason" && dictionary["entries"].as_array().is_some_and(|e| !e.is_empty())
+            })
+        });
         let unit_read = read["data"]["orgUnits"].as_array().is_some_and(|units| !units.is_empty());
         if dictionary_read && unit_read {
             break;

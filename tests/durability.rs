@@ -88,17 +88,20 @@ async fn postgres_keeps_every_acknowledged_event_through_kill_9() {
 async fn tamper_is_found_at_its_position(location: Location, tamper: impl AsyncFnOnce(&Location, u64)) {
     let mut server = Server::start(&location);
     let token = server.demo_admin_token().await;
+    let mut positions = Vec::new();
     for name in ["ann", "bob", "cy"] {
-        server.create_agent(&token, name, "X").await;
+        let created = server.create_agent(&token, name, "X").await;
+        positions.push(created["data"]["createUser"]["lastPosition"].as_u64().expect("a position"));
     }
     server.kill();
     let (intact, report) = run_cli(&location, &["audit", "verify", "--tenant", "demo"]);
     assert!(intact, "{report}");
-    // The demo tenant holds positions 1 to 5; ann, bob and cy follow: tamper with bob.
-    tamper(&location, 7).await;
+    // Tamper with bob, between ann and cy.
+    let bob = positions[1];
+    tamper(&location, bob).await;
     let (intact, report) = run_cli(&location, &["audit", "verify", "--tenant", "demo"]);
     assert!(!intact, "verify must fail after tampering:\n{report}");
-    assert!(report.contains("BROKEN at position 7"), "{report}");
+    assert!(report.contains(&format!("BROKEN at position {bob}")), "{report}");
 }
 
 #[tokio::test]

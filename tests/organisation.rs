@@ -174,7 +174,7 @@ async fn an_admin_defines_a_dictionary_that_agents_can_read() {
     let agent = agent_token(&server, &admin, "reader").await;
     let lists = ok(&server, &agent, DICTIONARIES, json!({})).await;
     assert_eq!(
-        lists["dictionaries"],
+        tenant_own(&lists["dictionaries"]),
         json!([{ "code": "call_reasons", "name": "Call reasons", "valueType": "TEXT", "entries": [
             { "code": "billing", "label": "Billing question", "sortOrder": 1, "enabled": true },
             { "code": "outage", "label": "Service outage", "sortOrder": 2, "enabled": true },
@@ -307,8 +307,22 @@ async fn a_second_tenant_sees_and_changes_none_of_the_first_tenants_administrati
     assert_eq!(units["orgUnits"].as_array().unwrap().len(), 1);
     let lists = ok(&server, &admin, DICTIONARIES, json!({})).await;
     assert_eq!(
-        lists["dictionaries"],
+        tenant_own(&lists["dictionaries"]),
         json!([{ "code": "reasons", "name": "Reasons", "valueType": "TEXT", "entries": [] }])
     );
     assert_eq!(ok(&server, &admin, SETTINGS, json!({})).await["tenantSettings"]["organisationName"], "Demo Care Line");
+}
+
+/// The dictionaries a test made, without the demo's starter lists for the chat desk.
+fn tenant_own(dictionaries: &Value) -> Value {
+    let own: Vec<Value> = dictionaries
+        .as_array()
+        .expect("a list of dictionaries")
+        .iter()
+        .filter(|dictionary| {
+            !["dispositions", "canned_replies"].contains(&dictionary["code"].as_str().unwrap_or_default())
+        })
+        .cloned()
+        .collect();
+    Value::Array(own)
 }

@@ -503,13 +503,15 @@ async fn system_round(
     messages: usize,
 ) -> anyhow::Result<Round> {
     let database = database::open(&DatabaseLocation::Embedded { data_dir: scratch.path().to_owned() }).await?;
-    prepare_read_models(&database.read_models, &all_projections()).await?;
+    let keys = hotline_infra::keys::SubjectKeys::new(database.secrets.clone());
+    prepare_read_models(&database.read_models, &all_projections(keys.clone())).await?;
     let dispatcher = Arc::new(Dispatcher::new(database.events.clone(), DEFAULT_MAX_PAYLOAD_BYTES));
     let signer = TokenSigner::load_or_create(database.secrets.as_ref()).await?;
     let identity = IdentityService::new(dispatcher.clone(), database.secrets.clone(), signer.clone());
     let hub = LiveHub::start(database.events.clone()).await?;
     let chat = ChatService::new(dispatcher, hub.clone(), database.blobs.clone(), signer);
-    let projections = ProjectionRunner::start(database.events.clone(), database.read_models.clone(), all_projections());
+    let projections =
+        ProjectionRunner::start(database.events.clone(), database.read_models.clone(), all_projections(keys));
     let agent = NewUser {
         username: AGENT.into(),
         display_name: "Benchmark agent".into(),

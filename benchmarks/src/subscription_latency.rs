@@ -125,13 +125,16 @@ async fn round(
     round_trips: usize,
 ) -> anyhow::Result<(Vec<Duration>, Vec<Duration>, Vec<Duration>)> {
     let database = database::open(&DatabaseLocation::Embedded { data_dir: scratch.path().to_owned() }).await?;
-    prepare_read_models(&database.read_models, &all_projections()).await?;
+    let keys = hotline_infra::keys::SubjectKeys::new(database.secrets.clone());
+    prepare_read_models(&database.read_models, &all_projections(keys.clone())).await?;
     let dispatcher = Arc::new(Dispatcher::new(database.events.clone(), DEFAULT_MAX_PAYLOAD_BYTES));
     let signer = TokenSigner::load_or_create(database.secrets.as_ref()).await?;
     let identity = IdentityService::new(dispatcher.clone(), database.secrets.clone(), signer.clone());
     let hub = LiveHub::start(database.events.clone()).await?;
-    let chat = ChatService::new(dispatcher, hub, database.blobs.clone(), signer);
-    let projections = ProjectionRunner::start(database.events.clone(), database.read_models.clone(), all_projections());
+    let chat = ChatService::new(dispatcher.clone(), hub, database.blobs.clone(), signer);
+    let customers = hotline_command_api::customers::CustomerService::new(dispatcher, keys.clone());
+    let projections =
+        ProjectionRunner::start(database.events.clone(), database.read_models.clone(), all_projections(keys));
     let admin = NewUser {
         username: "admin".into(),
         display_name: "Benchmark administrator".into(),
@@ -147,6 +150,7 @@ async fn round(
         read_models: database.read_models.clone(),
         projections: projections.clone(),
         chat,
+        customers,
     })
     .route("/echo", get(echo));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

@@ -19,11 +19,26 @@ pub struct ApiError {
     pub message: String,
     /// True when sending the same command again may succeed (a conflict, a busy store).
     pub retryable: bool,
+    /// Per-field problems (`[{ field, message }]`), for forms to show under each field.
+    pub fields: Option<Vec<FieldProblem>>,
+}
+
+/// One field's problem, as a form shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), retryable: false }
+        Self { status, code, message: message.into(), retryable: false, fields: None }
+    }
+
+    /// The same error, with the problem of each field.
+    pub fn with_fields(mut self, fields: Vec<FieldProblem>) -> Self {
+        self.fields = Some(fields);
+        self
     }
 
     pub fn conflict(message: impl Into<String>) -> Self {
@@ -96,14 +111,18 @@ impl ApiError {
 
     /// The problem+json body.
     pub fn problem(&self) -> serde_json::Value {
-        json!({
+        let mut problem = json!({
             "type": format!("urn:hotline:error:{}", self.code),
             "title": self.status.canonical_reason().unwrap_or("Error"),
             "status": self.status.as_u16(),
             "detail": self.message,
             "code": self.code,
             "retryable": self.retryable,
-        })
+        });
+        if let Some(fields) = &self.fields {
+            problem["fields"] = json!(fields);
+        }
+        problem
     }
 }
 

@@ -23,6 +23,7 @@
 pub mod access;
 pub mod auth;
 pub mod chat;
+pub mod customers;
 pub mod dictionary;
 pub mod dispatcher;
 pub mod error;
@@ -35,7 +36,7 @@ pub mod tenant_settings;
 pub use auth::{Session, TokenClaims, TokenSigner};
 pub use dictionary::DictionaryService;
 pub use dispatcher::{CommandMeta, CommandOutcome, Dispatcher};
-pub use error::ApiError;
+pub use error::{ApiError, FieldProblem};
 pub use identity::IdentityService;
 pub use organisation::OrganisationService;
 pub use tenant_settings::TenantSettingsService;

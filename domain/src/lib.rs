@@ -16,11 +16,13 @@
 //! - [`acd`]: the router of every channel: agents, queues, waiting contacts and offers.
 //! - [`conversation`]: a text-channel contact (web chat and the messaging channels).
 //! - [`chat_widget`]: a tenant's web chat widget settings.
+//! - [`customer`]: customer profiles (sealed personal data, forgettable) and their fields.
 
 pub mod access;
 pub mod acd;
 pub mod chat_widget;
 pub mod conversation;
+pub mod customer;
 pub mod decider;
 pub mod dictionary;
 pub mod envelope;

@@ -8,6 +8,21 @@ pub fn graphql_error(error: ApiError) -> async_graphql::Error {
     async_graphql::Error::new(error.message.clone()).extend_with(|_, extensions| {
         extensions.set("code", error.code);
         extensions.set("retryable", error.retryable);
+        if let Some(fields) = &error.fields {
+            let fields: Vec<async_graphql::Value> = fields
+                .iter()
+                .map(|problem| {
+                    let mut object = async_graphql::indexmap::IndexMap::new();
+                    object.insert(async_graphql::Name::new("field"), async_graphql::Value::from(problem.field.clone()));
+                    object.insert(
+                        async_graphql::Name::new("message"),
+                        async_graphql::Value::from(problem.message.clone()),
+                    );
+                    async_graphql::Value::Object(object)
+                })
+                .collect();
+            extensions.set("fields", async_graphql::Value::List(fields));
+        }
     })
 }
 

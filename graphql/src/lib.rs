@@ -12,10 +12,13 @@
 //!   [`log`] (the event log and projection status), [`organisation`] (the unit trees),
 //!   [`dictionary`] (code lists), [`settings`] (tenant settings and usage) and [`chat`]
 //!   (web chat and routing: the agent desk, the live board, queues and the widget).
+//!   Also [`chat`] (the desk, the live board, ACD administration) and [`customers`]
+//!   (profiles, fields, saved queries, the address book, and the spreadsheet routes).
 //! - [`types`]: GraphQL object types shared by several contexts.
 //! - [`error`]: `ApiError` → GraphQL error with `extensions.code`.
 
 pub mod chat;
+pub mod customers;
 pub mod dictionary;
 pub mod error;
 pub mod identity;

@@ -12,6 +12,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use chrono::Utc;
 use hotline_command_api::chat::ChatService;
+use hotline_command_api::customers::CustomerService;
 use hotline_command_api::rest::token_from_headers;
 use hotline_command_api::{ApiError, CommandOutcome, IdentityService, Session};
 use hotline_infra::store::SharedEventStore;
@@ -19,6 +20,7 @@ use hotline_projections::RunnerHandle;
 use sqlx::AnyPool;
 
 use crate::chat::{ChatMutation, ChatQuery, ChatSubscription};
+use crate::customers::{CustomerMutation, CustomerQuery};
 use crate::dictionary::{DictionaryMutation, DictionaryQuery};
 use crate::error::{ensure_codes, graphql_error};
 use crate::identity::{IdentityMutation, IdentityQuery};
@@ -28,10 +30,25 @@ use crate::settings::{SettingsMutation, SettingsQuery};
 
 // Each bounded context contributes its part of every root.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct QueryRoot(IdentityQuery, LogQuery, OrganisationQuery, DictionaryQuery, SettingsQuery, ChatQuery);
+pub struct QueryRoot(
+    IdentityQuery,
+    LogQuery,
+    OrganisationQuery,
+    DictionaryQuery,
+    SettingsQuery,
+    ChatQuery,
+    CustomerQuery,
+);
 
 #[derive(async_graphql::MergedObject, Default)]
-pub struct MutationRoot(IdentityMutation, OrganisationMutation, DictionaryMutation, SettingsMutation, ChatMutation);
+pub struct MutationRoot(
+    IdentityMutation,
+    OrganisationMutation,
+    DictionaryMutation,
+    SettingsMutation,
+    ChatMutation,
+    CustomerMutation,
+);
 
 #[derive(async_graphql::MergedSubscription, Default)]
 pub struct SubscriptionRoot(LogSubscription, ChatSubscription);
@@ -46,6 +63,7 @@ pub struct GraphqlState {
     pub projections: RunnerHandle,
     /// Web chat and routing: the desk, the live board, queues and the widget.
     pub chat: ChatService,
+    pub customers: CustomerService,
 }
 
 impl GraphqlState {

@@ -9,6 +9,7 @@
 //! - [`store`]: the trait, its request and error types, and the two implementations.
 //! - [`chain`]: canonical encoding, hashing and verification of the per-tenant chain.
 //! - [`secrets`]: credential hashes kept out of the log.
+//! - [`keys`]: per-customer keys and sealing, for crypto-shredding.
 //! - [`blobs`]: uploaded files, kept beside the log and named by id in its events.
 //! - [`checkpoints`]: how far background processes are through the log.
 //! - [`database`]: opening a store (and its secret store) from a database URL.
@@ -17,5 +18,6 @@ pub mod blobs;
 pub mod chain;
 pub mod checkpoints;
 pub mod database;
+pub mod keys;
 pub mod secrets;
 pub mod store;

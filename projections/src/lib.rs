@@ -22,11 +22,15 @@
 //! - [`tenant_usage`]: per-tenant counters for billing (seats, minutes, messages).
 //! - [`conversations`]: `conversations` and `conversation_messages` (chat and messaging
 //!   contacts), the agent desk's and the screen pop's queries on them.
+//! - [`customers`]: `customers` (profiles opened with the customers' own keys, forgettable),
+//!   `customer_values` (one row per field, for queries), `customer_field_types` and
+//!   `customer_saved_queries`, and the customer pages', duplicates' and screen pop's queries.
 //! - [`queue_stats`]: per queue and UTC day, the ACD's queued, answered (in and outside the
 //!   service level target) and abandoned counts, for the supervisor's live view.
 
 pub mod access;
 pub mod conversations;
+pub mod customers;
 pub mod dictionary;
 pub mod identity;
 pub mod organisation;
@@ -38,9 +42,16 @@ pub mod tenant_usage;
 
 use std::sync::Arc;
 
+use hotline_infra::keys::SubjectKeys;
+
 pub use conversations::{
     ConversationFilter, ConversationStatus, ConversationView, ConversationsProjection, MessageView, Party,
     customer_history, get_conversation, list_conversations, list_messages, open_conversations_of_agent,
+};
+pub use customers::{
+    CustomerView, CustomersProjection, DuplicateKeys, MAX_CUSTOMERS_PER_PAGE, customers_by_phone_or_email,
+    duplicate_keys, duplicates, find_customers, get_customer, get_saved_query, id_card_key, list_saved_queries,
+    phone_key,
 };
 pub use dictionary::{DictionariesProjection, DictionaryView, get_dictionary, list_dictionaries};
 pub use identity::{
@@ -56,8 +67,24 @@ pub use runner::{
 pub use tenant_settings::{TenantSettingsProjection, TenantSettingsView, get_tenant_settings};
 pub use tenant_usage::{TenantUsageProjection, TenantUsageView, get_tenant_usage};
 
-/// Every projection this build runs, in start order.
-pub fn all_projections() -> Vec<Arc<dyn Projection>> {
+/// The names of [`all_projections`], in start order (for listing them without the keys).
+pub const PROJECTION_NAMES: [&str; 10] = [
+    "tenants",
+    "users",
+    "roles",
+    "org_units",
+    "dictionaries",
+    "tenant_settings",
+    "tenant_usage",
+    "conversations",
+    "queue_stats",
+    "customers",
+];
+
+/// Every projection this build runs, in start order. `keys` opens the customers' sealed
+/// profiles: pass the process's one [`SubjectKeys`], so that a key destroyed through it is
+/// dropped from the cache the projections read.
+pub fn all_projections(keys: SubjectKeys) -> Vec<Arc<dyn Projection>> {
     vec![
         Arc::new(TenantsProjection),
         Arc::new(UsersProjection),
@@ -68,36 +95,11 @@ pub fn all_projections() -> Vec<Arc<dyn Projection>> {
         Arc::new(TenantUsageProjection),
         Arc::new(ConversationsProjection),
         Arc::new(QueueStatsProjection),
+        Arc::new(CustomersProjection::new(keys)),
     ]
 }
 
 /// The projection with this name (`hotline replay <name>`).
-pub fn projection_by_name(name: &str) -> Option<Arc<dyn Projection>> {
-    all_projections().into_iter().find(|projection| projection.name() == name)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn projections_are_found_by_their_unique_names() {
-        let names: Vec<&str> = all_projections().iter().map(|projection| projection.name()).collect();
-        assert_eq!(
-            names,
-            [
-                "tenants",
-                "users",
-                "roles",
-                "org_units",
-                "dictionaries",
-                "tenant_settings",
-                "tenant_usage",
-                "conversations",
-                "queue_stats"
-            ]
-        );
-        assert_eq!(projection_by_name("users").map(|projection| projection.tables()), Some(&["users"][..]));
-        assert!(projection_by_name("nope").is_none());
-    }
+pub fn projection_by_name(name: &str, keys: SubjectKeys) -> Option<Arc<dyn Projection>> {
+    all_projections(keys).into_iter().find(|projection| projection.name() == name)
 }

@@ -131,7 +131,7 @@ fn acd_overflowed(contact: u128, from: u128, to: u128, seconds: i64) -> AcdEvent
 }
 
 async fn started_runner(env: &TestEnv, head: u64) -> RunnerHandle {
-    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections());
+    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections(env.keys.clone()));
     assert!(runner.wait_for(head, TIME_LIMIT).await, "the projections reach position {head}");
     runner
 }
@@ -176,7 +176,7 @@ async fn a_conversations_lifecycle_reads_back_through_the_queries(backend: Backe
     let env = TestEnv::new(backend).await;
     let pool = &env.pool;
     let (acme, _) = create_tenant(&env.store, "acme").await;
-    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections());
+    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections(env.keys.clone()));
 
     // Step by step, as the desk sees it.
     let ann = visitor(V1, Some("ann@example.com"), Some("+86 138 0013 8000"));

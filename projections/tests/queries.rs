@@ -19,7 +19,7 @@ async fn queries_never_return_another_tenants_rows(backend: Backend) {
     // The same user name in another tenant is another user.
     let (globex_ann, head) = create_user(&env.store, globex, "ann", &[Role::TenantAdmin]).await;
     assert_ne!(acme_ann, globex_ann);
-    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections());
+    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections(env.keys.clone()));
     assert!(runner.wait_for(head, TIME_LIMIT).await);
 
     assert!(get_user(&env.pool, acme, acme_ann).await.unwrap().is_some());
@@ -64,7 +64,7 @@ async fn list_users_pages_by_user_name_ignoring_case() {
     for username in ["carl", "Ann", "bob", "Dave", "eve"] {
         head = create_user(&env.store, acme, username, &[Role::Agent]).await.1;
     }
-    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections());
+    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections(env.keys.clone()));
     assert!(runner.wait_for(head, TIME_LIMIT).await);
 
     let mut pages = Vec::new();
@@ -97,7 +97,7 @@ async fn list_tenants_pages_by_slug() {
     for slug in ["initech", "acme", "globex"] {
         head = create_tenant(&env.store, slug).await.1;
     }
-    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections());
+    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections(env.keys.clone()));
     assert!(runner.wait_for(head, TIME_LIMIT).await);
 
     let slugs = |tenants: Vec<hotline_projections::TenantView>| {

@@ -146,7 +146,8 @@ async fn write_routing_history(env: &TestEnv, check_waits: bool) -> (Uuid, Uuid,
     let store = &env.store;
     let (acme, _) = create_tenant(store, "acme").await;
     let (globex, _) = create_tenant(store, "globex").await;
-    let runner = check_waits.then(|| ProjectionRunner::start(store.clone(), env.pool.clone(), all_projections()));
+    let runner = check_waits
+        .then(|| ProjectionRunner::start(store.clone(), env.pool.clone(), all_projections(env.keys.clone())));
     append_acd(
         store,
         acme,
@@ -202,7 +203,7 @@ async fn queue_stats_count_answers_abandons_and_moves(backend: Backend) {
     let env = TestEnv::new(backend).await;
     let pool = &env.pool;
     let (acme, globex, head) = write_routing_history(&env, true).await;
-    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections());
+    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections(env.keys.clone()));
     assert!(runner.wait_for(head, TIME_LIMIT).await);
     assert_eq!(SERVICE_LEVEL_TARGET_SECONDS, 20);
 
@@ -263,7 +264,7 @@ async fn dump_all(env: &TestEnv) -> Vec<Vec<String>> {
 async fn replaying_or_rebuilding_counts_nothing_twice(backend: Backend) {
     let env = TestEnv::new(backend).await;
     let (acme, _, head) = write_routing_history(&env, false).await;
-    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections());
+    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections(env.keys.clone()));
     assert!(runner.wait_for(head, TIME_LIMIT).await);
     runner.shutdown().await;
     let live = dump_all(&env).await;

@@ -53,7 +53,7 @@ async fn write_identity_history(env: &TestEnv) -> u64 {
 async fn rebuild_produces_the_same_rows_as_the_live_run(backend: Backend) {
     let env = TestEnv::new(backend).await;
     let head = write_identity_history(&env).await;
-    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections());
+    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections(env.keys.clone()));
     assert!(runner.wait_for(head, TIME_LIMIT).await);
     runner.shutdown().await;
     let live = dump_read_models(&env.pool).await;
@@ -62,7 +62,7 @@ async fn rebuild_produces_the_same_rows_as_the_live_run(backend: Backend) {
 
     // Twice: the second swap must find the index names the first one left free.
     for _ in 0..2 {
-        for projection in all_projections() {
+        for projection in all_projections(env.keys.clone()) {
             let report = rebuild(env.store.as_ref(), &env.pool, projection.as_ref(), 0).await.unwrap();
             assert_eq!((report.projection, report.events, report.position), (projection.name(), head, head));
             assert_eq!(checkpoint(&env.pool, projection.name()).await.unwrap(), Some(head));
@@ -88,7 +88,7 @@ async fn rebuild_produces_the_same_rows_as_the_live_run(backend: Backend) {
     // A runner started after the rebuild continues from the rebuilt checkpoint.
     let acme = hotline_domain::identity::tenant_id_for_slug("acme");
     let (_, position) = create_user(&env.store, acme, "fred", &[Role::Agent]).await;
-    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections());
+    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections(env.keys.clone()));
     assert!(runner.wait_for(position, TIME_LIMIT).await);
     assert_eq!(count_users(&env.pool, acme).await.unwrap(), 4);
     runner.shutdown().await;
@@ -142,8 +142,8 @@ async fn rebuild_under_a_running_runner_loses_and_duplicates_no_row(backend: Bac
     let env = TestEnv::new(backend).await;
     let (acme, _) = create_tenant(&env.store, "acme").await;
     let (globex, _) = create_tenant(&env.store, "globex").await;
-    prepare_read_models(&env.pool, &all_projections()).await.unwrap();
-    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections());
+    prepare_read_models(&env.pool, &all_projections(env.keys.clone())).await.unwrap();
+    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections(env.keys.clone()));
 
     let writer = {
         let store = env.store.clone();

@@ -28,7 +28,7 @@ async fn builds_read_models_from_the_log_then_follows_live_events(backend: Backe
     create_user(&env.store, globex, "carl", &[Role::Agent]).await;
     let (_, password_position) = change_password(&env.store, acme, ann).await;
 
-    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections());
+    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections(env.keys.clone()));
     assert!(runner.wait_for(password_position, TIME_LIMIT).await, "catches up with the log");
 
     let tenant = get_tenant(&env.pool, acme).await.unwrap().expect("acme is projected");
@@ -77,14 +77,14 @@ async fn restarted_runner_continues_from_its_checkpoint() {
     let env = TestEnv::new(Backend::Sqlite).await;
     let (acme, _) = create_tenant(&env.store, "acme").await;
     let (_, first_position) = create_user(&env.store, acme, "ann", &[Role::Agent]).await;
-    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections());
+    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections(env.keys.clone()));
     assert!(runner.wait_for(first_position, TIME_LIMIT).await);
     runner.shutdown().await;
 
     let (_, second_position) = create_user(&env.store, acme, "bob", &[Role::Agent]).await;
     assert_eq!(checkpoint(&env.pool, "users").await.unwrap(), Some(first_position), "a stopped runner applies nothing");
 
-    let restarted = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections());
+    let restarted = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections(env.keys.clone()));
     assert!(restarted.wait_for(second_position, TIME_LIMIT).await);
     assert_eq!(list_users(&env.pool, acme, &UserFilter::All, 10, None).await.unwrap().len(), 2);
     restarted.shutdown().await;
@@ -94,7 +94,7 @@ async fn restarted_runner_continues_from_its_checkpoint() {
 async fn dropping_the_last_handle_stops_the_runner() {
     let env = TestEnv::new(Backend::Sqlite).await;
     let (acme, first_position) = create_tenant(&env.store, "acme").await;
-    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections());
+    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections(env.keys.clone()));
     let clone = runner.clone();
     assert!(runner.wait_for(first_position, TIME_LIMIT).await);
     drop(runner);
@@ -117,7 +117,7 @@ async fn catches_up_with_more_events_than_one_batch() {
     for number in 0..(BATCH_SIZE + 50) {
         last_position = create_user(&env.store, acme, &format!("user{number:05}"), &[Role::Agent]).await.1;
     }
-    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections());
+    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections(env.keys.clone()));
     assert!(runner.wait_for(last_position, TIME_LIMIT).await);
     assert_eq!(hotline_projections::count_users(&env.pool, acme).await.unwrap(), (BATCH_SIZE + 50) as u64);
     runner.shutdown().await;
@@ -126,7 +126,7 @@ async fn catches_up_with_more_events_than_one_batch() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wait_for_returns_once_caught_up_and_false_on_timeout() {
     let env = TestEnv::new(Backend::Sqlite).await;
-    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections());
+    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections(env.keys.clone()));
     assert!(runner.wait_for(0, TIME_LIMIT).await, "an empty log is caught up at once");
 
     let waiter = {

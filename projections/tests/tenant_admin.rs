@@ -74,7 +74,7 @@ async fn move_unit(store: &SharedEventStore, tenant_id: Uuid, number: u128, new_
 }
 
 async fn start(env: &TestEnv, head: u64) -> RunnerHandle {
-    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections());
+    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections(env.keys.clone()));
     assert!(runner.wait_for(head, TIME_LIMIT).await, "the projections reach position {head}");
     runner
 }

@@ -32,6 +32,10 @@ use hotline_domain::conversation::{
     self, Assigned, Attachment, Author, Closed, ClosedBy, ConversationEvent, MessagePosted, Rated, Started,
     Transferred, Visitor,
 };
+use hotline_domain::customer::{
+    self, Condition, ConditionOp, CustomerEvent, FieldDefinition, FieldType, FieldsDefined, Forgotten, ProfileSealed,
+    QueryDeleted, SavedQueriesEvent, SavedQuery, Sealed,
+};
 use hotline_domain::dictionary::{self, DictionaryCreated, DictionaryEntry, DictionaryEvent, EntriesSet, ValueType};
 use hotline_domain::identity::tenant::{self, TenantCreated, TenantEvent, TenantSettingsUpdated};
 use hotline_domain::identity::user::{
@@ -455,6 +459,7 @@ fn samples() -> Vec<Sample> {
             },
         },
     ));
+    samples.extend(customer_samples());
     samples
 }
 
@@ -703,6 +708,76 @@ fn conversation_samples() -> Vec<Sample> {
     ]
 }
 
+/// One sample per customer event: a profile, the tenant's fields and a saved query.
+fn customer_samples() -> Vec<Sample> {
+    let user_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0002);
+    let customer_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0041);
+    let key_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0042);
+    let query_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0043);
+    let at = sample_time();
+    let profile =
+        |ciphertext: &str| ProfileSealed { customer_id, sealed: Sealed { key_id, ciphertext: ciphertext.into() }, at };
+    vec![
+        Sample::new(
+            customer::CONTEXT,
+            "A customer was created: the profile's values (built-in and tenant-defined fields) are sealed \
+             with the customer's own key, and the event carries only the sealed form and the key's id.",
+            CustomerEvent::Created(profile("bm9uY2UgYW5kIGNpcGhlcnRleHQ=")),
+        ),
+        Sample::new(
+            customer::CONTEXT,
+            "A customer's profile changed: the new values, all of them, sealed with the customer's own key.",
+            CustomerEvent::Updated(profile("YW5vdGhlciBub25jZSBhbmQgY2lwaGVydGV4dA==")),
+        ),
+        Sample::new(
+            customer::CONTEXT,
+            "A customer was forgotten: their key (named here) was destroyed, so the personal data sealed \
+             with it in earlier events can no longer be read, and the read models drop it.",
+            CustomerEvent::Forgotten(Forgotten { customer_id, key_id, at }),
+        ),
+        Sample::new(
+            customer::FIELDS_CONTEXT,
+            "A tenant defined its own customer fields (key, label, type, required, length, enabled, sort \
+             order), the whole list; a key keeps its type for ever.",
+            FieldsDefined {
+                fields: vec![FieldDefinition {
+                    key: "vip_level".into(),
+                    label: "VIP level".into(),
+                    field_type: FieldType::Number,
+                    required: false,
+                    max_length: Some(10),
+                    enabled: true,
+                    sort_order: 1,
+                }],
+            },
+        ),
+        Sample::new(
+            customer::QUERIES_CONTEXT,
+            "A user saved a customer query (the whole of it): a name, the conditions on customer fields that \
+             must all hold, a sort, and whether it is shared with the tenant.",
+            SavedQueriesEvent::Saved(SavedQuery {
+                query_id,
+                name: "VIP customers".into(),
+                owner_id: user_id,
+                shared: true,
+                conditions: vec![Condition {
+                    field: "vip_level".into(),
+                    op: ConditionOp::Between,
+                    value: Some("3".into()),
+                    value_to: Some("9".into()),
+                }],
+                sort_field: Some("name".into()),
+                sort_descending: false,
+            }),
+        ),
+        Sample::new(
+            customer::QUERIES_CONTEXT,
+            "A saved customer query was deleted by its owner; its id stays theirs.",
+            SavedQueriesEvent::Deleted(QueryDeleted { query_id, owner_id: user_id }),
+        ),
+    ]
+}
+
 fn sample_unit_id() -> Uuid {
     Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0008)
 }
@@ -905,6 +980,9 @@ mod tests {
         let mut acd_variants = [false; 14];
         let mut conversation_variants = [false; 6];
         let mut chat_widget_variants = [false; 1];
+        let mut customer_variants = [false; 3];
+        let mut customer_fields_variants = [false; 1];
+        let mut customer_queries_variants = [false; 2];
         for sample in samples() {
             let (event_type, version, payload) = (sample.event_type, sample.schema_version, &sample.payload);
             if let Ok(event) = TenantEvent::from_stored(event_type, version, payload) {
@@ -974,6 +1052,26 @@ mod tests {
                 let WidgetConfigured { .. } = event;
                 chat_widget_variants[0] = true;
             }
+            if let Ok(event) = CustomerEvent::from_stored(event_type, version, payload) {
+                let index = match event {
+                    CustomerEvent::Created(_) => 0,
+                    CustomerEvent::Updated(_) => 1,
+                    CustomerEvent::Forgotten(_) => 2,
+                };
+                customer_variants[index] = true;
+            }
+            if let Ok(event) = FieldsDefined::from_stored(event_type, version, payload) {
+                // A struct, not an enum: this stops compiling if it ever grows variants.
+                let FieldsDefined { .. } = event;
+                customer_fields_variants[0] = true;
+            }
+            if let Ok(event) = SavedQueriesEvent::from_stored(event_type, version, payload) {
+                let index = match event {
+                    SavedQueriesEvent::Saved(_) => 0,
+                    SavedQueriesEvent::Deleted(_) => 1,
+                };
+                customer_queries_variants[index] = true;
+            }
             if let Ok(event) = RoleEvent::from_stored(event_type, version, payload) {
                 match event {
                     RoleEvent::RoleCreated(_) => role_variants[0] = true,
@@ -989,6 +1087,9 @@ mod tests {
         assert!(acd_variants.iter().all(|covered| *covered), "an AcdEvent variant has no sample");
         assert!(conversation_variants.iter().all(|covered| *covered), "a ConversationEvent variant has no sample");
         assert!(chat_widget_variants.iter().all(|covered| *covered), "WidgetConfigured has no sample");
+        assert!(customer_variants.iter().all(|covered| *covered), "a CustomerEvent variant has no sample");
+        assert!(customer_fields_variants.iter().all(|covered| *covered), "FieldsDefined has no sample");
+        assert!(customer_queries_variants.iter().all(|covered| *covered), "a SavedQueriesEvent variant has no sample");
     }
 
     #[test]

@@ -112,6 +112,44 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
          have length limits, the colour is #rrggbb, the logo an http(s) URL, at most 20 questions, and the \
          language en, zh-CN or zh-TW.",
     ),
+    // Domain: customers (profiles whose personal data is sealed with each customer's own key).
+    ("customer.exists", "A customer with this id exists already."),
+    ("customer.not_found", "No such customer in this tenant."),
+    (
+        "customer.forgotten",
+        "The customer was forgotten: their key is destroyed and their data gone, so they cannot be changed.",
+    ),
+    (
+        "customer.invalid_values",
+        "Some of the profile's values are refused (422): the message lists `field: problem; ...`, and the \
+         problem+json `fields` and GraphQL `extensions.fields` list `{ field, message }` per field.",
+    ),
+    ("customer.wrong_key", "A customer's profile is sealed with that customer's own key, not another."),
+    (
+        "customer.invalid_query",
+        "A query's condition or sort names no field of the tenant, uses an operator the field's type does not \
+         take, or has a value of the wrong type; on an export, the saved query named does not exist (404).",
+    ),
+    // Domain: customer fields.
+    (
+        "customer_fields.invalid",
+        "The field definitions are refused (the message says why): at most 200 fields, keys of lowercase \
+         letters, digits and _ (at most 40, unique, not a built-in one), labels of 1 to 60 characters, a text \
+         length of 1 to 2000, and no field of the gender type but the built-in one.",
+    ),
+    (
+        "customer_fields.type_changed",
+        "A field key keeps the type it was first defined with, since stored values have that meaning; use a new key.",
+    ),
+    // Domain: saved customer queries.
+    (
+        "customer_queries.invalid",
+        "A saved query has a name of 1 to 80 characters without outer spaces, at most 20 conditions and a \
+         sort field that names a field.",
+    ),
+    ("customer_queries.name_taken", "You have a saved query with this name already (names compare ignoring case)."),
+    ("customer_queries.not_found", "No such saved customer query."),
+    ("customer_queries.not_owner", "The saved query is someone else's: only its owner changes or deletes it."),
     // API: commands and requests.
     ("command.unknown_type", "The command type is not one this API knows."),
     ("command.invalid", "The command's fields are missing or malformed; the message names the field."),
@@ -147,6 +185,9 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
         "chat_widget.no_queue",
         "The tenant's chat widget has no queue, so a chat cannot start; an administrator sets one (503).",
     ),
+    // API: customer import (`POST /api/customers/import`).
+    ("customer.import_unreadable", "The uploaded file is not a readable .xlsx spreadsheet (415)."),
+    ("customer.import_too_large", "The import file is over 20 MB or 100,000 rows; split it (413)."),
     // API: the agent desk (403).
     (
         "acd.not_an_agent",
@@ -290,9 +331,16 @@ mod tests {
         let domain_codes = domain_codes();
         let domain_contexts: BTreeSet<&str> =
             domain_codes.iter().filter_map(|code| code.split_once('.').map(|(context, _)| context)).collect();
-        // `tenant.not_found` is emitted by the API (no tenant behind a slug or id), and
-        // `acd.not_an_agent` by the agent desk (the caller has no agent in the ACD).
-        let emitted_by_the_api = ["tenant.not_found", "acd.not_an_agent", "chat_widget.no_queue"];
+        // `tenant.not_found` is emitted by the API (no tenant behind a slug or id),
+        // `acd.not_an_agent` by the agent desk (the caller has no agent in the ACD), and the
+        // `customer.import_*` codes by the customer import (a file that cannot be imported).
+        let emitted_by_the_api = [
+            "tenant.not_found",
+            "acd.not_an_agent",
+            "chat_widget.no_queue",
+            "customer.import_unreadable",
+            "customer.import_too_large",
+        ];
         let stale: Vec<&str> = ERROR_CODES
             .iter()
             .map(|(code, _)| *code)
@@ -345,6 +393,8 @@ mod tests {
             "chat.invalid_upload",
             "chat_widget.no_queue",
             "acd.not_an_agent",
+            "customer.import_unreadable",
+            "customer.import_too_large",
         ] {
             assert!(meaning(code).is_some(), "{code} is missing");
         }

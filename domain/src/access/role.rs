@@ -107,15 +107,31 @@ impl BuiltInRole {
                     "menu.desk",
                     "menu.supervisor",
                     "chat.supervise",
+                    "menu.customers",
+                    "customer.edit",
+                    "customer.import",
+                    "customers.export",
+                    "menu.address_book",
+                    "address_book.export",
                     "menu.admin",
                     "menu.admin.users",
                     "softphone",
                 ],
                 DataScope::DepartmentAndBelow,
             ),
-            BuiltInRole::Agent => {
-                ("Agent", "Serves customers.", vec!["menu.workbench", "menu.desk", "softphone"], DataScope::Own)
-            }
+            BuiltInRole::Agent => (
+                "Agent",
+                "Serves customers.",
+                vec![
+                    "menu.workbench",
+                    "menu.desk",
+                    "softphone",
+                    "menu.customers",
+                    "customer.edit",
+                    "menu.address_book",
+                ],
+                DataScope::Own,
+            ),
             BuiltInRole::Auditor => (
                 "Auditor",
                 "Reads the audit log.",

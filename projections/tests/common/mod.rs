@@ -18,6 +18,8 @@ use hotline_domain::identity::tenant::{Tenant, TenantCommand, TenantState};
 use hotline_domain::identity::user::{User, UserCommand, UserEvent};
 use hotline_domain::identity::{tenant_id_for_slug, user_id_for_username};
 use hotline_domain::{Actor, Decider, DomainEvent, ExpectedVersion, NewEvent, StreamId};
+use hotline_infra::keys::SubjectKeys;
+use hotline_infra::secrets::{SecretStore, SqliteSecretStore};
 use hotline_infra::store::sqlite::SqliteEventStore;
 use hotline_infra::store::{AppendRequest, Direction, SharedEventStore};
 use sqlx::any::AnyPoolOptions;
@@ -38,6 +40,9 @@ pub enum Backend {
 /// A fresh event store and read-model database, removed (best effort) when dropped.
 pub struct TestEnv {
     pub store: SharedEventStore,
+    /// The event store's credentials, where the customers' keys are kept (as `hotline serve` does).
+    pub secrets: Arc<dyn SecretStore>,
+    pub keys: SubjectKeys,
     pub pool: AnyPool,
     pub backend: Backend,
     directory: PathBuf,
@@ -50,6 +55,8 @@ impl TestEnv {
         let directory = std::env::temp_dir().join(format!("hotline-projections-{}", Uuid::now_v7().simple()));
         std::fs::create_dir_all(&directory).expect("the temp folder is writable");
         let store = SqliteEventStore::open(&directory.join("events.db")).await.expect("the event store opens");
+        let secrets: Arc<dyn SecretStore> = Arc::new(SqliteSecretStore(store.pool().clone()));
+        let keys = SubjectKeys::new(secrets.clone());
         let (pool, postgres) = match backend {
             Backend::Sqlite => (sqlite_read_models(&directory).await, None),
             Backend::Postgres => {
@@ -69,7 +76,7 @@ impl TestEnv {
                 (pool, Some((admin_url, database_name)))
             }
         };
-        Self { store: Arc::new(store), pool, backend, directory, postgres }
+        Self { store: Arc::new(store), secrets, keys, pool, backend, directory, postgres }
     }
 }
 

@@ -1,12 +1,14 @@
 /**
- * The screen pop beside a conversation: who the visitor is, and their earlier contacts on
- * every channel (`customerHistory`), newest first.
+ * The screen pop beside a conversation: who the visitor is, the customer profile they match
+ * (or a button to create one), and their earlier contacts on every channel
+ * (`customerHistory`), newest first.
  */
 import { Alert, Card, Descriptions, Empty, Rate, Space, Spin, Tag, theme, Typography } from "antd";
 import { useQuery } from "../../api/hooks";
 import { useErrorText } from "../../api/errors";
 import { LOCALE_NAMES, type Locale, useI18n } from "../../i18n";
 import { formatDateTime } from "../../i18n/format";
+import { ScreenPopCustomer } from "../customers/ScreenPopCustomer";
 import { type ConversationSummary, CUSTOMER_HISTORY_QUERY, type CustomerHistoryData, type Disposition } from "./desk.graphql";
 import { CHANNEL_KEYS } from "./presence";
 
@@ -43,6 +45,7 @@ export function ScreenPop({ summary, dispositions }: Props) {
           { key: "startedAt", label: t("desk.startedAt"), children: formatDateTime(summary.startedAt, locale) },
         ]}
       />
+      <ScreenPopCustomer conversationId={summary.id} visitor={visitor} />
       <Typography.Title level={5} style={{ marginTop: token.marginSM }}>
         {t("desk.history")}
       </Typography.Title>
