@@ -451,3 +451,50 @@ async fn contacts_reach_the_right_agent_the_sticky_agent_gets_the_returning_cust
     assert!(ok, "{output}");
     assert!(output.contains("identical"), "{output}");
 }
+
+#[tokio::test]
+async fn an_agent_transfers_a_chat_to_a_colleague_who_gets_it_offered() {
+    let server = Server::start(&Location::embedded());
+    let password = server.demo_password.clone().unwrap();
+    let (one, two) = (server.login("demo", "agent1", &password).await, server.login("demo", "agent2", &password).await);
+    set_presence(&server, &one, "AVAILABLE").await;
+    let mut visitor = Visitor::connect(&server, "demo").await;
+    visitor.hello().await;
+    visitor.say("v1", "Hello").await;
+    let contact = wait_for_offer(&server, &one).await;
+    gql(&server, &one, "mutation($c: UUID!) { acceptOffer(contactId: $c) { id } }", json!({"c": contact})).await;
+
+    // Agent two comes on shift; agent one hands the chat over by name.
+    set_presence(&server, &two, "AVAILABLE").await;
+    let targets = gql(&server, &one, "{ transferTargets { agents { agentId name } } }", json!({})).await;
+    let two_id = targets["transferTargets"]["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|agent| agent["name"] == "Demo agent two")
+        .expect("agent two is a transfer target")["agentId"]
+        .clone();
+    let transfer =
+        "mutation($c: UUID!, $a: UUID) { transferConversation(conversationId: $c, toAgentId: $a) { status } }";
+    let moved = gql(&server, &one, transfer, json!({"c": contact, "a": two_id})).await;
+    assert_eq!(moved["transferConversation"]["status"], "QUEUED");
+    assert_eq!(wait_for_offer(&server, &two).await, contact);
+    let desk = gql(&server, &one, DESK, json!({})).await;
+    assert_eq!(desk["myDesk"]["conversations"], json!([]), "the chat left agent one's desk");
+    gql(&server, &two, "mutation($c: UUID!) { acceptOffer(contactId: $c) { id } }", json!({"c": contact})).await;
+    // The visitor sees it: assigned to one, back in the queue, assigned to two.
+    let mut statuses = Vec::new();
+    loop {
+        let (status, _) = visitor.until("status").await;
+        let seen = format!("{} {}", status["status"].as_str().unwrap(), status["agentName"].as_str().unwrap_or("-"));
+        statuses.push(seen);
+        if status["agentName"] == "Demo agent two" {
+            break;
+        }
+    }
+    assert_eq!(statuses[statuses.len() - 3..], ["assigned Demo agent one", "queued -", "assigned Demo agent two"]);
+    // Agent one may no longer write into it.
+    let send = "mutation($c: UUID!) { sendChatMessage(conversationId: $c, clientId: \"late\", text: \"hi\") { seq } }";
+    let refused = server.graphql(Some(&one), send, json!({"c": contact})).await;
+    assert_eq!(error_code(&refused), "conversation.not_your_conversation");
+}

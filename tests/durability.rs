@@ -89,14 +89,14 @@ async fn tamper_is_found_at_its_position(location: Location, tamper: impl AsyncF
     let mut server = Server::start(&location);
     let token = server.demo_admin_token().await;
     let mut positions = Vec::new();
-    for name in ["ann", "bob", "cy"] {
+    for name in ["ann", "bob", "cyd"] {
         let created = server.create_agent(&token, name, "X").await;
-        positions.push(created["data"]["createUser"]["lastPosition"].as_u64().expect("a position"));
+        positions.push(created["data"]["createUser"]["lastPosition"].as_u64().unwrap_or_else(|| panic!("{created}")));
     }
     server.kill();
     let (intact, report) = run_cli(&location, &["audit", "verify", "--tenant", "demo"]);
     assert!(intact, "{report}");
-    // Tamper with bob, between ann and cy.
+    // Tamper with bob, between ann and cyd.
     let bob = positions[1];
     tamper(&location, bob).await;
     let (intact, report) = run_cli(&location, &["audit", "verify", "--tenant", "demo"]);
