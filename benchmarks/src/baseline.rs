@@ -20,6 +20,8 @@ const SQLITE_INSERT_EVENT: &str = include_str!("sql/sqlite_insert_event.sql");
 const SQLITE_INSERT_EVENTS_HEAD: &str = "INSERT INTO events (global_position, event_id, tenant_id, stream_id, \
      stream_version, event_type, schema_version, occurred_at, recorded_at, actor, correlation_id, causation_id, payload, \
      prev_hash, hash) ";
+const SQLITE_CREATE_CUSTOMERS: &str = include_str!("sql/sqlite_create_customers.sql");
+const SQLITE_INSERT_CUSTOMER: &str = include_str!("sql/sqlite_insert_customer.sql");
 const POSTGRES_CREATE_BASELINE: &str = include_str!("sql/postgres_create_baseline.sql");
 const POSTGRES_INSERT_EVENT: &str = include_str!("sql/postgres_insert_event.sql");
 
@@ -118,6 +120,39 @@ pub(crate) async fn sqlite_insert_multi_row_transaction(
                 .push_bind(envelope.hash.clone());
         });
         insert.build().execute(&mut *transaction).await?;
+    }
+    transaction.commit().await?;
+    Ok(())
+}
+
+/// One customer as a naive store keeps it: the profile's values as JSON text.
+pub(crate) struct CustomerRow {
+    pub customer_id: String,
+    pub tenant_id: String,
+    pub profile: String,
+}
+
+/// One connection to a fresh SQLite file with a plain `customers` table, with the store's
+/// connection settings (WAL, `synchronous = FULL`, busy timeout).
+pub(crate) async fn sqlite_customers_connection(path: &Path) -> anyhow::Result<SqliteConnection> {
+    let mut connection = SqliteConnection::connect_with(&connect_options(path)).await?;
+    sqlx::raw_sql(SQLITE_CREATE_CUSTOMERS).execute(&mut connection).await?;
+    Ok(connection)
+}
+
+/// `rows` as one transaction of prepared per-row `INSERT`s into `customers`.
+pub(crate) async fn sqlite_insert_customers_transaction(
+    connection: &mut SqliteConnection,
+    rows: &[CustomerRow],
+) -> anyhow::Result<()> {
+    let mut transaction = connection.begin_with("BEGIN IMMEDIATE").await?;
+    for row in rows {
+        sqlx::query(SQLITE_INSERT_CUSTOMER)
+            .bind(row.customer_id.as_str())
+            .bind(row.tenant_id.as_str())
+            .bind(row.profile.as_str())
+            .execute(&mut *transaction)
+            .await?;
     }
     transaction.commit().await?;
     Ok(())

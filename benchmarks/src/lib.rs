@@ -17,11 +17,13 @@
 //! - `baseline`: the raw INSERTs the stores are compared with.
 //! - `scratch`: throw-away SQLite directories and PostgreSQL databases.
 //! - one module per benchmark: `sqlite_commands`, `sqlite_batch_append`, `postgres_append`,
-//!   `projection_rebuild`, `subscription_latency`, `acd_decision`, `chat_websockets`.
+//!   `projection_rebuild`, `subscription_latency`, `acd_decision`, `chat_websockets`,
+//!   `customer_import`.
 
 mod acd_decision;
 mod baseline;
 mod chat_websockets;
+mod customer_import;
 mod measure;
 mod postgres_append;
 mod projection_rebuild;
@@ -46,6 +48,7 @@ pub const BENCHMARKS: &[&str] = &[
     "subscription-latency",
     "acd-decision",
     "chat-websockets",
+    "customer-import",
 ];
 
 /// How much work a run does and where it keeps its scratch data.
@@ -96,6 +99,7 @@ pub async fn run(name: &str, options: BenchOptions) -> anyhow::Result<BenchRepor
         "subscription-latency" => subscription_latency::run(&options).await,
         "acd-decision" => acd_decision::run(&options).await,
         "chat-websockets" => chat_websockets::run(&options).await,
+        "customer-import" => customer_import::run(&options).await,
         unknown => anyhow::bail!("no benchmark {unknown:?}; the benchmarks are: {}", BENCHMARKS.join(", ")),
     }
 }
