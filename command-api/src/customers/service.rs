@@ -355,18 +355,6 @@ impl CustomerService {
             customer::SavedQueriesCommand::Delete { tenant_id: session.tenant_id, query_id, by_user: session.user_id };
         self.dispatcher.dispatch::<customer::SavedQueries>(&meta, &command).await
     }
-
-    /// Opens a sealed profile (for exports and the screen pop, which read the log's view);
-    /// `None` when the customer's key is gone.
-    pub async fn open_sealed(
-        &self,
-        tenant_id: Uuid,
-        sealed: &Sealed,
-    ) -> Result<Option<BTreeMap<String, String>>, ApiError> {
-        let Some(key) = self.keys.get(tenant_id, sealed.key_id).await? else { return Ok(None) };
-        let Ok(plaintext) = keys::open(&key, &sealed.ciphertext) else { return Ok(None) };
-        Ok(serde_json::from_slice(&plaintext).ok())
-    }
 }
 
 fn not_found(customer_id: Uuid) -> ApiError {
