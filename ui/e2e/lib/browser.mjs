@@ -139,28 +139,24 @@ export async function settle(page) {
 export async function avatarMenu(page, submenu, entry) {
   const openDropdown = page.locator(".ant-dropdown:not(.ant-dropdown-hidden)");
   const choice = page.locator(".ant-dropdown-menu-submenu-popup").getByText(entry, { exact: true }).filter({ visible: true });
+  const title = openDropdown
+    .getByRole("menuitem")
+    .filter({ has: page.locator(".ant-dropdown-menu-title-content").getByText(submenu, { exact: true }) });
   // A menu still closing from the last use swallows the hover: wait until it is gone.
   await openDropdown.waitFor({ state: "hidden" });
+  // The pointer crossing a neighbouring entry (or a skin change re-aligning the popup) can open
+  // another submenu: hover the wanted one again and retry until the entry is clicked.
   for (let attempt = 1; ; attempt++) {
-    if (!(await openDropdown.isVisible())) await page.getByTestId("avatar-menu").click();
-    await openDropdown
-      .getByRole("menuitem")
-      .filter({ has: page.locator(".ant-dropdown-menu-title-content").getByText(submenu, { exact: true }) })
-      .hover();
     try {
+      if (!(await openDropdown.isVisible())) await page.getByTestId("avatar-menu").click();
+      await title.hover();
       await choice.waitFor({ timeout: 3_000 });
+      await choice.click({ timeout: 3_000, force: attempt > 1 });
       break;
     } catch (error) {
-      if (attempt >= 3) throw error;
+      if (attempt >= 4) throw error;
       await page.mouse.move(0, 0);
     }
-  }
-  try {
-    await choice.click({ timeout: 5_000 });
-  } catch {
-    // Right after a skin change the popup may keep re-aligning ("not stable"): click the
-    // entry where it is instead of waiting for it to stand still.
-    await choice.dispatchEvent("click");
   }
   await openDropdown.waitFor({ state: "hidden" }).catch(() => page.keyboard.press("Escape"));
 }
