@@ -18,12 +18,13 @@
 //! - `scratch`: throw-away SQLite directories and PostgreSQL databases.
 //! - one module per benchmark: `sqlite_commands`, `sqlite_batch_append`, `postgres_append`,
 //!   `projection_rebuild`, `subscription_latency`, `acd_decision`, `chat_websockets`,
-//!   `customer_import`.
+//!   `customer_import`, `knowledge_search`.
 
 mod acd_decision;
 mod baseline;
 mod chat_websockets;
 mod customer_import;
+mod knowledge_search;
 mod measure;
 mod postgres_append;
 mod projection_rebuild;
@@ -49,6 +50,7 @@ pub const BENCHMARKS: &[&str] = &[
     "acd-decision",
     "chat-websockets",
     "customer-import",
+    "knowledge-search",
 ];
 
 /// How much work a run does and where it keeps its scratch data.
@@ -100,6 +102,7 @@ pub async fn run(name: &str, options: BenchOptions) -> anyhow::Result<BenchRepor
         "acd-decision" => acd_decision::run(&options).await,
         "chat-websockets" => chat_websockets::run(&options).await,
         "customer-import" => customer_import::run(&options).await,
+        "knowledge-search" => knowledge_search::run(&options).await,
         unknown => anyhow::bail!("no benchmark {unknown:?}; the benchmarks are: {}", BENCHMARKS.join(", ")),
     }
 }

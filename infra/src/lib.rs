@@ -13,11 +13,15 @@
 //! - [`blobs`]: uploaded files, kept beside the log and named by id in its events.
 //! - [`checkpoints`]: how far background processes are through the log.
 //! - [`database`]: opening a store (and its secret store) from a database URL.
+//! - [`search`]: the knowledge base's full-text index (tantivy, jieba for Chinese).
+//! - [`extract`]: the text of uploaded documents (.docx, .pdf, .txt), for that index.
 
 pub mod blobs;
 pub mod chain;
 pub mod checkpoints;
 pub mod database;
+pub mod extract;
 pub mod keys;
+pub mod search;
 pub mod secrets;
 pub mod store;

@@ -1,0 +1,133 @@
+//! The `hotline_text` analyzer: Chinese and English text into index terms.
+//!
+//! jieba's search mode cuts the text into words and also yields the dictionary words inside a
+//! long word (`信用卡` gives `信用` and `信用卡`), so that a query for either finds it. Runs of
+//! Latin letters and digits come out as words of their own. Tokens that are only spaces or
+//! punctuation are dropped; the rest are lower-cased and stemmed as English (the stemmer
+//! leaves words without Latin suffixes, Chinese among them, as they are). Offsets are byte
+//! offsets into the original text, which the highlighting relies on.
+
+use std::sync::LazyLock;
+
+use jieba_rs::Jieba;
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, Stemmer, TextAnalyzer, Token, TokenStream, Tokenizer,
+};
+
+/// The name the text fields are indexed with.
+pub(super) const TOKENIZER_NAME: &str = "hotline_text";
+
+/// Longer tokens are dropped: they are encoded data (a base64 blob in an attachment), not
+/// words anyone types, and tantivy refuses terms above 64 KiB.
+const LONGEST_TOKEN_BYTES: usize = 64;
+
+/// The dictionary (about 350,000 words) takes a few hundred milliseconds to load: once per
+/// process, on first use.
+static JIEBA: LazyLock<Jieba> = LazyLock::new(Jieba::new);
+
+/// The analyzer registered as [`TOKENIZER_NAME`]; queries are cut with the same one.
+pub(super) fn analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(JiebaTokenizer)
+        .filter(RemoveLongFilter::limit(LONGEST_TOKEN_BYTES))
+        .filter(LowerCaser)
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// jieba's search mode (with its HMM for words the dictionary lacks) as a tantivy tokenizer.
+#[derive(Clone)]
+struct JiebaTokenizer;
+
+struct JiebaTokenStream {
+    tokens: Vec<Token>,
+    /// One past the current token: 0 before the first `advance`.
+    next: usize,
+}
+
+impl Tokenizer for JiebaTokenizer {
+    type TokenStream<'a> = JiebaTokenStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> JiebaTokenStream {
+        let tokens = JIEBA
+            .cut_for_search(text, true)
+            .into_iter()
+            .filter(|word| word.word.chars().any(char::is_alphanumeric))
+            .enumerate()
+            .map(|(position, word)| Token {
+                offset_from: word.byte_start,
+                offset_to: word.byte_end,
+                position,
+                text: word.word.to_owned(),
+                position_length: 1,
+            })
+            .collect();
+        JiebaTokenStream { tokens, next: 0 }
+    }
+}
+
+impl TokenStream for JiebaTokenStream {
+    fn advance(&mut self) -> bool {
+        if self.next < self.tokens.len() {
+            self.next += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn token(&self) -> &Token {
+        &self.tokens[self.next - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.next - 1]
+    }
+}
+
+/// Warms the dictionary up, so the first search or indexing batch does not pay for it.
+pub(super) fn load_dictionary() {
+    LazyLock::force(&JIEBA);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms(text: &str) -> Vec<(String, usize, usize)> {
+        let mut analyzer = analyzer();
+        let mut stream = analyzer.token_stream(text);
+        let mut terms = Vec::new();
+        while let Some(token) = stream.next() {
+            terms.push((token.text.clone(), token.offset_from, token.offset_to));
+        }
+        terms
+    }
+
+    #[test]
+    fn cuts_chinese_into_words_and_the_words_inside_them() {
+        let words: Vec<String> = terms("信用卡挂失怎么办").into_iter().map(|(text, ..)| text).collect();
+        assert!(words.contains(&"信用卡".to_owned()), "{words:?}");
+        assert!(words.contains(&"信用".to_owned()), "{words:?}");
+        assert!(words.contains(&"挂失".to_owned()), "{words:?}");
+    }
+
+    #[test]
+    fn lower_cases_and_stems_english_but_leaves_chinese_alone() {
+        let words: Vec<String> = terms("Shipping delays, 退款流程!").into_iter().map(|(text, ..)| text).collect();
+        assert!(words.contains(&"ship".to_owned()), "{words:?}");
+        assert!(words.contains(&"delay".to_owned()), "{words:?}");
+        assert!(words.contains(&"退款".to_owned()), "{words:?}");
+        assert!(words.iter().all(|word| word.chars().any(char::is_alphanumeric)), "punctuation kept: {words:?}");
+    }
+
+    #[test]
+    fn offsets_are_byte_offsets_into_the_original_text() {
+        let text = "请查看 Refund 政策";
+        for (term, from, to) in terms(text) {
+            let original = &text[from..to];
+            assert!(original.to_lowercase().starts_with(&term) || term == "refund", "{term} at {original}");
+        }
+        let refund = terms(text).into_iter().find(|(term, ..)| term == "refund").unwrap();
+        assert_eq!(&text[refund.1..refund.2], "Refund");
+    }
+}
