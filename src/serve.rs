@@ -15,6 +15,7 @@ use chrono::Utc;
 use hotline_command_api::chat::{self, ChatService};
 use hotline_command_api::customers::CustomerService;
 use hotline_command_api::identity::NewUser;
+use hotline_command_api::knowledge::{self, KnowledgeService};
 use hotline_command_api::live::LiveHub;
 use hotline_command_api::{Dispatcher, IdentityService, TokenSigner};
 use hotline_domain::access::BuiltInRole;
@@ -63,7 +64,17 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
     let identity = IdentityService::new(dispatcher.clone(), database.secrets.clone(), signer.clone());
     let hub = LiveHub::start(database.events.clone()).await.context("following the log")?;
     let chat = ChatService::new(dispatcher.clone(), hub, database.blobs.clone(), signer);
-    let customers = CustomerService::new(dispatcher, keys.clone());
+    let customers = CustomerService::new(dispatcher.clone(), keys.clone());
+    let knowledge = KnowledgeService::new(dispatcher, database.blobs.clone());
+    let index_dir = data_dir.join("index").join("knowledge");
+    let knowledge_index = hotline_projections::knowledge_index::open_index(&index_dir, &database.events)
+        .await
+        .map_err(|error| anyhow::anyhow!("opening the knowledge index in {}: {error}", index_dir.display()))?;
+    let (knowledge_index, _indexer) = hotline_projections::knowledge_index::KnowledgeIndexer::start(
+        knowledge_index,
+        database.events.clone(),
+        database.blobs.clone(),
+    );
     let projections = ProjectionRunner::start(
         database.events.clone(),
         database.read_models.clone(),
@@ -79,11 +90,14 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
         projections: projections.clone(),
         chat: chat.clone(),
         customers,
+        knowledge: knowledge.clone(),
+        knowledge_index,
     };
     let app = Router::new()
         .route("/metrics", get(metrics).with_state(projections.clone()))
         .merge(hotline_command_api::rest::router(identity.clone()))
         .merge(chat::http::router(chat.clone(), identity.clone()))
+        .merge(knowledge::http::router(knowledge, identity.clone()))
         .merge(hotline_graphql::customers::files_router(graphql_state.clone()))
         .merge(hotline_graphql::router(graphql_state))
         .merge(web_app(&options.web_root))

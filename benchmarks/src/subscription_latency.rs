@@ -132,7 +132,13 @@ async fn round(
     let identity = IdentityService::new(dispatcher.clone(), database.secrets.clone(), signer.clone());
     let hub = LiveHub::start(database.events.clone()).await?;
     let chat = ChatService::new(dispatcher.clone(), hub, database.blobs.clone(), signer);
-    let customers = hotline_command_api::customers::CustomerService::new(dispatcher, keys.clone());
+    let customers = hotline_command_api::customers::CustomerService::new(dispatcher.clone(), keys.clone());
+    let knowledge = hotline_command_api::knowledge::KnowledgeService::new(dispatcher, database.blobs.clone());
+    let (knowledge_index, _indexer) = hotline_projections::knowledge_index::KnowledgeIndexer::start(
+        hotline_infra::search::KnowledgeIndex::in_memory()?,
+        database.events.clone(),
+        database.blobs.clone(),
+    );
     let projections =
         ProjectionRunner::start(database.events.clone(), database.read_models.clone(), all_projections(keys));
     let admin = NewUser {
@@ -151,6 +157,8 @@ async fn round(
         projections: projections.clone(),
         chat,
         customers,
+        knowledge,
+        knowledge_index,
     })
     .route("/echo", get(echo));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

@@ -13,6 +13,9 @@
 //! - [`chat`]: web chat: visitors, the agent desk, ACD administration, the process manager,
 //!   and the visitor's HTTP and WebSocket routes.
 //! - [`live`]: the live hub (one log follower per process, fanned out by stream and tenant).
+//! - [`files`]: uploads' names and types, and blob downloads, for every feature.
+//! - [`knowledge`]: the knowledge base: articles, categories, templates, favourites,
+//!   pushes, knowledge to add, and attachment uploads with their text extracted.
 //! - [`identity`]: the tenants-and-users service (log-in, create tenant and user, passwords).
 //! - [`organisation`]: the organisation units service (`org.edit`).
 //! - [`dictionary`]: the code lists service (`dictionary.edit`).
@@ -27,7 +30,9 @@ pub mod customers;
 pub mod dictionary;
 pub mod dispatcher;
 pub mod error;
+pub mod files;
 pub mod identity;
+pub mod knowledge;
 pub mod live;
 pub mod organisation;
 pub mod rest;

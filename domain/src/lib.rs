@@ -17,6 +17,8 @@
 //! - [`conversation`]: a text-channel contact (web chat and the messaging channels).
 //! - [`chat_widget`]: a tenant's web chat widget settings.
 //! - [`customer`]: customer profiles (sealed personal data, forgettable) and their fields.
+//! - [`knowledge`]: the knowledge base: articles, categories, templates, readers' favourites
+//!   and pushes, and the searches that found nothing.
 
 pub mod access;
 pub mod acd;
@@ -27,7 +29,8 @@ pub mod decider;
 pub mod dictionary;
 pub mod envelope;
 pub mod identity;
+pub mod knowledge;
 pub mod organisation;
 
-pub use decider::{Decider, DomainError, DomainEvent, UpcastError, read_payload};
+pub use decider::{Decider, DomainError, DomainEvent, FieldError, UpcastError, read_payload};
 pub use envelope::{Actor, ActorKind, EventEnvelope, ExpectedVersion, NewEvent, StreamId, StreamIdError};

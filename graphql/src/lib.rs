@@ -13,7 +13,8 @@
 //!   [`dictionary`] (code lists), [`settings`] (tenant settings and usage) and [`chat`]
 //!   (web chat and routing: the agent desk, the live board, queues and the widget).
 //!   Also [`chat`] (the desk, the live board, ACD administration) and [`customers`]
-//!   (profiles, fields, saved queries, the address book, and the spreadsheet routes).
+//!   (profiles, fields, saved queries, the address book, and the spreadsheet routes), and
+//!   [`knowledge`] (the knowledge base: articles, search, categories, templates, inboxes).
 //! - [`types`]: GraphQL object types shared by several contexts.
 //! - [`error`]: `ApiError` → GraphQL error with `extensions.code`.
 
@@ -22,6 +23,7 @@ pub mod customers;
 pub mod dictionary;
 pub mod error;
 pub mod identity;
+pub mod knowledge;
 pub mod log;
 pub mod organisation;
 pub mod schema;

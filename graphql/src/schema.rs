@@ -13,10 +13,12 @@ use axum::routing::get;
 use chrono::Utc;
 use hotline_command_api::chat::ChatService;
 use hotline_command_api::customers::CustomerService;
+use hotline_command_api::knowledge::KnowledgeService;
 use hotline_command_api::rest::token_from_headers;
 use hotline_command_api::{ApiError, CommandOutcome, IdentityService, Session};
 use hotline_infra::store::SharedEventStore;
 use hotline_projections::RunnerHandle;
+use hotline_projections::knowledge_index::KnowledgeIndexer;
 use sqlx::AnyPool;
 
 use crate::chat::{ChatMutation, ChatQuery, ChatSubscription};
@@ -24,6 +26,7 @@ use crate::customers::{CustomerMutation, CustomerQuery};
 use crate::dictionary::{DictionaryMutation, DictionaryQuery};
 use crate::error::{ensure_codes, graphql_error};
 use crate::identity::{IdentityMutation, IdentityQuery};
+use crate::knowledge::{KnowledgeMutation, KnowledgeQueryRoot};
 use crate::log::{LogQuery, LogSubscription};
 use crate::organisation::{OrganisationMutation, OrganisationQuery};
 use crate::settings::{SettingsMutation, SettingsQuery};
@@ -38,6 +41,7 @@ pub struct QueryRoot(
     SettingsQuery,
     ChatQuery,
     CustomerQuery,
+    KnowledgeQueryRoot,
 );
 
 #[derive(async_graphql::MergedObject, Default)]
@@ -48,6 +52,7 @@ pub struct MutationRoot(
     SettingsMutation,
     ChatMutation,
     CustomerMutation,
+    KnowledgeMutation,
 );
 
 #[derive(async_graphql::MergedSubscription, Default)]
@@ -64,6 +69,9 @@ pub struct GraphqlState {
     /// Web chat and routing: the desk, the live board, queues and the widget.
     pub chat: ChatService,
     pub customers: CustomerService,
+    pub knowledge: KnowledgeService,
+    /// The knowledge search index, and how far it has followed the log.
+    pub knowledge_index: KnowledgeIndexer,
 }
 
 impl GraphqlState {

@@ -25,6 +25,10 @@
 //! - [`customers`]: `customers` (profiles opened with the customers' own keys, forgettable),
 //!   `customer_values` (one row per field, for queries), `customer_field_types` and
 //!   `customer_saved_queries`, and the customer pages', duplicates' and screen pop's queries.
+//! - [`knowledge`]: `kb_articles`, `kb_favourites`, `kb_pushes`, `kb_gaps` and `kb_gap_users`:
+//!   the knowledge base's articles, readers' favourites and inboxes, and knowledge to add.
+//! - [`knowledge_index`]: the knowledge search index, fed from the log with its own
+//!   checkpoint in the index's commits.
 //! - [`queue_stats`]: per queue and UTC day, the ACD's queued, answered (in and outside the
 //!   service level target) and abandoned counts, for the supervisor's live view.
 
@@ -33,6 +37,8 @@ pub mod conversations;
 pub mod customers;
 pub mod dictionary;
 pub mod identity;
+pub mod knowledge;
+pub mod knowledge_index;
 pub mod organisation;
 pub mod queue_stats;
 mod rows;
@@ -68,7 +74,7 @@ pub use tenant_settings::{TenantSettingsProjection, TenantSettingsView, get_tena
 pub use tenant_usage::{TenantUsageProjection, TenantUsageView, get_tenant_usage};
 
 /// The names of [`all_projections`], in start order (for listing them without the keys).
-pub const PROJECTION_NAMES: [&str; 10] = [
+pub const PROJECTION_NAMES: [&str; 11] = [
     "tenants",
     "users",
     "roles",
@@ -79,6 +85,7 @@ pub const PROJECTION_NAMES: [&str; 10] = [
     "conversations",
     "queue_stats",
     "customers",
+    "knowledge",
 ];
 
 /// Every projection this build runs, in start order. `keys` opens the customers' sealed
@@ -96,6 +103,7 @@ pub fn all_projections(keys: SubjectKeys) -> Vec<Arc<dyn Projection>> {
         Arc::new(ConversationsProjection),
         Arc::new(QueueStatsProjection),
         Arc::new(CustomersProjection::new(keys)),
+        Arc::new(knowledge::KnowledgeProjection),
     ]
 }
 

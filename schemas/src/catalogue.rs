@@ -41,6 +41,15 @@ use hotline_domain::identity::tenant::{self, TenantCreated, TenantEvent, TenantS
 use hotline_domain::identity::user::{
     self, LockedOut, LoginFailed, PasswordChanged, SessionsRevoked, UserCreated, UserEvent, UserUpdated,
 };
+use hotline_domain::knowledge::article::{
+    self as knowledge_article, ArticleContent, ArticleDeleted, ArticlePushed, ArticleWritten,
+    Attachment as KnowledgeAttachment, AttachmentKind, QuizQuestion,
+};
+use hotline_domain::knowledge::{
+    ArticleEvent, CategoriesDefined, Category, GapResolved, GapsEvent, ReaderArticle, ReaderEvent, SearchMissed,
+    Template, TemplateDeleted, TemplatesEvent, categories as knowledge_categories, gaps as knowledge_gaps,
+    reader as knowledge_reader, templates as knowledge_templates,
+};
 use hotline_domain::organisation::{
     self, Dimension, OrganisationEvent, UnitCreated, UnitKind, UnitMoved, UnitRemoved, UnitRenamed,
 };
@@ -460,6 +469,7 @@ fn samples() -> Vec<Sample> {
         },
     ));
     samples.extend(customer_samples());
+    samples.extend(knowledge_samples());
     samples
 }
 
@@ -778,6 +788,119 @@ fn customer_samples() -> Vec<Sample> {
     ]
 }
 
+/// One sample per knowledge event: an article, the category tree, a template, a reader and
+/// a search that found nothing.
+fn knowledge_samples() -> Vec<Sample> {
+    let user_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0002);
+    let article_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0051);
+    let category_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0052);
+    let template_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0053);
+    let blob_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0054);
+    let at = sample_time();
+    let reader = ReaderArticle { user_id, article_id, at };
+    vec![
+        Sample::new(
+            knowledge_article::CONTEXT,
+            "A knowledge article was written: created (revision 1) or revised as a whole, a draft or published, \
+             with its category, title, keywords, summary, sanitised HTML body, attachments (documents with the \
+             blob of their extracted text, audio, files) and quiz questions.",
+            ArticleEvent::Written(ArticleWritten {
+                article_id,
+                revision: 1,
+                content: ArticleContent {
+                    category_id: Some(category_id),
+                    title: "退款流程 Refund process".into(),
+                    keywords: vec!["退款".into(), "refund".into()],
+                    summary: "How a refund is requested and how long it takes.".into(),
+                    body_html: "<p>Refunds reach the card in 3 working days.</p>".into(),
+                    attachments: vec![KnowledgeAttachment {
+                        blob_id,
+                        name: "refund-policy.pdf".into(),
+                        content_type: "application/pdf".into(),
+                        size: 48_213,
+                        kind: AttachmentKind::Document,
+                        text_blob_id: Some(Uuid::new_v5(&blob_id, b"text")),
+                        text_chars: 5_120,
+                    }],
+                    quiz: vec![QuizQuestion {
+                        question_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0055),
+                        text: "How long does a refund take?".into(),
+                        options: vec!["1 day".into(), "3 working days".into()],
+                        correct_options: vec![1],
+                        explanation: "See the first paragraph.".into(),
+                    }],
+                    published: true,
+                },
+                at,
+            }),
+        ),
+        Sample::new(
+            knowledge_article::CONTEXT,
+            "A knowledge article was deleted: readers and search no longer find it.",
+            ArticleEvent::Deleted(ArticleDeleted { article_id, at }),
+        ),
+        Sample::new(
+            knowledge_article::CONTEXT,
+            "A published article was pushed to users' knowledge inboxes, with a note.",
+            ArticleEvent::Pushed(ArticlePushed {
+                article_id,
+                user_ids: vec![user_id],
+                note: "New policy from today.".into(),
+                at,
+            }),
+        ),
+        Sample::new(
+            knowledge_categories::CONTEXT,
+            "A tenant's knowledge category tree was saved, the whole of it (ids, parents, names, sort order).",
+            CategoriesDefined {
+                categories: vec![Category { category_id, parent_id: None, name: "Billing".into(), sort_order: 1 }],
+                at,
+            },
+        ),
+        Sample::new(
+            knowledge_templates::CONTEXT,
+            "A knowledge article template was created or replaced: its name and sanitised HTML body.",
+            TemplatesEvent::Saved(Template {
+                template_id,
+                name: "Question and answer".into(),
+                body_html: "<h2>Question</h2><p></p><h2>Answer</h2><p></p>".into(),
+                at,
+            }),
+        ),
+        Sample::new(
+            knowledge_templates::CONTEXT,
+            "A knowledge article template was deleted.",
+            TemplatesEvent::Deleted(TemplateDeleted { template_id, at }),
+        ),
+        Sample::new(
+            knowledge_reader::CONTEXT,
+            "A reader marked an article as a favourite.",
+            ReaderEvent::Favourited(reader.clone()),
+        ),
+        Sample::new(
+            knowledge_reader::CONTEXT,
+            "A reader took an article off their favourites.",
+            ReaderEvent::Unfavourited(reader.clone()),
+        ),
+        Sample::new(
+            knowledge_reader::CONTEXT,
+            "A reader opened an article pushed to them.",
+            ReaderEvent::PushRead(reader),
+        ),
+        Sample::new(
+            knowledge_gaps::CONTEXT,
+            "A knowledge search found nothing (the query normalised: trimmed, lower case, single spaces); a \
+             reader repeating it within 30 minutes is not recorded again.",
+            GapsEvent::SearchMissed(SearchMissed { query: "lost card abroad".into(), user_id, at }),
+        ),
+        Sample::new(
+            knowledge_gaps::CONTEXT,
+            "A query on the knowledge-to-add list was answered by an article, or dismissed (no article).",
+            GapsEvent::Resolved(GapResolved { query: "lost card abroad".into(), article_id: Some(article_id), at }),
+        ),
+    ]
+}
+
 fn sample_unit_id() -> Uuid {
     Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0008)
 }
@@ -983,6 +1106,7 @@ mod tests {
         let mut customer_variants = [false; 3];
         let mut customer_fields_variants = [false; 1];
         let mut customer_queries_variants = [false; 2];
+        let mut knowledge_variants = [false; 11];
         for sample in samples() {
             let (event_type, version, payload) = (sample.event_type, sample.schema_version, &sample.payload);
             if let Ok(event) = TenantEvent::from_stored(event_type, version, payload) {
@@ -1072,6 +1196,41 @@ mod tests {
                 };
                 customer_queries_variants[index] = true;
             }
+            if let Ok(event) = ArticleEvent::from_stored(event_type, version, payload) {
+                let index = match event {
+                    ArticleEvent::Written(_) => 0,
+                    ArticleEvent::Deleted(_) => 1,
+                    ArticleEvent::Pushed(_) => 2,
+                };
+                knowledge_variants[index] = true;
+            }
+            if let Ok(event) = CategoriesDefined::from_stored(event_type, version, payload) {
+                // A struct, not an enum: this stops compiling if it ever grows variants.
+                let CategoriesDefined { .. } = event;
+                knowledge_variants[3] = true;
+            }
+            if let Ok(event) = TemplatesEvent::from_stored(event_type, version, payload) {
+                let index = match event {
+                    TemplatesEvent::Saved(_) => 4,
+                    TemplatesEvent::Deleted(_) => 5,
+                };
+                knowledge_variants[index] = true;
+            }
+            if let Ok(event) = ReaderEvent::from_stored(event_type, version, payload) {
+                let index = match event {
+                    ReaderEvent::Favourited(_) => 6,
+                    ReaderEvent::Unfavourited(_) => 7,
+                    ReaderEvent::PushRead(_) => 8,
+                };
+                knowledge_variants[index] = true;
+            }
+            if let Ok(event) = GapsEvent::from_stored(event_type, version, payload) {
+                let index = match event {
+                    GapsEvent::SearchMissed(_) => 9,
+                    GapsEvent::Resolved(_) => 10,
+                };
+                knowledge_variants[index] = true;
+            }
             if let Ok(event) = RoleEvent::from_stored(event_type, version, payload) {
                 match event {
                     RoleEvent::RoleCreated(_) => role_variants[0] = true,
@@ -1090,6 +1249,7 @@ mod tests {
         assert!(customer_variants.iter().all(|covered| *covered), "a CustomerEvent variant has no sample");
         assert!(customer_fields_variants.iter().all(|covered| *covered), "FieldsDefined has no sample");
         assert!(customer_queries_variants.iter().all(|covered| *covered), "a SavedQueriesEvent variant has no sample");
+        assert!(knowledge_variants.iter().all(|covered| *covered), "a knowledge event variant has no sample");
     }
 
     #[test]

@@ -130,6 +130,54 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
         "A query's condition or sort names no field of the tenant, uses an operator the field's type does not \
          take, or has a value of the wrong type; on an export, the saved query named does not exist (404).",
     ),
+    // Domain: the knowledge base.
+    ("knowledge.article_not_found", "No such knowledge article in this tenant (or it was deleted)."),
+    (
+        "knowledge.revision_conflict",
+        "Someone else saved the article since the editor opened it: reload it and apply the change again.",
+    ),
+    (
+        "knowledge.invalid_article",
+        "Some of the article is refused (422): the message lists `field: problem; ...` (title 1 to 200 \
+         characters, at most 20 keywords of 40, a summary of 1000, a body of 200 KB, 20 attachments, 50 quiz \
+         questions of 2 to 10 options with one marked correct), and `fields` lists them per field.",
+    ),
+    ("knowledge.article_not_published", "Only a published article can be pushed to agents: publish it first."),
+    ("knowledge.invalid_push", "A push reaches 1 to 1000 users, with a note of at most 500 characters."),
+    (
+        "knowledge.invalid_categories",
+        "The category tree is refused (the message says why): names of 1 to 200 characters, unique among \
+         siblings, every parent present, no category inside itself, at most 8 levels and 1000 categories.",
+    ),
+    (
+        "knowledge.invalid_template",
+        "The template is refused: a name of 1 to 200 characters that no other template of the tenant has, a \
+         body of at most 200 KB, at most 200 templates.",
+    ),
+    ("knowledge.too_many_favourites", "A reader keeps at most 500 favourite articles: remove one first."),
+    ("knowledge.gap_not_found", "That query is not on the knowledge-to-add list (it was resolved already)."),
+    (
+        "knowledge.invalid_query",
+        "The search text cannot be read: the message says what and where (an unbalanced quote or \
+         parenthesis, an unknown field); an empty query or one over 500 characters is refused too.",
+    ),
+    ("knowledge.category_not_found", "The article's category does not exist in this tenant."),
+    (
+        "knowledge.category_not_empty",
+        "A category that still holds articles cannot be removed: move or delete its articles first.",
+    ),
+    ("knowledge.template_not_found", "No such knowledge template in this tenant."),
+    ("knowledge.attachment_not_found", "No file with that id was uploaded to this tenant's knowledge base."),
+    (
+        "knowledge.attachment_type_not_allowed",
+        "The file's type is not accepted (415): documents (.docx, .pdf, .txt), audio (mp3, wav, ogg, m4a), \
+         images, spreadsheets and zip files are.",
+    ),
+    ("knowledge.attachment_too_large", "A knowledge base file is at most 20 MB (413)."),
+    (
+        "knowledge.document_unreadable",
+        "The document's text could not be read: the file is corrupt, or not what its name says (422).",
+    ),
     // Domain: customer fields.
     (
         "customer_fields.invalid",
@@ -340,6 +388,14 @@ mod tests {
             "chat_widget.no_queue",
             "customer.import_unreadable",
             "customer.import_too_large",
+            "knowledge.invalid_query",
+            "knowledge.category_not_found",
+            "knowledge.category_not_empty",
+            "knowledge.template_not_found",
+            "knowledge.attachment_not_found",
+            "knowledge.attachment_type_not_allowed",
+            "knowledge.attachment_too_large",
+            "knowledge.document_unreadable",
         ];
         let stale: Vec<&str> = ERROR_CODES
             .iter()

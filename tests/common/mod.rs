@@ -47,7 +47,10 @@ impl Location {
                 command.env("HOTLINE_DATA_DIR", dir).env_remove("HOTLINE_DATABASE_URL");
             }
             Location::Postgres(url) => {
-                command.env("HOTLINE_DATABASE_URL", url);
+                // The node's own files (the search index) go beside each test's database.
+                let database = url.rsplit('/').next().unwrap_or("postgres");
+                let dir = std::env::temp_dir().join(format!("hotline-e2e-{database}"));
+                command.env("HOTLINE_DATABASE_URL", url).env("HOTLINE_DATA_DIR", dir);
             }
         }
     }

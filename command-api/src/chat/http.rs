@@ -12,7 +12,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::ws::{Message, WebSocket};
 use axum::extract::{DefaultBodyLimit, Path, Query, State, WebSocketUpgrade};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::Utc;
@@ -27,6 +27,7 @@ use uuid::Uuid;
 
 use super::{ALLOWED_UPLOAD_TYPES, ChatService, MAX_UPLOAD_BYTES};
 use crate::error::ApiError;
+use crate::files::{file_response, upload_content_type, upload_name};
 use crate::identity::IdentityService;
 use crate::live::{LiveItem, Topic, TypingAuthor};
 use crate::rest::session_from_headers;
@@ -489,11 +490,7 @@ async fn store_upload(
             format!("the file is {} bytes, over the limit of {MAX_UPLOAD_BYTES}", body.len()),
         ));
     }
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .map(|value| value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
-        .unwrap_or_default();
+    let content_type = upload_content_type(headers);
     if !ALLOWED_UPLOAD_TYPES.contains(&content_type.as_str()) {
         return Err(error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -501,13 +498,7 @@ async fn store_upload(
             format!("files of type {content_type:?} are not accepted; send one of {}", ALLOWED_UPLOAD_TYPES.join(", ")),
         ));
     }
-    let name = headers
-        .get("x-file-name")
-        .and_then(|value| value.to_str().ok())
-        .map(percent_decode)
-        .filter(|name| !name.trim().is_empty())
-        .unwrap_or_else(|| "file".to_owned());
-    let name: String = name.chars().filter(|c| !c.is_control() && !matches!(c, '/' | '\\')).take(200).collect();
+    let name = upload_name(headers);
     if body.is_empty() {
         return Err(error(StatusCode::BAD_REQUEST, "chat.invalid_upload", "the file is empty"));
     }
@@ -521,25 +512,6 @@ async fn store_upload(
         "url": file_url(info.blob_id),
     });
     Ok((StatusCode::CREATED, axum::Json(description)).into_response())
-}
-
-/// Decodes `%XX` escapes (UTF-8); a malformed escape stays as it is.
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        if bytes[index] == b'%'
-            && let Some(byte) = text.get(index + 1..index + 3).and_then(|hex| u8::from_str_radix(hex, 16).ok())
-        {
-            decoded.push(byte);
-            index += 3;
-            continue;
-        }
-        decoded.push(bytes[index]);
-        index += 1;
-    }
-    String::from_utf8_lossy(&decoded).into_owned()
 }
 
 fn visitor_token(headers: &HeaderMap) -> Option<&str> {
@@ -603,42 +575,13 @@ async fn download(
         .get(tenant_id, id)
         .await?
         .ok_or_else(|| error(StatusCode::NOT_FOUND, "chat.attachment_not_found", format!("no file {id}")))?;
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&info.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-    let disposition = if info.content_type.starts_with("image/") { "inline" } else { "attachment" };
-    let encoded_name: String = info
-        .name
-        .bytes()
-        .map(|byte| {
-            if byte.is_ascii_alphanumeric() || b".-_".contains(&byte) {
-                (byte as char).to_string()
-            } else {
-                format!("%{byte:02X}")
-            }
-        })
-        .collect();
-    if let Ok(value) = HeaderValue::from_str(&format!("{disposition}; filename*=UTF-8''{encoded_name}")) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400"));
-    Ok(response)
+    let inline = info.content_type.starts_with("image/");
+    Ok(file_response(&info, bytes, inline))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn file_names_are_percent_decoded_and_bad_escapes_kept() {
-        assert_eq!(percent_decode("%E5%9B%BE.png"), "图.png");
-        assert_eq!(percent_decode("100%.txt"), "100%.txt");
-        assert_eq!(percent_decode("a%2"), "a%2");
-    }
 
     #[test]
     fn the_rate_limit_allows_a_burst_then_refuses() {

@@ -42,6 +42,9 @@ pub const PERMISSIONS: &[Permission] = &[
     permission("customer.forget", Button, Some("menu.customers")),
     permission("customer.import", Import, Some("menu.customers")),
     permission("customers.export", Export, Some("menu.customers")),
+    permission("menu.knowledge", Menu, None),
+    permission("knowledge.edit", Button, Some("menu.knowledge")),
+    permission("knowledge.push", Button, Some("menu.knowledge")),
     permission("menu.address_book", Menu, None),
     permission("address_book.export", Export, Some("menu.address_book")),
     permission("menu.admin", Menu, None),
@@ -119,6 +122,7 @@ pub const MENU: &[MenuItem] = &[
     leaf("menu.desk", "/desk", "customer-service"),
     leaf("menu.supervisor", "/supervisor", "dashboard"),
     leaf("menu.customers", "/customers", "idcard"),
+    leaf("menu.knowledge", "/knowledge", "read"),
     leaf("menu.address_book", "/address-book", "contacts"),
     MenuItem {
         key: "menu.admin",

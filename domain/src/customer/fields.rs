@@ -75,12 +75,7 @@ pub static BUILT_IN_FIELDS: std::sync::LazyLock<[FieldDefinition; 3]> = std::syn
     ]
 });
 
-/// One field's problem with a value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
+pub use crate::decider::FieldError;
 
 fn error(field: &str, message: impl Into<String>) -> FieldError {
     FieldError { field: field.to_owned(), message: message.into() }

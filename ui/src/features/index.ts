@@ -16,4 +16,5 @@ import "./desk";
 import "./supervisor";
 import "./customers";
 import "./addressBook";
+import "./knowledge";
 import "./audit/events";

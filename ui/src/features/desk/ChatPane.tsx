@@ -19,6 +19,7 @@ import { GraphqlError, newCommandId, request } from "../../api/client";
 import { useErrorText } from "../../api/errors";
 import { subscribe } from "../../api/subscriptions";
 import { type Locale, useI18n } from "../../i18n";
+import { useReplyInsertRequests } from "../knowledge/replyInsert";
 import {
   type Attachment,
   type CannedReply,
@@ -199,6 +200,8 @@ export function ChatPane({ summary, typing, cannedReplies, screenPopOpen, drafts
   };
 
   const insert = (addition: string) => setText((current) => (current && !current.endsWith(" ") && !current.endsWith("\n") ? `${current} ${addition}` : `${current}${addition}`));
+  // The knowledge panel beside the chat puts an article's summary here.
+  useReplyInsertRequests(insert);
 
   return (
     <Card

@@ -11,6 +11,7 @@ import { useErrorText } from "../../api/errors";
 import { useQuery } from "../../api/hooks";
 import { subscribe } from "../../api/subscriptions";
 import { useT } from "../../i18n";
+import { DeskKnowledgePanel } from "../knowledge/DeskKnowledgePanel";
 import { ChatPane } from "./ChatPane";
 import { CloseModal } from "./CloseModal";
 import { ConversationList, type ListedConversation } from "./ConversationList";
@@ -330,6 +331,9 @@ export function DeskPage() {
         {selected && screenPopOpen ? (
           <Col xs={24} lg={6}>
             <ScreenPop key={selected.id} summary={selected} dispositions={dispositions} />
+            <div style={{ marginTop: 12 }}>
+              <DeskKnowledgePanel />
+            </div>
           </Col>
         ) : null}
       </Row>
