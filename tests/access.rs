@@ -89,7 +89,13 @@ async fn the_built_in_roles_open_what_they_should() {
     let menus = server.graphql(Some(&agent), "{ myMenus { key } me { permissions } }", json!({})).await;
     assert_eq!(
         menus["data"]["myMenus"],
-        json!([{ "key": "menu.workbench" }, { "key": "menu.desk" }, { "key": "menu.customers" }, { "key": "menu.address_book" }])
+        json!([
+            { "key": "menu.workbench" },
+            { "key": "menu.desk" },
+            { "key": "menu.customers" },
+            { "key": "menu.knowledge" },
+            { "key": "menu.address_book" }
+        ])
     );
     let permissions = hotline_domain::access::BuiltInRole::Agent.definition().permissions;
     let mut expected: Vec<&str> = permissions.iter().map(String::as_str).collect();

@@ -41,7 +41,8 @@ async fn replay_rebuilds_a_projection_that_the_server_then_serves() {
             "tenant_usage",
             "conversations",
             "queue_stats",
-            "customers"
+            "customers",
+            "knowledge"
         ]
     );
     let (rebuilt, report) = run_cli(&location, &["replay", "users"]);

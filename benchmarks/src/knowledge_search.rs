@@ -756,3 +756,42 @@ mod tests {
         assert_eq!(report.checks.len(), 1);
     }
 }
+
+#[cfg(test)]
+mod profile {
+    use super::*;
+
+    #[test]
+    #[ignore]
+    fn zz_profile_searches() {
+        let directory = std::env::temp_dir().join(format!("ks_profile_{}", Uuid::now_v7().simple()));
+        let index = KnowledgeIndex::open(&directory).unwrap();
+        let mut generator = Articles::new();
+        for start in (0..50_000).step_by(1_000) {
+            let batch = (start..start + 1_000).map(|number| IndexChange::Upsert(generator.article(number))).collect();
+            index.apply(batch, start as u64).unwrap();
+        }
+        let queries = queries(2_000);
+        let mode = std::env::var("KS_MODE").unwrap_or_default();
+        let started = Instant::now();
+        let mut latencies = Vec::new();
+        for _ in 0..3 {
+            for query in &queries {
+                let begun = Instant::now();
+                if mode == "baseline" {
+                    let (searcher, fields) = index.searcher_for_baseline();
+                    let parser = QueryParser::for_index(searcher.index(), fields);
+                    let parsed = parser.parse_query(&query.text).unwrap();
+                    searcher.search(&parsed, &TopDocs::with_limit(HITS).order_by_score()).unwrap();
+                } else {
+                    let request = KnowledgeQuery { text: query.text.clone(), category_ids: vec![], published_only: true, limit: HITS, offset: 0 };
+                    index.search(query.tenant_id, &request).unwrap();
+                }
+                latencies.push(begun.elapsed());
+            }
+        }
+        let latency = Latency::of("q", latencies).unwrap();
+        eprintln!("PROFILE {mode}: {:?} per query, p50 {:?} p99 {:?}", started.elapsed() / 6_000, latency.p50, latency.p99);
+        std::fs::remove_dir_all(&directory).unwrap();
+    }
+}

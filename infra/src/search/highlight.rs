@@ -37,19 +37,31 @@ pub(super) fn mark_all(analyzer: &mut TextAnalyzer, text: &str, terms: Option<&H
 pub(super) fn best_fragment(analyzer: &mut TextAnalyzer, text: &str, terms: &HighlightTerms) -> Option<String> {
     let scanned = &text[..text.floor_char_boundary(SCAN_BYTES)];
     let found = matches(analyzer, scanned, terms);
-    let mut best: Option<(Score, Range<usize>)> = None;
-    for (range, _) in &found {
-        let window = window_around(text, range.start);
-        let score: Score = found
+    // Windows are chosen in characters: each match's place in characters, in one pass.
+    let mut places: Vec<(usize, usize, Score)> = Vec::with_capacity(found.len());
+    let (mut byte, mut character) = (0, 0);
+    for (range, weight) in &found {
+        character += scanned[byte..range.start].chars().count();
+        byte = range.start;
+        places.push((character, character + scanned[range.clone()].chars().count(), *weight));
+    }
+    // The window opening a little before a match that holds the most; the first on a tie.
+    let mut best: Option<(Score, usize)> = None;
+    for (index, (start, ..)) in places.iter().enumerate() {
+        let window_start = start.saturating_sub(CONTEXT_CHARS);
+        let window_end = window_start + SNIPPET_CHARS;
+        let score: Score = places[index..]
             .iter()
-            .filter(|(other, _)| other.start >= window.start && other.end <= window.end)
-            .map(|(_, weight)| weight)
+            .take_while(|(other_start, ..)| *other_start < window_end)
+            .filter(|(_, other_end, _)| *other_end <= window_end)
+            .map(|(.., weight)| weight)
             .sum();
-        if best.as_ref().is_none_or(|(best_score, _)| score > *best_score) {
-            best = Some((score, window));
+        if best.is_none_or(|(best_score, _)| score > best_score) {
+            best = Some((score, index));
         }
     }
-    let (_, window) = best?;
+    let (_, best_index) = best?;
+    let window = window_around(text, found[best_index].0.start);
     let marks = merged(
         found
             .into_iter()
