@@ -229,11 +229,11 @@ impl KnowledgeIndex {
         let reader: IndexReader =
             index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(index_error)?;
         let searchable = vec![
-            SearchableField { name: "title", field: fields.title, boost: 3.0 },
-            SearchableField { name: "keywords", field: fields.keywords, boost: 2.5 },
-            SearchableField { name: "summary", field: fields.summary, boost: 1.5 },
-            SearchableField { name: "body", field: fields.body, boost: 1.0 },
-            SearchableField { name: "attachments", field: fields.attachments, boost: 0.8 },
+            SearchableField { name: "title", field: fields.title, boost: 3.0, fuzzy: true },
+            SearchableField { name: "keywords", field: fields.keywords, boost: 2.5, fuzzy: true },
+            SearchableField { name: "summary", field: fields.summary, boost: 1.5, fuzzy: false },
+            SearchableField { name: "body", field: fields.body, boost: 1.0, fuzzy: true },
+            SearchableField { name: "attachments", field: fields.attachments, boost: 0.8, fuzzy: false },
         ];
         Ok(Self {
             inner: Arc::new(Inner {

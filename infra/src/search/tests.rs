@@ -365,6 +365,12 @@ fn syntax_error(index: &KnowledgeIndex, text: &str) -> String {
 }
 
 #[test]
+fn the_index_is_a_cheap_handle_shared_across_threads() {
+    fn shareable<T: Clone + Send + Sync + 'static>() {}
+    shareable::<KnowledgeIndex>();
+}
+
+#[test]
 fn a_chinese_word_finds_the_article_about_it_first() {
     let index = knowledge_base();
     let results = search(&index, "退款");
