@@ -444,7 +444,8 @@ async fn projections_are_found_by_their_unique_names() {
             "tenant_usage",
             "conversations",
             "queue_stats",
-            "customers"
+            "customers",
+            "knowledge"
         ]
     );
     let by_name = |name: &str| projection_by_name(name, env.keys.clone()).map(|projection| projection.tables());

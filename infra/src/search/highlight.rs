@@ -50,10 +50,9 @@ pub(super) fn best_fragment(analyzer: &mut TextAnalyzer, text: &str, terms: &Hig
     for (index, (start, ..)) in places.iter().enumerate() {
         let window_start = start.saturating_sub(CONTEXT_CHARS);
         let window_end = window_start + SNIPPET_CHARS;
-        let score: Score = places[index..]
+        let score: Score = places
             .iter()
-            .take_while(|(other_start, ..)| *other_start < window_end)
-            .filter(|(_, other_end, _)| *other_end <= window_end)
+            .filter(|(other_start, other_end, _)| *other_start >= window_start && *other_end <= window_end)
             .map(|(.., weight)| weight)
             .sum();
         if best.is_none_or(|(best_score, _)| score > best_score) {

@@ -32,6 +32,7 @@ use tantivy::schema::{
     DateOptions, DateTimePrecision, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
 };
+use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, Searcher, SegmentReader, TantivyDocument, Term,
 };
@@ -164,7 +165,7 @@ struct Fields {
     updated_at: Field,
 }
 
-/// Field names; `updated_at` is read by name by the tie-break.
+/// The update time's field: the tie-break reads its fast column by name.
 const UPDATED_AT: &str = "updated_at";
 
 fn schema() -> (Schema, Fields) {
@@ -268,6 +269,24 @@ impl KnowledgeIndex {
                 Ok(())
             }
         });
+        self.commit(&mut writer, written, position)
+    }
+
+    /// Deletes every document and commits position 0, for a rebuild from the log.
+    pub fn clear(&self) -> Result<(), SearchError> {
+        let mut writer = self.inner.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let deleted = writer.delete_all_documents().map(|_| ());
+        self.commit(&mut writer, deleted, 0)
+    }
+
+    /// Commits what was `written` with `position`, and reloads the reader, still holding the
+    /// writer so that commits and positions follow each other in order; on failure rolls back.
+    fn commit(
+        &self,
+        writer: &mut IndexWriter<TantivyDocument>,
+        written: tantivy::Result<()>,
+        position: u64,
+    ) -> Result<(), SearchError> {
         let committed = written.and_then(|()| {
             let mut prepared = writer.prepare_commit()?;
             prepared.set_payload(&position.to_string());
@@ -280,20 +299,6 @@ impl KnowledgeIndex {
             }
             return Err(index_error(error));
         }
-        self.committed(position)
-    }
-
-    /// Deletes every document and commits position 0, for a rebuild from the log.
-    pub fn clear(&self) -> Result<(), SearchError> {
-        let mut writer = self.inner.writer.lock().unwrap_or_else(PoisonError::into_inner);
-        writer.delete_all_documents().map_err(index_error)?;
-        let mut prepared = writer.prepare_commit().map_err(index_error)?;
-        prepared.set_payload("0");
-        prepared.commit().map_err(index_error)?;
-        self.committed(0)
-    }
-
-    fn committed(&self, position: u64) -> Result<(), SearchError> {
         self.inner.reader.reload().map_err(index_error)?;
         *self.inner.position.lock().unwrap_or_else(PoisonError::into_inner) = Some(position);
         Ok(())
@@ -316,8 +321,8 @@ impl KnowledgeIndex {
         let fields = &self.inner.fields;
 
         // The filters only select; they add nothing to the score.
-        let filter = |query: Box<dyn Query>| -> (Occur, Box<dyn Query>) {
-            (Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0)))
+        let filter = |selection: Box<dyn Query>| -> (Occur, Box<dyn Query>) {
+            (Occur::Must, Box::new(ConstScoreQuery::new(selection, 0.0)))
         };
         let mut clauses = vec![
             (Occur::Must, user_query),
@@ -348,16 +353,17 @@ impl KnowledgeIndex {
             return Ok(SearchResults { total, hits: Vec::new() });
         }
         // Equal scores: the article updated last first.
-        let top = TopDocs::with_limit(limit).and_offset(query.offset).tweak_score(|segment: &SegmentReader| {
-            let updated_at = segment
-                .fast_fields()
-                .date(UPDATED_AT)
-                .expect("updated_at is a fast date field of the schema")
-                .first_or_default_col(tantivy::DateTime::MIN);
-            move |doc: tantivy::DocId, score: Score| (score, updated_at.get_val(doc).into_timestamp_secs())
-        });
-        let (total, top) = searcher.search(&final_query, &(Count, top)).map_err(index_error)?;
-        let hits = top
+        let top_collector =
+            TopDocs::with_limit(limit).and_offset(query.offset).tweak_score(|segment: &SegmentReader| {
+                let updated_at = segment
+                    .fast_fields()
+                    .date(UPDATED_AT)
+                    .expect("updated_at is a fast date field of the schema")
+                    .first_or_default_col(tantivy::DateTime::MIN);
+                move |doc: tantivy::DocId, score: Score| (score, updated_at.get_val(doc).into_timestamp_secs())
+            });
+        let (total, top_hits) = searcher.search(&final_query, &(Count, top_collector)).map_err(index_error)?;
+        let hits = top_hits
             .into_iter()
             .map(|((score, _), address)| self.hit(&searcher, address, score, &highlights, &mut analyzer))
             .collect::<Result<_, _>>()?;
@@ -370,7 +376,7 @@ impl KnowledgeIndex {
         address: DocAddress,
         score: Score,
         highlights: &query::Highlights,
-        analyzer: &mut tantivy::tokenizer::TextAnalyzer,
+        analyzer: &mut TextAnalyzer,
     ) -> Result<SearchHit, SearchError> {
         let fields = &self.inner.fields;
         let document: TantivyDocument = searcher.doc(address).map_err(index_error)?;

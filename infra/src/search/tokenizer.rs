@@ -21,8 +21,8 @@ pub(super) const TOKENIZER_NAME: &str = "hotline_text";
 /// words anyone types, and tantivy refuses terms above 64 KiB.
 const LONGEST_TOKEN_BYTES: usize = 64;
 
-/// The dictionary (about 350,000 words) takes a few hundred milliseconds to load: once per
-/// process, on first use.
+/// jieba's own dictionary (349,045 words, compiled into the binary), built into its trie once
+/// per process, on first use.
 static JIEBA: LazyLock<Jieba> = LazyLock::new(Jieba::new);
 
 /// The analyzer registered as [`TOKENIZER_NAME`]; queries are cut with the same one.
@@ -38,49 +38,41 @@ pub(super) fn analyzer() -> TextAnalyzer {
 #[derive(Clone)]
 struct JiebaTokenizer;
 
-struct JiebaTokenStream {
-    tokens: Vec<Token>,
-    /// One past the current token: 0 before the first `advance`.
-    next: usize,
+/// jieba's words of one text, handed out one at a time through a single reused token, so
+/// that a token costs no allocation of its own.
+struct JiebaTokenStream<'a> {
+    words: std::vec::IntoIter<jieba_rs::Token<'a>>,
+    token: Token,
 }
 
 impl Tokenizer for JiebaTokenizer {
-    type TokenStream<'a> = JiebaTokenStream;
+    type TokenStream<'a> = JiebaTokenStream<'a>;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> JiebaTokenStream {
-        let tokens = JIEBA
-            .cut_for_search(text, true)
-            .into_iter()
-            .filter(|word| word.word.chars().any(char::is_alphanumeric))
-            .enumerate()
-            .map(|(position, word)| Token {
-                offset_from: word.byte_start,
-                offset_to: word.byte_end,
-                position,
-                text: word.word.to_owned(),
-                position_length: 1,
-            })
-            .collect();
-        JiebaTokenStream { tokens, next: 0 }
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> JiebaTokenStream<'a> {
+        JiebaTokenStream { words: JIEBA.cut_for_search(text, true).into_iter(), token: Token::default() }
     }
 }
 
-impl TokenStream for JiebaTokenStream {
+impl TokenStream for JiebaTokenStream<'_> {
     fn advance(&mut self) -> bool {
-        if self.next < self.tokens.len() {
-            self.next += 1;
-            true
-        } else {
-            false
-        }
+        let Some(word) = self.words.find(|word| word.word.chars().any(char::is_alphanumeric)) else {
+            return false;
+        };
+        // `Token::default()` starts at `usize::MAX`, so the first word is at position 0.
+        self.token.position = self.token.position.wrapping_add(1);
+        self.token.offset_from = word.byte_start;
+        self.token.offset_to = word.byte_end;
+        self.token.text.clear();
+        self.token.text.push_str(word.word);
+        true
     }
 
     fn token(&self) -> &Token {
-        &self.tokens[self.next - 1]
+        &self.token
     }
 
     fn token_mut(&mut self) -> &mut Token {
-        &mut self.tokens[self.next - 1]
+        &mut self.token
     }
 }
 
