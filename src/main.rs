@@ -1,7 +1,8 @@
 //! `hotline`: the one binary of Hotline.
 //!
 //! Wires configuration to adapters and offers the command line: `serve` (the whole
-//! product), `migrate`, `replay`, `audit verify`, `events tail` and `bench`. Business rules
+//! product), `migrate`, `replay` (and forks), `audit verify` (also of an export file),
+//! `events tail`, `events export` and `bench`. Business rules
 //! live in the crates; this file only chooses and connects them.
 
 mod serve;
@@ -29,17 +30,34 @@ enum Command {
     Serve(serve::ServeOptions),
     /// Creates or upgrades the database schema, then exits.
     Migrate,
-    /// Rebuilds a projection from the log into fresh tables and swaps them in.
+    /// Rebuilds a projection from the log into fresh tables and swaps them in, or forks it
+    /// up to a position or a time into tables of its own (`--into NAME`).
     Replay {
         /// The projection's name (see `hotline replay --list`).
-        #[arg(required_unless_present = "list")]
+        #[arg(required_unless_present_any = ["list", "list_forks", "drop_fork"])]
         projection: Option<String>,
         /// Apply only events after this global position.
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, conflicts_with = "into")]
         from: u64,
         /// Lists the projections.
         #[arg(long)]
         list: bool,
+        /// Fork: replay the log up to this global position (inclusive).
+        #[arg(long, requires = "into", conflicts_with = "to_time")]
+        to_position: Option<u64>,
+        /// Fork: replay the events recorded up to this time (RFC 3339, inclusive).
+        #[arg(long, requires = "into")]
+        to_time: Option<chrono::DateTime<chrono::Utc>>,
+        /// Fork into `<table>__fork_<NAME>` tables (1 to 32 lowercase letters, digits and
+        /// underscores); the live tables are left alone.
+        #[arg(long, value_name = "NAME")]
+        into: Option<String>,
+        /// Lists the forks in the read-model database.
+        #[arg(long)]
+        list_forks: bool,
+        /// Drops the fork's tables.
+        #[arg(long, value_name = "NAME")]
+        drop_fork: Option<String>,
     },
     /// Checks the log's hash chain.
     Audit {
@@ -70,11 +88,15 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Walks each tenant's hash chain and names the first broken link.
+    /// Walks each tenant's hash chain and names the first broken link; with `--file`, checks
+    /// an export (CloudEvents JSON Lines) offline, without the store.
     Verify {
         /// One tenant, by slug or id; every tenant when left out.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "file")]
         tenant: Option<String>,
+        /// An export written by `hotline events export` or `GET /api/audit/export`.
+        #[arg(long, value_name = "EXPORT")]
+        file: Option<PathBuf>,
     },
     /// Decides every routing decision of a tenant's ACD again and compares it with the log.
     Routing {
@@ -98,6 +120,28 @@ enum EventsCommand {
         #[arg(long)]
         follow: bool,
     },
+    /// Writes a tenant's events as CloudEvents JSON Lines with their hash chain, for
+    /// auditors (`hotline audit verify --file` checks it offline).
+    Export {
+        /// The tenant, by slug or id.
+        #[arg(long)]
+        tenant: String,
+        /// The first global position to export (inclusive).
+        #[arg(long)]
+        from_position: Option<u64>,
+        /// The last global position to export (inclusive).
+        #[arg(long)]
+        to_position: Option<u64>,
+        /// Only events recorded at or after this time (RFC 3339).
+        #[arg(long)]
+        from_time: Option<chrono::DateTime<chrono::Utc>>,
+        /// Only events recorded at or before this time (RFC 3339).
+        #[arg(long)]
+        to_time: Option<chrono::DateTime<chrono::Utc>>,
+        /// The file to write (standard output when left out).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
 }
 
 #[tokio::main]
@@ -113,13 +157,32 @@ async fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Serve(options) => serve::run(&cli.data_dir, options).await,
         Command::Migrate => tools::migrate(&cli.data_dir).await,
-        Command::Replay { projection, from, list } => tools::replay(&cli.data_dir, projection, from, list).await,
-        Command::Audit { command: AuditCommand::Verify { tenant } } => tools::audit_verify(&cli.data_dir, tenant).await,
+        Command::Replay { projection, from, list, to_position, to_time, into, list_forks, drop_fork } => {
+            if list_forks {
+                tools::list_forks(&cli.data_dir).await
+            } else if let Some(name) = drop_fork {
+                tools::drop_fork(&cli.data_dir, &name).await
+            } else if let Some(name) = into {
+                tools::fork(&cli.data_dir, projection, &name, to_position, to_time).await
+            } else {
+                tools::replay(&cli.data_dir, projection, from, list).await
+            }
+        }
+        Command::Audit { command: AuditCommand::Verify { file: Some(file), .. } } => tools::audit_verify_file(&file),
+        Command::Audit { command: AuditCommand::Verify { tenant, file: None } } => {
+            tools::audit_verify(&cli.data_dir, tenant).await
+        }
         Command::Audit { command: AuditCommand::Routing { tenant } } => {
             tools::audit_routing(&cli.data_dir, &tenant).await
         }
         Command::Events { command: EventsCommand::Tail { from, tenant, follow } } => {
             tools::events_tail(&cli.data_dir, from, tenant, follow).await
+        }
+        Command::Events {
+            command: EventsCommand::Export { tenant, from_position, to_position, from_time, to_time, output },
+        } => {
+            let range = tools::ExportRange { from_position, to_position, from_time, to_time };
+            tools::events_export(&cli.data_dir, &tenant, range, output.as_deref()).await
         }
         Command::Bench { names, list, scale, markdown } => tools::bench(names, list, scale, markdown).await,
     };

@@ -1,6 +1,8 @@
-//! The command-line tools beside `serve`: migrate, replay, audit verify and routing, events tail, bench.
+//! The command-line tools beside `serve`: migrate, replay and forks, audit verify (of the
+//! store or of an export file) and routing, events tail and export, bench.
 
-use std::io::Write;
+use std::collections::HashMap;
+use std::io::{BufRead, Write};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -8,7 +10,8 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use futures::StreamExt;
 use hotline_domain::identity::tenant_id_for_slug;
-use hotline_infra::chain::verify_tenant;
+use hotline_graphql::audit_http::{ExportBound, export_range};
+use hotline_infra::chain::{ChainVerifier, GENESIS_HASH, verify_tenant};
 use hotline_infra::database::{self, DatabaseLocation};
 use hotline_infra::keys::SubjectKeys;
 use hotline_infra::store::postgres::PostgresEventStore;
@@ -72,6 +75,125 @@ pub async fn audit_verify(data_dir: &Path, tenant: Option<String>) -> anyhow::Re
         }
     }
     Ok(if broken { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// What an export holds: positions and recorded times, every bound inclusive.
+pub struct ExportRange {
+    pub from_position: Option<u64>,
+    pub to_position: Option<u64>,
+    pub from_time: Option<chrono::DateTime<chrono::Utc>>,
+    pub to_time: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Writes a tenant's events as CloudEvents JSON lines (with `prevhash` and `hash`).
+pub async fn events_export(
+    data_dir: &Path,
+    tenant: &str,
+    range: ExportRange,
+    output: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let (mut after, mut filter) =
+        export_range(range.from_position.map(ExportBound::Position), range.to_position.map(ExportBound::Position))
+            .map_err(anyhow::Error::msg)?;
+    filter.from_time = range.from_time;
+    filter.to_time = range.to_time;
+    if let (Some(from), Some(to)) = (range.from_time, range.to_time)
+        && from > to
+    {
+        bail!("--from-time {from} is after --to-time {to}");
+    }
+    let store = open_log(data_dir).await?;
+    let tenant_id = tenant_id(tenant);
+    let mut out: Box<dyn Write> = match output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let mut written = 0u64;
+    loop {
+        let page = store.read_filtered(tenant_id, &filter, after, 1000).await?;
+        for event in &page {
+            after = event.global_position;
+            out.write_all(hotline_schemas::cloudevents::to_json_line(event).as_bytes())?;
+        }
+        written += page.len() as u64;
+        if page.len() < 1000 {
+            break;
+        }
+    }
+    out.flush()?;
+    if let Some(path) = output {
+        println!("tenant {tenant_id}: {written} events written to {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Where one tenant's chain in an export file starts, and how far it was checked.
+struct FileChain {
+    verifier: ChainVerifier,
+    first_position: u64,
+    genesis: bool,
+}
+
+/// Checks an export offline: every line is one of our CloudEvents, every event's hash
+/// recomputes from its attributes, and every `prevhash` is the hash of the tenant's
+/// previous event in the file. The first event of a tenant is the anchor (or its genesis
+/// when it links to 64 zeros). Names the first line that fails.
+pub fn audit_verify_file(path: &Path) -> anyhow::Result<ExitCode> {
+    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut chains: HashMap<Uuid, FileChain> = HashMap::new();
+    let mut order: Vec<Uuid> = Vec::new();
+    for (index, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let number = index + 1;
+        let line = match line {
+            Ok(line) => line,
+            Err(error) => {
+                println!("{}: line {number}: unreadable: {error}", path.display());
+                return Ok(ExitCode::FAILURE);
+            }
+        };
+        let envelope = match hotline_schemas::cloudevents::from_json_line(&line) {
+            Ok(envelope) => envelope,
+            Err(error) => {
+                println!("{}: line {number}: not a Hotline CloudEvent: {error}", path.display());
+                return Ok(ExitCode::FAILURE);
+            }
+        };
+        let chain = chains.entry(envelope.tenant_id).or_insert_with(|| {
+            order.push(envelope.tenant_id);
+            FileChain {
+                verifier: ChainVerifier::continuing_from(envelope.prev_hash.clone()),
+                first_position: envelope.global_position,
+                genesis: envelope.prev_hash == GENESIS_HASH,
+            }
+        });
+        if let Err(first_break) = chain.verifier.check(&envelope) {
+            println!(
+                "{}: line {number}: BROKEN (tenant {}, position {}): {first_break}",
+                path.display(),
+                envelope.tenant_id,
+                envelope.global_position
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    if order.is_empty() {
+        println!("{}: no events", path.display());
+    }
+    for tenant_id in order {
+        let chain = &chains[&tenant_id];
+        let start = if chain.genesis {
+            format!("chain verified from the tenant's genesis (position {})", chain.first_position)
+        } else {
+            format!(
+                "chain verified from position {} (its prevhash, the event before the export, is taken as the anchor)",
+                chain.first_position
+            )
+        };
+        println!("tenant {tenant_id}: {} events, {start}", chain.verifier.verified());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Re-decides the tenant's routing from its ACD stream: each command's batch of events (the
@@ -191,6 +313,67 @@ pub async fn replay(data_dir: &Path, projection: Option<String>, from: u64, list
         hotline_projections::rebuild(database.events.as_ref(), &database.read_models, projection.as_ref(), from)
             .await?;
     println!("{name}: {} events applied in {:.2?}; the rebuilt tables are live", report.events, report.elapsed);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Builds `<table>__fork_<name>` tables of a projection from the log up to a bound.
+pub async fn fork(
+    data_dir: &Path,
+    projection: Option<String>,
+    name: &str,
+    to_position: Option<u64>,
+    to_time: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<ExitCode> {
+    use hotline_projections::runner::ForkBound;
+    let projection_name = projection.context("name a projection to fork")?;
+    if !hotline_projections::PROJECTION_NAMES.contains(&projection_name.as_str()) {
+        bail!("unknown projection {projection_name:?}; `hotline replay --list` names them");
+    }
+    let bound = match (to_position, to_time) {
+        (Some(position), None) => ForkBound::Position(position),
+        (None, Some(time)) => ForkBound::Time(time),
+        _ => bail!("a fork needs --to-position N or --to-time RFC3339 (one of them)"),
+    };
+    hotline_projections::runner::validate_fork_name(name)?;
+    let database = database::open(&DatabaseLocation::from_env_or(data_dir)).await.context("opening the database")?;
+    let keys = SubjectKeys::new(database.secrets.clone());
+    let projection =
+        hotline_projections::projection_by_name(&projection_name, keys).context("a listed projection exists")?;
+    let report = hotline_projections::runner::fork(
+        database.events.as_ref(),
+        &database.read_models,
+        projection.as_ref(),
+        name,
+        bound,
+    )
+    .await?;
+    let tables: Vec<String> = projection.tables().iter().map(|table| format!("{table}__fork_{name}")).collect();
+    println!(
+        "{projection_name}: forked into {} up to position {} ({} events in {:.2?}); the live tables are unchanged",
+        tables.join(", "),
+        report.position,
+        report.events,
+        report.elapsed
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn list_forks(data_dir: &Path) -> anyhow::Result<ExitCode> {
+    let database = database::open(&DatabaseLocation::from_env_or(data_dir)).await.context("opening the database")?;
+    for fork in hotline_projections::runner::list_forks(&database.read_models).await? {
+        println!("{}: {}", fork.name, fork.tables.join(", "));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn drop_fork(data_dir: &Path, name: &str) -> anyhow::Result<ExitCode> {
+    hotline_projections::runner::validate_fork_name(name)?;
+    let database = database::open(&DatabaseLocation::from_env_or(data_dir)).await.context("opening the database")?;
+    let dropped = hotline_projections::runner::drop_fork(&database.read_models, name).await?;
+    if dropped.is_empty() {
+        bail!("there is no fork {name:?}; `hotline replay --list-forks` names them");
+    }
+    println!("dropped {}", dropped.join(", "));
     Ok(ExitCode::SUCCESS)
 }
 

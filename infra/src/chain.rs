@@ -86,6 +86,13 @@ impl Default for ChainVerifier {
 }
 
 impl ChainVerifier {
+    /// A verifier for a part of a chain that starts after the event hashing to `last_hash`:
+    /// an export that does not begin at the tenant's first event is checked from its first
+    /// event on, whose `prev_hash` is taken as the anchor.
+    pub fn continuing_from(last_hash: impl Into<String>) -> Self {
+        Self { last_hash: last_hash.into(), verified: 0 }
+    }
+
     /// Checks the next event of the tenant.
     pub fn check(&mut self, envelope: &EventEnvelope) -> Result<(), ChainBreak> {
         if envelope.prev_hash != self.last_hash {
@@ -206,5 +213,8 @@ mod tests {
         assert_eq!(verifier.check(&tampered).unwrap_err().position(), 43);
         let mut verifier = ChainVerifier::default();
         assert!(matches!(verifier.check(&second), Err(ChainBreak::BrokenLink { position: 43, .. })));
+        let mut anchored = ChainVerifier::continuing_from(second.prev_hash.clone());
+        anchored.check(&second).unwrap();
+        assert_eq!(anchored.verified(), 1);
     }
 }

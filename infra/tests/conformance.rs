@@ -21,7 +21,7 @@ use hotline_infra::chain::{ChainBreak, ChainVerifier};
 use hotline_infra::database::{self, Database, DatabaseKind, DatabaseLocation};
 use hotline_infra::store::postgres::PostgresEventStore;
 use hotline_infra::store::{
-    AppendOutcome, AppendRequest, Direction, Scope, SharedEventStore, StoreError, StoreResult, subscribe,
+    AppendOutcome, AppendRequest, Direction, LogFilter, Scope, SharedEventStore, StoreError, StoreResult, subscribe,
 };
 use serde_json::json;
 use sqlx::sqlite::SqliteConnectOptions;
@@ -325,6 +325,86 @@ fn assert_wrong_version(
         }
         other => panic!("expected a version conflict (expected {expected}, actual {actual}), got {other:?}"),
     }
+}
+
+/// Every event of one tenant that passes `filter`, read with `read_filtered` in pages.
+async fn read_filtered_everything(
+    store: &SharedEventStore,
+    tenant_id: Uuid,
+    filter: &LogFilter,
+    page_size: usize,
+) -> Vec<EventEnvelope> {
+    let mut everything: Vec<EventEnvelope> = Vec::new();
+    let mut cursor = 0;
+    loop {
+        let page = store.read_filtered(tenant_id, filter, cursor, page_size).await.expect("the filtered read succeeds");
+        assert!(page.len() <= page_size, "a page holds at most its limit");
+        let Some(last) = page.last() else { return everything };
+        cursor = last.global_position;
+        everything.extend(page);
+    }
+}
+
+async fn check_filtered_reads(store: SharedEventStore) {
+    let (tenant_id, other_tenant) = (Uuid::now_v7(), Uuid::now_v7());
+    let (alice, bob) = (Actor::user(Uuid::now_v7()), Actor::system("importer"));
+    let streams = [new_stream(), new_stream(), new_stream()];
+    for round in 0..6 {
+        for (index, stream_id) in streams.iter().enumerate() {
+            let mut request = append_request(
+                tenant_id,
+                stream_id,
+                ExpectedVersion::Any,
+                vec![NewEvent::new(
+                    Uuid::now_v7(),
+                    if index == 1 { "hotline.test.closed" } else { "hotline.test.noted" },
+                    1,
+                    occurred_at(),
+                    json!({ "round": round }),
+                )],
+            );
+            request.actor = if (round + index) % 2 == 0 { alice.clone() } else { bob.clone() };
+            store.append(request).await.expect("the append succeeds");
+            // The other tenant writes the same types and stream ids with the same actors.
+            let mut foreign = append_request(other_tenant, stream_id, ExpectedVersion::Any, new_events("other", 1));
+            foreign.actor = alice.clone();
+            store.append(foreign).await.expect("the append succeeds");
+        }
+    }
+    let everything = read_everything(&store, Scope::Tenant(tenant_id), 1000).await;
+    assert_eq!(everything.len(), 18);
+    let middle = &everything[8];
+    let filters = [
+        LogFilter::default(),
+        LogFilter { event_types: vec!["hotline.test.closed".into()], ..Default::default() },
+        LogFilter { actors: vec![alice.to_string()], ..Default::default() },
+        LogFilter { stream_ids: vec![streams[0].to_string(), streams[2].to_string()], ..Default::default() },
+        LogFilter {
+            actors: vec![bob.to_string()],
+            event_types: vec!["hotline.test.noted".into(), "hotline.test.unknown".into()],
+            ..Default::default()
+        },
+        LogFilter { from_time: Some(middle.recorded_at), ..Default::default() },
+        LogFilter { to_time: Some(middle.recorded_at), ..Default::default() },
+        LogFilter { from_time: Some(middle.recorded_at), to_time: Some(middle.recorded_at), ..Default::default() },
+        LogFilter { to_position: Some(middle.global_position), ..Default::default() },
+        LogFilter { event_types: vec!["hotline.test.nothing".into()], ..Default::default() },
+    ];
+    for filter in &filters {
+        let expected: Vec<EventEnvelope> =
+            everything.iter().filter(|envelope| filter.admits(envelope)).cloned().collect();
+        for page_size in [1, 4, 100] {
+            let found = read_filtered_everything(&store, tenant_id, filter, page_size).await;
+            assert_eq!(found, expected, "{filter:?} in pages of {page_size}");
+        }
+    }
+    assert!(!read_filtered_everything(&store, tenant_id, &filters[5], 100).await.is_empty());
+    assert_eq!(read_filtered_everything(&store, tenant_id, &filters[1], 100).await.len(), 6);
+    let after_middle =
+        store.read_filtered(tenant_id, &LogFilter::default(), middle.global_position, 100).await.unwrap();
+    assert_eq!(after_middle, everything[9..], "only events after the cursor");
+    let foreign = read_filtered_everything(&store, other_tenant, &LogFilter::default(), 100).await;
+    assert!(foreign.iter().all(|envelope| envelope.tenant_id == other_tenant) && foreign.len() == 18);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -712,6 +792,9 @@ conformance_test!(subscribers_see_every_event_of_concurrent_writers_once_in_posi
     check_subscribers_see_concurrent_writers_once_in_order(fixture.store())
 });
 conformance_test!(read_all_pages_return_every_event_exactly_once, |fixture| check_read_all_pages(fixture.store()));
+conformance_test!(filtered_reads_return_exactly_the_tenants_matching_events_in_pages, |fixture| {
+    check_filtered_reads(fixture.store())
+});
 conformance_test!(repeated_command_id_appends_nothing_and_returns_the_first_outcome, |fixture| {
     check_command_idempotency(fixture.store())
 });

@@ -17,6 +17,7 @@ mod subscription;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use hotline_domain::{Actor, EventEnvelope, ExpectedVersion, NewEvent, StreamId};
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -52,6 +53,35 @@ pub struct AppendOutcome {
 pub enum Direction {
     Forwards,
     Backwards,
+}
+
+/// Which of one tenant's events a filtered read returns ([`EventStore::read_filtered`]).
+///
+/// A list left empty admits every value; the conditions are combined with AND. Times are the
+/// store's `recorded_at` (the `recordedtime` CloudEvents attribute), both bounds inclusive.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogFilter {
+    /// Actors as written in the envelope (`user:<id>`, `system:<name>`).
+    pub actors: Vec<String>,
+    pub event_types: Vec<String>,
+    pub stream_ids: Vec<String>,
+    pub from_time: Option<DateTime<Utc>>,
+    pub to_time: Option<DateTime<Utc>>,
+    /// The highest global position to return (inclusive).
+    pub to_position: Option<u64>,
+}
+
+impl LogFilter {
+    /// Whether the event passes the filter: what the stores do in SQL, for checks and tests.
+    pub fn admits(&self, envelope: &EventEnvelope) -> bool {
+        let listed = |values: &[String], value: &str| values.is_empty() || values.iter().any(|listed| listed == value);
+        listed(&self.actors, &envelope.actor.to_string())
+            && listed(&self.event_types, &envelope.event_type)
+            && listed(&self.stream_ids, envelope.stream_id.as_str())
+            && self.from_time.is_none_or(|from| envelope.recorded_at >= from)
+            && self.to_time.is_none_or(|to| envelope.recorded_at <= to)
+            && self.to_position.is_none_or(|to| envelope.global_position <= to)
+    }
 }
 
 /// Which part of the log to read.
@@ -114,6 +144,17 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// Events with a global position `> after_position`, ascending, at most `limit`.
     async fn read_all(&self, scope: Scope, after_position: u64, limit: usize) -> StoreResult<Vec<EventEnvelope>>;
+
+    /// One tenant's events with a global position `> after_position` that pass `filter`,
+    /// ascending, at most `limit`. The filter runs in SQL on indexes (by type, actor, stream
+    /// and recorded time), so a narrow filter does not read the tenant's whole log.
+    async fn read_filtered(
+        &self,
+        tenant_id: Uuid,
+        filter: &LogFilter,
+        after_position: u64,
+        limit: usize,
+    ) -> StoreResult<Vec<EventEnvelope>>;
 
     /// The current version of a stream (0 when it does not exist).
     async fn stream_version(&self, tenant_id: Uuid, stream_id: &StreamId) -> StoreResult<u64>;

@@ -56,7 +56,7 @@ use futures::stream::BoxStream;
 use hotline_domain::{EventEnvelope, StreamId};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgDatabaseError, PgListener, PgNotification, PgPool, PgPoolOptions, PgRow};
-use sqlx::{AssertSqlSafe, Decode, PgConnection, PgExecutor, Postgres, Row, SqlSafeStr, Type};
+use sqlx::{AssertSqlSafe, Decode, PgConnection, PgExecutor, Postgres, QueryBuilder, Row, SqlSafeStr, Type};
 use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
 
@@ -64,7 +64,7 @@ use super::batch::{
     AppendTransaction, BatchWriter, CommandRecord, SealedEvent, WriterQueue, advance_head, append_in_transaction,
     run_writer,
 };
-use super::{AppendOutcome, AppendRequest, Direction, EventStore, Scope, StoreError, StoreResult};
+use super::{AppendOutcome, AppendRequest, Direction, EventStore, LogFilter, Scope, StoreError, StoreResult};
 use crate::chain::GENESIS_HASH;
 
 const SELECT_EVENTS: &str = "SELECT global_position, event_id, tenant_id, stream_id, stream_version, event_type, \
@@ -105,13 +105,22 @@ pub struct PostgresEventStore {
 }
 
 fn migrator() -> Migrator {
-    let mut migrator = Migrator::with_migrations(vec![Migration::new(
-        1,
-        Cow::Borrowed("event store"),
-        MigrationType::Simple,
-        AssertSqlSafe(include_str!("../../migrations/postgres/0001_event_store.sql")).into_sql_str(),
-        false,
-    )]);
+    let mut migrator = Migrator::with_migrations(vec![
+        Migration::new(
+            1,
+            Cow::Borrowed("event store"),
+            MigrationType::Simple,
+            AssertSqlSafe(include_str!("../../migrations/postgres/0001_event_store.sql")).into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            2,
+            Cow::Borrowed("log filter indexes"),
+            MigrationType::Simple,
+            AssertSqlSafe(include_str!("../../migrations/postgres/0002_log_filter_indexes.sql")).into_sql_str(),
+            false,
+        ),
+    ]);
     // Set before the first run, so no history exists under another name.
     migrator.dangerous_set_table_name(MIGRATIONS_TABLE);
     migrator
@@ -525,6 +534,37 @@ impl EventStore for PostgresEventStore {
                 .await?
             }
         };
+        envelopes_from_rows(rows)
+    }
+
+    async fn read_filtered(
+        &self,
+        tenant_id: Uuid,
+        filter: &LogFilter,
+        after_position: u64,
+        limit: usize,
+    ) -> StoreResult<Vec<EventEnvelope>> {
+        let mut query = QueryBuilder::<Postgres>::new(select_events("WHERE tenant_id = "));
+        query.push_bind(tenant_id);
+        query.push(" AND global_position > ").push_bind(after_position.min(i64::MAX as u64) as i64);
+        if let Some(to_position) = filter.to_position {
+            query.push(" AND global_position <= ").push_bind(to_position.min(i64::MAX as u64) as i64);
+        }
+        for (column, values) in
+            [("event_type", &filter.event_types), ("stream_id", &filter.stream_ids), ("actor", &filter.actors)]
+        {
+            if !values.is_empty() {
+                query.push(format_args!(" AND {column} = ANY(")).push_bind(values.clone()).push(")");
+            }
+        }
+        if let Some(from_time) = filter.from_time {
+            query.push(" AND recorded_at >= ").push_bind(from_time);
+        }
+        if let Some(to_time) = filter.to_time {
+            query.push(" AND recorded_at <= ").push_bind(to_time);
+        }
+        query.push(" ORDER BY global_position LIMIT ").push_bind(limit.min(i64::MAX as usize) as i64);
+        let rows = query.build().fetch_all(&self.pool).await?;
         envelopes_from_rows(rows)
     }
 
