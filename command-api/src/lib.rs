@@ -20,6 +20,7 @@
 //! - [`organisation`]: the organisation units service (`org.edit`).
 //! - [`dictionary`]: the code lists service (`dictionary.edit`).
 //! - [`tenant_settings`]: the tenant settings service (`tenant.settings.edit`).
+//! - [`webhooks`]: outgoing webhooks: endpoints, signed deliveries, retries, dead letters.
 //! - [`error`]: `ApiError`, its codes and its problem+json form.
 //! - [`rest`]: the axum router for `/api/...`, health and readiness.
 
@@ -37,6 +38,7 @@ pub mod live;
 pub mod organisation;
 pub mod rest;
 pub mod tenant_settings;
+pub mod webhooks;
 
 pub use auth::{Session, TokenClaims, TokenSigner};
 pub use dictionary::DictionaryService;

@@ -19,6 +19,7 @@
 //! - [`customer`]: customer profiles (sealed personal data, forgettable) and their fields.
 //! - [`knowledge`]: the knowledge base: articles, categories, templates, readers' favourites
 //!   and pushes, and the searches that found nothing.
+//! - [`webhook`]: a tenant's outgoing webhook endpoints (their URL, filter and secret id).
 
 pub mod access;
 pub mod acd;
@@ -31,6 +32,7 @@ pub mod envelope;
 pub mod identity;
 pub mod knowledge;
 pub mod organisation;
+pub mod webhook;
 
 pub use decider::{Decider, DomainError, DomainEvent, FieldError, UpcastError, read_payload};
 pub use envelope::{Actor, ActorKind, EventEnvelope, ExpectedVersion, NewEvent, StreamId, StreamIdError};

@@ -53,6 +53,7 @@ pub const PERMISSIONS: &[Permission] = &[
     permission("platform.tenants", Button, Some("menu.admin.tenants")),
     permission("menu.admin.settings", Menu, Some("menu.admin")),
     permission("tenant.settings.edit", Button, Some("menu.admin.settings")),
+    permission("integration.webhooks", Button, Some("menu.admin.settings")),
     permission("menu.admin.organisation", Menu, Some("menu.admin")),
     permission("org.edit", Button, Some("menu.admin.organisation")),
     permission("menu.admin.users", Menu, Some("menu.admin")),
