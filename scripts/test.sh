@@ -7,11 +7,36 @@ cd "$(dirname "$0")/.."
 
 log() { printf '\n== %s\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+# The broker version the Kafka tests were written against (see ARCHITECTURE.md).
+TANSU_VERSION=0.6.0
 
 log "toolchain"
 command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup first" >&2; exit 1; }
 cargo --version
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
+
+log "system packages: cmake and curl headers (librdkafka's build)"
+missing_packages=()
+command -v cmake >/dev/null || missing_packages+=(cmake)
+dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || missing_packages+=(libcurl4-openssl-dev)
+if [ ${#missing_packages[@]} -gt 0 ]; then
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_packages[@]}" >/dev/null
+fi
+
+log "Kafka: the tansu broker and an outside client (Python's confluent-kafka)"
+# tansu is a Kafka-protocol broker in Rust; the Kafka tests start one per test on loopback.
+# A cold install takes about 15 minutes on 2 cores, so it is installed only when missing.
+# It builds in the background while the lints build the workspace; the tests wait for it.
+export PATH="$HOME/.cargo/bin:$PATH"
+mkdir -p target
+tansu_install=""
+if ! command -v tansu >/dev/null; then
+    cargo install tansu --version "$TANSU_VERSION" --locked --features dynostore,libsql,postgres \
+        >target/tansu-install.log 2>&1 &
+    tansu_install=$!
+fi
+python3 -c 'import confluent_kafka' 2>/dev/null || python3 -m pip install --quiet "confluent-kafka==2.*"
 
 log "PostgreSQL"
 if ! command -v pg_ctlcluster >/dev/null; then
@@ -36,6 +61,10 @@ log "lints"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 log "tests"
+if [ -n "$tansu_install" ]; then
+    wait "$tansu_install" || { cat target/tansu-install.log >&2; echo "installing tansu failed" >&2; exit 1; }
+    rm -f target/tansu-install.log
+fi
 cargo test --workspace --locked --no-fail-fast
 
 # The web app: its checks and unit tests, then the whole product end to end in Chromium,

@@ -20,6 +20,8 @@ use hotline_command_api::live::LiveHub;
 use hotline_command_api::{Dispatcher, IdentityService, TokenSigner};
 use hotline_domain::access::BuiltInRole;
 use hotline_infra::database::{self, DatabaseLocation};
+use hotline_infra::kafka::KafkaSettings;
+use hotline_infra::kafka::relay::{self, Lease};
 use hotline_infra::keys::SubjectKeys;
 use hotline_infra::secrets::SecretStore;
 use hotline_projections::{ProjectionRunner, RunnerHandle};
@@ -40,6 +42,32 @@ pub struct ServeOptions {
     /// Folder of the built web app (`npm --prefix ui run build`), served at `/`.
     #[arg(long, env = "HOTLINE_WEB_ROOT", default_value = "ui/dist")]
     web_root: PathBuf,
+    /// What this node does. Anything but `all` needs the distributed mode (PostgreSQL in
+    /// HOTLINE_DATABASE_URL and Kafka in HOTLINE_KAFKA_BROKERS).
+    #[arg(long, env = "HOTLINE_ROLE", value_enum, default_value_t = Role::All)]
+    role: Role,
+    /// The Kafka consumer group of the projector nodes.
+    #[arg(long, env = "HOTLINE_KAFKA_GROUP", default_value = hotline_projections::kafka::DEFAULT_GROUP)]
+    kafka_group: String,
+}
+
+/// The parts of Hotline a node runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Role {
+    /// The web app, GraphQL and REST, and the processes behind them.
+    Api,
+    /// The projections, as members of a Kafka consumer group.
+    Projector,
+    /// Publishes the log to Kafka (one node at a time holds the lease).
+    Relay,
+    /// All of the above.
+    All,
+}
+
+impl Role {
+    fn runs(self, part: Role) -> bool {
+        self == Role::All || self == part
+    }
 }
 
 const DEMO_TENANT: &str = "demo";
@@ -49,7 +77,26 @@ const DEMO_PASSWORD_ID: Uuid = Uuid::from_u128(0x686f_746c_696e_6500_0000_0000_0
 
 pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitCode> {
     let location = DatabaseLocation::from_env_or(data_dir);
+    let kafka = KafkaSettings::from_env().map_err(|message| anyhow::anyhow!(message))?;
+    let distributed = matches!(location, DatabaseLocation::Postgres { .. }) && kafka.is_some();
+    if options.role != Role::All && !distributed {
+        anyhow::bail!(
+            "--role {:?} needs the distributed mode: a PostgreSQL URL in HOTLINE_DATABASE_URL and brokers in HOTLINE_KAFKA_BROKERS",
+            options.role
+        );
+    }
     let database = database::open(&location).await.context("opening the database")?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut background = Vec::new();
+    if let Some(settings) = kafka.clone().filter(|_| options.role.runs(Role::Relay)) {
+        let lease = match &location {
+            DatabaseLocation::Postgres { url } => Lease::PostgresAdvisoryLock { url: url.clone() },
+            DatabaseLocation::Embedded { .. } => Lease::Exclusive,
+        };
+        let (_progress, task) =
+            relay::start(database.events.clone(), database.checkpoints.clone(), settings, lease, stopped.clone());
+        background.push(task);
+    }
     // The customers' keys: one instance for the process, so that a key destroyed through it
     // is gone from the cache the projections open profiles with.
     let keys = SubjectKeys::new(database.secrets.clone());
@@ -59,12 +106,52 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
     )
     .await
     .context("migrating the read models")?;
+    let projections = match &kafka {
+        Some(settings) if distributed => {
+            if options.role.runs(Role::Projector) {
+                background.push(hotline_projections::kafka::start(
+                    settings.clone(),
+                    options.kafka_group.clone(),
+                    database.read_models.clone(),
+                    hotline_projections::all_projections(keys.clone()),
+                    stopped.clone(),
+                ));
+            }
+            ProjectionRunner::follow_distributed(
+                database.events.clone(),
+                database.read_models.clone(),
+                hotline_projections::all_projections(keys.clone()),
+            )
+        }
+        _ => ProjectionRunner::start(
+            database.events.clone(),
+            database.read_models.clone(),
+            hotline_projections::all_projections(keys.clone()),
+        ),
+    };
+    if !options.role.runs(Role::Api) {
+        return serve_worker(options, projections, stop, background).await;
+    }
     let dispatcher = Arc::new(Dispatcher::new(database.events.clone(), options.max_payload_bytes));
     let signer = TokenSigner::load_or_create(database.secrets.as_ref()).await?;
     let identity = IdentityService::new(dispatcher.clone(), database.secrets.clone(), signer.clone());
     let hub = LiveHub::start(database.events.clone()).await.context("following the log")?;
     let chat = ChatService::new(dispatcher.clone(), hub, database.blobs.clone(), signer);
     let customers = CustomerService::new(dispatcher.clone(), keys.clone());
+    // Outgoing webhooks; the retry schedule and timeout can be shortened (tests) by env vars.
+    let webhook_config = hotline_command_api::webhooks::DeliveryConfig::from_values(
+        std::env::var("HOTLINE_WEBHOOK_RETRY_SCHEDULE_MS").ok().as_deref(),
+        std::env::var("HOTLINE_WEBHOOK_TIMEOUT_MS").ok().as_deref(),
+    )
+    .map_err(|error| anyhow::anyhow!(error))?;
+    let webhooks = hotline_command_api::webhooks::WebhookService::open(
+        dispatcher.clone(),
+        database.secrets.clone(),
+        database.read_models.clone(),
+        webhook_config,
+    )
+    .await
+    .context("opening the webhook deliveries")?;
     let knowledge = KnowledgeService::new(dispatcher, database.blobs.clone());
     let index_dir = data_dir.join("index").join("knowledge");
     let knowledge_index = hotline_projections::knowledge_index::open_index(&index_dir, &database.events)
@@ -75,14 +162,10 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
         database.events.clone(),
         database.blobs.clone(),
     );
-    let projections = ProjectionRunner::start(
-        database.events.clone(),
-        database.read_models.clone(),
-        hotline_projections::all_projections(keys.clone()),
-    );
     let demo_password =
         if options.no_demo { None } else { Some(bootstrap_demo(&identity, &chat, database.secrets.as_ref()).await?) };
     chat::reactions::start_background(chat.clone(), database.checkpoints.clone());
+    webhooks.start_delivery(database.checkpoints.clone());
 
     let graphql_state = hotline_graphql::GraphqlState {
         identity: identity.clone(),
@@ -92,6 +175,7 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
         customers,
         knowledge: knowledge.clone(),
         knowledge_index,
+        webhooks,
     };
     let app = Router::new()
         .route("/metrics", get(metrics).with_state(projections.clone()))
@@ -99,6 +183,7 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
         .merge(chat::http::router(chat.clone(), identity.clone()))
         .merge(knowledge::http::router(knowledge, identity.clone()))
         .merge(hotline_graphql::customers::files_router(graphql_state.clone()))
+        .merge(hotline_graphql::audit_http::router(graphql_state.clone()))
         .merge(hotline_graphql::router(graphql_state))
         .merge(web_app(&options.web_root))
         .layer(tower_http::trace::TraceLayer::new_for_http());
@@ -122,8 +207,44 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
     }
     println!("hotline: ready");
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
-    projections.shutdown().await;
+    stop_background(&projections, stop, background).await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A node without the API (a projector or a relay): only health and metrics over HTTP.
+async fn serve_worker(
+    options: ServeOptions,
+    projections: RunnerHandle,
+    stop: tokio::sync::watch::Sender<bool>,
+    background: Vec<tokio::task::JoinHandle<()>>,
+) -> anyhow::Result<ExitCode> {
+    let app = Router::new()
+        .route("/metrics", get(metrics).with_state(projections.clone()))
+        .route("/health", get(|| async { "ok" }))
+        .route("/ready", get(|| async { "ok" }));
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .with_context(|| format!("listening on {}", options.listen))?;
+    println!("hotline: listening on http://{} ({:?} node: health and metrics)", listener.local_addr()?, options.role);
+    println!("hotline: ready");
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    stop_background(&projections, stop, background).await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Stops the relay and the projector after their current batch, then the local projections.
+async fn stop_background(
+    projections: &RunnerHandle,
+    stop: tokio::sync::watch::Sender<bool>,
+    background: Vec<tokio::task::JoinHandle<()>>,
+) {
+    stop.send_replace(true);
+    for task in background {
+        if let Err(error) = task.await {
+            tracing::error!(%error, "a background task panicked");
+        }
+    }
+    projections.shutdown().await;
 }
 
 /// The demo tenant with an administrator, a supervisor and two agents, created on first
@@ -207,7 +328,8 @@ async fn web_app_not_built() -> Html<&'static str> {
 }
 
 async fn metrics(State(projections): State<RunnerHandle>) -> impl IntoResponse {
-    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], projections.prometheus_text())
+    let text = projections.prometheus_text() + &hotline_projections::kafka::prometheus_text();
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }
 
 async fn shutdown_signal() {

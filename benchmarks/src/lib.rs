@@ -18,12 +18,18 @@
 //! - `scratch`: throw-away SQLite directories and PostgreSQL databases.
 //! - one module per benchmark: `sqlite_commands`, `sqlite_batch_append`, `postgres_append`,
 //!   `projection_rebuild`, `subscription_latency`, `acd_decision`, `chat_websockets`,
-//!   `customer_import`, `knowledge_search`.
+//!   `customer_import`, `knowledge_search`, `kafka_relay`, `kafka_latency`, `kafka_catch_up`.
+//! - `kafka`: what the Kafka benchmarks share: a tansu broker as a child process on loopback
+//!   (`tansu` on the PATH or `HOTLINE_BENCH_TANSU`), fresh topics, positioned consumers.
 
 mod acd_decision;
 mod baseline;
 mod chat_websockets;
 mod customer_import;
+mod kafka;
+mod kafka_catch_up;
+mod kafka_latency;
+mod kafka_relay;
 mod knowledge_search;
 mod measure;
 mod postgres_append;
@@ -51,6 +57,9 @@ pub const BENCHMARKS: &[&str] = &[
     "chat-websockets",
     "customer-import",
     "knowledge-search",
+    "kafka-relay",
+    "kafka-latency",
+    "kafka-catch-up",
 ];
 
 /// How much work a run does and where it keeps its scratch data.
@@ -103,6 +112,9 @@ pub async fn run(name: &str, options: BenchOptions) -> anyhow::Result<BenchRepor
         "chat-websockets" => chat_websockets::run(&options).await,
         "customer-import" => customer_import::run(&options).await,
         "knowledge-search" => knowledge_search::run(&options).await,
+        "kafka-relay" => kafka_relay::run(&options).await,
+        "kafka-latency" => kafka_latency::run(&options).await,
+        "kafka-catch-up" => kafka_catch_up::run(&options).await,
         unknown => anyhow::bail!("no benchmark {unknown:?}; the benchmarks are: {}", BENCHMARKS.join(", ")),
     }
 }

@@ -133,6 +133,13 @@ async fn round(
     let hub = LiveHub::start(database.events.clone()).await?;
     let chat = ChatService::new(dispatcher.clone(), hub, database.blobs.clone(), signer);
     let customers = hotline_command_api::customers::CustomerService::new(dispatcher.clone(), keys.clone());
+    let webhooks = hotline_command_api::webhooks::WebhookService::open(
+        dispatcher.clone(),
+        database.secrets.clone(),
+        database.read_models.clone(),
+        Default::default(),
+    )
+    .await?;
     let knowledge = hotline_command_api::knowledge::KnowledgeService::new(dispatcher, database.blobs.clone());
     let (knowledge_index, _indexer) = hotline_projections::knowledge_index::KnowledgeIndexer::start(
         hotline_infra::search::KnowledgeIndex::in_memory()?,
@@ -159,6 +166,7 @@ async fn round(
         customers,
         knowledge,
         knowledge_index,
+        webhooks,
     })
     .route("/echo", get(echo));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

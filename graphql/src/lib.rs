@@ -14,10 +14,14 @@
 //!   (web chat and routing: the agent desk, the live board, queues and the widget).
 //!   Also [`chat`] (the desk, the live board, ACD administration) and [`customers`]
 //!   (profiles, fields, saved queries, the address book, and the spreadsheet routes), and
-//!   [`knowledge`] (the knowledge base: articles, search, categories, templates, inboxes).
+//!   [`knowledge`] (the knowledge base: articles, search, categories, templates, inboxes),
+//!   and [`webhooks`] (outgoing webhook endpoints, deliveries and dead letters).
+//! - [`audit_http`]: the audit export over HTTP (`GET /api/audit/export`, CloudEvents JSON
+//!   Lines with the hash chain); the audit log's queries live in [`log`].
 //! - [`types`]: GraphQL object types shared by several contexts.
 //! - [`error`]: `ApiError` → GraphQL error with `extensions.code`.
 
+pub mod audit_http;
 pub mod chat;
 pub mod customers;
 pub mod dictionary;
@@ -29,5 +33,6 @@ pub mod organisation;
 pub mod schema;
 pub mod settings;
 pub mod types;
+pub mod webhooks;
 
 pub use schema::{GraphqlState, HotlineSchema, RequestOrigin, build_schema, router, sdl};

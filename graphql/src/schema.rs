@@ -15,6 +15,7 @@ use hotline_command_api::chat::ChatService;
 use hotline_command_api::customers::CustomerService;
 use hotline_command_api::knowledge::KnowledgeService;
 use hotline_command_api::rest::token_from_headers;
+use hotline_command_api::webhooks::WebhookService;
 use hotline_command_api::{ApiError, CommandOutcome, IdentityService, Session};
 use hotline_infra::store::SharedEventStore;
 use hotline_projections::RunnerHandle;
@@ -27,9 +28,10 @@ use crate::dictionary::{DictionaryMutation, DictionaryQuery};
 use crate::error::{ensure_codes, graphql_error};
 use crate::identity::{IdentityMutation, IdentityQuery};
 use crate::knowledge::{KnowledgeMutation, KnowledgeQueryRoot};
-use crate::log::{LogQuery, LogSubscription};
+use crate::log::{LogMutation, LogQuery, LogSubscription};
 use crate::organisation::{OrganisationMutation, OrganisationQuery};
 use crate::settings::{SettingsMutation, SettingsQuery};
+use crate::webhooks::{WebhookMutation, WebhookQuery};
 
 // Each bounded context contributes its part of every root.
 #[derive(async_graphql::MergedObject, Default)]
@@ -42,6 +44,7 @@ pub struct QueryRoot(
     ChatQuery,
     CustomerQuery,
     KnowledgeQueryRoot,
+    WebhookQuery,
 );
 
 #[derive(async_graphql::MergedObject, Default)]
@@ -53,6 +56,8 @@ pub struct MutationRoot(
     ChatMutation,
     CustomerMutation,
     KnowledgeMutation,
+    WebhookMutation,
+    LogMutation,
 );
 
 #[derive(async_graphql::MergedSubscription, Default)]
@@ -72,6 +77,8 @@ pub struct GraphqlState {
     pub knowledge: KnowledgeService,
     /// The knowledge search index, and how far it has followed the log.
     pub knowledge_index: KnowledgeIndexer,
+    /// Outgoing webhooks: endpoints, deliveries, redelivery.
+    pub webhooks: WebhookService,
 }
 
 impl GraphqlState {

@@ -14,6 +14,7 @@
 //! - [`checkpoints`]: how far background processes are through the log.
 //! - [`database`]: opening a store (and its secret store) from a database URL.
 //! - [`search`]: the knowledge base's full-text index (tantivy, jieba for Chinese).
+//! - [`kafka`]: the distributed mode's bus: topic, message format, and the relay.
 //! - [`extract`]: the text of uploaded documents (.docx, .pdf, .txt), for that index.
 
 pub mod blobs;
@@ -21,6 +22,7 @@ pub mod chain;
 pub mod checkpoints;
 pub mod database;
 pub mod extract;
+pub mod kafka;
 pub mod keys;
 pub mod search;
 pub mod secrets;

@@ -37,6 +37,7 @@ pub mod conversations;
 pub mod customers;
 pub mod dictionary;
 pub mod identity;
+pub mod kafka;
 pub mod knowledge;
 pub mod knowledge_index;
 pub mod organisation;

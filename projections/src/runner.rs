@@ -14,6 +14,10 @@
 //! [`rebuild`] replays the log into fresh `{table}__rebuild` tables while the live ones keep
 //! serving queries, then swaps them in with one transaction (both SQLite and PostgreSQL have
 //! transactional DDL).
+//!
+//! [`fork`] replays the log up to a position or a time into `{table}__fork_{name}` tables,
+//! for analysts: the live tables and the checkpoint are not touched, and a fork stays as it
+//! is until [`drop_fork`] removes it.
 
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
@@ -67,6 +71,9 @@ pub enum ProjectionError {
     /// The log subscription ended although nobody asked it to.
     #[error("the event subscription ended")]
     SubscriptionEnded,
+    /// A fork's name or bound is not acceptable (the message says why).
+    #[error("{0}")]
+    InvalidFork(String),
 }
 
 pub type ProjectionResult<T> = Result<T, ProjectionError>;
@@ -137,6 +144,7 @@ pub async fn ensure_checkpoint_table(connection: &mut AnyConnection) -> Projecti
     )
     .execute(&mut *connection)
     .await?;
+    crate::kafka::ensure_marks_table(connection).await?;
     Ok(())
 }
 
@@ -272,7 +280,12 @@ impl ProjectionRunner {
         for projection in projections {
             let (position_sender, position) = watch::channel(0);
             let last_error = Arc::new(Mutex::new(None));
-            slots.push(ProjectionSlot { name: projection.name(), position, last_error: Arc::clone(&last_error) });
+            slots.push(ProjectionSlot {
+                name: projection.name(),
+                projection: Arc::clone(&projection),
+                position,
+                last_error: Arc::clone(&last_error),
+            });
             let follower = Follower {
                 store: Arc::clone(&store),
                 pool: pool.clone(),
@@ -284,7 +297,102 @@ impl ProjectionRunner {
             };
             tasks.push(tokio::spawn(follower.run()));
         }
-        RunnerHandle { inner: Arc::new(RunnerInner { head: store.head(), slots, shutdown, tasks: Mutex::new(tasks) }) }
+        RunnerHandle {
+            inner: Arc::new(RunnerInner {
+                head: store.head(),
+                slots,
+                shutdown,
+                tasks: Mutex::new(tasks),
+                distributed: None,
+            }),
+        }
+    }
+
+    /// The view of a node in the distributed mode, where Kafka consumers (possibly on other
+    /// nodes, see [`crate::kafka`]) run the projections: status comes from the shared
+    /// checkpoint rows, and [`RunnerHandle::wait_for`] waits on the per-tenant marks.
+    pub fn follow_distributed(
+        store: SharedEventStore,
+        pool: AnyPool,
+        projections: Vec<Arc<dyn Projection>>,
+    ) -> RunnerHandle {
+        let (shutdown, mut shutdown_receiver) = watch::channel(false);
+        let count = projections.len();
+        let mut slots = Vec::with_capacity(count);
+        let mut senders = Vec::with_capacity(count);
+        for projection in projections {
+            let (sender, position) = watch::channel(0);
+            let name = projection.name();
+            slots.push(ProjectionSlot { name, projection, position, last_error: Arc::new(Mutex::new(None)) });
+            senders.push((name, sender));
+        }
+        let poll_pool = pool.clone();
+        let poller = tokio::spawn(async move {
+            loop {
+                match sqlx::query("SELECT name, position FROM projection_checkpoints").fetch_all(&poll_pool).await {
+                    Ok(rows) => {
+                        for row in rows {
+                            let (Ok(name), Ok(position)) =
+                                (row.try_get::<String, _>("name"), row.try_get::<i64, _>("position"))
+                            else {
+                                continue;
+                            };
+                            if let Some((_, sender)) = senders.iter().find(|(known, _)| *known == name) {
+                                sender.send_replace(u64::try_from(position).unwrap_or(0));
+                            }
+                        }
+                    }
+                    Err(error) => tracing::debug!(%error, "reading the projection checkpoints"),
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(DISTRIBUTED_STATUS_POLL) => {}
+                    _ = shutdown_receiver.changed() => return,
+                }
+            }
+        });
+        RunnerHandle {
+            inner: Arc::new(RunnerInner {
+                head: store.head(),
+                slots,
+                shutdown,
+                tasks: Mutex::new(vec![poller]),
+                distributed: Some(DistributedWait { store, pool, projections: count }),
+            }),
+        }
+    }
+}
+
+/// How often a distributed node re-reads where the projections stand.
+const DISTRIBUTED_STATUS_POLL: Duration = Duration::from_millis(250);
+
+/// How often a distributed node looks whether its write has been applied.
+const DISTRIBUTED_WAIT_POLL: Duration = Duration::from_millis(10);
+
+/// Read-your-writes in the distributed mode: the marks of the tenant that wrote.
+struct DistributedWait {
+    store: SharedEventStore,
+    pool: AnyPool,
+    projections: usize,
+}
+
+impl DistributedWait {
+    async fn wait_for(&self, position: u64) -> ProjectionResult<bool> {
+        if position == 0 {
+            return Ok(true);
+        }
+        // Projectors follow partitions, not the global order: ask about the tenant whose
+        // event sits at `position`.
+        let Some(event) = self.store.read_all(Scope::Global, position - 1, 1).await?.into_iter().next() else {
+            return Ok(false);
+        };
+        loop {
+            if crate::kafka::marks_reached(&self.pool, event.tenant_id, event.global_position).await?
+                >= self.projections
+            {
+                return Ok(true);
+            }
+            tokio::time::sleep(DISTRIBUTED_WAIT_POLL).await;
+        }
     }
 }
 
@@ -299,10 +407,14 @@ struct RunnerInner {
     slots: Vec<ProjectionSlot>,
     shutdown: watch::Sender<bool>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// Set on distributed nodes, where the projections run in Kafka consumers.
+    distributed: Option<DistributedWait>,
 }
 
 struct ProjectionSlot {
     name: &'static str,
+    /// The projection itself, for forks of what this process runs.
+    projection: Arc<dyn Projection>,
     position: watch::Receiver<u64>,
     last_error: Arc<Mutex<Option<String>>>,
 }
@@ -316,6 +428,11 @@ impl Drop for RunnerInner {
 }
 
 impl RunnerHandle {
+    /// The running projection of that name (to [`fork`] it).
+    pub fn projection(&self, name: &str) -> Option<Arc<dyn Projection>> {
+        self.inner.slots.iter().find(|slot| slot.name == name).map(|slot| Arc::clone(&slot.projection))
+    }
+
     /// Position, head and lag of every projection, in start order.
     pub fn status(&self) -> Vec<ProjectionStatus> {
         self.status_at(*self.inner.head.borrow())
@@ -383,6 +500,9 @@ impl RunnerHandle {
     /// Waits until every projection's checkpoint is at least `position` (so a caller can read
     /// its own write). False when `timeout` passes first or the runner stopped.
     pub async fn wait_for(&self, position: u64, timeout: Duration) -> bool {
+        if let Some(distributed) = &self.inner.distributed {
+            return matches!(tokio::time::timeout(timeout, distributed.wait_for(position)).await, Ok(Ok(true)));
+        }
         let waits = self.inner.slots.iter().map(|slot| {
             let mut receiver = slot.position.clone();
             async move { receiver.wait_for(|current| *current >= position).await.is_ok() }
@@ -647,8 +767,167 @@ async fn replay_and_swap(
     .bind(now_micros())
     .execute(&mut *transaction)
     .await?;
+    // A Kafka projector skips what the new tables already hold.
+    crate::kafka::raise_floor(&mut transaction, projection.name(), cursor).await?;
     transaction.commit().await?;
     Ok((events_replayed, cursor))
+}
+
+/// Where a fork's replay stops: after the event at a position, or after the last event
+/// recorded at or before a time (positions follow the store's clock, so that is a prefix of
+/// the log).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForkBound {
+    Position(u64),
+    Time(chrono::DateTime<chrono::Utc>),
+}
+
+impl ForkBound {
+    fn admits(&self, envelope: &EventEnvelope) -> bool {
+        match self {
+            ForkBound::Position(position) => envelope.global_position <= *position,
+            ForkBound::Time(time) => envelope.recorded_at <= *time,
+        }
+    }
+}
+
+/// What a fork did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForkReport {
+    pub projection: &'static str,
+    pub name: String,
+    /// Events read from the log and given to the projection (including skipped types).
+    pub events: u64,
+    /// The last position applied (0 when the bound is before the first event).
+    pub position: u64,
+    pub elapsed: Duration,
+}
+
+/// A fork found in the read-model database: its name and its tables (with the suffix).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForkListing {
+    pub name: String,
+    pub tables: Vec<String>,
+}
+
+/// Between a table's name and a fork's name.
+pub const FORK_SUFFIX_PREFIX: &str = "__fork_";
+
+/// The longest fork name.
+pub const MAX_FORK_NAME: usize = 32;
+
+/// Checks a fork name: 1 to 32 lowercase ASCII letters, digits and underscores.
+pub fn validate_fork_name(name: &str) -> ProjectionResult<()> {
+    let valid = !name.is_empty()
+        && name.len() <= MAX_FORK_NAME
+        && name.bytes().all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_');
+    if valid {
+        Ok(())
+    } else {
+        Err(ProjectionError::InvalidFork(format!(
+            "a fork name is 1 to {MAX_FORK_NAME} lowercase letters, digits and underscores, not {name:?}"
+        )))
+    }
+}
+
+/// `__fork_{name}`: the suffix of a fork's tables.
+pub fn fork_suffix(name: &str) -> ProjectionResult<String> {
+    validate_fork_name(name)?;
+    Ok(format!("{FORK_SUFFIX_PREFIX}{name}"))
+}
+
+/// Builds a projection's tables as `{table}__fork_{name}` from the log up to `bound`, leaving
+/// the live tables and the checkpoint alone. A fork of the same name is replaced.
+pub async fn fork(
+    store: &dyn EventStore,
+    pool: &AnyPool,
+    projection: &dyn Projection,
+    name: &str,
+    bound: ForkBound,
+) -> ProjectionResult<ForkReport> {
+    let started = Instant::now();
+    let suffix = fork_suffix(name)?;
+    let mut connection = pool.acquire().await?;
+    drop_tables(&mut connection, projection, &suffix).await?;
+    let outcome = replay_until(store, &mut connection, projection, &suffix, bound).await;
+    if outcome.is_err() {
+        let _ = drop_tables(&mut connection, projection, &suffix).await;
+    }
+    let (events, position) = outcome?;
+    let elapsed = started.elapsed();
+    tracing::info!(projection = projection.name(), fork = name, events, position, "projection forked");
+    Ok(ForkReport { projection: projection.name(), name: name.to_owned(), events, position, elapsed })
+}
+
+/// Returns the number of events replayed and the last applied position.
+async fn replay_until(
+    store: &dyn EventStore,
+    connection: &mut AnyConnection,
+    projection: &dyn Projection,
+    suffix: &str,
+    bound: ForkBound,
+) -> ProjectionResult<(u64, u64)> {
+    projection.create_tables(connection, suffix).await?;
+    let (mut cursor, mut events_replayed) = (0, 0);
+    loop {
+        let page = store.read_all(Scope::Global, cursor, BATCH_SIZE).await?;
+        let full = page.len() == BATCH_SIZE;
+        let within: Vec<EventEnvelope> = page.into_iter().take_while(|envelope| bound.admits(envelope)).collect();
+        let reached_bound = full && within.len() < BATCH_SIZE;
+        let Some(last) = within.last() else { break };
+        let last_position = last.global_position;
+        let mut transaction = begin_write(connection).await?;
+        projection.apply(&mut transaction, suffix, &within).await?;
+        transaction.commit().await?;
+        cursor = last_position;
+        events_replayed += within.len() as u64;
+        if !full || reached_bound {
+            break;
+        }
+    }
+    Ok((events_replayed, cursor))
+}
+
+/// Every fork in the read-model database, by name.
+pub async fn list_forks(pool: &AnyPool) -> ProjectionResult<Vec<ForkListing>> {
+    let mut connection = pool.acquire().await?;
+    let tables: Vec<String> = if is_sqlite(&connection) {
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .fetch_all(&mut *connection)
+            .await?
+    } else {
+        sqlx::query_scalar(
+            "SELECT tablename::text AS tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename",
+        )
+        .fetch_all(&mut *connection)
+        .await?
+    };
+    let mut forks: Vec<ForkListing> = Vec::new();
+    for table in tables {
+        let Some((_, name)) = table.split_once(FORK_SUFFIX_PREFIX) else { continue };
+        if validate_fork_name(name).is_err() {
+            continue;
+        }
+        match forks.iter_mut().find(|fork| fork.name == name) {
+            Some(fork) => fork.tables.push(table.clone()),
+            None => forks.push(ForkListing { name: name.to_owned(), tables: vec![table.clone()] }),
+        }
+    }
+    forks.sort_by(|left, right| left.name.cmp(&right.name));
+    Ok(forks)
+}
+
+/// Drops every table of the fork `name`; returns the tables dropped (none: no such fork).
+pub async fn drop_fork(pool: &AnyPool, name: &str) -> ProjectionResult<Vec<String>> {
+    validate_fork_name(name)?;
+    let Some(fork) = list_forks(pool).await?.into_iter().find(|fork| fork.name == name) else {
+        return Ok(Vec::new());
+    };
+    let mut connection = pool.acquire().await?;
+    for table in &fork.tables {
+        sqlx::query(AssertSqlSafe(format!("DROP TABLE IF EXISTS {table}"))).execute(&mut *connection).await?;
+    }
+    Ok(fork.tables)
 }
 
 /// Gives the indexes of a just-renamed table their live names (`users__rebuild_pkey` ->
@@ -829,6 +1108,57 @@ mod tests {
 
         assert_eq!(logged_positions(&database.pool).await, vec![1]);
         assert_eq!(checkpoint(&database.pool, "test_event_log").await.unwrap(), Some(1));
+    }
+
+    #[tokio::test]
+    async fn a_fork_holds_the_log_up_to_its_bound_and_leaves_the_live_tables_alone() {
+        let database = temp_database().await;
+        let mut connection = database.pool.acquire().await.unwrap();
+        prepare(&mut connection, &EventLog).await.unwrap();
+        let first = [envelope(1, "hotline.test.fine"), envelope(2, "hotline.test.fine")];
+        apply_batch(&mut connection, &EventLog, 0, &first).await.unwrap();
+        drop(connection);
+        let directory = std::env::temp_dir().join(format!("hotline-fork-{}", Uuid::now_v7()));
+        std::fs::create_dir_all(&directory).unwrap();
+        let store = hotline_infra::store::sqlite::SqliteEventStore::open(&directory.join("events.db")).await.unwrap();
+        for number in 0..5 {
+            store
+                .append(hotline_infra::store::AppendRequest {
+                    tenant_id: Uuid::from_u128(1),
+                    stream_id: StreamId::new("test", Uuid::from_u128(2)),
+                    expected_version: hotline_domain::ExpectedVersion::Any,
+                    actor: Actor::system("test"),
+                    correlation_id: Uuid::now_v7(),
+                    causation_id: Uuid::now_v7(),
+                    command_id: None,
+                    events: vec![hotline_domain::NewEvent::new(
+                        Uuid::now_v7(),
+                        "hotline.test.fine",
+                        1,
+                        Utc::now(),
+                        serde_json::json!({ "number": number }),
+                    )],
+                })
+                .await
+                .unwrap();
+        }
+        let report = fork(&store, &database.pool, &EventLog, "before_4", ForkBound::Position(3)).await.unwrap();
+        assert_eq!((report.events, report.position), (3, 3));
+        let forked: Vec<i64> =
+            sqlx::query_scalar("SELECT position FROM test_event_log__fork_before_4 ORDER BY position")
+                .fetch_all(&database.pool)
+                .await
+                .unwrap();
+        assert_eq!(forked, vec![1, 2, 3]);
+        assert_eq!(logged_positions(&database.pool).await, vec![1, 2], "the live table is unchanged");
+        assert_eq!(checkpoint(&database.pool, "test_event_log").await.unwrap(), Some(2));
+        let forks = list_forks(&database.pool).await.unwrap();
+        let expected = ForkListing { name: "before_4".into(), tables: vec!["test_event_log__fork_before_4".into()] };
+        assert_eq!(forks, vec![expected]);
+        assert!(fork(&store, &database.pool, &EventLog, "Bad-Name", ForkBound::Position(3)).await.is_err());
+        assert_eq!(drop_fork(&database.pool, "before_4").await.unwrap(), vec!["test_event_log__fork_before_4"]);
+        assert!(list_forks(&database.pool).await.unwrap().is_empty());
+        let _ = std::fs::remove_dir_all(&directory);
     }
 
     #[test]

@@ -53,6 +53,10 @@ use hotline_domain::knowledge::{
 use hotline_domain::organisation::{
     self, Dimension, OrganisationEvent, UnitCreated, UnitKind, UnitMoved, UnitRemoved, UnitRenamed,
 };
+use hotline_domain::webhook::{
+    self, EndpointDisabled, EndpointRef, EndpointRegistered, EndpointSettings, EndpointUpdated, SecretRotated,
+    WebhookEvent,
+};
 use hotline_domain::{DomainEvent, UpcastError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -470,6 +474,7 @@ fn samples() -> Vec<Sample> {
     ));
     samples.extend(customer_samples());
     samples.extend(knowledge_samples());
+    samples.extend(webhook_samples());
     samples
 }
 
@@ -901,6 +906,52 @@ fn knowledge_samples() -> Vec<Sample> {
     ]
 }
 
+/// One sample per webhook endpoint event. The secret itself is never in the log: only its id.
+fn webhook_samples() -> Vec<Sample> {
+    let endpoint_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0061);
+    let secret_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0062);
+    let settings = EndpointSettings {
+        url: "https://crm.example.com/hotline/webhooks".into(),
+        event_types: vec!["hotline.conversation.*".into(), "hotline.user.created".into()],
+        description: "CRM sync".into(),
+    };
+    vec![
+        Sample::new(
+            webhook::CONTEXT,
+            "A webhook endpoint was registered: the URL that receives the tenant's events, the event-type filter \
+             (exact types or `hotline.<context>.*`; empty takes every event), a description, and the id of its \
+             signing secret in the secret store (never the secret).",
+            WebhookEvent::Registered(EndpointRegistered { endpoint_id, settings: settings.clone(), secret_id }),
+        ),
+        Sample::new(
+            webhook::CONTEXT,
+            "A webhook endpoint's URL, filter or description was changed (the whole settings).",
+            WebhookEvent::Updated(EndpointUpdated { endpoint_id, settings }),
+        ),
+        Sample::new(
+            webhook::CONTEXT,
+            "A webhook endpoint was disabled, by an administrator (`administrator`) or because its receiver \
+             answered 410 Gone (`gone`): no new events are delivered to it.",
+            WebhookEvent::Disabled(EndpointDisabled { endpoint_id, reason: "gone".into() }),
+        ),
+        Sample::new(
+            webhook::CONTEXT,
+            "A disabled webhook endpoint was enabled again.",
+            WebhookEvent::Enabled(EndpointRef { endpoint_id }),
+        ),
+        Sample::new(
+            webhook::CONTEXT,
+            "A webhook endpoint was deleted; its deliveries stop.",
+            WebhookEvent::Deleted(EndpointRef { endpoint_id }),
+        ),
+        Sample::new(
+            webhook::CONTEXT,
+            "A webhook endpoint's signing secret was replaced; the event names the new secret's id.",
+            WebhookEvent::SecretRotated(SecretRotated { endpoint_id, secret_id }),
+        ),
+    ]
+}
+
 fn sample_unit_id() -> Uuid {
     Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0008)
 }
@@ -1107,6 +1158,7 @@ mod tests {
         let mut customer_fields_variants = [false; 1];
         let mut customer_queries_variants = [false; 2];
         let mut knowledge_variants = [false; 11];
+        let mut webhook_variants = [false; 6];
         for sample in samples() {
             let (event_type, version, payload) = (sample.event_type, sample.schema_version, &sample.payload);
             if let Ok(event) = TenantEvent::from_stored(event_type, version, payload) {
@@ -1231,6 +1283,17 @@ mod tests {
                 };
                 knowledge_variants[index] = true;
             }
+            if let Ok(event) = WebhookEvent::from_stored(event_type, version, payload) {
+                let index = match event {
+                    WebhookEvent::Registered(_) => 0,
+                    WebhookEvent::Updated(_) => 1,
+                    WebhookEvent::Disabled(_) => 2,
+                    WebhookEvent::Enabled(_) => 3,
+                    WebhookEvent::Deleted(_) => 4,
+                    WebhookEvent::SecretRotated(_) => 5,
+                };
+                webhook_variants[index] = true;
+            }
             if let Ok(event) = RoleEvent::from_stored(event_type, version, payload) {
                 match event {
                     RoleEvent::RoleCreated(_) => role_variants[0] = true,
@@ -1250,6 +1313,7 @@ mod tests {
         assert!(customer_fields_variants.iter().all(|covered| *covered), "FieldsDefined has no sample");
         assert!(customer_queries_variants.iter().all(|covered| *covered), "a SavedQueriesEvent variant has no sample");
         assert!(knowledge_variants.iter().all(|covered| *covered), "a knowledge event variant has no sample");
+        assert!(webhook_variants.iter().all(|covered| *covered), "a webhook event variant has no sample");
     }
 
     #[test]

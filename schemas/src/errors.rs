@@ -178,6 +178,31 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
         "knowledge.document_unreadable",
         "The document's text could not be read: the file is corrupt, or not what its name says (422).",
     ),
+    // Domain: webhooks.
+    (
+        "webhook.invalid_url",
+        "A webhook URL is an absolute http:// or https:// address with a host, at most 2000 characters, \
+         without spaces or a user name and password.",
+    ),
+    (
+        "webhook.invalid_event_type",
+        "A webhook's event-type filter lists at most 100 patterns, each `hotline.<context>.<event>` or \
+         `hotline.<context>.*`, none twice.",
+    ),
+    (
+        "webhook.unknown_event_type",
+        "A pattern of the webhook's event-type filter matches no event type of the event catalogue \
+         (schemas/events.json).",
+    ),
+    ("webhook.invalid_description", "A webhook description is at most 500 characters."),
+    ("webhook.invalid_reason", "A reason for disabling a webhook endpoint is 1 to 200 characters."),
+    ("webhook.endpoint_exists", "A webhook endpoint with this id exists already."),
+    ("webhook.endpoint_not_found", "No such webhook endpoint in this tenant (or it was deleted)."),
+    ("webhook.delivery_not_found", "No such webhook delivery in this tenant."),
+    (
+        "webhook.endpoint_disabled",
+        "The delivery's endpoint is disabled or deleted: enable it (or register a new one) before redelivering.",
+    ),
     // Domain: customer fields.
     (
         "customer_fields.invalid",
@@ -240,6 +265,18 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     (
         "acd.not_an_agent",
         "The caller is not registered as an agent in the ACD; an administrator sets up their routing first.",
+    ),
+    // API: the audit log, its export and forks of projections (400).
+    (
+        "audit.invalid_filter",
+        "The audit log filter or export range is malformed: from is after to, a time is not RFC 3339, a stream \
+         id is not <context>-<uuid>, or a list holds more than 100 values.",
+    ),
+    ("audit.invalid_cursor", "The cursor is not one this log handed out: pass the nextCursor of the previous page."),
+    (
+        "audit.invalid_fork",
+        "The fork is refused: name a known projection, give exactly one of toPosition and toTime, and a fork name \
+         of 1 to 32 lowercase letters, digits and underscores.",
     ),
     // API: infrastructure.
     ("store.unavailable", "The event store cannot be reached or is shutting down. Retryable, after a pause."),
@@ -396,6 +433,9 @@ mod tests {
             "knowledge.attachment_type_not_allowed",
             "knowledge.attachment_too_large",
             "knowledge.document_unreadable",
+            "webhook.unknown_event_type",
+            "webhook.delivery_not_found",
+            "webhook.endpoint_disabled",
         ];
         let stale: Vec<&str> = ERROR_CODES
             .iter()

@@ -105,7 +105,7 @@ impl Server {
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
         let base_url = base_url.expect("the server printed its address");
-        Self { child, base_url, demo_password, http: reqwest::Client::new() }
+        Self { child, base_url, demo_password, http: http_client() }
     }
 
     pub fn kill(&mut self) {
@@ -161,6 +161,13 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// An HTTP client. reqwest is built with rustls but without a crypto provider (the binary
+/// picks ring), so a test process installs ring too before its first client.
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
 }
 
 /// The code of the first GraphQL error.

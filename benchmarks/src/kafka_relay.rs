@@ -1,0 +1,232 @@
+//! `kafka-relay`: the relay's throughput from the store to Kafka, against a raw producer.
+//!
+//! A scratch embedded store is filled with 100,000 identity events (not timed); then
+//! `hotline_infra::kafka::relay` (`Lease::Exclusive`, as in embedded mode) publishes the
+//! whole log to a fresh topic on a tansu broker on loopback, timed until
+//! `RelayProgress::published()` reaches the head, i.e. until the broker acknowledged every
+//! event. The baseline, in the same round on the same broker: an rdkafka `FutureProducer`
+//! with the same settings (`KafkaSettings::producer_config`) sends the same events, encoded
+//! before the clock starts, to another fresh topic, timed until every delivery is
+//! acknowledged. What the relay adds is reading the log, encoding each event, and its
+//! bookkeeping (ordered acknowledgements, checkpoints). Diagnostics: the log read alone and
+//! the encoding alone, measured on the same events while preparing the baseline.
+
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+use hotline_infra::database::{self, DatabaseLocation};
+use hotline_infra::kafka::relay::{self, Lease};
+use hotline_infra::kafka::{self, KafkaSettings, ensure_topic};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::OwnedHeaders;
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use tokio::sync::watch;
+
+use crate::BenchOptions;
+use crate::kafka::{Broker, PARTITIONS, fill_users};
+use crate::measure::{Timed, median_round};
+use crate::report::{BenchReport, Role, thousands};
+use crate::scratch::ScratchDirectory;
+use crate::workload;
+
+const DEFAULT_EVENTS: usize = 100_000;
+const EVENTS_PER_USER: usize = 10;
+const TENANTS: usize = 8;
+/// The issue's target: the relay publishes at least 70 % of what a raw producer does.
+const TARGET_RATIO: f64 = 0.7;
+
+struct Round {
+    relay: Timed,
+    raw: Timed,
+    read: Timed,
+    encode: Timed,
+    fill: Timed,
+}
+
+pub(crate) async fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
+    let events = options.scaled(DEFAULT_EVENTS, 500);
+    let mut report = BenchReport::new(
+        "kafka-relay",
+        format!(
+            "the relay (`Lease::Exclusive`) publishing a scratch embedded store of {} identity events ({TENANTS} \
+             tenants, `user.created` + `user.updated`) to a fresh {PARTITIONS}-partition topic on a tansu broker \
+             (in memory, loopback), until the broker acknowledged every event; against a raw `FutureProducer` with \
+             the same settings sending the same events, encoded beforehand; {} rounds, each on a fresh store and \
+             broker.",
+            thousands(events as f64),
+            options.rounds,
+        ),
+    );
+    let mut rounds = Vec::new();
+    for _ in 0..options.rounds.max(1) {
+        rounds.push(round(options, events).await?);
+    }
+    let ratios = rounds.iter().map(|round| round.relay.rate() / round.raw.rate().max(f64::EPSILON)).collect::<Vec<_>>();
+    let (mut relays, mut raws, mut encodes, mut fills) = (vec![], vec![], vec![], vec![]);
+    let mut reads = vec![];
+    for round in rounds {
+        relays.push(round.relay);
+        raws.push(round.raw);
+        reads.push(round.read);
+        encodes.push(round.encode);
+        fills.push(round.fill);
+    }
+    let relay = median_round(relays);
+    let relay_complete = relay.completed == events;
+    report.measure(relay.into_measurement(
+        Role::System,
+        "relay: store → Kafka, until published() = head",
+        "events",
+        1,
+        "event",
+    ));
+    report.measure(median_round(raws).into_measurement(
+        Role::Baseline,
+        "raw FutureProducer, same settings, pre-encoded messages",
+        "events",
+        1,
+        "event",
+    ));
+    report.measure(median_round(reads).into_measurement(
+        Role::Diagnostic,
+        "the log read alone (read_all, pages of 10,000)",
+        "events",
+        1,
+        "event",
+    ));
+    report.measure(median_round(encodes).into_measurement(
+        Role::Diagnostic,
+        "kafka::encode alone (CloudEvents binary mode), in memory",
+        "events",
+        1,
+        "event",
+    ));
+    report.measure(median_round(fills).into_measurement(
+        Role::Diagnostic,
+        "fill: SqliteEventStore::append, 64 clients (not part of the ratio)",
+        "events",
+        1,
+        "event",
+    ));
+    let ratio = report.ratio_of_rounds("relay / raw producer (events/s)", &ratios);
+    report.check_ratio("relay / raw producer (events/s)", ratio, TARGET_RATIO);
+    if !relay_complete {
+        report.note(format!(
+            "the median round's relay did not publish all {} events within the phase time limit",
+            thousands(events as f64)
+        ));
+    }
+    report.note(
+        "both producers use `KafkaSettings::producer_config()`: idempotent, `acks=all`, gapless, `linger.ms=5`, lz4; \
+         the relay keeps at most 50,000 messages in flight and reads the log in pages through its subscription",
+    );
+    Ok(report)
+}
+
+async fn round(options: &BenchOptions, events: usize) -> anyhow::Result<Round> {
+    let scratch = ScratchDirectory::create(&options.work_dir)?;
+    let database = database::open(&DatabaseLocation::Embedded { data_dir: scratch.path().to_owned() }).await?;
+    let fill = fill_users(&database.events, events, EVENTS_PER_USER, TENANTS, options.phase_time_limit).await?;
+    let broker = Broker::start().await?;
+
+    // The baseline's messages, encoded before any clock starts.
+    let started = Instant::now();
+    let log = workload::read_log(database.events.as_ref()).await?;
+    let read = Timed { completed: log.len(), elapsed: started.elapsed(), latencies: vec![] };
+    let started = Instant::now();
+    let messages = log
+        .iter()
+        .map(|envelope| {
+            let (headers, value) = kafka::encode(envelope);
+            (kafka::message_key(envelope), headers, value)
+        })
+        .collect::<Vec<_>>();
+    let encode = Timed { completed: messages.len(), elapsed: started.elapsed(), latencies: vec![] };
+    drop(log);
+
+    let relay_settings = broker.settings("bench.relay");
+    ensure_topic(&relay_settings).await?;
+    let (stop, shutdown) = watch::channel(false);
+    let started = Instant::now();
+    let (progress, task) =
+        relay::start(database.events.clone(), database.checkpoints.clone(), relay_settings, Lease::Exclusive, shutdown);
+    let deadline = started + options.phase_time_limit;
+    while progress.published() < events as u64 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let relay = Timed {
+        completed: progress.published().min(events as u64) as usize,
+        elapsed: started.elapsed(),
+        latencies: vec![],
+    };
+    stop.send_replace(true);
+    task.await?;
+
+    let raw_settings = broker.settings("bench.raw");
+    ensure_topic(&raw_settings).await?;
+    let raw = produce_all(&raw_settings, messages, options.phase_time_limit).await?;
+    drop(broker);
+    database.read_models.close().await;
+    Ok(Round { relay, raw, read, encode, fill })
+}
+
+/// Sends every message as the relay does (waiting a moment when the producer's queue is
+/// full) and waits for every acknowledgement; the producer is made inside the clock, as the
+/// relay makes its own.
+async fn produce_all(
+    settings: &KafkaSettings,
+    messages: Vec<([u8; 36], OwnedHeaders, Vec<u8>)>,
+    time_limit: Duration,
+) -> anyhow::Result<Timed> {
+    let started = Instant::now();
+    let deadline = started + time_limit;
+    let producer: FutureProducer = settings.producer_config().create()?;
+    let mut deliveries = FuturesUnordered::new();
+    for (key, headers, value) in messages {
+        if Instant::now() >= deadline {
+            break;
+        }
+        let mut record = FutureRecord::to(&settings.topic).key(&key[..]).payload(&value).headers(headers);
+        loop {
+            match producer.send_result(record) {
+                Ok(delivery) => {
+                    deliveries.push(delivery);
+                    break;
+                }
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), returned)) => {
+                    record = returned;
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                Err((error, _)) => return Err(error.into()),
+            }
+        }
+    }
+    let mut acknowledged = 0;
+    while let Some(delivery) = deliveries.next().await {
+        match delivery {
+            Ok(Ok(_)) => acknowledged += 1,
+            Ok(Err((error, _))) => return Err(error.into()),
+            Err(_cancelled) => anyhow::bail!("a delivery was cancelled"),
+        }
+    }
+    Ok(Timed { completed: acknowledged, elapsed: started.elapsed(), latencies: vec![] })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn relays_a_small_store_when_tansu_is_installed() {
+        if crate::kafka::tansu_binary().is_none() {
+            eprintln!("skipped: tansu not found (PATH or {})", crate::kafka::TANSU_VARIABLE);
+            return;
+        }
+        let options = BenchOptions { scale: 0.001, rounds: 1, ..BenchOptions::default() };
+        let report = run(&options).await.unwrap();
+        assert_eq!(report.measurements[0].operations, 500, "{report}");
+        assert_eq!(report.measurements[1].operations, 500, "{report}");
+        assert_eq!(report.checks.len(), 1);
+    }
+}
