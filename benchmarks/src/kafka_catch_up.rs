@@ -123,8 +123,8 @@ pub(crate) async fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
          first fetch), round by round: {first_batches}; it is inside the system's time"
     ));
     report.note(
-        "every projection sees every event: the projector applies each batch of up to 1,000 messages once per \
-         projection, in a transaction of its own that also moves the projection's per-tenant marks",
+        "every projection sees every event: the projector applies each batch of up to 1,000 messages to every \
+         projection in one read-model transaction, which also moves each projection's per-tenant marks",
     );
     Ok(report)
 }
