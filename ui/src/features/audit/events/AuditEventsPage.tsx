@@ -1,47 +1,199 @@
-/** The tenant's event log, oldest first, a page at a time, each event's payload on demand. */
-import { ReloadOutlined } from "@ant-design/icons";
-import { Alert, Button, Card, Space, Table, Tag, Typography } from "antd";
-import { useCallback, useEffect, useState } from "react";
-import { GraphqlError, request } from "../../../api/client";
+/** The tenant's event log, oldest first, a page at a time, each event's payload on demand:
+ * filtered by event type, stream, actor and recorded time (`auditLog`), and exported as
+ * CloudEvents JSON Lines (`GET /api/audit/export`) by holders of `audit.export`. */
+import { DownloadOutlined, ReloadOutlined } from "@ant-design/icons";
+import { Alert, Button, Card, DatePicker, Form, Input, Select, Space, Table, Tag, Typography } from "antd";
+import type { Dayjs } from "dayjs";
+import { useCallback, useContext, useEffect, useState } from "react";
+import { CLIENT_CODES, GraphqlError, request } from "../../../api/client";
 import { useErrorText } from "../../../api/errors";
+import { getSession } from "../../../api/session";
 import { useI18n } from "../../../i18n";
 import { formatDateTime } from "../../../i18n/format";
-import { type AuditEvent, type AuditEventsData, EVENTS_QUERY } from "./events.graphql";
+import { ShellContext } from "../../shell/ShellContext";
+import { type AuditEvent, type AuditLogData, type AuditLogFilter, AUDIT_LOG_QUERY } from "./events.graphql";
 
 const PAGE = 100;
+export const EXPORT_URL = "/api/audit/export";
+
+interface FilterForm {
+  types?: string[];
+  stream?: string;
+  actor?: string;
+  range?: [Dayjs | null, Dayjs | null] | null;
+}
+
+/** The form's values as an `AuditLogFilter`, leaving out what is empty. */
+export function toFilter(values: FilterForm): AuditLogFilter {
+  const filter: AuditLogFilter = {};
+  const types = (values.types ?? []).map((type) => type.trim()).filter(Boolean);
+  if (types.length > 0) filter.types = types;
+  const stream = values.stream?.trim();
+  if (stream) filter.streams = [stream];
+  const actor = values.actor?.trim();
+  if (actor) filter.actors = [actor];
+  const [from, to] = values.range ?? [];
+  if (from) filter.from = from.toISOString();
+  if (to) filter.to = to.toISOString();
+  return filter;
+}
+
+function asGraphqlError(caught: unknown): GraphqlError {
+  return caught instanceof GraphqlError ? caught : new GraphqlError("internal", String(caught));
+}
+
+/** Downloads the export of `from`..`to` (RFC 3339, both optional) as a file; a refusal
+ * (problem+json) is thrown as a `GraphqlError` with its `code` and `detail`. */
+export async function downloadExport(from?: string, to?: string): Promise<void> {
+  const params = new URLSearchParams();
+  if (from) params.set("from", from);
+  if (to) params.set("to", to);
+  const query = params.toString();
+  const headers: Record<string, string> = { accept: "application/x-ndjson, application/problem+json" };
+  const session = getSession();
+  if (session) headers.authorization = `Bearer ${session.token}`;
+  let response: Response;
+  try {
+    response = await fetch(query ? `${EXPORT_URL}?${query}` : EXPORT_URL, { method: "GET", headers, credentials: "same-origin" });
+  } catch (cause) {
+    throw new GraphqlError(CLIENT_CODES.network, String(cause));
+  }
+  if (!response.ok) {
+    let problem: { code?: unknown; detail?: unknown } = {};
+    try {
+      problem = ((await response.json()) ?? {}) as typeof problem;
+    } catch {
+      // Not problem+json: the status says enough.
+    }
+    throw new GraphqlError(
+      typeof problem.code === "string" ? problem.code : CLIENT_CODES.badResponse,
+      typeof problem.detail === "string" ? problem.detail : `HTTP ${response.status}`,
+    );
+  }
+  const blob = await response.blob();
+  const url = URL.createObjectURL(blob);
+  try {
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = `hotline-audit-${new Date().toISOString().slice(0, 10)}.jsonl`;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
 
 export function AuditEventsPage() {
   const { t, locale } = useI18n();
   const errorText = useErrorText();
+  const canExport = useContext(ShellContext)?.access.permissions.has("audit.export") ?? false;
+  const [form] = Form.useForm<FilterForm>();
+  const [filter, setFilter] = useState<AuditLogFilter>({});
   const [events, setEvents] = useState<AuditEvent[]>([]);
   const [loading, setLoading] = useState(false);
+  const [exporting, setExporting] = useState(false);
   const [error, setError] = useState<GraphqlError>();
-  const [exhausted, setExhausted] = useState(false);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [hasMore, setHasMore] = useState(false);
 
-  const load = useCallback(async (after: number, replace: boolean) => {
+  const load = useCallback(async (applied: AuditLogFilter, after: string | null, replace: boolean) => {
     setLoading(true);
     try {
-      const data = await request<AuditEventsData>(EVENTS_QUERY, { after, first: PAGE });
-      setEvents((shown) => (replace ? data.events : [...shown, ...data.events]));
-      setExhausted(data.events.length < PAGE);
+      const variables: Record<string, unknown> = { first: PAGE };
+      if (Object.keys(applied).length > 0) variables.filter = applied;
+      if (after !== null) variables.after = after;
+      const { auditLog } = await request<AuditLogData>(AUDIT_LOG_QUERY, variables);
+      setEvents((shown) => (replace ? auditLog.items : [...shown, ...auditLog.items]));
+      setCursor(auditLog.nextCursor);
+      setHasMore(auditLog.hasMore);
       setError(undefined);
     } catch (caught) {
-      setError(caught instanceof GraphqlError ? caught : new GraphqlError("internal", String(caught)));
+      setError(asGraphqlError(caught));
+      if (replace) {
+        setEvents([]);
+        setCursor(null);
+        setHasMore(false);
+      }
     } finally {
       setLoading(false);
     }
   }, []);
 
   useEffect(() => {
-    void load(0, true);
+    void load({}, null, true);
   }, [load]);
 
-  const last = events[events.length - 1]?.globalPosition ?? 0;
+  const search = (values: FilterForm) => {
+    const applied = toFilter(values);
+    setFilter(applied);
+    void load(applied, null, true);
+  };
+
+  const reset = () => {
+    form.resetFields();
+    setFilter({});
+    void load({}, null, true);
+  };
+
+  const exportLog = async () => {
+    const [from, to] = form.getFieldValue("range") ?? [];
+    setExporting(true);
+    try {
+      await downloadExport(from?.toISOString(), to?.toISOString());
+      setError(undefined);
+    } catch (caught) {
+      setError(asGraphqlError(caught));
+    } finally {
+      setExporting(false);
+    }
+  };
+
   return (
     <Card
       title={t("menu.audit.events")}
-      extra={<Button icon={<ReloadOutlined />} onClick={() => void load(0, true)} aria-label={t("common.refresh")} />}
+      extra={
+        <Space>
+          {canExport ? (
+            <Button icon={<DownloadOutlined />} loading={exporting} onClick={() => void exportLog()} data-testid="export-events">
+              {t("audit.events.export")}
+            </Button>
+          ) : null}
+          <Button icon={<ReloadOutlined />} onClick={() => void load(filter, null, true)} aria-label={t("common.refresh")} />
+        </Space>
+      }
     >
+      <Form<FilterForm> form={form} layout="inline" onFinish={search} style={{ marginBottom: 16, rowGap: 8 }}>
+        <Form.Item name="types" label={t("audit.events.filter.types")}>
+          <Select
+            mode="tags"
+            allowClear
+            tokenSeparators={[",", " "]}
+            open={false}
+            suffixIcon={null}
+            placeholder={t("audit.events.filter.typesPlaceholder")}
+            style={{ minWidth: 220 }}
+            data-testid="filter-types"
+          />
+        </Form.Item>
+        <Form.Item name="stream" label={t("audit.events.filter.stream")}>
+          <Input allowClear placeholder={t("audit.events.filter.streamPlaceholder")} style={{ width: 220 }} />
+        </Form.Item>
+        <Form.Item name="actor" label={t("audit.events.filter.actor")}>
+          <Input allowClear placeholder="user:<uuid>" style={{ width: 200 }} />
+        </Form.Item>
+        <Form.Item name="range" label={t("audit.events.filter.range")}>
+          <DatePicker.RangePicker showTime allowEmpty={[true, true]} />
+        </Form.Item>
+        <Form.Item>
+          <Space>
+            <Button type="primary" htmlType="submit" loading={loading} data-testid="search-events">
+              {t("audit.events.filter.search")}
+            </Button>
+            <Button onClick={reset}>{t("audit.events.filter.reset")}</Button>
+          </Space>
+        </Form.Item>
+      </Form>
       {error ? <Alert type="error" showIcon title={errorText(error)} style={{ marginBottom: 16 }} /> : null}
       <Table<AuditEvent>
         rowKey="id"
@@ -75,8 +227,12 @@ export function AuditEventsPage() {
         ]}
       />
       <div style={{ textAlign: "center", marginTop: 16 }}>
-        <Button onClick={() => void load(last, false)} disabled={loading || exhausted} data-testid="load-more-events">
-          {exhausted ? t("audit.events.end") : t("common.loadMore")}
+        <Button
+          onClick={() => void load(filter, cursor, false)}
+          disabled={loading || !hasMore || cursor === null}
+          data-testid="load-more-events"
+        >
+          {hasMore ? t("common.loadMore") : t("audit.events.end")}
         </Button>
       </div>
     </Card>

@@ -1,7 +1,11 @@
-export const EVENTS_QUERY = /* GraphQL */ `
-  query AuditEvents($after: Int!, $first: Int!) {
-    events(after: $after, first: $first) {
-      id type schemaVersion streamId streamVersion globalPosition occurredAt recordedAt actor correlationId payload hash
+export const AUDIT_LOG_QUERY = /* GraphQL */ `
+  query AuditLog($filter: AuditLogFilter, $after: String, $first: Int!) {
+    auditLog(filter: $filter, after: $after, first: $first) {
+      items {
+        id type schemaVersion streamId streamVersion globalPosition occurredAt recordedAt actor correlationId payload hash
+      }
+      nextCursor
+      hasMore
     }
   }
 `;
@@ -21,6 +25,15 @@ export interface AuditEvent {
   hash: string;
 }
 
-export interface AuditEventsData {
-  events: AuditEvent[];
+/** `AuditLogFilter`: lists left out admit every value; `from`/`to` are RFC 3339 times. */
+export interface AuditLogFilter {
+  actors?: string[];
+  types?: string[];
+  streams?: string[];
+  from?: string;
+  to?: string;
+}
+
+export interface AuditLogData {
+  auditLog: { items: AuditEvent[]; nextCursor: string; hasMore: boolean };
 }
