@@ -117,23 +117,56 @@ pub fn to_json_line(envelope: &EventEnvelope) -> String {
 pub fn from_json_line(line: &str) -> Result<EventEnvelope, CloudEventError> {
     let value: Value = serde_json::from_str(line.trim_end_matches(['\n', '\r']))
         .map_err(|error| CloudEventError::InvalidJson(error.to_string()))?;
-    from_cloudevent(&value)
+    match value {
+        // The line is ours to take apart: `data` moves into the envelope without a copy.
+        Value::Object(mut attributes) => {
+            let data = attributes.remove("data");
+            envelope_from_json(&attributes, data)
+        }
+        other => Err(CloudEventError::NotAnObject(json_kind(&other))),
+    }
 }
 
 /// Reads a CloudEvent written by [`to_cloudevent`] (or by anyone following the same mapping).
 pub fn from_cloudevent(cloudevent: &Value) -> Result<EventEnvelope, CloudEventError> {
-    let attributes = match cloudevent {
-        Value::Object(attributes) => attributes,
-        other => return Err(CloudEventError::NotAnObject(json_kind(other))),
-    };
+    match cloudevent {
+        Value::Object(attributes) => envelope_from_json(attributes, attributes.get("data").cloned()),
+        other => Err(CloudEventError::NotAnObject(json_kind(other))),
+    }
+}
 
+/// The structured mode: attributes are JSON values, `data` the payload.
+fn envelope_from_json(attributes: &Map<String, Value>, data: Option<Value>) -> Result<EventEnvelope, CloudEventError> {
+    if attributes.contains_key("data_base64") {
+        return Err(CloudEventError::invalid("data_base64", "Hotline payloads are JSON and travel in \"data\""));
+    }
+    let lookup = |name: &str| {
+        attributes.get(name).map(|value| match value {
+            Value::String(text) => Attribute::Text(text),
+            other => Attribute::Json(other),
+        })
+    };
+    envelope_from(&lookup, data.ok_or(CloudEventError::MissingAttribute("data"))?)
+}
+
+/// An attribute as a mode carries it: binary modes carry only text.
+#[derive(Clone, Copy)]
+enum Attribute<'a> {
+    Text(&'a str),
+    Json(&'a Value),
+}
+
+/// Both modes' attributes by name, without `data`.
+type Lookup<'l, 'a> = dyn Fn(&str) -> Option<Attribute<'a>> + 'l;
+
+/// The envelope from its attributes and payload: one set of rules for both modes.
+fn envelope_from(attributes: &Lookup<'_, '_>, payload: Value) -> Result<EventEnvelope, CloudEventError> {
     let spec_version = string(attributes, "specversion")?;
     if spec_version != SPEC_VERSION {
         return Err(CloudEventError::UnsupportedSpecVersion(spec_version.to_owned()));
     }
-    if let Some(content_type) = attributes.get("datacontenttype") {
-        let content_type =
-            content_type.as_str().ok_or_else(|| CloudEventError::invalid("datacontenttype", "must be a string"))?;
+    if attributes("datacontenttype").is_some() {
+        let content_type = string(attributes, "datacontenttype")?;
         let media_type = content_type.split(';').next().unwrap_or_default().trim();
         if !media_type.eq_ignore_ascii_case(DATA_CONTENT_TYPE) {
             return Err(CloudEventError::invalid(
@@ -145,8 +178,10 @@ pub fn from_cloudevent(cloudevent: &Value) -> Result<EventEnvelope, CloudEventEr
 
     let tenant_id = uuid(attributes, "tenantid")?;
     let source = string(attributes, "source")?;
-    let expected_source = source_for_tenant(tenant_id);
-    if source != expected_source {
+    let mut expected_tenant = [0u8; 36];
+    let expected_tenant: &str = tenant_id.hyphenated().encode_lower(&mut expected_tenant);
+    if source.strip_prefix(SOURCE_PREFIX) != Some(expected_tenant) {
+        let expected_source = source_for_tenant(tenant_id);
         return Err(CloudEventError::invalid(
             "source",
             format!("{source:?} does not name the tenant of tenantid: expected {expected_source:?}"),
@@ -164,11 +199,6 @@ pub fn from_cloudevent(cloudevent: &Value) -> Result<EventEnvelope, CloudEventEr
         .map_err(|_| CloudEventError::invalid("schemaversion", "does not fit in 32 bits"))?;
     let actor: Actor =
         string(attributes, "actor")?.parse().map_err(|reason: String| CloudEventError::invalid("actor", reason))?;
-
-    if attributes.contains_key("data_base64") {
-        return Err(CloudEventError::invalid("data_base64", "Hotline payloads are JSON and travel in \"data\""));
-    }
-    let payload = attributes.get("data").cloned().ok_or(CloudEventError::MissingAttribute("data"))?;
 
     Ok(EventEnvelope {
         id: uuid(attributes, "id")?,
@@ -195,73 +225,137 @@ pub const KAFKA_HEADER_PREFIX: &str = "ce_";
 /// The envelope in the CloudEvents Kafka protocol binding, binary content mode: every
 /// attribute of [`to_cloudevent`] but `data` as a `ce_<name>` header (numbers as decimal
 /// strings), the content type as `content-type`, and the payload JSON as the message value.
-/// Built field by field (the relay's hot path), without the JSON object in between.
 pub fn to_kafka_binary(envelope: &EventEnvelope) -> (Vec<(&'static str, String)>, Vec<u8>) {
-    let headers = vec![
-        ("ce_specversion", SPEC_VERSION.to_owned()),
-        ("ce_id", envelope.id.to_string()),
-        ("ce_source", source_for_tenant(envelope.tenant_id)),
-        ("ce_type", envelope.event_type.clone()),
-        ("ce_subject", envelope.stream_id.as_str().to_owned()),
-        ("ce_time", format_time(envelope.occurred_at)),
-        ("content-type", DATA_CONTENT_TYPE.to_owned()),
-        ("ce_tenantid", envelope.tenant_id.to_string()),
-        ("ce_streamversion", envelope.stream_version.to_string()),
-        ("ce_position", envelope.global_position.to_string()),
-        ("ce_schemaversion", envelope.schema_version.to_string()),
-        ("ce_recordedtime", format_time(envelope.recorded_at)),
-        ("ce_actor", envelope.actor.to_string()),
-        ("ce_correlationid", envelope.correlation_id.to_string()),
-        ("ce_causationid", envelope.causation_id.to_string()),
-        ("ce_prevhash", envelope.prev_hash.clone()),
-        ("ce_hash", envelope.hash.clone()),
-    ];
-    let value = serde_json::to_vec(&envelope.payload).expect("a JSON value always serialises");
+    let mut headers = Vec::with_capacity(KAFKA_ATTRIBUTES);
+    let value = write_kafka_binary(envelope, |name, text| headers.push((name, text.to_owned())));
     (headers, value)
+}
+
+/// [`to_kafka_binary`] for the relay's hot path: each header goes to `header` as it is
+/// formatted, from one scratch buffer, so a producer can copy it straight into its message.
+/// Returns the value.
+pub fn write_kafka_binary(envelope: &EventEnvelope, mut header: impl FnMut(&'static str, &str)) -> Vec<u8> {
+    let mut uuid_buffer = Uuid::encode_buffer();
+    let mut uuid = |name: &'static str, id: Uuid, header: &mut dyn FnMut(&'static str, &str)| {
+        header(name, id.hyphenated().encode_lower(&mut uuid_buffer));
+    };
+    let mut scratch = String::with_capacity(64);
+    let mut formatted =
+        |name: &'static str, write: &dyn Fn(&mut String), header: &mut dyn FnMut(&'static str, &str)| {
+            scratch.clear();
+            write(&mut scratch);
+            header(name, &scratch);
+        };
+    header("ce_specversion", SPEC_VERSION);
+    uuid("ce_id", envelope.id, &mut header);
+    formatted(
+        "ce_source",
+        &|out| {
+            out.push_str(SOURCE_PREFIX);
+            out.push_str(envelope.tenant_id.hyphenated().encode_lower(&mut Uuid::encode_buffer()));
+        },
+        &mut header,
+    );
+    header("ce_type", &envelope.event_type);
+    header("ce_subject", envelope.stream_id.as_str());
+    formatted("ce_time", &|out| write_time(out, envelope.occurred_at), &mut header);
+    header("content-type", DATA_CONTENT_TYPE);
+    uuid("ce_tenantid", envelope.tenant_id, &mut header);
+    formatted("ce_streamversion", &|out| write_number(out, envelope.stream_version), &mut header);
+    formatted("ce_position", &|out| write_number(out, envelope.global_position), &mut header);
+    formatted("ce_schemaversion", &|out| write_number(out, u64::from(envelope.schema_version)), &mut header);
+    formatted("ce_recordedtime", &|out| write_time(out, envelope.recorded_at), &mut header);
+    formatted("ce_actor", &|out| write_display(out, &envelope.actor), &mut header);
+    uuid("ce_correlationid", envelope.correlation_id, &mut header);
+    uuid("ce_causationid", envelope.causation_id, &mut header);
+    header("ce_prevhash", &envelope.prev_hash);
+    header("ce_hash", &envelope.hash);
+    serde_json::to_vec(&envelope.payload).expect("a JSON value always serialises")
+}
+
+fn write_number(out: &mut String, number: u64) {
+    write_display(out, &number);
+}
+
+fn write_display(out: &mut String, value: &dyn std::fmt::Display) {
+    use std::fmt::Write as _;
+    write!(out, "{value}").expect("writing to a String cannot fail");
+}
+
+/// [`format_time`] into `out`, without chrono's general formatter for the usual case.
+fn write_time(out: &mut String, time: DateTime<Utc>) {
+    use chrono::{Datelike as _, Timelike as _};
+    use std::fmt::Write as _;
+    let nanos = time.nanosecond();
+    if (0..=9999).contains(&time.year()) && nanos < 1_000_000_000 {
+        write!(
+            out,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+            time.year(),
+            time.month(),
+            time.day(),
+            time.hour(),
+            time.minute(),
+            time.second(),
+            nanos / 1_000
+        )
+        .expect("writing to a String cannot fail");
+    } else {
+        out.push_str(&format_time(time));
+    }
 }
 
 /// Reads a Kafka message written by [`to_kafka_binary`] (or by anyone following the Kafka
 /// protocol binding's binary mode). Headers other than `ce_*` and `content-type` are ignored.
+/// The projector's hot path: headers are looked up in place, nothing is copied but the fields.
 pub fn from_kafka_binary<'a>(
     headers: impl IntoIterator<Item = (&'a str, &'a [u8])>,
     value: &[u8],
 ) -> Result<EventEnvelope, CloudEventError> {
-    let mut attributes = Map::new();
+    let mut attributes: Vec<(&'a str, &'a str)> = Vec::with_capacity(KAFKA_ATTRIBUTES);
     for (name, bytes) in headers {
         let attribute = if let Some(attribute) = name.strip_prefix(KAFKA_HEADER_PREFIX) {
-            attribute.to_owned()
+            attribute
         } else if name.eq_ignore_ascii_case("content-type") {
-            "datacontenttype".to_owned()
+            "datacontenttype"
         } else {
             continue;
         };
         let text = std::str::from_utf8(bytes)
             .map_err(|_| CloudEventError::InvalidJson(format!("header {name:?} is not UTF-8")))?;
-        attributes.insert(attribute, Value::String(text.to_owned()));
+        attributes.push((attribute, text));
     }
     let data = serde_json::from_slice(value).map_err(|error| CloudEventError::InvalidJson(error.to_string()))?;
-    attributes.insert("data".to_owned(), data);
-    from_cloudevent(&Value::Object(attributes))
+    // A header given twice counts as its last value, as a map would keep it.
+    let lookup = |name: &str| {
+        attributes.iter().rev().find(|(attribute, _)| *attribute == name).map(|(_, text)| Attribute::Text(text))
+    };
+    envelope_from(&lookup, data)
 }
+
+/// The headers [`to_kafka_binary`] writes.
+const KAFKA_ATTRIBUTES: usize = 17;
 
 fn format_time(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-fn string<'a>(attributes: &'a Map<String, Value>, name: &'static str) -> Result<&'a str, CloudEventError> {
-    match attributes.get(name) {
+fn string<'a>(attributes: &Lookup<'_, 'a>, name: &'static str) -> Result<&'a str, CloudEventError> {
+    match attributes(name) {
         None => Err(CloudEventError::MissingAttribute(name)),
-        Some(Value::String(text)) => Ok(text),
-        Some(other) => Err(CloudEventError::invalid(name, format!("must be a string, not {}", json_kind(other)))),
+        Some(Attribute::Text(text)) => Ok(text),
+        Some(Attribute::Json(other)) => {
+            Err(CloudEventError::invalid(name, format!("must be a string, not {}", json_kind(other))))
+        }
     }
 }
 
-fn uuid(attributes: &Map<String, Value>, name: &'static str) -> Result<Uuid, CloudEventError> {
+fn uuid(attributes: &Lookup<'_, '_>, name: &'static str) -> Result<Uuid, CloudEventError> {
     let text = string(attributes, name)?;
     Uuid::parse_str(text).map_err(|error| CloudEventError::invalid(name, format!("{text:?} is not a UUID: {error}")))
 }
 
-fn time(attributes: &Map<String, Value>, name: &'static str) -> Result<DateTime<Utc>, CloudEventError> {
+fn time(attributes: &Lookup<'_, '_>, name: &'static str) -> Result<DateTime<Utc>, CloudEventError> {
     let text = string(attributes, name)?;
     DateTime::parse_from_rfc3339(text)
         .map(|time| time.with_timezone(&Utc))
@@ -269,22 +363,25 @@ fn time(attributes: &Map<String, Value>, name: &'static str) -> Result<DateTime<
 }
 
 /// A non-negative integer written either as a JSON integer or as a decimal string.
-fn unsigned(attributes: &Map<String, Value>, name: &'static str) -> Result<u64, CloudEventError> {
-    match attributes.get(name) {
+fn unsigned(attributes: &Lookup<'_, '_>, name: &'static str) -> Result<u64, CloudEventError> {
+    match attributes(name) {
         None => Err(CloudEventError::MissingAttribute(name)),
-        Some(Value::Number(number)) => number
+        Some(Attribute::Json(Value::Number(number))) => number
             .as_u64()
             .ok_or_else(|| CloudEventError::invalid(name, format!("{number} is not a non-negative integer"))),
-        Some(Value::String(text)) if !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit()) => {
+        Some(Attribute::Text(text)) if !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit()) => {
             text.parse().map_err(|_| CloudEventError::invalid(name, format!("{text:?} does not fit in 64 bits")))
         }
-        Some(other) => {
+        Some(Attribute::Text(text)) => {
+            Err(CloudEventError::invalid(name, format!("{text:?} is not a non-negative integer or a decimal string")))
+        }
+        Some(Attribute::Json(other)) => {
             Err(CloudEventError::invalid(name, format!("{other} is not a non-negative integer or a decimal string")))
         }
     }
 }
 
-fn sha256_hex(attributes: &Map<String, Value>, name: &'static str) -> Result<String, CloudEventError> {
+fn sha256_hex(attributes: &Lookup<'_, '_>, name: &'static str) -> Result<String, CloudEventError> {
     let text = string(attributes, name)?;
     let is_sha256_hex =
         text.len() == 64 && text.bytes().all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte));
@@ -621,6 +718,17 @@ mod tests {
             let read = from_kafka_binary(headers.iter().map(|(name, text)| (*name, text.as_bytes())), &value)
                 .expect("reads back");
             assert_eq!(read, envelope);
+        }
+    }
+
+    #[test]
+    fn the_fast_time_format_is_the_rfc_3339_one() {
+        let times = [0, 1, 999_999, 1_714_566_896_789_012, -1, -62_135_596_800_000_000, 253_402_300_799_999_999];
+        for micros in times {
+            let time = time_micros(micros);
+            let mut written = String::new();
+            write_time(&mut written, time);
+            assert_eq!(written, format_time(time), "{micros}");
         }
     }
 

@@ -142,12 +142,17 @@ pub fn message_key(envelope: &EventEnvelope) -> [u8; 36] {
 
 /// The headers and value of an envelope's message.
 pub fn encode(envelope: &EventEnvelope) -> (OwnedHeaders, Vec<u8>) {
-    let (attributes, value) = cloudevents::to_kafka_binary(envelope);
-    let headers = attributes.iter().fold(OwnedHeaders::new_with_capacity(attributes.len()), |headers, (name, text)| {
-        headers.insert(Header { key: name, value: Some(text.as_bytes()) })
+    let mut headers = Some(OwnedHeaders::new_with_capacity(HEADERS));
+    let value = cloudevents::write_kafka_binary(envelope, |name, text| {
+        // `insert` takes the list by value and hands it back.
+        let list = headers.take().expect("put back after every insert");
+        headers = Some(list.insert(Header { key: name, value: Some(text.as_bytes()) }));
     });
-    (headers, value)
+    (headers.expect("put back after every insert"), value)
 }
+
+/// Headers per message (see `cloudevents::to_kafka_binary`).
+const HEADERS: usize = 17;
 
 /// The envelope a message carries.
 pub fn decode(message: &BorrowedMessage<'_>) -> Result<EventEnvelope, CloudEventError> {
