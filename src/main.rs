@@ -97,6 +97,10 @@ enum AuditCommand {
         /// An export written by `hotline events export` or `GET /api/audit/export`.
         #[arg(long, value_name = "EXPORT")]
         file: Option<PathBuf>,
+        /// The export was filtered by type, stream or actor, so it leaves events out: every
+        /// event's hash is checked, and the links only where two events follow each other.
+        #[arg(long, requires = "file")]
+        filtered: bool,
     },
     /// Decides every routing decision of a tenant's ACD again and compares it with the log.
     Routing {
@@ -138,6 +142,16 @@ enum EventsCommand {
         /// Only events recorded at or before this time (RFC 3339).
         #[arg(long)]
         to_time: Option<chrono::DateTime<chrono::Utc>>,
+        /// Only events of these types (comma-separated); the export then leaves events out,
+        /// check it with `hotline audit verify --file --filtered`. So do --stream and --actor.
+        #[arg(long, value_delimiter = ',')]
+        types: Vec<String>,
+        /// Only events of these streams (`<context>-<uuid>`, comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        stream: Vec<String>,
+        /// Only events by these actors (`user:<id>`, `system:<name>`, comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        actor: Vec<String>,
         /// The file to write (standard output when left out).
         #[arg(long)]
         output: Option<PathBuf>,
@@ -168,8 +182,10 @@ async fn main() -> ExitCode {
                 tools::replay(&cli.data_dir, projection, from, list).await
             }
         }
-        Command::Audit { command: AuditCommand::Verify { file: Some(file), .. } } => tools::audit_verify_file(&file),
-        Command::Audit { command: AuditCommand::Verify { tenant, file: None } } => {
+        Command::Audit { command: AuditCommand::Verify { file: Some(file), filtered, .. } } => {
+            tools::audit_verify_file(&file, filtered)
+        }
+        Command::Audit { command: AuditCommand::Verify { tenant, file: None, .. } } => {
             tools::audit_verify(&cli.data_dir, tenant).await
         }
         Command::Audit { command: AuditCommand::Routing { tenant } } => {
@@ -179,9 +195,28 @@ async fn main() -> ExitCode {
             tools::events_tail(&cli.data_dir, from, tenant, follow).await
         }
         Command::Events {
-            command: EventsCommand::Export { tenant, from_position, to_position, from_time, to_time, output },
+            command:
+                EventsCommand::Export {
+                    tenant,
+                    from_position,
+                    to_position,
+                    from_time,
+                    to_time,
+                    types,
+                    stream,
+                    actor,
+                    output,
+                },
         } => {
-            let range = tools::ExportRange { from_position, to_position, from_time, to_time };
+            let range = tools::ExportRange {
+                from_position,
+                to_position,
+                from_time,
+                to_time,
+                event_types: types,
+                stream_ids: stream,
+                actors: actor,
+            };
             tools::events_export(&cli.data_dir, &tenant, range, output.as_deref()).await
         }
         Command::Bench { names, list, scale, markdown } => tools::bench(names, list, scale, markdown).await,

@@ -138,10 +138,12 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
     let hub = LiveHub::start(database.events.clone()).await.context("following the log")?;
     let chat = ChatService::new(dispatcher.clone(), hub, database.blobs.clone(), signer);
     let customers = CustomerService::new(dispatcher.clone(), keys.clone());
-    // Outgoing webhooks; the retry schedule and timeout can be shortened (tests) by env vars.
+    // Outgoing webhooks; the retry schedule and timeout can be shortened (tests) by env vars,
+    // and an on-premise install lets them reach its LAN.
     let webhook_config = hotline_command_api::webhooks::DeliveryConfig::from_values(
         std::env::var("HOTLINE_WEBHOOK_RETRY_SCHEDULE_MS").ok().as_deref(),
         std::env::var("HOTLINE_WEBHOOK_TIMEOUT_MS").ok().as_deref(),
+        std::env::var("HOTLINE_WEBHOOK_ALLOWED_NETWORKS").ok().as_deref(),
     )
     .map_err(|error| anyhow::anyhow!(error))?;
     let webhooks = hotline_command_api::webhooks::WebhookService::open(

@@ -1,6 +1,7 @@
 //! The log for auditors and analysts, through the real binary: the filtered and paged audit
-//! log, the export with its hash chain (CLI and HTTP), its offline verification, and forks
-//! of a projection up to a position.
+//! log, the export with its hash chain (CLI and HTTP, by range and by the audit log's
+//! filters), its offline verification (also of a filtered export), and forks of a
+//! projection up to a position.
 
 mod common;
 
@@ -55,6 +56,10 @@ fn positions(items: &[Value]) -> Vec<u64> {
 
 fn verify_file(location: &Location, path: &Path) -> (bool, String) {
     run_cli(location, &["audit", "verify", "--file", path.to_str().unwrap()])
+}
+
+fn verify_filtered(location: &Location, path: &Path) -> (bool, String) {
+    run_cli(location, &["audit", "verify", "--file", path.to_str().unwrap(), "--filtered"])
 }
 
 #[tokio::test]
@@ -176,6 +181,86 @@ async fn auditors_filter_export_and_verify_the_log_and_analysts_fork_a_projectio
     assert!(verified, "{report}");
     assert!(report.contains(&format!("chain verified from position {ann_position}")), "{report}");
 
+    // The filters of auditLog: the export holds exactly what auditLog lists for them.
+    let export = async |query: &str| {
+        let response = server.http.get(format!("{export_url}?{query}")).bearer_auth(&auditor).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{query}");
+        response.text().await.unwrap()
+    };
+    let exported =
+        |text: &str| -> Vec<Value> { text.lines().map(|line| serde_json::from_str(line).unwrap()).collect() };
+    let line_positions = |lines: &[Value]| -> Vec<u64> {
+        lines.iter().map(|line| line["position"].as_str().unwrap().parse().unwrap()).collect()
+    };
+    let users_export = export("types=hotline.user.created").await;
+    let users_lines = exported(&users_export);
+    assert_eq!(line_positions(&users_lines), positions(&created_users));
+    let two_types = exported(&export("types=hotline.user.created,hotline.role.created").await);
+    let both = line_positions(&two_types);
+    assert!(positions(&created_users).iter().all(|position| both.contains(position)), "{both:?}");
+    assert!(
+        two_types
+            .iter()
+            .all(|line| ["hotline.user.created", "hotline.role.created"].contains(&line["type"].as_str().unwrap()))
+    );
+    let ann_lines = exported(&export(&format!("stream={ann_stream}")).await);
+    assert_eq!(line_positions(&ann_lines), positions(&of_ann));
+    let admin_since =
+        exported(&export(&format!("actor={admin_actor}&from_time={}", at.as_str().unwrap().replace('+', "%2B"))).await);
+    let time = |value: &Value| chrono::DateTime::parse_from_rfc3339(value.as_str().unwrap()).unwrap();
+    let expected: Vec<u64> = by_admin
+        .iter()
+        .filter(|item| time(&item["recordedAt"]) >= time(&at))
+        .map(|item| item["globalPosition"].as_u64().unwrap())
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(line_positions(&admin_since), expected);
+
+    // A filtered export is no chain: the plain check says so, --filtered checks every hash and
+    // the links where events follow each other, and still catches a changed event.
+    let users_span = positions(&created_users);
+    let left_out = everything.iter().any(|item| {
+        let position = item["globalPosition"].as_u64().unwrap();
+        item["type"] != "hotline.user.created" && position > users_span[0] && position < *users_span.last().unwrap()
+    });
+    assert!(left_out, "the filter leaves out events between the first and the last user created");
+    let users_file = data_dir.join("users-export.jsonl");
+    std::fs::write(&users_file, &users_export).unwrap();
+    let (verified, report) = verify_file(&location, &users_file);
+    assert!(!verified && report.contains("--filtered"), "{report}");
+    let (verified, report) = verify_filtered(&location, &users_file);
+    assert!(verified, "{report}");
+    let count = users_lines.len();
+    assert!(report.contains(&format!("{count} events, each event's hash verified")), "{report}");
+    assert!(report.contains("gaps where the filter left events out"), "{report}");
+    let tampered_users = users_export.replacen("\"username\":\"ann\"", "\"username\":\"anm\"", 1);
+    assert_ne!(tampered_users, users_export);
+    std::fs::write(&users_file, tampered_users).unwrap();
+    let (verified, report) = verify_filtered(&location, &users_file);
+    assert!(!verified && report.contains("BROKEN"), "{report}");
+
+    // A malformed filter is a 400 problem+json naming the parameter.
+    for (query, parameter) in [
+        ("types=user", "types"),
+        ("stream=user-42", "stream"),
+        ("actor=nobody", "actor"),
+        ("from_time=yesterday", "from_time"),
+        ("to_time=2026-13-01T00:00:00Z", "to_time"),
+    ] {
+        let response = server.http.get(format!("{export_url}?{query}")).bearer_auth(&auditor).send().await.unwrap();
+        assert_eq!(response.status(), 400, "{query}");
+        assert_eq!(response.headers()["content-type"], "application/problem+json");
+        let problem = response.json::<Value>().await.unwrap();
+        assert_eq!(problem["code"], "audit.invalid_filter");
+        assert!(problem["detail"].as_str().unwrap().starts_with(&format!("{parameter}:")), "{problem}");
+    }
+    let misspelt =
+        server.http.get(format!("{export_url}?type=hotline.user.created")).bearer_auth(&auditor).send().await.unwrap();
+    assert_eq!(misspelt.status(), 400, "an unknown parameter does not export everything");
+    let problem = misspelt.json::<Value>().await.unwrap();
+    assert_eq!(problem["code"], "audit.invalid_filter");
+    assert!(problem["detail"].as_str().unwrap().contains("unknown field `type`"), "{problem}");
+
     // Without audit.export: 403 problem+json; a backwards range: 400.
     let refused = server.http.get(&export_url).bearer_auth(&agent).send().await.unwrap();
     assert_eq!(refused.status(), 403);
@@ -198,6 +283,25 @@ async fn auditors_filter_export_and_verify_the_log_and_analysts_fork_a_projectio
     assert!(!cli_export.contains("acme-agent"));
     let (verified, report) = verify_file(&location, &cli_file);
     assert!(verified, "{report}");
+    // ... and takes the same filters.
+    let cli_users = data_dir.join("cli-users-export.jsonl");
+    let (exported, message) = run_cli(
+        &location,
+        &[
+            "events",
+            "export",
+            "--tenant",
+            "demo",
+            "--types",
+            "hotline.user.created",
+            "--output",
+            cli_users.to_str().unwrap(),
+        ],
+    );
+    assert!(exported, "{message}");
+    assert_eq!(std::fs::read_to_string(&cli_users).unwrap(), users_export);
+    let (exported, message) = run_cli(&location, &["events", "export", "--tenant", "demo", "--stream", "user-42"]);
+    assert!(!exported, "a malformed stream id is refused: {message}");
 
     // One byte of one payload changed: the verification fails and names the line.
     let (line_index, line) = cli_export
@@ -256,8 +360,31 @@ async fn auditors_filter_export_and_verify_the_log_and_analysts_fork_a_projectio
 
 #[tokio::test]
 async fn an_admin_forks_a_projection_through_graphql_while_the_server_runs() {
-    let location = Location::embedded();
-    let server = Server::start(&location);
+    forks_through_graphql(&Location::embedded()).await;
+}
+
+#[tokio::test]
+async fn an_admin_forks_lists_and_drops_forks_through_graphql_on_postgres() {
+    forks_through_graphql(&Location::postgres().await).await;
+}
+
+const PROJECTION_FORKS: &str =
+    "{ projectionForks { projection name tables toPosition toTime position events createdAt } }";
+const DROP_FORK: &str = "mutation($projection: String!, $name: String!) { \
+     dropProjectionFork(projection: $projection, name: $name) { projection name tables position } }";
+
+/// The forks `projectionForks` lists, as (projection, name).
+fn fork_names(listed: &Value) -> Vec<(String, String)> {
+    listed["data"]["projectionForks"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{listed}"))
+        .iter()
+        .map(|fork| (fork["projection"].as_str().unwrap().to_owned(), fork["name"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+async fn forks_through_graphql(location: &Location) {
+    let server = Server::start(location);
     let admin = server.demo_admin_token().await;
     let ann = create_user(&server, &admin, "ann", BuiltInRole::Agent).await;
     let ann_position = ann["lastPosition"].as_u64().unwrap();
@@ -274,7 +401,71 @@ async fn an_admin_forks_a_projection_through_graphql_while_the_server_runs() {
     let auditor = server.login("demo", "audrey", "a long password").await;
     let refused = server.graphql(Some(&auditor), fork, json!({ "p": ann_position })).await;
     assert_eq!(error_code(&refused), "auth.forbidden");
+    // Forks hold every tenant's rows: a tenant's own administrator may not make, list or drop them.
+    create_user(&server, &admin, "tad", BuiltInRole::Administrator).await;
+    let tenant_admin = server.login("demo", "tad", "a long password").await;
+    let refused = server.graphql(Some(&tenant_admin), fork, json!({ "p": ann_position })).await;
+    assert_eq!(error_code(&refused), "auth.forbidden");
+    let refused = server.graphql(Some(&tenant_admin), PROJECTION_FORKS, json!({})).await;
+    assert_eq!(error_code(&refused), "auth.forbidden");
     // The users query still reads the live table.
     let users = server.graphql(Some(&admin), "{ users { username } }", json!({})).await;
     assert!(users.to_string().contains("\"bob\""), "{users}");
+
+    // A second projection forked under the same name, up to a time.
+    let by_time = "mutation($t: DateTime) { forkProjection(projection: \"roles\", name: \"at_ann\", toTime: $t) \
+         { projection name tables } }";
+    let now = chrono::Utc::now().to_rfc3339();
+    let forked_roles = server.graphql(Some(&admin), by_time, json!({ "t": now })).await;
+    assert!(forked_roles["errors"].is_null(), "{forked_roles}");
+
+    // Listed by projection and name, with what each was built to.
+    let listed = server.graphql(Some(&admin), PROJECTION_FORKS, json!({})).await;
+    assert!(listed["errors"].is_null(), "{listed}");
+    assert_eq!(
+        fork_names(&listed),
+        [("roles".to_owned(), "at_ann".to_owned()), ("users".to_owned(), "at_ann".to_owned())]
+    );
+    let roles = &listed["data"]["projectionForks"][0];
+    assert!(roles["toPosition"].is_null() && roles["toTime"].is_string(), "{roles}");
+    assert_eq!(roles["tables"], json!(["roles__fork_at_ann"]));
+    let users_fork = &listed["data"]["projectionForks"][1];
+    assert_eq!(users_fork["tables"], json!(["users__fork_at_ann"]));
+    assert_eq!(users_fork["toPosition"], ann_position);
+    assert_eq!(users_fork["position"], ann_position);
+    assert!(users_fork["toTime"].is_null() && users_fork["createdAt"].is_string(), "{users_fork}");
+    assert!(users_fork["events"].as_u64().unwrap() >= 1, "{users_fork}");
+
+    // Only holders of menu.admin list or drop forks, as only they may fork.
+    let refused_list = server.graphql(Some(&auditor), PROJECTION_FORKS, json!({})).await;
+    assert_eq!(error_code(&refused_list), "auth.forbidden");
+    let users_at_ann = json!({ "projection": "users", "name": "at_ann" });
+    let refused_drop = server.graphql(Some(&auditor), DROP_FORK, users_at_ann.clone()).await;
+    assert_eq!(error_code(&refused_drop), "auth.forbidden");
+
+    // Dropping the users fork leaves the roles fork of the same name.
+    let dropped = server.graphql(Some(&admin), DROP_FORK, users_at_ann.clone()).await;
+    assert!(dropped["errors"].is_null(), "{dropped}");
+    assert_eq!(dropped["data"]["dropProjectionFork"]["tables"], json!(["users__fork_at_ann"]));
+    assert_eq!(dropped["data"]["dropProjectionFork"]["position"], ann_position);
+    let listed = server.graphql(Some(&admin), PROJECTION_FORKS, json!({})).await;
+    assert_eq!(fork_names(&listed), [("roles".to_owned(), "at_ann".to_owned())]);
+    let gone = server.graphql(Some(&admin), "{ users { username } }", json!({})).await;
+    assert!(gone.to_string().contains("\"bob\""), "the live table stays: {gone}");
+
+    // An unknown fork, an unknown projection and a bad name are refused with a code.
+    let again = server.graphql(Some(&admin), DROP_FORK, users_at_ann).await;
+    assert_eq!(error_code(&again), "audit.invalid_fork");
+    assert!(again.to_string().contains("no fork"), "{again}");
+    let unknown_projection =
+        server.graphql(Some(&admin), DROP_FORK, json!({ "projection": "nope", "name": "at_ann" })).await;
+    assert_eq!(error_code(&unknown_projection), "audit.invalid_fork");
+    let bad_name = server.graphql(Some(&admin), DROP_FORK, json!({ "projection": "roles", "name": "Bad-Name" })).await;
+    assert_eq!(error_code(&bad_name), "audit.invalid_fork");
+
+    let dropped_roles =
+        server.graphql(Some(&admin), DROP_FORK, json!({ "projection": "roles", "name": "at_ann" })).await;
+    assert!(dropped_roles["errors"].is_null(), "{dropped_roles}");
+    let listed = server.graphql(Some(&admin), PROJECTION_FORKS, json!({})).await;
+    assert_eq!(fork_names(&listed), Vec::<(String, String)>::new());
 }

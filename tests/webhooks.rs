@@ -1,7 +1,8 @@
 //! Outgoing webhooks end to end, through the real binary: receivers started by the test on
 //! 127.0.0.1 get signed CloudEvents (Standard Webhooks headers); a receiver that fails or hangs
 //! is retried, dead-lettered and redelivered without holding up the others; the filter and the
-//! tenant boundary hold; a 410 disables its endpoint.
+//! tenant boundary hold; a 410 disables its endpoint. Internal addresses are refused unless
+//! the operator allows their network, at registration and again when a delivery connects.
 
 mod common;
 
@@ -94,6 +95,9 @@ async fn gql(server: &Server, token: &str, query: &str, variables: Value) -> Val
     response["data"].clone()
 }
 
+/// The test receivers listen on 127.0.0.1, which webhooks reach only when it is allowed.
+const LOOPBACK: &str = "127.0.0.0/8";
+
 const REGISTER: &str = "mutation($input: WebhookInput!) { registerWebhook(input: $input) { secret endpoint { id url eventTypes enabled disabledReason } } }";
 const DELIVERIES: &str = "query($e: UUID, $s: WebhookDeliveryStatus) { webhookDeliveries(endpointId: $e, status: $s, first: 100) { nodes { id eventId eventType status attempts lastResponseStatus lastError } hasNextPage endCursor } }";
 
@@ -135,7 +139,11 @@ async fn deliveries_end_to_end(location: Location) {
     let (receiver, base) = start_receiver().await;
     let server = Server::start_with(
         &location,
-        &[("HOTLINE_WEBHOOK_RETRY_SCHEDULE_MS", "50,100,200"), ("HOTLINE_WEBHOOK_TIMEOUT_MS", "300")],
+        &[
+            ("HOTLINE_WEBHOOK_RETRY_SCHEDULE_MS", "50,100,200"),
+            ("HOTLINE_WEBHOOK_TIMEOUT_MS", "300"),
+            ("HOTLINE_WEBHOOK_ALLOWED_NETWORKS", LOOPBACK),
+        ],
     );
     let admin = server.demo_admin_token().await;
 
@@ -265,7 +273,11 @@ async fn a_receiver_answering_410_disables_its_endpoint_and_secrets_rotate() {
     let (receiver, base) = start_receiver().await;
     let server = Server::start_with(
         &Location::embedded(),
-        &[("HOTLINE_WEBHOOK_RETRY_SCHEDULE_MS", "50"), ("HOTLINE_WEBHOOK_TIMEOUT_MS", "1000")],
+        &[
+            ("HOTLINE_WEBHOOK_RETRY_SCHEDULE_MS", "50"),
+            ("HOTLINE_WEBHOOK_TIMEOUT_MS", "1000"),
+            ("HOTLINE_WEBHOOK_ALLOWED_NETWORKS", LOOPBACK),
+        ],
     );
     let admin = server.demo_admin_token().await;
     let (gone_endpoint, _) = register(&server, &admin, &format!("{base}/gone"), &["hotline.user.created"]).await;
@@ -302,4 +314,67 @@ async fn a_receiver_answering_410_disables_its_endpoint_and_secrets_rotate() {
     assert_eq!(endpoints["webhookEndpoints"], json!([{ "id": gone_endpoint }]));
     let again = server.graphql(Some(&admin), rotate, json!({ "id": good_endpoint })).await;
     assert_eq!(error_code(&again), "webhook.endpoint_not_found");
+}
+
+#[tokio::test]
+async fn internal_addresses_are_refused_unless_their_network_is_allowed() {
+    let location = Location::embedded();
+    let (receiver, base) = start_receiver().await;
+    let port = base.rsplit(':').next().unwrap().to_owned();
+    let refused = |response: &Value| {
+        assert_eq!(error_code(response), "webhook.address_not_allowed", "{response}");
+        response["errors"][0]["message"].as_str().unwrap().to_owned()
+    };
+
+    // An operator's allow-list lets the LAN (here: loopback) in; other internal ranges stay out.
+    let mut lan = Server::start_with(&location, &[("HOTLINE_WEBHOOK_ALLOWED_NETWORKS", LOOPBACK)]);
+    let admin = lan.demo_admin_token().await;
+    let (by_name, _) = register(&lan, &admin, &format!("http://localhost:{port}/good"), &["hotline.user.*"]).await;
+    let (by_address, _) = register(&lan, &admin, &format!("{base}/good"), &["hotline.user.*"]).await;
+    let metadata = json!({ "input": { "url": "http://169.254.169.254/latest/meta-data/" } });
+    let message = refused(&lan.graphql(Some(&admin), REGISTER, metadata).await);
+    assert!(message.contains("169.254.169.254") && message.contains("link-local"), "{message}");
+    lan.kill();
+
+    // Without it: IP literals in internal ranges, their IPv6 forms and names resolving only to
+    // them are refused, at registration and on update.
+    let server = Server::start_with(
+        &location,
+        &[("HOTLINE_WEBHOOK_RETRY_SCHEDULE_MS", "50"), ("HOTLINE_WEBHOOK_TIMEOUT_MS", "1000")],
+    );
+    let admin = server.demo_admin_token().await;
+    for url in [
+        "http://127.0.0.1:1/x",
+        "http://169.254.169.254/",
+        "http://10.0.0.8/hook",
+        "http://[::1]/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+        "http://[fd00::1]/hook",
+        "http://localhost:1/x",
+    ] {
+        refused(&server.graphql(Some(&admin), REGISTER, json!({ "input": { "url": url } })).await);
+    }
+    let update = "mutation($id: UUID!, $input: WebhookInput!) { updateWebhook(id: $id, input: $input) { url } }";
+    let input = json!({ "id": by_name, "input": { "url": "http://192.168.1.1/hook" } });
+    refused(&server.graphql(Some(&admin), update, input).await);
+
+    // Endpoints registered while loopback was allowed: their deliveries fail at connection
+    // time, with the reason in the delivery, and nothing reaches the receiver.
+    server.create_agent(&admin, "guarded", "Guarded").await;
+    for endpoint in [&by_name, &by_address] {
+        let dead = wait_until("the refused delivery", Duration::from_secs(10), async || {
+            let variables = json!({ "e": endpoint, "s": "DEAD" });
+            let nodes = gql(&server, &admin, DELIVERIES, variables).await["webhookDeliveries"]["nodes"].clone();
+            nodes.as_array()?.iter().find(|node| node["eventType"] == "hotline.user.created").cloned()
+        })
+        .await;
+        assert_eq!(dead["attempts"], 2, "{dead}");
+        assert_eq!(dead["lastResponseStatus"], Value::Null, "{dead}");
+        let error = dead["lastError"].as_str().unwrap();
+        assert!(error.contains("loopback range") && error.contains("public addresses"), "{error}");
+    }
+    let by_name_error = gql(&server, &admin, DELIVERIES, json!({ "e": by_name, "s": "DEAD" })).await;
+    let error = by_name_error["webhookDeliveries"]["nodes"][0]["lastError"].as_str().unwrap().to_owned();
+    assert!(error.starts_with("localhost resolves to "), "the resolver refused the name: {error}");
+    assert!(receiver.good.lock().unwrap().is_empty(), "no delivery reached the receiver");
 }

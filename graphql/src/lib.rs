@@ -18,6 +18,8 @@
 //!   and [`webhooks`] (outgoing webhook endpoints, deliveries and dead letters).
 //! - [`audit_http`]: the audit export over HTTP (`GET /api/audit/export`, CloudEvents JSON
 //!   Lines with the hash chain); the audit log's queries live in [`log`].
+//! - [`forks`]: the forks of projections for analysts (listing and dropping them; building
+//!   one is `forkProjection` in [`log`]).
 //! - [`types`]: GraphQL object types shared by several contexts.
 //! - [`error`]: `ApiError` → GraphQL error with `extensions.code`.
 
@@ -26,6 +28,7 @@ pub mod chat;
 pub mod customers;
 pub mod dictionary;
 pub mod error;
+pub mod forks;
 pub mod identity;
 pub mod knowledge;
 pub mod log;

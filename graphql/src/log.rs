@@ -262,7 +262,7 @@ impl LogMutation {
     /// Builds a projection's tables as `<table>__fork_<name>` from the log up to `toPosition`
     /// or `toTime` (exactly one), leaving the live tables alone; a fork of the same name is
     /// replaced. `name`: 1 to 32 lowercase letters, digits and underscores. Holders of
-    /// `menu.admin`.
+    /// `platform.forks`.
     async fn fork_projection(
         &self,
         context: &Context<'_>,
@@ -272,7 +272,7 @@ impl LogMutation {
         to_time: Option<DateTime<Utc>>,
     ) -> async_graphql::Result<ForkResult> {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
-        session.require("menu.admin").or_graphql_error()?;
+        session.require(crate::forks::FORK_PERMISSION).or_graphql_error()?;
         let bound = match (to_position, to_time) {
             (Some(position), None) => ForkBound::Position(position),
             (None, Some(time)) => ForkBound::Time(time),
@@ -284,6 +284,8 @@ impl LogMutation {
         let report = fork(state.store().as_ref(), &state.read_models, runner_projection.as_ref(), &name, bound)
             .await
             .map_err(projection_error)?;
+        let recorded = crate::forks::RecordedBound { to_position, to_time };
+        crate::forks::record_fork(&state.read_models, session, &report, recorded).await;
         let suffix = hotline_projections::runner::fork_suffix(&name).map_err(projection_error)?;
         Ok(ForkResult {
             projection: report.projection.to_owned(),

@@ -26,6 +26,7 @@ use crate::chat::{ChatMutation, ChatQuery, ChatSubscription};
 use crate::customers::{CustomerMutation, CustomerQuery};
 use crate::dictionary::{DictionaryMutation, DictionaryQuery};
 use crate::error::{ensure_codes, graphql_error};
+use crate::forks::{ForkMutation, ForkQuery};
 use crate::identity::{IdentityMutation, IdentityQuery};
 use crate::knowledge::{KnowledgeMutation, KnowledgeQueryRoot};
 use crate::log::{LogMutation, LogQuery, LogSubscription};
@@ -45,6 +46,7 @@ pub struct QueryRoot(
     CustomerQuery,
     KnowledgeQueryRoot,
     WebhookQuery,
+    ForkQuery,
 );
 
 #[derive(async_graphql::MergedObject, Default)]
@@ -58,6 +60,7 @@ pub struct MutationRoot(
     KnowledgeMutation,
     WebhookMutation,
     LogMutation,
+    ForkMutation,
 );
 
 #[derive(async_graphql::MergedSubscription, Default)]

@@ -200,6 +200,11 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     ("webhook.endpoint_not_found", "No such webhook endpoint in this tenant (or it was deleted)."),
     ("webhook.delivery_not_found", "No such webhook delivery in this tenant."),
     (
+        "webhook.address_not_allowed",
+        "A webhook URL's host is, or resolves only to, an address webhooks may not reach (loopback, private, \
+         link-local, ...); the operator may allow networks with HOTLINE_WEBHOOK_ALLOWED_NETWORKS (422).",
+    ),
+    (
         "webhook.endpoint_disabled",
         "The delivery's endpoint is disabled or deleted: enable it (or register a new one) before redelivering.",
     ),
@@ -435,6 +440,7 @@ mod tests {
             "knowledge.document_unreadable",
             "webhook.unknown_event_type",
             "webhook.delivery_not_found",
+            "webhook.address_not_allowed",
             "webhook.endpoint_disabled",
         ];
         let stale: Vec<&str> = ERROR_CODES

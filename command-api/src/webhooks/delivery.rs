@@ -1,15 +1,18 @@
 //! Delivering events to webhook endpoints: signing (Standard Webhooks), the delivery table,
 //! the log follower that queues deliveries, and one worker per endpoint that sends them.
 //!
-//! The follower reads the whole log from the start but queues deliveries only after its
-//! checkpoint (`process_checkpoints`, name `webhooks`): the webhook events before it rebuild
-//! the in-memory map of endpoints, so the hot path needs no read model. A delivery row is
-//! keyed by (endpoint, event), so queueing the same event twice after a crash is harmless.
+//! The follower keeps an in-memory map of endpoints, so the hot path needs no read model. At
+//! start it folds only the webhook events up to its checkpoint (`process_checkpoints`, name
+//! `webhooks`), read per tenant through the store's type index (`EventStore::read_filtered`),
+//! not the whole log; then it follows the log from the checkpoint, queueing each event for
+//! the matching endpoints and folding the webhook events it meets. A delivery row is keyed by
+//! (endpoint, event), so queueing the same event twice after a crash is harmless.
 //!
 //! Each endpoint has its own worker task, which sends one delivery at a time: a receiver
 //! that answers 500 or hangs until the timeout only delays its own deliveries. A delivery is
 //! claimed with an optimistic update of its attempt count, so two processes never send the
-//! same attempt twice.
+//! same attempt twice. Deliveries reach only the addresses the [`super::address`] policy
+//! allows, and follow no redirect.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -24,12 +27,13 @@ use hotline_domain::webhook::{self, Endpoint, Webhook, WebhookAction, WebhookCom
 use hotline_domain::{Actor, Decider, DomainEvent, EventEnvelope};
 use hotline_infra::checkpoints::ProcessCheckpoints;
 use hotline_infra::secrets::SecretStore;
-use hotline_infra::store::{Scope, SharedEventStore, StoreResult, subscribe};
+use hotline_infra::store::{LogFilter, Scope, SharedEventStore, StoreResult, subscribe};
 use sha2::Sha256;
 use sqlx::{AnyPool, Executor, Row};
 use tokio::sync::{Notify, watch};
 use uuid::Uuid;
 
+use super::address::{self, AddressPolicy, GuardedResolver};
 use crate::dispatcher::{CommandMeta, Dispatcher};
 
 /// The follower's name in `process_checkpoints`.
@@ -38,6 +42,8 @@ pub const CHECKPOINT_NAME: &str = "webhooks";
 pub const SECRET_PREFIX: &str = "whsec_";
 /// Random bytes in a new secret.
 const SECRET_BYTES: usize = 32;
+/// Webhook events read per page while the endpoints are loaded at start.
+const LOAD_PAGE: usize = 1000;
 /// How long a claimed attempt is reserved beyond its timeout before another worker may take it.
 const CLAIM_MARGIN: Duration = Duration::from_secs(30);
 /// The longest a worker sleeps without looking at its deliveries again (another process may
@@ -45,7 +51,7 @@ const CLAIM_MARGIN: Duration = Duration::from_secs(30);
 const IDLE_POLL: Duration = Duration::from_secs(1);
 const CONTENT_TYPE: &str = "application/cloudevents+json";
 
-/// How deliveries are retried and how long a receiver is waited for.
+/// How deliveries are retried, how long a receiver is waited for, and where they may go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryConfig {
     /// The wait before each retry: a delivery is tried `1 + retry_schedule.len()` times, then
@@ -53,6 +59,8 @@ pub struct DeliveryConfig {
     pub retry_schedule: Vec<Duration>,
     /// One request's timeout.
     pub timeout: Duration,
+    /// Public addresses, plus the networks the operator allows.
+    pub addresses: AddressPolicy,
 }
 
 impl Default for DeliveryConfig {
@@ -68,16 +76,25 @@ impl Default for DeliveryConfig {
                 minutes(6 * 60),
             ],
             timeout: Duration::from_secs(10),
+            addresses: AddressPolicy::default(),
         }
     }
 }
 
 impl DeliveryConfig {
     /// The defaults overridden by a comma-separated schedule in milliseconds
-    /// (`HOTLINE_WEBHOOK_RETRY_SCHEDULE_MS`) and a timeout in milliseconds
-    /// (`HOTLINE_WEBHOOK_TIMEOUT_MS`).
-    pub fn from_values(retry_schedule_ms: Option<&str>, timeout_ms: Option<&str>) -> Result<Self, String> {
+    /// (`HOTLINE_WEBHOOK_RETRY_SCHEDULE_MS`), a timeout in milliseconds
+    /// (`HOTLINE_WEBHOOK_TIMEOUT_MS`) and comma-separated CIDRs that deliveries may reach
+    /// besides public addresses (`HOTLINE_WEBHOOK_ALLOWED_NETWORKS`).
+    pub fn from_values(
+        retry_schedule_ms: Option<&str>,
+        timeout_ms: Option<&str>,
+        allowed_networks: Option<&str>,
+    ) -> Result<Self, String> {
         let mut config = Self::default();
+        if let Some(networks) = allowed_networks {
+            config.addresses = AddressPolicy::parse(networks)?;
+        }
         if let Some(schedule) = retry_schedule_ms.map(str::trim).filter(|text| !text.is_empty()) {
             config.retry_schedule = schedule
                 .split(',')
@@ -92,6 +109,33 @@ impl DeliveryConfig {
             config.timeout = Duration::from_millis(millis.max(1));
         }
         Ok(config)
+    }
+}
+
+/// The client deliveries are sent with: it connects only where the address policy allows
+/// (names through [`GuardedResolver`]) and follows no redirect, so a receiver cannot bounce a
+/// delivery to an internal address.
+pub(crate) fn http_client(config: &DeliveryConfig) -> reqwest::Result<reqwest::Client> {
+    // reqwest's rustls takes the process's crypto provider; ring is ours. Installing it a
+    // second time (another service, a test) is refused harmlessly.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .connect_timeout(config.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(GuardedResolver::new(config.addresses.clone()))
+        .user_agent(concat!("hotline-webhooks/", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+/// What a failed request is recorded as: the guard's refusal when it stopped the connection.
+fn request_error_text(error: reqwest::Error) -> String {
+    let error = error.without_url();
+    if error.is_timeout() {
+        return "the receiver did not answer in time".to_owned();
+    }
+    match address::refusal_in(&error) {
+        Some(refused) => refused.to_string(),
+        None => error.to_string(),
     }
 }
 
@@ -401,6 +445,21 @@ pub struct EndpointEntry {
     wake: Arc<Notify>,
 }
 
+/// Every event type of the webhook context, from the event catalogue (generated from the
+/// domain's events, so a new webhook event is never missed).
+fn webhook_event_types() -> Vec<String> {
+    let prefix = format!("hotline.{}.", webhook::CONTEXT);
+    let mut event_types: Vec<String> = hotline_schemas::catalogue::catalogue()
+        .events
+        .into_iter()
+        .map(|event| event.event_type)
+        .filter(|event_type| event_type.starts_with(&prefix))
+        .collect();
+    event_types.sort();
+    event_types.dedup();
+    event_types
+}
+
 /// Every endpoint folded from the log, shared by the follower, the workers and the service.
 #[derive(Clone, Default)]
 pub struct Endpoints(Arc<RwLock<HashMap<Uuid, EndpointEntry>>>);
@@ -408,6 +467,11 @@ pub struct Endpoints(Arc<RwLock<HashMap<Uuid, EndpointEntry>>>);
 impl Endpoints {
     pub fn get(&self, endpoint_id: Uuid) -> Option<EndpointEntry> {
         self.0.read().expect("endpoint map lock poisoned").get(&endpoint_id).cloned()
+    }
+
+    /// Forgets every endpoint (a load that failed half-way starts again from nothing).
+    fn clear(&self) {
+        self.0.write().expect("endpoint map lock poisoned").clear();
     }
 
     /// The tenant's endpoints that are not deleted, oldest first.
@@ -488,7 +552,8 @@ impl Engine {
         self.dispatcher.store()
     }
 
-    /// Follows the log for ever: folds webhook events, queues deliveries after the checkpoint.
+    /// Follows the log for ever: loads the endpoints as they stood at the checkpoint, then
+    /// queues every later event for the matching endpoints and folds the webhook events.
     pub(crate) async fn follow(self, checkpoints: ProcessCheckpoints) {
         let checkpoint = match checkpoints.load(CHECKPOINT_NAME).await {
             Ok(position) => position,
@@ -497,8 +562,22 @@ impl Engine {
                 return;
             }
         };
-        let mut position = 0;
+        let registered = loop {
+            match self.load_endpoints(checkpoint).await {
+                Ok(registered) => break registered,
+                Err(error) => {
+                    tracing::warn!(%error, "the webhook follower cannot load its endpoints; trying again");
+                    self.endpoints.clear();
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        };
+        for endpoint_id in registered {
+            tokio::spawn(self.clone().work(endpoint_id));
+        }
+        let mut position = checkpoint;
         let mut saved = checkpoint;
+        self.followed.send_replace(position);
         loop {
             let mut events = subscribe(self.store().clone(), Scope::Global, position);
             while let Some(item) = events.next().await {
@@ -509,14 +588,11 @@ impl Engine {
                         break;
                     }
                 };
-                let mut queued = false;
-                if envelope.global_position > checkpoint {
-                    match self.queue(&envelope).await {
-                        Some(count) => queued = count > 0,
-                        // The database refused: read this event again after a pause.
-                        None => break,
-                    }
-                }
+                let queued = match self.queue(&envelope).await {
+                    Some(count) => count > 0,
+                    // The database refused: read this event again after a pause.
+                    None => break,
+                };
                 if envelope.stream_id.context() == webhook::CONTEXT
                     && let Some(endpoint_id) = self.endpoints.apply(&envelope)
                 {
@@ -533,6 +609,29 @@ impl Engine {
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
+    }
+
+    /// Folds every tenant's webhook events up to `checkpoint` into the map of endpoints:
+    /// the ids of the endpoints registered, whose workers the caller starts.
+    async fn load_endpoints(&self, checkpoint: u64) -> StoreResult<Vec<Uuid>> {
+        let mut registered = Vec::new();
+        if checkpoint == 0 {
+            return Ok(registered);
+        }
+        let filter =
+            LogFilter { event_types: webhook_event_types(), to_position: Some(checkpoint), ..LogFilter::default() };
+        for tenant_id in self.store().tenants().await? {
+            let mut after = 0;
+            loop {
+                let page = self.store().read_filtered(tenant_id, &filter, after, LOAD_PAGE).await?;
+                registered.extend(page.iter().filter_map(|envelope| self.endpoints.apply(envelope)));
+                match page.last() {
+                    Some(last) if page.len() == LOAD_PAGE => after = last.global_position,
+                    _ => break,
+                }
+            }
+        }
+        Ok(registered)
     }
 
     /// Queues the event for every matching endpoint of its tenant: how many, or `None` if the
@@ -641,6 +740,8 @@ impl Engine {
         let message_id = envelope.id.to_string();
         let timestamp = Utc::now().timestamp();
         let signature = sign(&key, &message_id, timestamp, &body);
+        // The resolver guards names; an IP literal is never resolved, so it is checked here.
+        self.config.addresses.check_literal(&entry.endpoint.settings.url).map_err(|refused| refused.to_string())?;
         let response = self
             .client
             .post(&entry.endpoint.settings.url)
@@ -652,10 +753,7 @@ impl Engine {
             .body(body)
             .send()
             .await
-            .map_err(|error| {
-                let error = error.without_url();
-                if error.is_timeout() { "the receiver did not answer in time".to_owned() } else { error.to_string() }
-            })?;
+            .map_err(request_error_text)?;
         Ok(response.status().as_u16())
     }
 
@@ -674,6 +772,9 @@ impl Engine {
 
 #[cfg(test)]
 mod tests {
+    use hotline_domain::webhook::EndpointSettings;
+    use serde_json::Value;
+
     use super::*;
 
     #[test]
@@ -694,11 +795,70 @@ mod tests {
 
     #[test]
     fn the_schedule_and_timeout_come_from_milliseconds() {
-        let config = DeliveryConfig::from_values(Some("50, 100,200"), Some("300")).unwrap();
+        let config = DeliveryConfig::from_values(Some("50, 100,200"), Some("300"), None).unwrap();
         assert_eq!(config.retry_schedule, [50, 100, 200].map(Duration::from_millis));
         assert_eq!(config.timeout, Duration::from_millis(300));
-        assert_eq!(DeliveryConfig::from_values(None, None).unwrap(), DeliveryConfig::default());
-        assert!(DeliveryConfig::from_values(Some("5s"), None).is_err());
+        assert_eq!(DeliveryConfig::from_values(None, None, None).unwrap(), DeliveryConfig::default());
+        assert!(DeliveryConfig::from_values(Some("5s"), None, None).is_err());
+    }
+
+    #[test]
+    fn the_allowed_networks_come_from_cidrs_and_a_bad_one_is_an_error() {
+        let config = DeliveryConfig::from_values(None, None, Some("10.20.0.0/16,127.0.0.1/32")).unwrap();
+        assert_eq!(config.addresses, AddressPolicy::parse("10.20.0.0/16, 127.0.0.1").unwrap());
+        assert_eq!(config.addresses.check("10.20.9.9".parse().unwrap()), Ok(()));
+        let error = DeliveryConfig::from_values(None, None, Some("10.20.0.0/16,10.300.0.0/16")).unwrap_err();
+        assert!(error.contains("\"10.300.0.0/16\" is not a CIDR"), "{error}");
+    }
+
+    /// A listener on 127.0.0.1 that answers every request with `response` and counts them.
+    async fn answering(response: &'static str) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let requests = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = requests.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut buffer = [0; 4096];
+                let _ = socket.read(&mut buffer).await;
+                let _ = socket.write_all(response.as_bytes()).await;
+            }
+        });
+        (format!("127.0.0.1:{port}"), requests)
+    }
+
+    #[tokio::test]
+    async fn the_client_connects_to_names_only_at_allowed_addresses() {
+        let (address, requests) = answering("HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n").await;
+        let port = address.rsplit(':').next().unwrap();
+        let refusing = http_client(&DeliveryConfig::default()).unwrap();
+        let error = refusing.post(format!("http://localhost:{port}/hook")).send().await.unwrap_err();
+        let text = request_error_text(error);
+        assert!(text.starts_with("localhost resolves to ") && text.contains("loopback"), "{text}");
+        assert_eq!(requests.load(std::sync::atomic::Ordering::SeqCst), 0, "nothing reached the receiver");
+
+        let config = DeliveryConfig::from_values(None, None, Some("127.0.0.0/8")).unwrap();
+        let allowing = http_client(&config).unwrap();
+        let response = allowing.post(format!("http://localhost:{port}/hook")).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 204);
+    }
+
+    #[tokio::test]
+    async fn the_client_follows_no_redirect() {
+        let (target, followed) = answering("HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n").await;
+        let redirect: &'static str = Box::leak(
+            format!(
+                "HTTP/1.1 307 Temporary Redirect\r\nlocation: http://{target}/internal\r\ncontent-length: 0\r\n\r\n"
+            )
+            .into_boxed_str(),
+        );
+        let (redirecting, _) = answering(redirect).await;
+        let config = DeliveryConfig::from_values(None, None, Some("127.0.0.0/8")).unwrap();
+        let response = http_client(&config).unwrap().post(format!("http://{redirecting}/hook")).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 307, "a redirect is the receiver's answer: a failed attempt");
+        assert_eq!(followed.load(std::sync::atomic::Ordering::SeqCst), 0, "the redirect was not followed");
     }
 
     #[tokio::test]
@@ -717,6 +877,276 @@ mod tests {
         let sent = client.post(format!("https://{address}/hook")).timeout(Duration::from_secs(5)).send();
         let (_, first_byte) = tokio::join!(sent, first_byte);
         assert_eq!(first_byte.unwrap(), 0x16, "the client opened with a TLS handshake");
+    }
+
+    #[test]
+    fn the_webhook_event_types_are_every_type_of_the_context() {
+        let event_types = webhook_event_types();
+        for event_type in [
+            webhook::ENDPOINT_REGISTERED,
+            webhook::ENDPOINT_UPDATED,
+            webhook::ENDPOINT_DISABLED,
+            webhook::ENDPOINT_ENABLED,
+            webhook::ENDPOINT_DELETED,
+            webhook::SECRET_ROTATED,
+        ] {
+            assert!(event_types.iter().any(|listed| listed == event_type), "{event_type} in {event_types:?}");
+        }
+        assert!(event_types.iter().all(|event_type| event_type.starts_with("hotline.webhook.")), "{event_types:?}");
+    }
+
+    /// An event store that records what is read from it.
+    struct CountingStore {
+        inner: SharedEventStore,
+        /// The scope and `after_position` of every `read_all`.
+        read_all_calls: std::sync::Mutex<Vec<(Scope, u64)>>,
+        /// Every event `read_filtered` returned.
+        filtered: std::sync::Mutex<Vec<EventEnvelope>>,
+    }
+
+    #[async_trait::async_trait]
+    impl hotline_infra::store::EventStore for CountingStore {
+        async fn append(
+            &self,
+            request: hotline_infra::store::AppendRequest,
+        ) -> StoreResult<hotline_infra::store::AppendOutcome> {
+            self.inner.append(request).await
+        }
+
+        async fn read_stream(
+            &self,
+            tenant_id: Uuid,
+            stream_id: &hotline_domain::StreamId,
+            direction: hotline_infra::store::Direction,
+            from_version: u64,
+            limit: usize,
+        ) -> StoreResult<Vec<EventEnvelope>> {
+            self.inner.read_stream(tenant_id, stream_id, direction, from_version, limit).await
+        }
+
+        async fn read_all(&self, scope: Scope, after_position: u64, limit: usize) -> StoreResult<Vec<EventEnvelope>> {
+            self.read_all_calls.lock().unwrap().push((scope, after_position));
+            self.inner.read_all(scope, after_position, limit).await
+        }
+
+        async fn read_filtered(
+            &self,
+            tenant_id: Uuid,
+            filter: &LogFilter,
+            after_position: u64,
+            limit: usize,
+        ) -> StoreResult<Vec<EventEnvelope>> {
+            let page = self.inner.read_filtered(tenant_id, filter, after_position, limit).await?;
+            self.filtered.lock().unwrap().extend(page.iter().cloned());
+            Ok(page)
+        }
+
+        async fn stream_version(&self, tenant_id: Uuid, stream_id: &hotline_domain::StreamId) -> StoreResult<u64> {
+            self.inner.stream_version(tenant_id, stream_id).await
+        }
+
+        async fn command_outcome(
+            &self,
+            tenant_id: Uuid,
+            command_id: Uuid,
+        ) -> StoreResult<Option<hotline_infra::store::AppendOutcome>> {
+            self.inner.command_outcome(tenant_id, command_id).await
+        }
+
+        async fn tenants(&self) -> StoreResult<Vec<Uuid>> {
+            self.inner.tenants().await
+        }
+
+        fn head(&self) -> watch::Receiver<u64> {
+            self.inner.head()
+        }
+
+        async fn head_position(&self) -> StoreResult<u64> {
+            self.inner.head_position().await
+        }
+    }
+
+    async fn append(
+        store: &SharedEventStore,
+        tenant_id: Uuid,
+        stream_id: hotline_domain::StreamId,
+        event: (&str, Value),
+    ) {
+        let (event_type, payload) = event;
+        let new_event = hotline_domain::NewEvent::new(Uuid::now_v7(), event_type, 1, Utc::now(), payload);
+        store
+            .append(hotline_infra::store::AppendRequest {
+                tenant_id,
+                stream_id,
+                expected_version: hotline_domain::ExpectedVersion::Any,
+                actor: Actor::system("test"),
+                correlation_id: Uuid::now_v7(),
+                causation_id: Uuid::now_v7(),
+                command_id: None,
+                events: vec![new_event],
+            })
+            .await
+            .unwrap();
+    }
+
+    fn webhook_event(event: WebhookEvent) -> (&'static str, Value) {
+        (event.event_type(), event.to_payload())
+    }
+
+    fn settings(url: &str, event_types: &[&str]) -> EndpointSettings {
+        EndpointSettings {
+            url: url.to_owned(),
+            event_types: event_types.iter().map(|event_type| (*event_type).to_owned()).collect(),
+            description: String::new(),
+        }
+    }
+
+    fn registered(endpoint_id: Uuid, settings: EndpointSettings) -> (&'static str, Value) {
+        webhook_event(WebhookEvent::Registered(webhook::EndpointRegistered {
+            endpoint_id,
+            settings,
+            secret_id: Uuid::now_v7(),
+        }))
+    }
+
+    #[tokio::test]
+    async fn the_follower_loads_only_webhook_events_up_to_its_checkpoint_then_follows_from_it() {
+        sqlx::any::install_default_drivers();
+        let dir = std::env::temp_dir().join(format!("hotline-webhook-follower-{}", Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let sqlite = hotline_infra::store::sqlite::SqliteEventStore::open(&dir.join("events.db")).await.unwrap();
+        let counting = Arc::new(CountingStore {
+            inner: Arc::new(sqlite),
+            read_all_calls: Default::default(),
+            filtered: Default::default(),
+        });
+        let store: SharedEventStore = counting.clone();
+        let (tenant_one, tenant_two) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let (endpoint_a, endpoint_b, endpoint_c, endpoint_d) =
+            (Uuid::from_u128(0xa), Uuid::from_u128(0xb), Uuid::from_u128(0xc), Uuid::from_u128(0xd));
+        let noise = async |tenant_id: Uuid, count: usize| {
+            for _ in 0..count {
+                let stream_id = hotline_domain::StreamId::new("noise", Uuid::now_v7());
+                append(&store, tenant_id, stream_id, ("hotline.noise.happened", serde_json::json!({}))).await;
+            }
+        };
+
+        // Before the checkpoint: endpoints registered, changed and deleted among other events.
+        let user_created = ["hotline.user.created"];
+        append(
+            &store,
+            tenant_one,
+            webhook::stream_id(endpoint_a),
+            registered(endpoint_a, settings("https://a.example/hook", &user_created)),
+        )
+        .await;
+        noise(tenant_one, 20).await;
+        append(
+            &store,
+            tenant_two,
+            webhook::stream_id(endpoint_b),
+            registered(endpoint_b, settings("https://b.example/old", &[])),
+        )
+        .await;
+        append(
+            &store,
+            tenant_one,
+            webhook::stream_id(endpoint_c),
+            registered(endpoint_c, settings("https://c.example/hook", &[])),
+        )
+        .await;
+        noise(tenant_two, 20).await;
+        let updated = WebhookEvent::Updated(webhook::EndpointUpdated {
+            endpoint_id: endpoint_b,
+            settings: settings("https://b.example/new", &[]),
+        });
+        append(&store, tenant_two, webhook::stream_id(endpoint_b), webhook_event(updated)).await;
+        let deleted = WebhookEvent::Deleted(webhook::EndpointRef { endpoint_id: endpoint_c });
+        append(&store, tenant_one, webhook::stream_id(endpoint_c), webhook_event(deleted)).await;
+        noise(tenant_one, 10).await;
+        let checkpoint = store.head_position().await.unwrap();
+
+        // After it: an event for endpoint A, a new endpoint D and an event for D and B.
+        noise(tenant_one, 3).await;
+        let user_stream = hotline_domain::StreamId::new("user", Uuid::now_v7());
+        append(&store, tenant_one, user_stream, ("hotline.user.created", serde_json::json!({}))).await;
+        append(
+            &store,
+            tenant_two,
+            webhook::stream_id(endpoint_d),
+            registered(endpoint_d, settings("https://d.example/hook", &[])),
+        )
+        .await;
+        noise(tenant_two, 1).await;
+        let head = store.head_position().await.unwrap();
+
+        let pool = sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&format!("sqlite://{}?mode=rwc", dir.join("readmodels.db").display()))
+            .await
+            .unwrap();
+        let checkpoints = ProcessCheckpoints::open(pool.clone()).await.unwrap();
+        checkpoints.save(CHECKPOINT_NAME, checkpoint).await.unwrap();
+        let config = DeliveryConfig::default();
+        let (followed, _) = watch::channel(0);
+        let engine = Engine {
+            dispatcher: Arc::new(Dispatcher::new(store.clone(), 1 << 20)),
+            secrets: Arc::new(hotline_infra::secrets::SqliteSecretStore(
+                sqlx::SqlitePool::connect_lazy("sqlite::memory:").unwrap(),
+            )),
+            deliveries: DeliveryStore::open(pool).await.unwrap(),
+            endpoints: Endpoints::default(),
+            client: http_client(&config).unwrap(),
+            config,
+            followed,
+        };
+        let mut progress = engine.followed.subscribe();
+        tokio::spawn(engine.clone().follow(checkpoints));
+        tokio::time::timeout(Duration::from_secs(10), progress.wait_for(|position| *position >= head))
+            .await
+            .expect("the follower reached the head")
+            .unwrap();
+
+        // It read the log only from its checkpoint, and before it only the webhook events.
+        let read_all_calls = counting.read_all_calls.lock().unwrap().clone();
+        assert!(read_all_calls.contains(&(Scope::Global, checkpoint)), "{read_all_calls:?}");
+        assert!(read_all_calls.iter().all(|(_, after)| *after >= checkpoint), "{read_all_calls:?}");
+        let filtered = counting.filtered.lock().unwrap().clone();
+        assert_eq!(filtered.len(), 5, "the five webhook events before the checkpoint: {filtered:?}");
+        assert!(
+            filtered
+                .iter()
+                .all(|envelope| envelope.global_position <= checkpoint
+                    && envelope.stream_id.context() == webhook::CONTEXT)
+        );
+
+        // And knows the endpoints as the whole log leaves them.
+        let endpoint = |endpoint_id| engine.endpoints.get(endpoint_id).expect("a known endpoint").endpoint;
+        assert_eq!(endpoint(endpoint_a).settings.url, "https://a.example/hook");
+        assert_eq!(endpoint(endpoint_b).settings.url, "https://b.example/new");
+        assert!(endpoint(endpoint_c).deleted);
+        assert_eq!(endpoint(endpoint_d).settings.url, "https://d.example/hook");
+        assert_eq!(engine.endpoints.of_tenant(tenant_two).len(), 2);
+
+        // Only events after the checkpoint were queued, each for the endpoints that want it.
+        let queued = |tenant_id| {
+            let deliveries = engine.deliveries.clone();
+            async move {
+                let mut page = deliveries.list(tenant_id, &DeliveryFilter::default(), 0, 100).await.unwrap();
+                page.sort_by_key(|delivery| (delivery.position, delivery.endpoint_id));
+                page.into_iter().map(|delivery| (delivery.endpoint_id, delivery.event_type)).collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(queued(tenant_one).await, [(endpoint_a, "hotline.user.created".to_owned())]);
+        assert_eq!(
+            queued(tenant_two).await,
+            [
+                (endpoint_b, webhook::ENDPOINT_REGISTERED.to_owned()),
+                (endpoint_b, "hotline.noise.happened".to_owned()),
+                (endpoint_d, "hotline.noise.happened".to_owned()),
+            ]
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[tokio::test]

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::delivery::{
     Delivery, DeliveryConfig, DeliveryFilter, DeliveryStatus, DeliveryStore, EndpointEntry, Endpoints, Engine,
-    new_secret,
+    http_client, new_secret,
 };
 use crate::auth::Session;
 use crate::dispatcher::{CommandMeta, CommandOutcome, Dispatcher};
@@ -27,6 +27,8 @@ use crate::error::ApiError;
 pub const PERMISSION: &str = "integration.webhooks";
 /// How long a command waits for the follower to fold its event, so the caller reads its write.
 const READ_YOUR_WRITES: Duration = Duration::from_secs(2);
+/// The code of a URL whose address webhooks may not reach.
+pub const ADDRESS_NOT_ALLOWED: &str = "webhook.address_not_allowed";
 /// The most deliveries one page lists.
 pub const MAX_PAGE: u64 = 200;
 
@@ -60,13 +62,7 @@ impl WebhookService {
         config: DeliveryConfig,
     ) -> Result<Self, ApiError> {
         let deliveries = DeliveryStore::open(pool).await.map_err(store_error)?;
-        // reqwest's rustls takes the process's crypto provider; ring is ours. Installing it a
-        // second time (another service, a test) is refused harmlessly.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .connect_timeout(config.timeout)
-            .user_agent(concat!("hotline-webhooks/", env!("CARGO_PKG_VERSION")))
-            .build()
+        let client = http_client(&config)
             .map_err(|error| ApiError::internal(format!("building the webhook HTTP client: {error}")))?;
         let (followed, _) = watch::channel(0);
         let engine =
@@ -121,6 +117,13 @@ impl WebhookService {
         })
     }
 
+    /// Refuses a URL whose host is, or resolves only to, an address deliveries may not reach.
+    async fn check_address(&self, url: &str) -> Result<(), ApiError> {
+        self.engine.config.addresses.check_url(url).await.map_err(|refused| {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ADDRESS_NOT_ALLOWED, refused.to_string())
+        })
+    }
+
     /// Registers an endpoint; the secret is in the answer and nowhere else that can be read.
     pub async fn register(
         &self,
@@ -131,6 +134,7 @@ impl WebhookService {
         session.require(PERMISSION)?;
         check_known_event_types(&settings.event_types)?;
         webhook::validate_settings(&settings)?;
+        self.check_address(&settings.url).await?;
         let secret = new_secret();
         let secret_id = Uuid::now_v7();
         self.engine.secrets.put(session.tenant_id, secret_id, &secret).await.map_err(store_error)?;
@@ -148,6 +152,8 @@ impl WebhookService {
     ) -> Result<EndpointEntry, ApiError> {
         session.require(PERMISSION)?;
         check_known_event_types(&settings.event_types)?;
+        webhook::validate_settings(&settings)?;
+        self.check_address(&settings.url).await?;
         self.command(session, endpoint_id, WebhookAction::Update { settings }, now).await
     }
 

@@ -53,7 +53,6 @@ pub const PERMISSIONS: &[Permission] = &[
     permission("platform.tenants", Button, Some("menu.admin.tenants")),
     permission("menu.admin.settings", Menu, Some("menu.admin")),
     permission("tenant.settings.edit", Button, Some("menu.admin.settings")),
-    permission("integration.webhooks", Button, Some("menu.admin.settings")),
     permission("menu.admin.organisation", Menu, Some("menu.admin")),
     permission("org.edit", Button, Some("menu.admin.organisation")),
     permission("menu.admin.users", Menu, Some("menu.admin")),
@@ -72,10 +71,15 @@ pub const PERMISSIONS: &[Permission] = &[
     permission("menu.admin.chat_widget", Menu, Some("menu.admin")),
     permission("menu.admin.customer_fields", Menu, Some("menu.admin")),
     permission("customer.fields.edit", Button, Some("menu.admin.customer_fields")),
+    permission("menu.admin.webhooks", Menu, Some("menu.admin")),
+    permission("integration.webhooks", Button, Some("menu.admin.webhooks")),
     permission("menu.audit", Menu, None),
     permission("menu.audit.events", Menu, Some("menu.audit")),
     permission("audit.read", Button, Some("menu.audit.events")),
     permission("audit.export", Export, Some("menu.audit.events")),
+    // Forks hold every tenant's rows: a platform operator's tool, never a tenant's.
+    permission("menu.audit.forks", Menu, Some("menu.audit")),
+    permission("platform.forks", Button, Some("menu.audit.forks")),
     permission("recording.download", Download, None),
     permission("softphone", Button, None),
 ];
@@ -140,6 +144,7 @@ pub const MENU: &[MenuItem] = &[
             leaf("menu.admin.acd", "/admin/acd", "branches"),
             leaf("menu.admin.chat_widget", "/admin/chat-widget", "message"),
             leaf("menu.admin.customer_fields", "/admin/customer-fields", "form"),
+            leaf("menu.admin.webhooks", "/admin/webhooks", "api"),
         ],
     },
     MenuItem {
@@ -147,7 +152,10 @@ pub const MENU: &[MenuItem] = &[
         title_key: "menu.audit",
         path: "/audit",
         icon: "audit",
-        children: &[leaf("menu.audit.events", "/audit/events", "history")],
+        children: &[
+            leaf("menu.audit.events", "/audit/events", "history"),
+            leaf("menu.audit.forks", "/audit/forks", "fork"),
+        ],
     },
 ];
 

@@ -57,6 +57,12 @@ pub enum BuiltInRole {
     Auditor,
 }
 
+/// Permissions over the whole platform, and the menus only they open: a tenant's
+/// administrator does not get them.
+fn is_platform_only(key: &str) -> bool {
+    key.starts_with("platform.") || key == "menu.audit.forks"
+}
+
 impl BuiltInRole {
     pub const ALL: [BuiltInRole; 5] = [
         BuiltInRole::Administrator,
@@ -90,13 +96,21 @@ impl BuiltInRole {
             BuiltInRole::Administrator => (
                 "Administrator",
                 "Administers the tenant and its sub-tenants.",
-                PERMISSIONS.iter().map(|permission| permission.key).filter(|key| *key != "platform.tenants").collect(),
+                PERMISSIONS.iter().map(|permission| permission.key).filter(|key| !is_platform_only(key)).collect(),
                 DataScope::All,
             ),
             BuiltInRole::PlatformAdministrator => (
                 "Platform administrator",
-                "Sees and creates every tenant of the platform.",
-                vec!["menu.admin", "menu.admin.tenants", "tenant.create", "platform.tenants"],
+                "Sees and creates every tenant of the platform, and forks projections for analysts.",
+                vec![
+                    "menu.admin",
+                    "menu.admin.tenants",
+                    "tenant.create",
+                    "platform.tenants",
+                    "menu.audit",
+                    "menu.audit.forks",
+                    "platform.forks",
+                ],
                 DataScope::All,
             ),
             BuiltInRole::Supervisor => (

@@ -18,3 +18,5 @@ import "./customers";
 import "./addressBook";
 import "./knowledge";
 import "./audit/events";
+import "./integrations/webhooks";
+import "./analytics/forks";

@@ -2,6 +2,7 @@
  * holds only these. An unknown name shows a neutral icon. */
 import {
   ApartmentOutlined,
+  ApiOutlined,
   AppstoreOutlined,
   AuditOutlined,
   BookOutlined,
@@ -12,6 +13,7 @@ import {
   CustomerServiceOutlined,
   DashboardOutlined,
   DesktopOutlined,
+  ForkOutlined,
   FormOutlined,
   HistoryOutlined,
   IdcardOutlined,
@@ -25,6 +27,7 @@ import type { ReactNode } from "react";
 
 const ICONS: Record<string, ReactNode> = {
   apartment: <ApartmentOutlined />,
+  api: <ApiOutlined />,
   audit: <AuditOutlined />,
   book: <BookOutlined />,
   branches: <BranchesOutlined />,
@@ -34,6 +37,7 @@ const ICONS: Record<string, ReactNode> = {
   "customer-service": <CustomerServiceOutlined />,
   dashboard: <DashboardOutlined />,
   desktop: <DesktopOutlined />,
+  fork: <ForkOutlined />,
   form: <FormOutlined />,
   history: <HistoryOutlined />,
   idcard: <IdcardOutlined />,
