@@ -402,6 +402,7 @@ pub async fn fork(
         projection.as_ref(),
         name,
         bound,
+        "command line",
     )
     .await?;
     let tables: Vec<String> = projection.tables().iter().map(|table| format!("{table}__fork_{name}")).collect();

@@ -1,13 +1,12 @@
 //! Forks of projections for analysts, over GraphQL: which forks the read-model database
 //! holds (`projectionForks`) and dropping one (`dropProjectionFork`). `forkProjection` (in
-//! [`crate::log`]) builds them and calls [`record_fork`] here.
+//! [`crate::log`]) builds them.
 //!
 //! A fork's tables are `<table>__fork_<name>` beside the live tables, holding every
 //! tenant's rows (ARCHITECTURE.md "Read side"); the tables themselves are the truth of
 //! which forks exist. What they do not say (the projection's bound, the position reached,
-//! when it was made) is kept in `projection_forks`, written when the mutation builds a
-//! fork: a fork made with `hotline replay --into` has no row there, and those fields are
-//! null for it.
+//! when it was made) is the fork's record, written by `hotline_projections::runner::fork`
+//! for the mutation and the CLI alike (null only for forks older than the records).
 //!
 //! Who may: holders of `platform.forks` (the platform administrator), as for
 //! `forkProjection`: forks are the platform's tables, holding every tenant's rows, so a
@@ -15,41 +14,20 @@
 //! fork's rows.
 
 use async_graphql::{Context, Object, SimpleObject};
-
-/// What listing, making and dropping forks needs.
-pub(crate) const FORK_PERMISSION: &str = "platform.forks";
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use hotline_command_api::{ApiError, Session};
-use hotline_projections::runner::{FORK_SUFFIX_PREFIX, ForkReport, list_forks, validate_fork_name};
+use hotline_command_api::ApiError;
+use hotline_projections::runner::{
+    FORK_SUFFIX_PREFIX, ForkBound, drop_projection_fork, fork_records, list_forks, validate_fork_name,
+};
 use hotline_projections::{Projection, RunnerHandle};
-use sqlx::{AnyPool, AssertSqlSafe, Row};
+use sqlx::AnyPool;
 
 use crate::error::{OrGraphqlError, graphql_error};
 use crate::schema::{GraphqlState, session};
 
-const CREATE_FORKS_TABLE: &str = "CREATE TABLE IF NOT EXISTS projection_forks (\
-     projection TEXT NOT NULL, \
-     name TEXT NOT NULL, \
-     to_position BIGINT, \
-     to_time_micros BIGINT, \
-     position BIGINT NOT NULL, \
-     events BIGINT NOT NULL, \
-     created_at_micros BIGINT NOT NULL, \
-     created_by TEXT NOT NULL, \
-     PRIMARY KEY (projection, name))";
-
-const UPSERT_FORK: &str = "INSERT INTO projection_forks \
-     (projection, name, to_position, to_time_micros, position, events, created_at_micros, created_by) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-     ON CONFLICT (projection, name) DO UPDATE SET to_position = excluded.to_position, \
-     to_time_micros = excluded.to_time_micros, position = excluded.position, events = excluded.events, \
-     created_at_micros = excluded.created_at_micros, created_by = excluded.created_by";
-
-const SELECT_FORKS: &str =
-    "SELECT projection, name, to_position, to_time_micros, position, events, created_at_micros FROM projection_forks";
-
-const DELETE_FORK: &str = "DELETE FROM projection_forks WHERE projection = $1 AND name = $2";
+/// What listing, making and dropping forks needs.
+pub(crate) const FORK_PERMISSION: &str = "platform.forks";
 
 /// A fork of one projection.
 #[derive(SimpleObject, Clone, Debug, PartialEq)]
@@ -69,57 +47,8 @@ pub struct ProjectionFork {
     pub created_at: Option<DateTime<Utc>>,
 }
 
-/// The bound `forkProjection` was given, as recorded.
-pub struct RecordedBound {
-    pub to_position: Option<u64>,
-    pub to_time: Option<DateTime<Utc>>,
-}
-
-fn database_error(error: sqlx::Error) -> async_graphql::Error {
-    graphql_error(ApiError::internal(format!("read-model database error: {error}")))
-}
-
 fn bad_fork(message: impl Into<String>) -> async_graphql::Error {
     graphql_error(ApiError::new(StatusCode::BAD_REQUEST, "audit.invalid_fork", message))
-}
-
-fn to_i64(value: u64) -> i64 {
-    i64::try_from(value).unwrap_or(i64::MAX)
-}
-
-fn to_u64(value: Option<i64>) -> Option<u64> {
-    value.and_then(|value| u64::try_from(value).ok())
-}
-
-fn from_micros(micros: Option<i64>) -> Option<DateTime<Utc>> {
-    micros.and_then(DateTime::<Utc>::from_timestamp_micros)
-}
-
-async fn ensure_forks_table(pool: &AnyPool) -> Result<(), sqlx::Error> {
-    sqlx::query(CREATE_FORKS_TABLE).execute(pool).await.map(|_| ())
-}
-
-/// Records what a fork was built to, after `forkProjection` built it. The fork exists
-/// whatever happens here, so a failure only leaves those fields null in the list.
-pub async fn record_fork(pool: &AnyPool, session: &Session, report: &ForkReport, bound: RecordedBound) {
-    let recorded = async {
-        ensure_forks_table(pool).await?;
-        sqlx::query(UPSERT_FORK)
-            .bind(report.projection)
-            .bind(report.name.as_str())
-            .bind(bound.to_position.map(to_i64))
-            .bind(bound.to_time.map(|time| time.timestamp_micros()))
-            .bind(to_i64(report.position))
-            .bind(to_i64(report.events))
-            .bind(Utc::now().timestamp_micros())
-            .bind(session.actor().to_string())
-            .execute(pool)
-            .await
-    }
-    .await;
-    if let Err(error) = recorded {
-        tracing::warn!(projection = report.projection, fork = %report.name, %error, "fork built but not recorded");
-    }
 }
 
 /// Every fork of every running projection, by projection and name: the fork tables found
@@ -150,19 +79,18 @@ pub async fn projection_forks(
             });
         }
     }
-    ensure_forks_table(pool).await.map_err(database_error)?;
-    let rows = sqlx::query(SELECT_FORKS).fetch_all(pool).await.map_err(database_error)?;
-    for row in rows {
-        let projection: String = row.try_get("projection").map_err(database_error)?;
-        let name: String = row.try_get("name").map_err(database_error)?;
-        let Some(fork) = forks.iter_mut().find(|fork| fork.projection == projection && fork.name == name) else {
+    for record in fork_records(pool).await.map_err(|error| graphql_error(ApiError::internal(error.to_string())))? {
+        let Some(fork) = forks.iter_mut().find(|fork| fork.projection == record.projection && fork.name == record.name)
+        else {
             continue;
         };
-        fork.to_position = to_u64(row.try_get("to_position").map_err(database_error)?);
-        fork.to_time = from_micros(row.try_get("to_time_micros").map_err(database_error)?);
-        fork.position = to_u64(row.try_get("position").map_err(database_error)?);
-        fork.events = to_u64(row.try_get("events").map_err(database_error)?);
-        fork.created_at = from_micros(row.try_get("created_at_micros").map_err(database_error)?);
+        match record.bound {
+            ForkBound::Position(position) => fork.to_position = Some(position),
+            ForkBound::Time(time) => fork.to_time = Some(time),
+        }
+        fork.position = Some(record.position);
+        fork.events = Some(record.events);
+        fork.created_at = Some(record.made_at);
     }
     forks.sort_by(|left, right| (&left.projection, &left.name).cmp(&(&right.projection, &right.name)));
     Ok(forks)
@@ -186,8 +114,8 @@ pub struct ForkQuery;
 #[Object]
 impl ForkQuery {
     /// The forks of projections in the read-model database (made by `forkProjection` or
-    /// `hotline replay --into`), by projection and name. The bound, position, event count
-    /// and time are null for a fork made by the CLI. Holders of `platform.forks`.
+    /// `hotline replay --into`), by projection and name, with the bound each was built to.
+    /// Holders of `platform.forks`.
     async fn projection_forks(&self, context: &Context<'_>) -> async_graphql::Result<Vec<ProjectionFork>> {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
         session.require(FORK_PERMISSION).or_graphql_error()?;
@@ -220,20 +148,10 @@ impl ForkMutation {
         let Some(fork) = forks.into_iter().find(|fork| fork.projection == projection && fork.name == name) else {
             return Err(bad_fork(format!("no fork {name:?} of the projection {projection:?}")));
         };
-        let mut connection = state.read_models.acquire().await.map_err(database_error)?;
-        for table in &fork.tables {
-            // The names come from the projection's own tables and a validated fork name.
-            sqlx::query(AssertSqlSafe(format!("DROP TABLE IF EXISTS {table}")))
-                .execute(&mut *connection)
-                .await
-                .map_err(database_error)?;
-        }
-        sqlx::query(DELETE_FORK)
-            .bind(projection.as_str())
-            .bind(name.as_str())
-            .execute(&mut *connection)
+        let runner_projection = state.projections.projection(&projection).expect("checked above");
+        drop_projection_fork(&state.read_models, runner_projection.as_ref(), &name)
             .await
-            .map_err(database_error)?;
+            .map_err(|error| graphql_error(ApiError::internal(error.to_string())))?;
         tracing::info!(projection = %projection, fork = %name, actor = %session.actor(), "projection fork dropped");
         Ok(fork)
     }

@@ -281,11 +281,11 @@ impl LogMutation {
         let Some(runner_projection) = state.projections.projection(&projection) else {
             return Err(bad_fork(format!("no projection {projection:?}")));
         };
-        let report = fork(state.store().as_ref(), &state.read_models, runner_projection.as_ref(), &name, bound)
-            .await
-            .map_err(projection_error)?;
-        let recorded = crate::forks::RecordedBound { to_position, to_time };
-        crate::forks::record_fork(&state.read_models, session, &report, recorded).await;
+        let made_by = session.actor().to_string();
+        let report =
+            fork(state.store().as_ref(), &state.read_models, runner_projection.as_ref(), &name, bound, &made_by)
+                .await
+                .map_err(projection_error)?;
         let suffix = hotline_projections::runner::fork_suffix(&name).map_err(projection_error)?;
         Ok(ForkResult {
             projection: report.projection.to_owned(),

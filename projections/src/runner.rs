@@ -837,13 +837,16 @@ pub fn fork_suffix(name: &str) -> ProjectionResult<String> {
 }
 
 /// Builds a projection's tables as `{table}__fork_{name}` from the log up to `bound`, leaving
-/// the live tables and the checkpoint alone. A fork of the same name is replaced.
+/// the live tables and the checkpoint alone, and records what it was built to and by whom
+/// (`made_by`: an actor, or the command line) in `projection_forks`. A fork of the same name
+/// is replaced.
 pub async fn fork(
     store: &dyn EventStore,
     pool: &AnyPool,
     projection: &dyn Projection,
     name: &str,
     bound: ForkBound,
+    made_by: &str,
 ) -> ProjectionResult<ForkReport> {
     let started = Instant::now();
     let suffix = fork_suffix(name)?;
@@ -854,8 +857,18 @@ pub async fn fork(
         let _ = drop_tables(&mut connection, projection, &suffix).await;
     }
     let (events, position) = outcome?;
+    let record = ForkRecord {
+        projection: projection.name().to_owned(),
+        name: name.to_owned(),
+        bound,
+        position,
+        events,
+        made_at: chrono::Utc::now(),
+        made_by: made_by.to_owned(),
+    };
+    record_fork(&mut connection, &record).await?;
     let elapsed = started.elapsed();
-    tracing::info!(projection = projection.name(), fork = name, events, position, "projection forked");
+    tracing::info!(projection = projection.name(), fork = name, events, position, made_by, "projection forked");
     Ok(ForkReport { projection: projection.name(), name: name.to_owned(), events, position, elapsed })
 }
 
@@ -927,7 +940,128 @@ pub async fn drop_fork(pool: &AnyPool, name: &str) -> ProjectionResult<Vec<Strin
     for table in &fork.tables {
         sqlx::query(AssertSqlSafe(format!("DROP TABLE IF EXISTS {table}"))).execute(&mut *connection).await?;
     }
+    ensure_fork_records(&mut connection).await?;
+    sqlx::query("DELETE FROM projection_forks WHERE name = $1").bind(name).execute(&mut *connection).await?;
     Ok(fork.tables)
+}
+
+/// Drops the fork `name` of one projection (its tables and its record), leaving the other
+/// projections' forks of that name; returns the tables dropped (none: no such fork).
+pub async fn drop_projection_fork(
+    pool: &AnyPool,
+    projection: &dyn Projection,
+    name: &str,
+) -> ProjectionResult<Vec<String>> {
+    let suffix = fork_suffix(name)?;
+    let existing = list_forks(pool).await?.into_iter().find(|fork| fork.name == name).map(|fork| fork.tables);
+    let tables: Vec<String> = projection
+        .tables()
+        .iter()
+        .map(|table| format!("{table}{suffix}"))
+        .filter(|table| existing.as_ref().is_some_and(|existing| existing.contains(table)))
+        .collect();
+    let mut connection = pool.acquire().await?;
+    for table in &tables {
+        sqlx::query(AssertSqlSafe(format!("DROP TABLE IF EXISTS {table}"))).execute(&mut *connection).await?;
+    }
+    ensure_fork_records(&mut connection).await?;
+    sqlx::query("DELETE FROM projection_forks WHERE projection = $1 AND name = $2")
+        .bind(projection.name())
+        .bind(name)
+        .execute(&mut *connection)
+        .await?;
+    Ok(tables)
+}
+
+/// What was recorded of a fork when it was built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForkRecord {
+    pub projection: String,
+    pub name: String,
+    pub bound: ForkBound,
+    /// The last position applied (0 when the bound is before the first event).
+    pub position: u64,
+    /// Events read from the log.
+    pub events: u64,
+    pub made_at: chrono::DateTime<chrono::Utc>,
+    /// The actor who asked for it, or `command line`.
+    pub made_by: String,
+}
+
+/// The records of the forks built so far (a fork's tables may have been dropped by hand
+/// since: [`list_forks`] says which exist).
+pub async fn fork_records(pool: &AnyPool) -> ProjectionResult<Vec<ForkRecord>> {
+    let mut connection = pool.acquire().await?;
+    ensure_fork_records(&mut connection).await?;
+    let rows = sqlx::query(
+        "SELECT projection, name, to_position, to_time_micros, position, events, created_at_micros, created_by \
+         FROM projection_forks ORDER BY projection, name",
+    )
+    .fetch_all(&mut *connection)
+    .await?;
+    rows.iter().map(fork_record_from_row).collect()
+}
+
+fn fork_record_from_row(row: &AnyRow) -> ProjectionResult<ForkRecord> {
+    let name: String = row.try_get("name")?;
+    let corrupt = |what: &str| ProjectionError::CorruptRow(format!("fork record {name}: {what}"));
+    let unsigned = |column: &str| -> ProjectionResult<u64> {
+        u64::try_from(row.try_get::<i64, _>(column)?).map_err(|_| corrupt(column))
+    };
+    let time = |micros: i64| chrono::DateTime::from_timestamp_micros(micros).ok_or_else(|| corrupt("time"));
+    let bound = match (row.try_get::<Option<i64>, _>("to_position")?, row.try_get::<Option<i64>, _>("to_time_micros")?)
+    {
+        (Some(position), None) => ForkBound::Position(u64::try_from(position).map_err(|_| corrupt("to_position"))?),
+        (None, Some(micros)) => ForkBound::Time(time(micros)?),
+        _ => return Err(corrupt("bound")),
+    };
+    Ok(ForkRecord {
+        projection: row.try_get("projection")?,
+        bound,
+        position: unsigned("position")?,
+        events: unsigned("events")?,
+        made_at: time(row.try_get("created_at_micros")?)?,
+        made_by: row.try_get("created_by")?,
+        name,
+    })
+}
+
+async fn ensure_fork_records(connection: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS projection_forks (projection TEXT NOT NULL, name TEXT NOT NULL, \
+         to_position BIGINT, to_time_micros BIGINT, position BIGINT NOT NULL, events BIGINT NOT NULL, \
+         created_at_micros BIGINT NOT NULL, created_by TEXT NOT NULL, PRIMARY KEY (projection, name))",
+    )
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
+}
+
+async fn record_fork(connection: &mut AnyConnection, record: &ForkRecord) -> Result<(), sqlx::Error> {
+    ensure_fork_records(connection).await?;
+    let (to_position, to_time) = match record.bound {
+        ForkBound::Position(position) => (Some(to_i64(position)), None),
+        ForkBound::Time(time) => (None, Some(time.timestamp_micros())),
+    };
+    sqlx::query(
+        "INSERT INTO projection_forks \
+         (projection, name, to_position, to_time_micros, position, events, created_at_micros, created_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (projection, name) DO UPDATE SET to_position = excluded.to_position, \
+         to_time_micros = excluded.to_time_micros, position = excluded.position, events = excluded.events, \
+         created_at_micros = excluded.created_at_micros, created_by = excluded.created_by",
+    )
+    .bind(record.projection.as_str())
+    .bind(record.name.as_str())
+    .bind(to_position)
+    .bind(to_time)
+    .bind(to_i64(record.position))
+    .bind(to_i64(record.events))
+    .bind(record.made_at.timestamp_micros())
+    .bind(record.made_by.as_str())
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
 }
 
 /// Gives the indexes of a just-renamed table their live names (`users__rebuild_pkey` ->
@@ -1142,7 +1276,8 @@ mod tests {
                 .await
                 .unwrap();
         }
-        let report = fork(&store, &database.pool, &EventLog, "before_4", ForkBound::Position(3)).await.unwrap();
+        let report =
+            fork(&store, &database.pool, &EventLog, "before_4", ForkBound::Position(3), "user:analyst").await.unwrap();
         assert_eq!((report.events, report.position), (3, 3));
         let forked: Vec<i64> =
             sqlx::query_scalar("SELECT position FROM test_event_log__fork_before_4 ORDER BY position")
@@ -1155,9 +1290,17 @@ mod tests {
         let forks = list_forks(&database.pool).await.unwrap();
         let expected = ForkListing { name: "before_4".into(), tables: vec!["test_event_log__fork_before_4".into()] };
         assert_eq!(forks, vec![expected]);
-        assert!(fork(&store, &database.pool, &EventLog, "Bad-Name", ForkBound::Position(3)).await.is_err());
+        let records = fork_records(&database.pool).await.unwrap();
+        assert_eq!(records.len(), 1);
+        assert_eq!(
+            (records[0].projection.as_str(), records[0].name.as_str(), records[0].bound, records[0].position),
+            ("test_event_log", "before_4", ForkBound::Position(3), 3)
+        );
+        assert_eq!((records[0].events, records[0].made_by.as_str()), (3, "user:analyst"));
+        assert!(fork(&store, &database.pool, &EventLog, "Bad-Name", ForkBound::Position(3), "cli").await.is_err());
         assert_eq!(drop_fork(&database.pool, "before_4").await.unwrap(), vec!["test_event_log__fork_before_4"]);
         assert!(list_forks(&database.pool).await.unwrap().is_empty());
+        assert!(fork_records(&database.pool).await.unwrap().is_empty(), "the record goes with the tables");
         let _ = std::fs::remove_dir_all(&directory);
     }
 

@@ -87,7 +87,7 @@ afterEach(() => {
 });
 
 describe("the projection forks page", () => {
-  it("lists the forks with their bound, and says when one was made by the command line", async () => {
+  it("lists the forks with their bound, and says when a fork has no record (made before forks were recorded)", async () => {
     fakeGraphqlServer(answers(PERMISSIONS));
     render(<App />);
     const users = await row("users/before_migration");
@@ -95,7 +95,7 @@ describe("the projection forks page", () => {
     expect(within(users).getByText("Position 5000")).toBeTruthy();
     expect(within(users).getByText("To position 4998 (4998 events)")).toBeTruthy();
     const roles = await row("roles/november");
-    expect(within(roles).getByText("By the command line")).toBeTruthy();
+    expect(within(roles).getByText("Not recorded")).toBeTruthy();
     expect(screen.getAllByText("Projection forks").length).toBeGreaterThan(0);
   });
 

@@ -90,7 +90,7 @@ export function ForksPage() {
             {
               key: "createdAt",
               title: t("forks.createdAt"),
-              render: (_: unknown, fork) => (fork.createdAt ? formatDateTime(fork.createdAt, locale) : t("forks.madeByCli")),
+              render: (_: unknown, fork) => (fork.createdAt ? formatDateTime(fork.createdAt, locale) : t("forks.notRecorded")),
             },
             {
               key: "actions",
