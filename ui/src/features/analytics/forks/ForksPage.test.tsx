@@ -1,14 +1,14 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { setSession } from "../../../api/session";
+import { describe, expect, it } from "vitest";
 import { App } from "../../../app/App";
 import "../../../features";
-import { type Answer, fakeGraphqlServer, graphqlError } from "../../../test/fakeServer";
+import { fakeGraphqlServer, graphqlError } from "../../../test/fakeServer";
+import { type Answers, type MenuEntry, menuFor, shellAnswers, signedInAt } from "../../../test/shell";
 import type { ProjectionFork } from "./forks.graphql";
 import { forkVariables, isForkName } from "./rules";
 import dayjs from "dayjs";
 
-const AUDIT_MENU = {
+const AUDIT_MENU: MenuEntry = {
   key: "menu.audit",
   titleKey: "menu.audit",
   path: "/audit",
@@ -19,8 +19,6 @@ const AUDIT_MENU = {
   ],
 };
 
-/** The audit menu as the server sends it: only the entries the user holds. */
-const auditMenu = (permissions: string[]) => ({ ...AUDIT_MENU, children: AUDIT_MENU.children.filter((child) => permissions.includes(child.key)) });
 
 const FORKS: ProjectionFork[] = [
   {
@@ -36,19 +34,9 @@ const FORKS: ProjectionFork[] = [
   { projection: "roles", name: "november", tables: ["roles__fork_november"], toPosition: null, toTime: null, position: null, events: null, createdAt: null },
 ];
 
-type Answers = Record<string, Answer | ((variables: Record<string, unknown>) => Answer)>;
-
 function answers(permissions: string[], extra: Answers = {}): Answers {
   return {
-    Shell: {
-      data: {
-        me: { id: "u1", tenantId: "t1", username: "ann", displayName: "Ann Lee", roleIds: [], orgUnitId: null, permissions },
-        tenant: { id: "t1", slug: "demo", name: "Demo" },
-        myMenus: [auditMenu(permissions)],
-        myWidgets: [],
-      },
-    },
-    TenantSettings: graphqlError("auth.forbidden"),
+    ...shellAnswers(permissions, [menuFor(AUDIT_MENU, permissions)]),
     ProjectionForks: {
       data: {
         projectionForks: FORKS,
@@ -75,16 +63,8 @@ async function choose(label: string, option: string) {
   fireEvent.click(options[options.length - 1]!);
 }
 
-beforeEach(() => {
-  window.history.replaceState(null, "", "/audit/forks");
-  localStorage.setItem("hotline.locale", JSON.stringify("en"));
-  setSession({ token: "t", tenantId: "t1", userId: "u1", username: "ann", permissions: [], expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
-});
+signedInAt("/audit/forks");
 
-afterEach(() => {
-  setSession(null);
-  vi.unstubAllGlobals();
-});
 
 describe("the projection forks page", () => {
   it("lists the forks with their bound, and says when a fork has no record (made before forks were recorded)", async () => {

@@ -1,12 +1,12 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { setSession } from "../../../api/session";
+import { describe, expect, it } from "vitest";
 import { App } from "../../../app/App";
 import "../../../features";
-import { type Answer, fakeGraphqlServer, graphqlError } from "../../../test/fakeServer";
+import { fakeGraphqlServer, graphqlError } from "../../../test/fakeServer";
+import { type Answers, type MenuEntry, menuFor, shellAnswers, signedInAt } from "../../../test/shell";
 import type { WebhookDelivery, WebhookEndpoint } from "./webhooks.graphql";
 
-const ADMIN_MENU = {
+const ADMIN_MENU: MenuEntry = {
   key: "menu.admin",
   titleKey: "menu.admin",
   path: "/admin",
@@ -17,8 +17,6 @@ const ADMIN_MENU = {
   ],
 };
 
-/** The administration menu as the server sends it: only the entries the user holds. */
-const adminMenu = (permissions: string[]) => ({ ...ADMIN_MENU, children: ADMIN_MENU.children.filter((child) => permissions.includes(child.key)) });
 
 const endpoint = (id: string, overrides: Partial<WebhookEndpoint> = {}): WebhookEndpoint => ({
   id,
@@ -49,8 +47,6 @@ const delivery = (id: string, position: number, status: WebhookDelivery["status"
   ...overrides,
 });
 
-type Answers = Record<string, Answer | ((variables: Record<string, unknown>) => Answer)>;
-
 const ENDPOINTS = [
   endpoint("crm", { eventTypes: ["hotline.user.*", "hotline.conversation.closed"], description: "CRM sync" }),
   endpoint("bi", { enabled: false, disabledReason: "gone" }),
@@ -58,15 +54,7 @@ const ENDPOINTS = [
 
 function answers(permissions: string[], extra: Answers = {}): Answers {
   return {
-    Shell: {
-      data: {
-        me: { id: "u1", tenantId: "t1", username: "ann", displayName: "Ann Lee", roleIds: [], orgUnitId: null, permissions },
-        tenant: { id: "t1", slug: "demo", name: "Demo" },
-        myMenus: [adminMenu(permissions)],
-        myWidgets: [],
-      },
-    },
-    TenantSettings: graphqlError("auth.forbidden"),
+    ...shellAnswers(permissions, [menuFor(ADMIN_MENU, permissions)]),
     WebhookEndpoints: { data: { webhookEndpoints: ENDPOINTS } },
     ...extra,
   };
@@ -78,16 +66,8 @@ const row = async (id: string) =>
   // The first render loads the page's chunk and antd's table: slow on a busy machine.
   (await screen.findAllByTestId("webhook-row", {}, { timeout: 15_000 })).find((candidate) => candidate.getAttribute("data-endpoint-id") === id)!;
 
-beforeEach(() => {
-  window.history.replaceState(null, "", "/admin/webhooks");
-  localStorage.setItem("hotline.locale", JSON.stringify("en"));
-  setSession({ token: "t", tenantId: "t1", userId: "u1", username: "ann", permissions: [], expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
-});
+signedInAt("/admin/webhooks");
 
-afterEach(() => {
-  setSession(null);
-  vi.unstubAllGlobals();
-});
 
 describe("the webhooks page", () => {
   it("is a menu entry for holders of integration.webhooks and lists the endpoints", async () => {
