@@ -15,10 +15,11 @@ command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustu
 cargo --version
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
 
-log "system packages: cmake and curl headers (librdkafka's build)"
+log "system packages: cmake and curl headers (librdkafka's build), sipp (the SIP tests' peers)"
 missing_packages=()
 command -v cmake >/dev/null || missing_packages+=(cmake)
 dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || missing_packages+=(libcurl4-openssl-dev)
+command -v sipp >/dev/null || missing_packages+=(sip-tester)
 if [ ${#missing_packages[@]} -gt 0 ]; then
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_packages[@]}" >/dev/null

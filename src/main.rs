@@ -6,6 +6,7 @@
 //! live in the crates; this file only chooses and connects them.
 
 mod serve;
+mod sip;
 mod tools;
 
 use std::path::PathBuf;

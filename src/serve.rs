@@ -46,6 +46,17 @@ pub struct ServeOptions {
     /// HOTLINE_DATABASE_URL and Kafka in HOTLINE_KAFKA_BROKERS).
     #[arg(long, env = "HOTLINE_ROLE", value_enum, default_value_t = Role::All)]
     role: Role,
+    /// SIP for desk phones and trunks: UDP and TCP on this address (port 0 picks a free
+    /// one, printed at start); `off` turns SIP off. 0.0.0.0:5060 lets phones on the LAN in.
+    #[arg(long, env = "HOTLINE_SIP_LISTEN", default_value = "127.0.0.1:5060")]
+    sip_listen: crate::sip::SipListen,
+    /// The address calls' media (RTP) binds to and announces in SDP; by default the SIP
+    /// address (which must then not be 0.0.0.0 or ::).
+    #[arg(long, env = "HOTLINE_RTP_ADDRESS")]
+    rtp_address: Option<std::net::IpAddr>,
+    /// The UDP ports calls' media may use, FIRST-LAST (two per bridged call).
+    #[arg(long, env = "HOTLINE_RTP_PORTS", default_value = "20000-29999")]
+    rtp_ports: crate::sip::PortRange,
     /// The Kafka consumer group of the projector nodes.
     #[arg(long, env = "HOTLINE_KAFKA_GROUP", default_value = hotline_projections::kafka::DEFAULT_GROUP)]
     kafka_group: String,
@@ -154,7 +165,7 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
     )
     .await
     .context("opening the webhook deliveries")?;
-    let knowledge = KnowledgeService::new(dispatcher, database.blobs.clone());
+    let knowledge = KnowledgeService::new(dispatcher.clone(), database.blobs.clone());
     let index_dir = data_dir.join("index").join("knowledge");
     let knowledge_index = hotline_projections::knowledge_index::open_index(&index_dir, &database.events)
         .await
@@ -169,6 +180,35 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
     chat::reactions::start_background(chat.clone(), database.checkpoints.clone());
     webhooks.start_delivery(database.checkpoints.clone());
 
+    let sip = match options.sip_listen.0 {
+        Some(address) => {
+            let rtp_ip = options.rtp_address.unwrap_or(address.ip());
+            if rtp_ip.is_unspecified() {
+                anyhow::bail!(
+                    "SIP listens on {address}: set HOTLINE_RTP_ADDRESS (--rtp-address) to the address phones and trunks reach for media"
+                );
+            }
+            let settings = hotline_media::SipSettings {
+                udp: Some(address),
+                tcp: Some(address),
+                rtp_ip,
+                rtp_ports: options.rtp_ports.0.clone(),
+            };
+            let switchboard = Arc::new(crate::sip::HotlineSwitchboard {
+                read_models: database.read_models.clone(),
+                dispatcher: dispatcher.clone(),
+                chat: chat.clone(),
+                keys: keys.clone(),
+                recordings: hotline_infra::recordings::RecordingStore::new(database.blobs.clone(), keys.clone()),
+            });
+            Some(start_sip(settings, &database, switchboard).await?)
+        }
+        None => None,
+    };
+    let phones: Arc<dyn hotline_graphql::RegisteredPhones> = match &sip {
+        Some(server) => Arc::new(crate::sip::Phones(server.registrations().clone())),
+        None => Arc::new(hotline_graphql::NoPhones),
+    };
     let graphql_state = hotline_graphql::GraphqlState {
         identity: identity.clone(),
         read_models: database.read_models.clone(),
@@ -178,6 +218,7 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
         knowledge: knowledge.clone(),
         knowledge_index,
         webhooks,
+        phones,
     };
     let app = Router::new()
         .route("/metrics", get(metrics).with_state(projections.clone()))
@@ -211,6 +252,29 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     stop_background(&projections, stop, background).await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The SIP server on UDP and TCP at one address; with port 0, TCP takes the port UDP got.
+async fn start_sip(
+    mut settings: hotline_media::SipSettings,
+    database: &database::Database,
+    switchboard: Arc<crate::sip::HotlineSwitchboard>,
+) -> anyhow::Result<hotline_media::SipServer> {
+    let requested = settings.udp.expect("SIP listens on UDP");
+    let udp = std::net::UdpSocket::bind(requested).with_context(|| format!("SIP: listening on udp {requested}"))?;
+    let address = udp.local_addr()?;
+    drop(udp);
+    std::net::TcpListener::bind(address).with_context(|| format!("SIP: listening on tcp {address}"))?;
+    settings.udp = Some(address);
+    settings.tcp = Some(address);
+    let directory = Arc::new(crate::sip::ReadModelDirectory {
+        read_models: database.read_models.clone(),
+        secrets: database.secrets.clone(),
+    });
+    let server = hotline_media::SipServer::start(&settings, directory, switchboard).await.context("starting SIP")?;
+    crate::sip::follow_acd(database.events.clone(), server.director().clone()).await?;
+    println!("hotline: SIP on udp and tcp {address}");
+    Ok(server)
 }
 
 /// A node without the API (a projector or a relay): only health and metrics over HTTP.

@@ -42,7 +42,8 @@ async fn replay_rebuilds_a_projection_that_the_server_then_serves() {
             "conversations",
             "queue_stats",
             "customers",
-            "knowledge"
+            "knowledge",
+            "telephony"
         ]
     );
     let (rebuilt, report) = run_cli(&location, &["replay", "users"]);

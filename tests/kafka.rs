@@ -14,8 +14,8 @@ use common::{Location, Server};
 use futures::StreamExt;
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{Consumer, StreamConsumer};
-use rdkafka::message::{Headers, Message};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Headers, Message};
 use serde_json::{Value, json};
 use uuid::Uuid;
 

@@ -91,6 +91,24 @@ fn rules() -> Vec<Rule> {
             document: "mutation($input: CreateTenantInput!) { createTenant(input: $input) { aggregateId } }",
             variables: |_| json!({ "input": { "slug": "sub-tenant", "name": "Sub tenant" } }),
         },
+        Rule { permission: "menu.admin.telephony", document: "{ extensions { id } }", variables: |_| json!({}) },
+        Rule { permission: "menu.admin.telephony", document: "{ trunks { id } }", variables: |_| json!({}) },
+        Rule { permission: "menu.admin.telephony", document: "{ accessNumbers { number } }", variables: |_| json!({}) },
+        Rule {
+            permission: "telephony.admin",
+            document: "mutation($i: ExtensionInput!) { provisionExtension(input: $i) { password } }",
+            variables: |_| json!({ "i": { "number": "8999", "displayName": "Permission test" } }),
+        },
+        Rule {
+            permission: "telephony.admin",
+            document: "mutation($i: TrunkInput!) { defineTrunk(input: $i) { id } }",
+            variables: |_| json!({ "i": { "name": "Permission test", "peers": ["192.0.2.1"] } }),
+        },
+        Rule {
+            permission: "telephony.admin",
+            document: "mutation($n: String!) { releaseAccessNumber(number: $n) }",
+            variables: |_| json!({ "n": "4000" }),
+        },
     ]
 }
 

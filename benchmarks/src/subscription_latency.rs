@@ -167,6 +167,7 @@ async fn round(
         knowledge,
         knowledge_index,
         webhooks,
+        phones: std::sync::Arc::new(hotline_graphql::NoPhones),
     })
     .route("/echo", get(echo));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

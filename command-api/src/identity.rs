@@ -74,6 +74,11 @@ impl IdentityService {
         &self.access
     }
 
+    /// The secret store, for services that keep their own secrets there (SIP passwords).
+    pub fn secrets(&self) -> &Arc<dyn SecretStore> {
+        &self.secrets
+    }
+
     /// The session of a bearer token: genuine, not expired, not revoked, user still there.
     pub async fn authenticate(&self, token: &str, now: DateTime<Utc>) -> Result<Session, ApiError> {
         let claims = self.signer.verify(token, now)?;

@@ -21,6 +21,8 @@
 //! - [`dictionary`]: the code lists service (`dictionary.edit`).
 //! - [`tenant_settings`]: the tenant settings service (`tenant.settings.edit`).
 //! - [`webhooks`]: outgoing webhooks: endpoints, signed deliveries, retries, dead letters.
+//! - [`telephony`]: the telephony directory service: extensions (with their SIP passwords in
+//!   the secret store), trunks and access numbers (`telephony.admin`).
 //! - [`error`]: `ApiError`, its codes and its problem+json form.
 //! - [`rest`]: the axum router for `/api/...`, health and readiness.
 
@@ -37,6 +39,7 @@ pub mod knowledge;
 pub mod live;
 pub mod organisation;
 pub mod rest;
+pub mod telephony;
 pub mod tenant_settings;
 pub mod webhooks;
 
@@ -46,4 +49,5 @@ pub use dispatcher::{CommandMeta, CommandOutcome, Dispatcher};
 pub use error::{ApiError, FieldProblem};
 pub use identity::IdentityService;
 pub use organisation::OrganisationService;
+pub use telephony::TelephonyService;
 pub use tenant_settings::TenantSettingsService;

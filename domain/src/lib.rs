@@ -14,15 +14,18 @@
 //! - [`organisation`]: a tenant's units in trees of unlimited depth, per dimension.
 //! - [`dictionary`]: typed code lists per tenant.
 //! - [`acd`]: the router of every channel: agents, queues, waiting contacts and offers.
+//! - [`call`]: a voice call and every state of its legs.
 //! - [`conversation`]: a text-channel contact (web chat and the messaging channels).
 //! - [`chat_widget`]: a tenant's web chat widget settings.
 //! - [`customer`]: customer profiles (sealed personal data, forgettable) and their fields.
 //! - [`knowledge`]: the knowledge base: articles, categories, templates, readers' favourites
 //!   and pushes, and the searches that found nothing.
 //! - [`webhook`]: a tenant's outgoing webhook endpoints (their URL, filter and secret id).
+//! - [`telephony`]: a tenant's telephony directory: extensions, trunks and access numbers.
 
 pub mod access;
 pub mod acd;
+pub mod call;
 pub mod chat_widget;
 pub mod conversation;
 pub mod customer;
@@ -32,6 +35,7 @@ pub mod envelope;
 pub mod identity;
 pub mod knowledge;
 pub mod organisation;
+pub mod telephony;
 pub mod webhook;
 
 pub use decider::{Decider, DomainError, DomainEvent, FieldError, UpcastError, read_payload};

@@ -15,7 +15,8 @@
 //!   Also [`chat`] (the desk, the live board, ACD administration) and [`customers`]
 //!   (profiles, fields, saved queries, the address book, and the spreadsheet routes), and
 //!   [`knowledge`] (the knowledge base: articles, search, categories, templates, inboxes),
-//!   and [`webhooks`] (outgoing webhook endpoints, deliveries and dead letters).
+//!   and [`webhooks`] (outgoing webhook endpoints, deliveries and dead letters), and
+//!   [`telephony`] (the telephony directory: extensions, trunks, access numbers).
 //! - [`audit_http`]: the audit export over HTTP (`GET /api/audit/export`, CloudEvents JSON
 //!   Lines with the hash chain); the audit log's queries live in [`log`].
 //! - [`forks`]: the forks of projections for analysts (listing and dropping them; building
@@ -35,7 +36,8 @@ pub mod log;
 pub mod organisation;
 pub mod schema;
 pub mod settings;
+pub mod telephony;
 pub mod types;
 pub mod webhooks;
 
-pub use schema::{GraphqlState, HotlineSchema, RequestOrigin, build_schema, router, sdl};
+pub use schema::{GraphqlState, HotlineSchema, NoPhones, RegisteredPhones, RequestOrigin, build_schema, router, sdl};

@@ -1,5 +1,6 @@
 //! The schema, its shared state, and its axum routes.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
@@ -21,6 +22,7 @@ use hotline_infra::store::SharedEventStore;
 use hotline_projections::RunnerHandle;
 use hotline_projections::knowledge_index::KnowledgeIndexer;
 use sqlx::AnyPool;
+use uuid::Uuid;
 
 use crate::chat::{ChatMutation, ChatQuery, ChatSubscription};
 use crate::customers::{CustomerMutation, CustomerQuery};
@@ -32,6 +34,7 @@ use crate::knowledge::{KnowledgeMutation, KnowledgeQueryRoot};
 use crate::log::{LogMutation, LogQuery, LogSubscription};
 use crate::organisation::{OrganisationMutation, OrganisationQuery};
 use crate::settings::{SettingsMutation, SettingsQuery};
+use crate::telephony::{TelephonyMutation, TelephonyQuery};
 use crate::webhooks::{WebhookMutation, WebhookQuery};
 
 // Each bounded context contributes its part of every root.
@@ -46,6 +49,7 @@ pub struct QueryRoot(
     CustomerQuery,
     KnowledgeQueryRoot,
     WebhookQuery,
+    TelephonyQuery,
     ForkQuery,
 );
 
@@ -59,6 +63,7 @@ pub struct MutationRoot(
     CustomerMutation,
     KnowledgeMutation,
     WebhookMutation,
+    TelephonyMutation,
     LogMutation,
     ForkMutation,
 );
@@ -82,6 +87,24 @@ pub struct GraphqlState {
     pub knowledge_index: KnowledgeIndexer,
     /// Outgoing webhooks: endpoints, deliveries, redelivery.
     pub webhooks: WebhookService,
+    /// Which desk phones are registered with this process's SIP server.
+    pub phones: Arc<dyn RegisteredPhones>,
+}
+
+/// The SIP registrar's live view: registrations are kept in memory by the SIP server, not in
+/// the log (a phone refreshes every few minutes), so the API asks it.
+pub trait RegisteredPhones: Send + Sync + 'static {
+    /// The tenant's extension numbers with a phone registered now.
+    fn registered(&self, tenant_id: Uuid) -> Vec<String>;
+}
+
+/// No SIP server in this process: no phone is registered here.
+pub struct NoPhones;
+
+impl RegisteredPhones for NoPhones {
+    fn registered(&self, _tenant_id: Uuid) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 impl GraphqlState {

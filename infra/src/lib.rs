@@ -11,6 +11,7 @@
 //! - [`secrets`]: credential hashes kept out of the log.
 //! - [`keys`]: per-customer keys and sealing, for crypto-shredding.
 //! - [`blobs`]: uploaded files, kept beside the log and named by id in its events.
+//! - [`recordings`]: call recordings, compressed and sealed with a key of their own, as blobs.
 //! - [`checkpoints`]: how far background processes are through the log.
 //! - [`database`]: opening a store (and its secret store) from a database URL.
 //! - [`search`]: the knowledge base's full-text index (tantivy, jieba for Chinese).
@@ -24,6 +25,7 @@ pub mod database;
 pub mod extract;
 pub mod kafka;
 pub mod keys;
+pub mod recordings;
 pub mod search;
 pub mod secrets;
 pub mod store;

@@ -1,6 +1,23 @@
 //! `hotline-media`: telephony on rsipstack.
 //!
-//! Will own the registrar, trunks, the B2BUA, RTP relay and mixing, the IVR and flow
-//! runtime, DTMF, recording and the dialer; it turns SIP signalling into call-leg commands
-//! sent through the dispatcher of `hotline-command-api`. Nothing is built here yet: voice
-//! arrives with its own issue.
+//! Owns SIP signalling and media: the SIP server (UDP and TCP listeners on one rsipstack
+//! endpoint), its registrar, where agents' desk phones register their extension with digest
+//! authentication, and the B2BUA that answers calls from trunks, queues them in the ACD with
+//! music, rings the offered agent's phone and bridges the two legs' RTP, recording both.
+//! The tenants' directory and the log are not ours: they come through [`Directory`] and
+//! [`calls::Switchboard`], which the binary implements on the read models, the dispatcher,
+//! the secret store and the blob store.
+//!
+//! Still to come here: hold and transfer from the softphone bar, outbound calls, trunk
+//! registration and per-queue music files.
+
+pub mod calls;
+pub mod digest;
+pub mod g711;
+pub mod registrar;
+pub mod relay;
+pub mod rtp;
+pub mod sdp;
+mod server;
+
+pub use server::{Directory, DirectoryError, ExtensionCredentials, SipError, SipServer, SipSettings, tenant_slug_of};

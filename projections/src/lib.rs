@@ -31,6 +31,9 @@
 //!   checkpoint in the index's commits.
 //! - [`queue_stats`]: per queue and UTC day, the ACD's queued, answered (in and outside the
 //!   service level target) and abandoned counts, for the supervisor's live view.
+//! - [`telephony`]: `telephony_extensions`, `telephony_trunks` and `telephony_access_numbers`:
+//!   the tenant's telephony directory, for its administration page and the SIP server's
+//!   lookups (an extension by number or user, every trunk's peers, an access number's queue).
 
 pub mod access;
 pub mod conversations;
@@ -44,6 +47,7 @@ pub mod organisation;
 pub mod queue_stats;
 mod rows;
 pub mod runner;
+pub mod telephony;
 pub mod tenant_settings;
 pub mod tenant_usage;
 
@@ -71,11 +75,15 @@ pub use runner::{
     Projection, ProjectionError, ProjectionResult, ProjectionRunner, ProjectionStatus, RebuildReport, RunnerHandle,
     checkpoint, prepare_read_models, rebuild,
 };
+pub use telephony::{
+    AccessNumberRoute, AccessNumberView, ExtensionLogin, ExtensionView, TelephonyProjection, TrunkPeer, TrunkView,
+    access_number_route, all_trunks, extension_for_login, extension_of_user,
+};
 pub use tenant_settings::{TenantSettingsProjection, TenantSettingsView, get_tenant_settings};
 pub use tenant_usage::{TenantUsageProjection, TenantUsageView, get_tenant_usage};
 
 /// The names of [`all_projections`], in start order (for listing them without the keys).
-pub const PROJECTION_NAMES: [&str; 11] = [
+pub const PROJECTION_NAMES: [&str; 12] = [
     "tenants",
     "users",
     "roles",
@@ -87,6 +95,7 @@ pub const PROJECTION_NAMES: [&str; 11] = [
     "queue_stats",
     "customers",
     "knowledge",
+    "telephony",
 ];
 
 /// Every projection this build runs, in start order. `keys` opens the customers' sealed
@@ -105,6 +114,7 @@ pub fn all_projections(keys: SubjectKeys) -> Vec<Arc<dyn Projection>> {
         Arc::new(QueueStatsProjection),
         Arc::new(CustomersProjection::new(keys)),
         Arc::new(knowledge::KnowledgeProjection),
+        Arc::new(TelephonyProjection),
     ]
 }
 

@@ -445,7 +445,8 @@ async fn projections_are_found_by_their_unique_names() {
             "conversations",
             "queue_stats",
             "customers",
-            "knowledge"
+            "knowledge",
+            "telephony"
         ]
     );
     let by_name = |name: &str| projection_by_name(name, env.keys.clone()).map(|projection| projection.tables());

@@ -27,6 +27,10 @@ use hotline_domain::acd::{
     Overflow, Presence, QueueDefined, QueueDefinition, RoutingStrategy, SkillRequirement, StickyWaitEnded,
     TransferTarget,
 };
+use hotline_domain::call::{
+    self, AgentLegFailed, AgentRinging, CallAnswered, CallArrived, CallEnded, CallEvent, CallMoment,
+    CallTransferTarget, CallTransferred, EndCause, LegFailure, RecordingStored,
+};
 use hotline_domain::chat_widget::{self, FaqEntry, WidgetConfigured, WidgetSettings};
 use hotline_domain::conversation::{
     self, Assigned, Attachment, Author, Closed, ClosedBy, ConversationEvent, MessagePosted, Rated, Started,
@@ -52,6 +56,10 @@ use hotline_domain::knowledge::{
 };
 use hotline_domain::organisation::{
     self, Dimension, OrganisationEvent, UnitCreated, UnitKind, UnitMoved, UnitRemoved, UnitRenamed,
+};
+use hotline_domain::telephony::{
+    self, AccessNumberAssigned, AccessNumberReleased, ExtensionPasswordRotated, ExtensionProvisioned, ExtensionRemoved,
+    ExtensionUpdated, TelephonyEvent, TrunkDefinition, TrunkRegistration, TrunkRemoved,
 };
 use hotline_domain::webhook::{
     self, EndpointDisabled, EndpointRef, EndpointRegistered, EndpointSettings, EndpointUpdated, SecretRotated,
@@ -475,7 +483,99 @@ fn samples() -> Vec<Sample> {
     samples.extend(customer_samples());
     samples.extend(knowledge_samples());
     samples.extend(webhook_samples());
+    samples.extend(telephony_samples());
+    samples.extend(call_samples());
     samples
+}
+
+/// One sample per call event: a call that waited, rang an agent who did not answer, was
+/// answered by another, held, transferred, ended and recorded.
+fn call_samples() -> Vec<Sample> {
+    let call_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0081);
+    let leg_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0082);
+    let agent_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0021);
+    let queue_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0022);
+    let at = sample_time();
+    let moment = CallMoment { call_id, agent_id, at };
+    vec![
+        Sample::new(
+            call::CONTEXT,
+            "A call arrived from a trunk at an access number and waits in the queue the number routes to (the \
+             call id is its ACD contact id). The caller's number is sealed with the caller's own key.",
+            CallEvent::Arrived(CallArrived {
+                call_id,
+                trunk_id: Some(Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0074)),
+                access_number: "+862150001000".into(),
+                caller: hotline_domain::customer::Sealed {
+                    key_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0083),
+                    ciphertext: "c2VhbGVkIG51bWJlcg==".into(),
+                },
+                queue_id,
+                at,
+            }),
+        ),
+        Sample::new(
+            call::CONTEXT,
+            "The phone of the agent the ACD offered the call to is ringing (one agent leg).",
+            CallEvent::AgentRinging(AgentRinging {
+                call_id,
+                leg_id,
+                agent_id,
+                extension_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0071),
+                at,
+            }),
+        ),
+        Sample::new(
+            call::CONTEXT,
+            "An agent leg did not connect: `no_answer`, `busy`, `declined` or `unreachable` (no phone registered).",
+            CallEvent::AgentLegFailed(AgentLegFailed { call_id, leg_id, agent_id, failure: LegFailure::Busy, at }),
+        ),
+        Sample::new(
+            call::CONTEXT,
+            "The agent's phone answered: the legs are bridged. `waited_ms` counts from the arrival, or from the \
+             last transfer.",
+            CallEvent::Answered(CallAnswered { call_id, leg_id, agent_id, waited_ms: 12_000, at }),
+        ),
+        Sample::new(call::CONTEXT, "The agent put the caller on hold (music plays).", CallEvent::Held(moment.clone())),
+        Sample::new(call::CONTEXT, "The agent took the caller off hold.", CallEvent::Resumed(moment)),
+        Sample::new(
+            call::CONTEXT,
+            "The agent handed the call on to a queue or to an agent; it waits and rings again there.",
+            CallEvent::Transferred(CallTransferred {
+                call_id,
+                from_agent_id: agent_id,
+                to: CallTransferTarget::Queue { queue_id },
+                at,
+            }),
+        ),
+        Sample::new(
+            call::CONTEXT,
+            "A call's recording (both directions) was stored, compressed and sealed with a key of its own; \
+             the event names it and gives its length and stored size.",
+            CallEvent::RecordingStored(RecordingStored {
+                call_id,
+                recording_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0084),
+                duration_ms: 95_000,
+                bytes: 700_000,
+                at,
+            }),
+        ),
+        Sample::new(
+            call::CONTEXT,
+            "The call ended: `caller_hung_up`, `agent_hung_up`, `abandoned` (the caller hung up before any \
+             answer) or `failed`, with the agent then connected and the time waiting, talking (holds \
+             included) and on hold.",
+            CallEvent::Ended(CallEnded {
+                call_id,
+                cause: EndCause::CallerHungUp,
+                agent_id: Some(agent_id),
+                wait_ms: 12_000,
+                talk_ms: 95_000,
+                hold_ms: 5_000,
+                at,
+            }),
+        ),
+    ]
 }
 
 /// One sample per ACD event (a routing scope of one agent, one queue and one contact).
@@ -952,6 +1052,93 @@ fn webhook_samples() -> Vec<Sample> {
     ]
 }
 
+/// One sample per telephony directory event. Passwords are never in the log: only their ids.
+fn telephony_samples() -> Vec<Sample> {
+    let extension_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0071);
+    let secret_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0072);
+    let user_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0073);
+    let trunk_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0074);
+    let queue_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0022);
+    let trunk = TrunkDefinition {
+        trunk_id,
+        name: "Carrier A".into(),
+        peers: vec!["192.0.2.10".into(), "198.51.100.0/24".into()],
+        outbound_address: Some("sip.carrier.example:5060".into()),
+        registration: Some(TrunkRegistration {
+            registrar: "reg.carrier.example".into(),
+            username: "acme".into(),
+            secret_id,
+        }),
+    };
+    vec![
+        Sample::new(
+            telephony::CONTEXT,
+            "An extension was provisioned: its number (2 to 8 digits), display name, the user it belongs to \
+             (if any) and the id of its SIP password in the secret store (never the password).",
+            TelephonyEvent::ExtensionProvisioned(ExtensionProvisioned {
+                extension_id,
+                number: "8001".into(),
+                display_name: "Front desk".into(),
+                user_id: Some(user_id),
+                secret_id,
+            }),
+        ),
+        Sample::new(
+            telephony::CONTEXT,
+            "An extension's display name, user or enabled flag changed (all three, as they are now).",
+            TelephonyEvent::ExtensionUpdated(ExtensionUpdated {
+                extension_id,
+                display_name: "Reception".into(),
+                user_id: Some(user_id),
+                enabled: false,
+            }),
+        ),
+        Sample::new(
+            telephony::CONTEXT,
+            "An extension's SIP password was replaced; the event names the new password's id.",
+            TelephonyEvent::ExtensionPasswordRotated(ExtensionPasswordRotated { extension_id, secret_id }),
+        ),
+        Sample::new(
+            telephony::CONTEXT,
+            "An extension was removed; its number is free again.",
+            TelephonyEvent::ExtensionRemoved(ExtensionRemoved { extension_id }),
+        ),
+        Sample::new(
+            telephony::CONTEXT,
+            "A trunk was defined: its name, the IP addresses or CIDR networks its calls come from, where calls \
+             out go (host or host:port), and how Hotline registers with the carrier (registrar, user name and \
+             the id of the password in the secret store), if it does.",
+            TelephonyEvent::TrunkDefined(trunk.clone()),
+        ),
+        Sample::new(
+            telephony::CONTEXT,
+            "A trunk was changed (the whole definition; the registration names the password in force).",
+            TelephonyEvent::TrunkUpdated(trunk),
+        ),
+        Sample::new(
+            telephony::CONTEXT,
+            "A trunk was removed.",
+            TelephonyEvent::TrunkRemoved(TrunkRemoved { trunk_id }),
+        ),
+        Sample::new(
+            telephony::CONTEXT,
+            "An access number (1 to 32 digits, optionally led by +) was assigned: calls to it wait in the \
+             queue named; when a trunk is named, only calls arriving on that trunk.",
+            TelephonyEvent::AccessNumberAssigned(AccessNumberAssigned {
+                number: "+4930123456".into(),
+                queue_id,
+                trunk_id: Some(trunk_id),
+                description: "Sales line".into(),
+            }),
+        ),
+        Sample::new(
+            telephony::CONTEXT,
+            "An access number was released; calls to it are no longer taken.",
+            TelephonyEvent::AccessNumberReleased(AccessNumberReleased { number: "+4930123456".into() }),
+        ),
+    ]
+}
+
 fn sample_unit_id() -> Uuid {
     Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0008)
 }
@@ -1159,6 +1346,8 @@ mod tests {
         let mut customer_queries_variants = [false; 2];
         let mut knowledge_variants = [false; 11];
         let mut webhook_variants = [false; 6];
+        let mut telephony_variants = [false; 9];
+        let mut call_variants = [false; 9];
         for sample in samples() {
             let (event_type, version, payload) = (sample.event_type, sample.schema_version, &sample.payload);
             if let Ok(event) = TenantEvent::from_stored(event_type, version, payload) {
@@ -1294,6 +1483,34 @@ mod tests {
                 };
                 webhook_variants[index] = true;
             }
+            if let Ok(event) = TelephonyEvent::from_stored(event_type, version, payload) {
+                let index = match event {
+                    TelephonyEvent::ExtensionProvisioned(_) => 0,
+                    TelephonyEvent::ExtensionUpdated(_) => 1,
+                    TelephonyEvent::ExtensionPasswordRotated(_) => 2,
+                    TelephonyEvent::ExtensionRemoved(_) => 3,
+                    TelephonyEvent::TrunkDefined(_) => 4,
+                    TelephonyEvent::TrunkUpdated(_) => 5,
+                    TelephonyEvent::TrunkRemoved(_) => 6,
+                    TelephonyEvent::AccessNumberAssigned(_) => 7,
+                    TelephonyEvent::AccessNumberReleased(_) => 8,
+                };
+                telephony_variants[index] = true;
+            }
+            if let Ok(event) = CallEvent::from_stored(event_type, version, payload) {
+                let index = match event {
+                    CallEvent::Arrived(_) => 0,
+                    CallEvent::AgentRinging(_) => 1,
+                    CallEvent::AgentLegFailed(_) => 2,
+                    CallEvent::Answered(_) => 3,
+                    CallEvent::Held(_) => 4,
+                    CallEvent::Resumed(_) => 5,
+                    CallEvent::Transferred(_) => 6,
+                    CallEvent::RecordingStored(_) => 7,
+                    CallEvent::Ended(_) => 8,
+                };
+                call_variants[index] = true;
+            }
             if let Ok(event) = RoleEvent::from_stored(event_type, version, payload) {
                 match event {
                     RoleEvent::RoleCreated(_) => role_variants[0] = true,
@@ -1314,6 +1531,8 @@ mod tests {
         assert!(customer_queries_variants.iter().all(|covered| *covered), "a SavedQueriesEvent variant has no sample");
         assert!(knowledge_variants.iter().all(|covered| *covered), "a knowledge event variant has no sample");
         assert!(webhook_variants.iter().all(|covered| *covered), "a webhook event variant has no sample");
+        assert!(telephony_variants.iter().all(|covered| *covered), "a telephony event variant has no sample");
+        assert!(call_variants.iter().all(|covered| *covered), "a call event variant has no sample");
     }
 
     #[test]

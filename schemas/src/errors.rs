@@ -208,6 +208,46 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
         "webhook.endpoint_disabled",
         "The delivery's endpoint is disabled or deleted: enable it (or register a new one) before redelivering.",
     ),
+    // Domain: calls.
+    ("call.exists", "A call with this id exists already."),
+    ("call.invalid_number", "An access number is digits with an optional leading +, at most 32 characters."),
+    ("call.not_found", "No such call in this tenant."),
+    ("call.ended", "The call has ended."),
+    ("call.not_connected", "The call is not connected to an agent (it is waiting, or ringing one)."),
+    ("call.leg_not_ringing", "That agent leg of the call is not ringing (it was answered, refused or cancelled)."),
+    ("call.already_connected", "The call is connected to an agent already."),
+    ("call.transfer_to_self", "A call cannot be transferred to the agent who has it."),
+    // Domain: telephony (extensions, trunks, access numbers).
+    ("telephony.invalid_extension_number", "An extension number is 2 to 8 digits."),
+    ("telephony.extension_number_taken", "The number is an extension or an access number of this tenant already."),
+    ("telephony.invalid_display_name", "An extension's display name is 1 to 100 characters, not blank."),
+    ("telephony.user_has_extension", "The user has an extension already (a user has at most one)."),
+    ("telephony.extension_exists", "An extension with this id exists already."),
+    ("telephony.extension_not_found", "No such extension in this tenant (or it was removed)."),
+    ("telephony.invalid_trunk_name", "A trunk name is 1 to 100 characters, not blank."),
+    ("telephony.trunk_name_taken", "A trunk with this name exists in the tenant (names are unique ignoring case)."),
+    (
+        "telephony.invalid_peers",
+        "A trunk lists 1 to 20 peers, none twice, each an IP address or a CIDR network (host names are not \
+         accepted: inbound calls are matched by source address).",
+    ),
+    ("telephony.invalid_outbound_address", "An outbound address is host or host:port, at most 255 characters."),
+    (
+        "telephony.invalid_registration",
+        "A trunk registration names a registrar (host or host:port) and a user name of 1 to 100 characters \
+         without spaces.",
+    ),
+    (
+        "telephony.registration_password_required",
+        "A new trunk registration needs a password; it can be left out only to keep the current one.",
+    ),
+    ("telephony.trunk_exists", "A trunk with this id exists already."),
+    ("telephony.trunk_not_found", "No such trunk in this tenant (or it was removed)."),
+    ("telephony.trunk_in_use", "An access number arrives on this trunk: release it first."),
+    ("telephony.invalid_access_number", "An access number is 1 to 32 digits with an optional leading +."),
+    ("telephony.access_number_taken", "The number is an access number or an extension of this tenant already."),
+    ("telephony.access_number_not_found", "The number is not an access number of this tenant."),
+    ("telephony.invalid_description", "An access number's description is at most 200 characters on one line."),
     // Domain: customer fields.
     (
         "customer_fields.invalid",

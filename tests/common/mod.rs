@@ -67,6 +67,8 @@ pub struct Server {
     pub child: Child,
     pub base_url: String,
     pub demo_password: Option<String>,
+    /// Where its SIP server listens (UDP and TCP), when SIP is on.
+    pub sip_address: Option<String>,
     pub http: reqwest::Client,
 }
 
@@ -80,7 +82,9 @@ impl Server {
     pub fn start_with(location: &Location, environment: &[(&str, &str)]) -> Self {
         let mut command = Command::new(BINARY);
         command.args(["serve", "--listen", "127.0.0.1:0"]).stdout(Stdio::piped()).stderr(Stdio::inherit());
-        command.env("HOTLINE_LOG", "warn");
+        command
+            .env("HOTLINE_LOG", std::env::var("HOTLINE_TEST_LOG").unwrap_or_else(|_| "warn".into()))
+            .env("HOTLINE_SIP_LISTEN", "127.0.0.1:0");
         location.apply(&mut command);
         for (name, value) in environment {
             command.env(name, value);
@@ -90,10 +94,14 @@ impl Server {
         let mut lines = BufReader::new(stdout).lines();
         let mut base_url = None;
         let mut demo_password = None;
+        let mut sip_address = None;
         for line in lines.by_ref() {
             let line = line.expect("reading the server's stdout");
             if let Some(rest) = line.strip_prefix("hotline: listening on ") {
                 base_url = Some(rest.split_whitespace().next().expect("an address").to_owned());
+            }
+            if let Some(address) = line.strip_prefix("hotline: SIP on udp and tcp ") {
+                sip_address = Some(address.trim().to_owned());
             }
             if line.starts_with("hotline: demo log-in") {
                 demo_password = line.rsplit('"').nth(1).map(str::to_owned);
@@ -105,7 +113,7 @@ impl Server {
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
         let base_url = base_url.expect("the server printed its address");
-        Self { child, base_url, demo_password, http: http_client() }
+        Self { child, base_url, demo_password, sip_address, http: http_client() }
     }
 
     pub fn kill(&mut self) {

@@ -92,6 +92,12 @@ impl ChatService {
         self.inner.acd.cached_streams().iter().map(StreamId::aggregate_id).collect()
     }
 
+    /// A routing command from another channel's adapter (the SIP server's calls), through
+    /// the same cached ACD stream and reactions as chat's own.
+    pub async fn route_contact(&self, meta: &CommandMeta, action: AcdAction) -> Result<CommandOutcome, ApiError> {
+        self.acd_command(meta, action).await
+    }
+
     async fn acd_command(&self, meta: &CommandMeta, action: AcdAction) -> Result<CommandOutcome, ApiError> {
         let command = AcdCommand { tenant_id: meta.tenant_id, at: meta.occurred_at, action };
         let (outcome, _) = self.inner.acd.dispatch(meta, &command).await?;

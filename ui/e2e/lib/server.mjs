@@ -16,7 +16,7 @@ export const UI_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)))
 export const REPO_ROOT = resolve(UI_ROOT, "..");
 
 /** Variables that would point the server somewhere else than a fresh embedded store. */
-const OUTSIDE_SETTINGS = ["HOTLINE_DATABASE_URL", "HOTLINE_DATA_DIR", "HOTLINE_LISTEN", "HOTLINE_NO_DEMO", "HOTLINE_WEB_ROOT"];
+const OUTSIDE_SETTINGS = ["HOTLINE_DATABASE_URL", "HOTLINE_DATA_DIR", "HOTLINE_LISTEN", "HOTLINE_NO_DEMO", "HOTLINE_WEB_ROOT", "HOTLINE_SIP_LISTEN"];
 
 /**
  * @typedef {object} Hotline
@@ -41,7 +41,7 @@ export async function startHotline({ startTimeoutMs = 60_000, lifetimeMs = 15 * 
   const env = { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" };
   for (const name of OUTSIDE_SETTINGS) delete env[name];
 
-  const child = spawn(bin, ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--web-root", webRoot], {
+  const child = spawn(bin, ["serve", "--listen", "127.0.0.1:0", "--sip-listen", "127.0.0.1:0", "--data-dir", dataDir, "--web-root", webRoot], {
     cwd: REPO_ROOT,
     env,
     stdio: ["ignore", "pipe", "pipe"],

@@ -12,6 +12,7 @@ import "./admin/dictionary";
 import "./admin/acd";
 import "./admin/chatWidget";
 import "./admin/customerFields";
+import "./admin/telephony";
 import "./desk";
 import "./supervisor";
 import "./customers";

@@ -36,7 +36,7 @@ export function WebhooksPage() {
   const { message } = App.useApp();
   const { data, error, loading, refetch } = useQuery<WebhookEndpointsData>(WEBHOOK_ENDPOINTS_QUERY);
   const [editing, setEditing] = useState<WebhookEndpoint | null | undefined>(undefined);
-  const [secret, setSecret] = useState<{ url: string; value: string } | null>(null);
+  const [secret, setSecret] = useState<{ subject: string; value: string } | null>(null);
   const [deliveriesOf, setDeliveriesOf] = useState<WebhookEndpoint | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const setEnabled = useMutation<{ setWebhookEnabled: WebhookEndpoint }, { id: string; enabled: boolean }>(SET_WEBHOOK_ENABLED_MUTATION);
@@ -72,7 +72,7 @@ export function WebhooksPage() {
   const rotateSecret = (endpoint: WebhookEndpoint) =>
     act(endpoint, async () => {
       const { rotateWebhookSecret } = await rotate.mutate({ id: endpoint.id });
-      setSecret({ url: rotateWebhookSecret.endpoint.url, value: rotateWebhookSecret.secret });
+      setSecret({ subject: rotateWebhookSecret.endpoint.url, value: rotateWebhookSecret.secret });
     });
 
   return (
@@ -200,7 +200,7 @@ export function WebhooksPage() {
         endpoint={editing}
         onClose={() => setEditing(undefined)}
         onSaved={(endpoint, newSecret) => {
-          if (newSecret) setSecret({ url: endpoint.url, value: newSecret });
+          if (newSecret) setSecret({ subject: endpoint.url, value: newSecret });
           void refetch();
         }}
       />

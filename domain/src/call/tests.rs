@@ -1,0 +1,147 @@
+use chrono::{Duration, TimeZone};
+
+use super::*;
+
+const TENANT: Uuid = Uuid::from_u128(1);
+const CALL: Uuid = Uuid::from_u128(2);
+const QUEUE: Uuid = Uuid::from_u128(3);
+const AGENT: Uuid = Uuid::from_u128(4);
+const OTHER_AGENT: Uuid = Uuid::from_u128(5);
+const EXTENSION: Uuid = Uuid::from_u128(6);
+
+fn at(seconds: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0).unwrap() + Duration::seconds(seconds)
+}
+
+fn leg(n: u128) -> Uuid {
+    Uuid::from_u128(100 + n)
+}
+
+fn caller() -> Sealed {
+    Sealed { key_id: Uuid::from_u128(9), ciphertext: "c2VhbGVk".into() }
+}
+
+/// Applies commands in order; panics on a refusal.
+fn run(commands: &[(i64, CallAction)]) -> (CallState, Vec<CallEvent>) {
+    let mut state = CallState::default();
+    let mut all = Vec::new();
+    for (seconds, action) in commands {
+        let command = CallCommand { tenant_id: TENANT, call_id: CALL, at: at(*seconds), action: action.clone() };
+        let events = Call::decide(&state, &command).unwrap_or_else(|error| panic!("{action:?}: {error}"));
+        for event in &events {
+            state = Call::evolve(state, event);
+        }
+        all.extend(events);
+    }
+    (state, all)
+}
+
+fn refusal(state: &CallState, seconds: i64, action: CallAction) -> &'static str {
+    let command = CallCommand { tenant_id: TENANT, call_id: CALL, at: at(seconds), action };
+    Call::decide(state, &command).expect_err("refused").code
+}
+
+fn arrive() -> CallAction {
+    CallAction::Arrive { trunk_id: None, access_number: "+4940123".into(), caller: caller(), queue_id: QUEUE }
+}
+
+fn ring(n: u128, agent_id: Uuid) -> CallAction {
+    CallAction::RingAgent { leg_id: leg(n), agent_id, extension_id: EXTENSION }
+}
+
+#[test]
+fn a_call_waits_rings_an_agent_who_does_not_answer_then_one_who_does_and_ends_with_its_durations() {
+    let (state, events) = run(&[
+        (0, arrive()),
+        (5, ring(1, OTHER_AGENT)),
+        (25, CallAction::FailAgentLeg { leg_id: leg(1), failure: LegFailure::NoAnswer }),
+        (26, ring(2, AGENT)),
+        (30, CallAction::Answer { leg_id: leg(2) }),
+        (40, CallAction::Hold),
+        (50, CallAction::Resume),
+        (90, CallAction::End { cause: EndCause::AgentHungUp }),
+        (91, CallAction::StoreRecording { recording_id: Uuid::from_u128(7), duration_ms: 60_000, bytes: 480_000 }),
+    ]);
+    let types: Vec<&str> = events.iter().map(DomainEvent::event_type).collect();
+    assert_eq!(
+        types,
+        [ARRIVED, AGENT_RINGING, AGENT_LEG_FAILED, AGENT_RINGING, ANSWERED, HELD, RESUMED, ENDED, RECORDING_STORED]
+    );
+    let CallEvent::Answered(answered) = &events[4] else { panic!() };
+    assert_eq!((answered.agent_id, answered.waited_ms), (AGENT, 30_000));
+    let CallEvent::Ended(ended) = &events[7] else { panic!() };
+    assert_eq!(
+        (ended.cause, ended.agent_id, ended.wait_ms, ended.talk_ms, ended.hold_ms),
+        (EndCause::AgentHungUp, Some(AGENT), 30_000, 60_000, 10_000)
+    );
+    assert_eq!(state.status, CallStatus::Ended);
+    assert_eq!(refusal(&state, 95, CallAction::Hold), "call.ended");
+}
+
+#[test]
+fn a_caller_who_hangs_up_before_an_answer_abandons_the_call() {
+    let (_, events) =
+        run(&[(0, arrive()), (3, ring(1, AGENT)), (12, CallAction::End { cause: EndCause::CallerHungUp })]);
+    let CallEvent::Ended(ended) = events.last().unwrap() else { panic!() };
+    assert_eq!((ended.cause, ended.agent_id, ended.wait_ms, ended.talk_ms), (EndCause::Abandoned, None, 12_000, 0));
+}
+
+#[test]
+fn a_transfer_waits_again_and_counts_talk_and_hold_across_agents() {
+    let (state, events) = run(&[
+        (0, arrive()),
+        (1, ring(1, AGENT)),
+        (2, CallAction::Answer { leg_id: leg(1) }),
+        (10, CallAction::Hold),
+        (12, CallAction::Transfer { to: CallTransferTarget::Agent { agent_id: OTHER_AGENT } }),
+        (13, ring(2, OTHER_AGENT)),
+        (15, CallAction::Answer { leg_id: leg(2) }),
+        (25, CallAction::End { cause: EndCause::CallerHungUp }),
+    ]);
+    let CallEvent::Answered(second) = &events[6] else { panic!() };
+    assert_eq!((second.agent_id, second.waited_ms), (OTHER_AGENT, 3_000));
+    let CallEvent::Ended(ended) = events.last().unwrap() else { panic!() };
+    assert_eq!(
+        (ended.cause, ended.agent_id, ended.wait_ms, ended.talk_ms, ended.hold_ms),
+        (EndCause::CallerHungUp, Some(OTHER_AGENT), 2_000, 20_000, 2_000)
+    );
+    assert_eq!(state.status, CallStatus::Ended);
+}
+
+#[test]
+fn commands_out_of_turn_are_refused_with_their_codes() {
+    let empty = CallState::default();
+    assert_eq!(refusal(&empty, 0, CallAction::Hold), "call.not_found");
+    let bad_number =
+        CallAction::Arrive { trunk_id: None, access_number: "12a".into(), caller: caller(), queue_id: QUEUE };
+    assert_eq!(refusal(&empty, 0, bad_number), "call.invalid_number");
+
+    let (waiting, _) = run(&[(0, arrive()), (1, ring(1, AGENT))]);
+    assert_eq!(refusal(&waiting, 2, arrive()), "call.exists");
+    assert_eq!(refusal(&waiting, 2, CallAction::Hold), "call.not_connected");
+    assert_eq!(refusal(&waiting, 2, CallAction::Answer { leg_id: leg(9) }), "call.leg_not_ringing");
+    assert_eq!(
+        refusal(&waiting, 2, CallAction::Transfer { to: CallTransferTarget::Queue { queue_id: QUEUE } }),
+        "call.not_connected"
+    );
+
+    let (connected, _) = run(&[(0, arrive()), (1, ring(1, AGENT)), (2, CallAction::Answer { leg_id: leg(1) })]);
+    assert_eq!(refusal(&connected, 3, ring(2, OTHER_AGENT)), "call.already_connected");
+    assert_eq!(
+        refusal(&connected, 3, CallAction::Transfer { to: CallTransferTarget::Agent { agent_id: AGENT } }),
+        "call.transfer_to_self"
+    );
+}
+
+#[test]
+fn repeated_commands_append_nothing_and_events_replay_from_their_payloads() {
+    let (state, events) = run(&[(0, arrive()), (1, ring(1, AGENT)), (2, CallAction::Answer { leg_id: leg(1) })]);
+    let again = CallCommand { tenant_id: TENANT, call_id: CALL, at: at(3), action: CallAction::Resume };
+    assert!(Call::decide(&state, &again).unwrap().is_empty(), "resuming a call not on hold");
+    let stored: Vec<CallEvent> = events
+        .iter()
+        .map(|event| CallEvent::from_stored(event.event_type(), 1, &event.to_payload()).unwrap())
+        .collect();
+    assert_eq!(stored, events);
+    assert_eq!(Call::replay(&stored), state);
+}

@@ -1,0 +1,606 @@
+//! The B2BUA for inbound calls: a call from a trunk to an access number is answered at once
+//! (the caller hears music while queued), becomes a call stream and an ACD contact, and is
+//! bridged to the phone of the agent the ACD offers it to when that phone answers.
+//!
+//! Each call is one task that owns the caller's dialog, the agent leg ringing or connected,
+//! and the media session. It reacts to three sources: the caller's dialog states (a BYE), the
+//! agent leg's (ringing, answered, refused, a BYE) and the ACD's decisions about this call
+//! (offered to an agent; the offer withdrawn), which the binary feeds in from the log
+//! through [`CallDirector::on_acd_event`]. Every change is recorded through the
+//! [`Switchboard`]: leg states on the call stream, offers answered or refused on the ACD.
+//!
+//! An agent leg that fails (no phone registered, busy, declined, not answered before the
+//! offer expired) is refused to the ACD, which offers the call to the next agent.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use hotline_domain::acd::{AcdAction, AcdEvent, Channel};
+use hotline_domain::call::{CallAction, EndCause, LegFailure, Sealed};
+use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver};
+use rsipstack::dialog::dialog_layer::DialogLayer;
+use rsipstack::dialog::invitation::{InviteAsyncResult, InviteOption};
+use rsipstack::dialog::invite_dialog::InviteDialog;
+use rsipstack::sip::{Header, HeadersExt, StatusCode, StatusCodeKind};
+use rsipstack::transaction::transaction::Transaction;
+use rsipstack::transport::{SipAddr, SipConnection};
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use crate::registrar::{Binding, ExtensionKey, Registrations};
+use crate::relay::{MediaSession, Recording};
+use crate::rtp::PortPool;
+use crate::sdp::{self, AudioDescription, Codec, Direction};
+
+/// How long an agent's phone may ring when the offer carries no deadline of its own.
+const DEFAULT_RING: Duration = Duration::from_secs(20);
+/// The payload type we offer for RFC 4733 DTMF.
+const TELEPHONE_EVENT: u8 = 101;
+
+/// Where a call from a trunk goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InboundRoute {
+    pub tenant_id: Uuid,
+    pub trunk_id: Uuid,
+    pub queue_id: Uuid,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Routing {
+    /// The source is no tenant's trunk: 403.
+    NotATrunk,
+    /// A trunk's, but the number is no access number of its tenant: 404.
+    UnknownNumber,
+    Route(InboundRoute),
+}
+
+/// An agent's extension, to find the phone registered for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentExtension {
+    pub extension_id: Uuid,
+    pub number: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct SwitchboardError(pub String);
+
+/// What the B2BUA needs from the rest of Hotline: the directory, the log and the blobs.
+#[async_trait]
+pub trait Switchboard: Send + Sync + 'static {
+    async fn route(&self, source: IpAddr, number: &str) -> Result<Routing, SwitchboardError>;
+    async fn agent_extension(
+        &self,
+        tenant_id: Uuid,
+        agent_id: Uuid,
+    ) -> Result<Option<AgentExtension>, SwitchboardError>;
+    /// The caller's number sealed with the caller's own key (it is personal data).
+    async fn seal_caller(&self, tenant_id: Uuid, caller: &str) -> Result<Sealed, SwitchboardError>;
+    /// Appends to the call's stream.
+    async fn record(&self, tenant_id: Uuid, call_id: Uuid, action: CallAction) -> Result<(), SwitchboardError>;
+    /// Sends a command to the tenant's ACD.
+    async fn route_contact(&self, tenant_id: Uuid, action: AcdAction) -> Result<(), SwitchboardError>;
+    /// Keeps a finished call's recording; returns its id and stored size.
+    async fn store_recording(
+        &self,
+        tenant_id: Uuid,
+        call_id: Uuid,
+        recording: &Recording,
+    ) -> Result<(Uuid, u64), SwitchboardError>;
+}
+
+/// What the ACD decided about one call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AcdDecision {
+    Offered {
+        agent_id: Uuid,
+        expires_at: DateTime<Utc>,
+    },
+    /// The offer timed out in the ACD: stop ringing that agent.
+    OfferTimedOut {
+        agent_id: Uuid,
+    },
+}
+
+/// The calls of this process, by call id (= ACD contact id).
+#[derive(Default)]
+pub struct CallDirector {
+    calls: Mutex<HashMap<Uuid, mpsc::UnboundedSender<AcdDecision>>>,
+}
+
+impl CallDirector {
+    /// Hands an ACD event to the call it concerns, if that call is one of ours.
+    pub fn on_acd_event(&self, event: &AcdEvent) {
+        let (contact_id, decision) = match event {
+            AcdEvent::ContactOffered(offered) if offered.channel == Channel::Voice => (
+                offered.contact_id,
+                AcdDecision::Offered { agent_id: offered.agent_id, expires_at: offered.expires_at },
+            ),
+            AcdEvent::OfferTimedOut(timed_out) => {
+                (timed_out.contact_id, AcdDecision::OfferTimedOut { agent_id: timed_out.agent_id })
+            }
+            _ => return,
+        };
+        if let Some(call) = self.calls.lock().expect("calls lock").get(&contact_id) {
+            let _ = call.send(decision);
+        }
+    }
+
+    /// Calls in progress.
+    pub fn active(&self) -> usize {
+        self.calls.lock().expect("calls lock").len()
+    }
+
+    fn enter(&self, call_id: Uuid) -> mpsc::UnboundedReceiver<AcdDecision> {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        self.calls.lock().expect("calls lock").insert(call_id, sender);
+        receiver
+    }
+
+    fn leave(&self, call_id: Uuid) {
+        self.calls.lock().expect("calls lock").remove(&call_id);
+    }
+}
+
+/// Everything a call task shares with the others.
+pub(crate) struct Telephony {
+    pub switchboard: Arc<dyn Switchboard>,
+    pub director: Arc<CallDirector>,
+    pub registrations: Arc<Registrations>,
+    pub dialogs: Arc<DialogLayer>,
+    pub ports: Arc<PortPool>,
+}
+
+/// The source address of a request, from its top Via (`received`/`rport` included).
+pub(crate) fn source_of(transaction: &Transaction) -> Option<(String, SocketAddr)> {
+    let via = transaction.original.via_header().ok()?;
+    let (transport, host) = SipConnection::parse_target_from_via(via).ok()?;
+    let address: SocketAddr = host.try_into().ok()?;
+    Some((transport.to_string().to_ascii_lowercase(), address))
+}
+
+/// Answers an INVITE that opens a new dialog: an inbound call from a trunk.
+pub(crate) async fn inbound(telephony: Arc<Telephony>, mut transaction: Transaction) {
+    let number = transaction.original.uri.auth.as_ref().map(|auth| auth.user.clone()).unwrap_or_default();
+    let Some((_, source)) = source_of(&transaction) else {
+        let _ = transaction.reply(StatusCode::BadRequest).await;
+        return;
+    };
+    let route = match telephony.switchboard.route(source.ip(), &number).await {
+        Ok(Routing::Route(route)) => route,
+        Ok(Routing::NotATrunk) => {
+            let _ = transaction.reply(StatusCode::Forbidden).await;
+            return;
+        }
+        Ok(Routing::UnknownNumber) => {
+            let _ = transaction.reply(StatusCode::NotFound).await;
+            return;
+        }
+        Err(error) => {
+            tracing::warn!(%error, "SIP: routing an inbound call");
+            let _ = transaction.reply(StatusCode::ServerInternalError).await;
+            return;
+        }
+    };
+    let offer = match sdp::parse(&String::from_utf8_lossy(transaction.original.body())) {
+        Ok(offer) if offer.port != 0 => offer,
+        _ => {
+            let _ = transaction.reply(StatusCode::NotAcceptableHere).await;
+            return;
+        }
+    };
+    let Ok(codec) = sdp::choose_codec(&offer) else {
+        let _ = transaction.reply(StatusCode::NotAcceptableHere).await;
+        return;
+    };
+    let caller_socket = match telephony.ports.bind() {
+        Ok(socket) => socket,
+        Err(error) => {
+            tracing::warn!(%error, "SIP: refusing a call");
+            let _ = transaction.reply(StatusCode::ServiceUnavailable).await;
+            return;
+        }
+    };
+    let caller_number = transaction
+        .original
+        .from_header()
+        .ok()
+        .and_then(|from| from.uri().ok())
+        .and_then(|uri| uri.auth.map(|auth| auth.user))
+        .unwrap_or_default();
+
+    let call_id = Uuid::now_v7();
+    let tenant_id = route.tenant_id;
+    let switchboard = telephony.switchboard.clone();
+    let arrived = async {
+        let caller = switchboard.seal_caller(tenant_id, &caller_number).await?;
+        let arrive = CallAction::Arrive {
+            trunk_id: Some(route.trunk_id),
+            access_number: number.clone(),
+            caller,
+            queue_id: route.queue_id,
+        };
+        switchboard.record(tenant_id, call_id, arrive).await
+    };
+    if let Err(error) = arrived.await {
+        tracing::warn!(%error, "SIP: recording an inbound call");
+        let _ = transaction.reply(StatusCode::ServerInternalError).await;
+        return;
+    }
+
+    let (state_sender, caller_states) = telephony.dialogs.new_dialog_state_channel();
+    let dialog = match telephony.dialogs.get_or_create_server_invite(&transaction, state_sender, None, None) {
+        Ok(dialog) => dialog,
+        Err(error) => {
+            tracing::warn!(%error, "SIP: creating the caller's dialog");
+            let _ = transaction.reply(StatusCode::ServerInternalError).await;
+            let _ = switchboard.record(tenant_id, call_id, CallAction::End { cause: EndCause::Failed }).await;
+            return;
+        }
+    };
+    let ours = AudioDescription {
+        address: telephony.ports.ip(),
+        port: caller_socket.port,
+        codecs: vec![codec],
+        telephone_event: offer.telephone_event,
+        direction: Direction::SendRecv,
+    };
+    let answer = sdp::write(call_id.as_u64_pair().1, &ours).into_bytes();
+    let decisions = telephony.director.enter(call_id);
+    let remote = SocketAddr::new(offer.address, offer.port);
+    let media = MediaSession::start(caller_socket, remote, codec);
+    if let Err(error) = dialog.accept(Some(vec![sdp_content_type()]), Some(answer)) {
+        tracing::warn!(%error, "SIP: answering the caller");
+    }
+    let mut caller_dialog = dialog.clone();
+    tokio::spawn(async move {
+        let _ = caller_dialog.handle(&mut transaction).await;
+    });
+    let enqueue = AcdAction::EnqueueContact {
+        contact_id: call_id,
+        channel: Channel::Voice,
+        queue_id: route.queue_id,
+        priority: 0,
+        customer_key: None,
+    };
+    if let Err(error) = switchboard.route_contact(tenant_id, enqueue).await {
+        tracing::warn!(%error, "SIP: queueing a call");
+    }
+
+    let call = Call { telephony: telephony.clone(), tenant_id, call_id, codec, caller: dialog, media: Some(media) };
+    call.run(caller_states, decisions).await;
+    telephony.director.leave(call_id);
+}
+
+fn sdp_content_type() -> Header {
+    Header::ContentType("application/sdp".into())
+}
+
+/// The agent leg: ringing, then connected.
+struct AgentLeg {
+    leg_id: Uuid,
+    agent_id: Uuid,
+    dialog: InviteDialog,
+    socket: Option<crate::rtp::MediaSocket>,
+    ring_until: tokio::time::Instant,
+    connected: bool,
+}
+
+/// A leg that was just started ringing, with its two event sources.
+struct Ringing {
+    leg: AgentLeg,
+    states: DialogStateReceiver,
+    /// Resolves with the phone's final answer to the INVITE.
+    answer: tokio::task::JoinHandle<InviteAsyncResult>,
+}
+
+struct Call {
+    telephony: Arc<Telephony>,
+    tenant_id: Uuid,
+    call_id: Uuid,
+    codec: Codec,
+    caller: InviteDialog,
+    media: Option<MediaSession>,
+}
+
+/// How the call loop ended.
+enum Ending {
+    CallerHungUp,
+    AgentHungUp,
+}
+
+impl Call {
+    async fn record(&self, action: CallAction) {
+        if let Err(error) = self.telephony.switchboard.record(self.tenant_id, self.call_id, action).await {
+            tracing::warn!(%error, call_id = %self.call_id, "SIP: recording a call's leg state");
+        }
+    }
+
+    async fn acd(&self, action: AcdAction) {
+        if let Err(error) = self.telephony.switchboard.route_contact(self.tenant_id, action).await {
+            tracing::warn!(%error, call_id = %self.call_id, "SIP: telling the ACD");
+        }
+    }
+
+    async fn run(
+        mut self,
+        mut caller_states: DialogStateReceiver,
+        mut decisions: mpsc::UnboundedReceiver<AcdDecision>,
+    ) {
+        let mut agent: Option<AgentLeg> = None;
+        let mut agent_states: Option<DialogStateReceiver> = None;
+        let mut agent_answer: Option<tokio::task::JoinHandle<InviteAsyncResult>> = None;
+        let ending = loop {
+            let ring_deadline = agent.as_ref().filter(|leg| !leg.connected).map(|leg| leg.ring_until);
+            tokio::select! {
+                state = caller_states.recv() => match state {
+                    Some(DialogState::Terminated(..)) | None => break Ending::CallerHungUp,
+                    Some(_) => {}
+                },
+                decision = decisions.recv() => match decision {
+                    Some(AcdDecision::Offered { agent_id, expires_at }) if agent.is_none() => {
+                        if let Some(ringing) = self.ring(agent_id, expires_at).await {
+                            agent = Some(ringing.leg);
+                            agent_states = Some(ringing.states);
+                            agent_answer = Some(ringing.answer);
+                        }
+                    }
+                    Some(AcdDecision::OfferTimedOut { agent_id }) => {
+                        if let Some(leg) = agent.take_if(|leg| leg.agent_id == agent_id && !leg.connected) {
+                            // The ACD timed the offer out itself: nothing to refuse.
+                            self.stop_ringing(leg, agent_answer.take(), LegFailure::NoAnswer, false).await;
+                            agent_states = None;
+                        }
+                    }
+                    _ => {}
+                },
+                answered = async { agent_answer.as_mut().expect("guarded").await }, if agent_answer.is_some() => {
+                    agent_answer = None;
+                    let leg = agent.take().expect("an answer belongs to a leg");
+                    agent = self.answered(leg, answered).await;
+                    if agent.is_none() {
+                        agent_states = None;
+                    }
+                }
+                state = async { agent_states.as_mut().expect("guarded").recv().await }, if agent_states.is_some() => {
+                    let connected = agent.as_ref().is_some_and(|leg| leg.connected);
+                    if matches!(state, Some(DialogState::Terminated(..)) | None) {
+                        if connected {
+                            break Ending::AgentHungUp;
+                        }
+                        agent_states = None;
+                    }
+                }
+                () = async { tokio::time::sleep_until(ring_deadline.expect("guarded")).await }, if ring_deadline.is_some() => {
+                    let leg = agent.take().expect("a deadline belongs to a ringing leg");
+                    // The ACD times the offer out itself; refusing it here would count twice.
+                    self.stop_ringing(leg, agent_answer.take(), LegFailure::NoAnswer, false).await;
+                    agent_states = None;
+                }
+            }
+        };
+        let connected_agent = agent.as_ref().filter(|leg| leg.connected).map(|leg| leg.agent_id);
+        match ending {
+            Ending::CallerHungUp => {
+                if let Some(leg) = agent.take() {
+                    if leg.connected {
+                        let _ = leg.dialog.bye().await;
+                        self.telephony.dialogs.remove_dialog(&leg.dialog.id());
+                    } else {
+                        self.stop_ringing(leg, agent_answer.take(), LegFailure::NoAnswer, true).await;
+                    }
+                }
+                self.record(CallAction::End { cause: EndCause::CallerHungUp }).await;
+            }
+            Ending::AgentHungUp => {
+                let _ = self.caller.bye().await;
+                if let Some(leg) = agent.take() {
+                    self.telephony.dialogs.remove_dialog(&leg.dialog.id());
+                }
+                self.record(CallAction::End { cause: EndCause::AgentHungUp }).await;
+            }
+        }
+        let release = match connected_agent {
+            Some(agent_id) => AcdAction::FinishContact { contact_id: self.call_id, agent_id, after_call_work: false },
+            None => AcdAction::AbandonContact { contact_id: self.call_id },
+        };
+        self.acd(release).await;
+        self.telephony.dialogs.remove_dialog(&self.caller.id());
+        let recording = match self.media.take() {
+            Some(media) => media.stop().await,
+            None => Recording::default(),
+        };
+        if !recording.is_empty() {
+            match self.telephony.switchboard.store_recording(self.tenant_id, self.call_id, &recording).await {
+                Ok((recording_id, bytes)) => {
+                    let duration_ms = recording.duration().as_millis() as u64;
+                    self.record(CallAction::StoreRecording { recording_id, duration_ms, bytes }).await;
+                }
+                Err(error) => tracing::error!(%error, call_id = %self.call_id, "SIP: storing a recording"),
+            }
+        }
+    }
+
+    /// Rings the agent's registered phone; `None` when there is none (the offer is refused).
+    async fn ring(&self, agent_id: Uuid, expires_at: DateTime<Utc>) -> Option<Ringing> {
+        let leg_id = Uuid::now_v7();
+        let extension = match self.telephony.switchboard.agent_extension(self.tenant_id, agent_id).await {
+            Ok(extension) => extension,
+            Err(error) => {
+                tracing::warn!(%error, "SIP: finding an agent's extension");
+                None
+            }
+        };
+        let binding = extension.as_ref().and_then(|extension| {
+            self.telephony
+                .registrations
+                .lookup(&ExtensionKey { tenant_id: self.tenant_id, number: extension.number.clone() })
+        });
+        let (Some(extension), Some(binding)) = (extension, binding) else {
+            // No phone: refused at once, so the ACD offers the call to someone else.
+            self.acd(AcdAction::RejectOffer { contact_id: self.call_id, agent_id }).await;
+            return None;
+        };
+        let socket = match self.telephony.ports.bind() {
+            Ok(socket) => socket,
+            Err(error) => {
+                tracing::warn!(%error, "SIP: no media port for an agent leg");
+                self.acd(AcdAction::RejectOffer { contact_id: self.call_id, agent_id }).await;
+                return None;
+            }
+        };
+        let mut codecs = vec![self.codec];
+        codecs.extend([Codec::Pcmu, Codec::Pcma].into_iter().filter(|codec| *codec != self.codec));
+        let ours = AudioDescription {
+            address: self.telephony.ports.ip(),
+            port: socket.port,
+            codecs,
+            telephone_event: Some(TELEPHONE_EVENT),
+            direction: Direction::SendRecv,
+        };
+        let offer = sdp::write(leg_id.as_u64_pair().1, &ours).into_bytes();
+        let contact = self.telephony.dialogs.build_local_contact(Some("hotline".to_owned()), None).ok();
+        let Some(option) = contact.and_then(|contact| invite_option(&binding, &extension, contact, offer)) else {
+            self.acd(AcdAction::RejectOffer { contact_id: self.call_id, agent_id }).await;
+            return None;
+        };
+        let (state_sender, states) = self.telephony.dialogs.new_dialog_state_channel();
+        let (dialog, answer) = match self.telephony.dialogs.do_invite_async(option, state_sender) {
+            Ok(started) => started,
+            Err(error) => {
+                tracing::warn!(%error, "SIP: calling an agent's phone");
+                self.acd(AcdAction::RejectOffer { contact_id: self.call_id, agent_id }).await;
+                return None;
+            }
+        };
+        self.record(CallAction::RingAgent { leg_id, agent_id, extension_id: extension.extension_id }).await;
+        let ring_for = (expires_at - Utc::now()).to_std().unwrap_or(DEFAULT_RING).min(DEFAULT_RING * 3);
+        let leg = AgentLeg {
+            leg_id,
+            agent_id,
+            dialog,
+            socket: Some(socket),
+            ring_until: tokio::time::Instant::now() + ring_for,
+            connected: false,
+        };
+        Some(Ringing { leg, states, answer })
+    }
+
+    /// The agent's phone gave its final answer.
+    async fn answered(
+        &mut self,
+        mut leg: AgentLeg,
+        answer: Result<InviteAsyncResult, tokio::task::JoinError>,
+    ) -> Option<AgentLeg> {
+        let response = match answer {
+            Ok(Ok((_, Some(response)))) => response,
+            other => {
+                let outcome = match other {
+                    Ok(Ok(_)) => "no final response".to_owned(),
+                    Ok(Err(error)) => error.to_string(),
+                    Err(error) => error.to_string(),
+                };
+                tracing::warn!(call_id = %self.call_id, %outcome, "SIP: an agent's phone did not answer");
+                self.fail(&leg, LegFailure::Unreachable, true).await;
+                return None;
+            }
+        };
+        if response.status_code.kind() != StatusCodeKind::Successful {
+            tracing::info!(call_id = %self.call_id, status = %response.status_code, "SIP: an agent's phone refused the call");
+            let failure = match response.status_code {
+                StatusCode::BusyHere | StatusCode::BusyEverywhere => LegFailure::Busy,
+                StatusCode::Decline => LegFailure::Declined,
+                StatusCode::RequestTimeout | StatusCode::TemporarilyUnavailable | StatusCode::RequestTerminated => {
+                    LegFailure::NoAnswer
+                }
+                _ => LegFailure::Unreachable,
+            };
+            self.fail(&leg, failure, true).await;
+            return None;
+        }
+        let answer = sdp::parse(&String::from_utf8_lossy(response.body()));
+        let Some((codec, answer)) =
+            answer.ok().and_then(|answer| answer.codecs.first().copied().map(|codec| (codec, answer)))
+        else {
+            let _ = leg.dialog.bye().await;
+            self.fail(&leg, LegFailure::Unreachable, true).await;
+            return None;
+        };
+        let socket = leg.socket.take().expect("an agent leg has its socket until answered");
+        if let Some(media) = &self.media {
+            media.bridge(socket, SocketAddr::new(answer.address, answer.port), codec);
+        }
+        leg.connected = true;
+        self.record(CallAction::Answer { leg_id: leg.leg_id }).await;
+        self.acd(AcdAction::AcceptOffer { contact_id: self.call_id, agent_id: leg.agent_id }).await;
+        Some(leg)
+    }
+
+    /// Records a failed agent leg and, unless the ACD already knows, refuses the offer.
+    async fn fail(&self, leg: &AgentLeg, failure: LegFailure, refuse_offer: bool) {
+        self.record(CallAction::FailAgentLeg { leg_id: leg.leg_id, failure }).await;
+        self.telephony.dialogs.remove_dialog(&leg.dialog.id());
+        if refuse_offer {
+            self.acd(AcdAction::RejectOffer { contact_id: self.call_id, agent_id: leg.agent_id }).await;
+        }
+    }
+
+    async fn stop_ringing(
+        &self,
+        leg: AgentLeg,
+        answer: Option<tokio::task::JoinHandle<InviteAsyncResult>>,
+        failure: LegFailure,
+        refuse_offer: bool,
+    ) {
+        let _ = leg.dialog.cancel().await;
+        if let Some(answer) = answer {
+            answer.abort();
+        }
+        self.fail(&leg, failure, refuse_offer).await;
+    }
+}
+
+/// Where to send requests for a registered phone: its Contact, unless the Contact names
+/// another address than the one the phone registered from (a phone behind NAT writes its
+/// private address): then where it registered from, which the NAT maps back to it.
+fn destination_of(binding: &Binding, contact: &rsipstack::sip::Uri) -> SocketAddr {
+    let contact_address = match &contact.host_with_port.host {
+        rsipstack::sip::Host::IpAddr(ip) => {
+            Some(SocketAddr::new(*ip, contact.host_with_port.port.as_ref().map_or(5060, |port| port.value())))
+        }
+        rsipstack::sip::Host::Domain(_) => None,
+    };
+    match contact_address {
+        Some(address) if address.ip() == binding.source.ip() => address,
+        _ => binding.source,
+    }
+}
+
+/// The INVITE to an agent's registered phone (see [`destination_of`] for where it goes).
+fn invite_option(
+    binding: &Binding,
+    extension: &AgentExtension,
+    contact: rsipstack::sip::Uri,
+    offer: Vec<u8>,
+) -> Option<InviteOption> {
+    let callee = rsipstack::sip::Uri::try_from(binding.contact.as_str()).ok()?;
+    let caller = rsipstack::sip::Uri::try_from("sip:hotline@hotline.invalid").ok()?;
+    let transport =
+        if binding.transport == "tcp" { rsipstack::sip::Transport::Tcp } else { rsipstack::sip::Transport::Udp };
+    let mut destination = SipAddr::from(destination_of(binding, &callee));
+    destination.r#type = Some(transport);
+    Some(InviteOption {
+        caller_display_name: Some(format!("Hotline to {}", extension.number)),
+        caller,
+        callee,
+        destination: Some(destination),
+        content_type: Some("application/sdp".to_owned()),
+        offer: Some(offer),
+        contact,
+        ..Default::default()
+    })
+}

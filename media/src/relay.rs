@@ -1,0 +1,340 @@
+//! A call's media: the caller's RTP socket, the agent's once one answers, the relay between
+//! them, music while the caller waits or is held, and the recording of both directions.
+//!
+//! One task per call owns both sockets, so a packet costs one `recv_from`, at most an
+//! in-place G.711 transcode (a PCMA caller talking to a PCMU phone), and one `send_to`.
+//! Each side's address is the one its SDP gave until its first packet arrives; from then on
+//! replies go where packets come from (symmetric RTP, which gets through NAT).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+
+use crate::g711;
+use crate::rtp::{self, MediaSocket, RtpHeader};
+use crate::sdp::Codec;
+
+/// One RTP packet of G.711 at 8 kHz carries 20 ms: 160 samples.
+const FRAME_SAMPLES: usize = 160;
+const FRAME: Duration = Duration::from_millis(20);
+/// The longest recording kept (both tracks in memory until the call ends).
+pub const MAX_RECORDING: Duration = Duration::from_secs(4 * 3600);
+const MAX_PACKET: usize = 1500;
+
+/// What the call's signalling tells its media.
+#[derive(Debug)]
+enum Instruction {
+    Bridge { socket: MediaSocket, remote: SocketAddr, codec: Codec },
+    Unbridge,
+    Hold(bool),
+    Stop(oneshot::Sender<Recording>),
+}
+
+/// Both directions of a bridged call, in μ-law, one byte a sample at 8 kHz, silence where
+/// nothing arrived.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Recording {
+    pub caller: Vec<u8>,
+    pub agent: Vec<u8>,
+}
+
+impl Recording {
+    pub fn duration(&self) -> Duration {
+        let samples = self.caller.len().max(self.agent.len());
+        Duration::from_millis(samples as u64 / 8)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.caller.is_empty() && self.agent.is_empty()
+    }
+
+    /// A stereo WAV file (caller left, agent right), 16-bit linear PCM at 8 kHz.
+    pub fn to_wav(&self) -> Vec<u8> {
+        let samples = self.caller.len().max(self.agent.len());
+        let data_bytes = samples * 4;
+        let mut wav = Vec::with_capacity(44 + data_bytes);
+        wav.extend_from_slice(b"RIFF");
+        wav.extend_from_slice(&((36 + data_bytes) as u32).to_le_bytes());
+        wav.extend_from_slice(b"WAVEfmt ");
+        wav.extend_from_slice(&16_u32.to_le_bytes());
+        wav.extend_from_slice(&1_u16.to_le_bytes()); // PCM
+        wav.extend_from_slice(&2_u16.to_le_bytes()); // channels
+        wav.extend_from_slice(&8000_u32.to_le_bytes());
+        wav.extend_from_slice(&32_000_u32.to_le_bytes()); // bytes per second
+        wav.extend_from_slice(&4_u16.to_le_bytes()); // block align
+        wav.extend_from_slice(&16_u16.to_le_bytes());
+        wav.extend_from_slice(b"data");
+        wav.extend_from_slice(&(data_bytes as u32).to_le_bytes());
+        let silence = g711::silence(Codec::Pcmu);
+        for index in 0..samples {
+            for track in [&self.caller, &self.agent] {
+                let code = track.get(index).copied().unwrap_or(silence);
+                wav.extend_from_slice(&g711::ulaw_to_linear(code).to_le_bytes());
+            }
+        }
+        wav
+    }
+}
+
+/// Counters of one call's media, for tests and metrics.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct MediaCounters {
+    pub from_caller: u64,
+    pub from_agent: u64,
+    pub music_frames: u64,
+}
+
+/// The handle the call's signalling holds.
+pub struct MediaSession {
+    instructions: mpsc::UnboundedSender<Instruction>,
+}
+
+impl MediaSession {
+    /// Starts relaying for a caller whose SDP named `remote` and `codec`; music plays to the
+    /// caller until an agent is bridged.
+    pub fn start(caller: MediaSocket, remote: SocketAddr, codec: Codec) -> Self {
+        let (instructions, received) = mpsc::unbounded_channel();
+        tokio::spawn(run(Leg::new(caller, remote, codec), received));
+        Self { instructions }
+    }
+
+    pub fn bridge(&self, socket: MediaSocket, remote: SocketAddr, codec: Codec) {
+        let _ = self.instructions.send(Instruction::Bridge { socket, remote, codec });
+    }
+
+    /// The agent leg is gone (transferred): music again until the next one.
+    pub fn unbridge(&self) {
+        let _ = self.instructions.send(Instruction::Unbridge);
+    }
+
+    pub fn hold(&self, held: bool) {
+        let _ = self.instructions.send(Instruction::Hold(held));
+    }
+
+    /// Stops the media and hands over the recording.
+    pub async fn stop(self) -> Recording {
+        let (done, recording) = oneshot::channel();
+        if self.instructions.send(Instruction::Stop(done)).is_err() {
+            return Recording::default();
+        }
+        recording.await.unwrap_or_default()
+    }
+}
+
+struct Leg {
+    socket: MediaSocket,
+    remote: SocketAddr,
+    latched: bool,
+    codec: Codec,
+}
+
+impl Leg {
+    fn new(socket: MediaSocket, remote: SocketAddr, codec: Codec) -> Self {
+        Self { socket, remote, latched: false, codec }
+    }
+
+    fn latch(&mut self, from: SocketAddr) {
+        if !self.latched {
+            self.remote = from;
+            self.latched = true;
+        }
+    }
+}
+
+/// One recorded direction: where each sender's stream starts on the call's timeline.
+#[derive(Default)]
+struct Track {
+    samples: Vec<u8>,
+    /// The sender's SSRC, its first RTP timestamp and where that sample sits.
+    origin: Option<(u32, u32, usize)>,
+}
+
+impl Track {
+    fn write(&mut self, header: &RtpHeader, payload: &[u8], codec: Codec, now_sample: usize) {
+        let origin = match self.origin {
+            Some((ssrc, timestamp, at)) if ssrc == header.ssrc => (ssrc, timestamp, at),
+            // A new sender (or the first): its stream starts where the clock is now.
+            _ => {
+                let origin = (header.ssrc, header.timestamp, now_sample.max(self.samples.len()));
+                self.origin = Some(origin);
+                origin
+            }
+        };
+        let offset = header.timestamp.wrapping_sub(origin.1) as usize;
+        let start = origin.2 + offset;
+        let end = start + payload.len();
+        if end > MAX_RECORDING.as_millis() as usize * 8 || offset > 1 << 30 {
+            return;
+        }
+        if self.samples.len() < end {
+            self.samples.resize(end, g711::silence(Codec::Pcmu));
+        }
+        let slot = &mut self.samples[start..end];
+        slot.copy_from_slice(payload);
+        g711::transcode(slot, codec, Codec::Pcmu);
+    }
+}
+
+/// Music on hold: a soft two-tone chime, half a second on and half off, made once per codec.
+fn music(codec: Codec) -> &'static [u8] {
+    use std::sync::OnceLock;
+    static PCMU: OnceLock<Vec<u8>> = OnceLock::new();
+    static PCMA: OnceLock<Vec<u8>> = OnceLock::new();
+    let make = || {
+        (0..16_000)
+            .map(|sample| {
+                let time = f64::from(sample) / 8000.0;
+                let on = (sample / 4000) % 2 == 0;
+                let tone = if (sample / 8000) % 2 == 0 { 523.25 } else { 659.25 };
+                let level = if on { 4000.0 * (std::f64::consts::TAU * tone * time).sin() } else { 0.0 };
+                let linear = level as i16;
+                match codec {
+                    Codec::Pcmu => g711::linear_to_ulaw(linear),
+                    Codec::Pcma => g711::linear_to_alaw(linear),
+                }
+            })
+            .collect()
+    };
+    match codec {
+        Codec::Pcmu => PCMU.get_or_init(make),
+        Codec::Pcma => PCMA.get_or_init(make),
+    }
+}
+
+async fn run(mut caller: Leg, mut instructions: mpsc::UnboundedReceiver<Instruction>) {
+    let started = Instant::now();
+    let mut agent: Option<Leg> = None;
+    let mut held = false;
+    let mut caller_track = Track::default();
+    let mut agent_track = Track::default();
+    let mut recording_since: Option<Instant> = None;
+    let mut music_clock = tokio::time::interval(FRAME);
+    music_clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let ssrc: u32 = rand::random();
+    let mut music_sequence: u16 = rand::random();
+    let mut music_timestamp: u32 = rand::random();
+    let mut music_position = 0_usize;
+    let mut from_caller = vec![0_u8; MAX_PACKET];
+    let mut from_agent = vec![0_u8; MAX_PACKET];
+    let mut counters = MediaCounters::default();
+    let now_sample = |since: Option<Instant>| since.map_or(0, |since| (since.elapsed().as_millis() as usize) * 8);
+    loop {
+        tokio::select! {
+            instruction = instructions.recv() => match instruction {
+                Some(Instruction::Bridge { socket, remote, codec }) => {
+                    agent = Some(Leg::new(socket, remote, codec));
+                    recording_since.get_or_insert_with(Instant::now);
+                }
+                Some(Instruction::Unbridge) => agent = None,
+                Some(Instruction::Hold(on)) => held = on,
+                Some(Instruction::Stop(done)) => {
+                    tracing::debug!(?counters, seconds = started.elapsed().as_secs(), "call media stopped");
+                    let _ = done.send(Recording { caller: caller_track.samples, agent: agent_track.samples });
+                    return;
+                }
+                None => return,
+            },
+            received = caller.socket.socket.recv_from(&mut from_caller) => {
+                let Ok((length, from)) = received else { continue };
+                let Some(header) = rtp::parse(&from_caller[..length]) else { continue };
+                caller.latch(from);
+                counters.from_caller += 1;
+                let Some(agent) = agent.as_mut().filter(|_| !held) else { continue };
+                let payload = &mut from_caller[header.payload_offset..length];
+                if Codec::from_payload_type(header.payload_type) == Some(caller.codec) {
+                    caller_track.write(&header, payload, caller.codec, now_sample(recording_since));
+                    if caller.codec != agent.codec {
+                        g711::transcode(payload, caller.codec, agent.codec);
+                        from_caller[1] = (from_caller[1] & 0x80) | agent.codec.payload_type();
+                    }
+                }
+                let _ = agent.socket.socket.send_to(&from_caller[..length], agent.remote).await;
+            },
+            received = async { agent.as_ref().expect("guarded").socket.socket.recv_from(&mut from_agent).await }, if agent.is_some() => {
+                let Ok((length, from)) = received else { continue };
+                let Some(header) = rtp::parse(&from_agent[..length]) else { continue };
+                let agent = agent.as_mut().expect("guarded");
+                agent.latch(from);
+                counters.from_agent += 1;
+                if held {
+                    continue;
+                }
+                let payload = &mut from_agent[header.payload_offset..length];
+                if Codec::from_payload_type(header.payload_type) == Some(agent.codec) {
+                    agent_track.write(&header, payload, agent.codec, now_sample(recording_since));
+                    if agent.codec != caller.codec {
+                        g711::transcode(payload, agent.codec, caller.codec);
+                        from_agent[1] = (from_agent[1] & 0x80) | caller.codec.payload_type();
+                    }
+                }
+                let _ = caller.socket.socket.send_to(&from_agent[..length], caller.remote).await;
+            },
+            _ = music_clock.tick(), if agent.is_none() || held => {
+                let tune = music(caller.codec);
+                let mut packet = [0_u8; rtp::HEADER_BYTES + FRAME_SAMPLES];
+                let header = RtpHeader {
+                    marker: counters.music_frames == 0,
+                    payload_type: caller.codec.payload_type(),
+                    sequence: music_sequence,
+                    timestamp: music_timestamp,
+                    ssrc,
+                    payload_offset: rtp::HEADER_BYTES,
+                };
+                rtp::write_header(&mut packet, &header);
+                for slot in &mut packet[rtp::HEADER_BYTES..] {
+                    *slot = tune[music_position];
+                    music_position = (music_position + 1) % tune.len();
+                }
+                let _ = caller.socket.socket.send_to(&packet, caller.remote).await;
+                music_sequence = music_sequence.wrapping_add(1);
+                music_timestamp = music_timestamp.wrapping_add(FRAME_SAMPLES as u32);
+                counters.music_frames += 1;
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(ssrc: u32, timestamp: u32) -> RtpHeader {
+        RtpHeader { marker: false, payload_type: 0, sequence: 0, timestamp, ssrc, payload_offset: 12 }
+    }
+
+    #[test]
+    fn a_track_places_frames_by_their_timestamps_and_fills_gaps_with_silence() {
+        let mut track = Track::default();
+        track.write(&header(1, 1000), &[1; 160], Codec::Pcmu, 800);
+        // One frame lost, then the next arrives.
+        track.write(&header(1, 1320), &[2; 160], Codec::Pcmu, 1200);
+        assert_eq!(track.samples.len(), 800 + 480);
+        assert!(track.samples[..800].iter().all(|&code| code == 0xFF));
+        assert!(track.samples[800..960].iter().all(|&code| code == 1));
+        assert!(track.samples[960..1120].iter().all(|&code| code == 0xFF));
+        assert!(track.samples[1120..].iter().all(|&code| code == 2));
+        // A new sender continues at the clock, never over what was recorded.
+        track.write(&header(2, 5), &[3; 160], Codec::Pcmu, 100);
+        assert_eq!(track.samples.len(), 1280 + 160);
+    }
+
+    #[test]
+    fn a_pcma_frame_is_recorded_as_mulaw() {
+        let mut track = Track::default();
+        track.write(&header(1, 0), &[0xD5; 160], Codec::Pcma, 0);
+        let quiet = track.samples.iter().all(|&code| g711::ulaw_to_linear(code).abs() <= 8);
+        assert!(quiet && track.samples.len() == 160, "A-law silence stays silence in μ-law");
+    }
+
+    #[test]
+    fn the_wav_is_stereo_linear_pcm_of_the_longer_track() {
+        let recording = Recording { caller: vec![0xFF; 8000], agent: vec![0xFF; 4000] };
+        assert_eq!(recording.duration(), Duration::from_secs(1));
+        let wav = recording.to_wav();
+        assert_eq!(&wav[..4], b"RIFF");
+        assert_eq!(&wav[8..16], b"WAVEfmt ");
+        assert_eq!(wav.len(), 44 + 8000 * 4);
+    }
+}

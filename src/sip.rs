@@ -1,0 +1,254 @@
+//! The SIP server's view of Hotline: the tenants' telephony directory (extensions from the
+//! read models, their passwords from the secret store) and the switchboard its calls record
+//! and route through.
+
+use std::net::{IpAddr, SocketAddr};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use futures::StreamExt;
+use hotline_command_api::Dispatcher;
+use hotline_command_api::chat::ChatService;
+use hotline_command_api::dispatcher::CommandMeta;
+use hotline_domain::acd::{self, AcdAction, AcdEvent};
+use hotline_domain::call::{Call, CallAction, CallCommand, Sealed};
+use hotline_domain::identity::tenant_id_for_slug;
+use hotline_domain::{Actor, DomainEvent};
+use hotline_infra::keys::{self, SubjectKeys};
+use hotline_infra::recordings::{RecordingStore, Tracks};
+use hotline_infra::secrets::SecretStore;
+use hotline_infra::store::{Scope, SharedEventStore, subscribe};
+use hotline_media::calls::{AgentExtension, CallDirector, InboundRoute, Routing, Switchboard, SwitchboardError};
+use hotline_media::registrar::Registrations;
+use hotline_media::relay::Recording;
+use hotline_media::{Directory, DirectoryError, ExtensionCredentials};
+use hotline_projections::telephony;
+use sqlx::AnyPool;
+use uuid::Uuid;
+
+/// `--sip-listen`: an address for UDP and TCP alike, or `off`.
+#[derive(Debug, Clone, Copy)]
+pub struct SipListen(pub Option<SocketAddr>);
+
+impl FromStr for SipListen {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text.eq_ignore_ascii_case("off") {
+            return Ok(Self(None));
+        }
+        text.parse()
+            .map(|address| Self(Some(address)))
+            .map_err(|_| format!("{text:?} is neither an address such as 0.0.0.0:5060 nor `off`"))
+    }
+}
+
+/// `--rtp-ports`: `FIRST-LAST`.
+#[derive(Debug, Clone)]
+pub struct PortRange(pub std::ops::RangeInclusive<u16>);
+
+impl FromStr for PortRange {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let range = text
+            .split_once('-')
+            .and_then(|(first, last)| Some((first.parse::<u16>().ok()?, last.parse::<u16>().ok()?)));
+        match range {
+            Some((first, last)) if first >= 1024 && last > first => Ok(Self(first..=last)),
+            _ => Err(format!("{text:?} is not a port range such as 20000-29999 (above 1023, at least two ports)")),
+        }
+    }
+}
+
+pub struct ReadModelDirectory {
+    pub read_models: AnyPool,
+    pub secrets: Arc<dyn SecretStore>,
+}
+
+#[async_trait]
+impl Directory for ReadModelDirectory {
+    async fn extension(&self, tenant_slug: &str, number: &str) -> Result<Option<ExtensionCredentials>, DirectoryError> {
+        let tenant_id = tenant_id_for_slug(tenant_slug);
+        let extension = telephony::extension_for_login(&self.read_models, tenant_id, number)
+            .await
+            .map_err(|error| DirectoryError(error.to_string()))?;
+        let Some(extension) = extension else { return Ok(None) };
+        let password = self
+            .secrets
+            .get(tenant_id, extension.secret_id)
+            .await
+            .map_err(|error| DirectoryError(error.to_string()))?;
+        // An extension whose password is gone cannot log in.
+        Ok(password.map(|password| ExtensionCredentials {
+            tenant_id,
+            extension_id: extension.extension_id,
+            user_id: extension.user_id,
+            password,
+            enabled: extension.enabled,
+        }))
+    }
+}
+
+/// The registrar's bindings, as the API shows them.
+pub struct Phones(pub Arc<Registrations>);
+
+impl hotline_graphql::RegisteredPhones for Phones {
+    fn registered(&self, tenant_id: Uuid) -> Vec<String> {
+        self.0.of_tenant(tenant_id).into_iter().map(|(number, _)| number).collect()
+    }
+}
+
+/// The B2BUA's way into the rest of Hotline: routes and extensions from the read models,
+/// call and ACD commands through the dispatcher, recordings into the recording store.
+pub struct HotlineSwitchboard {
+    pub read_models: AnyPool,
+    pub dispatcher: Arc<Dispatcher>,
+    pub chat: ChatService,
+    pub keys: SubjectKeys,
+    pub recordings: RecordingStore,
+}
+
+/// Who the SIP server's commands are from, in the log.
+const SIP_ACTOR: &str = "sip";
+
+fn failed(error: impl std::fmt::Display) -> SwitchboardError {
+    SwitchboardError(error.to_string())
+}
+
+impl HotlineSwitchboard {
+    fn meta(tenant_id: Uuid) -> CommandMeta {
+        CommandMeta::new(Uuid::now_v7(), tenant_id, Actor::system(SIP_ACTOR), Utc::now())
+    }
+}
+
+/// Whether `address` is one of a trunk's peers (an address or a CIDR block).
+fn peer_matches(peer: &str, address: IpAddr) -> bool {
+    let (network, prefix) = match peer.split_once('/') {
+        Some((network, prefix)) => (network, prefix.parse::<u32>().ok()),
+        None => (peer, None),
+    };
+    let Ok(network) = network.parse::<IpAddr>() else { return false };
+    match (network, address) {
+        (IpAddr::V4(network), IpAddr::V4(address)) => {
+            let prefix = prefix.unwrap_or(32).min(32);
+            let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
+            u32::from(network) & mask == u32::from(address) & mask
+        }
+        (IpAddr::V6(network), IpAddr::V6(address)) => {
+            let prefix = prefix.unwrap_or(128).min(128);
+            let mask = if prefix == 0 { 0 } else { u128::MAX << (128 - prefix) };
+            u128::from(network) & mask == u128::from(address) & mask
+        }
+        _ => false,
+    }
+}
+
+#[async_trait]
+impl Switchboard for HotlineSwitchboard {
+    async fn route(&self, source: IpAddr, number: &str) -> Result<Routing, SwitchboardError> {
+        let trunks = telephony::all_trunks(&self.read_models).await.map_err(failed)?;
+        let mut from_a_trunk = false;
+        for trunk in trunks.iter().filter(|trunk| trunk.peers.iter().any(|peer| peer_matches(peer, source))) {
+            from_a_trunk = true;
+            let route =
+                telephony::access_number_route(&self.read_models, trunk.tenant_id, number).await.map_err(failed)?;
+            // An access number bound to one trunk takes calls from that trunk only.
+            if let Some(route) = route.filter(|route| route.trunk_id.is_none_or(|id| id == trunk.trunk_id)) {
+                return Ok(Routing::Route(InboundRoute {
+                    tenant_id: trunk.tenant_id,
+                    trunk_id: trunk.trunk_id,
+                    queue_id: route.queue_id,
+                }));
+            }
+        }
+        Ok(if from_a_trunk { Routing::UnknownNumber } else { Routing::NotATrunk })
+    }
+
+    async fn agent_extension(
+        &self,
+        tenant_id: Uuid,
+        agent_id: Uuid,
+    ) -> Result<Option<AgentExtension>, SwitchboardError> {
+        let extension = telephony::extension_of_user(&self.read_models, tenant_id, agent_id).await.map_err(failed)?;
+        Ok(extension
+            .filter(|extension| extension.enabled)
+            .map(|extension| AgentExtension { extension_id: extension.extension_id, number: extension.number }))
+    }
+
+    async fn seal_caller(&self, tenant_id: Uuid, caller: &str) -> Result<Sealed, SwitchboardError> {
+        // One key per calling number: forgetting a caller destroys it, and with it the
+        // number in every call event.
+        let key_id = Uuid::new_v5(&tenant_id, format!("tel:{caller}").as_bytes());
+        let key = match self.keys.get(tenant_id, key_id).await.map_err(failed)? {
+            Some(key) => key,
+            None => self.keys.create(tenant_id, key_id).await.map_err(failed)?,
+        };
+        Ok(Sealed { key_id, ciphertext: keys::seal(&key, caller.as_bytes()) })
+    }
+
+    async fn record(&self, tenant_id: Uuid, call_id: Uuid, action: CallAction) -> Result<(), SwitchboardError> {
+        let meta = Self::meta(tenant_id);
+        let command = CallCommand { tenant_id, call_id, at: meta.occurred_at, action };
+        self.dispatcher.dispatch::<Call>(&meta, &command).await.map(|_| ()).map_err(failed)
+    }
+
+    async fn route_contact(&self, tenant_id: Uuid, action: AcdAction) -> Result<(), SwitchboardError> {
+        self.chat.route_contact(&Self::meta(tenant_id), action).await.map(|_| ()).map_err(failed)
+    }
+
+    async fn store_recording(
+        &self,
+        tenant_id: Uuid,
+        _call_id: Uuid,
+        recording: &Recording,
+    ) -> Result<(Uuid, u64), SwitchboardError> {
+        let recording_id = Uuid::now_v7();
+        let tracks = Tracks { caller: recording.caller.clone(), agent: recording.agent.clone() };
+        let bytes = self.recordings.put(tenant_id, recording_id, &tracks).await.map_err(failed)?;
+        Ok((recording_id, bytes))
+    }
+}
+
+/// Hands the ACD's decisions about calls to the SIP server's calls, from the log's head on
+/// (a call lives in this process only, so older decisions concern no call of ours).
+pub async fn follow_acd(store: SharedEventStore, director: Arc<CallDirector>) -> anyhow::Result<()> {
+    let head = store.head_position().await?;
+    tokio::spawn(async move {
+        let mut position = head;
+        loop {
+            let mut events = subscribe(store.clone(), Scope::Global, position);
+            while let Some(item) = events.next().await {
+                let Ok(envelope) = item else { break };
+                position = envelope.global_position;
+                if matches!(envelope.event_type.as_str(), acd::CONTACT_OFFERED | acd::OFFER_TIMED_OUT)
+                    && let Ok(event) =
+                        AcdEvent::from_stored(&envelope.event_type, envelope.schema_version, &envelope.payload)
+                {
+                    director.on_acd_event(&event);
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::peer_matches;
+
+    #[test]
+    fn peers_match_addresses_and_blocks() {
+        let address = "192.0.2.77".parse().unwrap();
+        assert!(peer_matches("192.0.2.77", address));
+        assert!(peer_matches("192.0.2.0/24", address));
+        assert!(peer_matches("0.0.0.0/0", address));
+        assert!(!peer_matches("192.0.3.0/24", address));
+        assert!(!peer_matches("2001:db8::/32", address));
+        assert!(peer_matches("2001:db8::/32", "2001:db8::1".parse().unwrap()));
+        assert!(!peer_matches("not an address", address));
+    }
+}

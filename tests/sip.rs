@@ -1,0 +1,389 @@
+//! The SIP server through the real binary, with real SIP peers: sipp registers desk phones
+//! with digest authentication over UDP and TCP; malformed and unauthorised requests get
+//! the right answer and leave the registered phones alone.
+
+mod common;
+
+use std::net::UdpSocket;
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Location, Server};
+use hotline_domain::identity::{tenant_id_for_slug, user_id_for_username};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+const PROVISION: &str =
+    "mutation($input: ExtensionInput!) { provisionExtension(input: $input) { extension { id number } password } }";
+
+/// Provisions an extension in the demo tenant; returns its SIP password.
+async fn provision(server: &Server, token: &str, number: &str) -> String {
+    let input = json!({ "input": { "number": number, "displayName": format!("Desk {number}") } });
+    let provisioned = server.graphql(Some(token), PROVISION, input).await;
+    assert!(provisioned["errors"].is_null(), "{provisioned}");
+    provisioned["data"]["provisionExtension"]["password"].as_str().expect("a password").to_owned()
+}
+
+/// One of `tests/sipp/`, with the test's values written in place of its placeholders.
+fn scenario(name: &str, values: &[(&str, String)]) -> tempfile_path::TempScenario {
+    let mut text = std::fs::read_to_string(format!("{}/tests/sipp/{name}", env!("CARGO_MANIFEST_DIR")))
+        .expect("reading a sipp scenario");
+    for (placeholder, value) in values {
+        text = text.replace(placeholder, value);
+    }
+    tempfile_path::TempScenario::write(&text)
+}
+
+fn sipp() -> Command {
+    let mut command = Command::new("sipp");
+    command.args(["-i", "127.0.0.1", "-nostdin"]);
+    command
+}
+
+/// Runs one sipp registration against the server (sipp succeeds when it got `expected_code`);
+/// the phone takes calls at `contact_port`.
+fn sipp_register_at(
+    server: &Server,
+    transport: &str,
+    number: &str,
+    password: &str,
+    expected_code: u16,
+    contact_port: u16,
+) -> Output {
+    let scenario = scenario("register.xml", &[("EXPECTED_CODE", expected_code.to_string())]);
+    let address = server.sip_address.as_deref().expect("SIP is on");
+    sipp()
+        .arg(address)
+        .args(["-sf", scenario.path()])
+        .args(["-t", transport, "-m", "1", "-timeout", "20s", "-timeout_error"])
+        .args([
+            "-key",
+            "domain",
+            "demo",
+            "-key",
+            "extension",
+            number,
+            "-key",
+            "contact_port",
+            &contact_port.to_string(),
+        ])
+        .args(["-au", number, "-ap", password])
+        .output()
+        .expect("running sipp (scripts/test.sh installs sip-tester)")
+}
+
+fn sipp_register(server: &Server, transport: &str, number: &str, password: &str, expected_code: u16) -> Output {
+    sipp_register_at(server, transport, number, password, expected_code, 5999)
+}
+
+fn assert_sipp_passed(output: &Output, what: &str) {
+    assert!(
+        output.status.success(),
+        "{what}: sipp failed ({:?})\n{}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout).lines().rev().take(30).collect::<Vec<_>>().join("\n"),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[tokio::test]
+async fn a_desk_phone_registers_its_extension_with_digest_authentication_over_udp_and_tcp() {
+    let server = Server::start(&Location::embedded());
+    let token = server.demo_admin_token().await;
+    let password = provision(&server, &token, "1001").await;
+
+    assert_sipp_passed(&sipp_register(&server, "u1", "1001", &password, 200), "UDP registration");
+    assert_sipp_passed(&sipp_register(&server, "t1", "1001", &password, 200), "TCP registration");
+    // Wrong password, unknown extension: the same 403, so extensions cannot be guessed.
+    assert_sipp_passed(&sipp_register(&server, "u1", "1001", "not-the-password", 403), "wrong password");
+    assert_sipp_passed(&sipp_register(&server, "u1", "1999", &password, 403), "unknown extension");
+
+    // After a rotation the old password no longer registers, the new one does.
+    let extensions = server.graphql(Some(&token), "{ extensions { id number } }", json!({})).await;
+    let id = extensions["data"]["extensions"][0]["id"].clone();
+    let rotated = server
+        .graphql(
+            Some(&token),
+            "mutation($id: UUID!) { rotateExtensionPassword(id: $id) { password } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let new_password =
+        rotated["data"]["rotateExtensionPassword"]["password"].as_str().expect("a new password").to_owned();
+    assert_sipp_passed(&sipp_register(&server, "u1", "1001", &password, 403), "the rotated-out password");
+    assert_sipp_passed(&sipp_register(&server, "u1", "1001", &new_password, 200), "the new password");
+}
+
+/// Sends one datagram and returns the status line of the answer, if one comes.
+fn exchange(socket: &UdpSocket, server: &str, message: &str) -> Option<String> {
+    socket.send_to(message.replace('\n', "\r\n").as_bytes(), server).expect("sending");
+    let mut buffer = [0_u8; 4096];
+    match socket.recv_from(&mut buffer) {
+        Ok((length, _)) => {
+            let text = String::from_utf8_lossy(&buffer[..length]).into_owned();
+            Some(text.lines().next().unwrap_or_default().to_owned())
+        }
+        Err(_) => None,
+    }
+}
+
+fn request(method: &str, to: &str, extra: &str, branch: &str, port: u16) -> String {
+    format!(
+        "{method} sip:demo SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK{branch};rport\nFrom: <sip:1001@demo>;tag=t{branch}\nTo: {to}\nCall-ID: {branch}@127.0.0.1\nCSeq: 1 {method}\nContact: <sip:1001@127.0.0.1:{port}>\nMax-Forwards: 70\n{extra}Content-Length: 0\n\n"
+    )
+}
+
+#[tokio::test]
+async fn bad_sip_gets_the_right_answer_and_leaves_registered_phones_alone() {
+    let server = Server::start(&Location::embedded());
+    let token = server.demo_admin_token().await;
+    let password = provision(&server, &token, "1002").await;
+    assert_sipp_passed(&sipp_register(&server, "u1", "1002", &password, 200), "registration before");
+
+    let address = server.sip_address.clone().expect("SIP is on");
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    let port = socket.local_addr().unwrap().port();
+
+    // Not SIP at all: dropped, and the server goes on answering.
+    socket.send_to(b"\x00\x01garbage that is not SIP\r\n\r\n", &address).unwrap();
+    let ok = exchange(&socket, &address, &request("OPTIONS", "<sip:demo>", "", "opt1", port));
+    assert_eq!(ok.as_deref(), Some("SIP/2.0 200 OK"));
+
+    // A SIP domain that names no tenant (an IP address): 404.
+    let no_tenant = exchange(&socket, &address, &request("REGISTER", "<sip:1002@127.0.0.1>", "", "reg1", port));
+    assert_eq!(no_tenant.as_deref(), Some("SIP/2.0 404 Not Found"));
+    // An address of record without an extension: 400.
+    let no_user = exchange(&socket, &address, &request("REGISTER", "<sip:demo>", "", "reg2", port));
+    assert_eq!(no_user.as_deref(), Some("SIP/2.0 400 Bad Request"));
+    // A malformed Expires: 400.
+    let bad_expiry =
+        exchange(&socket, &address, &request("REGISTER", "<sip:1002@demo>", "Expires: soon\n", "reg3", port));
+    assert_eq!(bad_expiry.as_deref(), Some("SIP/2.0 400 Bad Request"));
+    // Credentials with a nonce we never issued: challenged again.
+    let forged = "Authorization: Digest username=\"1002\", realm=\"demo\", nonce=\"00000000000000000000000000000000000000000000000000\", uri=\"sip:demo\", response=\"00000000000000000000000000000000\", algorithm=MD5\n";
+    let challenged = exchange(&socket, &address, &request("REGISTER", "<sip:1002@demo>", forged, "reg4", port));
+    assert_eq!(challenged.as_deref(), Some("SIP/2.0 401 Unauthorized"));
+    // Garbled credentials: 400.
+    let garbled =
+        exchange(&socket, &address, &request("REGISTER", "<sip:1002@demo>", "Authorization: Digest\n", "reg5", port));
+    assert_eq!(garbled.as_deref(), Some("SIP/2.0 400 Bad Request"));
+    // A method the server does not take yet.
+    let subscribe =
+        exchange(&socket, &address, &request("SUBSCRIBE", "<sip:1002@demo>", "Event: presence\n", "sub1", port));
+    assert_eq!(subscribe.as_deref(), Some("SIP/2.0 405 Method Not Allowed"));
+
+    // The phone registered before is still bound, and registers again as before.
+    let registered = server.graphql(Some(&token), "{ extensions { number registered } }", json!({})).await;
+    assert_eq!(registered["data"]["extensions"], json!([{ "number": "1002", "registered": true }]), "{registered}");
+    assert_sipp_passed(&sipp_register(&server, "u1", "1002", &password, 200), "registration after");
+}
+
+/// A free UDP port on loopback (bound and released; fine for a test's own processes).
+fn free_udp_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// An agent's desk phone: sipp answering one call (ringing, then 200 with a PCMU answer) and
+/// echoing the RTP it receives; killed when dropped.
+struct DeskPhone {
+    child: Child,
+    port: u16,
+}
+
+impl DeskPhone {
+    fn start() -> Self {
+        let port = free_udp_port();
+        let media_port = free_udp_port();
+        let child = sipp()
+            .args(["-sn", "uas", "-p", &port.to_string(), "-mp", &media_port.to_string(), "-rtp_echo"])
+            .args(["-m", "1", "-timeout", "60s"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("running sipp");
+        Self { child, port }
+    }
+
+    /// Waits for the phone's one call to end; true when sipp saw it through.
+    fn finished(&mut self) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.success();
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    }
+}
+
+impl Drop for DeskPhone {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const ACCESS_NUMBER: &str = "4000";
+
+/// The demo tenant's telephony: agent1 with extension 2001, a trunk from 127.0.0.1 and an
+/// access number to the demo queue. Returns agent1's SIP password.
+async fn provision_telephony(server: &Server, token: &str) -> String {
+    let tenant = tenant_id_for_slug("demo");
+    let agent = user_id_for_username(tenant, "agent1");
+    let queue = Uuid::new_v5(&tenant, b"first-queue");
+    let input = json!({ "input": { "number": "2001", "displayName": "Agent one's desk", "userId": agent } });
+    let provisioned = server.graphql(Some(token), PROVISION, input).await;
+    assert!(provisioned["errors"].is_null(), "{provisioned}");
+    let trunk = server
+        .graphql(
+            Some(token),
+            "mutation($input: TrunkInput!) { defineTrunk(input: $input) { id } }",
+            json!({ "input": { "name": "Carrier", "peers": ["127.0.0.1"] } }),
+        )
+        .await;
+    assert!(trunk["errors"].is_null(), "{trunk}");
+    let number = server
+        .graphql(
+            Some(token),
+            "mutation($input: AccessNumberInput!) { assignAccessNumber(input: $input) { number } }",
+            json!({ "input": { "number": ACCESS_NUMBER, "queueId": queue, "description": "Hotline" } }),
+        )
+        .await;
+    assert!(number["errors"].is_null(), "{number}");
+    provisioned["data"]["provisionExtension"]["password"].as_str().unwrap().to_owned()
+}
+
+async fn set_presence(server: &Server, token: &str, state: &str) {
+    let response = server
+        .graphql(
+            Some(token),
+            "mutation($s: PresenceState!) { setPresence(state: $s) { presence { state } } }",
+            json!({ "s": state }),
+        )
+        .await;
+    assert!(response["errors"].is_null(), "{response}");
+}
+
+/// A customer's call through the trunk; sipp succeeds when the call went as scripted.
+fn call_in(server: &Server, wait_ms: u64, speak_ms: u64) -> Output {
+    let scenario = scenario("caller.xml", &[("WAIT_MS", wait_ms.to_string()), ("SPEAK_MS", speak_ms.to_string())]);
+    sipp()
+        .arg(server.sip_address.as_deref().expect("SIP is on"))
+        .args(["-sf", scenario.path(), "-s", ACCESS_NUMBER, "-key", "caller", "+8613800138000"])
+        .args(["-m", "1", "-timeout", "60s", "-timeout_error", "-mp", &free_udp_port().to_string()])
+        .output()
+        .expect("running sipp")
+}
+
+/// The call events and the ACD's events about calls, oldest first, once `until` is there.
+async fn call_history(server: &Server, token: &str, until: &str) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let page = server
+            .graphql(
+                Some(token),
+                "query($f: AuditLogFilter) { auditLog(filter: $f, first: 500) { items { type payload } } }",
+                json!({ "f": { "types": [
+                    "hotline.call.arrived", "hotline.call.agent_ringing", "hotline.call.agent_leg_failed",
+                    "hotline.call.answered", "hotline.call.ended", "hotline.call.recording_stored",
+                    "hotline.acd.contact_queued", "hotline.acd.contact_offered", "hotline.acd.offer_accepted",
+                    "hotline.acd.offer_rejected", "hotline.acd.contact_finished", "hotline.acd.contact_abandoned"
+                ] } }),
+            )
+            .await;
+        let items = page["data"]["auditLog"]["items"].as_array().cloned().unwrap_or_else(|| panic!("{page}"));
+        // The demo tenant's chat bootstrap has no voice contacts: every item is this test's.
+        if items.iter().any(|item| item["type"] == until) {
+            return items;
+        }
+        assert!(Instant::now() < deadline, "no {until} event: {items:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn types(history: &[Value]) -> Vec<&str> {
+    history.iter().map(|item| item["type"].as_str().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn a_call_from_a_trunk_is_queued_offered_rung_answered_bridged_and_recorded() {
+    let server = Server::start(&Location::embedded());
+    let admin = server.demo_admin_token().await;
+    let password = provision_telephony(&server, &admin).await;
+    let agent = server.login("demo", "agent1", server.demo_password.as_deref().unwrap()).await;
+    set_presence(&server, &agent, "AVAILABLE").await;
+    let mut phone = DeskPhone::start();
+    assert_sipp_passed(&sipp_register_at(&server, "u1", "2001", &password, 200, phone.port), "the agent's phone");
+
+    let caller = call_in(&server, 1_000, 8_000);
+    assert_sipp_passed(&caller, "the caller");
+    let history = call_history(&server, &admin, "hotline.call.ended").await;
+    assert!(phone.finished(), "the agent's phone saw the call through to the BYE: {:?}", types(&history));
+
+    let history = call_history(&server, &admin, "hotline.call.recording_stored").await;
+    assert_eq!(
+        types(&history),
+        [
+            "hotline.call.arrived",
+            "hotline.acd.contact_queued",
+            "hotline.acd.contact_offered",
+            "hotline.call.agent_ringing",
+            "hotline.call.answered",
+            "hotline.acd.offer_accepted",
+            "hotline.call.ended",
+            "hotline.acd.contact_finished",
+            "hotline.call.recording_stored",
+        ]
+    );
+    let ended = &history[6]["payload"];
+    assert_eq!(ended["cause"], "caller_hung_up");
+    assert!(!history[0]["payload"].to_string().contains("13800138000"), "the caller's number is sealed");
+    // sipp's recording is eight seconds: the caller's track holds it, and the agent's track
+    // holds the phone's echo of it, so media went both ways through the relay.
+    let recorded = history[8]["payload"]["duration_ms"].as_u64().unwrap();
+    assert!((7_500..=11_000).contains(&recorded), "recorded {recorded} ms");
+}
+
+#[tokio::test]
+async fn a_caller_who_hangs_up_while_queued_is_an_abandoned_call() {
+    let server = Server::start(&Location::embedded());
+    let admin = server.demo_admin_token().await;
+    provision_telephony(&server, &admin).await;
+    // Nobody is available: the call waits with music until the caller gives up.
+    let caller = call_in(&server, 1_500, 0);
+    assert_sipp_passed(&caller, "the caller");
+    let history = call_history(&server, &admin, "hotline.acd.contact_abandoned").await;
+    assert_eq!(
+        types(&history),
+        ["hotline.call.arrived", "hotline.acd.contact_queued", "hotline.call.ended", "hotline.acd.contact_abandoned"]
+    );
+    assert_eq!(history[2]["payload"]["cause"], "abandoned");
+}
+
+/// A scenario file in a temporary folder, removed when dropped.
+mod tempfile_path {
+    use super::PathBuf;
+
+    pub struct TempScenario(PathBuf);
+
+    impl TempScenario {
+        pub fn write(text: &str) -> Self {
+            let path = std::env::temp_dir().join(format!("hotline-sipp-{}.xml", uuid::Uuid::now_v7().simple()));
+            std::fs::write(&path, text).expect("writing a scenario");
+            Self(path)
+        }
+
+        pub fn path(&self) -> &str {
+            self.0.to_str().expect("a UTF-8 temporary path")
+        }
+    }
+
+    impl Drop for TempScenario {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+}
