@@ -209,6 +209,10 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
         Some(server) => Arc::new(crate::sip::Phones(server.registrations().clone())),
         None => Arc::new(hotline_graphql::NoPhones),
     };
+    let call_control: Arc<dyn hotline_graphql::CallControl> = match &sip {
+        Some(server) => Arc::new(crate::sip::Calls(server.director().clone())),
+        None => Arc::new(hotline_graphql::NoCalls),
+    };
     let graphql_state = hotline_graphql::GraphqlState {
         identity: identity.clone(),
         read_models: database.read_models.clone(),
@@ -219,6 +223,7 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
         knowledge_index,
         webhooks,
         phones,
+        call_control,
     };
     let app = Router::new()
         .route("/metrics", get(metrics).with_state(projections.clone()))
@@ -261,10 +266,19 @@ async fn start_sip(
     switchboard: Arc<crate::sip::HotlineSwitchboard>,
 ) -> anyhow::Result<hotline_media::SipServer> {
     let requested = settings.udp.expect("SIP listens on UDP");
-    let udp = std::net::UdpSocket::bind(requested).with_context(|| format!("SIP: listening on udp {requested}"))?;
-    let address = udp.local_addr()?;
-    drop(udp);
-    std::net::TcpListener::bind(address).with_context(|| format!("SIP: listening on tcp {address}"))?;
+    // Port 0: a port free for UDP and TCP alike (a free UDP port may be taken for TCP).
+    let attempts = if requested.port() == 0 { 20 } else { 1 };
+    let mut address = requested;
+    for attempt in 1..=attempts {
+        let udp = std::net::UdpSocket::bind(requested).with_context(|| format!("SIP: listening on udp {requested}"))?;
+        address = udp.local_addr()?;
+        drop(udp);
+        match std::net::TcpListener::bind(address) {
+            Ok(_) => break,
+            Err(_) if attempt < attempts => continue,
+            Err(error) => return Err(error).with_context(|| format!("SIP: listening on tcp {address}")),
+        }
+    }
     settings.udp = Some(address);
     settings.tcp = Some(address);
     let directory = Arc::new(crate::sip::ReadModelDirectory {

@@ -13,14 +13,17 @@ use hotline_command_api::Dispatcher;
 use hotline_command_api::chat::ChatService;
 use hotline_command_api::dispatcher::CommandMeta;
 use hotline_domain::acd::{self, AcdAction, AcdEvent};
-use hotline_domain::call::{Call, CallAction, CallCommand, Sealed};
+use hotline_domain::call::{Call, CallAction, CallCommand, CallTransferTarget, Sealed};
 use hotline_domain::identity::tenant_id_for_slug;
 use hotline_domain::{Actor, DomainEvent};
+use hotline_graphql::{CallControlError, CallInstruction};
 use hotline_infra::keys::{self, SubjectKeys};
 use hotline_infra::recordings::{RecordingStore, Tracks};
 use hotline_infra::secrets::SecretStore;
 use hotline_infra::store::{Scope, SharedEventStore, subscribe};
-use hotline_media::calls::{AgentExtension, CallDirector, InboundRoute, Routing, Switchboard, SwitchboardError};
+use hotline_media::calls::{
+    AgentExtension, CallDirector, InboundRoute, Instruction, Routing, Switchboard, SwitchboardError,
+};
 use hotline_media::registrar::Registrations;
 use hotline_media::relay::Recording;
 use hotline_media::{Directory, DirectoryError, ExtensionCredentials};
@@ -98,6 +101,33 @@ pub struct Phones(pub Arc<Registrations>);
 impl hotline_graphql::RegisteredPhones for Phones {
     fn registered(&self, tenant_id: Uuid) -> Vec<String> {
         self.0.of_tenant(tenant_id).into_iter().map(|(number, _)| number).collect()
+    }
+}
+
+/// The softphone bar's instructions, carried to the SIP server's call tasks.
+pub struct Calls(pub Arc<CallDirector>);
+
+#[async_trait]
+impl hotline_graphql::CallControl for Calls {
+    async fn instruct(
+        &self,
+        _tenant_id: Uuid,
+        call_id: Uuid,
+        agent_id: Uuid,
+        instruction: CallInstruction,
+    ) -> Result<(), CallControlError> {
+        // The call id is unique across tenants and the call checks the agent is its own.
+        let instruction = match instruction {
+            CallInstruction::Hold => Instruction::Hold,
+            CallInstruction::Resume => Instruction::Resume,
+            CallInstruction::TransferToAgent(agent_id) => Instruction::Transfer(CallTransferTarget::Agent { agent_id }),
+            CallInstruction::TransferToQueue(queue_id) => Instruction::Transfer(CallTransferTarget::Queue { queue_id }),
+            CallInstruction::HangUp => Instruction::HangUp,
+        };
+        self.0
+            .instruct(call_id, agent_id, instruction)
+            .await
+            .map_err(|refused| CallControlError { code: refused.code, message: refused.message })
     }
 }
 

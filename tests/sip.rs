@@ -194,11 +194,21 @@ struct DeskPhone {
 
 impl DeskPhone {
     fn start() -> Self {
+        Self::spawn(&["-sn", "uas", "-rtp_echo"])
+    }
+
+    /// A phone that answers every call with 486 Busy Here.
+    fn busy() -> (Self, tempfile_path::TempScenario) {
+        let scenario = scenario("busy_phone.xml", &[]);
+        (Self::spawn(&["-sf", scenario.path()]), scenario)
+    }
+
+    fn spawn(args: &[&str]) -> Self {
         let port = free_udp_port();
         let media_port = free_udp_port();
         let child = sipp()
-            .args(["-sn", "uas", "-p", &port.to_string(), "-mp", &media_port.to_string(), "-rtp_echo"])
-            .args(["-m", "1", "-timeout", "60s"])
+            .args(args)
+            .args(["-p", &port.to_string(), "-mp", &media_port.to_string(), "-m", "1", "-timeout", "60s"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -228,15 +238,20 @@ impl Drop for DeskPhone {
 
 const ACCESS_NUMBER: &str = "4000";
 
+/// Provisions an extension for a demo agent; returns its SIP password.
+async fn provision_for(server: &Server, token: &str, number: &str, username: &str) -> String {
+    let agent = user_id_for_username(tenant_id_for_slug("demo"), username);
+    let input = json!({ "input": { "number": number, "displayName": format!("{username}'s desk"), "userId": agent } });
+    let provisioned = server.graphql(Some(token), PROVISION, input).await;
+    assert!(provisioned["errors"].is_null(), "{provisioned}");
+    provisioned["data"]["provisionExtension"]["password"].as_str().unwrap().to_owned()
+}
+
 /// The demo tenant's telephony: agent1 with extension 2001, a trunk from 127.0.0.1 and an
 /// access number to the demo queue. Returns agent1's SIP password.
 async fn provision_telephony(server: &Server, token: &str) -> String {
-    let tenant = tenant_id_for_slug("demo");
-    let agent = user_id_for_username(tenant, "agent1");
-    let queue = Uuid::new_v5(&tenant, b"first-queue");
-    let input = json!({ "input": { "number": "2001", "displayName": "Agent one's desk", "userId": agent } });
-    let provisioned = server.graphql(Some(token), PROVISION, input).await;
-    assert!(provisioned["errors"].is_null(), "{provisioned}");
+    let queue = Uuid::new_v5(&tenant_id_for_slug("demo"), b"first-queue");
+    let password = provision_for(server, token, "2001", "agent1").await;
     let trunk = server
         .graphql(
             Some(token),
@@ -253,7 +268,7 @@ async fn provision_telephony(server: &Server, token: &str) -> String {
         )
         .await;
     assert!(number["errors"].is_null(), "{number}");
-    provisioned["data"]["provisionExtension"]["password"].as_str().unwrap().to_owned()
+    password
 }
 
 async fn set_presence(server: &Server, token: &str, state: &str) {
@@ -345,6 +360,48 @@ async fn a_call_from_a_trunk_is_queued_offered_rung_answered_bridged_and_recorde
     // holds the phone's echo of it, so media went both ways through the relay.
     let recorded = history[8]["payload"]["duration_ms"].as_u64().unwrap();
     assert!((7_500..=11_000).contains(&recorded), "recorded {recorded} ms");
+}
+
+#[tokio::test]
+async fn a_busy_phone_refuses_the_offer_and_the_call_goes_to_the_next_agent() {
+    let server = Server::start(&Location::embedded());
+    let admin = server.demo_admin_token().await;
+    let first_password = provision_telephony(&server, &admin).await;
+    let second_password = provision_for(&server, &admin, "2002", "agent2").await;
+    let demo_password = server.demo_password.clone().unwrap();
+    let first = server.login("demo", "agent1", &demo_password).await;
+    let second = server.login("demo", "agent2", &demo_password).await;
+    // agent1 has been idle longest, so the ACD offers the call to agent1 first.
+    set_presence(&server, &first, "AVAILABLE").await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    set_presence(&server, &second, "AVAILABLE").await;
+    let (busy, _scenario) = DeskPhone::busy();
+    let mut free = DeskPhone::start();
+    assert_sipp_passed(&sipp_register_at(&server, "u1", "2001", &first_password, 200, busy.port), "agent1's phone");
+    assert_sipp_passed(&sipp_register_at(&server, "u1", "2002", &second_password, 200, free.port), "agent2's phone");
+
+    assert_sipp_passed(&call_in(&server, 1_500, 2_000), "the caller");
+    assert!(free.finished(), "agent2's phone took the call");
+    let history = call_history(&server, &admin, "hotline.call.ended").await;
+    assert_eq!(
+        types(&history)[..10],
+        [
+            "hotline.call.arrived",
+            "hotline.acd.contact_queued",
+            "hotline.acd.contact_offered",
+            "hotline.call.agent_ringing",
+            "hotline.call.agent_leg_failed",
+            "hotline.acd.offer_rejected",
+            "hotline.acd.contact_offered",
+            "hotline.call.agent_ringing",
+            "hotline.call.answered",
+            "hotline.acd.offer_accepted",
+        ]
+    );
+    let agent = |name: &str| json!(user_id_for_username(tenant_id_for_slug("demo"), name));
+    assert_eq!(history[4]["payload"]["failure"], "busy");
+    assert_eq!(history[3]["payload"]["agent_id"], agent("agent1"));
+    assert_eq!(history[8]["payload"]["agent_id"], agent("agent2"));
 }
 
 #[tokio::test]

@@ -40,4 +40,7 @@ pub mod telephony;
 pub mod types;
 pub mod webhooks;
 
-pub use schema::{GraphqlState, HotlineSchema, NoPhones, RegisteredPhones, RequestOrigin, build_schema, router, sdl};
+pub use schema::{
+    CallControl, CallControlError, CallInstruction, GraphqlState, HotlineSchema, NoCalls, NoPhones, RegisteredPhones,
+    RequestOrigin, build_schema, router, sdl,
+};

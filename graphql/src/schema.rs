@@ -89,6 +89,50 @@ pub struct GraphqlState {
     pub webhooks: WebhookService,
     /// Which desk phones are registered with this process's SIP server.
     pub phones: Arc<dyn RegisteredPhones>,
+    /// The calls in progress in this process's SIP server, for the softphone bar's controls.
+    pub call_control: Arc<dyn CallControl>,
+}
+
+/// What an agent does to their call from the softphone bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallInstruction {
+    Hold,
+    Resume,
+    /// A blind transfer: the agent's leg ends and the call waits for the target.
+    TransferToAgent(Uuid),
+    TransferToQueue(Uuid),
+    HangUp,
+}
+
+/// Why a call instruction was not carried out; `code` is a catalogued error code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallControlError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// The SIP server's calls, as the API steers them. The call task checks that `agent_id` is
+/// the agent connected to the call, carries the instruction out and records it in the log
+/// before this returns.
+#[async_trait::async_trait]
+pub trait CallControl: Send + Sync + 'static {
+    async fn instruct(
+        &self,
+        tenant_id: Uuid,
+        call_id: Uuid,
+        agent_id: Uuid,
+        instruction: CallInstruction,
+    ) -> Result<(), CallControlError>;
+}
+
+/// No SIP server in this process.
+pub struct NoCalls;
+
+#[async_trait::async_trait]
+impl CallControl for NoCalls {
+    async fn instruct(&self, _: Uuid, call_id: Uuid, _: Uuid, _: CallInstruction) -> Result<(), CallControlError> {
+        Err(CallControlError { code: "call.not_found", message: format!("call {call_id} is not in progress here") })
+    }
 }
 
 /// The SIP registrar's live view: registrations are kept in memory by the SIP server, not in

@@ -19,8 +19,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use hotline_domain::acd::{AcdAction, AcdEvent, Channel};
-use hotline_domain::call::{CallAction, EndCause, LegFailure, Sealed};
+use hotline_domain::acd::{AcdAction, AcdEvent, Channel, TransferTarget};
+use hotline_domain::call::{CallAction, CallTransferTarget, EndCause, LegFailure, Sealed};
 use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver};
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::dialog::invitation::{InviteAsyncResult, InviteOption};
@@ -28,7 +28,7 @@ use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::{Header, HeadersExt, StatusCode, StatusCodeKind};
 use rsipstack::transaction::transaction::Transaction;
 use rsipstack::transport::{SipAddr, SipConnection};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::registrar::{Binding, ExtensionKey, Registrations};
@@ -106,10 +106,40 @@ enum AcdDecision {
     },
 }
 
+/// What the connected agent does to the call from the web app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Instruction {
+    Hold,
+    Resume,
+    /// Blind transfer: the agent's leg ends, the caller hears music until the target answers.
+    Transfer(CallTransferTarget),
+    HangUp,
+}
+
+/// Why an instruction was not carried out: a catalogued error code and a message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct InstructionRefused {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl InstructionRefused {
+    fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
+    }
+}
+
+/// What reaches a call task besides SIP.
+enum Steer {
+    Acd(AcdDecision),
+    Instruction { agent_id: Uuid, instruction: Instruction, done: oneshot::Sender<Result<(), InstructionRefused>> },
+}
+
 /// The calls of this process, by call id (= ACD contact id).
 #[derive(Default)]
 pub struct CallDirector {
-    calls: Mutex<HashMap<Uuid, mpsc::UnboundedSender<AcdDecision>>>,
+    calls: Mutex<HashMap<Uuid, mpsc::UnboundedSender<Steer>>>,
 }
 
 impl CallDirector {
@@ -126,8 +156,22 @@ impl CallDirector {
             _ => return,
         };
         if let Some(call) = self.calls.lock().expect("calls lock").get(&contact_id) {
-            let _ = call.send(decision);
+            let _ = call.send(Steer::Acd(decision));
         }
+    }
+
+    /// Carries out an agent's instruction on a call of this process, once it is recorded.
+    pub async fn instruct(
+        &self,
+        call_id: Uuid,
+        agent_id: Uuid,
+        instruction: Instruction,
+    ) -> Result<(), InstructionRefused> {
+        let not_here = || InstructionRefused::new("call.not_found", format!("call {call_id} is not in progress"));
+        let (done, outcome) = oneshot::channel();
+        let call = self.calls.lock().expect("calls lock").get(&call_id).cloned().ok_or_else(not_here)?;
+        call.send(Steer::Instruction { agent_id, instruction, done }).map_err(|_| not_here())?;
+        outcome.await.map_err(|_| not_here())?
     }
 
     /// Calls in progress.
@@ -135,7 +179,7 @@ impl CallDirector {
         self.calls.lock().expect("calls lock").len()
     }
 
-    fn enter(&self, call_id: Uuid) -> mpsc::UnboundedReceiver<AcdDecision> {
+    fn enter(&self, call_id: Uuid) -> mpsc::UnboundedReceiver<Steer> {
         let (sender, receiver) = mpsc::unbounded_channel();
         self.calls.lock().expect("calls lock").insert(call_id, sender);
         receiver
@@ -250,7 +294,7 @@ pub(crate) async fn inbound(telephony: Arc<Telephony>, mut transaction: Transact
         direction: Direction::SendRecv,
     };
     let answer = sdp::write(call_id.as_u64_pair().1, &ours).into_bytes();
-    let decisions = telephony.director.enter(call_id);
+    let steering = telephony.director.enter(call_id);
     let remote = SocketAddr::new(offer.address, offer.port);
     let media = MediaSession::start(caller_socket, remote, codec);
     if let Err(error) = dialog.accept(Some(vec![sdp_content_type()]), Some(answer)) {
@@ -272,7 +316,7 @@ pub(crate) async fn inbound(telephony: Arc<Telephony>, mut transaction: Transact
     }
 
     let call = Call { telephony: telephony.clone(), tenant_id, call_id, codec, caller: dialog, media: Some(media) };
-    call.run(caller_states, decisions).await;
+    call.run(caller_states, steering).await;
     telephony.director.leave(call_id);
 }
 
@@ -310,7 +354,10 @@ struct Call {
 /// How the call loop ended.
 enum Ending {
     CallerHungUp,
+    /// The agent's phone sent BYE.
     AgentHungUp,
+    /// The agent hung up with the softphone bar: both phones get a BYE.
+    AgentHungUpInTheWebApp,
 }
 
 impl Call {
@@ -326,11 +373,7 @@ impl Call {
         }
     }
 
-    async fn run(
-        mut self,
-        mut caller_states: DialogStateReceiver,
-        mut decisions: mpsc::UnboundedReceiver<AcdDecision>,
-    ) {
+    async fn run(mut self, mut caller_states: DialogStateReceiver, mut steering: mpsc::UnboundedReceiver<Steer>) {
         let mut agent: Option<AgentLeg> = None;
         let mut agent_states: Option<DialogStateReceiver> = None;
         let mut agent_answer: Option<tokio::task::JoinHandle<InviteAsyncResult>> = None;
@@ -341,15 +384,62 @@ impl Call {
                     Some(DialogState::Terminated(..)) | None => break Ending::CallerHungUp,
                     Some(_) => {}
                 },
-                decision = decisions.recv() => match decision {
-                    Some(AcdDecision::Offered { agent_id, expires_at }) if agent.is_none() => {
+                steer = steering.recv() => match steer {
+                    Some(Steer::Instruction { agent_id, instruction, done }) => {
+                        if !agent.as_ref().is_some_and(|leg| leg.connected && leg.agent_id == agent_id) {
+                            let _ = done.send(Err(InstructionRefused::new(
+                                "call.not_connected",
+                                format!("call {} is not connected to you", self.call_id),
+                            )));
+                            continue;
+                        }
+                        match instruction {
+                            Instruction::HangUp => {
+                                let _ = done.send(Ok(()));
+                                break Ending::AgentHungUpInTheWebApp;
+                            }
+                            Instruction::Hold | Instruction::Resume => {
+                                let held = instruction == Instruction::Hold;
+                                if let Some(media) = &self.media {
+                                    media.hold(held);
+                                }
+                                self.record(if held { CallAction::Hold } else { CallAction::Resume }).await;
+                                let _ = done.send(Ok(()));
+                            }
+                            Instruction::Transfer(to) => {
+                                if to == (CallTransferTarget::Agent { agent_id }) {
+                                    let _ = done.send(Err(InstructionRefused::new(
+                                        "call.transfer_to_self",
+                                        "a call cannot be transferred to the agent who has it",
+                                    )));
+                                    continue;
+                                }
+                                let leg = agent.take().expect("checked connected");
+                                agent_states = None;
+                                let _ = leg.dialog.bye().await;
+                                self.telephony.dialogs.remove_dialog(&leg.dialog.id());
+                                if let Some(media) = &self.media {
+                                    media.unbridge();
+                                    media.hold(false);
+                                }
+                                self.record(CallAction::Transfer { to }).await;
+                                let target = match to {
+                                    CallTransferTarget::Agent { agent_id } => TransferTarget::Agent { agent_id },
+                                    CallTransferTarget::Queue { queue_id } => TransferTarget::Queue { queue_id },
+                                };
+                                self.acd(AcdAction::TransferContact { contact_id: self.call_id, agent_id, to: target }).await;
+                                let _ = done.send(Ok(()));
+                            }
+                        }
+                    }
+                    Some(Steer::Acd(AcdDecision::Offered { agent_id, expires_at })) if agent.is_none() => {
                         if let Some(ringing) = self.ring(agent_id, expires_at).await {
                             agent = Some(ringing.leg);
                             agent_states = Some(ringing.states);
                             agent_answer = Some(ringing.answer);
                         }
                     }
-                    Some(AcdDecision::OfferTimedOut { agent_id }) => {
+                    Some(Steer::Acd(AcdDecision::OfferTimedOut { agent_id })) => {
                         if let Some(leg) = agent.take_if(|leg| leg.agent_id == agent_id && !leg.connected) {
                             // The ACD timed the offer out itself: nothing to refuse.
                             self.stop_ringing(leg, agent_answer.take(), LegFailure::NoAnswer, false).await;
@@ -396,9 +486,12 @@ impl Call {
                 }
                 self.record(CallAction::End { cause: EndCause::CallerHungUp }).await;
             }
-            Ending::AgentHungUp => {
+            Ending::AgentHungUp | Ending::AgentHungUpInTheWebApp => {
                 let _ = self.caller.bye().await;
                 if let Some(leg) = agent.take() {
+                    if matches!(ending, Ending::AgentHungUpInTheWebApp) {
+                        let _ = leg.dialog.bye().await;
+                    }
                     self.telephony.dialogs.remove_dialog(&leg.dialog.id());
                 }
                 self.record(CallAction::End { cause: EndCause::AgentHungUp }).await;
