@@ -214,7 +214,11 @@ impl Switchboard for HotlineSwitchboard {
         let key_id = Uuid::new_v5(&tenant_id, format!("tel:{caller}").as_bytes());
         let key = match self.keys.get(tenant_id, key_id).await.map_err(failed)? {
             Some(key) => key,
-            None => self.keys.create(tenant_id, key_id).await.map_err(failed)?,
+            // Two calls from one number at once: the second creation loses, and reads the first's.
+            None => match self.keys.create(tenant_id, key_id).await {
+                Ok(key) => key,
+                Err(error) => self.keys.get(tenant_id, key_id).await.map_err(failed)?.ok_or_else(|| failed(error))?,
+            },
         };
         Ok(Sealed { key_id, ciphertext: keys::seal(&key, caller.as_bytes()) })
     }

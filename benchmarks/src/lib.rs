@@ -18,12 +18,14 @@
 //! - `scratch`: throw-away SQLite directories and PostgreSQL databases.
 //! - one module per benchmark: `sqlite_commands`, `sqlite_batch_append`, `postgres_append`,
 //!   `projection_rebuild`, `subscription_latency`, `acd_decision`, `chat_websockets`,
-//!   `customer_import`, `knowledge_search`, `kafka_relay`, `kafka_latency`, `kafka_catch_up`.
+//!   `customer_import`, `knowledge_search`, `kafka_relay`, `kafka_latency`, `kafka_catch_up`,
+//!   `call_setup` (which runs this binary as `hotline serve` and sipp beside it).
 //! - `kafka`: what the Kafka benchmarks share: a tansu broker as a child process on loopback
 //!   (`tansu` on the PATH or `HOTLINE_BENCH_TANSU`), fresh topics, positioned consumers.
 
 mod acd_decision;
 mod baseline;
+mod call_setup;
 mod chat_websockets;
 mod customer_import;
 mod kafka;
@@ -60,6 +62,7 @@ pub const BENCHMARKS: &[&str] = &[
     "kafka-relay",
     "kafka-latency",
     "kafka-catch-up",
+    "call-setup",
 ];
 
 /// How much work a run does and where it keeps its scratch data.
@@ -115,6 +118,7 @@ pub async fn run(name: &str, options: BenchOptions) -> anyhow::Result<BenchRepor
         "kafka-relay" => kafka_relay::run(&options).await,
         "kafka-latency" => kafka_latency::run(&options).await,
         "kafka-catch-up" => kafka_catch_up::run(&options).await,
+        "call-setup" => call_setup::run(&options).await,
         unknown => anyhow::bail!("no benchmark {unknown:?}; the benchmarks are: {}", BENCHMARKS.join(", ")),
     }
 }
