@@ -203,6 +203,20 @@ fn music(codec: Codec) -> &'static [u8] {
     }
 }
 
+/// Records a packet that came in speaking `codec` and relays it to `to`, transcoding it
+/// in place when `to` speaks the other G.711. DTMF and other payloads go through untouched.
+async fn forward(packet: &mut [u8], header: &RtpHeader, codec: Codec, to: &Leg, track: &mut Track, now_sample: usize) {
+    if Codec::from_payload_type(header.payload_type) == Some(codec) {
+        let payload = &mut packet[header.payload_offset..];
+        track.write(header, payload, codec, now_sample);
+        if codec != to.codec {
+            g711::transcode(payload, codec, to.codec);
+            packet[1] = (packet[1] & 0x80) | to.codec.payload_type();
+        }
+    }
+    let _ = to.socket.socket.send_to(packet, to.remote).await;
+}
+
 async fn run(mut caller: Leg, mut instructions: mpsc::UnboundedReceiver<Instruction>) {
     let started = Instant::now();
     let mut agent: Option<Leg> = None;
@@ -241,16 +255,9 @@ async fn run(mut caller: Leg, mut instructions: mpsc::UnboundedReceiver<Instruct
                 let Some(header) = rtp::parse(&from_caller[..length]) else { continue };
                 caller.latch(from);
                 counters.from_caller += 1;
-                let Some(agent) = agent.as_mut().filter(|_| !held) else { continue };
-                let payload = &mut from_caller[header.payload_offset..length];
-                if Codec::from_payload_type(header.payload_type) == Some(caller.codec) {
-                    caller_track.write(&header, payload, caller.codec, now_sample(recording_since));
-                    if caller.codec != agent.codec {
-                        g711::transcode(payload, caller.codec, agent.codec);
-                        from_caller[1] = (from_caller[1] & 0x80) | agent.codec.payload_type();
-                    }
-                }
-                let _ = agent.socket.socket.send_to(&from_caller[..length], agent.remote).await;
+                let Some(agent) = agent.as_ref().filter(|_| !held) else { continue };
+                let packet = &mut from_caller[..length];
+                forward(packet, &header, caller.codec, agent, &mut caller_track, now_sample(recording_since)).await;
             },
             received = async { agent.as_ref().expect("guarded").socket.socket.recv_from(&mut from_agent).await }, if agent.is_some() => {
                 let Ok((length, from)) = received else { continue };
@@ -261,15 +268,8 @@ async fn run(mut caller: Leg, mut instructions: mpsc::UnboundedReceiver<Instruct
                 if held {
                     continue;
                 }
-                let payload = &mut from_agent[header.payload_offset..length];
-                if Codec::from_payload_type(header.payload_type) == Some(agent.codec) {
-                    agent_track.write(&header, payload, agent.codec, now_sample(recording_since));
-                    if agent.codec != caller.codec {
-                        g711::transcode(payload, agent.codec, caller.codec);
-                        from_agent[1] = (from_agent[1] & 0x80) | caller.codec.payload_type();
-                    }
-                }
-                let _ = caller.socket.socket.send_to(&from_agent[..length], caller.remote).await;
+                let packet = &mut from_agent[..length];
+                forward(packet, &header, agent.codec, &caller, &mut agent_track, now_sample(recording_since)).await;
             },
             _ = music_clock.tick(), if agent.is_none() || held => {
                 let tune = music(caller.codec);
