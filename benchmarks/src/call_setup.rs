@@ -21,8 +21,8 @@ use anyhow::{Context, bail};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::report::{BenchReport, Measurement, Role};
 use crate::BenchOptions;
+use crate::report::{BenchReport, Measurement, Role};
 use crate::scratch::ScratchDirectory;
 
 /// Calls per round at scale 1.
@@ -101,7 +101,11 @@ fn place_calls(address: &str, calls: usize, limit: Duration) -> anyhow::Result<D
         .context("running sipp (install Debian's sip-tester)")?;
     let elapsed = started.elapsed();
     if !output.status.success() {
-        bail!("sipp against {address}: not every call completed ({}): {}", output.status, String::from_utf8_lossy(&output.stderr));
+        bail!(
+            "sipp against {address}: not every call completed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     Ok(elapsed)
 }
@@ -158,8 +162,10 @@ impl HotlineProcess {
     }
 
     async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> anyhow::Result<Value> {
-        let mut request =
-            self.http.post(format!("{}/graphql", self.base_url)).json(&json!({ "query": query, "variables": variables }));
+        let mut request = self
+            .http
+            .post(format!("{}/graphql", self.base_url))
+            .json(&json!({ "query": query, "variables": variables }));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }

@@ -315,7 +315,15 @@ pub(crate) async fn inbound(telephony: Arc<Telephony>, mut transaction: Transact
         tracing::warn!(%error, "SIP: queueing a call");
     }
 
-    let call = Call { telephony: telephony.clone(), tenant_id, call_id, codec, caller: dialog, media: Some(media) };
+    let call = Call {
+        telephony: telephony.clone(),
+        tenant_id,
+        call_id,
+        codec,
+        caller: dialog,
+        caller_port: ours.port,
+        media: Some(media),
+    };
     call.run(caller_states, steering).await;
     telephony.director.leave(call_id);
 }
@@ -329,6 +337,8 @@ struct AgentLeg {
     leg_id: Uuid,
     agent_id: Uuid,
     dialog: InviteDialog,
+    /// Our media port toward the phone (its socket moves to the media session on answer).
+    media_port: u16,
     socket: Option<crate::rtp::MediaSocket>,
     ring_until: tokio::time::Instant,
     connected: bool,
@@ -348,6 +358,8 @@ struct Call {
     call_id: Uuid,
     codec: Codec,
     caller: InviteDialog,
+    /// Our media port toward the caller.
+    caller_port: u16,
     media: Option<MediaSession>,
 }
 
@@ -367,6 +379,18 @@ impl Call {
         }
     }
 
+    /// Our SDP toward one leg, answering in `direction`.
+    fn our_sdp(&self, port: u16, codec: Codec, direction: Direction) -> Vec<u8> {
+        let ours = AudioDescription {
+            address: self.telephony.ports.ip(),
+            port,
+            codecs: vec![codec],
+            telephone_event: Some(TELEPHONE_EVENT),
+            direction,
+        };
+        sdp::write(self.call_id.as_u64_pair().1, &ours).into_bytes()
+    }
+
     async fn acd(&self, action: AcdAction) {
         if let Err(error) = self.telephony.switchboard.route_contact(self.tenant_id, action).await {
             tracing::warn!(%error, call_id = %self.call_id, "SIP: telling the ACD");
@@ -382,6 +406,12 @@ impl Call {
             tokio::select! {
                 state = caller_states.recv() => match state {
                     Some(DialogState::Terminated(..)) | None => break Ending::CallerHungUp,
+                    // A re-INVITE from the carrier (a session refresh, or the caller's hold):
+                    // the media stays as it is; answer with our side.
+                    Some(DialogState::Updated(_, request, handle)) => {
+                        let direction = answer_direction(&request);
+                        let _ = handle.respond(StatusCode::OK, Some(vec![sdp_content_type()]), Some(self.our_sdp(self.caller_port, self.codec, direction))).await;
+                    }
                     Some(_) => {}
                 },
                 steer = steering.recv() => match steer {
@@ -458,6 +488,21 @@ impl Call {
                 }
                 state = async { agent_states.as_mut().expect("guarded").recv().await }, if agent_states.is_some() => {
                     let connected = agent.as_ref().is_some_and(|leg| leg.connected);
+                    // The agent's desk phone put the call on hold (or took it off): a re-INVITE
+                    // with `sendonly`/`inactive` (or `sendrecv` again).
+                    if let Some(DialogState::Updated(_, request, handle)) = &state
+                        && let Some(leg) = agent.as_ref().filter(|leg| leg.connected)
+                    {
+                        let direction = answer_direction(request);
+                        let held = matches!(direction, Direction::RecvOnly | Direction::Inactive);
+                        let codec = self.codec;
+                        let _ = handle.respond(StatusCode::OK, Some(vec![sdp_content_type()]), Some(self.our_sdp(leg.media_port, codec, direction))).await;
+                        if let Some(media) = &self.media {
+                            media.hold(held);
+                        }
+                        self.record(if held { CallAction::Hold } else { CallAction::Resume }).await;
+                        continue;
+                    }
                     if matches!(state, Some(DialogState::Terminated(..)) | None) {
                         if connected {
                             break Ending::AgentHungUp;
@@ -576,6 +621,7 @@ impl Call {
             leg_id,
             agent_id,
             dialog,
+            media_port: socket.port,
             socket: Some(socket),
             ring_until: tokio::time::Instant::now() + ring_for,
             connected: false,
@@ -670,6 +716,17 @@ fn destination_of(binding: &Binding, contact: &rsipstack::sip::Uri) -> SocketAdd
     match contact_address {
         Some(address) if address.ip() == binding.source.ip() => address,
         _ => binding.source,
+    }
+}
+
+/// How we answer a re-INVITE's offer: the mirror of its direction (RFC 3264 6.1); an offer
+/// without SDP (a session refresh) is answered `sendrecv`.
+fn answer_direction(request: &rsipstack::sip::Request) -> Direction {
+    match sdp::parse(&String::from_utf8_lossy(request.body())).map(|offer| offer.direction) {
+        Ok(Direction::SendOnly) => Direction::RecvOnly,
+        Ok(Direction::RecvOnly) => Direction::SendOnly,
+        Ok(Direction::Inactive) => Direction::Inactive,
+        _ => Direction::SendRecv,
     }
 }
 
