@@ -232,6 +232,11 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
         .merge(knowledge::http::router(knowledge, identity.clone()))
         .merge(hotline_graphql::customers::files_router(graphql_state.clone()))
         .merge(hotline_graphql::audit_http::router(graphql_state.clone()))
+        .merge(hotline_graphql::calls::recordings_router(
+            graphql_state.clone(),
+            hotline_infra::recordings::RecordingStore::new(database.blobs.clone(), keys.clone()),
+            |tracks| hotline_media::relay::Recording { caller: tracks.caller, agent: tracks.agent }.to_wav(),
+        ))
         .merge(hotline_graphql::router(graphql_state))
         .merge(web_app(&options.web_root))
         .layer(tower_http::trace::TraceLayer::new_for_http());

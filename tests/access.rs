@@ -93,6 +93,7 @@ async fn the_built_in_roles_open_what_they_should() {
             { "key": "menu.workbench" },
             { "key": "menu.desk" },
             { "key": "menu.customers" },
+            { "key": "menu.calls" },
             { "key": "menu.knowledge" },
             { "key": "menu.address_book" }
         ])

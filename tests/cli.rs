@@ -43,7 +43,8 @@ async fn replay_rebuilds_a_projection_that_the_server_then_serves() {
             "queue_stats",
             "customers",
             "knowledge",
-            "telephony"
+            "telephony",
+            "calls"
         ]
     );
     let (rebuilt, report) = run_cli(&location, &["replay", "users"]);

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Location, Server};
+use common::{Location, Server, error_code};
 use hotline_domain::identity::{tenant_id_for_slug, user_id_for_username};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -284,9 +284,13 @@ async fn set_presence(server: &Server, token: &str, state: &str) {
 
 /// A customer's call through the trunk; sipp succeeds when the call went as scripted.
 fn call_in(server: &Server, wait_ms: u64, speak_ms: u64) -> Output {
+    call_in_at(server.sip_address.as_deref().expect("SIP is on"), wait_ms, speak_ms)
+}
+
+fn call_in_at(address: &str, wait_ms: u64, speak_ms: u64) -> Output {
     let scenario = scenario("caller.xml", &[("WAIT_MS", wait_ms.to_string()), ("SPEAK_MS", speak_ms.to_string())]);
     sipp()
-        .arg(server.sip_address.as_deref().expect("SIP is on"))
+        .arg(address)
         .args(["-sf", scenario.path(), "-s", ACCESS_NUMBER, "-key", "caller", "+8613800138000"])
         .args(["-m", "1", "-timeout", "60s", "-timeout_error", "-mp", &free_udp_port().to_string()])
         .output()
@@ -303,7 +307,8 @@ async fn call_history(server: &Server, token: &str, until: &str) -> Vec<Value> {
                 "query($f: AuditLogFilter) { auditLog(filter: $f, first: 500) { items { type payload } } }",
                 json!({ "f": { "types": [
                     "hotline.call.arrived", "hotline.call.agent_ringing", "hotline.call.agent_leg_failed",
-                    "hotline.call.answered", "hotline.call.ended", "hotline.call.recording_stored",
+                    "hotline.call.answered", "hotline.call.held", "hotline.call.resumed", "hotline.call.transferred",
+                    "hotline.call.ended", "hotline.call.recording_stored",
                     "hotline.acd.contact_queued", "hotline.acd.contact_offered", "hotline.acd.offer_accepted",
                     "hotline.acd.offer_rejected", "hotline.acd.contact_finished", "hotline.acd.contact_abandoned"
                 ] } }),
@@ -405,6 +410,89 @@ async fn a_busy_phone_refuses_the_offer_and_the_call_goes_to_the_next_agent() {
 }
 
 #[tokio::test]
+async fn an_agent_holds_then_transfers_the_call_to_a_second_agents_phone_from_the_web_app() {
+    let server = Server::start(&Location::embedded());
+    let admin = server.demo_admin_token().await;
+    let first_password = provision_telephony(&server, &admin).await;
+    let second_password = provision_for(&server, &admin, "2002", "agent2").await;
+    let demo_password = server.demo_password.clone().unwrap();
+    let first = server.login("demo", "agent1", &demo_password).await;
+    let second = server.login("demo", "agent2", &demo_password).await;
+    set_presence(&server, &first, "AVAILABLE").await;
+    let mut first_phone = DeskPhone::start();
+    let mut second_phone = DeskPhone::start();
+    assert_sipp_passed(
+        &sipp_register_at(&server, "u1", "2001", &first_password, 200, first_phone.port),
+        "agent1's phone",
+    );
+    assert_sipp_passed(
+        &sipp_register_at(&server, "u1", "2002", &second_password, 200, second_phone.port),
+        "agent2's phone",
+    );
+
+    let caller = {
+        let address = server.sip_address.clone().unwrap();
+        tokio::task::spawn_blocking(move || call_in_at(&address, 500, 9_000))
+    };
+    let answered = call_history(&server, &admin, "hotline.call.answered").await;
+    let call_id = answered[0]["payload"]["call_id"].as_str().unwrap().to_owned();
+    // The softphone bar's view, once the read model has the answer.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let my_call = server.graphql(Some(&first), "{ myCall { id status } }", json!({})).await;
+        if my_call["data"]["myCall"] == json!({ "id": call_id, "status": "CONNECTED" }) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "agent1's softphone never showed the call connected: {my_call}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Hold and resume from the softphone bar; agent2 may not touch agent1's call.
+    let instruct = |mutation: &'static str| format!("mutation($id: UUID!) {{ {mutation}(id: $id) {{ status }} }}");
+    let held = server.graphql(Some(&first), &instruct("holdCall"), json!({ "id": call_id })).await;
+    assert_eq!(held["data"]["holdCall"]["status"], "HELD", "{held}");
+    let stranger = server.graphql(Some(&second), &instruct("resumeCall"), json!({ "id": call_id })).await;
+    assert_eq!(common::error_code(&stranger), "call.not_connected", "{stranger}");
+    let resumed = server.graphql(Some(&first), &instruct("resumeCall"), json!({ "id": call_id })).await;
+    assert_eq!(resumed["data"]["resumeCall"]["status"], "CONNECTED", "{resumed}");
+
+    // A blind transfer to agent2, who becomes available for it.
+    set_presence(&server, &second, "AVAILABLE").await;
+    let agent2 = user_id_for_username(tenant_id_for_slug("demo"), "agent2");
+    let transferred = server
+        .graphql(
+            Some(&first),
+            "mutation($id: UUID!, $to: UUID) { transferCall(id: $id, toAgentId: $to) { status } }",
+            json!({ "id": call_id, "to": agent2 }),
+        )
+        .await;
+    assert!(transferred["errors"].is_null(), "{transferred}");
+    assert!(first_phone.finished(), "agent1's phone was hung up by the transfer");
+
+    assert_sipp_passed(&caller.await.unwrap(), "the caller");
+    assert!(second_phone.finished(), "agent2's phone took the call to its end");
+    let history = call_history(&server, &admin, "hotline.call.recording_stored").await;
+    let call_types: Vec<&str> = types(&history).into_iter().filter(|kind| kind.starts_with("hotline.call.")).collect();
+    assert_eq!(
+        call_types,
+        [
+            "hotline.call.arrived",
+            "hotline.call.agent_ringing",
+            "hotline.call.answered",
+            "hotline.call.held",
+            "hotline.call.resumed",
+            "hotline.call.transferred",
+            "hotline.call.agent_ringing",
+            "hotline.call.answered",
+            "hotline.call.ended",
+            "hotline.call.recording_stored",
+        ]
+    );
+    let ended = history.iter().find(|item| item["type"] == "hotline.call.ended").unwrap();
+    assert_eq!(ended["payload"]["agent_id"], json!(agent2));
+}
+
+#[tokio::test]
 async fn a_caller_who_hangs_up_while_queued_is_an_abandoned_call() {
     let server = Server::start(&Location::embedded());
     let admin = server.demo_admin_token().await;
@@ -418,6 +506,116 @@ async fn a_caller_who_hangs_up_while_queued_is_an_abandoned_call() {
         ["hotline.call.arrived", "hotline.acd.contact_queued", "hotline.call.ended", "hotline.acd.contact_abandoned"]
     );
     assert_eq!(history[2]["payload"]["cause"], "abandoned");
+}
+
+const CALL_FIELDS: &str = "id status accessNumber callerNumber queueId agentId ringingAgentId arrivedAt answeredAt \
+     endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds";
+
+/// The `calls` the token's user may see, once `ready` holds for them (bounded).
+async fn calls_once(server: &Server, token: &str, ready: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let page = server.graphql(Some(token), &format!("{{ calls(first: 10) {{ {CALL_FIELDS} }} }}"), json!({})).await;
+        let calls = page["data"]["calls"].as_array().cloned().unwrap_or_else(|| panic!("{page}"));
+        if ready(&calls) {
+            return calls;
+        }
+        assert!(Instant::now() < deadline, "the calls never got there: {calls:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// `GET /api/calls/recordings/{id}` with the token (none: no credentials).
+async fn download_recording(server: &Server, token: Option<&str>, recording_id: &str) -> reqwest::Response {
+    let mut request = server.http.get(format!("{}/api/calls/recordings/{recording_id}", server.base_url));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.expect("GET a recording")
+}
+
+async fn assert_problem(response: reqwest::Response, status: u16, code: &str) {
+    assert_eq!(response.status().as_u16(), status);
+    let content_type = response.headers()[reqwest::header::CONTENT_TYPE].to_str().unwrap().to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(problem["code"], code, "{problem}");
+}
+
+#[tokio::test]
+async fn a_recorded_call_shows_in_the_call_records_and_its_recording_downloads_as_wav() {
+    let server = Server::start(&Location::embedded());
+    let admin = server.demo_admin_token().await;
+    let password = provision_telephony(&server, &admin).await;
+    let demo_password = server.demo_password.clone().unwrap();
+    let agent1 = server.login("demo", "agent1", &demo_password).await;
+    let agent2 = server.login("demo", "agent2", &demo_password).await;
+    set_presence(&server, &agent1, "AVAILABLE").await;
+    let mut phone = DeskPhone::start();
+    assert_sipp_passed(&sipp_register_at(&server, "u1", "2001", &password, 200, phone.port), "the agent's phone");
+    assert_sipp_passed(&call_in(&server, 1_000, 8_000), "the caller");
+    assert!(phone.finished(), "the agent's phone saw the call through");
+    let history = call_history(&server, &admin, "hotline.call.recording_stored").await;
+    let stored = history.iter().find(|item| item["type"] == "hotline.call.recording_stored").unwrap();
+    let duration_ms = stored["payload"]["duration_ms"].as_u64().unwrap();
+
+    // The call records: the administrator (calls.all) sees it, ended, with its recording.
+    let calls =
+        calls_once(&server, &admin, |calls| calls.first().is_some_and(|call| call["recordingId"].is_string())).await;
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    let call = &calls[0];
+    let agent1_id = json!(user_id_for_username(tenant_id_for_slug("demo"), "agent1"));
+    assert_eq!(call["status"], "ENDED");
+    assert_eq!(call["accessNumber"], ACCESS_NUMBER);
+    assert_eq!(call["callerNumber"], "+8613800138000", "the caller's number is opened for the records");
+    assert_eq!(call["queueId"], json!(Uuid::new_v5(&tenant_id_for_slug("demo"), b"first-queue")));
+    assert_eq!(call["agentId"], agent1_id);
+    assert_eq!(call["ringingAgentId"], Value::Null);
+    assert_eq!(call["endCause"], "caller_hung_up");
+    assert!(call["answeredAt"].is_string() && call["endedAt"].is_string(), "{call}");
+    assert!(call["talkSeconds"].as_i64().unwrap() >= 7, "{call}");
+    assert!(call["waitSeconds"].as_i64().is_some() && call["holdSeconds"] == 0, "{call}");
+    assert!(call["recordingSeconds"].as_i64().unwrap() >= 7, "{call}");
+    let recording_id = call["recordingId"].as_str().unwrap().to_owned();
+
+    // An agent sees only the calls they were connected to; nobody has a call now.
+    let own = calls_once(&server, &agent1, |calls| !calls.is_empty()).await;
+    assert_eq!(own[0]["id"], call["id"]);
+    assert!(calls_once(&server, &agent2, |_| true).await.is_empty(), "agent2 took no call");
+    let my_call = server.graphql(Some(&agent1), &format!("{{ myCall {{ {CALL_FIELDS} }} }}"), json!({})).await;
+    assert_eq!(my_call["data"]["myCall"], Value::Null, "{my_call}");
+    let both = json!({ "id": call["id"], "agent": agent1_id, "queue": call["queueId"] });
+    let transfer = "mutation($id: UUID!, $agent: UUID, $queue: UUID) { \
+                    transferCall(id: $id, toAgentId: $agent, toQueueId: $queue) { id } }";
+    assert_eq!(error_code(&server.graphql(Some(&agent1), transfer, both).await), "call.invalid_transfer");
+
+    // The recording, as a stereo 16-bit WAV at 8 kHz: caller left, agent right.
+    let response = download_recording(&server, Some(&admin), &recording_id).await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.headers()[reqwest::header::CONTENT_TYPE], "audio/wav");
+    let disposition = response.headers()[reqwest::header::CONTENT_DISPOSITION].to_str().unwrap().to_owned();
+    assert_eq!(disposition, format!("attachment; filename=\"{recording_id}.wav\""));
+    let wav = response.bytes().await.unwrap();
+    assert_eq!((&wav[..4], &wav[8..16], &wav[36..40]), (&b"RIFF"[..], &b"WAVEfmt "[..], &b"data"[..]));
+    let samples = (wav.len() - 44) / 4;
+    assert_eq!(wav.len(), 44 + 4 * samples);
+    assert_eq!(samples as u64 / 8, duration_ms, "as many samples as the recording is long");
+    assert_eq!(u32::from_le_bytes(wav[40..44].try_into().unwrap()) as usize, 4 * samples);
+
+    // Without call.recordings, without a session, or from another tenant: nothing.
+    assert_problem(download_recording(&server, Some(&agent2), &recording_id).await, 403, "auth.forbidden").await;
+    assert_problem(download_recording(&server, None, &recording_id).await, 401, "auth.unauthenticated").await;
+    let create_tenant = "mutation($input: CreateTenantInput!) { createTenant(input: $input) { aggregateId } }";
+    let acme = json!({ "input": { "slug": "acme", "name": "Acme", "admin": {
+        "username": "boss", "displayName": "Boss", "password": "acme password 1" } } });
+    let created = server.graphql(Some(&admin), create_tenant, acme).await;
+    assert!(created["errors"].is_null(), "{created}");
+    let acme_admin = server.login("acme", "boss", "acme password 1").await;
+    let elsewhere = download_recording(&server, Some(&acme_admin), &recording_id).await;
+    assert_problem(elsewhere, 404, "call.recording_not_found").await;
+    assert!(calls_once(&server, &acme_admin, |_| true).await.is_empty(), "acme has no calls");
+    let unknown = download_recording(&server, Some(&admin), &Uuid::now_v7().to_string()).await;
+    assert_problem(unknown, 404, "call.recording_not_found").await;
 }
 
 /// A scenario file in a temporary folder, removed when dropped.

@@ -16,7 +16,9 @@
 //!   (profiles, fields, saved queries, the address book, and the spreadsheet routes), and
 //!   [`knowledge`] (the knowledge base: articles, search, categories, templates, inboxes),
 //!   and [`webhooks`] (outgoing webhook endpoints, deliveries and dead letters), and
-//!   [`telephony`] (the telephony directory: extensions, trunks, access numbers).
+//!   [`telephony`] (the telephony directory: extensions, trunks, access numbers), and
+//!   [`calls`] (call records, the softphone bar's call and its controls, and the
+//!   recordings' download route).
 //! - [`audit_http`]: the audit export over HTTP (`GET /api/audit/export`, CloudEvents JSON
 //!   Lines with the hash chain); the audit log's queries live in [`log`].
 //! - [`forks`]: the forks of projections for analysts (listing and dropping them; building
@@ -25,6 +27,7 @@
 //! - [`error`]: `ApiError` → GraphQL error with `extensions.code`.
 
 pub mod audit_http;
+pub mod calls;
 pub mod chat;
 pub mod customers;
 pub mod dictionary;

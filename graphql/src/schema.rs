@@ -24,6 +24,7 @@ use hotline_projections::knowledge_index::KnowledgeIndexer;
 use sqlx::AnyPool;
 use uuid::Uuid;
 
+use crate::calls::{CallMutation, CallQuery};
 use crate::chat::{ChatMutation, ChatQuery, ChatSubscription};
 use crate::customers::{CustomerMutation, CustomerQuery};
 use crate::dictionary::{DictionaryMutation, DictionaryQuery};
@@ -51,6 +52,7 @@ pub struct QueryRoot(
     WebhookQuery,
     TelephonyQuery,
     ForkQuery,
+    CallQuery,
 );
 
 #[derive(async_graphql::MergedObject, Default)]
@@ -66,6 +68,7 @@ pub struct MutationRoot(
     TelephonyMutation,
     LogMutation,
     ForkMutation,
+    CallMutation,
 );
 
 #[derive(async_graphql::MergedSubscription, Default)]

@@ -31,11 +31,14 @@
 //!   checkpoint in the index's commits.
 //! - [`queue_stats`]: per queue and UTC day, the ACD's queued, answered (in and outside the
 //!   service level target) and abandoned counts, for the supervisor's live view.
+//! - [`calls`]: `calls`, one row per voice call (its state, agent, times, durations and
+//!   recording, the caller's number still sealed), for call records and the softphone bar.
 //! - [`telephony`]: `telephony_extensions`, `telephony_trunks` and `telephony_access_numbers`:
 //!   the tenant's telephony directory, for its administration page and the SIP server's
 //!   lookups (an extension by number or user, every trunk's peers, an access number's queue).
 
 pub mod access;
+pub mod calls;
 pub mod conversations;
 pub mod customers;
 pub mod dictionary;
@@ -83,7 +86,7 @@ pub use tenant_settings::{TenantSettingsProjection, TenantSettingsView, get_tena
 pub use tenant_usage::{TenantUsageProjection, TenantUsageView, get_tenant_usage};
 
 /// The names of [`all_projections`], in start order (for listing them without the keys).
-pub const PROJECTION_NAMES: [&str; 12] = [
+pub const PROJECTION_NAMES: [&str; 13] = [
     "tenants",
     "users",
     "roles",
@@ -96,6 +99,7 @@ pub const PROJECTION_NAMES: [&str; 12] = [
     "customers",
     "knowledge",
     "telephony",
+    "calls",
 ];
 
 /// Every projection this build runs, in start order. `keys` opens the customers' sealed
@@ -115,6 +119,7 @@ pub fn all_projections(keys: SubjectKeys) -> Vec<Arc<dyn Projection>> {
         Arc::new(CustomersProjection::new(keys)),
         Arc::new(knowledge::KnowledgeProjection),
         Arc::new(TelephonyProjection),
+        Arc::new(calls::CallsProjection),
     ]
 }
 

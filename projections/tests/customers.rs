@@ -446,7 +446,8 @@ async fn projections_are_found_by_their_unique_names() {
             "queue_stats",
             "customers",
             "knowledge",
-            "telephony"
+            "telephony",
+            "calls"
         ]
     );
     let by_name = |name: &str| projection_by_name(name, env.keys.clone()).map(|projection| projection.tables());

@@ -217,6 +217,8 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     ("call.leg_not_ringing", "That agent leg of the call is not ringing (it was answered, refused or cancelled)."),
     ("call.already_connected", "The call is connected to an agent already."),
     ("call.transfer_to_self", "A call cannot be transferred to the agent who has it."),
+    ("call.invalid_transfer", "A call is transferred to exactly one target: an agent or a queue, not both or neither."),
+    ("call.recording_not_found", "No such call recording in this tenant (or its key was destroyed)."),
     // Domain: telephony (extensions, trunks, access numbers).
     ("telephony.invalid_extension_number", "An extension number is 2 to 8 digits."),
     ("telephony.extension_number_taken", "The number is an extension or an access number of this tenant already."),
@@ -482,6 +484,8 @@ mod tests {
             "webhook.delivery_not_found",
             "webhook.address_not_allowed",
             "webhook.endpoint_disabled",
+            "call.invalid_transfer",
+            "call.recording_not_found",
         ];
         let stale: Vec<&str> = ERROR_CODES
             .iter()

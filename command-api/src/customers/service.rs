@@ -85,6 +85,11 @@ impl CustomerService {
         Self { dispatcher, keys }
     }
 
+    /// The process's subject keys (customers' and callers'), for opening what they sealed.
+    pub fn keys(&self) -> &SubjectKeys {
+        &self.keys
+    }
+
     /// The id a customer created by this command gets (a retried command names the same one).
     pub fn customer_id_for_command(command_id: Uuid) -> Uuid {
         Uuid::new_v5(&command_id, b"customer")

@@ -42,6 +42,9 @@ pub const PERMISSIONS: &[Permission] = &[
     permission("customer.forget", Button, Some("menu.customers")),
     permission("customer.import", Import, Some("menu.customers")),
     permission("customers.export", Export, Some("menu.customers")),
+    permission("menu.calls", Menu, None),
+    permission("calls.all", Button, Some("menu.calls")),
+    permission("call.recordings", Download, Some("menu.calls")),
     permission("menu.knowledge", Menu, None),
     permission("knowledge.edit", Button, Some("menu.knowledge")),
     permission("knowledge.push", Button, Some("menu.knowledge")),
@@ -129,6 +132,7 @@ pub const MENU: &[MenuItem] = &[
     leaf("menu.desk", "/desk", "customer-service"),
     leaf("menu.supervisor", "/supervisor", "dashboard"),
     leaf("menu.customers", "/customers", "idcard"),
+    leaf("menu.calls", "/calls", "customer-service"),
     leaf("menu.knowledge", "/knowledge", "read"),
     leaf("menu.address_book", "/address-book", "contacts"),
     MenuItem {

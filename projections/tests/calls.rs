@@ -1,0 +1,263 @@
+//! The `calls` read model: each call as its events left it (ringing, connected, held,
+//! transferred, moved by the ACD, ended, recorded), the call records' and the softphone
+//! bar's queries, tenant isolation, and idempotence (a range applied twice, or a rebuild,
+//! leaves the same rows).
+
+mod common;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use common::{
+    Backend, TIME_LIMIT, TestEnv, append, apply_again, create_tenant, decide_and_append, dump_table, new_events,
+};
+use hotline_domain::ExpectedVersion;
+use hotline_domain::acd::{self, AcdEvent, ContactOverflowed};
+use hotline_domain::call::{Call, CallAction, CallCommand, CallTransferTarget, EndCause, LegFailure, Sealed};
+use hotline_infra::store::Scope;
+use hotline_projections::calls::{
+    CallRowStatus, CallsProjection, call_of_recording, current_call_of_agent, get_call, list_calls,
+};
+use hotline_projections::{Projection, ProjectionRunner, all_projections, rebuild};
+use uuid::Uuid;
+
+fn id(number: u128) -> Uuid {
+    Uuid::from_u128(number)
+}
+
+const CALL_A: u128 = 0xca11_000a;
+const CALL_B: u128 = 0xca11_000b;
+const CALL_C: u128 = 0xca11_000c;
+const CALL_D: u128 = 0xca11_000d;
+const CALL_E: u128 = 0xca11_000e;
+const AGENT_1: u128 = 0xa001;
+const AGENT_2: u128 = 0xa002;
+const AGENT_3: u128 = 0xa003;
+const QUEUE_1: u128 = 0x9001;
+const QUEUE_2: u128 = 0x9002;
+const QUEUE_3: u128 = 0x9003;
+const RECORDING: u128 = 0x4ec0;
+
+fn start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()
+}
+
+fn at(seconds: i64) -> DateTime<Utc> {
+    start() + Duration::seconds(seconds)
+}
+
+fn caller(number: u128) -> Sealed {
+    Sealed { key_id: id(0x6e00 + number), ciphertext: format!("sealed-{number}") }
+}
+
+/// Runs the call's actions, each at its second; returns the position of the last event.
+async fn call(env: &TestEnv, tenant_id: Uuid, call: u128, actions: Vec<(i64, CallAction)>) -> u64 {
+    let mut position = 0;
+    for (second, action) in actions {
+        let command = CallCommand { tenant_id, call_id: id(call), at: at(second), action };
+        position = decide_and_append::<Call>(&env.store, tenant_id, command).await;
+    }
+    position
+}
+
+fn arrive(second: i64, queue: u128) -> (i64, CallAction) {
+    let action = CallAction::Arrive {
+        trunk_id: None,
+        access_number: "4000".into(),
+        caller: caller(u128::try_from(second).unwrap()),
+        queue_id: id(queue),
+    };
+    (second, action)
+}
+
+fn ring(second: i64, leg: u128, agent: u128) -> (i64, CallAction) {
+    (second, CallAction::RingAgent { leg_id: id(leg), agent_id: id(agent), extension_id: id(0xe000 + agent) })
+}
+
+fn answer(second: i64, leg: u128) -> (i64, CallAction) {
+    (second, CallAction::Answer { leg_id: id(leg) })
+}
+
+/// acme: A (rung busy at agent 1, answered by agent 2, held, resumed, ended by the caller,
+/// recorded), B (ringing agent 1), C (held by agent 2), D (abandoned), E (answered by agent
+/// 3, transferred to queue 2, overflowed by the ACD to queue 3). globex: a call with A's id.
+/// Returns (acme, globex, head position).
+async fn write_calls(env: &TestEnv) -> (Uuid, Uuid, u64) {
+    let (acme, _) = create_tenant(&env.store, "acme").await;
+    let (globex, _) = create_tenant(&env.store, "globex").await;
+    let a = vec![
+        arrive(0, QUEUE_1),
+        ring(2, 0x1e01, AGENT_1),
+        (3, CallAction::FailAgentLeg { leg_id: id(0x1e01), failure: LegFailure::Busy }),
+        ring(4, 0x1e02, AGENT_2),
+        answer(5, 0x1e02),
+        (10, CallAction::Hold),
+        (12, CallAction::Resume),
+        (20, CallAction::End { cause: EndCause::CallerHungUp }),
+        (21, CallAction::StoreRecording { recording_id: id(RECORDING), duration_ms: 15_040, bytes: 120_000 }),
+    ];
+    call(env, acme, CALL_A, a).await;
+    call(env, acme, CALL_B, vec![arrive(60, QUEUE_1), ring(61, 0x1e03, AGENT_1)]).await;
+    call(
+        env,
+        acme,
+        CALL_C,
+        vec![arrive(120, QUEUE_1), ring(121, 0x1e04, AGENT_2), answer(122, 0x1e04), (125, CallAction::Hold)],
+    )
+    .await;
+    call(env, acme, CALL_D, vec![arrive(180, QUEUE_1), (190, CallAction::End { cause: EndCause::CallerHungUp })]).await;
+    let e = vec![
+        arrive(240, QUEUE_1),
+        ring(241, 0x1e05, AGENT_3),
+        answer(242, 0x1e05),
+        (250, CallAction::Transfer { to: CallTransferTarget::Queue { queue_id: id(QUEUE_2) } }),
+    ];
+    call(env, acme, CALL_E, e).await;
+    let overflowed = AcdEvent::ContactOverflowed(ContactOverflowed {
+        contact_id: id(CALL_E),
+        from_queue_id: id(QUEUE_2),
+        to_queue_id: id(QUEUE_3),
+        reserved_for: None,
+        reserved_until: None,
+        overflow_at: None,
+        overflow_to_queue_id: None,
+        at: at(280),
+    });
+    // A chat contact's overflow touches no call.
+    let chat_overflowed =
+        AcdEvent::ContactOverflowed(ContactOverflowed { contact_id: id(0xc4a7), ..overflowed_of(&overflowed) });
+    append(
+        &env.store,
+        acme,
+        acd::stream_id(acme),
+        ExpectedVersion::NoStream,
+        new_events(&[overflowed, chat_overflowed]),
+    )
+    .await;
+    let head = call(env, globex, CALL_A, vec![arrive(30, QUEUE_1)]).await;
+    (acme, globex, head)
+}
+
+fn overflowed_of(event: &AcdEvent) -> ContactOverflowed {
+    let AcdEvent::ContactOverflowed(overflowed) = event else { unreachable!("an overflow") };
+    overflowed.clone()
+}
+
+async fn calls_read_as_their_events_left_them(backend: Backend) {
+    let env = TestEnv::new(backend).await;
+    let pool = &env.pool;
+    let (acme, globex, head) = write_calls(&env).await;
+    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections(env.keys.clone()));
+    assert!(runner.wait_for(head, TIME_LIMIT).await);
+
+    let a = get_call(pool, acme, id(CALL_A)).await.unwrap().expect("call A");
+    assert_eq!(a.status, CallRowStatus::Ended);
+    assert_eq!(a.access_number, "4000");
+    assert_eq!(a.caller, caller(0));
+    assert_eq!(a.queue_id, id(QUEUE_1));
+    assert_eq!(a.agent_id, Some(id(AGENT_2)));
+    assert_eq!(a.ringing_agent_id, None);
+    assert_eq!((a.arrived_at, a.answered_at, a.ended_at), (at(0), Some(at(5)), Some(at(20))));
+    assert_eq!(a.end_cause.as_deref(), Some("caller_hung_up"));
+    assert_eq!((a.wait_ms, a.talk_ms, a.hold_ms), (Some(5_000), Some(15_000), Some(2_000)));
+    assert_eq!((a.recording_id, a.recording_ms), (Some(id(RECORDING)), Some(15_040)));
+
+    let b = get_call(pool, acme, id(CALL_B)).await.unwrap().expect("call B");
+    assert_eq!((b.status, b.ringing_agent_id, b.agent_id), (CallRowStatus::Ringing, Some(id(AGENT_1)), None));
+    assert_eq!((b.answered_at, b.wait_ms, b.talk_ms), (None, None, None));
+
+    let c = get_call(pool, acme, id(CALL_C)).await.unwrap().expect("call C");
+    assert_eq!((c.status, c.agent_id, c.wait_ms), (CallRowStatus::Held, Some(id(AGENT_2)), Some(2_000)));
+
+    let d = get_call(pool, acme, id(CALL_D)).await.unwrap().expect("call D");
+    assert_eq!((d.status, d.end_cause.as_deref(), d.agent_id), (CallRowStatus::Ended, Some("abandoned"), None));
+    assert_eq!((d.answered_at, d.wait_ms, d.talk_ms), (None, Some(10_000), Some(0)));
+
+    let e = get_call(pool, acme, id(CALL_E)).await.unwrap().expect("call E");
+    assert_eq!((e.status, e.agent_id, e.queue_id), (CallRowStatus::Waiting, Some(id(AGENT_3)), id(QUEUE_3)));
+
+    // The softphone bar: ringing, or connected (held or not).
+    let current = |agent: u128| current_call_of_agent(pool, acme, id(agent));
+    assert_eq!(current(AGENT_1).await.unwrap().map(|call| call.call_id), Some(id(CALL_B)));
+    assert_eq!(current(AGENT_2).await.unwrap().map(|call| call.call_id), Some(id(CALL_C)));
+    assert_eq!(current(AGENT_3).await.unwrap(), None, "E waits after its transfer");
+    assert_eq!(current_call_of_agent(pool, globex, id(AGENT_1)).await.unwrap(), None);
+
+    // Call records: newest first, per agent, before a time, a page at a time.
+    let ids = |calls: Vec<hotline_projections::calls::CallView>| {
+        calls.into_iter().map(|call| call.call_id).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids(list_calls(pool, acme, None, None, 50).await.unwrap()),
+        [id(CALL_E), id(CALL_D), id(CALL_C), id(CALL_B), id(CALL_A)]
+    );
+    assert_eq!(ids(list_calls(pool, acme, None, None, 2).await.unwrap()), [id(CALL_E), id(CALL_D)]);
+    assert_eq!(ids(list_calls(pool, acme, None, Some(at(120)), 50).await.unwrap()), [id(CALL_B), id(CALL_A)]);
+    assert_eq!(ids(list_calls(pool, acme, Some(id(AGENT_2)), None, 50).await.unwrap()), [id(CALL_C), id(CALL_A)]);
+    assert_eq!(ids(list_calls(pool, acme, Some(id(AGENT_2)), Some(at(100)), 50).await.unwrap()), [id(CALL_A)]);
+    assert!(list_calls(pool, acme, Some(id(AGENT_1)), None, 50).await.unwrap().is_empty(), "agent 1 never answered");
+
+    // Tenants are apart: globex's call with A's id is its own.
+    let globex_calls = list_calls(pool, globex, None, None, 50).await.unwrap();
+    assert_eq!(globex_calls.len(), 1);
+    assert_eq!((globex_calls[0].call_id, globex_calls[0].status), (id(CALL_A), CallRowStatus::Waiting));
+    assert_eq!(globex_calls[0].arrived_at, at(30));
+    assert_eq!(call_of_recording(pool, acme, id(RECORDING)).await.unwrap().map(|call| call.call_id), Some(id(CALL_A)));
+    assert_eq!(call_of_recording(pool, globex, id(RECORDING)).await.unwrap(), None);
+    assert!(list_calls(pool, Uuid::now_v7(), None, None, 50).await.unwrap().is_empty());
+    runner.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_read_as_their_events_left_them_on_sqlite() {
+    calls_read_as_their_events_left_them(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_read_as_their_events_left_them_on_postgres() {
+    calls_read_as_their_events_left_them(Backend::Postgres).await;
+}
+
+async fn dump_calls(env: &TestEnv) -> Vec<String> {
+    dump_table(
+        &env.pool,
+        "calls",
+        "tenant_id, call_id, version, acd_version, status, access_number, caller_key_id, caller_ciphertext, \
+         queue_id, agent_id, ringing_agent_id, ringing_leg_id, arrived_at, answered_at, ended_at, end_cause, \
+         wait_ms, talk_ms, hold_ms, recording_id, recording_ms",
+        "tenant_id, call_id",
+    )
+    .await
+}
+
+async fn replaying_or_rebuilding_changes_nothing(backend: Backend) {
+    let env = TestEnv::new(backend).await;
+    let (_, _, head) = write_calls(&env).await;
+    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections(env.keys.clone()));
+    assert!(runner.wait_for(head, TIME_LIMIT).await);
+    runner.shutdown().await;
+    let live = dump_calls(&env).await;
+    assert_eq!(live.len(), 6, "{live:?}");
+
+    let projections: Vec<Arc<dyn Projection>> = vec![Arc::new(CallsProjection)];
+    let events = env.store.read_all(Scope::Global, 0, 10_000).await.unwrap();
+    apply_again(&env.pool, &projections, &events).await;
+    assert_eq!(dump_calls(&env).await, live, "the whole log again changed a row");
+    for start in 1..events.len() {
+        apply_again(&env.pool, &projections, &events[start..]).await;
+        assert_eq!(dump_calls(&env).await, live, "applying from event {start} again changed a row");
+    }
+    let report = rebuild(env.store.as_ref(), &env.pool, &CallsProjection, 0).await.unwrap();
+    assert_eq!(report.position, head);
+    assert_eq!(dump_calls(&env).await, live, "a rebuild differs from the live run");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replaying_or_rebuilding_changes_nothing_on_sqlite() {
+    replaying_or_rebuilding_changes_nothing(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replaying_or_rebuilding_changes_nothing_on_postgres() {
+    replaying_or_rebuilding_changes_nothing(Backend::Postgres).await;
+}
