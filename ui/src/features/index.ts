@@ -21,3 +21,4 @@ import "./knowledge";
 import "./audit/events";
 import "./integrations/webhooks";
 import "./analytics/forks";
+import "./calls";

@@ -1,0 +1,177 @@
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import { App } from "../../app/App";
+import "../../features";
+import { translate } from "../../i18n";
+import { fakeGraphqlServer, graphqlError } from "../../test/fakeServer";
+import { type Answers, shellAnswers, signedInAt } from "../../test/shell";
+import type { CallRecord } from "./calls.graphql";
+
+const WORKBENCH = { key: "menu.workbench", titleKey: "menu.workbench", path: "/workbench", icon: "desktop", children: [] };
+
+const ago = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString();
+
+const call = (overrides: Partial<CallRecord> = {}): CallRecord => ({
+  id: "c1",
+  status: "RINGING",
+  accessNumber: "4008001234",
+  callerNumber: "13800138000",
+  queueId: "q1",
+  agentId: null,
+  ringingAgentId: "u1",
+  arrivedAt: ago(5),
+  answeredAt: null,
+  endedAt: null,
+  endCause: null,
+  waitSeconds: null,
+  talkSeconds: null,
+  holdSeconds: null,
+  recordingId: null,
+  recordingSeconds: null,
+  ...overrides,
+});
+
+const CUSTOMER = {
+  id: "cust-1",
+  forgotten: false,
+  values: [],
+  name: "Zhang San",
+  phone: "13800138000",
+  createdAt: "2026-01-01T00:00:00Z",
+  updatedAt: "2026-01-01T00:00:00Z",
+};
+
+function answers(permissions: string[], current: { call: CallRecord | null }, extra: Answers = {}): Answers {
+  return {
+    ...shellAnswers(permissions, [WORKBENCH]),
+    MyCall: () => ({ data: { myCall: current.call } }),
+    ...extra,
+  };
+}
+
+const AGENT = ["menu.workbench", "softphone", "menu.desk", "menu.customers"];
+const bar = () => screen.findByTestId("softphone-call", {}, { timeout: 15_000 });
+const stateOf = async () => (await bar()).getAttribute("data-state");
+
+signedInAt("/workbench");
+
+describe("the softphone bar", () => {
+  it("shows a ringing call with its screen pop, then the connected call with a running timer, Hold and Hang up", async () => {
+    const current: { call: CallRecord | null } = { call: call() };
+    const mutations: [string, unknown][] = [];
+    const { requests } = fakeGraphqlServer(
+      answers(AGENT, current, {
+        Customers: { data: { customers: { items: [CUSTOMER], total: 1 } } },
+        HoldCall: (variables) => {
+          mutations.push(["hold", variables]);
+          current.call = call({ status: "HELD", agentId: "u1", answeredAt: ago(65) });
+          return { data: { holdCall: current.call } };
+        },
+        HangUpCall: (variables) => {
+          mutations.push(["hangUp", variables]);
+          const ended = call({ status: "ENDED", agentId: "u1", answeredAt: ago(70), endedAt: ago(0), endCause: "agent_hung_up" });
+          current.call = null;
+          return { data: { hangUpCall: ended } };
+        },
+      }),
+    );
+    render(<App />);
+
+    // Ringing: a pulsing tag, the caller, the number dialled, no Answer button but a hint.
+    await waitFor(async () => expect(await stateOf()).toBe("RINGING"), { timeout: 15_000 });
+    const ringing = await bar();
+    expect(within(ringing).getByTestId("softphone-state").textContent).toBe("Ringing");
+    expect(within(ringing).getByTestId("softphone-state").querySelector(".ant-badge-status-processing")).not.toBeNull();
+    expect(within(ringing).getByTestId("softphone-caller").textContent).toBe("13800138000");
+    expect(within(ringing).getByTestId("softphone-access-number").textContent).toBe("dialled 4008001234");
+    expect(within(ringing).getByText("Answer on your desk phone")).toBeTruthy();
+    expect(within(ringing).queryByTestId("softphone-hold")).toBeNull();
+    expect(within(ringing).getByTestId("softphone-timer").textContent).toMatch(/^00:0\d$/);
+
+    // The screen pop: the caller's customer profile, found by phone number.
+    const pop = await screen.findByTestId("call-screen-pop");
+    expect(pop.textContent).toContain("13800138000");
+    expect(pop.textContent).toContain("4008001234");
+    expect((await within(pop).findByTestId("call-screen-pop-customer")).textContent).toContain("Zhang San");
+    const search = requests.find((request) => request.operation === "Customers")!;
+    expect(search.variables.conditions).toEqual([{ field: "phone", op: "EQUALS", value: "13800138000", valueTo: null }]);
+
+    // Answered on the desk phone: the next poll shows it connected, the timer from the answer.
+    current.call = call({ status: "CONNECTED", agentId: "u1", ringingAgentId: null, answeredAt: ago(65) });
+    await waitFor(async () => expect(await stateOf()).toBe("CONNECTED"), { timeout: 5_000 });
+    const timer = screen.getByTestId("softphone-timer");
+    expect(timer.textContent).toMatch(/^01:0\d$/);
+    const first = timer.textContent;
+    await waitFor(() => expect(screen.getByTestId("softphone-timer").textContent).not.toBe(first), { timeout: 3_000 });
+    expect(screen.getByTestId("softphone-state").textContent).toBe("Connected");
+    expect(screen.queryByText("Answer on your desk phone")).toBeNull();
+    // The screen pop opened once, not again when the call was answered.
+    expect(screen.getAllByTestId("call-screen-pop")).toHaveLength(1);
+
+    fireEvent.click(screen.getByTestId("softphone-hold"));
+    await waitFor(async () => expect(await stateOf()).toBe("HELD"));
+    expect(screen.getByTestId("softphone-state").textContent).toBe("On hold");
+    expect(screen.getByTestId("softphone-resume")).toBeTruthy();
+    expect(mutations).toEqual([["hold", { id: "c1" }]]);
+
+    fireEvent.click(screen.getByTestId("softphone-hang-up"));
+    await waitFor(async () => expect(await stateOf()).toBe("IDLE"));
+    expect(screen.getByText("No call")).toBeTruthy();
+    expect(mutations[1]).toEqual(["hangUp", { id: "c1" }]);
+  }, 40_000);
+
+  it("shows an unknown caller, and a refused action's error in the user's language", async () => {
+    const current = { call: call({ status: "HELD", callerNumber: null, agentId: "u1", answeredAt: ago(30) }) as CallRecord | null };
+    fakeGraphqlServer(
+      answers(["menu.workbench", "softphone"], current, {
+        ResumeCall: graphqlError("call.not_connected", "The call is not connected to an agent (it is waiting, or ringing one)."),
+      }),
+    );
+    render(<App />);
+    await waitFor(async () => expect(await stateOf()).toBe("HELD"), { timeout: 15_000 });
+    expect(screen.getByTestId("softphone-caller").textContent).toBe("Unknown caller");
+    // No right to see whom to transfer to: the button says so instead of offering nothing.
+    expect((screen.getByTestId("softphone-transfer") as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.click(screen.getByTestId("softphone-resume"));
+    expect((await screen.findByTestId("softphone-error")).textContent).toBe(translate("en", "error.call.not_connected"));
+  }, 30_000);
+
+  it("transfers to an agent picked from the desk's transfer targets", async () => {
+    const current = { call: call({ status: "CONNECTED", agentId: "u1", answeredAt: ago(10) }) as CallRecord | null };
+    const transfers: unknown[] = [];
+    fakeGraphqlServer(
+      answers(AGENT, current, {
+        TransferTargets: {
+          data: {
+            transferTargets: {
+              queues: [{ id: "q1", name: "Sales" }],
+              agents: [{ agentId: "u2", name: "Bob Wu", presence: "AVAILABLE" }],
+            },
+          },
+        },
+        TransferCall: (variables) => {
+          transfers.push(variables);
+          if (transfers.length === 1) return graphqlError("call.transfer_to_self");
+          current.call = null;
+          return { data: { transferCall: call({ status: "WAITING", agentId: null, answeredAt: ago(12) }) } };
+        },
+      }),
+    );
+    render(<App />);
+    await waitFor(async () => expect(await stateOf()).toBe("CONNECTED"), { timeout: 15_000 });
+    fireEvent.click(screen.getByTestId("softphone-transfer"));
+    const panel = await screen.findByTestId("softphone-transfer-panel");
+    fireEvent.mouseDown(within(panel).getByRole("combobox"));
+    const options = await screen.findAllByText("Bob Wu", { selector: ".ant-select-item-option-content *" });
+    fireEvent.click(options[options.length - 1]!);
+    fireEvent.click(within(panel).getByTestId("softphone-transfer-confirm"));
+    expect((await screen.findByTestId("softphone-transfer-error")).textContent).toBe(translate("en", "error.call.transfer_to_self"));
+    fireEvent.click(within(panel).getByTestId("softphone-transfer-confirm"));
+    await waitFor(async () => expect(await stateOf()).toBe("IDLE"));
+    expect(transfers).toEqual([
+      { id: "c1", toAgentId: "u2", toQueueId: null },
+      { id: "c1", toAgentId: "u2", toQueueId: null },
+    ]);
+    expect(await screen.findByText("Call transferred")).toBeTruthy();
+  }, 30_000);
+});

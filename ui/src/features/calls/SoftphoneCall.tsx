@@ -1,0 +1,259 @@
+/**
+ * The softphone bar's call controls (registered with `registerSoftphoneBar`): the signed-in
+ * agent's call now (`myCall`, polled every second), its state, the caller, the access number
+ * they dialled and a timer (from the answer; while ringing, from the arrival), with Hold or
+ * Resume, Transfer and Hang up. Calls are answered on the desk phone, which rings; a call
+ * that starts ringing opens the screen pop.
+ */
+import { PauseCircleOutlined, PhoneOutlined, PlayCircleOutlined } from "@ant-design/icons";
+import { App, Badge, Button, notification, Space, Tag, Tooltip, Typography } from "antd";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { GraphqlError, request } from "../../api/client";
+import { useErrorText } from "../../api/errors";
+import { useT } from "../../i18n";
+import { useShell } from "../shell/ShellContext";
+import {
+  type CallIdVariables,
+  type CallRecord,
+  HANG_UP_CALL_MUTATION,
+  HOLD_CALL_MUTATION,
+  MY_CALL_QUERY,
+  type MyCallData,
+  RESUME_CALL_MUTATION,
+  TRANSFER_CALL_MUTATION,
+  type TransferCallVariables,
+} from "./calls.graphql";
+import { CallScreenPop } from "./CallScreenPop";
+import { formatDuration, secondsSince } from "./format";
+import { TransferPopover } from "./TransferPopover";
+
+/** How often the bar asks for the call. */
+export const POLL_MS = 1000;
+/** After an error, and while the server has no `myCall` at all (an older version). */
+const RETRY_MS = 5000;
+const UNSUPPORTED_RETRY_MS = 60_000;
+
+interface Polled {
+  call: CallRecord | null;
+  error: GraphqlError | undefined;
+  /** The server has no `myCall` (it answers `graphql.invalid_request`). */
+  unsupported: boolean;
+}
+
+function asGraphqlError(caught: unknown): GraphqlError {
+  return caught instanceof GraphqlError ? caught : new GraphqlError("internal", String(caught));
+}
+
+/** `myCall`, asked again a second after each answer; `replace` shows a mutation's answer at once. */
+function useMyCall(): Polled & { replace: (call: CallRecord | null) => void } {
+  const [state, setState] = useState<Polled>({ call: null, error: undefined, unsupported: false });
+  // A poll sent before a mutation may answer after it: such an answer is dropped.
+  const epoch = useRef(0);
+  useEffect(() => {
+    let stopped = false;
+    let timer: number | undefined;
+    const poll = async () => {
+      const sent = epoch.current;
+      let next = POLL_MS;
+      try {
+        const data = await request<MyCallData>(MY_CALL_QUERY);
+        if (stopped) return;
+        if (sent === epoch.current) setState({ call: data.myCall, error: undefined, unsupported: false });
+      } catch (caught) {
+        if (stopped) return;
+        const error = asGraphqlError(caught);
+        if (error.code === "graphql.invalid_request") {
+          setState({ call: null, error: undefined, unsupported: true });
+          next = UNSUPPORTED_RETRY_MS;
+        } else {
+          setState((previous) => ({ ...previous, error }));
+          next = RETRY_MS;
+        }
+      }
+      if (!stopped) timer = window.setTimeout(() => void poll(), next);
+    };
+    void poll();
+    return () => {
+      stopped = true;
+      window.clearTimeout(timer);
+    };
+  }, []);
+  const replace = useCallback((call: CallRecord | null) => {
+    epoch.current++;
+    setState({ call, error: undefined, unsupported: false });
+  }, []);
+  return { ...state, replace };
+}
+
+/** The time now, a second at a time while `running`. */
+function useNow(running: boolean): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!running) return;
+    setNow(Date.now());
+    const timer = window.setInterval(() => setNow(Date.now()), 1000);
+    return () => window.clearInterval(timer);
+  }, [running]);
+  return now;
+}
+
+type Action = "hold" | "resume" | "hangUp";
+
+const ACTION_MUTATIONS: Record<Action, { document: string; field: "holdCall" | "resumeCall" | "hangUpCall" }> = {
+  hold: { document: HOLD_CALL_MUTATION, field: "holdCall" },
+  resume: { document: RESUME_CALL_MUTATION, field: "resumeCall" },
+  hangUp: { document: HANG_UP_CALL_MUTATION, field: "hangUpCall" },
+};
+
+export function SoftphoneCall() {
+  const t = useT();
+  const errorText = useErrorText();
+  const { me, access, openTab } = useShell();
+  const can = useCallback((permission: string) => access.permissions.has(permission), [access.permissions]);
+  const { message } = App.useApp();
+  const [popups, popupHolder] = notification.useNotification();
+  const polled = useMyCall();
+  const { replace } = polled;
+  // An ended call is no call: the bar goes back to idle.
+  const call = polled.call && polled.call.status !== "ENDED" ? polled.call : null;
+  const now = useNow(call !== null);
+  const [busy, setBusy] = useState<Action | "transfer" | null>(null);
+  const [failure, setFailure] = useState<unknown>();
+  const popped = useRef<string | null>(null);
+
+  // A call that starts ringing opens the screen pop, once per call.
+  useEffect(() => {
+    if (!call || call.status !== "RINGING" || popped.current === call.id) return;
+    popped.current = call.id;
+    const key = `call-${call.id}`;
+    popups.open({
+      key,
+      duration: 0,
+      placement: "topRight",
+      title: t("softphone.incoming"),
+      description: (
+        <CallScreenPop
+          call={call}
+          canSearch={can("menu.customers")}
+          openTab={can("menu.customers") ? openTab : null}
+          onDone={() => popups.destroy(key)}
+        />
+      ),
+    });
+  }, [call, popups, t, can, openTab]);
+
+  // A new call starts without the last one's error.
+  const callId = call?.id ?? null;
+  useEffect(() => setFailure(undefined), [callId]);
+
+  const act = async (action: Action) => {
+    if (!call) return;
+    setBusy(action);
+    setFailure(undefined);
+    try {
+      const { document, field } = ACTION_MUTATIONS[action];
+      const data = await request<Record<string, CallRecord>>(document, { id: call.id } satisfies CallIdVariables);
+      replace(data[field] ?? null);
+    } catch (caught) {
+      setFailure(caught);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const transfer = async (target: { toAgentId: string | null; toQueueId: string | null }) => {
+    if (!call) return;
+    setBusy("transfer");
+    try {
+      const variables: TransferCallVariables = { id: call.id, ...target };
+      const data = await request<{ transferCall: CallRecord }>(TRANSFER_CALL_MUTATION, variables as unknown as Record<string, unknown>);
+      // The agent's leg ends with a transfer: the call is no longer theirs.
+      replace(data.transferCall.agentId === me.id && data.transferCall.status !== "ENDED" ? data.transferCall : null);
+      void message.success(t("softphone.transferred"));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  if (polled.unsupported) {
+    return <Typography.Text type="secondary">{t("softphone.notConnected")}</Typography.Text>;
+  }
+
+  const pollError = polled.error ? (
+    <Typography.Text type="warning" data-testid="softphone-poll-error">
+      {errorText(polled.error)}
+    </Typography.Text>
+  ) : null;
+
+  if (!call) {
+    return (
+      <Space size="small" data-testid="softphone-call" data-state="IDLE">
+        {popupHolder}
+        <Typography.Text type="secondary">{t("softphone.idle")}</Typography.Text>
+        {pollError}
+      </Space>
+    );
+  }
+
+  const ringing = call.status === "RINGING";
+  const held = call.status === "HELD";
+  const since = ringing || !call.answeredAt ? call.arrivedAt : call.answeredAt;
+  const connected = call.status === "CONNECTED" || held;
+
+  return (
+    <Space size="small" wrap data-testid="softphone-call" data-state={call.status} data-call-id={call.id}>
+      {popupHolder}
+      {ringing ? (
+        <Tag color="processing" data-testid="softphone-state">
+          <Space size={4}>
+            <Badge status="processing" />
+            {t("softphone.ringing")}
+          </Space>
+        </Tag>
+      ) : (
+        <Tag color={held ? "warning" : "success"} data-testid="softphone-state">
+          {t(held ? "softphone.held" : "softphone.connected")}
+        </Tag>
+      )}
+      <Typography.Text strong data-testid="softphone-caller">
+        {call.callerNumber || t("softphone.unknownCaller")}
+      </Typography.Text>
+      <Typography.Text type="secondary" data-testid="softphone-access-number">
+        {t("softphone.dialled", { number: call.accessNumber })}
+      </Typography.Text>
+      <Tooltip title={t(ringing ? "softphone.timerRinging" : "softphone.timerTalking")}>
+        <Typography.Text code data-testid="softphone-timer">
+          {formatDuration(secondsSince(since, now))}
+        </Typography.Text>
+      </Tooltip>
+      {ringing ? (
+        <Typography.Text type="secondary" data-testid="softphone-answer-hint">
+          <PhoneOutlined /> {t("softphone.answerOnDesk")}
+        </Typography.Text>
+      ) : null}
+      {connected ? (
+        <>
+          {held ? (
+            <Button size="small" icon={<PlayCircleOutlined />} loading={busy === "resume"} disabled={busy !== null} onClick={() => void act("resume")} data-testid="softphone-resume">
+              {t("softphone.resume")}
+            </Button>
+          ) : (
+            <Button size="small" icon={<PauseCircleOutlined />} loading={busy === "hold"} disabled={busy !== null} onClick={() => void act("hold")} data-testid="softphone-hold">
+              {t("softphone.hold")}
+            </Button>
+          )}
+          <TransferPopover can={can} selfId={me.id} disabled={busy !== null} onTransfer={transfer} />
+          <Button size="small" danger loading={busy === "hangUp"} disabled={busy !== null} onClick={() => void act("hangUp")} data-testid="softphone-hang-up">
+            {t("softphone.hangUp")}
+          </Button>
+        </>
+      ) : null}
+      {failure ? (
+        <Typography.Text type="danger" data-testid="softphone-error">
+          {errorText(failure)}
+        </Typography.Text>
+      ) : null}
+      {pollError}
+    </Space>
+  );
+}

@@ -1,0 +1,122 @@
+/** The softphone's transfer: a popover to pick an agent or a queue, then a blind transfer. */
+import { SwapOutlined } from "@ant-design/icons";
+import { Alert, Button, Popover, Radio, Select, Space, Tag, Tooltip, Typography } from "antd";
+import { type ReactNode, useState } from "react";
+import { useErrorText } from "../../api/errors";
+import { useT } from "../../i18n";
+import { PRESENCE_COLORS, PRESENCE_KEYS } from "../desk/presence";
+import { useCallTargets } from "./targets";
+
+interface Props {
+  can: (permission: string) => boolean;
+  selfId: string;
+  disabled: boolean;
+  /** Transfers; a thrown error is shown in the popover. */
+  onTransfer: (target: { toAgentId: string | null; toQueueId: string | null }) => Promise<void>;
+}
+
+type Kind = "agent" | "queue";
+
+export function TransferPopover({ can, selfId, disabled, onTransfer }: Props) {
+  const t = useT();
+  const errorText = useErrorText();
+  const [open, setOpen] = useState(false);
+  const [kind, setKind] = useState<Kind>("agent");
+  const [target, setTarget] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<unknown>();
+  const targets = useCallTargets(can, selfId, open);
+
+  if (!targets.available) {
+    return (
+      <Tooltip title={t("softphone.transferUnavailable")}>
+        <Button size="small" icon={<SwapOutlined />} disabled data-testid="softphone-transfer">
+          {t("softphone.transfer")}
+        </Button>
+      </Tooltip>
+    );
+  }
+
+  const show = (next: boolean) => {
+    setOpen(next);
+    if (next) {
+      setTarget(undefined);
+      setFailure(undefined);
+    }
+  };
+
+  const submit = async () => {
+    if (!target) return;
+    setBusy(true);
+    setFailure(undefined);
+    try {
+      await onTransfer({ toAgentId: kind === "agent" ? target : null, toQueueId: kind === "queue" ? target : null });
+      setOpen(false);
+    } catch (caught) {
+      setFailure(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const options =
+    kind === "agent"
+      ? targets.agents.map((agent) => ({
+          value: agent.id,
+          search: agent.name,
+          label: (
+            <Space size={4}>
+              {agent.name}
+              {agent.presence ? <Tag color={PRESENCE_COLORS[agent.presence]}>{t(PRESENCE_KEYS[agent.presence])}</Tag> : null}
+            </Space>
+          ) as ReactNode,
+        }))
+      : targets.queues.map((queue) => ({ value: queue.id, search: queue.name, label: queue.name as ReactNode }));
+
+  const content = (
+    <Space orientation="vertical" size="small" style={{ width: 280 }} data-testid="softphone-transfer-panel">
+      <Radio.Group
+        optionType="button"
+        size="small"
+        value={kind}
+        onChange={(event) => {
+          setKind(event.target.value as Kind);
+          setTarget(undefined);
+          setFailure(undefined);
+        }}
+        options={[
+          { value: "agent", label: t("softphone.transferToAgent") },
+          { value: "queue", label: t("softphone.transferToQueue") },
+        ]}
+      />
+      <Select
+        style={{ width: "100%" }}
+        value={target}
+        onChange={(value: string) => {
+          setTarget(value);
+          setFailure(undefined);
+        }}
+        aria-label={kind === "agent" ? t("softphone.transferToAgent") : t("softphone.transferToQueue")}
+        placeholder={kind === "agent" ? t("softphone.pickAgent") : t("softphone.pickQueue")}
+        loading={targets.loading}
+        showSearch={{ optionFilterProp: "search" }}
+        options={options}
+        notFoundContent={<Typography.Text type="secondary">{t("softphone.noTargets")}</Typography.Text>}
+        data-testid="softphone-transfer-target"
+      />
+      {targets.error ? <Alert type="warning" showIcon title={errorText(targets.error)} /> : null}
+      {failure ? <Alert type="error" showIcon title={errorText(failure)} data-testid="softphone-transfer-error" /> : null}
+      <Button type="primary" block disabled={!target} loading={busy} onClick={() => void submit()} data-testid="softphone-transfer-confirm">
+        {t("softphone.transfer")}
+      </Button>
+    </Space>
+  );
+
+  return (
+    <Popover open={open && !disabled} onOpenChange={show} trigger="click" title={t("softphone.transferTitle")} content={content} placement="bottom">
+      <Button size="small" icon={<SwapOutlined />} disabled={disabled} data-testid="softphone-transfer">
+        {t("softphone.transfer")}
+      </Button>
+    </Popover>
+  );
+}
