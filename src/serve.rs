@@ -413,7 +413,9 @@ async fn web_app_not_built() -> Html<&'static str> {
 }
 
 async fn metrics(State(projections): State<RunnerHandle>) -> impl IntoResponse {
-    let text = projections.prometheus_text() + &hotline_projections::kafka::prometheus_text();
+    let text = projections.prometheus_text()
+        + &hotline_projections::kafka::prometheus_text()
+        + &hotline_media::metrics::prometheus_text();
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }
 

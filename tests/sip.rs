@@ -365,6 +365,18 @@ async fn a_call_from_a_trunk_is_queued_offered_rung_answered_bridged_and_recorde
     // holds the phone's echo of it, so media went both ways through the relay.
     let recorded = history[8]["payload"]["duration_ms"].as_u64().unwrap();
     assert!((7_500..=11_000).contains(&recorded), "recorded {recorded} ms");
+    // sipp sent its recording (236 packets of 30 ms) and the phone echoed them back through
+    // the relay: media went both ways, with no more than 1% lost on loopback.
+    let metrics = server.http.get(format!("{}/metrics", server.base_url)).send().await.unwrap().text().await.unwrap();
+    let packets = |from: &str| -> u64 {
+        let prefix = format!("hotline_rtp_packets_received_total{{from=\"{from}\"}} ");
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(prefix.as_str()))
+            .and_then(|value| value.parse().ok())
+            .unwrap_or(0)
+    };
+    assert!(packets("caller") >= 200 && packets("agent") * 100 >= packets("caller") * 99, "{metrics}");
 }
 
 #[tokio::test]

@@ -180,12 +180,14 @@ impl CallDirector {
     }
 
     fn enter(&self, call_id: Uuid) -> mpsc::UnboundedReceiver<Steer> {
+        crate::metrics::call_started();
         let (sender, receiver) = mpsc::unbounded_channel();
         self.calls.lock().expect("calls lock").insert(call_id, sender);
         receiver
     }
 
     fn leave(&self, call_id: Uuid) {
+        crate::metrics::call_ended();
         self.calls.lock().expect("calls lock").remove(&call_id);
     }
 }

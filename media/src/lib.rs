@@ -14,6 +14,7 @@
 pub mod calls;
 pub mod digest;
 pub mod g711;
+pub mod metrics;
 pub mod registrar;
 pub mod relay;
 pub mod rtp;

@@ -245,6 +245,7 @@ async fn run(mut caller: Leg, mut instructions: mpsc::UnboundedReceiver<Instruct
                 Some(Instruction::Hold(on)) => held = on,
                 Some(Instruction::Stop(done)) => {
                     tracing::debug!(?counters, seconds = started.elapsed().as_secs(), "call media stopped");
+                    crate::metrics::media_stopped(&counters);
                     let _ = done.send(Recording { caller: caller_track.samples, agent: agent_track.samples });
                     return;
                 }
