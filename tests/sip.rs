@@ -197,6 +197,12 @@ impl DeskPhone {
         Self::spawn(&["-sn", "uas", "-rtp_echo"])
     }
 
+    /// A phone that answers, then holds and resumes the call with re-INVITEs.
+    fn holding() -> (Self, tempfile_path::TempScenario) {
+        let scenario = scenario("holding_phone.xml", &[]);
+        (Self::spawn(&["-sf", scenario.path()]), scenario)
+    }
+
     /// A phone that answers every call with 486 Busy Here.
     fn busy() -> (Self, tempfile_path::TempScenario) {
         let scenario = scenario("busy_phone.xml", &[]);
@@ -502,6 +508,37 @@ async fn an_agent_holds_then_transfers_the_call_to_a_second_agents_phone_from_th
     );
     let ended = history.iter().find(|item| item["type"] == "hotline.call.ended").unwrap();
     assert_eq!(ended["payload"]["agent_id"], json!(agent2));
+}
+
+#[tokio::test]
+async fn a_desk_phone_holds_and_resumes_the_call_with_re_invites() {
+    let server = Server::start(&Location::embedded());
+    let admin = server.demo_admin_token().await;
+    let password = provision_telephony(&server, &admin).await;
+    let agent = server.login("demo", "agent1", server.demo_password.as_deref().unwrap()).await;
+    set_presence(&server, &agent, "AVAILABLE").await;
+    let (mut phone, _scenario) = DeskPhone::holding();
+    assert_sipp_passed(&sipp_register_at(&server, "u1", "2001", &password, 200, phone.port), "the agent's phone");
+
+    assert_sipp_passed(&call_in(&server, 500, 3_000), "the caller");
+    assert!(phone.finished(), "the phone held, resumed and took the BYE");
+    let history = call_history(&server, &admin, "hotline.call.recording_stored").await;
+    let call_types: Vec<&str> = types(&history).into_iter().filter(|kind| kind.starts_with("hotline.call.")).collect();
+    assert_eq!(
+        call_types,
+        [
+            "hotline.call.arrived",
+            "hotline.call.agent_ringing",
+            "hotline.call.answered",
+            "hotline.call.held",
+            "hotline.call.resumed",
+            "hotline.call.ended",
+            "hotline.call.recording_stored",
+        ]
+    );
+    let ended = history.iter().find(|item| item["type"] == "hotline.call.ended").unwrap();
+    let hold_ms = ended["payload"]["hold_ms"].as_u64().unwrap();
+    assert!((700..=3_000).contains(&hold_ms), "held for {hold_ms} ms");
 }
 
 #[tokio::test]
