@@ -174,11 +174,6 @@ impl CallDirector {
         outcome.await.map_err(|_| not_here())?
     }
 
-    /// Calls in progress.
-    pub fn active(&self) -> usize {
-        self.calls.lock().expect("calls lock").len()
-    }
-
     fn enter(&self, call_id: Uuid) -> mpsc::UnboundedReceiver<Steer> {
         crate::metrics::call_started();
         let (sender, receiver) = mpsc::unbounded_channel();

@@ -89,8 +89,9 @@ pub fn transcode(payload: &mut [u8], from: Codec, to: Codec) {
     }
 }
 
-/// A payload as 16-bit linear samples (for a WAV file, or a level meter).
-pub fn decode(payload: &[u8], codec: Codec) -> impl Iterator<Item = i16> + '_ {
+/// A payload as 16-bit linear samples.
+#[cfg(test)]
+fn decode(payload: &[u8], codec: Codec) -> impl Iterator<Item = i16> + '_ {
     payload.iter().map(move |&code| match codec {
         Codec::Pcmu => ulaw_to_linear(code),
         Codec::Pcma => alaw_to_linear(code),

@@ -94,7 +94,8 @@ impl PortPool {
     }
 
     /// How many ports are taken now.
-    pub fn in_use(&self) -> usize {
+    #[cfg(test)]
+    fn in_use(&self) -> usize {
         self.state.lock().expect("port pool lock").used.len()
     }
 

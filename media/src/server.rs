@@ -88,7 +88,6 @@ pub struct SipServer {
     cancel: CancellationToken,
     registrations: Arc<Registrations>,
     director: Arc<CallDirector>,
-    addresses: Vec<String>,
 }
 
 struct Context {
@@ -138,7 +137,7 @@ impl SipServer {
             Arc::new(Context { directory, registrations: registrations.clone(), nonces: Nonces::random(), telephony });
         tokio::spawn(serve(endpoint, incoming, context, cancel.clone()));
         tracing::info!(?addresses, "SIP server listening");
-        Ok(Self { cancel, registrations, director, addresses })
+        Ok(Self { cancel, registrations, director })
     }
 
     /// The calls in progress, which the ACD's decisions are handed to.
@@ -146,17 +145,8 @@ impl SipServer {
         &self.director
     }
 
-    /// The addresses listened on (`UDP 127.0.0.1:5060`, ...).
-    pub fn addresses(&self) -> &[String] {
-        &self.addresses
-    }
-
     pub fn registrations(&self) -> &Arc<Registrations> {
         &self.registrations
-    }
-
-    pub fn shutdown(&self) {
-        self.cancel.cancel();
     }
 }
 
