@@ -200,13 +200,18 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
                 chat: chat.clone(),
                 keys: keys.clone(),
                 recordings: hotline_infra::recordings::RecordingStore::new(database.blobs.clone(), keys.clone()),
+                blobs: database.blobs.clone(),
+                music: Default::default(),
             });
             Some(start_sip(settings, &database, switchboard).await?)
         }
         None => None,
     };
     let phones: Arc<dyn hotline_graphql::RegisteredPhones> = match &sip {
-        Some(server) => Arc::new(crate::sip::Phones(server.registrations().clone())),
+        Some(server) => Arc::new(crate::sip::Phones {
+            phones: server.registrations().clone(),
+            trunks: server.trunk_registrations().clone(),
+        }),
         None => Arc::new(hotline_graphql::NoPhones),
     };
     let call_control: Arc<dyn hotline_graphql::CallControl> = match &sip {
@@ -224,6 +229,7 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
         webhooks,
         phones,
         call_control,
+        blobs: database.blobs.clone(),
     };
     let app = Router::new()
         .route("/metrics", get(metrics).with_state(projections.clone()))
@@ -236,6 +242,13 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
             graphql_state.clone(),
             hotline_infra::recordings::RecordingStore::new(database.blobs.clone(), keys.clone()),
             |tracks| hotline_media::relay::Recording { caller: tracks.caller, agent: tracks.agent }.to_wav(),
+        ))
+        .merge(hotline_graphql::music::router(
+            graphql_state.clone(),
+            hotline_graphql::music::MusicCodec {
+                decode: |file| hotline_media::music::decode_wav(file).map_err(|refused| refused.0),
+                to_wav: hotline_media::music::to_wav,
+            },
         ))
         .merge(hotline_graphql::router(graphql_state))
         .merge(web_app(&options.web_root))

@@ -2,12 +2,13 @@
 //! read models, their passwords from the secret store) and the switchboard its calls record
 //! and route through.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use hotline_command_api::Dispatcher;
 use hotline_command_api::chat::ChatService;
@@ -16,7 +17,8 @@ use hotline_domain::acd::{self, AcdAction, AcdEvent};
 use hotline_domain::call::{Call, CallAction, CallCommand, CallTransferTarget, Sealed};
 use hotline_domain::identity::tenant_id_for_slug;
 use hotline_domain::{Actor, DomainEvent};
-use hotline_graphql::{CallControlError, CallInstruction};
+use hotline_graphql::{CallControlError, CallInstruction, CarrierRegistrationState, CarrierRegistrationStatus};
+use hotline_infra::blobs::BlobStore;
 use hotline_infra::keys::{self, SubjectKeys};
 use hotline_infra::recordings::{RecordingStore, Tracks};
 use hotline_infra::secrets::SecretStore;
@@ -24,8 +26,10 @@ use hotline_infra::store::{Scope, SharedEventStore, subscribe};
 use hotline_media::calls::{
     AgentExtension, CallDirector, InboundRoute, Instruction, Routing, Switchboard, SwitchboardError,
 };
+use hotline_media::music::Music;
 use hotline_media::registrar::Registrations;
 use hotline_media::relay::Recording;
+use hotline_media::trunks::{TrunkRegistrationState, TrunkRegistrationTarget, TrunkRegistrations};
 use hotline_media::{Directory, DirectoryError, ExtensionCredentials};
 use hotline_projections::telephony;
 use sqlx::AnyPool;
@@ -93,14 +97,50 @@ impl Directory for ReadModelDirectory {
             enabled: extension.enabled,
         }))
     }
+
+    async fn trunk_registrations(&self) -> Result<Vec<TrunkRegistrationTarget>, DirectoryError> {
+        let failed = |error: &dyn std::fmt::Display| DirectoryError(error.to_string());
+        let trunks = telephony::registering_trunks(&self.read_models).await.map_err(|error| failed(&error))?;
+        let mut targets = Vec::with_capacity(trunks.len());
+        for trunk in trunks {
+            let Some(registration) = trunk.registration else { continue };
+            let password =
+                self.secrets.get(trunk.tenant_id, registration.secret_id).await.map_err(|error| failed(&error))?;
+            // A trunk whose password is gone cannot register.
+            let Some(password) = password else { continue };
+            targets.push(TrunkRegistrationTarget {
+                tenant_id: trunk.tenant_id,
+                trunk_id: trunk.trunk_id,
+                registrar: registration.registrar,
+                username: registration.username,
+                password,
+            });
+        }
+        Ok(targets)
+    }
 }
 
-/// The registrar's bindings, as the API shows them.
-pub struct Phones(pub Arc<Registrations>);
+/// The registrar's bindings and the carrier registrations, as the API shows them.
+pub struct Phones {
+    pub phones: Arc<Registrations>,
+    pub trunks: Arc<TrunkRegistrations>,
+}
 
 impl hotline_graphql::RegisteredPhones for Phones {
     fn registered(&self, tenant_id: Uuid) -> Vec<String> {
-        self.0.of_tenant(tenant_id).into_iter().map(|(number, _)| number).collect()
+        self.phones.of_tenant(tenant_id).into_iter().map(|(number, _)| number).collect()
+    }
+
+    fn carrier_registration(&self, tenant_id: Uuid, trunk_id: Uuid) -> Option<CarrierRegistrationStatus> {
+        let status = self.trunks.status(tenant_id, trunk_id)?;
+        let (state, detail, expires_at) = match status.state {
+            TrunkRegistrationState::Registering => (CarrierRegistrationState::Registering, None, None),
+            TrunkRegistrationState::Registered { until } => {
+                (CarrierRegistrationState::Registered, None, Some(DateTime::<Utc>::from(until)))
+            }
+            TrunkRegistrationState::Failed { reason } => (CarrierRegistrationState::Failed, Some(reason), None),
+        };
+        Some(CarrierRegistrationStatus { state, detail, since: status.since.into(), expires_at })
     }
 }
 
@@ -132,14 +172,22 @@ impl hotline_graphql::CallControl for Calls {
 }
 
 /// The B2BUA's way into the rest of Hotline: routes and extensions from the read models,
-/// call and ACD commands through the dispatcher, recordings into the recording store.
+/// call and ACD commands through the dispatcher, recordings into the recording store, music
+/// from the blob store.
 pub struct HotlineSwitchboard {
     pub read_models: AnyPool,
     pub dispatcher: Arc<Dispatcher>,
     pub chat: ChatService,
     pub keys: SubjectKeys,
     pub recordings: RecordingStore,
+    pub blobs: BlobStore,
+    /// Music files by id (a file never changes under its id), so that a call does not read
+    /// its queue's music from the database.
+    pub music: Mutex<HashMap<Uuid, Music>>,
 }
+
+/// Music files kept in memory at most (about 10 MB at a minute each).
+const CACHED_MUSIC_FILES: usize = 20;
 
 /// Who the SIP server's commands are from, in the log.
 const SIP_ACTOR: &str = "sip";
@@ -233,15 +281,35 @@ impl Switchboard for HotlineSwitchboard {
         self.chat.route_contact(&Self::meta(tenant_id), action).await.map(|_| ()).map_err(failed)
     }
 
+    async fn queue_music(&self, tenant_id: Uuid, queue_id: Uuid) -> Result<Option<Music>, SwitchboardError> {
+        let Some(music_id) = telephony::queue_music(&self.read_models, tenant_id, queue_id).await.map_err(failed)?
+        else {
+            return Ok(None);
+        };
+        if let Some(music) = self.music.lock().expect("music cache lock").get(&music_id) {
+            return Ok(Some(music.clone()));
+        }
+        let Some((_, samples)) = self.blobs.get(tenant_id, music_id).await.map_err(failed)? else {
+            return Err(failed(format!("the samples of music file {music_id} are missing")));
+        };
+        let music: Music = samples.into();
+        let mut cache = self.music.lock().expect("music cache lock");
+        if cache.len() >= CACHED_MUSIC_FILES {
+            cache.clear();
+        }
+        cache.insert(music_id, music.clone());
+        Ok(Some(music))
+    }
+
     async fn store_recording(
         &self,
         tenant_id: Uuid,
         _call_id: Uuid,
-        recording: &Recording,
+        recording: Recording,
     ) -> Result<(Uuid, u64), SwitchboardError> {
         let recording_id = Uuid::now_v7();
-        let tracks = Tracks { caller: recording.caller.clone(), agent: recording.agent.clone() };
-        let bytes = self.recordings.put(tenant_id, recording_id, &tracks).await.map_err(failed)?;
+        let tracks = Tracks { caller: recording.caller, agent: recording.agent };
+        let bytes = self.recordings.put(tenant_id, recording_id, tracks).await.map_err(failed)?;
         Ok((recording_id, bytes))
     }
 }

@@ -294,7 +294,14 @@ fn call_in(server: &Server, wait_ms: u64, speak_ms: u64) -> Output {
 }
 
 fn call_in_at(address: &str, wait_ms: u64, speak_ms: u64) -> Output {
-    let scenario = scenario("caller.xml", &[("WAIT_MS", wait_ms.to_string()), ("SPEAK_MS", speak_ms.to_string())]);
+    let scenario = scenario(
+        "caller.xml",
+        &[
+            ("WAIT_MS", wait_ms.to_string()),
+            ("SPEAK_MS", speak_ms.to_string()),
+            ("CALLER_SPEECH", "play_pcap_audio=\"/usr/share/sip-tester/g711a.pcap\"".to_owned()),
+        ],
+    );
     sipp()
         .arg(address)
         .args(["-sf", scenario.path(), "-s", ACCESS_NUMBER, "-key", "caller", "+8613800138000"])
@@ -555,6 +562,217 @@ async fn a_caller_who_hangs_up_while_queued_is_an_abandoned_call() {
         ["hotline.call.arrived", "hotline.acd.contact_queued", "hotline.call.ended", "hotline.acd.contact_abandoned"]
     );
     assert_eq!(history[2]["payload"]["cause"], "abandoned");
+}
+
+/// A WAV file: `seconds` of 16-bit mono PCM at `rate`, a ramp that repeats every 100 samples.
+fn ramp_wav(rate: u32, seconds: u32) -> Vec<u8> {
+    let samples: Vec<u8> =
+        (0..rate * seconds).flat_map(|index| ((index % 100) as i16 * 300 - 15_000).to_le_bytes()).collect();
+    let mut wav = Vec::new();
+    wav.extend_from_slice(b"RIFF");
+    wav.extend_from_slice(&(36 + samples.len() as u32).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    for value in [16_u32, 1 | (1 << 16), rate, rate * 2, 2 | (16 << 16)] {
+        wav.extend_from_slice(&value.to_le_bytes());
+    }
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&(samples.len() as u32).to_le_bytes());
+    wav.extend_from_slice(&samples);
+    wav
+}
+
+async fn upload_music(server: &Server, token: &str, name: &str, body: Vec<u8>) -> reqwest::Response {
+    server
+        .http
+        .post(format!("{}/api/telephony/music", server.base_url))
+        .bearer_auth(token)
+        .header("content-type", "audio/wav")
+        .header("x-file-name", name)
+        .body(body)
+        .send()
+        .await
+        .expect("POST a music file")
+}
+
+/// Sends a SIP request and returns the first final answer to it (provisional ones skipped).
+fn final_answer(socket: &UdpSocket, server: &str, message: &str) -> String {
+    socket.send_to(message.replace('\n', "\r\n").as_bytes(), server).expect("sending");
+    let mut buffer = [0_u8; 8192];
+    loop {
+        let (length, _) = socket.recv_from(&mut buffer).expect("an answer");
+        let answer = String::from_utf8_lossy(&buffer[..length]).into_owned();
+        if !answer.starts_with("SIP/2.0 1") {
+            return answer;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_queue_plays_its_own_music_file_to_waiting_callers() {
+    let server = Server::start(&Location::embedded());
+    let admin = server.demo_admin_token().await;
+    provision_telephony(&server, &admin).await;
+    let queue = Uuid::new_v5(&tenant_id_for_slug("demo"), b"first-queue");
+
+    // An administrator uploads a 16 kHz WAV file: it is kept at 8 kHz, two seconds long.
+    let wav = ramp_wav(16_000, 2);
+    let uploaded = upload_music(&server, &admin, "Spring%20waltz.wav", wav.clone()).await;
+    assert_eq!(uploaded.status().as_u16(), 201);
+    let uploaded: Value = uploaded.json().await.unwrap();
+    assert_eq!((uploaded["name"].as_str(), uploaded["durationMs"].as_u64()), (Some("Spring waltz"), Some(2_000)));
+    let music_id = uploaded["id"].as_str().unwrap().to_owned();
+    // What is not a WAV file, and an agent's upload, are refused; nothing is kept of them.
+    assert_problem(
+        upload_music(&server, &admin, "song.mp3", b"ID3 not a wav".to_vec()).await,
+        422,
+        "telephony.invalid_music_file",
+    )
+    .await;
+    let agent = server.login("demo", "agent1", server.demo_password.as_deref().unwrap()).await;
+    assert_problem(upload_music(&server, &agent, "mine.wav", wav.clone()).await, 403, "auth.forbidden").await;
+
+    let set = "mutation($q: UUID!, $m: UUID) { setQueueMusic(queueId: $q, musicId: $m) }";
+    let unknown_queue = server.graphql(Some(&admin), set, json!({ "q": Uuid::now_v7(), "m": music_id })).await;
+    assert_eq!(error_code(&unknown_queue), "acd.queue_not_found");
+    let assigned = server.graphql(Some(&admin), set, json!({ "q": queue, "m": music_id })).await;
+    assert_eq!(assigned["data"]["setQueueMusic"], true, "{assigned}");
+    let files = server.graphql(Some(&admin), "{ musicFiles { id name durationMs queueIds url } }", json!({})).await;
+    assert_eq!(
+        files["data"]["musicFiles"],
+        json!([{ "id": music_id, "name": "Spring waltz", "durationMs": 2000, "queueIds": [queue],
+                 "url": format!("/api/telephony/music/{music_id}") }])
+    );
+    let remove = "mutation($id: UUID!) { removeMusic(id: $id) }";
+    let in_use = server.graphql(Some(&admin), remove, json!({ "id": music_id })).await;
+    assert_eq!(error_code(&in_use), "telephony.music_in_use");
+
+    // A caller through the trunk, nobody available: the queue's music, from its start, in PCMU.
+    let address = server.sip_address.clone().expect("SIP is on");
+    let signalling = UdpSocket::bind("127.0.0.1:0").unwrap();
+    signalling.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let media = UdpSocket::bind("127.0.0.1:0").unwrap();
+    media.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let (sip_port, media_port) = (signalling.local_addr().unwrap().port(), media.local_addr().unwrap().port());
+    let sdp = format!(
+        "v=0\no=caller 1 1 IN IP4 127.0.0.1\ns=-\nc=IN IP4 127.0.0.1\nt=0 0\nm=audio {media_port} RTP/AVP 0\na=rtpmap:0 PCMU/8000\n"
+    );
+    let dialog = |method: &str, cseq: u32, branch: &str, to_tag: &str, body: &str| {
+        let content = if body.is_empty() { String::new() } else { "Content-Type: application/sdp\n".to_owned() };
+        format!(
+            "{method} sip:4000@{address} SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:{sip_port};branch=z9hG4bK{branch};rport\n\
+             From: <sip:+8613800138000@127.0.0.1>;tag=caller\nTo: <sip:4000@{address}>{to_tag}\nCall-ID: music@127.0.0.1\n\
+             CSeq: {cseq} {method}\nContact: <sip:caller@127.0.0.1:{sip_port}>\nMax-Forwards: 70\n{content}\
+             Content-Length: {}\n\n{}",
+            body.replace('\n', "\r\n").len(),
+            body
+        )
+    };
+    let answered = final_answer(&signalling, &address, &dialog("INVITE", 1, "inv1", "", &sdp));
+    assert!(answered.starts_with("SIP/2.0 200"), "{answered}");
+    let to_tag = answered
+        .lines()
+        .find(|line| line.to_ascii_lowercase().starts_with("to:"))
+        .and_then(|line| line.split(";tag=").nth(1))
+        .map(|tag| format!(";tag={}", tag.trim()))
+        .expect("the answer tags the dialog");
+    signalling.send_to(dialog("ACK", 1, "ack1", &to_tag, "").replace('\n', "\r\n").as_bytes(), &address).unwrap();
+    let mut heard = Vec::new();
+    let mut packet = [0_u8; 1500];
+    while heard.len() < 800 {
+        let length = media.recv(&mut packet).expect("music");
+        assert_eq!(packet[1] & 0x7F, 0, "PCMU, as offered");
+        heard.extend_from_slice(&packet[12..length]);
+    }
+    let music = hotline_media::music::decode_wav(&wav).unwrap();
+    assert_eq!(heard[..800], music[..800], "the file's first 100 ms, not the chime");
+    let bye = final_answer(&signalling, &address, &dialog("BYE", 2, "bye1", &to_tag, ""));
+    assert!(bye.starts_with("SIP/2.0 200"), "{bye}");
+
+    // The file plays back in the web app as WAV; back to the chime, it can be removed.
+    let played = server
+        .http
+        .get(format!("{}/api/telephony/music/{music_id}", server.base_url))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(played.headers()[reqwest::header::CONTENT_TYPE], "audio/wav");
+    assert_eq!(played.bytes().await.unwrap().len(), 44 + 16_000 * 2);
+    let chime = server.graphql(Some(&admin), set, json!({ "q": queue, "m": null })).await;
+    assert_eq!(chime["data"]["setQueueMusic"], true, "{chime}");
+    let removed = server.graphql(Some(&admin), remove, json!({ "id": music_id })).await;
+    assert_eq!(removed["data"]["removeMusic"], true, "{removed}");
+    let none = server.graphql(Some(&admin), "{ musicFiles { id } }", json!({})).await;
+    assert_eq!(none["data"]["musicFiles"], json!([]));
+    let gone = server
+        .http
+        .get(format!("{}/api/telephony/music/{music_id}", server.base_url))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(gone, 404, "telephony.music_not_found").await;
+}
+
+/// The registration status of the demo tenant's trunk named `name`, once it is `state` (bounded).
+async fn carrier_registration(server: &Server, token: &str, name: &str, state: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let trunks = server
+            .graphql(
+                Some(token),
+                "{ trunks { name registration { registrar username status { state detail since expiresAt } } } }",
+                json!({}),
+            )
+            .await;
+        let trunk = trunks["data"]["trunks"].as_array().and_then(|trunks| trunks.iter().find(|t| t["name"] == name));
+        let status = trunk.map(|trunk| trunk["registration"]["status"].clone()).unwrap_or(Value::Null);
+        if status["state"] == state {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "the trunk never got {state}: {trunks}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_trunk_registers_with_its_carrier_with_digest_authentication() {
+    let server = Server::start(&Location::embedded());
+    let admin = server.demo_admin_token().await;
+    for (name, password, state) in
+        [("Good carrier", "carrier-secret", "REGISTERED"), ("Bad carrier", "wrong", "FAILED")]
+    {
+        // The carrier's registrar knows acme's password; the trunk gives `password`.
+        let scenario = scenario(
+            "carrier_registrar.xml",
+            &[("CARRIER_USER", "acme".to_owned()), ("CARRIER_PASSWORD", "carrier-secret".to_owned())],
+        );
+        let port = free_udp_port();
+        let mut carrier = sipp()
+            .args(["-sf", scenario.path(), "-p", &port.to_string(), "-m", "1", "-timeout", "30s", "-timeout_error"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("running sipp");
+        let trunk = json!({ "input": {
+            "name": name,
+            "peers": ["192.0.2.10"],
+            "registration": { "registrar": format!("127.0.0.1:{port}"), "username": "acme", "password": password },
+        } });
+        let defined = server
+            .graphql(Some(&admin), "mutation($input: TrunkInput!) { defineTrunk(input: $input) { id } }", trunk)
+            .await;
+        assert!(defined["errors"].is_null(), "{defined}");
+        let status = carrier_registration(&server, &admin, name, state).await;
+        if state == "REGISTERED" {
+            assert!(status["expiresAt"].is_string(), "{status}");
+            assert!(status["detail"].is_null(), "{status}");
+        } else {
+            assert!(status["detail"].as_str().unwrap().contains("403"), "{status}");
+        }
+        let exited = carrier.wait().expect("sipp ends");
+        assert!(exited.success(), "the carrier's scenario did not run through for {name}");
+    }
 }
 
 const CALL_FIELDS: &str = "id status accessNumber callerNumber queueId agentId ringingAgentId arrivedAt answeredAt \

@@ -19,7 +19,9 @@
 //! - one module per benchmark: `sqlite_commands`, `sqlite_batch_append`, `postgres_append`,
 //!   `projection_rebuild`, `subscription_latency`, `acd_decision`, `chat_websockets`,
 //!   `customer_import`, `knowledge_search`, `kafka_relay`, `kafka_latency`, `kafka_catch_up`,
-//!   `call_setup` (which runs this binary as `hotline serve` and sipp beside it).
+//!   `call_setup` and `concurrent_calls` (which run this binary as `hotline serve` and sipp
+//!   beside it).
+//! - `voice`: what the voice benchmarks share: the server process, sipp, CPU time.
 //! - `kafka`: what the Kafka benchmarks share: a tansu broker as a child process on loopback
 //!   (`tansu` on the PATH or `HOTLINE_BENCH_TANSU`), fresh topics, positioned consumers.
 
@@ -27,6 +29,7 @@ mod acd_decision;
 mod baseline;
 mod call_setup;
 mod chat_websockets;
+mod concurrent_calls;
 mod customer_import;
 mod kafka;
 mod kafka_catch_up;
@@ -41,6 +44,7 @@ mod scratch;
 mod sqlite_batch_append;
 mod sqlite_commands;
 mod subscription_latency;
+mod voice;
 mod workload;
 
 use std::path::PathBuf;
@@ -63,6 +67,7 @@ pub const BENCHMARKS: &[&str] = &[
     "kafka-latency",
     "kafka-catch-up",
     "call-setup",
+    "concurrent-calls",
 ];
 
 /// How much work a run does and where it keeps its scratch data.
@@ -119,6 +124,7 @@ pub async fn run(name: &str, options: BenchOptions) -> anyhow::Result<BenchRepor
         "kafka-latency" => kafka_latency::run(&options).await,
         "kafka-catch-up" => kafka_catch_up::run(&options).await,
         "call-setup" => call_setup::run(&options).await,
+        "concurrent-calls" => concurrent_calls::run(&options).await,
         unknown => anyhow::bail!("no benchmark {unknown:?}; the benchmarks are: {}", BENCHMARKS.join(", ")),
     }
 }

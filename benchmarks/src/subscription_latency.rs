@@ -169,6 +169,7 @@ async fn round(
         webhooks,
         phones: std::sync::Arc::new(hotline_graphql::NoPhones),
         call_control: std::sync::Arc::new(hotline_graphql::NoCalls),
+        blobs: database.blobs.clone(),
     })
     .route("/echo", get(echo));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

@@ -1,5 +1,5 @@
-//! The telephony service: the tenant's extensions, trunks and access numbers (commands through
-//! the dispatcher, on the tenant's one `telephony-<tenant>` stream).
+//! The telephony service: the tenant's extensions, trunks, access numbers and music files
+//! (commands through the dispatcher, on the tenant's one `telephony-<tenant>` stream).
 //!
 //! Passwords never reach the log: provisioning an extension (or rotating its password)
 //! draws a random SIP password, stores it in the secret store under a fresh id, and the
@@ -18,8 +18,8 @@ use chrono::{DateTime, Utc};
 use hotline_domain::StreamId;
 use hotline_domain::identity::user::{self, User};
 use hotline_domain::telephony::{
-    self, AccessNumberAssigned, RegistrationInput, Telephony, TelephonyAction, TelephonyCommand, TelephonyState,
-    TrunkInput,
+    self, AccessNumberAssigned, MusicAdded, QueueMusicSet, RegistrationInput, Telephony, TelephonyAction,
+    TelephonyCommand, TelephonyState, TrunkInput,
 };
 use hotline_infra::secrets::SecretStore;
 use rand::Rng;
@@ -352,6 +352,43 @@ impl TelephonyService {
         now: DateTime<Utc>,
     ) -> Result<CommandOutcome, ApiError> {
         self.dispatch(session, TelephonyAction::AssignAccessNumber(assignment), now).await
+    }
+
+    /// Adds a music file whose samples are stored already under `music_id`.
+    #[tracing::instrument(skip_all, fields(tenant_id = %session.tenant_id, %music_id))]
+    pub async fn add_music(
+        &self,
+        session: &Session,
+        music_id: Uuid,
+        name: String,
+        duration_ms: u64,
+        now: DateTime<Utc>,
+    ) -> Result<CommandOutcome, ApiError> {
+        self.dispatch(session, TelephonyAction::AddMusic(MusicAdded { music_id, name, duration_ms }), now).await
+    }
+
+    /// Removes a music file (refused while a queue plays it); its samples are the caller's to delete.
+    #[tracing::instrument(skip_all, fields(tenant_id = %session.tenant_id, %music_id))]
+    pub async fn remove_music(
+        &self,
+        session: &Session,
+        music_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<CommandOutcome, ApiError> {
+        self.dispatch(session, TelephonyAction::RemoveMusic { music_id }, now).await
+    }
+
+    /// Sets the music a queue's callers hear (`None`: the built-in chime). The caller has
+    /// checked that the queue exists.
+    #[tracing::instrument(skip_all, fields(tenant_id = %session.tenant_id, %queue_id))]
+    pub async fn set_queue_music(
+        &self,
+        session: &Session,
+        queue_id: Uuid,
+        music_id: Option<Uuid>,
+        now: DateTime<Utc>,
+    ) -> Result<CommandOutcome, ApiError> {
+        self.dispatch(session, TelephonyAction::SetQueueMusic(QueueMusicSet { queue_id, music_id }), now).await
     }
 
     #[tracing::instrument(skip_all, fields(tenant_id = %session.tenant_id))]

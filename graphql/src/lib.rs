@@ -36,6 +36,7 @@ pub mod forks;
 pub mod identity;
 pub mod knowledge;
 pub mod log;
+pub mod music;
 pub mod organisation;
 pub mod schema;
 pub mod settings;
@@ -44,6 +45,6 @@ pub mod types;
 pub mod webhooks;
 
 pub use schema::{
-    CallControl, CallControlError, CallInstruction, GraphqlState, HotlineSchema, NoCalls, NoPhones, RegisteredPhones,
-    RequestOrigin, build_schema, router, sdl,
+    CallControl, CallControlError, CallInstruction, CarrierRegistrationState, CarrierRegistrationStatus, GraphqlState,
+    HotlineSchema, NoCalls, NoPhones, RegisteredPhones, RequestOrigin, build_schema, router, sdl,
 };

@@ -11,13 +11,14 @@ use axum::extract::{State, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use hotline_command_api::chat::ChatService;
 use hotline_command_api::customers::CustomerService;
 use hotline_command_api::knowledge::KnowledgeService;
 use hotline_command_api::rest::token_from_headers;
 use hotline_command_api::webhooks::WebhookService;
 use hotline_command_api::{ApiError, CommandOutcome, IdentityService, Session};
+use hotline_infra::blobs::BlobStore;
 use hotline_infra::store::SharedEventStore;
 use hotline_projections::RunnerHandle;
 use hotline_projections::knowledge_index::KnowledgeIndexer;
@@ -33,6 +34,7 @@ use crate::forks::{ForkMutation, ForkQuery};
 use crate::identity::{IdentityMutation, IdentityQuery};
 use crate::knowledge::{KnowledgeMutation, KnowledgeQueryRoot};
 use crate::log::{LogMutation, LogQuery, LogSubscription};
+use crate::music::{MusicMutation, MusicQuery};
 use crate::organisation::{OrganisationMutation, OrganisationQuery};
 use crate::settings::{SettingsMutation, SettingsQuery};
 use crate::telephony::{TelephonyMutation, TelephonyQuery};
@@ -51,6 +53,7 @@ pub struct QueryRoot(
     KnowledgeQueryRoot,
     WebhookQuery,
     TelephonyQuery,
+    MusicQuery,
     ForkQuery,
     CallQuery,
 );
@@ -66,6 +69,7 @@ pub struct MutationRoot(
     KnowledgeMutation,
     WebhookMutation,
     TelephonyMutation,
+    MusicMutation,
     LogMutation,
     ForkMutation,
     CallMutation,
@@ -94,6 +98,9 @@ pub struct GraphqlState {
     pub phones: Arc<dyn RegisteredPhones>,
     /// The calls in progress in this process's SIP server, for the softphone bar's controls.
     pub call_control: Arc<dyn CallControl>,
+    /// Files kept beside the log (music files here; attachments and recordings through
+    /// their services).
+    pub blobs: BlobStore,
 }
 
 /// What an agent does to their call from the softphone bar.
@@ -143,6 +150,9 @@ impl CallControl for NoCalls {
 pub trait RegisteredPhones: Send + Sync + 'static {
     /// The tenant's extension numbers with a phone registered now.
     fn registered(&self, tenant_id: Uuid) -> Vec<String>;
+    /// Where the registration of the tenant's trunk with its carrier stands, if this
+    /// process registers it.
+    fn carrier_registration(&self, tenant_id: Uuid, trunk_id: Uuid) -> Option<CarrierRegistrationStatus>;
 }
 
 /// No SIP server in this process: no phone is registered here.
@@ -152,6 +162,31 @@ impl RegisteredPhones for NoPhones {
     fn registered(&self, _tenant_id: Uuid) -> Vec<String> {
         Vec::new()
     }
+
+    fn carrier_registration(&self, _tenant_id: Uuid, _trunk_id: Uuid) -> Option<CarrierRegistrationStatus> {
+        None
+    }
+}
+
+#[derive(async_graphql::Enum, Copy, Clone, Debug, Eq, PartialEq)]
+pub enum CarrierRegistrationState {
+    /// Sent; no final answer yet.
+    Registering,
+    Registered,
+    /// Refused or unanswered; retried with growing pauses (15 s, then up to 5 minutes).
+    Failed,
+}
+
+/// A trunk's registration with its carrier, as the SIP server sees it now.
+#[derive(async_graphql::SimpleObject, Clone, Debug, PartialEq, Eq)]
+pub struct CarrierRegistrationStatus {
+    pub state: CarrierRegistrationState,
+    /// Why it failed: the carrier's answer, or the error.
+    pub detail: Option<String>,
+    /// When the state began.
+    pub since: DateTime<Utc>,
+    /// When a registration runs out unless refreshed (refreshed at three quarters).
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 impl GraphqlState {

@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::error::{OrGraphqlError, graphql_error};
 use crate::identity::mutation::READ_YOUR_WRITES_TIMEOUT;
 use crate::identity::query::read_model_error;
-use crate::schema::{GraphqlState, session};
+use crate::schema::{CarrierRegistrationStatus, GraphqlState, session};
 
 /// A SIP account a desk phone or softphone registers with.
 #[derive(SimpleObject, Clone)]
@@ -63,6 +63,8 @@ pub struct ProvisionedExtension {
 pub struct TrunkRegistration {
     pub registrar: String,
     pub username: String,
+    /// Where the registration stands now; null when no SIP server of this node registers it.
+    pub status: Option<CarrierRegistrationStatus>,
 }
 
 /// A carrier's SIP trunk.
@@ -87,6 +89,7 @@ impl From<TrunkView> for Trunk {
             registration: view.registration.map(|registration| TrunkRegistration {
                 registrar: registration.registrar,
                 username: registration.username,
+                status: None,
             }),
         }
     }
@@ -236,7 +239,16 @@ impl TelephonyQuery {
     async fn trunks(&self, context: &Context<'_>) -> async_graphql::Result<Vec<Trunk>> {
         let (state, session) = reader(context)?;
         let views = read_model::list_trunks(&state.read_models, session.tenant_id).await.map_err(read_model_error)?;
-        Ok(views.into_iter().map(Trunk::from).collect())
+        Ok(views
+            .into_iter()
+            .map(Trunk::from)
+            .map(|mut trunk| {
+                if let Some(registration) = trunk.registration.as_mut() {
+                    registration.status = state.phones.carrier_registration(session.tenant_id, trunk.id);
+                }
+                trunk
+            })
+            .collect())
     }
 
     /// Your tenant's access numbers, by number. Needs `menu.admin.telephony`.

@@ -76,6 +76,16 @@ impl BlobStore {
         .transpose()
     }
 
+    /// Deletes a file; `false` when there was none.
+    pub async fn delete(&self, tenant_id: Uuid, blob_id: Uuid) -> StoreResult<bool> {
+        let deleted = sqlx::query("DELETE FROM blobs WHERE tenant_id = $1 AND blob_id = $2")
+            .bind(tenant_id.to_string())
+            .bind(blob_id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(deleted.rows_affected() > 0)
+    }
+
     pub async fn get(&self, tenant_id: Uuid, blob_id: Uuid) -> StoreResult<Option<(BlobInfo, Vec<u8>)>> {
         let row =
             sqlx::query("SELECT name, content_type, size, bytes FROM blobs WHERE tenant_id = $1 AND blob_id = $2")
@@ -113,5 +123,9 @@ mod tests {
         assert_eq!(store.get(tenant, info.blob_id).await.unwrap(), Some((info.clone(), vec![1, 2, 3])));
         assert_eq!(store.info(tenant, info.blob_id).await.unwrap(), Some(info.clone()));
         assert_eq!(store.get(other_tenant, info.blob_id).await.unwrap(), None);
+        // Deleting is per tenant too.
+        assert!(!store.delete(other_tenant, info.blob_id).await.unwrap());
+        assert!(store.delete(tenant, info.blob_id).await.unwrap());
+        assert_eq!(store.get(tenant, info.blob_id).await.unwrap(), None);
     }
 }

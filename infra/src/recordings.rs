@@ -3,6 +3,9 @@
 //! as a blob. Destroying the key (see [`RecordingStore::destroy`]) makes every copy of the
 //! recording unreadable, backups included.
 
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 use crate::blobs::{BlobInfo, BlobStore};
@@ -33,24 +36,32 @@ pub struct Tracks {
 pub struct RecordingStore {
     blobs: BlobStore,
     keys: SubjectKeys,
+    /// One recording is compressed at a time: when hundreds of calls end together, a thread
+    /// each would crowd out the threads relaying the calls still talking.
+    compressing: Arc<Semaphore>,
 }
 
 impl RecordingStore {
     pub fn new(blobs: BlobStore, keys: SubjectKeys) -> Self {
-        Self { blobs, keys }
+        Self { blobs, keys, compressing: Arc::new(Semaphore::new(1)) }
     }
 
-    /// Stores a recording under `recording_id`; returns the bytes kept.
-    pub async fn put(&self, tenant_id: Uuid, recording_id: Uuid, tracks: &Tracks) -> Result<u64, RecordingError> {
-        let mut plain = Vec::with_capacity(8 + tracks.caller.len() + tracks.agent.len());
-        plain.extend_from_slice(MAGIC);
-        plain.extend_from_slice(&(tracks.caller.len() as u32).to_le_bytes());
-        plain.extend_from_slice(&tracks.caller);
-        plain.extend_from_slice(&tracks.agent);
-        let compressed = zstd::encode_all(plain.as_slice(), COMPRESSION_LEVEL)
-            .map_err(|error| RecordingError::Unreadable { recording_id, reason: error.to_string() })?;
+    /// Stores a recording under `recording_id`; returns the bytes kept. Compressing and
+    /// sealing run on the blocking pool, one recording at a time, off the async workers.
+    pub async fn put(&self, tenant_id: Uuid, recording_id: Uuid, tracks: Tracks) -> Result<u64, RecordingError> {
         let key = self.keys.create(tenant_id, recording_id).await?;
-        let sealed = keys::seal_bytes(&key, &compressed);
+        let _turn = self.compressing.acquire().await.expect("the semaphore is never closed");
+        let sealed = tokio::task::spawn_blocking(move || {
+            let mut plain = Vec::with_capacity(8 + tracks.caller.len() + tracks.agent.len());
+            plain.extend_from_slice(MAGIC);
+            plain.extend_from_slice(&(tracks.caller.len() as u32).to_le_bytes());
+            plain.extend_from_slice(&tracks.caller);
+            plain.extend_from_slice(&tracks.agent);
+            zstd::encode_all(plain.as_slice(), COMPRESSION_LEVEL).map(|compressed| keys::seal_bytes(&key, &compressed))
+        })
+        .await
+        .map_err(|error| RecordingError::Unreadable { recording_id, reason: error.to_string() })?
+        .map_err(|error| RecordingError::Unreadable { recording_id, reason: error.to_string() })?;
         let size = sealed.len() as u64;
         let info = BlobInfo {
             blob_id: recording_id,

@@ -1,6 +1,7 @@
 //! The B2BUA for inbound calls: a call from a trunk to an access number is answered at once
-//! (the caller hears music while queued), becomes a call stream and an ACD contact, and is
-//! bridged to the phone of the agent the ACD offers it to when that phone answers.
+//! (the caller hears the queue's music while queued), becomes a call stream and an ACD
+//! contact, and is bridged to the phone of the agent the ACD offers it to when that phone
+//! answers.
 //!
 //! Each call is one task that owns the caller's dialog, the agent leg ringing or connected,
 //! and the media session. It reacts to three sources: the caller's dialog states (a BYE), the
@@ -31,6 +32,7 @@ use rsipstack::transport::{SipAddr, SipConnection};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
+use crate::music::Music;
 use crate::registrar::{Binding, ExtensionKey, Registrations};
 use crate::relay::{MediaSession, Recording};
 use crate::rtp::PortPool;
@@ -84,12 +86,14 @@ pub trait Switchboard: Send + Sync + 'static {
     async fn record(&self, tenant_id: Uuid, call_id: Uuid, action: CallAction) -> Result<(), SwitchboardError>;
     /// Sends a command to the tenant's ACD.
     async fn route_contact(&self, tenant_id: Uuid, action: AcdAction) -> Result<(), SwitchboardError>;
+    /// The music a queue's callers hear while they wait or are held; `None`: the chime.
+    async fn queue_music(&self, tenant_id: Uuid, queue_id: Uuid) -> Result<Option<Music>, SwitchboardError>;
     /// Keeps a finished call's recording; returns its id and stored size.
     async fn store_recording(
         &self,
         tenant_id: Uuid,
         call_id: Uuid,
-        recording: &Recording,
+        recording: Recording,
     ) -> Result<(Uuid, u64), SwitchboardError>;
 }
 
@@ -291,9 +295,16 @@ pub(crate) async fn inbound(telephony: Arc<Telephony>, mut transaction: Transact
         direction: Direction::SendRecv,
     };
     let answer = sdp::write(call_id.as_u64_pair().1, &ours).into_bytes();
+    let music = match switchboard.queue_music(tenant_id, route.queue_id).await {
+        Ok(music) => music.unwrap_or_else(crate::music::chime),
+        Err(error) => {
+            tracing::warn!(%error, "SIP: finding a queue's music; the chime plays");
+            crate::music::chime()
+        }
+    };
     let steering = telephony.director.enter(call_id);
     let remote = SocketAddr::new(offer.address, offer.port);
-    let media = MediaSession::start(caller_socket, remote, codec);
+    let media = MediaSession::start(caller_socket, remote, codec, music);
     if let Err(error) = dialog.accept(Some(vec![sdp_content_type()]), Some(answer)) {
         tracing::warn!(%error, "SIP: answering the caller");
     }
@@ -550,9 +561,9 @@ impl Call {
             None => Recording::default(),
         };
         if !recording.is_empty() {
-            match self.telephony.switchboard.store_recording(self.tenant_id, self.call_id, &recording).await {
+            let duration_ms = recording.duration().as_millis() as u64;
+            match self.telephony.switchboard.store_recording(self.tenant_id, self.call_id, recording).await {
                 Ok((recording_id, bytes)) => {
-                    let duration_ms = recording.duration().as_millis() as u64;
                     self.record(CallAction::StoreRecording { recording_id, duration_ms, bytes }).await;
                 }
                 Err(error) => tracing::error!(%error, call_id = %self.call_id, "SIP: storing a recording"),

@@ -8,17 +8,20 @@
 //! [`calls::Switchboard`], which the binary implements on the read models, the dispatcher,
 //! the secret store and the blob store.
 //!
-//! Still to come here: hold and transfer from the softphone bar, outbound calls, trunk
-//! registration and per-queue music files.
+//! Music for waiting and held callers is a queue's own file ([`music`] decodes WAV files) or
+//! the built-in chime. Trunks whose carrier wants it are registered with ([`trunks`]).
+//! Still to come here: outbound calls and consultation.
 
 pub mod calls;
 pub mod digest;
 pub mod g711;
 pub mod metrics;
+pub mod music;
 pub mod registrar;
 pub mod relay;
 pub mod rtp;
 pub mod sdp;
 mod server;
+pub mod trunks;
 
 pub use server::{Directory, DirectoryError, ExtensionCredentials, SipError, SipServer, SipSettings, tenant_slug_of};

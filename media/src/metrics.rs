@@ -1,4 +1,5 @@
-//! Process-wide voice counters for `/metrics` (Prometheus text): calls in progress, and RTP
+//! Process-wide voice counters for `/metrics` (Prometheus text): calls in progress and in
+//! conversation (bridged to an agent's phone), and RTP
 //! packets received from callers and from agents' phones, and music frames sent. Packet
 //! counts are added when a call's media stops, so a long call shows at its end.
 
@@ -8,6 +9,7 @@ use crate::relay::MediaCounters;
 
 static CALLS_IN_PROGRESS: AtomicU64 = AtomicU64::new(0);
 static CALLS_TOTAL: AtomicU64 = AtomicU64::new(0);
+static CALLS_BRIDGED: AtomicU64 = AtomicU64::new(0);
 static RTP_FROM_CALLERS: AtomicU64 = AtomicU64::new(0);
 static RTP_FROM_AGENTS: AtomicU64 = AtomicU64::new(0);
 static MUSIC_FRAMES: AtomicU64 = AtomicU64::new(0);
@@ -19,6 +21,15 @@ pub(crate) fn call_started() {
 
 pub(crate) fn call_ended() {
     CALLS_IN_PROGRESS.fetch_sub(1, Ordering::Relaxed);
+}
+
+/// A call's media started (`true`) or stopped (`false`) relaying to an agent's phone.
+pub(crate) fn bridged(on: bool) {
+    if on {
+        CALLS_BRIDGED.fetch_add(1, Ordering::Relaxed);
+    } else {
+        CALLS_BRIDGED.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 pub(crate) fn media_stopped(counters: &MediaCounters) {
@@ -36,6 +47,9 @@ pub fn prometheus_text() -> String {
          # HELP hotline_calls_total Calls this node's SIP server has taken since it started.\n\
          # TYPE hotline_calls_total counter\n\
          hotline_calls_total {}\n\
+         # HELP hotline_calls_bridged Calls whose media is relayed to an agent's phone now.\n\
+         # TYPE hotline_calls_bridged gauge\n\
+         hotline_calls_bridged {}\n\
          # HELP hotline_rtp_packets_received_total RTP packets received, by who sent them (counted when a call's media stops).\n\
          # TYPE hotline_rtp_packets_received_total counter\n\
          hotline_rtp_packets_received_total{{from=\"caller\"}} {}\n\
@@ -45,6 +59,7 @@ pub fn prometheus_text() -> String {
          hotline_music_frames_total {}\n",
         load(&CALLS_IN_PROGRESS),
         load(&CALLS_TOTAL),
+        load(&CALLS_BRIDGED),
         load(&RTP_FROM_CALLERS),
         load(&RTP_FROM_AGENTS),
         load(&MUSIC_FRAMES),

@@ -2,7 +2,8 @@
 //! them, music while the caller waits or is held, and the recording of both directions.
 //!
 //! One task per call owns both sockets, so a packet costs one `recv_from`, at most an
-//! in-place G.711 transcode (a PCMA caller talking to a PCMU phone), and one `send_to`.
+//! in-place G.711 transcode (a PCMA caller talking to a PCMU phone), and one `send_to`. The
+//! tasks run on the media plane's own runtime ([`crate::rtp::media_runtime`]).
 //! Each side's address is the one its SDP gave until its first packet arrives; from then on
 //! replies go where packets come from (symmetric RTP, which gets through NAT).
 
@@ -13,6 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use crate::g711;
+use crate::music::Music;
 use crate::rtp::{self, MediaSocket, RtpHeader};
 use crate::sdp::Codec;
 
@@ -92,11 +94,11 @@ pub struct MediaSession {
 }
 
 impl MediaSession {
-    /// Starts relaying for a caller whose SDP named `remote` and `codec`; music plays to the
-    /// caller until an agent is bridged.
-    pub fn start(caller: MediaSocket, remote: SocketAddr, codec: Codec) -> Self {
+    /// Starts relaying for a caller whose SDP named `remote` and `codec`; `music` plays to the
+    /// caller until an agent is bridged, and while the caller is held.
+    pub fn start(caller: MediaSocket, remote: SocketAddr, codec: Codec, music: Music) -> Self {
         let (instructions, received) = mpsc::unbounded_channel();
-        tokio::spawn(run(Leg::new(caller, remote, codec), received));
+        crate::rtp::media_runtime().spawn(run(Leg::new(caller, remote, codec), music, received));
         Self { instructions }
     }
 
@@ -177,32 +179,6 @@ impl Track {
     }
 }
 
-/// Music on hold: a soft two-tone chime, half a second on and half off, made once per codec.
-fn music(codec: Codec) -> &'static [u8] {
-    use std::sync::OnceLock;
-    static PCMU: OnceLock<Vec<u8>> = OnceLock::new();
-    static PCMA: OnceLock<Vec<u8>> = OnceLock::new();
-    let make = || {
-        (0..16_000)
-            .map(|sample| {
-                let time = f64::from(sample) / 8000.0;
-                let on = (sample / 4000) % 2 == 0;
-                let tone = if (sample / 8000) % 2 == 0 { 523.25 } else { 659.25 };
-                let level = if on { 4000.0 * (std::f64::consts::TAU * tone * time).sin() } else { 0.0 };
-                let linear = level as i16;
-                match codec {
-                    Codec::Pcmu => g711::linear_to_ulaw(linear),
-                    Codec::Pcma => g711::linear_to_alaw(linear),
-                }
-            })
-            .collect()
-    };
-    match codec {
-        Codec::Pcmu => PCMU.get_or_init(make),
-        Codec::Pcma => PCMA.get_or_init(make),
-    }
-}
-
 /// Records a packet that came in speaking `codec` and relays it to `to`, transcoding it
 /// in place when `to` speaks the other G.711. DTMF and other payloads go through untouched.
 async fn forward(packet: &mut [u8], header: &RtpHeader, codec: Codec, to: &Leg, track: &mut Track, now_sample: usize) {
@@ -217,7 +193,7 @@ async fn forward(packet: &mut [u8], header: &RtpHeader, codec: Codec, to: &Leg, 
     let _ = to.socket.socket.send_to(packet, to.remote).await;
 }
 
-async fn run(mut caller: Leg, mut instructions: mpsc::UnboundedReceiver<Instruction>) {
+async fn run(mut caller: Leg, music: Music, mut instructions: mpsc::UnboundedReceiver<Instruction>) {
     let started = Instant::now();
     let mut agent: Option<Leg> = None;
     let mut held = false;
@@ -234,22 +210,23 @@ async fn run(mut caller: Leg, mut instructions: mpsc::UnboundedReceiver<Instruct
     let mut from_agent = vec![0_u8; MAX_PACKET];
     let mut counters = MediaCounters::default();
     let now_sample = |since: Option<Instant>| since.map_or(0, |since| (since.elapsed().as_millis() as usize) * 8);
-    loop {
+    let stopped = loop {
         tokio::select! {
             instruction = instructions.recv() => match instruction {
                 Some(Instruction::Bridge { socket, remote, codec }) => {
-                    agent = Some(Leg::new(socket, remote, codec));
+                    if agent.replace(Leg::new(socket, remote, codec)).is_none() {
+                        crate::metrics::bridged(true);
+                    }
                     recording_since.get_or_insert_with(Instant::now);
                 }
-                Some(Instruction::Unbridge) => agent = None,
-                Some(Instruction::Hold(on)) => held = on,
-                Some(Instruction::Stop(done)) => {
-                    tracing::debug!(?counters, seconds = started.elapsed().as_secs(), "call media stopped");
-                    crate::metrics::media_stopped(&counters);
-                    let _ = done.send(Recording { caller: caller_track.samples, agent: agent_track.samples });
-                    return;
+                Some(Instruction::Unbridge) => {
+                    if agent.take().is_some() {
+                        crate::metrics::bridged(false);
+                    }
                 }
-                None => return,
+                Some(Instruction::Hold(on)) => held = on,
+                Some(Instruction::Stop(done)) => break Some(done),
+                None => break None,
             },
             received = caller.socket.socket.recv_from(&mut from_caller) => {
                 let Ok((length, from)) = received else { continue };
@@ -272,8 +249,7 @@ async fn run(mut caller: Leg, mut instructions: mpsc::UnboundedReceiver<Instruct
                 let packet = &mut from_agent[..length];
                 forward(packet, &header, agent.codec, &caller, &mut agent_track, now_sample(recording_since)).await;
             },
-            _ = music_clock.tick(), if agent.is_none() || held => {
-                let tune = music(caller.codec);
+            _ = music_clock.tick(), if (agent.is_none() || held) && !music.is_empty() => {
                 let mut packet = [0_u8; rtp::HEADER_BYTES + FRAME_SAMPLES];
                 let header = RtpHeader {
                     marker: counters.music_frames == 0,
@@ -284,16 +260,26 @@ async fn run(mut caller: Leg, mut instructions: mpsc::UnboundedReceiver<Instruct
                     payload_offset: rtp::HEADER_BYTES,
                 };
                 rtp::write_header(&mut packet, &header);
-                for slot in &mut packet[rtp::HEADER_BYTES..] {
-                    *slot = tune[music_position];
-                    music_position = (music_position + 1) % tune.len();
+                let payload = &mut packet[rtp::HEADER_BYTES..];
+                for slot in payload.iter_mut() {
+                    *slot = music[music_position];
+                    music_position = (music_position + 1) % music.len();
                 }
+                g711::transcode(payload, Codec::Pcmu, caller.codec);
                 let _ = caller.socket.socket.send_to(&packet, caller.remote).await;
                 music_sequence = music_sequence.wrapping_add(1);
                 music_timestamp = music_timestamp.wrapping_add(FRAME_SAMPLES as u32);
                 counters.music_frames += 1;
             },
         }
+    };
+    if agent.is_some() {
+        crate::metrics::bridged(false);
+    }
+    tracing::debug!(?counters, seconds = started.elapsed().as_secs(), "call media stopped");
+    crate::metrics::media_stopped(&counters);
+    if let Some(done) = stopped {
+        let _ = done.send(Recording { caller: caller_track.samples, agent: agent_track.samples });
     }
 }
 
@@ -327,6 +313,28 @@ mod tests {
         track.write(&header(1, 0), &[0xD5; 160], Codec::Pcma, 0);
         let quiet = track.samples.iter().all(|&code| g711::ulaw_to_linear(code).abs() <= 8);
         assert!(quiet && track.samples.len() == 160, "A-law silence stays silence in μ-law");
+    }
+
+    #[tokio::test]
+    async fn a_waiting_caller_hears_the_queues_music_in_its_own_codec() {
+        let base = 43_000 + (std::process::id() % 500) as u16 * 4;
+        let pool = crate::rtp::PortPool::new("127.0.0.1".parse().unwrap(), base..=base + 3);
+        let caller = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let music: Music = (0..1600_u32).map(|index| (index % 251) as u8).collect::<Vec<_>>().into();
+        let session =
+            MediaSession::start(pool.bind().unwrap(), caller.local_addr().unwrap(), Codec::Pcma, music.clone());
+        let mut heard = Vec::new();
+        let mut packet = [0_u8; MAX_PACKET];
+        while heard.len() < 480 {
+            let length = tokio::time::timeout(Duration::from_secs(5), caller.recv(&mut packet)).await.unwrap().unwrap();
+            let header = rtp::parse(&packet[..length]).unwrap();
+            assert_eq!(header.payload_type, Codec::Pcma.payload_type());
+            heard.extend_from_slice(&packet[header.payload_offset..length]);
+        }
+        let mut expected = music[..480].to_vec();
+        g711::transcode(&mut expected, Codec::Pcmu, Codec::Pcma);
+        assert_eq!(heard, expected, "three frames of the file, from its start, in A-law");
+        assert!(session.stop().await.is_empty(), "nothing is recorded before an agent answers");
     }
 
     #[test]

@@ -1,10 +1,28 @@
 //! RTP (RFC 3550) as a relay needs it: the fixed header read and written by hand (12 bytes,
-//! no allocation per packet), and a pool of UDP ports for the legs' media sockets.
+//! no allocation per packet), a pool of UDP ports for the legs' media sockets, and the
+//! runtime media runs on.
 
 use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
 use std::ops::RangeInclusive;
 use std::sync::{Arc, Mutex};
+
+/// The media plane's own tokio runtime: every media socket is registered with it and every
+/// relay task runs on it, so RTP keeps flowing on time whatever the signalling and the log
+/// are busy with (hundreds of calls ending at once write hundreds of events and recordings).
+/// Its threads get the kernel's fair share of the cores beside the main runtime's.
+pub fn media_runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        let threads = std::thread::available_parallelism().map_or(2, usize::from).min(4);
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .thread_name("hotline-media")
+            .enable_all()
+            .build()
+            .expect("the media runtime starts")
+    })
+}
 
 /// The fixed header's length; CSRCs and extensions come after it.
 pub const HEADER_BYTES: usize = 12;
@@ -115,7 +133,12 @@ impl PortPool {
             if socket.set_nonblocking(true).is_err() {
                 continue;
             }
-            let Ok(socket) = tokio::net::UdpSocket::from_std(socket) else { continue };
+            let Ok(socket) = ({
+                let _media = media_runtime().enter();
+                tokio::net::UdpSocket::from_std(socket)
+            }) else {
+                continue;
+            };
             state.used.insert(port);
             return Ok(MediaSocket { socket, port, pool: self.clone() });
         }

@@ -9,6 +9,8 @@
 //! - Requests inside a dialog (`ACK`, `BYE`, re-`INVITE`): to that dialog; 481 when there
 //!   is none.
 //! - `OPTIONS`: 200, the keep-alive phones and trunks send.
+//!
+//! Beside answering, it registers with the carriers of trunks that ask for it ([`crate::trunks`]).
 //! - Anything else: 405 with the methods we allow.
 
 use std::net::{IpAddr, SocketAddr};
@@ -34,6 +36,7 @@ use crate::calls::{CallDirector, Switchboard, Telephony};
 use crate::digest::{NonceCheck, Nonces};
 use crate::registrar::{Binding, DEFAULT_EXPIRES_SECONDS, ExtensionKey, Registrations, granted_expiry};
 use crate::rtp::PortPool;
+use crate::trunks::{TrunkRegistrationTarget, TrunkRegistrations};
 
 /// What the SIP server announces itself as.
 const USER_AGENT: &str = concat!("Hotline/", env!("CARGO_PKG_VERSION"));
@@ -73,6 +76,8 @@ pub struct DirectoryError(pub String);
 pub trait Directory: Send + Sync + 'static {
     /// Extension `number` of the tenant `tenant_slug`, with its SIP password.
     async fn extension(&self, tenant_slug: &str, number: &str) -> Result<Option<ExtensionCredentials>, DirectoryError>;
+    /// Every tenant's trunks that register with their carrier, with their passwords.
+    async fn trunk_registrations(&self) -> Result<Vec<TrunkRegistrationTarget>, DirectoryError>;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +93,7 @@ pub struct SipServer {
     cancel: CancellationToken,
     registrations: Arc<Registrations>,
     director: Arc<CallDirector>,
+    trunks: Arc<TrunkRegistrations>,
 }
 
 struct Context {
@@ -133,11 +139,23 @@ impl SipServer {
             dialogs: Arc::new(DialogLayer::new(endpoint.inner.clone())),
             ports: PortPool::new(settings.rtp_ip, settings.rtp_ports.clone()),
         });
+        let trunks = Arc::new(TrunkRegistrations::default());
+        tokio::spawn(crate::trunks::keep_registered(
+            endpoint.inner.clone(),
+            directory.clone(),
+            trunks.clone(),
+            cancel.child_token(),
+        ));
         let context =
             Arc::new(Context { directory, registrations: registrations.clone(), nonces: Nonces::random(), telephony });
         tokio::spawn(serve(endpoint, incoming, context, cancel.clone()));
         tracing::info!(?addresses, "SIP server listening");
-        Ok(Self { cancel, registrations, director })
+        Ok(Self { cancel, registrations, director, trunks })
+    }
+
+    /// Where each trunk's registration with its carrier stands.
+    pub fn trunk_registrations(&self) -> &Arc<TrunkRegistrations> {
+        &self.trunks
     }
 
     /// The calls in progress, which the ACD's decisions are handed to.

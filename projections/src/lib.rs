@@ -79,8 +79,9 @@ pub use runner::{
     checkpoint, prepare_read_models, rebuild,
 };
 pub use telephony::{
-    AccessNumberRoute, AccessNumberView, ExtensionLogin, ExtensionView, TelephonyProjection, TrunkPeer, TrunkView,
-    access_number_route, all_trunks, extension_for_login, extension_of_user,
+    AccessNumberRoute, AccessNumberView, ExtensionLogin, ExtensionView, MusicView, QueueMusicView, TelephonyProjection,
+    TrunkPeer, TrunkView, access_number_route, all_trunks, extension_for_login, extension_of_user, list_music,
+    list_queue_music, queue_music,
 };
 pub use tenant_settings::{TenantSettingsProjection, TenantSettingsView, get_tenant_settings};
 pub use tenant_usage::{TenantUsageProjection, TenantUsageView, get_tenant_usage};

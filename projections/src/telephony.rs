@@ -1,10 +1,12 @@
-//! The telephony directory read models: `telephony_extensions`, `telephony_trunks` and
-//! `telephony_access_numbers`, every tenant's, folded from `hotline.telephony.*`.
+//! The telephony directory read models: `telephony_extensions`, `telephony_trunks`,
+//! `telephony_access_numbers`, `telephony_music` (music files) and `telephony_queue_music`
+//! (what each queue plays), every tenant's, folded from `hotline.telephony.*`.
 //!
 //! The administration page lists them, and the SIP server looks up what it needs per call
 //! or registration: an extension by number ([`extension_for_login`]) or by user
 //! ([`extension_of_user`]), every tenant's trunks to match a source address against their
-//! peers ([`all_trunks`]), and where an access number goes ([`access_number_route`]).
+//! peers ([`all_trunks`]), where an access number goes ([`access_number_route`]), and the
+//! music a queue plays ([`queue_music`]).
 //! Passwords are not here: rows name their secret's id in the secret store.
 //!
 //! Idempotency: a tenant's directory is one stream (`telephony-<tenant>`), so, as
@@ -28,6 +30,8 @@ use crate::runner::{Projection, ProjectionError, ProjectionResult};
 pub const TELEPHONY_EXTENSIONS_TABLE: &str = "telephony_extensions";
 pub const TELEPHONY_TRUNKS_TABLE: &str = "telephony_trunks";
 pub const TELEPHONY_ACCESS_NUMBERS_TABLE: &str = "telephony_access_numbers";
+pub const TELEPHONY_MUSIC_TABLE: &str = "telephony_music";
+pub const TELEPHONY_QUEUE_MUSIC_TABLE: &str = "telephony_queue_music";
 /// The last stream version of `telephony-<tenant>` applied, per tenant.
 pub const TELEPHONY_VERSIONS_TABLE: &str = "telephony_versions";
 
@@ -69,6 +73,23 @@ pub struct AccessNumberView {
     pub queue_id: Uuid,
     pub trunk_id: Option<Uuid>,
     pub description: String,
+}
+
+/// A music file for waiting and held callers (its samples are the blob with its id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MusicView {
+    pub tenant_id: Uuid,
+    pub music_id: Uuid,
+    pub name: String,
+    pub duration_ms: u64,
+    pub added_at: DateTime<Utc>,
+}
+
+/// The music a queue plays.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueMusicView {
+    pub queue_id: Uuid,
+    pub music_id: Uuid,
 }
 
 /// What the SIP server needs to let a phone register as an extension.
@@ -144,6 +165,20 @@ const CREATE_ACCESS_NUMBERS: &str = "CREATE TABLE IF NOT EXISTS {table} (\
      description TEXT NOT NULL, \
      PRIMARY KEY (tenant_id, number))";
 
+const CREATE_MUSIC: &str = "CREATE TABLE IF NOT EXISTS {table} (\
+     tenant_id TEXT NOT NULL, \
+     music_id TEXT NOT NULL, \
+     name TEXT NOT NULL, \
+     duration_ms BIGINT NOT NULL, \
+     added_at BIGINT NOT NULL, \
+     PRIMARY KEY (tenant_id, music_id))";
+
+const CREATE_QUEUE_MUSIC: &str = "CREATE TABLE IF NOT EXISTS {table} (\
+     tenant_id TEXT NOT NULL, \
+     queue_id TEXT NOT NULL, \
+     music_id TEXT NOT NULL, \
+     PRIMARY KEY (tenant_id, queue_id))";
+
 const CREATE_VERSIONS: &str = "CREATE TABLE IF NOT EXISTS {table} (\
      tenant_id TEXT NOT NULL PRIMARY KEY, \
      stream_version BIGINT NOT NULL, \
@@ -185,6 +220,18 @@ const UPSERT_ACCESS_NUMBER: &str = "INSERT INTO {table} (tenant_id, number, queu
 
 const DELETE_ACCESS_NUMBER: &str = "DELETE FROM {table} WHERE tenant_id = $1 AND number = $2";
 
+const UPSERT_MUSIC: &str = "INSERT INTO {table} (tenant_id, music_id, name, duration_ms, added_at) \
+     VALUES ($1, $2, $3, $4, $5) \
+     ON CONFLICT (tenant_id, music_id) DO UPDATE SET name = excluded.name, duration_ms = excluded.duration_ms, \
+     added_at = excluded.added_at";
+
+const DELETE_MUSIC: &str = "DELETE FROM {table} WHERE tenant_id = $1 AND music_id = $2";
+
+const UPSERT_QUEUE_MUSIC: &str = "INSERT INTO {table} (tenant_id, queue_id, music_id) VALUES ($1, $2, $3) \
+     ON CONFLICT (tenant_id, queue_id) DO UPDATE SET music_id = excluded.music_id";
+
+const DELETE_QUEUE_MUSIC: &str = "DELETE FROM {table} WHERE tenant_id = $1 AND queue_id = $2";
+
 const EXTENSION_COLUMNS: &str =
     "tenant_id, extension_id, number, display_name, user_id, secret_id, enabled, created_at, updated_at";
 
@@ -203,6 +250,10 @@ struct Statements {
     delete_trunk: String,
     upsert_access_number: String,
     delete_access_number: String,
+    upsert_music: String,
+    delete_music: String,
+    upsert_queue_music: String,
+    delete_queue_music: String,
 }
 
 impl Statements {
@@ -216,6 +267,10 @@ impl Statements {
             delete_trunk: sql(DELETE_TRUNK, TELEPHONY_TRUNKS_TABLE, suffix),
             upsert_access_number: sql(UPSERT_ACCESS_NUMBER, TELEPHONY_ACCESS_NUMBERS_TABLE, suffix),
             delete_access_number: sql(DELETE_ACCESS_NUMBER, TELEPHONY_ACCESS_NUMBERS_TABLE, suffix),
+            upsert_music: sql(UPSERT_MUSIC, TELEPHONY_MUSIC_TABLE, suffix),
+            delete_music: sql(DELETE_MUSIC, TELEPHONY_MUSIC_TABLE, suffix),
+            upsert_queue_music: sql(UPSERT_QUEUE_MUSIC, TELEPHONY_QUEUE_MUSIC_TABLE, suffix),
+            delete_queue_music: sql(DELETE_QUEUE_MUSIC, TELEPHONY_QUEUE_MUSIC_TABLE, suffix),
         }
     }
 }
@@ -231,7 +286,14 @@ impl Projection for TelephonyProjection {
     }
 
     fn tables(&self) -> &'static [&'static str] {
-        &[TELEPHONY_EXTENSIONS_TABLE, TELEPHONY_TRUNKS_TABLE, TELEPHONY_ACCESS_NUMBERS_TABLE, TELEPHONY_VERSIONS_TABLE]
+        &[
+            TELEPHONY_EXTENSIONS_TABLE,
+            TELEPHONY_TRUNKS_TABLE,
+            TELEPHONY_ACCESS_NUMBERS_TABLE,
+            TELEPHONY_MUSIC_TABLE,
+            TELEPHONY_QUEUE_MUSIC_TABLE,
+            TELEPHONY_VERSIONS_TABLE,
+        ]
     }
 
     async fn create_tables(&self, connection: &mut AnyConnection, suffix: &str) -> ProjectionResult<()> {
@@ -241,6 +303,8 @@ impl Projection for TelephonyProjection {
             sql(CREATE_EXTENSIONS_BY_USER, TELEPHONY_EXTENSIONS_TABLE, suffix),
             sql(CREATE_TRUNKS, TELEPHONY_TRUNKS_TABLE, suffix),
             sql(CREATE_ACCESS_NUMBERS, TELEPHONY_ACCESS_NUMBERS_TABLE, suffix),
+            sql(CREATE_MUSIC, TELEPHONY_MUSIC_TABLE, suffix),
+            sql(CREATE_QUEUE_MUSIC, TELEPHONY_QUEUE_MUSIC_TABLE, suffix),
             sql(CREATE_VERSIONS, TELEPHONY_VERSIONS_TABLE, suffix),
         ];
         execute_all(connection, &statements).await
@@ -358,6 +422,24 @@ async fn apply_event(
         TelephonyEvent::AccessNumberReleased(released) => {
             sqlx::query(AssertSqlSafe(statements.delete_access_number.as_str())).bind(tenant).bind(released.number)
         }
+        TelephonyEvent::MusicAdded(added) => sqlx::query(AssertSqlSafe(statements.upsert_music.as_str()))
+            .bind(tenant)
+            .bind(added.music_id.to_string())
+            .bind(added.name)
+            .bind(to_i64(added.duration_ms))
+            .bind(occurred_at),
+        TelephonyEvent::MusicRemoved(removed) => {
+            sqlx::query(AssertSqlSafe(statements.delete_music.as_str())).bind(tenant).bind(removed.music_id.to_string())
+        }
+        TelephonyEvent::QueueMusicSet(set) => match set.music_id {
+            Some(music_id) => sqlx::query(AssertSqlSafe(statements.upsert_queue_music.as_str()))
+                .bind(tenant)
+                .bind(set.queue_id.to_string())
+                .bind(music_id.to_string()),
+            None => sqlx::query(AssertSqlSafe(statements.delete_queue_music.as_str()))
+                .bind(tenant)
+                .bind(set.queue_id.to_string()),
+        },
     };
     query.execute(&mut *connection).await?;
     Ok(())
@@ -564,6 +646,16 @@ pub async fn all_trunks(pool: &sqlx::AnyPool) -> Result<Vec<TrunkPeer>, sqlx::Er
         .map_err(into_sqlx)
 }
 
+/// Every tenant's trunks that register with their carrier (the SIP server keeps them registered).
+pub async fn registering_trunks(pool: &sqlx::AnyPool) -> Result<Vec<TrunkView>, sqlx::Error> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {TRUNK_COLUMNS} FROM {TELEPHONY_TRUNKS_TABLE} WHERE registrar IS NOT NULL ORDER BY tenant_id, trunk_id"
+    )))
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(trunk_from_row).collect::<ProjectionResult<_>>().map_err(into_sqlx)
+}
+
 /// Where calls to this access number of the tenant go.
 pub async fn access_number_route(
     pool: &sqlx::AnyPool,
@@ -577,4 +669,53 @@ pub async fn access_number_route(
         queue_id: view.queue_id,
         trunk_id: view.trunk_id,
     }))
+}
+
+/// The tenant's music files, by name.
+pub async fn list_music(pool: &AnyPool, tenant_id: Uuid) -> ProjectionResult<Vec<MusicView>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT tenant_id, music_id, name, duration_ms, added_at FROM {TELEPHONY_MUSIC_TABLE} \
+         WHERE tenant_id = $1 ORDER BY name, music_id"
+    )))
+    .bind(tenant_id.to_string())
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(MusicView {
+                tenant_id: uuid_column(row, "tenant_id")?,
+                music_id: uuid_column(row, "music_id")?,
+                name: row.try_get("name")?,
+                duration_ms: u64::try_from(row.try_get::<i64, _>("duration_ms")?).unwrap_or_default(),
+                added_at: time_column(row, "added_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Which queue of the tenant plays which music (queues not listed play the chime).
+pub async fn list_queue_music(pool: &AnyPool, tenant_id: Uuid) -> ProjectionResult<Vec<QueueMusicView>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT queue_id, music_id FROM {TELEPHONY_QUEUE_MUSIC_TABLE} WHERE tenant_id = $1 ORDER BY queue_id"
+    )))
+    .bind(tenant_id.to_string())
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(QueueMusicView { queue_id: uuid_column(row, "queue_id")?, music_id: uuid_column(row, "music_id")? })
+        })
+        .collect()
+}
+
+/// The music a queue of the tenant plays, if it has its own.
+pub async fn queue_music(pool: &AnyPool, tenant_id: Uuid, queue_id: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT music_id FROM {TELEPHONY_QUEUE_MUSIC_TABLE} WHERE tenant_id = $1 AND queue_id = $2"
+    )))
+    .bind(tenant_id.to_string())
+    .bind(queue_id.to_string())
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(|row| uuid_column(row, "music_id")).transpose().map_err(into_sqlx)
 }

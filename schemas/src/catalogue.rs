@@ -59,7 +59,8 @@ use hotline_domain::organisation::{
 };
 use hotline_domain::telephony::{
     self, AccessNumberAssigned, AccessNumberReleased, ExtensionPasswordRotated, ExtensionProvisioned, ExtensionRemoved,
-    ExtensionUpdated, TelephonyEvent, TrunkDefinition, TrunkRegistration, TrunkRemoved,
+    ExtensionUpdated, MusicAdded, MusicRemoved, QueueMusicSet, TelephonyEvent, TrunkDefinition, TrunkRegistration,
+    TrunkRemoved,
 };
 use hotline_domain::webhook::{
     self, EndpointDisabled, EndpointRef, EndpointRegistered, EndpointSettings, EndpointUpdated, SecretRotated,
@@ -1059,6 +1060,7 @@ fn telephony_samples() -> Vec<Sample> {
     let user_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0073);
     let trunk_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0074);
     let queue_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0022);
+    let music_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0075);
     let trunk = TrunkDefinition {
         trunk_id,
         name: "Carrier A".into(),
@@ -1135,6 +1137,22 @@ fn telephony_samples() -> Vec<Sample> {
             telephony::CONTEXT,
             "An access number was released; calls to it are no longer taken.",
             TelephonyEvent::AccessNumberReleased(AccessNumberReleased { number: "+4930123456".into() }),
+        ),
+        Sample::new(
+            telephony::CONTEXT,
+            "A music file for waiting and held callers was added: its name and length; its samples (μ-law, \
+             8 kHz) are the blob with the file's id.",
+            TelephonyEvent::MusicAdded(MusicAdded { music_id, name: "Spring waltz".into(), duration_ms: 30_000 }),
+        ),
+        Sample::new(
+            telephony::CONTEXT,
+            "A queue's callers now hear this music while they wait or are held (no music id: the built-in chime).",
+            TelephonyEvent::QueueMusicSet(QueueMusicSet { queue_id, music_id: Some(music_id) }),
+        ),
+        Sample::new(
+            telephony::CONTEXT,
+            "A music file was removed (no queue played it).",
+            TelephonyEvent::MusicRemoved(MusicRemoved { music_id }),
         ),
     ]
 }
@@ -1346,7 +1364,7 @@ mod tests {
         let mut customer_queries_variants = [false; 2];
         let mut knowledge_variants = [false; 11];
         let mut webhook_variants = [false; 6];
-        let mut telephony_variants = [false; 9];
+        let mut telephony_variants = [false; 12];
         let mut call_variants = [false; 9];
         for sample in samples() {
             let (event_type, version, payload) = (sample.event_type, sample.schema_version, &sample.payload);
@@ -1494,6 +1512,9 @@ mod tests {
                     TelephonyEvent::TrunkRemoved(_) => 6,
                     TelephonyEvent::AccessNumberAssigned(_) => 7,
                     TelephonyEvent::AccessNumberReleased(_) => 8,
+                    TelephonyEvent::MusicAdded(_) => 9,
+                    TelephonyEvent::MusicRemoved(_) => 10,
+                    TelephonyEvent::QueueMusicSet(_) => 11,
                 };
                 telephony_variants[index] = true;
             }

@@ -250,6 +250,16 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     ("telephony.access_number_taken", "The number is an access number or an extension of this tenant already."),
     ("telephony.access_number_not_found", "The number is not an access number of this tenant."),
     ("telephony.invalid_description", "An access number's description is at most 200 characters on one line."),
+    (
+        "telephony.invalid_music_file",
+        "The upload is not music Hotline can play: a WAV file of 16-bit PCM, μ-law or A-law, mono or stereo, sampled at 8 kHz or faster.",
+    ),
+    ("telephony.invalid_music_name", "A music file's name is 1 to 100 characters, not blank."),
+    ("telephony.invalid_music_length", "Music lasts 1 second to 10 minutes."),
+    ("telephony.too_much_music", "A tenant keeps at most 50 music files: remove one first."),
+    ("telephony.music_exists", "A music file with this id exists already."),
+    ("telephony.music_not_found", "No such music file in this tenant (or it was removed)."),
+    ("telephony.music_in_use", "A queue plays this music: give the queue other music first."),
     // Domain: customer fields.
     (
         "customer_fields.invalid",
@@ -486,6 +496,7 @@ mod tests {
             "webhook.endpoint_disabled",
             "call.invalid_transfer",
             "call.recording_not_found",
+            "telephony.invalid_music_file",
         ];
         let stale: Vec<&str> = ERROR_CODES
             .iter()

@@ -1,6 +1,7 @@
 //! The tenant's telephony directory: extensions (the SIP accounts agents' phones log in
 //! with), trunks (the carriers' SIP peers calls come in from and go out to) and access
-//! numbers (the numbers customers dial, each routed to an ACD queue).
+//! numbers (the numbers customers dial, each routed to an ACD queue), and the music callers
+//! hear while queued or held: audio files, and the one each queue plays.
 //!
 //! The whole directory of a tenant is ONE stream, `telephony-<tenant id>`: an extension
 //! number must differ from every other extension number AND from every access number, so
@@ -19,7 +20,11 @@
 //!   the trunk's; host names are not accepted, since inbound matching is by source address);
 //!   its outbound address is `host` or `host:port` (at most 255 characters);
 //! - an access number is 1 to 32 digits with an optional leading `+`, unique, and not an
-//!   extension number; a trunk cannot be removed while an access number names it.
+//!   extension number; a trunk cannot be removed while an access number names it;
+//! - a music file has a name of 1 to 100 characters and lasts 1 second to 10 minutes (its
+//!   samples are a blob the service stores first, under the file's id); a tenant keeps at
+//!   most 50; a file cannot be removed while a queue plays it. A queue without music of
+//!   its own plays the built-in chime.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -41,8 +46,11 @@ pub const TRUNK_UPDATED: &str = "hotline.telephony.trunk_updated";
 pub const TRUNK_REMOVED: &str = "hotline.telephony.trunk_removed";
 pub const ACCESS_NUMBER_ASSIGNED: &str = "hotline.telephony.access_number_assigned";
 pub const ACCESS_NUMBER_RELEASED: &str = "hotline.telephony.access_number_released";
+pub const MUSIC_ADDED: &str = "hotline.telephony.music_added";
+pub const MUSIC_REMOVED: &str = "hotline.telephony.music_removed";
+pub const QUEUE_MUSIC_SET: &str = "hotline.telephony.queue_music_set";
 
-const EVENT_TYPES: [&str; 9] = [
+const EVENT_TYPES: [&str; 12] = [
     EXTENSION_PROVISIONED,
     EXTENSION_UPDATED,
     EXTENSION_PASSWORD_ROTATED,
@@ -52,6 +60,9 @@ const EVENT_TYPES: [&str; 9] = [
     TRUNK_REMOVED,
     ACCESS_NUMBER_ASSIGNED,
     ACCESS_NUMBER_RELEASED,
+    MUSIC_ADDED,
+    MUSIC_REMOVED,
+    QUEUE_MUSIC_SET,
 ];
 
 pub const MIN_EXTENSION_DIGITS: usize = 2;
@@ -62,6 +73,9 @@ pub const MAX_ADDRESS_CHARS: usize = 255;
 pub const MAX_ACCESS_NUMBER_CHARS: usize = 32;
 pub const MAX_DESCRIPTION_CHARS: usize = 200;
 pub const MAX_USERNAME_CHARS: usize = 100;
+pub const MIN_MUSIC_MS: u64 = 1_000;
+pub const MAX_MUSIC_MS: u64 = 10 * 60 * 1_000;
+pub const MAX_MUSIC_FILES: usize = 50;
 
 /// The stream holding a tenant's whole telephony directory.
 pub fn stream_id(tenant_id: Uuid) -> StreamId {
@@ -138,6 +152,26 @@ pub struct AccessNumberReleased {
     pub number: String,
 }
 
+/// A music file: its samples (μ-law, 8 kHz) are the blob with the same id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MusicAdded {
+    pub music_id: Uuid,
+    pub name: String,
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MusicRemoved {
+    pub music_id: Uuid,
+}
+
+/// What a queue's callers hear while they wait or are held; `None`: the built-in chime.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueMusicSet {
+    pub queue_id: Uuid,
+    pub music_id: Option<Uuid>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TelephonyEvent {
     ExtensionProvisioned(ExtensionProvisioned),
@@ -149,6 +183,9 @@ pub enum TelephonyEvent {
     TrunkRemoved(TrunkRemoved),
     AccessNumberAssigned(AccessNumberAssigned),
     AccessNumberReleased(AccessNumberReleased),
+    MusicAdded(MusicAdded),
+    MusicRemoved(MusicRemoved),
+    QueueMusicSet(QueueMusicSet),
 }
 
 /// A trunk's registration as a command gives it: `secret_id: None` keeps the password the
@@ -202,6 +239,13 @@ pub enum TelephonyAction {
     ReleaseAccessNumber {
         number: String,
     },
+    /// The file's samples are stored already, under `music_id`.
+    AddMusic(MusicAdded),
+    RemoveMusic {
+        music_id: Uuid,
+    },
+    /// The service has checked that the queue exists (it is the ACD's).
+    SetQueueMusic(QueueMusicSet),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -228,6 +272,9 @@ pub struct TelephonyState {
     pub trunks: BTreeMap<Uuid, TrunkDefinition>,
     /// By number.
     pub access_numbers: BTreeMap<String, AccessNumberAssigned>,
+    pub music: BTreeMap<Uuid, MusicAdded>,
+    /// The music each queue plays, by queue (queues without an entry play the chime).
+    pub queue_music: BTreeMap<Uuid, Uuid>,
 }
 
 impl TelephonyState {
@@ -252,6 +299,9 @@ impl DomainEvent for TelephonyEvent {
             TelephonyEvent::TrunkRemoved(_) => TRUNK_REMOVED,
             TelephonyEvent::AccessNumberAssigned(_) => ACCESS_NUMBER_ASSIGNED,
             TelephonyEvent::AccessNumberReleased(_) => ACCESS_NUMBER_RELEASED,
+            TelephonyEvent::MusicAdded(_) => MUSIC_ADDED,
+            TelephonyEvent::MusicRemoved(_) => MUSIC_REMOVED,
+            TelephonyEvent::QueueMusicSet(_) => QUEUE_MUSIC_SET,
         }
     }
 
@@ -269,6 +319,9 @@ impl DomainEvent for TelephonyEvent {
             TelephonyEvent::TrunkRemoved(event) => serde_json::to_value(event),
             TelephonyEvent::AccessNumberAssigned(event) => serde_json::to_value(event),
             TelephonyEvent::AccessNumberReleased(event) => serde_json::to_value(event),
+            TelephonyEvent::MusicAdded(event) => serde_json::to_value(event),
+            TelephonyEvent::MusicRemoved(event) => serde_json::to_value(event),
+            TelephonyEvent::QueueMusicSet(event) => serde_json::to_value(event),
         };
         payload.expect("plain struct serialises")
     }
@@ -286,7 +339,10 @@ impl DomainEvent for TelephonyEvent {
             TRUNK_UPDATED => read_payload(event_type, 1, payload, TelephonyEvent::TrunkUpdated),
             TRUNK_REMOVED => read_payload(event_type, 1, payload, TelephonyEvent::TrunkRemoved),
             ACCESS_NUMBER_ASSIGNED => read_payload(event_type, 1, payload, TelephonyEvent::AccessNumberAssigned),
-            _ => read_payload(event_type, 1, payload, TelephonyEvent::AccessNumberReleased),
+            ACCESS_NUMBER_RELEASED => read_payload(event_type, 1, payload, TelephonyEvent::AccessNumberReleased),
+            MUSIC_ADDED => read_payload(event_type, 1, payload, TelephonyEvent::MusicAdded),
+            MUSIC_REMOVED => read_payload(event_type, 1, payload, TelephonyEvent::MusicRemoved),
+            _ => read_payload(event_type, 1, payload, TelephonyEvent::QueueMusicSet),
         }
     }
 }
@@ -430,6 +486,38 @@ fn validate_trunk(trunk: &TrunkInput) -> Result<(), DomainError> {
         }
     }
     Ok(())
+}
+
+fn music_not_found(music_id: Uuid) -> DomainError {
+    DomainError::new("telephony.music_not_found", format!("no music file {music_id}"))
+}
+
+fn decide_add_music(state: &TelephonyState, added: &MusicAdded) -> Result<TelephonyEvent, DomainError> {
+    if state.music.contains_key(&added.music_id) {
+        return Err(DomainError::new(
+            "telephony.music_exists",
+            format!("music file {} exists already", added.music_id),
+        ));
+    }
+    if !is_name(&added.name) {
+        return Err(DomainError::new(
+            "telephony.invalid_music_name",
+            format!("a music file's name is 1 to {MAX_NAME_CHARS} characters"),
+        ));
+    }
+    if !(MIN_MUSIC_MS..=MAX_MUSIC_MS).contains(&added.duration_ms) {
+        return Err(DomainError::new(
+            "telephony.invalid_music_length",
+            format!("music lasts {} second to {} minutes", MIN_MUSIC_MS / 1000, MAX_MUSIC_MS / 60_000),
+        ));
+    }
+    if state.music.len() >= MAX_MUSIC_FILES {
+        return Err(DomainError::new(
+            "telephony.too_much_music",
+            format!("a tenant keeps at most {MAX_MUSIC_FILES} music files: remove one first"),
+        ));
+    }
+    Ok(TelephonyEvent::MusicAdded(added.clone()))
 }
 
 fn extension_not_found(extension_id: Uuid) -> DomainError {
@@ -626,6 +714,30 @@ impl Decider for Telephony {
                 }
                 TelephonyEvent::AccessNumberReleased(AccessNumberReleased { number: number.clone() })
             }
+            TelephonyAction::AddMusic(added) => decide_add_music(state, added)?,
+            TelephonyAction::RemoveMusic { music_id } => {
+                if !state.music.contains_key(music_id) {
+                    return Err(music_not_found(*music_id));
+                }
+                if let Some(queue_id) = state.queue_music.iter().find(|(_, music)| *music == music_id).map(|(q, _)| q) {
+                    return Err(DomainError::new(
+                        "telephony.music_in_use",
+                        format!("queue {queue_id} plays this music: give it other music first"),
+                    ));
+                }
+                TelephonyEvent::MusicRemoved(MusicRemoved { music_id: *music_id })
+            }
+            TelephonyAction::SetQueueMusic(set) => {
+                if let Some(music_id) = set.music_id
+                    && !state.music.contains_key(&music_id)
+                {
+                    return Err(music_not_found(music_id));
+                }
+                if state.queue_music.get(&set.queue_id).copied() == set.music_id {
+                    return Ok(vec![]);
+                }
+                TelephonyEvent::QueueMusicSet(set.clone())
+            }
         };
         Ok(vec![event])
     }
@@ -672,6 +784,20 @@ impl Decider for Telephony {
             TelephonyEvent::AccessNumberReleased(released) => {
                 state.access_numbers.remove(&released.number);
             }
+            TelephonyEvent::MusicAdded(added) => {
+                state.music.insert(added.music_id, added.clone());
+            }
+            TelephonyEvent::MusicRemoved(removed) => {
+                state.music.remove(&removed.music_id);
+            }
+            TelephonyEvent::QueueMusicSet(set) => match set.music_id {
+                Some(music_id) => {
+                    state.queue_music.insert(set.queue_id, music_id);
+                }
+                None => {
+                    state.queue_music.remove(&set.queue_id);
+                }
+            },
         }
         state
     }

@@ -380,3 +380,62 @@ fn replaying_the_stored_events_gives_the_same_directory() {
     assert_eq!(replayed.access_numbers.keys().collect::<Vec<_>>(), ["+4930123"]);
     assert_eq!(stream_id(TENANT).as_str(), format!("telephony-{TENANT}"));
 }
+
+const MUSIC: Uuid = Uuid::from_u128(0x61);
+const OTHER_MUSIC: Uuid = Uuid::from_u128(0x62);
+
+fn music(music_id: Uuid, name: &str, duration_ms: u64) -> MusicAdded {
+    MusicAdded { music_id, name: name.to_owned(), duration_ms }
+}
+
+fn queue_plays(music_id: Option<Uuid>) -> QueueMusicSet {
+    QueueMusicSet { queue_id: QUEUE, music_id }
+}
+
+#[test]
+fn music_is_added_with_a_name_and_a_length_within_bounds() {
+    let added = music(MUSIC, "Spring waltz", 30_000);
+    assert_eq!(
+        when(&[], TelephonyAction::AddMusic(added.clone())),
+        Ok(vec![TelephonyEvent::MusicAdded(added.clone())])
+    );
+    assert_eq!(
+        code(&[TelephonyEvent::MusicAdded(added.clone())], TelephonyAction::AddMusic(added)),
+        "telephony.music_exists"
+    );
+    assert_eq!(code(&[], TelephonyAction::AddMusic(music(MUSIC, " ", 30_000))), "telephony.invalid_music_name");
+    assert_eq!(code(&[], TelephonyAction::AddMusic(music(MUSIC, "Short", 999))), "telephony.invalid_music_length");
+    assert_eq!(
+        code(&[], TelephonyAction::AddMusic(music(MUSIC, "Long", MAX_MUSIC_MS + 1))),
+        "telephony.invalid_music_length"
+    );
+    let full: Vec<TelephonyEvent> = (0..MAX_MUSIC_FILES as u128)
+        .map(|index| TelephonyEvent::MusicAdded(music(Uuid::from_u128(0x1000 + index), "Tune", 5_000)))
+        .collect();
+    assert_eq!(code(&full, TelephonyAction::AddMusic(music(MUSIC, "One more", 5_000))), "telephony.too_much_music");
+}
+
+#[test]
+fn a_queue_plays_existing_music_and_music_in_use_cannot_be_removed() {
+    let added = TelephonyEvent::MusicAdded(music(MUSIC, "Spring waltz", 30_000));
+    let set = TelephonyAction::SetQueueMusic(queue_plays(Some(MUSIC)));
+    assert_eq!(code(&[], set.clone()), "telephony.music_not_found");
+    assert_eq!(
+        when(std::slice::from_ref(&added), set.clone()),
+        Ok(vec![TelephonyEvent::QueueMusicSet(queue_plays(Some(MUSIC)))])
+    );
+    let playing = [added.clone(), TelephonyEvent::QueueMusicSet(queue_plays(Some(MUSIC)))];
+    // Setting what is set already changes nothing.
+    assert_eq!(when(&playing, set), Ok(vec![]));
+    let remove = TelephonyAction::RemoveMusic { music_id: MUSIC };
+    assert_eq!(code(&playing, remove.clone()), "telephony.music_in_use");
+    assert_eq!(code(&playing, TelephonyAction::RemoveMusic { music_id: OTHER_MUSIC }), "telephony.music_not_found");
+    // Back to the chime, then the file can go.
+    let chime = [
+        added,
+        TelephonyEvent::QueueMusicSet(queue_plays(Some(MUSIC))),
+        TelephonyEvent::QueueMusicSet(queue_plays(None)),
+    ];
+    assert_eq!(Telephony::replay(&chime).queue_music.get(&QUEUE), None);
+    assert_eq!(when(&chime, remove), Ok(vec![TelephonyEvent::MusicRemoved(MusicRemoved { music_id: MUSIC })]));
+}
