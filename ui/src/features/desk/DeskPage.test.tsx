@@ -165,6 +165,59 @@ describe("the agent desk", () => {
     expect(within(history).getByTestId("desk-rating").getAttribute("data-score")).toBe("4");
   });
 
+  it("shows chat offers as cards but not voice offers, which the phone and the softphone bar handle", async () => {
+    const expiresAt = new Date(Date.now() + 25_000).toISOString();
+    const server = fakeGraphqlServer({
+      MyDesk: {
+        data: {
+          myDesk: desk({
+            offers: [
+              { contactId: "contact-voice", conversationId: "conv-voice", channel: "VOICE", queue: { id: "q2", name: "General" }, expiresAt, visitorName: null },
+              { contactId: "contact-chat", conversationId: "conv-chat", channel: "CHAT", queue: { id: "q1", name: "Sales" }, expiresAt, visitorName: "Vera Visitor" },
+            ],
+          }),
+        },
+      },
+      DeskChoices: CHOICES,
+    });
+    renderDesk();
+    const offer = await screen.findByTestId("desk-offer");
+    expect(offer.getAttribute("data-conversation-id")).toBe("conv-chat");
+    expect(within(offer).getByText("Vera Visitor")).toBeTruthy();
+    expect(screen.getAllByTestId("desk-offer")).toHaveLength(1);
+    expect(screen.queryByText("General")).toBeNull();
+    // The banner counts the one chat offer only.
+    expect(screen.getByTestId("desk-offer-alert").textContent).toBe("New conversation offered (1): accept it before the time runs out");
+    expect(server.requests.some((request) => request.operation === "AcceptOffer")).toBe(false);
+  });
+
+  it("shows no offer card nor banner when the only offer is a voice call", async () => {
+    fakeGraphqlServer({
+      MyDesk: {
+        data: {
+          myDesk: desk({
+            offers: [
+              {
+                contactId: "contact-voice",
+                conversationId: "conv-voice",
+                channel: "VOICE",
+                queue: { id: "q2", name: "General" },
+                expiresAt: new Date(Date.now() + 25_000).toISOString(),
+                visitorName: null,
+              },
+            ],
+          }),
+        },
+      },
+      DeskChoices: CHOICES,
+    });
+    renderDesk();
+    await screen.findByTestId("desk");
+    expect(screen.queryByTestId("desk-offer")).toBeNull();
+    expect(screen.queryByTestId("desk-offer-alert")).toBeNull();
+    expect(screen.queryByTestId("desk-accept")).toBeNull();
+  });
+
   it("shows a message from the subscription once, even when it is delivered twice", async () => {
     fakeGraphqlServer({
       MyDesk: { data: { myDesk: desk({ conversations: [summary("conv-1")] }) } },

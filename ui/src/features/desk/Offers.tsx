@@ -1,6 +1,9 @@
 /**
  * Contacts offered to the agent: a banner that cannot be missed (no sound), and per offer a
  * card with the visitor, the queue, a countdown to `expiresAt`, Accept and Reject.
+ *
+ * Voice offers are left out: a call is answered on the desk phone and shown by the softphone
+ * bar, and accepting it here would send an ACD command that races the phone.
  */
 import { CheckOutlined, CloseOutlined, MessageOutlined } from "@ant-design/icons";
 import { Alert, Button, Card, Progress, Space, Tag, theme, Typography } from "antd";
@@ -18,10 +21,15 @@ interface Props {
   onReject: (offer: ContactOffer) => void;
 }
 
+/** The offers the desk shows as cards: all but voice calls (the phone rings for those). */
+function deskOffers(offers: readonly ContactOffer[]): ContactOffer[] {
+  return offers.filter((offer) => offer.channel !== "VOICE");
+}
 
-export function Offers({ offers, busyContactId, onAccept, onReject }: Props) {
+export function Offers({ offers: allOffers, busyContactId, onAccept, onReject }: Props) {
   const t = useT();
   const { token } = theme.useToken();
+  const offers = deskOffers(allOffers);
   const now = useNow(1000, offers.length > 0);
   // The time each offer had left when it first showed: its progress bar's full length.
   const totals = useRef(new Map<string, number>());

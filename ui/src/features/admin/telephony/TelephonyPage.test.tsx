@@ -1,11 +1,12 @@
-import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
-import { describe, expect, it } from "vitest";
+import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "../../../app/App";
 import "../../../features";
 import { hasMessage, translate } from "../../../i18n";
 import { fakeGraphqlServer, graphqlError } from "../../../test/fakeServer";
 import { type Answers, type MenuEntry, menuFor, shellAnswers, signedInAt } from "../../../test/shell";
-import type { AccessNumber, Extension, TelephonyChoicesData, Trunk } from "./telephony.graphql";
+import { MUSIC_UPLOAD_PATH } from "./music";
+import type { AccessNumber, Extension, MusicFile, TelephonyChoicesData, Trunk } from "./telephony.graphql";
 
 const ADMIN_MENU: MenuEntry = {
   key: "menu.admin",
@@ -36,7 +37,11 @@ const TRUNKS: Trunk[] = [
     name: "Carrier A",
     peers: ["198.51.100.10", "203.0.113.0/24"],
     outboundAddress: "sip.carrier-a.example:5060",
-    registration: { registrar: "sip.carrier-a.example", username: "acme" },
+    registration: {
+      registrar: "sip.carrier-a.example",
+      username: "acme",
+      status: { state: "FAILED", detail: "403 Forbidden", since: "2026-11-27T09:00:00Z", expiresAt: null },
+    },
   },
   { id: "t2", name: "Carrier B", peers: ["192.0.2.7"], outboundAddress: null, registration: null },
 ];
@@ -57,11 +62,23 @@ const CHOICES: TelephonyChoicesData = {
   ],
 };
 
+const music = (id: string, name: string, durationMs: number, queueIds: string[]): MusicFile => ({
+  id,
+  name,
+  durationMs,
+  addedAt: "2026-11-03T08:00:00Z",
+  queueIds,
+  url: `/api/telephony/music/${id}`,
+});
+
+const MUSIC: MusicFile[] = [music("m1", "Hold jazz", 125_250, ["q1"]), music("m2", "Rain", 59_600, [])];
+
 function answers(permissions: string[], extra: Answers = {}): Answers {
   return {
     ...shellAnswers(permissions, [menuFor(ADMIN_MENU, permissions)]),
     Telephony: { data: { extensions: EXTENSIONS, trunks: TRUNKS, accessNumbers: ACCESS_NUMBERS } },
     TelephonyChoices: { data: CHOICES },
+    MusicFiles: { data: { musicFiles: MUSIC } },
     ...extra,
   };
 }
@@ -106,6 +123,8 @@ describe("the telephony page", () => {
     expect(within(carrierA).getByText("203.0.113.0/24")).toBeTruthy();
     expect(within(carrierA).getByText("sip.carrier-a.example:5060")).toBeTruthy();
     expect(within(carrierA).getByText("acme@sip.carrier-a.example")).toBeTruthy();
+    // The carrier refused the registration: the state, with the carrier's answer on hover.
+    expect(within(carrierA).getByTestId("trunk-registration-state").textContent).toBe("Failed");
     expect(within(await rowOf("telephony-trunk-row", "data-trunk-id", "t2")).getByText("None")).toBeTruthy();
 
     fireEvent.click(screen.getByRole("tab", { name: "Access numbers" }));
@@ -353,5 +372,91 @@ describe("the telephony page", () => {
     fakeGraphqlServer(answers(PERMISSIONS, { Telephony: graphqlError("auth.forbidden") }));
     render(<App />);
     expect(await screen.findByText("You do not have permission to do this.", {}, { timeout: 15_000 })).toBeTruthy();
+  });
+});
+
+/** Answers the music routes (playback) with `respond`, everything else from the fake GraphQL server. */
+function musicRoutes(graphql: ReturnType<typeof fakeGraphqlServer>, respond: (url: string, init: RequestInit) => Response) {
+  const seen: { url: string; init: RequestInit }[] = [];
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async (url: string, init: RequestInit) => {
+      if (url.startsWith(MUSIC_UPLOAD_PATH)) {
+        seen.push({ url, init });
+        return respond(url, init);
+      }
+      return graphql.fetchMock(url, init);
+    }),
+  );
+  return seen;
+}
+
+const musicRow = (id: string) => rowOf("telephony-music-row", "data-music-id", id);
+const queueRow = (id: string) => rowOf("telephony-queue-music-row", "data-queue-id", id);
+
+async function openMusicTab() {
+  await extensionRow("e1");
+  fireEvent.click(screen.getByRole("tab", { name: "Music on hold" }));
+}
+
+// Changing the music is tested on the tab alone (MusicTab.test.tsx): quicker than the whole app.
+describe("the telephony page's music on hold tab", () => {
+  const created = vi.fn(() => "blob:music");
+  const revoked = vi.fn();
+  const original = { create: URL.createObjectURL, revoke: URL.revokeObjectURL };
+  beforeEach(() => {
+    URL.createObjectURL = created;
+    URL.revokeObjectURL = revoked;
+  });
+  afterEach(() => {
+    // Unmounted first: the player lets its Blob URL go.
+    cleanup();
+    URL.createObjectURL = original.create;
+    URL.revokeObjectURL = original.revoke;
+  });
+
+  it("lists the music files with their length and queues, and plays one fetched with the session", async () => {
+    const server = fakeGraphqlServer(answers(PERMISSIONS));
+    const seen = musicRoutes(server, () => new Response(new Blob(["RIFF"], { type: "audio/wav" }), { status: 200, headers: { "content-type": "audio/wav" } }));
+    render(<App />);
+    await openMusicTab();
+    const jazz = await musicRow("m1");
+    expect(within(jazz).getByText("Hold jazz")).toBeTruthy();
+    expect(within(jazz).getByTestId("telephony-music-length").textContent).toBe("2:05");
+    expect(within(jazz).getByText("Sales")).toBeTruthy();
+    const rain = await musicRow("m2");
+    expect(within(rain).getByTestId("telephony-music-length").textContent).toBe("1:00");
+    expect(within(rain).getByText("No queue")).toBeTruthy();
+    expect(screen.getByText(/16-bit PCM or G\.711/)).toBeTruthy();
+
+    // Each queue shows what it plays: a file, or the chime when no file names it.
+    expect(within(await queueRow("q1")).getByText("Hold jazz (2:05)")).toBeTruthy();
+    expect(within(await queueRow("q2")).getByText("Built-in chime")).toBeTruthy();
+
+    fireEvent.click(within(jazz).getByTestId("telephony-music-play"));
+    const audio = (await within(jazz).findByTestId("telephony-music-audio")) as HTMLAudioElement;
+    expect(audio.getAttribute("src")).toBe("blob:music");
+    expect(seen.map(({ url, init }) => [url, init.method, (init.headers as Record<string, string>).authorization])).toEqual([
+      ["/api/telephony/music/m1", "GET", "Bearer t"],
+    ]);
+  });
+
+  it("still lists the files when the queues cannot be read, without the queues' music", async () => {
+    fakeGraphqlServer(answers(PERMISSIONS, { TelephonyChoices: graphqlError("auth.forbidden") }));
+    render(<App />);
+    await openMusicTab();
+    const jazz = await musicRow("m1");
+    // The queue it plays on shows as a short id.
+    expect(within(jazz).getByText("q1")).toBeTruthy();
+    expect(await screen.findByTestId("telephony-queue-music-unavailable")).toBeTruthy();
+    expect(screen.queryByTestId("telephony-queue-music")).toBeNull();
+    expect(screen.queryAllByTestId("telephony-queue-music-row")).toEqual([]);
+  });
+
+  it("says so when the files cannot be read", async () => {
+    fakeGraphqlServer(answers(PERMISSIONS, { MusicFiles: graphqlError("auth.forbidden") }));
+    render(<App />);
+    await openMusicTab();
+    expect((await screen.findByTestId("telephony-music-error")).textContent).toBe("You do not have permission to do this.");
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Telephony administration (`menu.admin.telephony`; changes need `telephony.admin`): the
  * extensions phones register as (with the SIP settings they need and a password shown once),
- * the trunks carriers' calls arrive on, and the access numbers that lead callers to a queue.
+ * the trunks carriers' calls arrive on, the access numbers that lead callers to a queue, and
+ * the music waiting and held callers hear.
  */
 import { ReloadOutlined } from "@ant-design/icons";
 import { Alert, Button, Card, Space, Tabs } from "antd";
@@ -13,13 +14,21 @@ import { usePermission } from "../../customers/access";
 import { ShellContext } from "../../shell/ShellContext";
 import { AccessNumbersTab } from "./AccessNumbersTab";
 import { ExtensionsTab } from "./ExtensionsTab";
-import { TELEPHONY_CHOICES_QUERY, TELEPHONY_QUERY, type TelephonyChoicesData, type TelephonyData } from "./telephony.graphql";
+import { MusicTab } from "./MusicTab";
+import {
+  MUSIC_FILES_QUERY,
+  type MusicFilesData,
+  TELEPHONY_CHOICES_QUERY,
+  TELEPHONY_QUERY,
+  type TelephonyChoicesData,
+  type TelephonyData,
+} from "./telephony.graphql";
 import { TrunksTab } from "./TrunksTab";
 
 /** Who may change telephony settings; everyone who opens the page sees them. */
 export const TELEPHONY_ADMIN = "telephony.admin";
 
-type TabKey = "extensions" | "trunks" | "accessNumbers";
+type TabKey = "extensions" | "trunks" | "accessNumbers" | "music";
 
 export function TelephonyPage() {
   const t = useT();
@@ -29,6 +38,7 @@ export function TelephonyPage() {
   const tenantSlug = useContext(ShellContext)?.tenant?.slug ?? null;
   const { data, error, loading, refetch } = useQuery<TelephonyData>(TELEPHONY_QUERY);
   const choices = useQuery<TelephonyChoicesData>(TELEPHONY_CHOICES_QUERY);
+  const music = useQuery<MusicFilesData>(MUSIC_FILES_QUERY);
   const [tab, setTab] = useState<TabKey>("extensions");
   const users = useMemo(() => choices.data?.acdAgents ?? [], [choices.data]);
   const queues = useMemo(() => choices.data?.acdQueues ?? [], [choices.data]);
@@ -48,6 +58,7 @@ export function TelephonyPage() {
             onClick={() => {
               void refetch();
               void choices.refetch();
+              void music.refetch();
             }}
             aria-label={t("common.refresh")}
           />
@@ -87,6 +98,21 @@ export function TelephonyPage() {
                   loading={loading}
                   canAdmin={canAdmin}
                   onChanged={onChanged}
+                />
+              ),
+            },
+            {
+              key: "music",
+              label: t("telephony.musicOnHold"),
+              children: (
+                <MusicTab
+                  musicFiles={music.data?.musicFiles ?? []}
+                  queues={choices.error ? null : queues}
+                  loading={music.loading}
+                  queuesLoading={choices.loading}
+                  error={music.error}
+                  canAdmin={canAdmin}
+                  onChanged={() => void music.refetch()}
                 />
               ),
             },

@@ -5,7 +5,7 @@ import { useState } from "react";
 import { useErrorText } from "../../../api/errors";
 import { useMutation } from "../../../api/hooks";
 import { useT } from "../../../i18n";
-import { REMOVE_TRUNK_MUTATION, type Trunk } from "./telephony.graphql";
+import { type CarrierRegistrationStatus, REMOVE_TRUNK_MUTATION, type Trunk } from "./telephony.graphql";
 import { TrunkModal } from "./TrunkModal";
 
 interface Props {
@@ -82,7 +82,10 @@ export function TrunksTab({ trunks, loading, canAdmin, onChanged }: Props) {
             title: t("telephony.trunk.registration"),
             render: (_: unknown, trunk) =>
               trunk.registration ? (
-                <Typography.Text>{`${trunk.registration.username}@${trunk.registration.registrar}`}</Typography.Text>
+                <Space size={4} wrap>
+                  <Typography.Text>{`${trunk.registration.username}@${trunk.registration.registrar}`}</Typography.Text>
+                  <RegistrationState status={trunk.registration.status ?? null} />
+                </Space>
               ) : (
                 <Typography.Text type="secondary">{t("telephony.trunk.noRegistration")}</Typography.Text>
               ),
@@ -133,4 +136,18 @@ export function TrunksTab({ trunks, loading, canAdmin, onChanged }: Props) {
       <TrunkModal trunk={editing} onClose={() => setEditing(undefined)} onSaved={onChanged} />
     </Space>
   );
+}
+
+const STATE_COLOURS = { REGISTERING: "processing", REGISTERED: "success", FAILED: "error" } as const;
+
+/** The carrier registration's state as a tag; a failure's reason in its tooltip. */
+function RegistrationState({ status }: { status: CarrierRegistrationStatus | null }) {
+  const t = useT();
+  if (!status) return null;
+  const tag = (
+    <Tag color={STATE_COLOURS[status.state]} data-testid="trunk-registration-state">
+      {t(`telephony.trunk.registrationState.${status.state}`)}
+    </Tag>
+  );
+  return status.detail ? <Tooltip title={status.detail}>{tag}</Tooltip> : tag;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { accessNumberInput, isAccessNumber, isExtensionNumber, isHostAddress, isPeer, peersProblem, sipServer, trunkInput, trunkValues } from "./rules";
+import { accessNumberInput, isAccessNumber, isExtensionNumber, isHostAddress, isPeer, musicLength, peersProblem, sipServer, trunkInput, trunkValues } from "./rules";
 
 describe("telephony rules", () => {
   it.each(["192.0.2.10", "198.51.100.0/24", "0.0.0.0/0", "2001:db8::1", "2001:db8::/32", "::1", "::ffff:192.0.2.1", "1:2:3:4:5:6:7:8"])(
@@ -56,5 +56,13 @@ describe("telephony rules", () => {
     expect(sipServer("hotline.example.com")).toBe("hotline.example.com:5060");
     expect(sipServer("::1")).toBe("[::1]:5060");
     expect(sipServer("[::1]")).toBe("[::1]:5060");
+  });
+
+  it("shows a music file's length as m:ss", () => {
+    expect(musicLength(1_000)).toBe("0:01");
+    expect(musicLength(59_499)).toBe("0:59");
+    expect(musicLength(59_500)).toBe("1:00");
+    expect(musicLength(125_250)).toBe("2:05");
+    expect(musicLength(600_000)).toBe("10:00");
   });
 });

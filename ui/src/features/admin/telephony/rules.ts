@@ -163,3 +163,9 @@ export function accessNumberInput(values: AccessNumberValues): AccessNumberInput
 export function sipServer(hostname: string): string {
   return `${hostname.includes(":") && !hostname.startsWith("[") ? `[${hostname}]` : hostname}:${SIP_PORT}`;
 }
+
+/** A music file's length as m:ss (to the nearest second). */
+export function musicLength(durationMs: number): string {
+  const seconds = Math.max(0, Math.round(durationMs / 1000));
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+}

@@ -1,5 +1,6 @@
 /** The telephony page's documents: extensions (SIP accounts of phones), trunks (the carriers'
- * gateways) and access numbers (the numbers callers dial, each to a queue). */
+ * gateways), access numbers (the numbers callers dial, each to a queue) and the music waiting
+ * and held callers hear. */
 
 export interface Extension {
   id: string;
@@ -18,9 +19,20 @@ export interface ProvisionedExtension {
   password: string;
 }
 
+export type CarrierRegistrationState = "REGISTERING" | "REGISTERED" | "FAILED";
+
+/** Where the registration with the carrier stands now (null: this node does not register it). */
+export interface CarrierRegistrationStatus {
+  state: CarrierRegistrationState;
+  detail: string | null;
+  since: string;
+  expiresAt: string | null;
+}
+
 export interface TrunkRegistration {
   registrar: string;
   username: string;
+  status?: CarrierRegistrationStatus | null;
 }
 
 export interface Trunk {
@@ -38,6 +50,18 @@ export interface AccessNumber {
   /** Null: the number is taken on any trunk. */
   trunkId: string | null;
   description: string;
+}
+
+/** A music file for waiting and held callers. */
+export interface MusicFile {
+  id: string;
+  name: string;
+  durationMs: number;
+  addedAt: string;
+  /** The queues that play it (a queue no file names plays the built-in chime). */
+  queueIds: string[];
+  /** Where it plays from: `GET` with the session answers a WAV file. */
+  url: string;
 }
 
 export interface ExtensionInput {
@@ -70,7 +94,7 @@ export interface AccessNumberInput {
 export const TELEPHONY_QUERY = /* GraphQL */ `
   query Telephony {
     extensions { id number displayName userId enabled createdAt registered }
-    trunks { id name peers outboundAddress registration { registrar username } }
+    trunks { id name peers outboundAddress registration { registrar username status { state detail since expiresAt } } }
     accessNumbers { number queueId trunkId description }
   }
 `;
@@ -152,5 +176,29 @@ export const ASSIGN_ACCESS_NUMBER_MUTATION = /* GraphQL */ `
 export const RELEASE_ACCESS_NUMBER_MUTATION = /* GraphQL */ `
   mutation ReleaseAccessNumber($number: String!) {
     releaseAccessNumber(number: $number)
+  }
+`;
+
+/** Read apart from the other lists, so that the music tab's trouble leaves the others alone. */
+export const MUSIC_FILES_QUERY = /* GraphQL */ `
+  query MusicFiles {
+    musicFiles { id name durationMs addedAt queueIds url }
+  }
+`;
+
+export interface MusicFilesData {
+  musicFiles: MusicFile[];
+}
+
+/** A null `musicId`: the built-in chime. */
+export const SET_QUEUE_MUSIC_MUTATION = /* GraphQL */ `
+  mutation SetQueueMusic($queueId: UUID!, $musicId: UUID) {
+    setQueueMusic(queueId: $queueId, musicId: $musicId)
+  }
+`;
+
+export const REMOVE_MUSIC_MUTATION = /* GraphQL */ `
+  mutation RemoveMusic($id: UUID!) {
+    removeMusic(id: $id)
   }
 `;
