@@ -2,8 +2,8 @@
 /**
  * Starts the real `hotline` binary for the end-to-end tests: a fresh data folder, a free
  * port on 127.0.0.1, the built web app. Reads the address and the demo password from what
- * it prints (`hotline: listening on http://ADDR (...)`, `hotline: demo log-in: ... password
- * "PW"`, `hotline: ready`) and stops it afterwards.
+ * it prints (`hotline: listening on http://ADDR (...)`, `hotline: SIP on udp and tcp ADDR`,
+ * `hotline: demo log-in: ... password "PW"`, `hotline: ready`) and stops it afterwards.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -22,6 +22,7 @@ const OUTSIDE_SETTINGS = ["HOTLINE_DATABASE_URL", "HOTLINE_DATA_DIR", "HOTLINE_L
  * @typedef {object} Hotline
  * @property {string} url        e.g. http://127.0.0.1:40123
  * @property {string} password   the demo users' password
+ * @property {string} sipAddress SIP's address (UDP and TCP), e.g. 127.0.0.1:40124
  * @property {() => string} output what the server printed so far (for failure reports)
  * @property {() => Promise<void>} stop
  */
@@ -69,9 +70,10 @@ export async function startHotline({ startTimeoutMs = 60_000, lifetimeMs = 15 * 
   };
 
   try {
-    const { url, password } = await new Promise((resolveStart, rejectStart) => {
+    const { url, password, sipAddress } = await new Promise((resolveStart, rejectStart) => {
       let url = "";
       let password = "";
+      let sipAddress = "";
       const timer = setTimeout(() => rejectStart(new Error(`hotline did not say "ready" within ${startTimeoutMs} ms`)), startTimeoutMs);
       const lines = createInterface({ input: child.stdout });
       lines.on("line", (line) => {
@@ -80,10 +82,13 @@ export async function startHotline({ startTimeoutMs = 60_000, lifetimeMs = 15 * 
         if (listening) url = listening[1] ?? "";
         const demo = /^hotline: demo log-in: .*password "([^"]+)"/.exec(line);
         if (demo) password = demo[1] ?? "";
+        const sip = /^hotline: SIP on udp and tcp (\S+)/.exec(line);
+        if (sip) sipAddress = sip[1] ?? "";
         if (line.trim() === "hotline: ready") {
           clearTimeout(timer);
-          if (!url || !password) rejectStart(new Error(`hotline is ready but printed no address or demo password:\n${printed}`));
-          else resolveStart({ url, password });
+          if (!url || !password || !sipAddress) {
+            rejectStart(new Error(`hotline is ready but printed no address, SIP address or demo password:\n${printed}`));
+          } else resolveStart({ url, password, sipAddress });
         }
       });
       child.once("exit", (code, signal) => {
@@ -93,7 +98,7 @@ export async function startHotline({ startTimeoutMs = 60_000, lifetimeMs = 15 * 
     });
     const address = new URL(url);
     if (address.hostname !== "127.0.0.1") throw new Error(`hotline listens on ${url}, not on 127.0.0.1`);
-    return { url, password, output: () => printed, stop };
+    return { url, password, sipAddress, output: () => printed, stop };
   } catch (error) {
     await stop();
     throw error;
