@@ -689,13 +689,9 @@ async fn a_queue_plays_its_own_music_file_to_waiting_callers() {
     assert!(bye.starts_with("SIP/2.0 200"), "{bye}");
 
     // The file plays back in the web app as WAV; back to the chime, it can be removed.
-    let played = server
-        .http
-        .get(format!("{}/api/telephony/music/{music_id}", server.base_url))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
+    let play =
+        || server.http.get(format!("{}/api/telephony/music/{music_id}", server.base_url)).bearer_auth(&admin).send();
+    let played = play().await.unwrap();
     assert_eq!(played.headers()[reqwest::header::CONTENT_TYPE], "audio/wav");
     assert_eq!(played.bytes().await.unwrap().len(), 44 + 16_000 * 2);
     let chime = server.graphql(Some(&admin), set, json!({ "q": queue, "m": null })).await;
@@ -704,14 +700,7 @@ async fn a_queue_plays_its_own_music_file_to_waiting_callers() {
     assert_eq!(removed["data"]["removeMusic"], true, "{removed}");
     let none = server.graphql(Some(&admin), "{ musicFiles { id } }", json!({})).await;
     assert_eq!(none["data"]["musicFiles"], json!([]));
-    let gone = server
-        .http
-        .get(format!("{}/api/telephony/music/{music_id}", server.base_url))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
-    assert_problem(gone, 404, "telephony.music_not_found").await;
+    assert_problem(play().await.unwrap(), 404, "telephony.music_not_found").await;
 }
 
 /// The registration status of the demo tenant's trunk named `name`, once it is `state` (bounded).

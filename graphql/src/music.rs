@@ -17,10 +17,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
+use hotline_command_api::ApiError;
 use hotline_command_api::files::upload_name;
 use hotline_command_api::rest::session_from_headers;
-use hotline_command_api::telephony::{self as service, TelephonyService};
-use hotline_command_api::{ApiError, Session};
+use hotline_command_api::telephony as service;
 use hotline_infra::blobs::BlobInfo;
 use hotline_projections::telephony as read_model;
 use uuid::Uuid;
@@ -29,6 +29,7 @@ use crate::error::{OrGraphqlError, graphql_error};
 use crate::identity::mutation::READ_YOUR_WRITES_TIMEOUT;
 use crate::identity::query::read_model_error;
 use crate::schema::{GraphqlState, session};
+use crate::telephony::{reader, telephony};
 
 /// The largest upload: ten minutes of 48 kHz 16-bit stereo, with room for the header.
 pub const MAX_MUSIC_UPLOAD_BYTES: usize = 10 * 60 * 48_000 * 4 + 64 * 1024;
@@ -56,13 +57,6 @@ pub fn router(graphql: GraphqlState, codec: MusicCodec) -> Router {
         .route("/api/telephony/music/{id}", get(play))
         .layer(DefaultBodyLimit::max(MAX_MUSIC_UPLOAD_BYTES))
         .with_state(MusicRoutes { graphql, codec })
-}
-
-fn telephony(state: &GraphqlState) -> TelephonyService {
-    TelephonyService::new(
-        std::sync::Arc::clone(state.identity.dispatcher()),
-        std::sync::Arc::clone(state.identity.secrets()),
-    )
 }
 
 /// The file's name without its extension: what the music is called.
@@ -138,12 +132,6 @@ pub struct MusicFile {
     pub queue_ids: Vec<Uuid>,
     /// Where the web app plays it (a WAV file).
     pub url: String,
-}
-
-fn reader<'a>(context: &'a Context<'_>) -> async_graphql::Result<(&'a GraphqlState, &'a Session)> {
-    let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
-    service::require_read(session).or_graphql_error()?;
-    Ok((state, session))
 }
 
 #[derive(Default)]

@@ -170,11 +170,12 @@ pub struct AccessNumberInput {
     pub description: String,
 }
 
-fn telephony(state: &GraphqlState) -> TelephonyService {
+pub(crate) fn telephony(state: &GraphqlState) -> TelephonyService {
     TelephonyService::new(Arc::clone(state.identity.dispatcher()), Arc::clone(state.identity.secrets()))
 }
 
-fn reader<'a>(context: &'a Context<'_>) -> async_graphql::Result<(&'a GraphqlState, &'a Session)> {
+/// The caller, who may read the telephony directory.
+pub(crate) fn reader<'a>(context: &'a Context<'_>) -> async_graphql::Result<(&'a GraphqlState, &'a Session)> {
     let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
     service::require_read(session).or_graphql_error()?;
     Ok((state, session))

@@ -115,22 +115,30 @@ fn downsample(samples: &[i32], rate: u32) -> Vec<i16> {
         .collect()
 }
 
-/// μ-law samples at 8 kHz as a mono 16-bit WAV file.
-pub fn to_wav(music: &[u8]) -> Vec<u8> {
-    let data_bytes = music.len() * 2;
+/// The 44-byte header of a WAV file of 16-bit linear PCM at 8 kHz, with room reserved for
+/// its `frames` frames of `channels` samples.
+pub(crate) fn wav_header(channels: u16, frames: usize) -> Vec<u8> {
+    let block = usize::from(channels) * 2;
+    let data_bytes = frames * block;
     let mut wav = Vec::with_capacity(44 + data_bytes);
     wav.extend_from_slice(b"RIFF");
     wav.extend_from_slice(&((36 + data_bytes) as u32).to_le_bytes());
     wav.extend_from_slice(b"WAVEfmt ");
     wav.extend_from_slice(&16_u32.to_le_bytes());
     wav.extend_from_slice(&1_u16.to_le_bytes()); // PCM
-    wav.extend_from_slice(&1_u16.to_le_bytes()); // mono
+    wav.extend_from_slice(&channels.to_le_bytes());
     wav.extend_from_slice(&SAMPLE_RATE.to_le_bytes());
-    wav.extend_from_slice(&(SAMPLE_RATE * 2).to_le_bytes());
-    wav.extend_from_slice(&2_u16.to_le_bytes());
+    wav.extend_from_slice(&(SAMPLE_RATE * block as u32).to_le_bytes()); // bytes per second
+    wav.extend_from_slice(&(block as u16).to_le_bytes()); // block align
     wav.extend_from_slice(&16_u16.to_le_bytes());
     wav.extend_from_slice(b"data");
     wav.extend_from_slice(&(data_bytes as u32).to_le_bytes());
+    wav
+}
+
+/// μ-law samples at 8 kHz as a mono 16-bit WAV file.
+pub fn to_wav(music: &[u8]) -> Vec<u8> {
+    let mut wav = wav_header(1, music.len());
     for &code in music {
         wav.extend_from_slice(&g711::ulaw_to_linear(code).to_le_bytes());
     }

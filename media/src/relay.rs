@@ -55,20 +55,7 @@ impl Recording {
     /// A stereo WAV file (caller left, agent right), 16-bit linear PCM at 8 kHz.
     pub fn to_wav(&self) -> Vec<u8> {
         let samples = self.caller.len().max(self.agent.len());
-        let data_bytes = samples * 4;
-        let mut wav = Vec::with_capacity(44 + data_bytes);
-        wav.extend_from_slice(b"RIFF");
-        wav.extend_from_slice(&((36 + data_bytes) as u32).to_le_bytes());
-        wav.extend_from_slice(b"WAVEfmt ");
-        wav.extend_from_slice(&16_u32.to_le_bytes());
-        wav.extend_from_slice(&1_u16.to_le_bytes()); // PCM
-        wav.extend_from_slice(&2_u16.to_le_bytes()); // channels
-        wav.extend_from_slice(&8000_u32.to_le_bytes());
-        wav.extend_from_slice(&32_000_u32.to_le_bytes()); // bytes per second
-        wav.extend_from_slice(&4_u16.to_le_bytes()); // block align
-        wav.extend_from_slice(&16_u16.to_le_bytes());
-        wav.extend_from_slice(b"data");
-        wav.extend_from_slice(&(data_bytes as u32).to_le_bytes());
+        let mut wav = crate::music::wav_header(2, samples);
         let silence = g711::silence(Codec::Pcmu);
         for index in 0..samples {
             for track in [&self.caller, &self.agent] {
