@@ -5,9 +5,9 @@ import { DownloadOutlined, ReloadOutlined } from "@ant-design/icons";
 import { Alert, Button, Card, DatePicker, Form, Input, Select, Space, Table, Tag, Typography } from "antd";
 import type { Dayjs } from "dayjs";
 import { useCallback, useContext, useEffect, useState } from "react";
-import { CLIENT_CODES, GraphqlError, request } from "../../../api/client";
+import { GraphqlError, request } from "../../../api/client";
+import { fetchFile } from "../../../api/download";
 import { useErrorText } from "../../../api/errors";
-import { getSession } from "../../../api/session";
 import { useI18n } from "../../../i18n";
 import { formatDateTime } from "../../../i18n/format";
 import { ShellContext } from "../../shell/ShellContext";
@@ -49,28 +49,7 @@ export async function downloadExport(from?: string, to?: string): Promise<void> 
   if (from) params.set("from", from);
   if (to) params.set("to", to);
   const query = params.toString();
-  const headers: Record<string, string> = { accept: "application/x-ndjson, application/problem+json" };
-  const session = getSession();
-  if (session) headers.authorization = `Bearer ${session.token}`;
-  let response: Response;
-  try {
-    response = await fetch(query ? `${EXPORT_URL}?${query}` : EXPORT_URL, { method: "GET", headers, credentials: "same-origin" });
-  } catch (cause) {
-    throw new GraphqlError(CLIENT_CODES.network, String(cause));
-  }
-  if (!response.ok) {
-    let problem: { code?: unknown; detail?: unknown } = {};
-    try {
-      problem = ((await response.json()) ?? {}) as typeof problem;
-    } catch {
-      // Not problem+json: the status says enough.
-    }
-    throw new GraphqlError(
-      typeof problem.code === "string" ? problem.code : CLIENT_CODES.badResponse,
-      typeof problem.detail === "string" ? problem.detail : `HTTP ${response.status}`,
-    );
-  }
-  const blob = await response.blob();
+  const blob = await fetchFile(query ? `${EXPORT_URL}?${query}` : EXPORT_URL, "application/x-ndjson");
   const url = URL.createObjectURL(blob);
   try {
     const link = document.createElement("a");
