@@ -215,7 +215,9 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
         None => Arc::new(hotline_graphql::NoPhones),
     };
     let call_control: Arc<dyn hotline_graphql::CallControl> = match &sip {
-        Some(server) => Arc::new(crate::sip::Calls(server.director().clone())),
+        Some(server) => {
+            Arc::new(crate::sip::Calls { director: server.director().clone(), dialer: server.dialer().clone() })
+        }
         None => Arc::new(hotline_graphql::NoCalls),
     };
     let graphql_state = hotline_graphql::GraphqlState {

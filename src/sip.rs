@@ -13,7 +13,7 @@ use futures::StreamExt;
 use hotline_command_api::Dispatcher;
 use hotline_command_api::chat::ChatService;
 use hotline_command_api::dispatcher::CommandMeta;
-use hotline_domain::acd::{self, AcdAction, AcdEvent};
+use hotline_domain::acd::{self, AcdAction, AcdEvent, Presence};
 use hotline_domain::call::{Call, CallAction, CallCommand, CallTransferTarget, Sealed};
 use hotline_domain::identity::tenant_id_for_slug;
 use hotline_domain::{Actor, DomainEvent};
@@ -24,9 +24,10 @@ use hotline_infra::recordings::{RecordingStore, Tracks};
 use hotline_infra::secrets::SecretStore;
 use hotline_infra::store::{Scope, SharedEventStore, subscribe};
 use hotline_media::calls::{
-    AgentExtension, CallDirector, InboundRoute, Instruction, Routing, Switchboard, SwitchboardError,
+    AgentExtension, CallDirector, InboundRoute, Instruction, OutboundRoute, Routing, Switchboard, SwitchboardError,
 };
 use hotline_media::music::Music;
+use hotline_media::outbound::{DialRequest, Dialer};
 use hotline_media::registrar::Registrations;
 use hotline_media::relay::Recording;
 use hotline_media::trunks::{TrunkRegistrationState, TrunkRegistrationTarget, TrunkRegistrations};
@@ -144,8 +145,11 @@ impl hotline_graphql::RegisteredPhones for Phones {
     }
 }
 
-/// The softphone bar's instructions, carried to the SIP server's call tasks.
-pub struct Calls(pub Arc<CallDirector>);
+/// The softphone bar's instructions and calls out, carried to the SIP server.
+pub struct Calls {
+    pub director: Arc<CallDirector>,
+    pub dialer: Dialer,
+}
 
 #[async_trait]
 impl hotline_graphql::CallControl for Calls {
@@ -164,8 +168,22 @@ impl hotline_graphql::CallControl for Calls {
             CallInstruction::TransferToQueue(queue_id) => Instruction::Transfer(CallTransferTarget::Queue { queue_id }),
             CallInstruction::HangUp => Instruction::HangUp,
         };
-        self.0
+        self.director
             .instruct(call_id, agent_id, instruction)
+            .await
+            .map_err(|refused| CallControlError { code: refused.code, message: refused.message })
+    }
+
+    async fn dial(
+        &self,
+        tenant_id: Uuid,
+        agent_id: Uuid,
+        number: &str,
+        trunk_id: Option<Uuid>,
+    ) -> Result<Uuid, CallControlError> {
+        let request = DialRequest { tenant_id, agent_id, number: number.to_owned(), trunk_id };
+        self.dialer
+            .dial(request)
             .await
             .map_err(|refused| CallControlError { code: refused.code, message: refused.message })
     }
@@ -226,6 +244,49 @@ fn peer_matches(peer: &str, address: IpAddr) -> bool {
 
 #[async_trait]
 impl Switchboard for HotlineSwitchboard {
+    async fn outbound_route(
+        &self,
+        tenant_id: Uuid,
+        trunk_id: Option<Uuid>,
+    ) -> Result<Option<OutboundRoute>, SwitchboardError> {
+        let trunks = telephony::list_trunks(&self.read_models, tenant_id).await.map_err(failed)?;
+        let Some((trunk_id, address)) = trunks
+            .into_iter()
+            .filter(|trunk| trunk_id.is_none_or(|id| id == trunk.trunk_id))
+            .find_map(|trunk| trunk.outbound_address.map(|address| (trunk.trunk_id, address)))
+        else {
+            return Ok(None);
+        };
+        let resolved = match (address.parse::<SocketAddr>(), address.parse::<IpAddr>()) {
+            (Ok(socket), _) => socket,
+            (_, Ok(ip)) => SocketAddr::new(ip, 5060),
+            _ => {
+                let with_port = if address.contains(':') { address.clone() } else { format!("{address}:5060") };
+                tokio::net::lookup_host(with_port.as_str())
+                    .await
+                    .map_err(|error| failed(format!("resolving trunk address {address}: {error}")))?
+                    .next()
+                    .ok_or_else(|| failed(format!("trunk address {address} resolves to nothing")))?
+            }
+        };
+        // The caller id: an access number that arrives on this trunk, else any of the tenant's.
+        let numbers = telephony::list_access_numbers(&self.read_models, tenant_id).await.map_err(failed)?;
+        let caller_id = numbers
+            .iter()
+            .find(|number| number.trunk_id == Some(trunk_id))
+            .or_else(|| numbers.iter().find(|number| number.trunk_id.is_none()))
+            .map(|number| number.number.clone())
+            .unwrap_or_default();
+        Ok(Some(OutboundRoute { trunk_id, address: resolved, caller_id }))
+    }
+
+    async fn agent_presence(&self, tenant_id: Uuid, agent_id: Uuid) -> Result<Option<Presence>, SwitchboardError> {
+        self.chat
+            .read_acd(tenant_id, |acd| acd.agents.get(&agent_id).map(|agent| agent.presence.clone()))
+            .await
+            .map_err(failed)
+    }
+
     async fn route(&self, source: IpAddr, number: &str) -> Result<Routing, SwitchboardError> {
         let trunks = telephony::all_trunks(&self.read_models).await.map_err(failed)?;
         let mut from_a_trunk = false;

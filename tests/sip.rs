@@ -321,7 +321,8 @@ async fn call_history(server: &Server, token: &str, until: &str) -> Vec<Value> {
                 json!({ "f": { "types": [
                     "hotline.call.arrived", "hotline.call.agent_ringing", "hotline.call.agent_leg_failed",
                     "hotline.call.answered", "hotline.call.held", "hotline.call.resumed", "hotline.call.transferred",
-                    "hotline.call.ended", "hotline.call.recording_stored",
+                    "hotline.call.ended", "hotline.call.recording_stored", "hotline.call.dialed",
+                    "hotline.call.callee_answered", "hotline.call.callee_failed",
                     "hotline.acd.contact_queued", "hotline.acd.contact_offered", "hotline.acd.offer_accepted",
                     "hotline.acd.offer_rejected", "hotline.acd.contact_finished", "hotline.acd.contact_abandoned"
                 ] } }),
@@ -562,6 +563,170 @@ async fn a_caller_who_hangs_up_while_queued_is_an_abandoned_call() {
         ["hotline.call.arrived", "hotline.acd.contact_queued", "hotline.call.ended", "hotline.acd.contact_abandoned"]
     );
     assert_eq!(history[2]["payload"]["cause"], "abandoned");
+}
+
+/// The customer at the carrier's end of a call out: sipp answering after a second with
+/// A-law and speaking (sipp's seven-second recording) until hung up.
+fn customer_phone() -> (DeskPhone, tempfile_path::TempScenario) {
+    let scenario = scenario(
+        "callee.xml",
+        &[
+            ("RING_MS", "1000".to_owned()),
+            ("CALLEE_SPEECH", "play_pcap_audio=\"/usr/share/sip-tester/g711a.pcap\"".to_owned()),
+        ],
+    );
+    (DeskPhone::spawn(&["-sf", scenario.path()]), scenario)
+}
+
+/// Points the demo tenant's trunk's calls out at `port` on loopback.
+async fn route_calls_out_to(server: &Server, token: &str, port: u16) {
+    let trunks = server.graphql(Some(token), "{ trunks { id } }", json!({})).await;
+    let trunk_id = trunks["data"]["trunks"][0]["id"].as_str().unwrap_or_else(|| panic!("{trunks}")).to_owned();
+    let input = json!({ "name": "Carrier", "peers": ["127.0.0.1"], "outboundAddress": format!("127.0.0.1:{port}") });
+    let updated = server
+        .graphql(
+            Some(token),
+            "mutation($id: UUID!, $input: TrunkInput!) { updateTrunk(id: $id, input: $input) { id } }",
+            json!({ "id": trunk_id, "input": input }),
+        )
+        .await;
+    assert!(updated["errors"].is_null(), "{updated}");
+}
+
+const DIAL: &str = "mutation($n: String!) { dial(number: $n) { id status direction dialedNumber callerNumber \
+                    accessNumber queueId ringingAgentId } }";
+
+async fn presence_state(server: &Server, token: &str) -> Value {
+    let desk = server.graphql(Some(token), "{ myDesk { presence { state } } }", json!({})).await;
+    desk["data"]["myDesk"]["presence"]["state"].clone()
+}
+
+/// The softphone bar's call, once it has `status`.
+async fn my_call_once(server: &Server, token: &str, status: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let my_call = server.graphql(Some(token), "{ myCall { id status } }", json!({})).await;
+        if my_call["data"]["myCall"]["status"] == status {
+            return my_call["data"]["myCall"].clone();
+        }
+        assert!(Instant::now() < deadline, "the softphone bar never showed {status}: {my_call}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn an_agent_calls_a_customer_out_through_the_trunk_their_phone_first_then_the_customer() {
+    let server = Server::start(&Location::embedded());
+    let admin = server.demo_admin_token().await;
+    let password = provision_telephony(&server, &admin).await;
+    let agent = server.login("demo", "agent1", server.demo_password.as_deref().unwrap()).await;
+    set_presence(&server, &agent, "AVAILABLE").await;
+    let mut phone = DeskPhone::start();
+    let (mut customer, _scenario) = customer_phone();
+
+    // Nothing is called before the agent has a phone and the tenant a way out.
+    let refused = server.graphql(Some(&agent), DIAL, json!({ "n": "+86 138-0013-8000" })).await;
+    assert_eq!(error_code(&refused), "call.no_phone", "{refused}");
+    assert_sipp_passed(&sipp_register_at(&server, "u1", "2001", &password, 200, phone.port), "the agent's phone");
+    let refused = server.graphql(Some(&agent), DIAL, json!({ "n": "+86 138-0013-8000" })).await;
+    assert_eq!(error_code(&refused), "call.no_trunk", "{refused}");
+    route_calls_out_to(&server, &admin, customer.port).await;
+    let refused = server.graphql(Some(&agent), DIAL, json!({ "n": "call me" })).await;
+    assert_eq!(error_code(&refused), "call.invalid_number", "{refused}");
+
+    let dialed = server.graphql(Some(&agent), DIAL, json!({ "n": "+86 138-0013-8000" })).await;
+    let call = &dialed["data"]["dial"];
+    assert_eq!(
+        (&call["direction"], &call["dialedNumber"], &call["callerNumber"], &call["queueId"]),
+        (&json!("OUTBOUND"), &json!("+8613800138000"), &Value::Null, &Value::Null),
+        "{dialed}"
+    );
+    // The agent's phone rings (sipp may have picked it up already: then the customer's rings).
+    assert!(["RINGING", "DIALING"].contains(&call["status"].as_str().unwrap()), "{dialed}");
+    assert_eq!(call["accessNumber"], ACCESS_NUMBER, "the tenant's access number is shown as the caller id");
+    let call_id = call["id"].as_str().unwrap().to_owned();
+    // The phone answers at once, the customer a second later: connected.
+    my_call_once(&server, &agent, "CONNECTED").await;
+    assert_eq!(presence_state(&server, &agent).await, "BUSY", "no contact is offered during a call out");
+    let again = server.graphql(Some(&agent), DIAL, json!({ "n": "+8613900139000" })).await;
+    assert_eq!(error_code(&again), "call.agent_busy", "{again}");
+    let queue = Uuid::new_v5(&tenant_id_for_slug("demo"), b"first-queue");
+    let transfer = server
+        .graphql(
+            Some(&agent),
+            "mutation($id: UUID!, $q: UUID) { transferCall(id: $id, toQueueId: $q) { status } }",
+            json!({ "id": call_id, "q": queue }),
+        )
+        .await;
+    assert_eq!(error_code(&transfer), "call.not_transferable", "{transfer}");
+    // The customer speaks for seven seconds; the agent's phone echoes it back.
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    let hung_up = server
+        .graphql(Some(&agent), "mutation($id: UUID!) { hangUpCall(id: $id) { id } }", json!({ "id": call_id }))
+        .await;
+    assert!(hung_up["errors"].is_null(), "{hung_up}");
+    assert!(customer.finished(), "the customer's phone was hung up");
+    assert!(phone.finished(), "the agent's phone was hung up");
+
+    let history = call_history(&server, &admin, "hotline.call.recording_stored").await;
+    assert_eq!(
+        types(&history),
+        [
+            "hotline.call.dialed",
+            "hotline.call.agent_ringing",
+            "hotline.call.answered",
+            "hotline.call.callee_answered",
+            "hotline.call.ended",
+            "hotline.call.recording_stored",
+        ]
+    );
+    assert!(!history[0]["payload"].to_string().contains("13800138000"), "the number dialled is sealed");
+    assert_eq!(history[4]["payload"]["cause"], "agent_hung_up");
+    let recorded = history[5]["payload"]["duration_ms"].as_u64().unwrap();
+    assert!((7_000..=12_000).contains(&recorded), "recorded {recorded} ms");
+    let calls = server
+        .graphql(Some(&admin), "{ calls { id direction dialedNumber status endCause talkSeconds } }", json!({}))
+        .await;
+    let record = &calls["data"]["calls"][0];
+    assert_eq!(
+        (&record["id"], &record["direction"], &record["status"], &record["endCause"]),
+        (&json!(call_id), &json!("OUTBOUND"), &json!("ENDED"), &json!("agent_hung_up")),
+        "{calls}"
+    );
+    assert_eq!(presence_state(&server, &agent).await, "AVAILABLE", "the agent's presence came back");
+}
+
+#[tokio::test]
+async fn a_customer_who_is_busy_makes_the_call_out_end_unanswered() {
+    let server = Server::start(&Location::embedded());
+    let admin = server.demo_admin_token().await;
+    let password = provision_telephony(&server, &admin).await;
+    let agent = server.login("demo", "agent1", server.demo_password.as_deref().unwrap()).await;
+    let mut phone = DeskPhone::start();
+    let (mut busy_customer, _scenario) = DeskPhone::busy();
+    assert_sipp_passed(&sipp_register_at(&server, "u1", "2001", &password, 200, phone.port), "the agent's phone");
+    route_calls_out_to(&server, &admin, busy_customer.port).await;
+
+    let dialed = server.graphql(Some(&agent), DIAL, json!({ "n": "010 8888 6666" })).await;
+    assert!(dialed["errors"].is_null(), "{dialed}");
+    assert!(busy_customer.finished(), "the carrier said busy");
+    assert!(phone.finished(), "the agent's phone was hung up");
+    let history = call_history(&server, &admin, "hotline.call.ended").await;
+    assert_eq!(
+        types(&history),
+        [
+            "hotline.call.dialed",
+            "hotline.call.agent_ringing",
+            "hotline.call.answered",
+            "hotline.call.callee_failed",
+            "hotline.call.ended",
+        ]
+    );
+    assert_eq!(history[3]["payload"]["failure"], "busy");
+    assert_eq!(history[4]["payload"]["cause"], "unanswered");
+    assert_eq!(presence_state(&server, &agent).await, "OFFLINE", "an offline agent stays offline");
+    let my_call = server.graphql(Some(&agent), "{ myCall { id } }", json!({})).await;
+    assert_eq!(my_call["data"]["myCall"], Value::Null, "{my_call}");
 }
 
 /// A WAV file: `seconds` of 16-bit mono PCM at `rate`, a ramp that repeats every 100 samples.

@@ -1,6 +1,7 @@
 //! Voice calls: the call records (`calls`, needs `menu.calls`; only your own calls without
 //! `calls.all`), the softphone bar's call (`myCall`) and its controls (hold, resume,
 //! transfer, hang up: `menu.desk`, and the SIP server checks that you are the agent connected),
+//! calling a customer out (`dial`, click to dial: `menu.desk`),
 //! and the recordings over HTTP: `GET /api/calls/recordings/{id}` as a stereo WAV file
 //! (`call.recordings`), with the session cookie or a bearer token.
 //!
@@ -39,6 +40,8 @@ pub const CONTROL_PERMISSION: &str = "menu.desk";
 pub enum CallStatus {
     Waiting,
     Ringing,
+    /// Outbound: the agent is on the line and the customer's phone rings.
+    Dialing,
     Connected,
     Held,
     Ended,
@@ -49,6 +52,7 @@ impl From<CallRowStatus> for CallStatus {
         match status {
             CallRowStatus::Waiting => CallStatus::Waiting,
             CallRowStatus::Ringing => CallStatus::Ringing,
+            CallRowStatus::Dialing => CallStatus::Dialing,
             CallRowStatus::Connected => CallStatus::Connected,
             CallRowStatus::Held => CallStatus::Held,
             CallRowStatus::Ended => CallStatus::Ended,
@@ -56,15 +60,30 @@ impl From<CallRowStatus> for CallStatus {
     }
 }
 
+/// Who called whom.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum CallDirection {
+    /// A customer called in through a trunk.
+    Inbound,
+    /// An agent called a customer out (click to dial).
+    Outbound,
+}
+
 /// A voice call.
 #[derive(SimpleObject, Clone)]
 pub struct CallRecord {
     pub id: Uuid,
     pub status: CallStatus,
+    pub direction: CallDirection,
+    /// The number the caller dialled; on an outbound call, our number the customer sees
+    /// (empty when none is shown).
     pub access_number: String,
-    /// The caller's number; null when the caller was forgotten.
+    /// The caller's number (inbound calls); null when the caller was forgotten.
     pub caller_number: Option<String>,
-    pub queue_id: Uuid,
+    /// The number an agent called (outbound calls); null when the customer was forgotten.
+    pub dialed_number: Option<String>,
+    /// The queue the call waits or waited in; null on an outbound call.
+    pub queue_id: Option<Uuid>,
     /// The agent connected now, or the last one connected.
     pub agent_id: Option<Uuid>,
     /// The agent whose phone rings, while it rings.
@@ -73,9 +92,10 @@ pub struct CallRecord {
     /// The first answer.
     pub answered_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
-    /// `caller_hung_up`, `agent_hung_up`, `abandoned` or `failed`.
+    /// `caller_hung_up` (the customer hung up), `agent_hung_up`, `abandoned`, `failed` or
+    /// `unanswered` (the number an agent called did not answer).
     pub end_cause: Option<String>,
-    /// From arrival to the first answer (known once answered), or to the end.
+    /// From arrival (or the dial) to the first answer (known once answered), or to the end.
     pub wait_seconds: Option<i32>,
     /// Connected time, holds included; known once ended.
     pub talk_seconds: Option<i32>,
@@ -98,12 +118,16 @@ async fn caller_number(state: &GraphqlState, view: &CallView) -> async_graphql::
 }
 
 async fn record(state: &GraphqlState, view: CallView) -> async_graphql::Result<CallRecord> {
-    let caller_number = caller_number(state, &view).await?;
+    let customer_number = caller_number(state, &view).await?;
+    let outbound = view.direction == hotline_domain::call::CallDirection::Outbound;
+    let (caller_number, dialed_number) = if outbound { (None, customer_number) } else { (customer_number, None) };
     Ok(CallRecord {
         id: view.call_id,
         status: view.status.into(),
+        direction: if outbound { CallDirection::Outbound } else { CallDirection::Inbound },
         access_number: view.access_number,
         caller_number,
+        dialed_number,
         queue_id: view.queue_id,
         agent_id: view.agent_id,
         ringing_agent_id: view.ringing_agent_id,
@@ -125,8 +149,11 @@ fn call_not_found(call_id: Uuid) -> async_graphql::Error {
 
 /// The SIP server's refusal, with its code.
 fn control_error(error: CallControlError) -> async_graphql::Error {
-    let status =
-        if error.code.ends_with(".not_found") { StatusCode::NOT_FOUND } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = match error.code {
+        "internal" => StatusCode::INTERNAL_SERVER_ERROR,
+        code if code.ends_with(".not_found") => StatusCode::NOT_FOUND,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
     graphql_error(ApiError::new(status, error.code, error.message))
 }
 
@@ -174,6 +201,16 @@ impl CallQuery {
     }
 }
 
+/// The call as the read model has it now, once the log's events are in.
+async fn call_now(state: &GraphqlState, tenant_id: Uuid, call_id: Uuid) -> async_graphql::Result<CallRecord> {
+    catch_up_read_models(state).await;
+    let view = read_model::get_call(&state.read_models, tenant_id, call_id)
+        .await
+        .map_err(read_model_error)?
+        .ok_or_else(|| call_not_found(call_id))?;
+    record(state, view).await
+}
+
 /// Carries out an instruction on the caller's call and answers with the call once the read
 /// model holds what it did.
 async fn instruct(
@@ -189,12 +226,7 @@ async fn instruct(
         .await
         .map_err(control_error)?;
     // The instruction's events are in the log once `instruct` returns.
-    catch_up_read_models(state).await;
-    let view = read_model::get_call(&state.read_models, session.tenant_id, call_id)
-        .await
-        .map_err(read_model_error)?
-        .ok_or_else(|| call_not_found(call_id))?;
-    record(state, view).await
+    call_now(state, session.tenant_id, call_id).await
 }
 
 #[derive(Default)]
@@ -237,9 +269,43 @@ impl CallMutation {
         instruct(context, id, instruction).await
     }
 
-    /// Hangs up your call. Needs `menu.desk`; you must be the agent connected.
+    /// Hangs up your call (on a call you dialled, also before the customer answers). Needs
+    /// `menu.desk`; you must be the agent connected.
     async fn hang_up_call(&self, context: &Context<'_>, id: Uuid) -> async_graphql::Result<CallRecord> {
         instruct(context, id, CallInstruction::HangUp).await
+    }
+
+    /// Calls `number` out through a trunk (click to dial): your desk phone rings first; when
+    /// you pick it up, the number is called through the trunk (`trunkId`, or the first with an
+    /// outbound address), and you are connected when the customer answers. Spaces, dashes,
+    /// dots and parentheses in the number are ignored. Answers the new call (ringing your
+    /// phone). Needs `menu.desk`. Errors: `call.invalid_number`, `call.no_trunk`,
+    /// `call.no_phone` (no extension, or no phone registered to it), `call.agent_busy` (you
+    /// are on a call).
+    async fn dial(
+        &self,
+        context: &Context<'_>,
+        number: String,
+        trunk_id: Option<Uuid>,
+    ) -> async_graphql::Result<CallRecord> {
+        let (state, session): (&GraphqlState, &Session) = (context.data::<GraphqlState>()?, session(context)?);
+        session.require(CONTROL_PERMISSION).or_graphql_error()?;
+        let current = read_model::current_call_of_agent(&state.read_models, session.tenant_id, session.user_id)
+            .await
+            .map_err(read_model_error)?;
+        if let Some(current) = current {
+            return Err(graphql_error(ApiError::new(
+                StatusCode::CONFLICT,
+                "call.agent_busy",
+                format!("you are on call {} already", current.call_id),
+            )));
+        }
+        let call_id = state
+            .call_control
+            .dial(session.tenant_id, session.user_id, &number, trunk_id)
+            .await
+            .map_err(control_error)?;
+        call_now(state, session.tenant_id, call_id).await
     }
 }
 

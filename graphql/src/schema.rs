@@ -133,6 +133,16 @@ pub trait CallControl: Send + Sync + 'static {
         agent_id: Uuid,
         instruction: CallInstruction,
     ) -> Result<(), CallControlError>;
+
+    /// Calls `number` out through a trunk (`None`: the tenant's default) for the agent, whose
+    /// phone rings first; returns the call's id once `dialed` is in the log.
+    async fn dial(
+        &self,
+        tenant_id: Uuid,
+        agent_id: Uuid,
+        number: &str,
+        trunk_id: Option<Uuid>,
+    ) -> Result<Uuid, CallControlError>;
 }
 
 /// No SIP server in this process.
@@ -142,6 +152,10 @@ pub struct NoCalls;
 impl CallControl for NoCalls {
     async fn instruct(&self, _: Uuid, call_id: Uuid, _: Uuid, _: CallInstruction) -> Result<(), CallControlError> {
         Err(CallControlError { code: "call.not_found", message: format!("call {call_id} is not in progress here") })
+    }
+
+    async fn dial(&self, _: Uuid, _: Uuid, _: &str, _: Option<Uuid>) -> Result<Uuid, CallControlError> {
+        Err(CallControlError { code: "call.no_phone", message: "this server takes no phones (SIP is off)".to_owned() })
     }
 }
 

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use hotline_domain::acd::{AcdAction, AcdEvent, Channel, TransferTarget};
+use hotline_domain::acd::{AcdAction, AcdEvent, Channel, Presence, TransferTarget};
 use hotline_domain::call::{CallAction, CallTransferTarget, EndCause, LegFailure, Sealed};
 use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver};
 use rsipstack::dialog::dialog_layer::DialogLayer;
@@ -39,9 +39,9 @@ use crate::rtp::PortPool;
 use crate::sdp::{self, AudioDescription, Codec, Direction};
 
 /// How long an agent's phone may ring when the offer carries no deadline of its own.
-const DEFAULT_RING: Duration = Duration::from_secs(20);
+pub(crate) const DEFAULT_RING: Duration = Duration::from_secs(20);
 /// The payload type we offer for RFC 4733 DTMF.
-const TELEPHONE_EVENT: u8 = 101;
+pub(crate) const TELEPHONE_EVENT: u8 = 101;
 
 /// Where a call from a trunk goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +58,16 @@ pub enum Routing {
     /// A trunk's, but the number is no access number of its tenant: 404.
     UnknownNumber,
     Route(InboundRoute),
+}
+
+/// Where calls out through a trunk go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundRoute {
+    pub trunk_id: Uuid,
+    /// The carrier's SIP address (the trunk's outbound address, resolved).
+    pub address: SocketAddr,
+    /// Our number the customer sees (an access number of the tenant; empty: none).
+    pub caller_id: String,
 }
 
 /// An agent's extension, to find the phone registered for it.
@@ -82,6 +92,15 @@ pub trait Switchboard: Send + Sync + 'static {
     ) -> Result<Option<AgentExtension>, SwitchboardError>;
     /// The caller's number sealed with the caller's own key (it is personal data).
     async fn seal_caller(&self, tenant_id: Uuid, caller: &str) -> Result<Sealed, SwitchboardError>;
+    /// The trunk to call out through: `trunk_id`, or the tenant's first with an outbound
+    /// address when `None`; `None` back when there is no such trunk.
+    async fn outbound_route(
+        &self,
+        tenant_id: Uuid,
+        trunk_id: Option<Uuid>,
+    ) -> Result<Option<OutboundRoute>, SwitchboardError>;
+    /// The agent's presence in the tenant's ACD now (`None`: not an agent).
+    async fn agent_presence(&self, tenant_id: Uuid, agent_id: Uuid) -> Result<Option<Presence>, SwitchboardError>;
     /// Appends to the call's stream.
     async fn record(&self, tenant_id: Uuid, call_id: Uuid, action: CallAction) -> Result<(), SwitchboardError>;
     /// Sends a command to the tenant's ACD.
@@ -99,7 +118,7 @@ pub trait Switchboard: Send + Sync + 'static {
 
 /// What the ACD decided about one call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum AcdDecision {
+pub(crate) enum AcdDecision {
     Offered {
         agent_id: Uuid,
         expires_at: DateTime<Utc>,
@@ -129,13 +148,13 @@ pub struct InstructionRefused {
 }
 
 impl InstructionRefused {
-    fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Self {
         Self { code, message: message.into() }
     }
 }
 
 /// What reaches a call task besides SIP.
-enum Steer {
+pub(crate) enum Steer {
     Acd(AcdDecision),
     Instruction { agent_id: Uuid, instruction: Instruction, done: oneshot::Sender<Result<(), InstructionRefused>> },
 }
@@ -178,14 +197,14 @@ impl CallDirector {
         outcome.await.map_err(|_| not_here())?
     }
 
-    fn enter(&self, call_id: Uuid) -> mpsc::UnboundedReceiver<Steer> {
+    pub(crate) fn enter(&self, call_id: Uuid) -> mpsc::UnboundedReceiver<Steer> {
         crate::metrics::call_started();
         let (sender, receiver) = mpsc::unbounded_channel();
         self.calls.lock().expect("calls lock").insert(call_id, sender);
         receiver
     }
 
-    fn leave(&self, call_id: Uuid) {
+    pub(crate) fn leave(&self, call_id: Uuid) {
         crate::metrics::call_ended();
         self.calls.lock().expect("calls lock").remove(&call_id);
     }
@@ -331,25 +350,48 @@ pub(crate) async fn inbound(telephony: Arc<Telephony>, mut transaction: Transact
         caller: dialog,
         caller_port: ours.port,
         media: Some(media),
+        dialer: None,
     };
-    call.run(caller_states, steering).await;
+    call.run(caller_states, steering, None, None).await;
     telephony.director.leave(call_id);
 }
 
-fn sdp_content_type() -> Header {
+pub(crate) fn sdp_content_type() -> Header {
     Header::ContentType("application/sdp".into())
 }
 
 /// The agent leg: ringing, then connected.
-struct AgentLeg {
-    leg_id: Uuid,
-    agent_id: Uuid,
-    dialog: InviteDialog,
+pub(crate) struct AgentLeg {
+    pub(crate) leg_id: Uuid,
+    pub(crate) agent_id: Uuid,
+    pub(crate) dialog: InviteDialog,
     /// Our media port toward the phone (its socket moves to the media session on answer).
-    media_port: u16,
-    socket: Option<crate::rtp::MediaSocket>,
-    ring_until: tokio::time::Instant,
-    connected: bool,
+    pub(crate) media_port: u16,
+    pub(crate) socket: Option<crate::rtp::MediaSocket>,
+    pub(crate) ring_until: tokio::time::Instant,
+    pub(crate) connected: bool,
+}
+
+/// The agent who called out, and their presence before the call (they are `busy` during it).
+pub(crate) struct DialingAgent {
+    pub(crate) agent_id: Uuid,
+    pub(crate) presence_before: Option<Presence>,
+}
+
+/// Gives a dialling agent their presence back, unless they chose another during the call.
+pub(crate) async fn restore_presence(telephony: &Telephony, tenant_id: Uuid, dialer: &DialingAgent) {
+    let Some(before) = dialer.presence_before.clone().filter(|before| *before != Presence::Busy) else { return };
+    let switchboard = &telephony.switchboard;
+    match switchboard.agent_presence(tenant_id, dialer.agent_id).await {
+        Ok(Some(Presence::Busy)) => {
+            let action = AcdAction::SetPresence { agent_id: dialer.agent_id, presence: before };
+            if let Err(error) = switchboard.route_contact(tenant_id, action).await {
+                tracing::warn!(%error, "SIP: giving an agent their presence back after a call out");
+            }
+        }
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "SIP: reading an agent's presence after a call out"),
+    }
 }
 
 /// A leg that was just started ringing, with its two event sources.
@@ -360,15 +402,18 @@ struct Ringing {
     answer: tokio::task::JoinHandle<InviteAsyncResult>,
 }
 
-struct Call {
-    telephony: Arc<Telephony>,
-    tenant_id: Uuid,
-    call_id: Uuid,
-    codec: Codec,
-    caller: InviteDialog,
+/// A call in progress; on an outbound call, `caller` is the customer called out to.
+pub(crate) struct Call {
+    pub(crate) telephony: Arc<Telephony>,
+    pub(crate) tenant_id: Uuid,
+    pub(crate) call_id: Uuid,
+    pub(crate) codec: Codec,
+    pub(crate) caller: InviteDialog,
     /// Our media port toward the caller.
-    caller_port: u16,
-    media: Option<MediaSession>,
+    pub(crate) caller_port: u16,
+    pub(crate) media: Option<MediaSession>,
+    /// Set on an outbound call: it is no ACD contact, and the agent was made `busy`.
+    pub(crate) dialer: Option<DialingAgent>,
 }
 
 /// How the call loop ended.
@@ -388,7 +433,7 @@ impl Call {
     }
 
     /// Our SDP toward one leg, answering in `direction`.
-    fn our_sdp(&self, port: u16, codec: Codec, direction: Direction) -> Vec<u8> {
+    pub(crate) fn our_sdp(&self, port: u16, codec: Codec, direction: Direction) -> Vec<u8> {
         let ours = AudioDescription {
             address: self.telephony.ports.ip(),
             port,
@@ -405,9 +450,14 @@ impl Call {
         }
     }
 
-    async fn run(mut self, mut caller_states: DialogStateReceiver, mut steering: mpsc::UnboundedReceiver<Steer>) {
-        let mut agent: Option<AgentLeg> = None;
-        let mut agent_states: Option<DialogStateReceiver> = None;
+    /// Runs the call to its end; an outbound call starts here with its agent leg connected.
+    pub(crate) async fn run(
+        mut self,
+        mut caller_states: DialogStateReceiver,
+        mut steering: mpsc::UnboundedReceiver<Steer>,
+        mut agent: Option<AgentLeg>,
+        mut agent_states: Option<DialogStateReceiver>,
+    ) {
         let mut agent_answer: Option<tokio::task::JoinHandle<InviteAsyncResult>> = None;
         let ending = loop {
             let ring_deadline = agent.as_ref().filter(|leg| !leg.connected).map(|leg| leg.ring_until);
@@ -443,6 +493,12 @@ impl Call {
                                 }
                                 self.record(if held { CallAction::Hold } else { CallAction::Resume }).await;
                                 let _ = done.send(Ok(()));
+                            }
+                            Instruction::Transfer(_) if self.dialer.is_some() => {
+                                let _ = done.send(Err(InstructionRefused::new(
+                                    "call.not_transferable",
+                                    "an outbound call cannot be transferred",
+                                )));
                             }
                             Instruction::Transfer(to) => {
                                 if to == (CallTransferTarget::Agent { agent_id }) {
@@ -550,11 +606,18 @@ impl Call {
                 self.record(CallAction::End { cause: EndCause::AgentHungUp }).await;
             }
         }
-        let release = match connected_agent {
-            Some(agent_id) => AcdAction::FinishContact { contact_id: self.call_id, agent_id, after_call_work: false },
-            None => AcdAction::AbandonContact { contact_id: self.call_id },
-        };
-        self.acd(release).await;
+        match &self.dialer {
+            Some(dialer) => restore_presence(&self.telephony, self.tenant_id, dialer).await,
+            None => {
+                let release = match connected_agent {
+                    Some(agent_id) => {
+                        AcdAction::FinishContact { contact_id: self.call_id, agent_id, after_call_work: false }
+                    }
+                    None => AcdAction::AbandonContact { contact_id: self.call_id },
+                };
+                self.acd(release).await;
+            }
+        }
         self.telephony.dialogs.remove_dialog(&self.caller.id());
         let recording = match self.media.take() {
             Some(media) => media.stop().await,
@@ -658,21 +721,10 @@ impl Call {
         };
         if response.status_code.kind() != StatusCodeKind::Successful {
             tracing::info!(call_id = %self.call_id, status = %response.status_code, "SIP: an agent's phone refused the call");
-            let failure = match response.status_code {
-                StatusCode::BusyHere | StatusCode::BusyEverywhere => LegFailure::Busy,
-                StatusCode::Decline => LegFailure::Declined,
-                StatusCode::RequestTimeout | StatusCode::TemporarilyUnavailable | StatusCode::RequestTerminated => {
-                    LegFailure::NoAnswer
-                }
-                _ => LegFailure::Unreachable,
-            };
-            self.fail(&leg, failure, true).await;
+            self.fail(&leg, leg_failure(&response.status_code), true).await;
             return None;
         }
-        let answer = sdp::parse(&String::from_utf8_lossy(response.body()));
-        let Some((codec, answer)) =
-            answer.ok().and_then(|answer| answer.codecs.first().copied().map(|codec| (codec, answer)))
-        else {
+        let Some((codec, answer)) = answered_media(&response) else {
             let _ = leg.dialog.bye().await;
             self.fail(&leg, LegFailure::Unreachable, true).await;
             return None;
@@ -711,6 +763,24 @@ impl Call {
     }
 }
 
+/// Why a leg was refused, from the final response.
+pub(crate) fn leg_failure(status: &StatusCode) -> LegFailure {
+    match status {
+        StatusCode::BusyHere | StatusCode::BusyEverywhere => LegFailure::Busy,
+        StatusCode::Decline => LegFailure::Declined,
+        StatusCode::RequestTimeout | StatusCode::TemporarilyUnavailable | StatusCode::RequestTerminated => {
+            LegFailure::NoAnswer
+        }
+        _ => LegFailure::Unreachable,
+    }
+}
+
+/// The codec and media address a 200 answer chose; `None` when its SDP is unusable.
+pub(crate) fn answered_media(response: &rsipstack::sip::Response) -> Option<(Codec, AudioDescription)> {
+    let answer = sdp::parse(&String::from_utf8_lossy(response.body())).ok()?;
+    answer.codecs.first().copied().map(|codec| (codec, answer))
+}
+
 /// Where to send requests for a registered phone: its Contact, unless the Contact names
 /// another address than the one the phone registered from (a phone behind NAT writes its
 /// private address): then where it registered from, which the NAT maps back to it.
@@ -739,7 +809,7 @@ fn answer_direction(request: &rsipstack::sip::Request) -> Direction {
 }
 
 /// The INVITE to an agent's registered phone (see [`destination_of`] for where it goes).
-fn invite_option(
+pub(crate) fn invite_option(
     binding: &Binding,
     extension: &AgentExtension,
     contact: rsipstack::sip::Uri,

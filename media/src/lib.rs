@@ -10,13 +10,15 @@
 //!
 //! Music for waiting and held callers is a queue's own file ([`music`] decodes WAV files) or
 //! the built-in chime. Trunks whose carrier wants it are registered with ([`trunks`]).
-//! Still to come here: outbound calls and consultation.
+//! Agents call customers out through a trunk ([`outbound`]: click to dial).
+//! Still to come here: consultation (attended transfer).
 
 pub mod calls;
 pub mod digest;
 pub mod g711;
 pub mod metrics;
 pub mod music;
+pub mod outbound;
 pub mod registrar;
 pub mod relay;
 pub mod rtp;

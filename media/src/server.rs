@@ -34,6 +34,7 @@ use uuid::Uuid;
 
 use crate::calls::{CallDirector, Switchboard, Telephony};
 use crate::digest::{NonceCheck, Nonces};
+use crate::outbound::Dialer;
 use crate::registrar::{Binding, DEFAULT_EXPIRES_SECONDS, ExtensionKey, Registrations, granted_expiry};
 use crate::rtp::PortPool;
 use crate::trunks::{TrunkRegistrationTarget, TrunkRegistrations};
@@ -94,6 +95,7 @@ pub struct SipServer {
     registrations: Arc<Registrations>,
     director: Arc<CallDirector>,
     trunks: Arc<TrunkRegistrations>,
+    dialer: Dialer,
 }
 
 struct Context {
@@ -146,11 +148,12 @@ impl SipServer {
             trunks.clone(),
             cancel.child_token(),
         ));
+        let dialer = Dialer { telephony: telephony.clone() };
         let context =
             Arc::new(Context { directory, registrations: registrations.clone(), nonces: Nonces::random(), telephony });
         tokio::spawn(serve(endpoint, incoming, context, cancel.clone()));
         tracing::info!(?addresses, "SIP server listening");
-        Ok(Self { cancel, registrations, director, trunks })
+        Ok(Self { cancel, registrations, director, trunks, dialer })
     }
 
     /// Where each trunk's registration with its carrier stands.
@@ -161,6 +164,11 @@ impl SipServer {
     /// The calls in progress, which the ACD's decisions are handed to.
     pub fn director(&self) -> &Arc<CallDirector> {
         &self.director
+    }
+
+    /// Starts agents' calls out through trunks.
+    pub fn dialer(&self) -> &Dialer {
+        &self.dialer
     }
 
     pub fn registrations(&self) -> &Arc<Registrations> {

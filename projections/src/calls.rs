@@ -13,6 +13,11 @@
 //! - `recording_stored` (it may come after the end): the recording and its length;
 //! - `ended`: `ended`, with the cause and the durations the event worked out.
 //!
+//! Outbound calls (`direction` `outbound`, no queue): `dialed` makes the row, with our caller
+//! id as the access number and the number dialled, sealed, in the caller's columns; the
+//! agent's own phone rings (`ringing`), their answer makes it `dialing` (the customer's
+//! phone rings), `callee_answered` `connected`, with the answer time and the wait.
+//!
 //! Two ACD events move a call to another queue: `contact_overflowed` and
 //! `contact_transferred` (a call's ACD contact id is its call id).
 //!
@@ -25,14 +30,15 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hotline_domain::acd::{self, AcdEvent, CONTACT_OVERFLOWED, CONTACT_TRANSFERRED};
-use hotline_domain::call::{self, CallEvent, CallTransferTarget, EndCause, Sealed};
+use hotline_domain::call::{self, CallDirection, CallEvent, CallTransferTarget, EndCause, Sealed};
 use hotline_domain::{DomainEvent, EventEnvelope};
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 use uuid::Uuid;
 
-use crate::rows::{execute_all, optional_uuid_column, sql, time_column, to_i64, to_u64, uuid_column};
+use crate::rows::{execute_all, has_column, optional_uuid_column, sql, time_column, to_i64, to_u64, uuid_column};
+use crate::runner::table_name;
 use crate::runner::{Projection, ProjectionError, ProjectionResult};
 
 pub const CALLS_TABLE: &str = "calls";
@@ -47,6 +53,8 @@ pub enum CallRowStatus {
     Waiting,
     /// An agent's phone rings.
     Ringing,
+    /// Outbound: the agent is on the line, the customer's phone rings.
+    Dialing,
     Connected,
     Held,
     Ended,
@@ -57,6 +65,7 @@ impl CallRowStatus {
         match self {
             CallRowStatus::Waiting => "waiting",
             CallRowStatus::Ringing => "ringing",
+            CallRowStatus::Dialing => "dialing",
             CallRowStatus::Connected => "connected",
             CallRowStatus::Held => "held",
             CallRowStatus::Ended => "ended",
@@ -64,7 +73,7 @@ impl CallRowStatus {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Waiting, Self::Ringing, Self::Connected, Self::Held, Self::Ended]
+        [Self::Waiting, Self::Ringing, Self::Dialing, Self::Connected, Self::Held, Self::Ended]
             .into_iter()
             .find(|status| status.as_str() == text)
     }
@@ -76,10 +85,13 @@ pub struct CallView {
     pub tenant_id: Uuid,
     pub call_id: Uuid,
     pub status: CallRowStatus,
+    pub direction: CallDirection,
+    /// The number the caller dialled; on an outbound call, our caller id.
     pub access_number: String,
-    /// The caller's number, sealed with the caller's key.
+    /// The customer's number (the caller's, or the one dialled), sealed with their key.
     pub caller: Sealed,
-    pub queue_id: Uuid,
+    /// `None` on an outbound call.
+    pub queue_id: Option<Uuid>,
     /// The agent connected now, or the last one connected.
     pub agent_id: Option<Uuid>,
     /// The agent whose phone rings, while it rings.
@@ -121,6 +133,7 @@ const CREATE_CALLS: &str = "CREATE TABLE IF NOT EXISTS {table} (\
      caller_key_id TEXT NOT NULL, \
      caller_ciphertext TEXT NOT NULL, \
      queue_id TEXT NOT NULL, \
+     direction TEXT NOT NULL DEFAULT 'inbound', \
      agent_id TEXT NULL, \
      ringing_agent_id TEXT NULL, \
      ringing_leg_id TEXT NULL, \
@@ -145,22 +158,22 @@ const CREATE_BY_RECORDING: &str =
     "CREATE INDEX IF NOT EXISTS {table}_by_recording ON {table} (tenant_id, recording_id)";
 
 const COLUMNS: &str = "tenant_id, call_id, version, acd_version, status, access_number, caller_key_id, \
-     caller_ciphertext, queue_id, agent_id, ringing_agent_id, ringing_leg_id, arrived_at, answered_at, ended_at, \
-     end_cause, wait_ms, talk_ms, hold_ms, recording_id, recording_ms";
+     caller_ciphertext, queue_id, direction, agent_id, ringing_agent_id, ringing_leg_id, arrived_at, answered_at, \
+     ended_at, end_cause, wait_ms, talk_ms, hold_ms, recording_id, recording_ms";
 
 const SELECT_ROW: &str = "SELECT tenant_id, call_id, version, acd_version, status, access_number, caller_key_id, \
-     caller_ciphertext, queue_id, agent_id, ringing_agent_id, ringing_leg_id, arrived_at, answered_at, ended_at, \
-     end_cause, wait_ms, talk_ms, hold_ms, recording_id, recording_ms FROM {table} \
+     caller_ciphertext, queue_id, direction, agent_id, ringing_agent_id, ringing_leg_id, arrived_at, answered_at, \
+     ended_at, end_cause, wait_ms, talk_ms, hold_ms, recording_id, recording_ms FROM {table} \
      WHERE tenant_id = $1 AND call_id = $2";
 
 const UPSERT_ROW: &str = "INSERT INTO {table} (tenant_id, call_id, version, acd_version, status, access_number, \
-     caller_key_id, caller_ciphertext, queue_id, agent_id, ringing_agent_id, ringing_leg_id, arrived_at, \
-     answered_at, ended_at, end_cause, wait_ms, talk_ms, hold_ms, recording_id, recording_ms) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
+     caller_key_id, caller_ciphertext, queue_id, direction, agent_id, ringing_agent_id, ringing_leg_id, \
+     arrived_at, answered_at, ended_at, end_cause, wait_ms, talk_ms, hold_ms, recording_id, recording_ms) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
      ON CONFLICT (tenant_id, call_id) DO UPDATE SET version = excluded.version, \
      acd_version = excluded.acd_version, status = excluded.status, access_number = excluded.access_number, \
      caller_key_id = excluded.caller_key_id, caller_ciphertext = excluded.caller_ciphertext, \
-     queue_id = excluded.queue_id, agent_id = excluded.agent_id, ringing_agent_id = excluded.ringing_agent_id, \
+     queue_id = excluded.queue_id, direction = excluded.direction, agent_id = excluded.agent_id, ringing_agent_id = excluded.ringing_agent_id, \
      ringing_leg_id = excluded.ringing_leg_id, arrived_at = excluded.arrived_at, \
      answered_at = excluded.answered_at, ended_at = excluded.ended_at, end_cause = excluded.end_cause, \
      wait_ms = excluded.wait_ms, talk_ms = excluded.talk_ms, hold_ms = excluded.hold_ms, \
@@ -177,11 +190,35 @@ fn end_cause_name(cause: EndCause) -> String {
     serde_json::to_value(cause).ok().and_then(|value| value.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
+fn direction_name(direction: CallDirection) -> &'static str {
+    match direction {
+        CallDirection::Inbound => "inbound",
+        CallDirection::Outbound => "outbound",
+    }
+}
+
+fn parse_direction(text: &str) -> Option<CallDirection> {
+    [CallDirection::Inbound, CallDirection::Outbound].into_iter().find(|direction| direction_name(*direction) == text)
+}
+
 /// The row's state after one call event (the row exists, and the event is new to it).
 fn fold_call_event(row: &mut CallRow, event: CallEvent) {
     let view = &mut row.view;
     match event {
-        CallEvent::Arrived(_) => {}
+        CallEvent::Arrived(_) | CallEvent::Dialed(_) | CallEvent::CalleeFailed(_) => {}
+        // The dialling agent picked their phone up: the customer's phone rings.
+        CallEvent::Answered(answered) if view.direction == CallDirection::Outbound && view.answered_at.is_none() => {
+            view.status = CallRowStatus::Dialing;
+            view.agent_id = Some(answered.agent_id);
+            view.ringing_agent_id = None;
+            row.ringing_leg_id = None;
+        }
+        CallEvent::CalleeAnswered(answered) => {
+            view.status = CallRowStatus::Connected;
+            view.agent_id = Some(answered.agent_id);
+            view.answered_at = Some(answered.at);
+            view.wait_ms = Some(answered.waited_ms);
+        }
         CallEvent::AgentRinging(ringing) => {
             if matches!(view.status, CallRowStatus::Waiting | CallRowStatus::Ringing) {
                 view.status = CallRowStatus::Ringing;
@@ -223,7 +260,7 @@ fn fold_call_event(row: &mut CallRow, event: CallEvent) {
             view.ringing_agent_id = None;
             row.ringing_leg_id = None;
             if let CallTransferTarget::Queue { queue_id } = transferred.to {
-                view.queue_id = queue_id;
+                view.queue_id = Some(queue_id);
             }
         }
         CallEvent::RecordingStored(stored) => {
@@ -292,7 +329,14 @@ impl Projection for CallsProjection {
             sql(CREATE_BY_RINGING_AGENT, CALLS_TABLE, suffix),
             sql(CREATE_BY_RECORDING, CALLS_TABLE, suffix),
         ];
-        execute_all(connection, &statements).await
+        execute_all(connection, &statements).await?;
+        // Tables made before outbound calls lack the direction: every call in them came in.
+        let table = table_name(CALLS_TABLE, suffix);
+        if !has_column(connection, &table, "direction").await? {
+            let add = format!("ALTER TABLE {table} ADD COLUMN direction TEXT NOT NULL DEFAULT 'inbound'");
+            sqlx::query(AssertSqlSafe(add)).execute(&mut *connection).await?;
+        }
+        Ok(())
     }
 
     async fn apply(
@@ -325,7 +369,7 @@ impl Projection for CallsProjection {
                     continue;
                 }
                 row.acd_version = version;
-                row.view.queue_id = queue_id;
+                row.view.queue_id = Some(queue_id);
                 batch.touched(tenant_id, contact_id);
                 continue;
             }
@@ -333,7 +377,30 @@ impl Projection for CallsProjection {
                 .map_err(|source| ProjectionError::Upcast { position, source })?;
             let call_id = envelope.stream_id.aggregate_id();
             let key = (tenant_id, call_id);
-            if let CallEvent::Arrived(arrived) = event {
+            let first = match event {
+                CallEvent::Arrived(arrived) => Some((
+                    CallDirection::Inbound,
+                    arrived.access_number,
+                    arrived.caller,
+                    Some(arrived.queue_id),
+                    arrived.at,
+                )),
+                CallEvent::Dialed(dialed) => {
+                    Some((CallDirection::Outbound, dialed.caller_id, dialed.callee, None, dialed.at))
+                }
+                event => {
+                    // Without its first event (a log that starts mid-call), a call has no row.
+                    let Some(row) = batch.row(tenant_id, call_id).await? else { continue };
+                    if version <= row.version {
+                        continue;
+                    }
+                    row.version = version;
+                    fold_call_event(row, event);
+                    batch.touched(tenant_id, call_id);
+                    None
+                }
+            };
+            if let Some((direction, access_number, caller, queue_id, at)) = first {
                 if batch.row(tenant_id, call_id).await?.is_some() {
                     continue;
                 }
@@ -341,12 +408,13 @@ impl Projection for CallsProjection {
                     tenant_id,
                     call_id,
                     status: CallRowStatus::Waiting,
-                    access_number: arrived.access_number,
-                    caller: arrived.caller,
-                    queue_id: arrived.queue_id,
+                    direction,
+                    access_number,
+                    caller,
+                    queue_id,
                     agent_id: None,
                     ringing_agent_id: None,
-                    arrived_at: arrived.at,
+                    arrived_at: at,
                     answered_at: None,
                     ended_at: None,
                     end_cause: None,
@@ -358,16 +426,7 @@ impl Projection for CallsProjection {
                 };
                 batch.rows.insert(key, Some(CallRow { view, ringing_leg_id: None, version, acd_version: 0 }));
                 batch.touched(tenant_id, call_id);
-                continue;
             }
-            // Without its arrival (a log that starts mid-call), a call has no row.
-            let Some(row) = batch.row(tenant_id, call_id).await? else { continue };
-            if version <= row.version {
-                continue;
-            }
-            row.version = version;
-            fold_call_event(row, event);
-            batch.touched(tenant_id, call_id);
         }
         let upsert = sql(UPSERT_ROW, CALLS_TABLE, suffix);
         for key in std::mem::take(&mut batch.changed) {
@@ -395,7 +454,9 @@ async fn write_row(connection: &mut AnyConnection, upsert: &str, row: &CallRow) 
         .bind(view.access_number.clone())
         .bind(view.caller.key_id.to_string())
         .bind(view.caller.ciphertext.clone())
-        .bind(view.queue_id.to_string())
+        // The column predates outbound calls and is NOT NULL in older databases: '' is none.
+        .bind(view.queue_id.map(|id| id.to_string()).unwrap_or_default())
+        .bind(direction_name(view.direction))
         .bind(uuid(view.agent_id))
         .bind(uuid(view.ringing_agent_id))
         .bind(uuid(row.ringing_leg_id))
@@ -437,7 +498,15 @@ fn view_from_row(row: &AnyRow) -> ProjectionResult<CallView> {
             .ok_or_else(|| ProjectionError::CorruptRow(format!("status {status:?} is unknown")))?,
         access_number: row.try_get("access_number")?,
         caller: Sealed { key_id: uuid_column(row, "caller_key_id")?, ciphertext: row.try_get("caller_ciphertext")? },
-        queue_id: uuid_column(row, "queue_id")?,
+        queue_id: {
+            let queue_id: String = row.try_get("queue_id")?;
+            if queue_id.is_empty() { None } else { Some(uuid_column(row, "queue_id")?) }
+        },
+        direction: {
+            let direction: String = row.try_get("direction")?;
+            parse_direction(&direction)
+                .ok_or_else(|| ProjectionError::CorruptRow(format!("direction {direction:?} is unknown")))?
+        },
         agent_id: optional_uuid_column(row, "agent_id")?,
         ringing_agent_id: optional_uuid_column(row, "ringing_agent_id")?,
         arrived_at: time_column(row, "arrived_at")?,
@@ -517,7 +586,8 @@ pub async fn current_call_of_agent(
 ) -> ProjectionResult<Option<CallView>> {
     let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM {CALLS_TABLE} WHERE tenant_id = $1 AND \
-         ((ringing_agent_id = $2 AND status = 'ringing') OR (agent_id = $2 AND status IN ('connected', 'held'))) \
+         ((ringing_agent_id = $2 AND status = 'ringing') \
+         OR (agent_id = $2 AND status IN ('dialing', 'connected', 'held'))) \
          ORDER BY arrived_at DESC, call_id DESC LIMIT 1"
     )))
     .bind(tenant_id.to_string())
@@ -552,6 +622,7 @@ mod tests {
         for status in [
             CallRowStatus::Waiting,
             CallRowStatus::Ringing,
+            CallRowStatus::Dialing,
             CallRowStatus::Connected,
             CallRowStatus::Held,
             CallRowStatus::Ended,
@@ -560,5 +631,9 @@ mod tests {
         }
         assert_eq!(CallRowStatus::parse("lost"), None);
         assert_eq!(end_cause_name(EndCause::CallerHungUp), "caller_hung_up");
+        assert_eq!(end_cause_name(EndCause::Unanswered), "unanswered");
+        for direction in [CallDirection::Inbound, CallDirection::Outbound] {
+            assert_eq!(parse_direction(direction_name(direction)), Some(direction));
+        }
     }
 }

@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use uuid::Uuid;
 
-use crate::runner::{ProjectionError, ProjectionResult, table_name};
+use crate::runner::{ProjectionError, ProjectionResult, is_sqlite, table_name};
 
 /// `template` with every `{table}` replaced by `table` plus `suffix`.
 pub(crate) fn sql(template: &str, table: &str, suffix: &str) -> String {
@@ -18,6 +18,23 @@ pub(crate) async fn execute_all(connection: &mut AnyConnection, statements: &[St
         sqlx::query(AssertSqlSafe(statement.as_str())).execute(&mut *connection).await?;
     }
     Ok(())
+}
+
+/// Whether `table` has `column` (for read models that gained a column after release).
+pub(crate) async fn has_column(connection: &mut AnyConnection, table: &str, column: &str) -> ProjectionResult<bool> {
+    let count: i64 = if is_sqlite(connection) {
+        sqlx::query_scalar("SELECT COUNT(*) FROM pragma_table_info($1) WHERE name = $2")
+    } else {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2",
+        )
+    }
+    .bind(table)
+    .bind(column)
+    .fetch_one(&mut *connection)
+    .await?;
+    Ok(count > 0)
 }
 
 pub(crate) fn to_i64(value: u64) -> i64 {

@@ -124,7 +124,7 @@ pub async fn begin_write(connection: &mut AnyConnection) -> Result<Transaction<'
     if is_sqlite(connection) { connection.begin_with("BEGIN IMMEDIATE").await } else { connection.begin().await }
 }
 
-fn is_sqlite(connection: &AnyConnection) -> bool {
+pub(crate) fn is_sqlite(connection: &AnyConnection) -> bool {
     connection.backend_name().eq_ignore_ascii_case("sqlite")
 }
 

@@ -1,7 +1,7 @@
 //! The `calls` read model: each call as its events left it (ringing, connected, held,
-//! transferred, moved by the ACD, ended, recorded), the call records' and the softphone
-//! bar's queries, tenant isolation, and idempotence (a range applied twice, or a rebuild,
-//! leaves the same rows).
+//! transferred, moved by the ACD, ended, recorded; called out to), the call records' and the
+//! softphone bar's queries, tenant isolation, idempotence (a range applied twice, or a
+//! rebuild, leaves the same rows), and a table made before outbound calls gaining its column.
 
 mod common;
 
@@ -13,7 +13,9 @@ use common::{
 };
 use hotline_domain::ExpectedVersion;
 use hotline_domain::acd::{self, AcdEvent, ContactOverflowed};
-use hotline_domain::call::{Call, CallAction, CallCommand, CallTransferTarget, EndCause, LegFailure, Sealed};
+use hotline_domain::call::{
+    Call, CallAction, CallCommand, CallDirection, CallTransferTarget, EndCause, LegFailure, Sealed,
+};
 use hotline_infra::store::Scope;
 use hotline_projections::calls::{
     CallRowStatus, CallsProjection, call_of_recording, current_call_of_agent, get_call, list_calls,
@@ -30,9 +32,12 @@ const CALL_B: u128 = 0xca11_000b;
 const CALL_C: u128 = 0xca11_000c;
 const CALL_D: u128 = 0xca11_000d;
 const CALL_E: u128 = 0xca11_000e;
+const CALL_F: u128 = 0xca11_000f;
+const CALL_G: u128 = 0xca11_0010;
 const AGENT_1: u128 = 0xa001;
 const AGENT_2: u128 = 0xa002;
 const AGENT_3: u128 = 0xa003;
+const AGENT_4: u128 = 0xa004;
 const QUEUE_1: u128 = 0x9001;
 const QUEUE_2: u128 = 0x9002;
 const QUEUE_3: u128 = 0x9003;
@@ -78,9 +83,24 @@ fn answer(second: i64, leg: u128) -> (i64, CallAction) {
     (second, CallAction::Answer { leg_id: id(leg) })
 }
 
+/// Agent 4 calls a customer out; the agent's own phone is leg `leg`.
+fn dial(second: i64, leg: u128) -> (i64, CallAction) {
+    let action = CallAction::Dial {
+        trunk_id: id(0x7001),
+        caller_id: "4000".into(),
+        callee: caller(u128::try_from(second).unwrap()),
+        agent_id: id(AGENT_4),
+        leg_id: id(leg),
+        extension_id: id(0xe000 + AGENT_4),
+    };
+    (second, action)
+}
+
 /// acme: A (rung busy at agent 1, answered by agent 2, held, resumed, ended by the caller,
 /// recorded), B (ringing agent 1), C (held by agent 2), D (abandoned), E (answered by agent
-/// 3, transferred to queue 2, overflowed by the ACD to queue 3). globex: a call with A's id.
+/// 3, transferred to queue 2, overflowed by the ACD to queue 3), F (agent 4 calling out: their
+/// phone answered, the customer's rings), G (agent 4's call out, the customer busy).
+/// globex: a call with A's id.
 /// Returns (acme, globex, head position).
 async fn write_calls(env: &TestEnv) -> (Uuid, Uuid, u64) {
     let (acme, _) = create_tenant(&env.store, "acme").await;
@@ -134,6 +154,14 @@ async fn write_calls(env: &TestEnv) -> (Uuid, Uuid, u64) {
         new_events(&[overflowed, chat_overflowed]),
     )
     .await;
+    call(
+        env,
+        acme,
+        CALL_G,
+        vec![dial(300, 0x1e06), answer(301, 0x1e06), (330, CallAction::FailCallee { failure: LegFailure::Busy })],
+    )
+    .await;
+    call(env, acme, CALL_F, vec![dial(360, 0x1e07), answer(362, 0x1e07)]).await;
     let head = call(env, globex, CALL_A, vec![arrive(30, QUEUE_1)]).await;
     (acme, globex, head)
 }
@@ -154,7 +182,7 @@ async fn calls_read_as_their_events_left_them(backend: Backend) {
     assert_eq!(a.status, CallRowStatus::Ended);
     assert_eq!(a.access_number, "4000");
     assert_eq!(a.caller, caller(0));
-    assert_eq!(a.queue_id, id(QUEUE_1));
+    assert_eq!((a.queue_id, a.direction), (Some(id(QUEUE_1)), CallDirection::Inbound));
     assert_eq!(a.agent_id, Some(id(AGENT_2)));
     assert_eq!(a.ringing_agent_id, None);
     assert_eq!((a.arrived_at, a.answered_at, a.ended_at), (at(0), Some(at(5)), Some(at(20))));
@@ -174,13 +202,28 @@ async fn calls_read_as_their_events_left_them(backend: Backend) {
     assert_eq!((d.answered_at, d.wait_ms, d.talk_ms), (None, Some(10_000), Some(0)));
 
     let e = get_call(pool, acme, id(CALL_E)).await.unwrap().expect("call E");
-    assert_eq!((e.status, e.agent_id, e.queue_id), (CallRowStatus::Waiting, Some(id(AGENT_3)), id(QUEUE_3)));
+    assert_eq!((e.status, e.agent_id, e.queue_id), (CallRowStatus::Waiting, Some(id(AGENT_3)), Some(id(QUEUE_3))));
+
+    // Calls out: no queue, our caller id as the access number, the number dialled sealed.
+    let f = get_call(pool, acme, id(CALL_F)).await.unwrap().expect("call F");
+    assert_eq!(
+        (f.direction, f.status, f.agent_id, f.queue_id),
+        (CallDirection::Outbound, CallRowStatus::Dialing, Some(id(AGENT_4)), None)
+    );
+    assert_eq!((f.access_number.as_str(), &f.caller, f.answered_at), ("4000", &caller(360), None));
+    let g = get_call(pool, acme, id(CALL_G)).await.unwrap().expect("call G");
+    assert_eq!(
+        (g.status, g.end_cause.as_deref(), g.agent_id),
+        (CallRowStatus::Ended, Some("unanswered"), Some(id(AGENT_4)))
+    );
+    assert_eq!((g.answered_at, g.wait_ms, g.talk_ms), (None, Some(30_000), Some(0)));
 
     // The softphone bar: ringing, or connected (held or not).
     let current = |agent: u128| current_call_of_agent(pool, acme, id(agent));
     assert_eq!(current(AGENT_1).await.unwrap().map(|call| call.call_id), Some(id(CALL_B)));
     assert_eq!(current(AGENT_2).await.unwrap().map(|call| call.call_id), Some(id(CALL_C)));
     assert_eq!(current(AGENT_3).await.unwrap(), None, "E waits after its transfer");
+    assert_eq!(current(AGENT_4).await.unwrap().map(|call| call.call_id), Some(id(CALL_F)), "dialing");
     assert_eq!(current_call_of_agent(pool, globex, id(AGENT_1)).await.unwrap(), None);
 
     // Call records: newest first, per agent, before a time, a page at a time.
@@ -189,9 +232,9 @@ async fn calls_read_as_their_events_left_them(backend: Backend) {
     };
     assert_eq!(
         ids(list_calls(pool, acme, None, None, 50).await.unwrap()),
-        [id(CALL_E), id(CALL_D), id(CALL_C), id(CALL_B), id(CALL_A)]
+        [id(CALL_F), id(CALL_G), id(CALL_E), id(CALL_D), id(CALL_C), id(CALL_B), id(CALL_A)]
     );
-    assert_eq!(ids(list_calls(pool, acme, None, None, 2).await.unwrap()), [id(CALL_E), id(CALL_D)]);
+    assert_eq!(ids(list_calls(pool, acme, None, None, 2).await.unwrap()), [id(CALL_F), id(CALL_G)]);
     assert_eq!(ids(list_calls(pool, acme, None, Some(at(120)), 50).await.unwrap()), [id(CALL_B), id(CALL_A)]);
     assert_eq!(ids(list_calls(pool, acme, Some(id(AGENT_2)), None, 50).await.unwrap()), [id(CALL_C), id(CALL_A)]);
     assert_eq!(ids(list_calls(pool, acme, Some(id(AGENT_2)), Some(at(100)), 50).await.unwrap()), [id(CALL_A)]);
@@ -223,7 +266,7 @@ async fn dump_calls(env: &TestEnv) -> Vec<String> {
         &env.pool,
         "calls",
         "tenant_id, call_id, version, acd_version, status, access_number, caller_key_id, caller_ciphertext, \
-         queue_id, agent_id, ringing_agent_id, ringing_leg_id, arrived_at, answered_at, ended_at, end_cause, \
+         queue_id, direction, agent_id, ringing_agent_id, ringing_leg_id, arrived_at, answered_at, ended_at, end_cause, \
          wait_ms, talk_ms, hold_ms, recording_id, recording_ms",
         "tenant_id, call_id",
     )
@@ -237,7 +280,7 @@ async fn replaying_or_rebuilding_changes_nothing(backend: Backend) {
     assert!(runner.wait_for(head, TIME_LIMIT).await);
     runner.shutdown().await;
     let live = dump_calls(&env).await;
-    assert_eq!(live.len(), 6, "{live:?}");
+    assert_eq!(live.len(), 8, "{live:?}");
 
     let projections: Vec<Arc<dyn Projection>> = vec![Arc::new(CallsProjection)];
     let events = env.store.read_all(Scope::Global, 0, 10_000).await.unwrap();
@@ -260,4 +303,34 @@ async fn replaying_or_rebuilding_changes_nothing_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replaying_or_rebuilding_changes_nothing_on_postgres() {
     replaying_or_rebuilding_changes_nothing(Backend::Postgres).await;
+}
+
+/// A `calls` table as releases before outbound calls made it: no `direction` column.
+const CALLS_BEFORE_OUTBOUND: &str = "CREATE TABLE calls (tenant_id TEXT NOT NULL, call_id TEXT NOT NULL, \
+     version BIGINT NOT NULL, acd_version BIGINT NOT NULL, status TEXT NOT NULL, access_number TEXT NOT NULL, \
+     caller_key_id TEXT NOT NULL, caller_ciphertext TEXT NOT NULL, queue_id TEXT NOT NULL, agent_id TEXT NULL, \
+     ringing_agent_id TEXT NULL, ringing_leg_id TEXT NULL, arrived_at BIGINT NOT NULL, answered_at BIGINT NULL, \
+     ended_at BIGINT NULL, end_cause TEXT NULL, wait_ms BIGINT NULL, talk_ms BIGINT NULL, hold_ms BIGINT NULL, \
+     recording_id TEXT NULL, recording_ms BIGINT NULL, PRIMARY KEY (tenant_id, call_id))";
+
+async fn an_older_calls_table_gains_the_direction(backend: Backend) {
+    let env = TestEnv::new(backend).await;
+    sqlx::query(CALLS_BEFORE_OUTBOUND).execute(&env.pool).await.unwrap();
+    let (acme, _, head) = write_calls(&env).await;
+    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections(env.keys.clone()));
+    assert!(runner.wait_for(head, TIME_LIMIT).await);
+    runner.shutdown().await;
+    let a = get_call(&env.pool, acme, id(CALL_A)).await.unwrap().expect("call A");
+    let f = get_call(&env.pool, acme, id(CALL_F)).await.unwrap().expect("call F");
+    assert_eq!((a.direction, f.direction, f.queue_id), (CallDirection::Inbound, CallDirection::Outbound, None));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_calls_table_gains_the_direction_on_sqlite() {
+    an_older_calls_table_gains_the_direction(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_calls_table_gains_the_direction_on_postgres() {
+    an_older_calls_table_gains_the_direction(Backend::Postgres).await;
 }

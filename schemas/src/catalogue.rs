@@ -28,8 +28,8 @@ use hotline_domain::acd::{
     TransferTarget,
 };
 use hotline_domain::call::{
-    self, AgentLegFailed, AgentRinging, CallAnswered, CallArrived, CallEnded, CallEvent, CallMoment,
-    CallTransferTarget, CallTransferred, EndCause, LegFailure, RecordingStored,
+    self, AgentLegFailed, AgentRinging, CallAnswered, CallArrived, CallDialed, CallEnded, CallEvent, CallMoment,
+    CallTransferTarget, CallTransferred, CalleeAnswered, CalleeFailed, EndCause, LegFailure, RecordingStored,
 };
 use hotline_domain::chat_widget::{self, FaqEntry, WidgetConfigured, WidgetSettings};
 use hotline_domain::conversation::{
@@ -563,9 +563,9 @@ fn call_samples() -> Vec<Sample> {
         ),
         Sample::new(
             call::CONTEXT,
-            "The call ended: `caller_hung_up`, `agent_hung_up`, `abandoned` (the caller hung up before any \
-             answer) or `failed`, with the agent then connected and the time waiting, talking (holds \
-             included) and on hold.",
+            "The call ended: `caller_hung_up` (the customer hung up), `agent_hung_up`, `abandoned` (the caller \
+             hung up before any answer), `failed` or `unanswered` (the number an agent called did not answer), \
+             with the agent then connected and the time waiting, talking (holds included) and on hold.",
             CallEvent::Ended(CallEnded {
                 call_id,
                 cause: EndCause::CallerHungUp,
@@ -575,6 +575,33 @@ fn call_samples() -> Vec<Sample> {
                 hold_ms: 5_000,
                 at,
             }),
+        ),
+        Sample::new(
+            call::CONTEXT,
+            "An agent called a number out through a trunk (click to dial), showing `caller_id`; the agent's own \
+             phone rings first (an `agent_ringing` follows). The number is sealed with the customer's own key.",
+            CallEvent::Dialed(CallDialed {
+                call_id,
+                agent_id,
+                trunk_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0074),
+                caller_id: "+862150001000".into(),
+                callee: hotline_domain::customer::Sealed {
+                    key_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0083),
+                    ciphertext: "c2VhbGVkIG51bWJlcg==".into(),
+                },
+                at,
+            }),
+        ),
+        Sample::new(
+            call::CONTEXT,
+            "The customer an agent called out to answered: the call is connected. `waited_ms` counts from the dial.",
+            CallEvent::CalleeAnswered(CalleeAnswered { call_id, agent_id, waited_ms: 14_000, at }),
+        ),
+        Sample::new(
+            call::CONTEXT,
+            "The customer an agent called out to did not answer: `no_answer`, `busy`, `declined` or `unreachable`; \
+             the call then ends `unanswered`.",
+            CallEvent::CalleeFailed(CalleeFailed { call_id, agent_id, failure: LegFailure::NoAnswer, at }),
         ),
     ]
 }
@@ -1365,7 +1392,7 @@ mod tests {
         let mut knowledge_variants = [false; 11];
         let mut webhook_variants = [false; 6];
         let mut telephony_variants = [false; 12];
-        let mut call_variants = [false; 9];
+        let mut call_variants = [false; 12];
         for sample in samples() {
             let (event_type, version, payload) = (sample.event_type, sample.schema_version, &sample.payload);
             if let Ok(event) = TenantEvent::from_stored(event_type, version, payload) {
@@ -1529,6 +1556,9 @@ mod tests {
                     CallEvent::Transferred(_) => 6,
                     CallEvent::RecordingStored(_) => 7,
                     CallEvent::Ended(_) => 8,
+                    CallEvent::Dialed(_) => 9,
+                    CallEvent::CalleeAnswered(_) => 10,
+                    CallEvent::CalleeFailed(_) => 11,
                 };
                 call_variants[index] = true;
             }

@@ -210,7 +210,7 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     ),
     // Domain: calls.
     ("call.exists", "A call with this id exists already."),
-    ("call.invalid_number", "An access number is digits with an optional leading +, at most 32 characters."),
+    ("call.invalid_number", "A phone number is digits with an optional leading +, at most 32 characters."),
     ("call.not_found", "No such call in this tenant."),
     ("call.ended", "The call has ended."),
     ("call.not_connected", "The call is not connected to an agent (it is waiting, or ringing one)."),
@@ -219,6 +219,14 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     ("call.transfer_to_self", "A call cannot be transferred to the agent who has it."),
     ("call.invalid_transfer", "A call is transferred to exactly one target: an agent or a queue, not both or neither."),
     ("call.recording_not_found", "No such call recording in this tenant (or its key was destroyed)."),
+    (
+        "call.not_dialing",
+        "The call is not calling a customer out (the agent has not picked up, or the customer answered).",
+    ),
+    ("call.no_trunk", "The tenant has no trunk with an outbound address to call out through (or no such trunk)."),
+    ("call.no_phone", "You have no extension, or no phone registered to it now: calling out rings your phone first."),
+    ("call.agent_busy", "You are on a call already."),
+    ("call.not_transferable", "An outbound call cannot be transferred (yet): hang up, or ask the customer to call in."),
     // Domain: telephony (extensions, trunks, access numbers).
     ("telephony.invalid_extension_number", "An extension number is 2 to 8 digits."),
     ("telephony.extension_number_taken", "The number is an extension or an access number of this tenant already."),
@@ -496,6 +504,10 @@ mod tests {
             "webhook.endpoint_disabled",
             "call.invalid_transfer",
             "call.recording_not_found",
+            "call.no_trunk",
+            "call.no_phone",
+            "call.agent_busy",
+            "call.not_transferable",
             "telephony.invalid_music_file",
         ];
         let stale: Vec<&str> = ERROR_CODES

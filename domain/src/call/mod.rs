@@ -8,8 +8,15 @@
 //! queue or an agent (it rings again there), recorded, and ends once with a cause and its
 //! durations (waiting, talking, on hold), worked out here from the events' own times.
 //!
-//! The caller's number is personal data: the event carries it sealed with the caller's own
-//! key ([`Sealed`]), so forgetting the caller makes it unreadable everywhere.
+//! An outbound call starts when an agent dials a number (`dialed`, click to dial): the
+//! agent's own phone rings first (`agent_ringing`, then `answered` when the agent picks it
+//! up), then the number is called through a trunk; the customer answers (`callee_answered`:
+//! connected from here on, as an inbound call is after its answer) or not (`callee_failed`,
+//! and the call ends `unanswered`).
+//!
+//! The customer's number (the caller's, or the one dialled) is personal data: the event
+//! carries it sealed with the customer's own key ([`Sealed`]), so forgetting the customer
+//! makes it unreadable everywhere.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -30,12 +37,36 @@ pub const RESUMED: &str = "hotline.call.resumed";
 pub const TRANSFERRED: &str = "hotline.call.transferred";
 pub const RECORDING_STORED: &str = "hotline.call.recording_stored";
 pub const ENDED: &str = "hotline.call.ended";
+pub const DIALED: &str = "hotline.call.dialed";
+pub const CALLEE_ANSWERED: &str = "hotline.call.callee_answered";
+pub const CALLEE_FAILED: &str = "hotline.call.callee_failed";
 
-const EVENT_TYPES: [&str; 9] =
-    [ARRIVED, AGENT_RINGING, AGENT_LEG_FAILED, ANSWERED, HELD, RESUMED, TRANSFERRED, RECORDING_STORED, ENDED];
+const EVENT_TYPES: [&str; 12] = [
+    ARRIVED,
+    AGENT_RINGING,
+    AGENT_LEG_FAILED,
+    ANSWERED,
+    HELD,
+    RESUMED,
+    TRANSFERRED,
+    RECORDING_STORED,
+    ENDED,
+    DIALED,
+    CALLEE_ANSWERED,
+    CALLEE_FAILED,
+];
 
 /// The longest access number (E.164 is 15 digits; room for prefixes).
 pub const MAX_NUMBER_CHARS: usize = 32;
+
+/// Whether a number is one we can call or be called at: digits with an optional leading +,
+/// at most [`MAX_NUMBER_CHARS`].
+pub fn is_valid_number(number: &str) -> bool {
+    !number.is_empty()
+        && number.len() <= MAX_NUMBER_CHARS
+        && number.strip_prefix('+').unwrap_or(number).bytes().all(|byte| byte.is_ascii_digit())
+        && number != "+"
+}
 
 pub fn stream_id(call_id: Uuid) -> StreamId {
     StreamId::new(CONTEXT, call_id)
@@ -64,13 +95,28 @@ pub enum LegFailure {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EndCause {
-    /// The caller hung up after an agent answered.
+    /// The customer hung up after an agent answered (the caller, or the one called out to).
     CallerHungUp,
+    /// The agent hung up (on an outbound call, also before the customer answered, or by not
+    /// picking up their own phone).
     AgentHungUp,
     /// The caller hung up before any agent answered.
     Abandoned,
     /// The network or a peer failed (no media, a SIP error).
     Failed,
+    /// An outbound call's number did not answer, was busy or declined.
+    Unanswered,
+}
+
+/// Who called whom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallDirection {
+    /// A customer called in through a trunk.
+    #[default]
+    Inbound,
+    /// An agent called a customer out through a trunk.
+    Outbound,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,15 +128,53 @@ pub enum CallTransferTarget {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallAction {
-    Arrive { trunk_id: Option<Uuid>, access_number: String, caller: Sealed, queue_id: Uuid },
-    RingAgent { leg_id: Uuid, agent_id: Uuid, extension_id: Uuid },
-    FailAgentLeg { leg_id: Uuid, failure: LegFailure },
-    Answer { leg_id: Uuid },
+    Arrive {
+        trunk_id: Option<Uuid>,
+        access_number: String,
+        caller: Sealed,
+        queue_id: Uuid,
+    },
+    /// An agent calls `callee` out through a trunk, showing `caller_id`; the agent's own
+    /// phone rings first (leg `leg_id`).
+    Dial {
+        trunk_id: Uuid,
+        caller_id: String,
+        callee: Sealed,
+        agent_id: Uuid,
+        leg_id: Uuid,
+        extension_id: Uuid,
+    },
+    /// The customer called out to answered.
+    AnswerCallee,
+    /// The customer called out to did not answer (busy, declined, no answer): the call ends.
+    FailCallee {
+        failure: LegFailure,
+    },
+    RingAgent {
+        leg_id: Uuid,
+        agent_id: Uuid,
+        extension_id: Uuid,
+    },
+    FailAgentLeg {
+        leg_id: Uuid,
+        failure: LegFailure,
+    },
+    Answer {
+        leg_id: Uuid,
+    },
     Hold,
     Resume,
-    Transfer { to: CallTransferTarget },
-    StoreRecording { recording_id: Uuid, duration_ms: u64, bytes: u64 },
-    End { cause: EndCause },
+    Transfer {
+        to: CallTransferTarget,
+    },
+    StoreRecording {
+        recording_id: Uuid,
+        duration_ms: u64,
+        bytes: u64,
+    },
+    End {
+        cause: EndCause,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,6 +188,38 @@ pub enum CallEvent {
     Transferred(CallTransferred),
     RecordingStored(RecordingStored),
     Ended(CallEnded),
+    Dialed(CallDialed),
+    CalleeAnswered(CalleeAnswered),
+    CalleeFailed(CalleeFailed),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallDialed {
+    pub call_id: Uuid,
+    pub agent_id: Uuid,
+    pub trunk_id: Uuid,
+    /// Our number the customer sees (an access number of the tenant; empty: none shown).
+    pub caller_id: String,
+    /// The number dialled, sealed with the customer's key.
+    pub callee: Sealed,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalleeAnswered {
+    pub call_id: Uuid,
+    pub agent_id: Uuid,
+    /// From the dial to the customer's answer.
+    pub waited_ms: u64,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalleeFailed {
+    pub call_id: Uuid,
+    pub agent_id: Uuid,
+    pub failure: LegFailure,
+    pub at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -187,8 +303,13 @@ pub struct CallEnded {
 pub enum CallStatus {
     #[default]
     None,
-    /// Waiting for an agent (queued, or ringing one).
+    /// Waiting for an agent (queued, or ringing one; on an outbound call, the dialling
+    /// agent's phone rings).
     Waiting,
+    /// Outbound: the agent is on the line and the customer's phone rings.
+    Dialing {
+        agent_id: Uuid,
+    },
     Connected {
         agent_id: Uuid,
         held_since: Option<DateTime<Utc>>,
@@ -199,6 +320,7 @@ pub enum CallStatus {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CallState {
     pub status: CallStatus,
+    pub direction: CallDirection,
     pub arrived_at: Option<DateTime<Utc>>,
     /// Since when the caller waits for the next answer (arrival, or a transfer).
     pub waiting_since: Option<DateTime<Utc>>,
@@ -226,6 +348,9 @@ impl DomainEvent for CallEvent {
             CallEvent::Transferred(_) => TRANSFERRED,
             CallEvent::RecordingStored(_) => RECORDING_STORED,
             CallEvent::Ended(_) => ENDED,
+            CallEvent::Dialed(_) => DIALED,
+            CallEvent::CalleeAnswered(_) => CALLEE_ANSWERED,
+            CallEvent::CalleeFailed(_) => CALLEE_FAILED,
         }
     }
 
@@ -243,6 +368,9 @@ impl DomainEvent for CallEvent {
             CallEvent::Transferred(event) => serde_json::to_value(event),
             CallEvent::RecordingStored(event) => serde_json::to_value(event),
             CallEvent::Ended(event) => serde_json::to_value(event),
+            CallEvent::Dialed(event) => serde_json::to_value(event),
+            CallEvent::CalleeAnswered(event) => serde_json::to_value(event),
+            CallEvent::CalleeFailed(event) => serde_json::to_value(event),
         };
         payload.expect("plain struct serialises")
     }
@@ -258,12 +386,44 @@ impl DomainEvent for CallEvent {
             RESUMED => read_payload(event_type, 1, payload, CallEvent::Resumed),
             TRANSFERRED => read_payload(event_type, 1, payload, CallEvent::Transferred),
             RECORDING_STORED => read_payload(event_type, 1, payload, CallEvent::RecordingStored),
+            DIALED => read_payload(event_type, 1, payload, CallEvent::Dialed),
+            CALLEE_ANSWERED => read_payload(event_type, 1, payload, CallEvent::CalleeAnswered),
+            CALLEE_FAILED => read_payload(event_type, 1, payload, CallEvent::CalleeFailed),
             _ => read_payload(event_type, 1, payload, CallEvent::Ended),
         }
     }
 }
 
 pub struct Call;
+
+impl Call {
+    /// The end of the call, with its durations worked out from the state's times.
+    fn ended(
+        state: &CallState,
+        call_id: Uuid,
+        cause: EndCause,
+        agent_id: Option<Uuid>,
+        at: DateTime<Utc>,
+    ) -> CallEvent {
+        let arrived_at = state.arrived_at.unwrap_or(at);
+        let wait_ms = millis_between(arrived_at, state.first_answered_at.unwrap_or(at));
+        let connected_ms = state.connected_since.map_or(0, |since| millis_between(since, at));
+        let held_since = match state.status {
+            CallStatus::Connected { held_since, .. } => held_since,
+            _ => None,
+        };
+        let open_hold_ms = held_since.map_or(0, |since| millis_between(since, at));
+        CallEvent::Ended(CallEnded {
+            call_id,
+            cause,
+            agent_id,
+            wait_ms,
+            talk_ms: state.talk_ms + connected_ms,
+            hold_ms: state.hold_ms + open_hold_ms,
+            at,
+        })
+    }
+}
 
 fn refuse(code: &'static str, message: impl Into<String>) -> DomainError {
     DomainError::new(code, message)
@@ -285,10 +445,7 @@ impl Decider for Call {
             if state.status != CallStatus::None {
                 return Err(refuse("call.exists", format!("call {call_id} exists")));
             }
-            let valid_number = !access_number.is_empty()
-                && access_number.len() <= MAX_NUMBER_CHARS
-                && access_number.strip_prefix('+').unwrap_or(access_number).bytes().all(|byte| byte.is_ascii_digit());
-            if !valid_number {
+            if !is_valid_number(access_number) {
                 return Err(refuse("call.invalid_number", "an access number is digits with an optional leading +"));
             }
             return Ok(vec![CallEvent::Arrived(CallArrived {
@@ -300,6 +457,31 @@ impl Decider for Call {
                 at,
             })]);
         }
+        if let CallAction::Dial { trunk_id, caller_id, callee, agent_id, leg_id, extension_id } = &command.action {
+            if state.status != CallStatus::None {
+                return Err(refuse("call.exists", format!("call {call_id} exists")));
+            }
+            if !caller_id.is_empty() && !is_valid_number(caller_id) {
+                return Err(refuse("call.invalid_number", "a caller id is digits with an optional leading +"));
+            }
+            return Ok(vec![
+                CallEvent::Dialed(CallDialed {
+                    call_id,
+                    agent_id: *agent_id,
+                    trunk_id: *trunk_id,
+                    caller_id: caller_id.clone(),
+                    callee: callee.clone(),
+                    at,
+                }),
+                CallEvent::AgentRinging(AgentRinging {
+                    call_id,
+                    leg_id: *leg_id,
+                    agent_id: *agent_id,
+                    extension_id: *extension_id,
+                    at,
+                }),
+            ]);
+        }
         // A recording is complete only once the call is over, so it may be stored after the end.
         let recording_after_end =
             state.status == CallStatus::Ended && matches!(command.action, CallAction::StoreRecording { .. });
@@ -309,9 +491,14 @@ impl Decider for Call {
                 return Err(refuse("call.ended", format!("call {call_id} has ended")));
             }
             CallStatus::Ended => None,
-            CallStatus::Waiting => None,
+            CallStatus::Waiting | CallStatus::Dialing { .. } => None,
             CallStatus::Connected { agent_id, .. } => Some(agent_id),
         };
+        let dialing_agent = match state.status {
+            CallStatus::Dialing { agent_id } => Some(agent_id),
+            _ => None,
+        };
+        let not_dialing = || refuse("call.not_dialing", format!("call {call_id} is not calling a customer"));
         let held_since = match state.status {
             CallStatus::Connected { held_since, .. } => held_since,
             _ => None,
@@ -324,9 +511,20 @@ impl Decider for Call {
                 )
             };
         let event = match &command.action {
-            CallAction::Arrive { .. } => unreachable!("handled above"),
+            CallAction::Arrive { .. } | CallAction::Dial { .. } => unreachable!("handled above"),
+            CallAction::AnswerCallee => {
+                let agent_id = dialing_agent.ok_or_else(not_dialing)?;
+                let waited_ms = state.arrived_at.map_or(0, |since| millis_between(since, at));
+                CallEvent::CalleeAnswered(CalleeAnswered { call_id, agent_id, waited_ms, at })
+            }
+            CallAction::FailCallee { failure } => {
+                let agent_id = dialing_agent.ok_or_else(not_dialing)?;
+                let failed = CallEvent::CalleeFailed(CalleeFailed { call_id, agent_id, failure: *failure, at });
+                let ended = Self::ended(state, call_id, EndCause::Unanswered, Some(agent_id), at);
+                return Ok(vec![failed, ended]);
+            }
             CallAction::RingAgent { leg_id, agent_id, extension_id } => {
-                if connected_agent.is_some() {
+                if connected_agent.is_some() || dialing_agent.is_some() {
                     return Err(refuse("call.already_connected", format!("call {call_id} is connected")));
                 }
                 if state.ringing.iter().any(|(ringing, _)| ringing == leg_id) {
@@ -383,24 +581,12 @@ impl Decider for Call {
                 })
             }
             CallAction::End { cause } => {
-                let arrived_at = state.arrived_at.unwrap_or(at);
-                let wait_ms = millis_between(arrived_at, state.first_answered_at.unwrap_or(at));
-                let connected_ms = state.connected_since.map_or(0, |since| millis_between(since, at));
-                let open_hold_ms = held_since.map_or(0, |since| millis_between(since, at));
                 let cause = match (*cause, state.first_answered_at) {
                     // Hanging up before any answer is abandoning, whatever the signalling said.
                     (EndCause::CallerHungUp, None) => EndCause::Abandoned,
                     (cause, _) => cause,
                 };
-                CallEvent::Ended(CallEnded {
-                    call_id,
-                    cause,
-                    agent_id: connected_agent,
-                    wait_ms,
-                    talk_ms: state.talk_ms + connected_ms,
-                    hold_ms: state.hold_ms + open_hold_ms,
-                    at,
-                })
+                Self::ended(state, call_id, cause, connected_agent.or(dialing_agent), at)
             }
         };
         Ok(vec![event])
@@ -413,6 +599,24 @@ impl Decider for Call {
                 state.arrived_at = Some(arrived.at);
                 state.waiting_since = Some(arrived.at);
             }
+            CallEvent::Dialed(dialed) => {
+                state.status = CallStatus::Waiting;
+                state.direction = CallDirection::Outbound;
+                state.arrived_at = Some(dialed.at);
+            }
+            // The dialling agent picked their phone up: the customer's phone rings next.
+            CallEvent::Answered(answered)
+                if state.direction == CallDirection::Outbound && state.first_answered_at.is_none() =>
+            {
+                state.ringing.clear();
+                state.status = CallStatus::Dialing { agent_id: answered.agent_id };
+            }
+            CallEvent::CalleeAnswered(answered) => {
+                state.status = CallStatus::Connected { agent_id: answered.agent_id, held_since: None };
+                state.first_answered_at = Some(answered.at);
+                state.connected_since = Some(answered.at);
+            }
+            CallEvent::CalleeFailed(_) => {}
             CallEvent::AgentRinging(ringing) => state.ringing.push((ringing.leg_id, ringing.agent_id)),
             CallEvent::AgentLegFailed(failed) => state.ringing.retain(|(leg_id, _)| *leg_id != failed.leg_id),
             CallEvent::Answered(answered) => {

@@ -145,3 +145,84 @@ fn repeated_commands_append_nothing_and_events_replay_from_their_payloads() {
     assert_eq!(stored, events);
     assert_eq!(Call::replay(&stored), state);
 }
+
+const TRUNK: Uuid = Uuid::from_u128(7);
+
+fn dial() -> CallAction {
+    CallAction::Dial {
+        trunk_id: TRUNK,
+        caller_id: "+4940123".into(),
+        callee: caller(),
+        agent_id: AGENT,
+        leg_id: leg(1),
+        extension_id: EXTENSION,
+    }
+}
+
+#[test]
+fn an_outbound_call_rings_the_agent_then_the_customer_and_counts_talk_from_the_customers_answer() {
+    let (state, events) = run(&[
+        (0, dial()),
+        (3, CallAction::Answer { leg_id: leg(1) }),
+        (10, CallAction::AnswerCallee),
+        (20, CallAction::Hold),
+        (25, CallAction::Resume),
+        (70, CallAction::End { cause: EndCause::CallerHungUp }),
+    ]);
+    let types: Vec<&str> = events.iter().map(DomainEvent::event_type).collect();
+    assert_eq!(types, [DIALED, AGENT_RINGING, ANSWERED, CALLEE_ANSWERED, HELD, RESUMED, ENDED]);
+    assert_eq!(state.direction, CallDirection::Outbound);
+    let CallEvent::CalleeAnswered(answered) = &events[3] else { panic!("{events:?}") };
+    assert_eq!(answered.waited_ms, 10_000, "from the dial to the customer's answer");
+    let CallEvent::Ended(ended) = events.last().unwrap() else { panic!("{events:?}") };
+    assert_eq!(
+        (ended.cause, ended.agent_id, ended.wait_ms, ended.talk_ms, ended.hold_ms),
+        (EndCause::CallerHungUp, Some(AGENT), 10_000, 60_000, 5_000)
+    );
+}
+
+#[test]
+fn an_outbound_call_the_customer_does_not_answer_ends_unanswered() {
+    let (state, events) = run(&[
+        (0, dial()),
+        (3, CallAction::Answer { leg_id: leg(1) }),
+        (33, CallAction::FailCallee { failure: LegFailure::Busy }),
+    ]);
+    assert_eq!(state.status, CallStatus::Ended);
+    let CallEvent::CalleeFailed(failed) = &events[3] else { panic!("{events:?}") };
+    assert_eq!((failed.agent_id, failed.failure), (AGENT, LegFailure::Busy));
+    let CallEvent::Ended(ended) = &events[4] else { panic!("{events:?}") };
+    assert_eq!(
+        (ended.cause, ended.agent_id, ended.wait_ms, ended.talk_ms),
+        (EndCause::Unanswered, Some(AGENT), 33_000, 0)
+    );
+}
+
+#[test]
+fn an_outbound_call_cannot_be_held_before_the_customer_answers_nor_answered_twice() {
+    let (state, _) = run(&[(0, dial()), (3, CallAction::Answer { leg_id: leg(1) })]);
+    assert_eq!(state.status, CallStatus::Dialing { agent_id: AGENT });
+    assert_eq!(refusal(&state, 4, CallAction::Hold), "call.not_connected");
+    assert_eq!(refusal(&state, 4, dial()), "call.exists");
+    let (connected, _) = run(&[(0, dial()), (3, CallAction::Answer { leg_id: leg(1) }), (5, CallAction::AnswerCallee)]);
+    assert_eq!(refusal(&connected, 6, CallAction::AnswerCallee), "call.not_dialing");
+    let (inbound, _) = run(&[(0, arrive())]);
+    assert_eq!(refusal(&inbound, 1, CallAction::FailCallee { failure: LegFailure::NoAnswer }), "call.not_dialing");
+    // The agent hanging up while the customer's phone rings ends the call, the agent's.
+    let (_, events) = run(&[
+        (0, dial()),
+        (3, CallAction::Answer { leg_id: leg(1) }),
+        (9, CallAction::End { cause: EndCause::AgentHungUp }),
+    ]);
+    let CallEvent::Ended(ended) = events.last().unwrap() else { panic!("{events:?}") };
+    assert_eq!((ended.cause, ended.agent_id, ended.talk_ms), (EndCause::AgentHungUp, Some(AGENT), 0));
+}
+
+#[test]
+fn numbers_are_digits_with_an_optional_leading_plus() {
+    assert!(is_valid_number("+8613800138000"));
+    assert!(is_valid_number("010"));
+    for bad in ["", "+", "12a", "+1 2", &"1".repeat(MAX_NUMBER_CHARS + 1)] {
+        assert!(!is_valid_number(bad), "{bad}");
+    }
+}

@@ -13,8 +13,10 @@ const CALLS_MENU: MenuEntry = { key: "menu.calls", titleKey: "menu.calls", path:
 const record = (id: string, overrides: Partial<CallRecord> = {}): CallRecord => ({
   id,
   status: "ENDED",
+  direction: "INBOUND",
   accessNumber: "4008001234",
   callerNumber: "13800138000",
+  dialedNumber: null,
   queueId: "q1",
   agentId: "u-bob",
   ringingAgentId: null,
@@ -41,6 +43,18 @@ const CALLS = [
     talkSeconds: null,
     holdSeconds: null,
     waitSeconds: 75,
+  }),
+  record("c3", {
+    direction: "OUTBOUND",
+    callerNumber: null,
+    dialedNumber: "02155501234",
+    queueId: null,
+    arrivedAt: "2026-11-02T07:00:00Z",
+    endCause: "unanswered",
+    answeredAt: null,
+    waitSeconds: null,
+    talkSeconds: null,
+    holdSeconds: null,
   }),
 ];
 
@@ -117,7 +131,57 @@ describe("the calls page", () => {
     expect(within(second).getByText("Abandoned")).toBeTruthy();
     expect(within(second).getByText("01:15")).toBeTruthy();
     expect(within(second).queryByTestId("calls-play")).toBeNull();
+    expect(within(first).getByTestId("calls-direction").textContent).toBe("Inbound");
+    const outbound = await rowOf("c3");
+    expect(within(outbound).getByTestId("calls-direction").textContent).toBe("Outbound");
+    expect(within(outbound).getByText("02155501234")).toBeTruthy();
+    expect(within(outbound).getByTestId("calls-end-cause").textContent).toBe("Unanswered");
+    // No softphone, no calling back.
+    expect(screen.queryByTestId("calls-call-back")).toBeNull();
   });
+
+  it("calls a row's customer back through the softphone bar", async () => {
+    const dials: unknown[] = [];
+    const current: { call: CallRecord | null } = { call: null };
+    fakeGraphqlServer(
+      answers([...LISTENER, "softphone"], {
+        MyCall: () => ({ data: { myCall: current.call } }),
+        Dial: (variables) => {
+          dials.push(variables);
+          current.call = record("o1", {
+            status: "RINGING",
+            direction: "OUTBOUND",
+            callerNumber: null,
+            dialedNumber: "02155501234",
+            queueId: null,
+            agentId: null,
+            ringingAgentId: "u1",
+            arrivedAt: new Date().toISOString(),
+            answeredAt: null,
+            endedAt: null,
+            endCause: null,
+          });
+          return { data: { dial: current.call } };
+        },
+      }),
+    );
+    render(<App />);
+    const outbound = await rowOf("c3");
+    // A row without the customer's number has nothing to call.
+    expect(within(await rowOf("c2")).queryByTestId("calls-call-back")).toBeNull();
+    await waitFor(() => expect(screen.getByTestId("softphone-call").getAttribute("data-state")).toBe("IDLE"), { timeout: 15_000 });
+    fireEvent.click(within(outbound).getByTestId("calls-call-back"));
+    await waitFor(() => expect(screen.getByTestId("softphone-call").getAttribute("data-state")).toBe("RINGING"));
+    expect(dials).toEqual([{ number: "02155501234", trunkId: null }]);
+    expect(screen.getByTestId("softphone-dial-hint").textContent).toContain("Pick up your phone to call 02155501234");
+
+    // An inbound row calls the caller back.
+    current.call = null;
+    await waitFor(() => expect(screen.getByTestId("softphone-call").getAttribute("data-state")).toBe("IDLE"), { timeout: 5_000 });
+    fireEvent.click(within(await rowOf("c1")).getByTestId("calls-call-back"));
+    await waitFor(() => expect(dials).toHaveLength(2));
+    expect(dials[1]).toEqual({ number: "13800138000", trunkId: null });
+  }, 40_000);
 
   it("shows Play and Download only to holders of call.recordings", async () => {
     fakeGraphqlServer(answers(["menu.calls"]));

@@ -1,9 +1,10 @@
 /**
  * The call log (`menu.calls`): calls newest first (your own, or everyone's with `calls.all`),
  * fifty at a time with "Load more" before the last one shown. Holders of `call.recordings`
- * play a call's recording and download it.
+ * play a call's recording and download it. Holders of `softphone` call a row's customer back
+ * (the caller of an inbound call, the number called of an outbound one) through the bar.
  */
-import { DownloadOutlined, PlayCircleOutlined, ReloadOutlined } from "@ant-design/icons";
+import { DownloadOutlined, PhoneOutlined, PlayCircleOutlined, ReloadOutlined } from "@ant-design/icons";
 import { Alert, App, Button, Card, Space, Table, Tag, Tooltip, Typography } from "antd";
 import { useCallback, useContext, useEffect, useRef, useState } from "react";
 import { GraphqlError, request } from "../../api/client";
@@ -14,7 +15,8 @@ import { usePermission } from "../customers/access";
 import { saveBlob } from "../customers/rest";
 import { ShellContext } from "../shell/ShellContext";
 import { useAgentNames } from "./agentNames";
-import { type CallRecord, CALLS_QUERY, type CallsData, type CallsVariables } from "./calls.graphql";
+import { type CallRecord, CALLS_QUERY, type CallsData, type CallsVariables, customerNumber } from "./calls.graphql";
+import { useDial } from "./dial";
 import { END_CAUSE_KEYS, formatDuration, shortId, STATUS_KEYS } from "./format";
 import { fetchRecording, recordingFileName } from "./recording";
 import { RecordingModal } from "./RecordingModal";
@@ -24,6 +26,7 @@ export const CALLS_PAGE_SIZE = 50;
 const STATUS_COLORS: Record<string, string> = {
   WAITING: "gold",
   RINGING: "processing",
+  DIALING: "processing",
   CONNECTED: "success",
   HELD: "warning",
   ENDED: "default",
@@ -32,7 +35,12 @@ const STATUS_COLORS: Record<string, string> = {
 const END_CAUSE_COLORS: Record<string, string> = {
   abandoned: "warning",
   failed: "error",
+  unanswered: "warning",
 };
+
+
+/** The call with its customer's number as the caller's, for the recording's file name and title. */
+const withCustomerNumber = (call: CallRecord): CallRecord => ({ ...call, callerNumber: customerNumber(call) });
 
 export function CallsPage() {
   const { t, locale } = useI18n();
@@ -42,6 +50,7 @@ export function CallsPage() {
   const me = useContext(ShellContext)?.me ?? null;
   const names = useAgentNames(can, me);
   const canListen = can("call.recordings");
+  const dial = useDial();
   const [rows, setRows] = useState<CallRecord[]>([]);
   const [loading, setLoading] = useState(true);
   const [more, setMore] = useState(false);
@@ -84,7 +93,7 @@ export function CallsPage() {
     if (!call.recordingId) return;
     setDownloading(call.id);
     try {
-      saveBlob(await fetchRecording(call.recordingId), recordingFileName(call));
+      saveBlob(await fetchRecording(call.recordingId), recordingFileName(withCustomerNumber(call)));
     } catch (caught) {
       void message.error(errorText(caught));
     } finally {
@@ -113,7 +122,7 @@ export function CallsPage() {
           loading={loading}
           dataSource={rows}
           pagination={false}
-          scroll={{ x: 1100 }}
+          scroll={{ x: 1200 }}
           onRow={(call) => ({ "data-testid": "calls-row", "data-call-id": call.id }) as object}
           locale={{ emptyText: t("calls.empty") }}
           columns={[
@@ -124,10 +133,45 @@ export function CallsPage() {
               render: (_: unknown, call) => formatDateTime(call.arrivedAt, locale),
             },
             {
-              key: "caller",
-              title: t("calls.caller"),
-              render: (_: unknown, call) =>
-                call.callerNumber ? call.callerNumber : <Typography.Text type="secondary">{t("softphone.unknownCaller")}</Typography.Text>,
+              key: "direction",
+              title: t("calls.direction.column"),
+              width: 100,
+              render: (_: unknown, call) => (
+                <Tag color={call.direction === "OUTBOUND" ? "purple" : "blue"} data-testid="calls-direction">
+                  {t(call.direction === "OUTBOUND" ? "calls.direction.OUTBOUND" : "calls.direction.INBOUND")}
+                </Tag>
+              ),
+            },
+            {
+              key: "customerNumber",
+              title: t("calls.customerNumber"),
+              render: (_: unknown, call) => {
+                const number = customerNumber(call);
+                if (!number) {
+                  return (
+                    <Typography.Text type="secondary">
+                      {t(call.direction === "OUTBOUND" ? "softphone.unknownNumber" : "softphone.unknownCaller")}
+                    </Typography.Text>
+                  );
+                }
+                return (
+                  <Space size={4}>
+                    {number}
+                    {dial ? (
+                      <Tooltip title={t("calls.callBack")}>
+                        <Button
+                          size="small"
+                          type="link"
+                          icon={<PhoneOutlined />}
+                          onClick={() => dial(number)}
+                          aria-label={t("calls.callBack")}
+                          data-testid="calls-call-back"
+                        />
+                      </Tooltip>
+                    ) : null}
+                  </Space>
+                );
+              },
             },
             { key: "accessNumber", dataIndex: "accessNumber", title: t("calls.accessNumber") },
             { key: "agent", title: t("calls.agent"), render: (_: unknown, call) => agentName(call.agentId) },
@@ -156,7 +200,7 @@ export function CallsPage() {
                 call.recordingId ? (
                   canListen ? (
                     <Space size={4}>
-                      <Button size="small" icon={<PlayCircleOutlined />} onClick={() => setPlaying(call)} data-testid="calls-play">
+                      <Button size="small" icon={<PlayCircleOutlined />} onClick={() => setPlaying(withCustomerNumber(call))} data-testid="calls-play">
                         {t("calls.recording.play")}
                       </Button>
                       <Tooltip title={t("calls.recording.download")}>

@@ -14,8 +14,10 @@ const ago = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOStri
 const call = (overrides: Partial<CallRecord> = {}): CallRecord => ({
   id: "c1",
   status: "RINGING",
+  direction: "INBOUND",
   accessNumber: "4008001234",
   callerNumber: "13800138000",
+  dialedNumber: null,
   queueId: "q1",
   agentId: null,
   ringingAgentId: "u1",
@@ -173,5 +175,103 @@ describe("the softphone bar", () => {
       { id: "c1", toAgentId: "u2", toQueueId: null },
     ]);
     expect(await screen.findByText("Call transferred")).toBeTruthy();
+  }, 30_000);
+
+  it("dials from the idle bar: the desk phone rings first, then the number is called, and Hang up cancels", async () => {
+    const current: { call: CallRecord | null } = { call: null };
+    const dials: unknown[] = [];
+    const hangUps: unknown[] = [];
+    const outbound = (overrides: Partial<CallRecord> = {}) =>
+      call({ id: "o1", direction: "OUTBOUND", callerNumber: null, dialedNumber: "02155501234", accessNumber: "4008001234", queueId: null, ...overrides });
+    fakeGraphqlServer(
+      answers(AGENT, current, {
+        Dial: (variables) => {
+          dials.push(variables);
+          current.call = outbound();
+          return { data: { dial: current.call } };
+        },
+        HangUpCall: (variables) => {
+          hangUps.push(variables);
+          current.call = null;
+          return { data: { hangUpCall: outbound({ status: "ENDED", ringingAgentId: null, endedAt: ago(0), endCause: "agent_hung_up" }) } };
+        },
+      }),
+    );
+    render(<App />);
+    await waitFor(async () => expect(await stateOf()).toBe("IDLE"), { timeout: 15_000 });
+    const field = screen.getByTestId("softphone-dial-number") as HTMLInputElement;
+    // Nothing to call yet.
+    expect((screen.getByTestId("softphone-dial-call") as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.change(field, { target: { value: " 021-5550 1234 " } });
+    fireEvent.keyDown(field, { key: "Enter", code: "Enter", keyCode: 13 });
+
+    // The answer shows at once: the agent's own phone rings, no screen pop, Hang up cancels.
+    await waitFor(async () => expect(await stateOf()).toBe("RINGING"));
+    expect(dials).toEqual([{ number: "021-5550 1234", trunkId: null }]);
+    const ringing = await bar();
+    expect(ringing.getAttribute("data-direction")).toBe("OUTBOUND");
+    expect(within(ringing).getByTestId("softphone-caller").textContent).toBe("02155501234");
+    expect(within(ringing).getByTestId("softphone-dial-hint").textContent).toContain("Pick up your phone to call 02155501234");
+    expect(within(ringing).getByTestId("softphone-access-number").textContent).toBe("caller ID 4008001234");
+    expect(within(ringing).queryByTestId("softphone-answer-hint")).toBeNull();
+    expect(within(ringing).queryByTestId("softphone-hold")).toBeNull();
+    expect(within(ringing).getByTestId("softphone-hang-up")).toBeTruthy();
+    expect(screen.queryByTestId("call-screen-pop")).toBeNull();
+
+    // Picked up: the customer's phone rings.
+    current.call = outbound({ status: "DIALING", ringingAgentId: null, agentId: "u1", accessNumber: "" });
+    await waitFor(async () => expect(await stateOf()).toBe("DIALING"), { timeout: 5_000 });
+    const dialing = await bar();
+    expect(within(dialing).getByTestId("softphone-state").textContent).toBe("Dialling");
+    expect(within(dialing).getByTestId("softphone-dial-hint").textContent).toContain("Calling 02155501234…");
+    // No caller ID to show.
+    expect(within(dialing).queryByTestId("softphone-access-number")).toBeNull();
+    expect(within(dialing).queryByTestId("softphone-transfer")).toBeNull();
+
+    fireEvent.click(within(dialing).getByTestId("softphone-hang-up"));
+    await waitFor(async () => expect(await stateOf()).toBe("IDLE"));
+    expect(hangUps).toEqual([{ id: "o1" }]);
+    expect(screen.queryByTestId("call-screen-pop")).toBeNull();
+    // The field is empty again for the next number.
+    expect((screen.getByTestId("softphone-dial-number") as HTMLInputElement).value).toBe("");
+  }, 40_000);
+
+  it("dials a number typed on the keypad and shows a refused dial's error, keeping the number", async () => {
+    const current: { call: CallRecord | null } = { call: null };
+    const dials: unknown[] = [];
+    fakeGraphqlServer(
+      answers(AGENT, current, {
+        Dial: (variables) => {
+          dials.push(variables);
+          return graphqlError("call.no_phone", "You have no extension.");
+        },
+      }),
+    );
+    render(<App />);
+    await waitFor(async () => expect(await stateOf()).toBe("IDLE"), { timeout: 15_000 });
+    fireEvent.click(screen.getByTestId("softphone-keypad-open"));
+    for (const key of ["1", "0", "0", "8", "6"]) fireEvent.click(await screen.findByTestId(`softphone-key-${key}`));
+    expect((screen.getByTestId("softphone-dial-number") as HTMLInputElement).value).toBe("10086");
+    fireEvent.click(screen.getByTestId("softphone-dial-call"));
+    expect((await screen.findByTestId("softphone-error")).textContent).toBe(translate("en", "error.call.no_phone"));
+    expect(dials).toEqual([{ number: "10086", trunkId: null }]);
+    expect(await stateOf()).toBe("IDLE");
+    expect((screen.getByTestId("softphone-dial-number") as HTMLInputElement).value).toBe("10086");
+  }, 30_000);
+
+  it("shows a connected outbound call with the number called, Hold and Hang up, and no Transfer (the server cannot transfer a call out)", async () => {
+    const current = {
+      call: call({ direction: "OUTBOUND", status: "CONNECTED", callerNumber: null, dialedNumber: "02155501234", queueId: null, agentId: "u1", ringingAgentId: null, answeredAt: ago(20) }) as CallRecord | null,
+    };
+    fakeGraphqlServer(answers(AGENT, current));
+    render(<App />);
+    await waitFor(async () => expect(await stateOf()).toBe("CONNECTED"), { timeout: 15_000 });
+    const connected = await bar();
+    expect(within(connected).getByTestId("softphone-caller").textContent).toBe("02155501234");
+    expect(within(connected).queryByTestId("softphone-dial-hint")).toBeNull();
+    expect(within(connected).getByTestId("softphone-hold")).toBeTruthy();
+    expect(within(connected).queryByTestId("softphone-transfer")).toBeNull();
+    expect(within(connected).getAllByTestId("softphone-hang-up")).toHaveLength(1);
+    expect(screen.queryByTestId("softphone-dial")).toBeNull();
   }, 30_000);
 });

@@ -2,8 +2,12 @@
  * The softphone bar's call controls (registered with `registerSoftphoneBar`): the signed-in
  * agent's call now (`myCall`, polled every second), its state, the caller, the access number
  * they dialled and a timer (from the answer; while ringing, from the arrival), with Hold or
- * Resume, Transfer and Hang up. Calls are answered on the desk phone, which rings; a call
- * that starts ringing opens the screen pop.
+ * Resume, Transfer and Hang up. Calls are answered on the desk phone, which rings; an inbound
+ * call that starts ringing opens the screen pop.
+ *
+ * With no call, the bar dials out (`DialPad`, or `useDial()` from a page): the agent's desk
+ * phone rings first ("pick up your phone"), then the number is dialled (DIALING) and the call
+ * connects when answered. Hang up cancels an outbound call that is not connected yet.
  */
 import { PauseCircleOutlined, PhoneOutlined, PlayCircleOutlined } from "@ant-design/icons";
 import { App, Badge, Button, notification, Space, Tag, Tooltip, Typography } from "antd";
@@ -15,6 +19,9 @@ import { useShell } from "../shell/ShellContext";
 import {
   type CallIdVariables,
   type CallRecord,
+  DIAL_MUTATION,
+  type DialData,
+  type DialVariables,
   HANG_UP_CALL_MUTATION,
   HOLD_CALL_MUTATION,
   MY_CALL_QUERY,
@@ -24,6 +31,8 @@ import {
   type TransferCallVariables,
 } from "./calls.graphql";
 import { CallScreenPop } from "./CallScreenPop";
+import { onDialRequest } from "./dial";
+import { DialPad } from "./DialPad";
 import { formatDuration, secondsSince } from "./format";
 import { TransferPopover } from "./TransferPopover";
 
@@ -117,13 +126,17 @@ export function SoftphoneCall() {
   // An ended call is no call: the bar goes back to idle.
   const call = polled.call && polled.call.status !== "ENDED" ? polled.call : null;
   const now = useNow(call !== null);
-  const [busy, setBusy] = useState<Action | "transfer" | null>(null);
+  const [busy, setBusy] = useState<Action | "transfer" | "dial" | null>(null);
   const [failure, setFailure] = useState<unknown>();
+  const [number, setNumber] = useState("");
   const popped = useRef<string | null>(null);
+  // One dial at a time (a page may ask while the bar's own is on its way).
+  const dialInFlight = useRef(false);
 
-  // A call that starts ringing opens the screen pop, once per call.
+  // An inbound call that starts ringing opens the screen pop, once per call (an outbound
+  // call's number is the one the agent chose).
   useEffect(() => {
-    if (!call || call.status !== "RINGING" || popped.current === call.id) return;
+    if (!call || call.status !== "RINGING" || call.direction === "OUTBOUND" || popped.current === call.id) return;
     popped.current = call.id;
     const key = `call-${call.id}`;
     popups.open({
@@ -161,6 +174,31 @@ export function SoftphoneCall() {
     }
   };
 
+  const dial = useCallback(
+    async (wanted: string) => {
+      if (dialInFlight.current) return;
+      dialInFlight.current = true;
+      setBusy("dial");
+      setFailure(undefined);
+      setNumber(wanted);
+      try {
+        const variables: DialVariables = { number: wanted, trunkId: null };
+        const data = await request<DialData>(DIAL_MUTATION, variables as unknown as Record<string, unknown>);
+        setNumber("");
+        replace(data.dial.status === "ENDED" ? null : data.dial);
+      } catch (caught) {
+        setFailure(caught);
+      } finally {
+        dialInFlight.current = false;
+        setBusy(null);
+      }
+    },
+    [replace],
+  );
+
+  // A number to call from a page (`useDial`).
+  useEffect(() => onDialRequest((wanted) => void dial(wanted)), [dial]);
+
   const transfer = async (target: { toAgentId: string | null; toQueueId: string | null }) => {
     if (!call) return;
     setBusy("transfer");
@@ -190,24 +228,42 @@ export function SoftphoneCall() {
       <Space size="small" data-testid="softphone-call" data-state="IDLE">
         {popupHolder}
         <Typography.Text type="secondary">{t("softphone.idle")}</Typography.Text>
+        <DialPad value={number} onChange={setNumber} onDial={() => void dial(number.trim())} busy={busy === "dial"} />
+        {failure ? (
+          <Typography.Text type="danger" data-testid="softphone-error">
+            {errorText(failure)}
+          </Typography.Text>
+        ) : null}
         {pollError}
       </Space>
     );
   }
 
+  const outbound = call.direction === "OUTBOUND";
   const ringing = call.status === "RINGING";
+  const dialing = call.status === "DIALING";
   const held = call.status === "HELD";
-  const since = ringing || !call.answeredAt ? call.arrivedAt : call.answeredAt;
+  const since = ringing || dialing || !call.answeredAt ? call.arrivedAt : call.answeredAt;
   const connected = call.status === "CONNECTED" || held;
+  // An outbound call not connected yet may be cancelled.
+  const cancellable = outbound && (ringing || dialing);
+  const dialedNumber = call.dialedNumber || t("softphone.unknownNumber");
+  const timerKey = cancellable ? "softphone.timerDialing" : ringing ? "softphone.timerRinging" : "softphone.timerTalking";
+
+  const hangUp = (
+    <Button size="small" danger loading={busy === "hangUp"} disabled={busy !== null} onClick={() => void act("hangUp")} data-testid="softphone-hang-up">
+      {t("softphone.hangUp")}
+    </Button>
+  );
 
   return (
-    <Space size="small" wrap data-testid="softphone-call" data-state={call.status} data-call-id={call.id}>
+    <Space size="small" wrap data-testid="softphone-call" data-state={call.status} data-direction={call.direction} data-call-id={call.id}>
       {popupHolder}
-      {ringing ? (
+      {ringing || dialing ? (
         <Tag color="processing" data-testid="softphone-state">
           <Space size={4}>
             <Badge status="processing" />
-            {t("softphone.ringing")}
+            {t(dialing ? "softphone.dialing" : "softphone.ringing")}
           </Space>
         </Tag>
       ) : (
@@ -215,21 +271,46 @@ export function SoftphoneCall() {
           {t(held ? "softphone.held" : "softphone.connected")}
         </Tag>
       )}
-      <Typography.Text strong data-testid="softphone-caller">
-        {call.callerNumber || t("softphone.unknownCaller")}
-      </Typography.Text>
-      <Typography.Text type="secondary" data-testid="softphone-access-number">
-        {t("softphone.dialled", { number: call.accessNumber })}
-      </Typography.Text>
-      <Tooltip title={t(ringing ? "softphone.timerRinging" : "softphone.timerTalking")}>
+      {outbound ? (
+        <>
+          <Tooltip title={t("softphone.outbound")}>
+            <Typography.Text strong data-testid="softphone-caller">
+              {dialedNumber}
+            </Typography.Text>
+          </Tooltip>
+          {call.accessNumber ? (
+            <Typography.Text type="secondary" data-testid="softphone-access-number">
+              {t("softphone.callerId", { number: call.accessNumber })}
+            </Typography.Text>
+          ) : null}
+        </>
+      ) : (
+        <>
+          <Typography.Text strong data-testid="softphone-caller">
+            {call.callerNumber || t("softphone.unknownCaller")}
+          </Typography.Text>
+          <Typography.Text type="secondary" data-testid="softphone-access-number">
+            {t("softphone.dialled", { number: call.accessNumber })}
+          </Typography.Text>
+        </>
+      )}
+      <Tooltip title={t(timerKey)}>
         <Typography.Text code data-testid="softphone-timer">
           {formatDuration(secondsSince(since, now))}
         </Typography.Text>
       </Tooltip>
-      {ringing ? (
+      {ringing && !outbound ? (
         <Typography.Text type="secondary" data-testid="softphone-answer-hint">
           <PhoneOutlined /> {t("softphone.answerOnDesk")}
         </Typography.Text>
+      ) : null}
+      {cancellable ? (
+        <>
+          <Typography.Text type="secondary" data-testid="softphone-dial-hint">
+            <PhoneOutlined /> {ringing ? t("softphone.pickUpToCall", { number: dialedNumber }) : t("softphone.calling", { number: dialedNumber })}
+          </Typography.Text>
+          {hangUp}
+        </>
       ) : null}
       {connected ? (
         <>
@@ -242,10 +323,9 @@ export function SoftphoneCall() {
               {t("softphone.hold")}
             </Button>
           )}
-          <TransferPopover can={can} selfId={me.id} disabled={busy !== null} onTransfer={transfer} />
-          <Button size="small" danger loading={busy === "hangUp"} disabled={busy !== null} onClick={() => void act("hangUp")} data-testid="softphone-hang-up">
-            {t("softphone.hangUp")}
-          </Button>
+          {/* A call out is no ACD contact: the server cannot transfer it (yet). */}
+          {outbound ? null : <TransferPopover can={can} selfId={me.id} disabled={busy !== null} onTransfer={transfer} />}
+          {hangUp}
         </>
       ) : null}
       {failure ? (

@@ -1,20 +1,29 @@
 /** Voice calls: the signed-in agent's call for the softphone bar, its controls, and the call log. */
 
-export type CallStatus = "WAITING" | "RINGING" | "CONNECTED" | "HELD" | "ENDED";
+/** DIALING: an outbound call whose agent picked up their phone; the customer's phone rings. */
+export type CallStatus = "WAITING" | "RINGING" | "DIALING" | "CONNECTED" | "HELD" | "ENDED";
+
+/** INBOUND: a customer called an access number; OUTBOUND: an agent dialled out (`dial`). */
+export type CallDirection = "INBOUND" | "OUTBOUND";
 
 export interface CallRecord {
   id: string;
   status: CallStatus;
+  direction: CallDirection;
+  /** Inbound: the number the caller dialled; outbound: ours, presented as caller ID ("" if the tenant has none). */
   accessNumber: string;
-  /** Null when the caller was forgotten. */
+  /** Inbound: the caller's number; null when the caller was forgotten (and on outbound calls). */
   callerNumber: string | null;
-  queueId: string;
+  /** Outbound: the number the agent called; null on inbound calls and when the customer was forgotten. */
+  dialedNumber: string | null;
+  /** Null on outbound calls (they have no queue). */
+  queueId: string | null;
   agentId: string | null;
   ringingAgentId: string | null;
   arrivedAt: string;
   answeredAt: string | null;
   endedAt: string | null;
-  /** caller_hung_up | agent_hung_up | abandoned | failed */
+  /** caller_hung_up | agent_hung_up | abandoned | failed | unanswered (outbound: no answer, busy or declined) */
   endCause: string | null;
   waitSeconds: number | null;
   talkSeconds: number | null;
@@ -26,8 +35,8 @@ export interface CallRecord {
 export const MY_CALL_QUERY = /* GraphQL */ `
   query MyCall {
     myCall {
-      id status accessNumber callerNumber queueId agentId ringingAgentId arrivedAt answeredAt endedAt endCause
-      waitSeconds talkSeconds holdSeconds recordingId recordingSeconds
+      id status direction accessNumber callerNumber dialedNumber queueId agentId ringingAgentId arrivedAt answeredAt
+      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds
     }
   }
 `;
@@ -39,8 +48,8 @@ export interface MyCallData {
 export const CALLS_QUERY = /* GraphQL */ `
   query Calls($first: Int!, $before: DateTime) {
     calls(first: $first, before: $before) {
-      id status accessNumber callerNumber queueId agentId ringingAgentId arrivedAt answeredAt endedAt endCause
-      waitSeconds talkSeconds holdSeconds recordingId recordingSeconds
+      id status direction accessNumber callerNumber dialedNumber queueId agentId ringingAgentId arrivedAt answeredAt
+      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds
     }
   }
 `;
@@ -57,8 +66,8 @@ export interface CallsData {
 export const HOLD_CALL_MUTATION = /* GraphQL */ `
   mutation HoldCall($id: UUID!) {
     holdCall(id: $id) {
-      id status accessNumber callerNumber queueId agentId ringingAgentId arrivedAt answeredAt endedAt endCause
-      waitSeconds talkSeconds holdSeconds recordingId recordingSeconds
+      id status direction accessNumber callerNumber dialedNumber queueId agentId ringingAgentId arrivedAt answeredAt
+      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds
     }
   }
 `;
@@ -66,8 +75,8 @@ export const HOLD_CALL_MUTATION = /* GraphQL */ `
 export const RESUME_CALL_MUTATION = /* GraphQL */ `
   mutation ResumeCall($id: UUID!) {
     resumeCall(id: $id) {
-      id status accessNumber callerNumber queueId agentId ringingAgentId arrivedAt answeredAt endedAt endCause
-      waitSeconds talkSeconds holdSeconds recordingId recordingSeconds
+      id status direction accessNumber callerNumber dialedNumber queueId agentId ringingAgentId arrivedAt answeredAt
+      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds
     }
   }
 `;
@@ -75,8 +84,8 @@ export const RESUME_CALL_MUTATION = /* GraphQL */ `
 export const HANG_UP_CALL_MUTATION = /* GraphQL */ `
   mutation HangUpCall($id: UUID!) {
     hangUpCall(id: $id) {
-      id status accessNumber callerNumber queueId agentId ringingAgentId arrivedAt answeredAt endedAt endCause
-      waitSeconds talkSeconds holdSeconds recordingId recordingSeconds
+      id status direction accessNumber callerNumber dialedNumber queueId agentId ringingAgentId arrivedAt answeredAt
+      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds
     }
   }
 `;
@@ -84,11 +93,41 @@ export const HANG_UP_CALL_MUTATION = /* GraphQL */ `
 export const TRANSFER_CALL_MUTATION = /* GraphQL */ `
   mutation TransferCall($id: UUID!, $toAgentId: UUID, $toQueueId: UUID) {
     transferCall(id: $id, toAgentId: $toAgentId, toQueueId: $toQueueId) {
-      id status accessNumber callerNumber queueId agentId ringingAgentId arrivedAt answeredAt endedAt endCause
-      waitSeconds talkSeconds holdSeconds recordingId recordingSeconds
+      id status direction accessNumber callerNumber dialedNumber queueId agentId ringingAgentId arrivedAt answeredAt
+      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds
     }
   }
 `;
+
+/**
+ * Calls `number` out through a trunk (`trunkId`, else the tenant's first with an outbound
+ * address): the agent's own desk phone rings first; once picked up, the number is dialled and
+ * bridged when answered. Spaces, dashes, dots and parentheses are ignored. Answers the new call
+ * (RINGING, ringing you, OUTBOUND). Errors: `call.invalid_number`, `call.no_trunk`,
+ * `call.no_phone`, `call.agent_busy`, `permission.denied`.
+ */
+export const DIAL_MUTATION = /* GraphQL */ `
+  mutation Dial($number: String!, $trunkId: UUID) {
+    dial(number: $number, trunkId: $trunkId) {
+      id status direction accessNumber callerNumber dialedNumber queueId agentId ringingAgentId arrivedAt answeredAt
+      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds
+    }
+  }
+`;
+
+export interface DialVariables {
+  number: string;
+  trunkId: string | null;
+}
+
+export interface DialData {
+  dial: CallRecord;
+}
+
+/** The customer's number of a call: the caller's (inbound) or the one dialled (outbound). */
+export function customerNumber(call: Pick<CallRecord, "callerNumber" | "dialedNumber">): string | null {
+  return call.callerNumber || call.dialedNumber || null;
+}
 
 export interface CallIdVariables {
   id: string;

@@ -29,11 +29,13 @@ export const END_CAUSE_KEYS: Record<string, string> = {
   agent_hung_up: "calls.endCause.agent_hung_up",
   abandoned: "calls.endCause.abandoned",
   failed: "calls.endCause.failed",
+  unanswered: "calls.endCause.unanswered",
 };
 
 export const STATUS_KEYS: Record<string, string> = {
   WAITING: "calls.status.WAITING",
   RINGING: "calls.status.RINGING",
+  DIALING: "calls.status.DIALING",
   CONNECTED: "calls.status.CONNECTED",
   HELD: "calls.status.HELD",
   ENDED: "calls.status.ENDED",

@@ -1,11 +1,12 @@
-/** One customer: the profile's enabled fields, and every contact on every channel, newest
- * first (`customerContacts`). */
-import { EditOutlined } from "@ant-design/icons";
-import { Alert, Button, Descriptions, Drawer, Empty, Spin, Table, Tag, Typography } from "antd";
+/** One customer: the profile's enabled fields (a phone value with a call button for holders of
+ * `softphone`), and every contact on every channel, newest first (`customerContacts`). */
+import { EditOutlined, PhoneOutlined } from "@ant-design/icons";
+import { Alert, Button, Descriptions, Drawer, Empty, Space, Spin, Table, Tag, Tooltip, Typography } from "antd";
 import { useErrorText } from "../../api/errors";
 import { useQuery } from "../../api/hooks";
 import { useI18n } from "../../i18n";
 import { formatDateTime } from "../../i18n/format";
+import { useDial } from "../calls/dial";
 import { CHANNEL_KEYS } from "../desk/presence";
 import { type Contact, type Customer, type CustomerData, type CustomerField, CUSTOMER_QUERY } from "./customers.graphql";
 import { enabledFields, valueOf } from "./fields";
@@ -26,6 +27,7 @@ export function CustomerDrawer({ customerId, fields, onClose, onEdit }: Props) {
   const customer = data?.customer?.id === customerId ? data.customer : null;
   const contacts = customer ? data!.customerContacts : [];
   const none = <Typography.Text type="secondary">—</Typography.Text>;
+  const dial = useDial();
 
   return (
     <Drawer
@@ -57,7 +59,27 @@ export function CustomerDrawer({ customerId, fields, onClose, onEdit }: Props) {
               data-testid="customer-profile"
               items={enabledFields(fields).map((field) => {
                 const shown = displayValue(field, valueOf(customer, field.key), t);
-                return { key: field.key, label: field.label, children: shown || none };
+                if (!shown) return { key: field.key, label: field.label, children: none };
+                if (field.fieldType !== "PHONE" || !dial) return { key: field.key, label: field.label, children: shown };
+                return {
+                  key: field.key,
+                  label: field.label,
+                  children: (
+                    <Space size={4}>
+                      {shown}
+                      <Tooltip title={t("customers.callPhone")}>
+                        <Button
+                          size="small"
+                          type="link"
+                          icon={<PhoneOutlined />}
+                          onClick={() => dial(shown)}
+                          aria-label={t("customers.callPhone")}
+                          data-testid={`customer-call-${field.key}`}
+                        />
+                      </Tooltip>
+                    </Space>
+                  ),
+                };
               })}
             />
           )}
