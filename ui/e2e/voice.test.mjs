@@ -13,6 +13,10 @@
  * SPEAK_MS, send BYE) replaced by "wait for Hotline's BYE and answer it": both sipp processes
  * exit 0 only when Hotline hung each of them up, which the test asserts.
  *
+ * Then agent1 calls a customer back from the bar (click to dial): the desk phone rings first,
+ * then the customer at the trunk's carrier (sipp running `tests/sipp/callee.xml`), and the bar
+ * follows ringing, dialling, connected, and hangs up both.
+ *
  * The desk phone rings for RING_MS before it answers (sipp's own `uas` answers at once,
  * quicker than the bar's one-second poll), so the bar sees the call ringing and opens the
  * screen pop; it echoes the media it receives (`-rtp_echo`), so the recording has both sides.
@@ -466,8 +470,9 @@ describe("voice in the browser: the softphone bar and the Calls page", { timeout
       await settle(admin);
     }
     const cells = (await row.locator("td").allTextContents()).map((text) => text.trim());
-    // Arrived, caller, access number, agent, status, wait, talk, hold, recording.
-    const [, callerCell, numberCell, agentCell, statusCell, waitCell, talkCell, holdCell] = cells;
+    // Arrived, direction, customer's number, access number, agent, status, wait, talk, hold, recording.
+    const [, directionCell, callerCell, numberCell, agentCell, statusCell, waitCell, talkCell, holdCell] = cells;
+    assert.equal(directionCell, "Inbound", JSON.stringify(cells));
     assert.equal(callerCell, CALLER, JSON.stringify(cells));
     assert.equal(numberCell, ACCESS_NUMBER, JSON.stringify(cells));
     assert.equal(agentCell, "Demo agent one", JSON.stringify(cells));
@@ -528,5 +533,64 @@ describe("voice in the browser: the softphone bar and the Calls page", { timeout
     assert.ok(Math.abs(duration - recorded) < 0.5, `the player sees ${duration} s of audio, the file has ${recorded} s`);
     await admin.getByTestId("calls-recording-download-file").waitFor();
     await screenshot(admin, "voice-calls-recording");
+  });
+
+  flow("agent1 calls a customer out from the bar: their desk phone rings first, then the customer", async () => {
+    // The customer, at the carrier's end of the trunk: answers a second after ringing.
+    const customerPort = await freeUdpPort();
+    const customer = sipp("the customer called out to", [
+      "-sf", scenario("callee.xml", { RING_MS: "1000", CALLEE_SPEECH: CALLER_SPEECH }),
+      "-p", String(customerPort), "-mp", String(await freeUdpPort()), "-m", "1", "-timeout", "90s", "-timeout_error",
+    ]);
+    // The administrator (signed in afresh: the Calls page's player is still open) points the
+    // trunk's calls out at it.
+    await admin.context().close();
+    admin = await (await newContext(browser, { baseURL: hotline.url })).newPage();
+    await logIn(admin, { username: "admin", password: hotline.password });
+    await openMenu(admin, ["Administration", "Telephony"]);
+    await admin.getByRole("tab", { name: "Trunks" }).click();
+    await admin.getByTestId("telephony-trunk-row").filter({ hasText: "Carrier" }).getByTestId("telephony-trunk-edit").click();
+    await admin.getByTestId("telephony-trunk-outbound").fill(`127.0.0.1:${customerPort}`);
+    await admin.getByTestId("telephony-trunk-save").click();
+    await admin.getByTestId("telephony-trunk-row").filter({ hasText: `127.0.0.1:${customerPort}` }).waitFor();
+
+    // agent1's desk phone registers again (the first one took one call and left).
+    const phonePort = await freeUdpPort();
+    const phone = sipp("desk phone 2001, calling out", [
+      "-sf", writeScenario("ringing-phone.xml", RINGING_PHONE),
+      "-rtp_echo", "-p", String(phonePort), "-mp", String(await freeUdpPort()), "-m", "1", "-timeout", "90s", "-timeout_error",
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const register = sipp("registration of 2001 again", [
+      hotline.sipAddress,
+      "-sf", scenario("register.xml", { EXPECTED_CODE: "200" }),
+      "-m", "1", "-timeout", "20s", "-timeout_error",
+      "-key", "domain", "demo", "-key", "extension", EXTENSION, "-key", "contact_port", String(phonePort),
+      "-au", EXTENSION, "-ap", sipPassword,
+    ]);
+    await assertSippPassed(register, 30_000);
+
+    // The number as people write it; the bar dials it as digits.
+    const bar = agent.getByTestId("softphone-call");
+    await agent.locator('[data-testid="softphone-call"][data-state="IDLE"]').waitFor();
+    await bar.getByTestId("softphone-dial-number").fill("021 5550 1234");
+    await bar.getByTestId("softphone-dial-call").click();
+    await agent.locator('[data-testid="softphone-call"][data-state="RINGING"]').waitFor({ timeout: 15_000 });
+    await bar.getByTestId("softphone-dial-hint").waitFor();
+    // No screen pop for a call the agent makes (the inbound call's may still be open).
+    assert.equal(await agent.getByTestId("call-screen-pop").filter({ hasText: "02155501234" }).count(), 0);
+    await screenshot(agent, "voice-softphone-calling-out");
+    await agent.locator('[data-testid="softphone-call"][data-state="CONNECTED"]').waitFor({ timeout: 20_000 });
+    assert.equal(((await bar.getByTestId("softphone-caller").textContent()) ?? "").trim(), "02155501234");
+    assert.equal(await bar.getByTestId("softphone-transfer").count(), 0, "a call out offers no transfer");
+    // agent1 is busy meanwhile: no contact is offered to them.
+    await agent.getByTestId("desk-presence").filter({ hasText: "Busy" }).waitFor({ timeout: 10_000 });
+    await agent.waitForTimeout(3_000);
+    await bar.getByTestId("softphone-hang-up").click();
+    await agent.locator('[data-testid="softphone-call"][data-state="IDLE"]').waitFor();
+    await assertSippPassed(customer, 30_000);
+    await assertSippPassed(phone, 30_000);
+    // agent1 is offered contacts again.
+    await agent.getByTestId("desk-presence").filter({ hasText: "Available" }).waitFor({ timeout: 10_000 });
   });
 });
