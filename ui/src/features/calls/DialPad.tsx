@@ -1,13 +1,14 @@
 /**
  * The idle softphone bar's dial control: a number field (Enter calls), a Call button and a
- * popover with a 12-key keypad that types into the field. The bar owns the number and the
+ * popover with a keypad (digits and +) that types into the field. The bar owns the number and the
  * call; spaces, dashes, dots and parentheses are left for the server to ignore.
  */
 import { AppstoreOutlined, PhoneOutlined } from "@ant-design/icons";
 import { Button, Input, Popover, Space } from "antd";
 import { useT } from "../../i18n";
 
-const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"] as const;
+// What a number may hold (the server calls digits with an optional leading +).
+const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "+", "0"] as const;
 
 interface Props {
   value: string;
