@@ -39,11 +39,11 @@ const EXTENSION = "2001";
 const ACCESS_NUMBER = "4000";
 const CALLER = "+8613800138000";
 /** How long the desk phone rings before it answers. */
-const RING_MS = 3_000;
+const RING_MS = 6_000;
 /** How long after Hotline answers (at once, with queue music) the caller starts speaking: after
  * the desk phone has answered, so the recording has the caller's voice. And what they say
  * (sipp's own recording, as caller.xml's media action). */
-const WAIT_MS = 5_000;
+const WAIT_MS = 8_000;
 const CALLER_SPEECH = 'play_pcap_audio="/usr/share/sip-tester/g711a.pcap"';
 
 /** @type {Awaited<ReturnType<typeof startHotline>>} */
