@@ -650,15 +650,15 @@ async fn an_agent_calls_a_customer_out_through_the_trunk_their_phone_first_then_
     assert_eq!(presence_state(&server, &agent).await, "BUSY", "no contact is offered during a call out");
     let again = server.graphql(Some(&agent), DIAL, json!({ "n": "+8613900139000" })).await;
     assert_eq!(error_code(&again), "call.agent_busy", "{again}");
-    let queue = Uuid::new_v5(&tenant_id_for_slug("demo"), b"first-queue");
+    let agent2 = user_id_for_username(tenant_id_for_slug("demo"), "agent2");
     let transfer = server
         .graphql(
             Some(&agent),
-            "mutation($id: UUID!, $q: UUID) { transferCall(id: $id, toQueueId: $q) { status } }",
-            json!({ "id": call_id, "q": queue }),
+            "mutation($id: UUID!, $to: UUID) { transferCall(id: $id, toAgentId: $to) { status } }",
+            json!({ "id": call_id, "to": agent2 }),
         )
         .await;
-    assert_eq!(error_code(&transfer), "call.not_transferable", "{transfer}");
+    assert_eq!(error_code(&transfer), "call.not_transferable", "a call out goes to a queue: {transfer}");
     // The customer speaks for seven seconds; the agent's phone echoes it back.
     tokio::time::sleep(Duration::from_secs(8)).await;
     let hung_up = server
@@ -694,6 +694,73 @@ async fn an_agent_calls_a_customer_out_through_the_trunk_their_phone_first_then_
         "{calls}"
     );
     assert_eq!(presence_state(&server, &agent).await, "AVAILABLE", "the agent's presence came back");
+}
+
+#[tokio::test]
+async fn a_call_out_handed_on_to_a_queue_rings_the_next_agent_there() {
+    let server = Server::start(&Location::embedded());
+    let admin = server.demo_admin_token().await;
+    let first_password = provision_telephony(&server, &admin).await;
+    let second_password = provision_for(&server, &admin, "2002", "agent2").await;
+    let demo_password = server.demo_password.clone().unwrap();
+    let first = server.login("demo", "agent1", &demo_password).await;
+    let second = server.login("demo", "agent2", &demo_password).await;
+    set_presence(&server, &first, "AVAILABLE").await;
+    let mut first_phone = DeskPhone::start();
+    let mut second_phone = DeskPhone::start();
+    let (mut customer, _scenario) = customer_phone();
+    assert_sipp_passed(&sipp_register_at(&server, "u1", "2001", &first_password, 200, first_phone.port), "agent1");
+    assert_sipp_passed(&sipp_register_at(&server, "u1", "2002", &second_password, 200, second_phone.port), "agent2");
+    route_calls_out_to(&server, &admin, customer.port).await;
+
+    let dialed = server.graphql(Some(&first), DIAL, json!({ "n": "+8613800138000" })).await;
+    let call_id = dialed["data"]["dial"]["id"].as_str().unwrap_or_else(|| panic!("{dialed}")).to_owned();
+    my_call_once(&server, &first, "CONNECTED").await;
+    // agent2 becomes available only now, so the call out is not what the ACD offers them first.
+    set_presence(&server, &second, "AVAILABLE").await;
+    let queue = Uuid::new_v5(&tenant_id_for_slug("demo"), b"first-queue");
+    let transferred = server
+        .graphql(
+            Some(&first),
+            "mutation($id: UUID!, $q: UUID) { transferCall(id: $id, toQueueId: $q) { status queueId } }",
+            json!({ "id": call_id, "q": queue }),
+        )
+        .await;
+    // Waiting in the queue, or already with agent2, whose phone answers at once.
+    assert_eq!(transferred["data"]["transferCall"]["queueId"], json!(queue), "{transferred}");
+    assert!(first_phone.finished(), "agent1's phone was hung up by the transfer");
+    assert_eq!(presence_state(&server, &first).await, "AVAILABLE", "agent1 is available again");
+    my_call_once(&server, &second, "CONNECTED").await;
+    let hung_up = server
+        .graphql(Some(&second), "mutation($id: UUID!) { hangUpCall(id: $id) { id } }", json!({ "id": call_id }))
+        .await;
+    assert!(hung_up["errors"].is_null(), "{hung_up}");
+    assert!(customer.finished(), "the customer's phone was hung up");
+    assert!(second_phone.finished(), "agent2's phone was hung up");
+
+    let history = call_history(&server, &admin, "hotline.acd.contact_finished").await;
+    // The recording may be stored before or after the ACD hears of the end.
+    let history: Vec<Value> =
+        history.into_iter().filter(|item| item["type"] != "hotline.call.recording_stored").collect();
+    assert_eq!(
+        types(&history),
+        [
+            "hotline.call.dialed",
+            "hotline.call.agent_ringing",
+            "hotline.call.answered",
+            "hotline.call.callee_answered",
+            "hotline.call.transferred",
+            "hotline.acd.contact_queued",
+            "hotline.acd.contact_offered",
+            "hotline.call.agent_ringing",
+            "hotline.call.answered",
+            "hotline.acd.offer_accepted",
+            "hotline.call.ended",
+            "hotline.acd.contact_finished",
+        ]
+    );
+    let agent2 = user_id_for_username(tenant_id_for_slug("demo"), "agent2");
+    assert_eq!(history[10]["payload"]["agent_id"], json!(agent2));
 }
 
 #[tokio::test]

@@ -412,7 +412,8 @@ pub(crate) struct Call {
     /// Our media port toward the caller.
     pub(crate) caller_port: u16,
     pub(crate) media: Option<MediaSession>,
-    /// Set on an outbound call: it is no ACD contact, and the agent was made `busy`.
+    /// Set on a call out until it is handed to a queue: it is no ACD contact until then, and
+    /// the agent was made `busy`.
     pub(crate) dialer: Option<DialingAgent>,
 }
 
@@ -494,10 +495,10 @@ impl Call {
                                 self.record(if held { CallAction::Hold } else { CallAction::Resume }).await;
                                 let _ = done.send(Ok(()));
                             }
-                            Instruction::Transfer(_) if self.dialer.is_some() => {
+                            Instruction::Transfer(CallTransferTarget::Agent { .. }) if self.dialer.is_some() => {
                                 let _ = done.send(Err(InstructionRefused::new(
                                     "call.not_transferable",
-                                    "an outbound call cannot be transferred",
+                                    "a call out is handed on to a queue, not to an agent",
                                 )));
                             }
                             Instruction::Transfer(to) => {
@@ -517,11 +518,27 @@ impl Call {
                                     media.hold(false);
                                 }
                                 self.record(CallAction::Transfer { to }).await;
-                                let target = match to {
-                                    CallTransferTarget::Agent { agent_id } => TransferTarget::Agent { agent_id },
-                                    CallTransferTarget::Queue { queue_id } => TransferTarget::Queue { queue_id },
+                                let handed_on = match (self.dialer.take(), to) {
+                                    // A call out was no ACD contact: it becomes one, waiting in the queue.
+                                    (Some(dialer), CallTransferTarget::Queue { queue_id }) => {
+                                        restore_presence(&self.telephony, self.tenant_id, &dialer).await;
+                                        AcdAction::EnqueueContact {
+                                            contact_id: self.call_id,
+                                            channel: Channel::Voice,
+                                            queue_id,
+                                            priority: 0,
+                                            customer_key: None,
+                                        }
+                                    }
+                                    (_, to) => {
+                                        let to = match to {
+                                            CallTransferTarget::Agent { agent_id } => TransferTarget::Agent { agent_id },
+                                            CallTransferTarget::Queue { queue_id } => TransferTarget::Queue { queue_id },
+                                        };
+                                        AcdAction::TransferContact { contact_id: self.call_id, agent_id, to }
+                                    }
                                 };
-                                self.acd(AcdAction::TransferContact { contact_id: self.call_id, agent_id, to: target }).await;
+                                self.acd(handed_on).await;
                                 let _ = done.send(Ok(()));
                             }
                         }

@@ -7,7 +7,9 @@
 //! The agent is `busy` in the ACD while the call lasts (so no contact is offered to them) and
 //! gets their presence back after it.
 //!
-//! An outbound call is no ACD contact, so it cannot be transferred (yet).
+//! A call out is no ACD contact; handed on to a queue, it becomes one (waiting there like a
+//! transferred call), so it cannot be handed to a named agent (the ACD reserves a transfer
+//! for its agent only for a contact it assigned).
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -226,7 +226,7 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     ("call.no_trunk", "The tenant has no trunk with an outbound address to call out through (or no such trunk)."),
     ("call.no_phone", "You have no extension, or no phone registered to it now: calling out rings your phone first."),
     ("call.agent_busy", "You are on a call already."),
-    ("call.not_transferable", "An outbound call cannot be transferred (yet): hang up, or ask the customer to call in."),
+    ("call.not_transferable", "A call out is handed on to a queue, not to a named agent."),
     // Domain: telephony (extensions, trunks, access numbers).
     ("telephony.invalid_extension_number", "An extension number is 2 to 8 digits."),
     ("telephony.extension_number_taken", "The number is an extension or an access number of this tenant already."),

@@ -259,7 +259,7 @@ describe("the softphone bar", () => {
     expect((screen.getByTestId("softphone-dial-number") as HTMLInputElement).value).toBe("10086");
   }, 30_000);
 
-  it("shows a connected outbound call with the number called, Hold and Hang up, and no Transfer (the server cannot transfer a call out)", async () => {
+  it("shows a connected outbound call with the number called, Hold, Transfer to a queue only, and Hang up", async () => {
     const current = {
       call: call({ direction: "OUTBOUND", status: "CONNECTED", callerNumber: null, dialedNumber: "02155501234", queueId: null, agentId: "u1", ringingAgentId: null, answeredAt: ago(20) }) as CallRecord | null,
     };
@@ -270,7 +270,9 @@ describe("the softphone bar", () => {
     expect(within(connected).getByTestId("softphone-caller").textContent).toBe("02155501234");
     expect(within(connected).queryByTestId("softphone-dial-hint")).toBeNull();
     expect(within(connected).getByTestId("softphone-hold")).toBeTruthy();
-    expect(within(connected).queryByTestId("softphone-transfer")).toBeNull();
+    fireEvent.click(within(connected).getByTestId("softphone-transfer"));
+    const panel = await screen.findByTestId("softphone-transfer-panel");
+    expect(within(panel).queryByText("Agent")).toBeNull();
     expect(within(connected).getAllByTestId("softphone-hang-up")).toHaveLength(1);
     expect(screen.queryByTestId("softphone-dial")).toBeNull();
   }, 30_000);

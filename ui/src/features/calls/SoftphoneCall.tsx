@@ -323,8 +323,7 @@ export function SoftphoneCall() {
               {t("softphone.hold")}
             </Button>
           )}
-          {/* A call out is no ACD contact: the server cannot transfer it (yet). */}
-          {outbound ? null : <TransferPopover can={can} selfId={me.id} disabled={busy !== null} onTransfer={transfer} />}
+          <TransferPopover can={can} selfId={me.id} disabled={busy !== null} queuesOnly={outbound} onTransfer={transfer} />
           {hangUp}
         </>
       ) : null}

@@ -1,4 +1,8 @@
-/** The softphone's transfer: a popover to pick an agent or a queue, then a blind transfer. */
+/**
+ * The softphone's transfer: a popover to pick an agent or a queue, then a blind transfer. A
+ * call the agent made goes to a queue only (`queuesOnly`): the server hands a call out to a
+ * queue, not to a named agent.
+ */
 import { SwapOutlined } from "@ant-design/icons";
 import { Alert, Button, Popover, Radio, Select, Space, Tag, Tooltip, Typography } from "antd";
 import { type ReactNode, useState } from "react";
@@ -11,17 +15,19 @@ interface Props {
   can: (permission: string) => boolean;
   selfId: string;
   disabled: boolean;
+  /** Offer queues only (a call out). */
+  queuesOnly?: boolean;
   /** Transfers; a thrown error is shown in the popover. */
   onTransfer: (target: { toAgentId: string | null; toQueueId: string | null }) => Promise<void>;
 }
 
 type Kind = "agent" | "queue";
 
-export function TransferPopover({ can, selfId, disabled, onTransfer }: Props) {
+export function TransferPopover({ can, selfId, disabled, queuesOnly = false, onTransfer }: Props) {
   const t = useT();
   const errorText = useErrorText();
   const [open, setOpen] = useState(false);
-  const [kind, setKind] = useState<Kind>("agent");
+  const [kind, setKind] = useState<Kind>(queuesOnly ? "queue" : "agent");
   const [target, setTarget] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<unknown>();
@@ -75,20 +81,22 @@ export function TransferPopover({ can, selfId, disabled, onTransfer }: Props) {
 
   const content = (
     <Space orientation="vertical" size="small" style={{ width: 280 }} data-testid="softphone-transfer-panel">
-      <Radio.Group
-        optionType="button"
-        size="small"
-        value={kind}
-        onChange={(event) => {
-          setKind(event.target.value as Kind);
-          setTarget(undefined);
-          setFailure(undefined);
-        }}
-        options={[
-          { value: "agent", label: t("softphone.transferToAgent") },
-          { value: "queue", label: t("softphone.transferToQueue") },
-        ]}
-      />
+      {queuesOnly ? null : (
+        <Radio.Group
+          optionType="button"
+          size="small"
+          value={kind}
+          onChange={(event) => {
+            setKind(event.target.value as Kind);
+            setTarget(undefined);
+            setFailure(undefined);
+          }}
+          options={[
+            { value: "agent", label: t("softphone.transferToAgent") },
+            { value: "queue", label: t("softphone.transferToQueue") },
+          ]}
+        />
+      )}
       <Select
         style={{ width: "100%" }}
         value={target}
