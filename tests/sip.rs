@@ -435,26 +435,38 @@ async fn a_busy_phone_refuses_the_offer_and_the_call_goes_to_the_next_agent() {
     assert_eq!(history[8]["payload"]["agent_id"], agent("agent2"));
 }
 
+/// agent1 (available) and agent2 (not yet), signed in, each with a desk phone registered.
+struct TwoAgents {
+    first: String,
+    second: String,
+    first_phone: DeskPhone,
+    second_phone: DeskPhone,
+}
+
+async fn two_agents_with_phones(server: &Server, admin: &str) -> TwoAgents {
+    let first_password = provision_telephony(server, admin).await;
+    let second_password = provision_for(server, admin, "2002", "agent2").await;
+    let demo_password = server.demo_password.clone().unwrap();
+    let first = server.login("demo", "agent1", &demo_password).await;
+    let second = server.login("demo", "agent2", &demo_password).await;
+    set_presence(server, &first, "AVAILABLE").await;
+    let (first_phone, second_phone) = (DeskPhone::start(), DeskPhone::start());
+    assert_sipp_passed(
+        &sipp_register_at(server, "u1", "2001", &first_password, 200, first_phone.port),
+        "agent1's phone",
+    );
+    assert_sipp_passed(
+        &sipp_register_at(server, "u1", "2002", &second_password, 200, second_phone.port),
+        "agent2's phone",
+    );
+    TwoAgents { first, second, first_phone, second_phone }
+}
+
 #[tokio::test]
 async fn an_agent_holds_then_transfers_the_call_to_a_second_agents_phone_from_the_web_app() {
     let server = Server::start(&Location::embedded());
     let admin = server.demo_admin_token().await;
-    let first_password = provision_telephony(&server, &admin).await;
-    let second_password = provision_for(&server, &admin, "2002", "agent2").await;
-    let demo_password = server.demo_password.clone().unwrap();
-    let first = server.login("demo", "agent1", &demo_password).await;
-    let second = server.login("demo", "agent2", &demo_password).await;
-    set_presence(&server, &first, "AVAILABLE").await;
-    let mut first_phone = DeskPhone::start();
-    let mut second_phone = DeskPhone::start();
-    assert_sipp_passed(
-        &sipp_register_at(&server, "u1", "2001", &first_password, 200, first_phone.port),
-        "agent1's phone",
-    );
-    assert_sipp_passed(
-        &sipp_register_at(&server, "u1", "2002", &second_password, 200, second_phone.port),
-        "agent2's phone",
-    );
+    let TwoAgents { first, second, mut first_phone, mut second_phone } = two_agents_with_phones(&server, &admin).await;
 
     let caller = {
         let address = server.sip_address.clone().unwrap();
@@ -700,17 +712,8 @@ async fn an_agent_calls_a_customer_out_through_the_trunk_their_phone_first_then_
 async fn a_call_out_handed_on_to_a_queue_rings_the_next_agent_there() {
     let server = Server::start(&Location::embedded());
     let admin = server.demo_admin_token().await;
-    let first_password = provision_telephony(&server, &admin).await;
-    let second_password = provision_for(&server, &admin, "2002", "agent2").await;
-    let demo_password = server.demo_password.clone().unwrap();
-    let first = server.login("demo", "agent1", &demo_password).await;
-    let second = server.login("demo", "agent2", &demo_password).await;
-    set_presence(&server, &first, "AVAILABLE").await;
-    let mut first_phone = DeskPhone::start();
-    let mut second_phone = DeskPhone::start();
+    let TwoAgents { first, second, mut first_phone, mut second_phone } = two_agents_with_phones(&server, &admin).await;
     let (mut customer, _scenario) = customer_phone();
-    assert_sipp_passed(&sipp_register_at(&server, "u1", "2001", &first_password, 200, first_phone.port), "agent1");
-    assert_sipp_passed(&sipp_register_at(&server, "u1", "2002", &second_password, 200, second_phone.port), "agent2");
     route_calls_out_to(&server, &admin, customer.port).await;
 
     let dialed = server.graphql(Some(&first), DIAL, json!({ "n": "+8613800138000" })).await;
