@@ -401,3 +401,15 @@ impl Outbound {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_number_is_dialled_without_the_separators_people_write() {
+        assert_eq!(normalise_number("+86 (138) 0013-8000"), "+8613800138000");
+        assert_eq!(normalise_number("010.8888\u{a0}6666"), "01088886666");
+        assert_eq!(normalise_number("call me"), "callme", "what is left is checked as a number after");
+    }
+}
