@@ -690,7 +690,9 @@ impl Call {
         };
         let offer = sdp::write(leg_id.as_u64_pair().1, &ours).into_bytes();
         let contact = self.telephony.dialogs.build_local_contact(Some("hotline".to_owned()), None).ok();
-        let Some(option) = contact.and_then(|contact| invite_option(&binding, &extension, contact, offer)) else {
+        let Some(option) = contact
+            .and_then(|contact| invite_option(&binding, format!("Hotline to {}", extension.number), contact, offer))
+        else {
             self.acd(AcdAction::RejectOffer { contact_id: self.call_id, agent_id }).await;
             return None;
         };
@@ -825,10 +827,11 @@ fn answer_direction(request: &rsipstack::sip::Request) -> Direction {
     }
 }
 
-/// The INVITE to an agent's registered phone (see [`destination_of`] for where it goes).
+/// The INVITE to an agent's registered phone (see [`destination_of`] for where it goes);
+/// the phone's display shows `display_name` as the caller.
 pub(crate) fn invite_option(
     binding: &Binding,
-    extension: &AgentExtension,
+    display_name: String,
     contact: rsipstack::sip::Uri,
     offer: Vec<u8>,
 ) -> Option<InviteOption> {
@@ -839,7 +842,7 @@ pub(crate) fn invite_option(
     let mut destination = SipAddr::from(destination_of(binding, &callee));
     destination.r#type = Some(transport);
     Some(InviteOption {
-        caller_display_name: Some(format!("Hotline to {}", extension.number)),
+        caller_display_name: Some(display_name),
         caller,
         callee,
         destination: Some(destination),

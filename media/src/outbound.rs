@@ -100,7 +100,8 @@ impl Dialer {
         let leg_id = Uuid::now_v7();
         let offer = offer_sdp(telephony, leg_id, agent_socket.port, Codec::Pcma);
         let contact = telephony.dialogs.build_local_contact(Some("hotline".to_owned()), None).map_err(internal)?;
-        let option = invite_option(&binding, &extension, contact, offer)
+        // The agent's phone shows whom picking it up will call.
+        let option = invite_option(&binding, format!("Call {number}"), contact, offer)
             .ok_or_else(|| internal(format!("the phone's contact {} is not a SIP address", binding.contact)))?;
         let dial = CallAction::Dial {
             trunk_id: route.trunk_id,
