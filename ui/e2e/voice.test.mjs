@@ -582,7 +582,13 @@ describe("voice in the browser: the softphone bar and the Calls page", { timeout
     await screenshot(agent, "voice-softphone-calling-out");
     await agent.locator('[data-testid="softphone-call"][data-state="CONNECTED"]').waitFor({ timeout: 20_000 });
     assert.equal(((await bar.getByTestId("softphone-caller").textContent()) ?? "").trim(), "02155501234");
-    assert.equal(await bar.getByTestId("softphone-transfer").count(), 0, "a call out offers no transfer");
+    // A call out is handed on to a queue only: the transfer offers no agents.
+    await bar.getByTestId("softphone-transfer").click();
+    const transferPanel = agent.getByTestId("softphone-transfer-panel");
+    await transferPanel.waitFor();
+    assert.equal(await transferPanel.getByText("Agent", { exact: true }).count(), 0, "no agent to pick on a call out");
+    await bar.getByTestId("softphone-transfer").click();
+    await transferPanel.waitFor({ state: "hidden" });
     // agent1 is busy meanwhile: no contact is offered to them.
     await agent.getByTestId("desk-presence").filter({ hasText: "Busy" }).waitFor({ timeout: 10_000 });
     await agent.waitForTimeout(3_000);
