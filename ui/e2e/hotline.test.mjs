@@ -74,10 +74,21 @@ async function visibleMenuTexts(page) {
 /** Picks `label` in the open dropdown of an antd Select or TreeSelect.
  * @param {Page} page @param {import("playwright-core").Locator} select @param {string} label */
 async function pick(page, select, label) {
-  await select.click();
-  await select.locator("input").fill(label);
-  const dropdown = page.locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden)");
-  await dropdown.locator(`[title="${label}"]`).first().click();
+  const chosen = select.locator(".ant-select-selection-item", { hasText: label });
+  // A click on an option while a loaded browser re-renders the list can miss (the option is
+  // replaced under the pointer): pick again until the select shows the choice.
+  for (let attempt = 1; ; attempt++) {
+    await select.click();
+    await select.locator("input").fill(label);
+    const dropdown = page.locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden)");
+    await dropdown.locator(`[title="${label}"]`).first().click();
+    try {
+      await chosen.first().waitFor({ timeout: 5000 });
+      return;
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
 }
 
 describe("Hotline in the browser", { timeout: 12 * 60_000 }, () => {
