@@ -11,12 +11,20 @@
 //! - `transferred`: `waiting` again (in the target queue, for a transfer to a queue); the
 //!   agent stays the last one connected until another answers;
 //! - `recording_stored` (it may come after the end): the recording and its length;
-//! - `ended`: `ended`, with the cause and the durations the event worked out.
+//! - `consult_started` (the connected agent consults another, the caller on hold):
+//!   `consult_agent_id` the consulted agent, `consult_status` `ringing`; `consult_answered`:
+//!   `connected`; `consult_ended`: both cleared; `consult_completed` (attended transfer): the
+//!   consulted agent is the call's agent, `connected`, and the consultation is cleared;
+//! - `ended`: `ended`, with the cause and the durations the event worked out (a consultation
+//!   still open is cleared).
 //!
 //! Outbound calls (`direction` `outbound`, no queue): `dialed` makes the row, with our caller
 //! id as the access number and the number dialled, sealed, in the caller's columns; the
 //! agent's own phone rings (`ringing`), their answer makes it `dialing` (the customer's
 //! phone rings), `callee_answered` `connected`, with the answer time and the wait.
+//!
+//! Tables made before consultations get `consult_agent_id` and `consult_status` on start
+//! (`''`: none), as tables made before outbound calls get `direction`.
 //!
 //! Two ACD events move a call to another queue: `contact_overflowed` and
 //! `contact_transferred` (a call's ACD contact id is its call id).
@@ -79,6 +87,29 @@ impl CallRowStatus {
     }
 }
 
+/// Where a consultation (attended transfer) of a call is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsultStatus {
+    /// The consulted agent's phone rings.
+    Ringing,
+    /// The two agents talk, the caller on hold.
+    Connected,
+}
+
+impl ConsultStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsultStatus::Ringing => "ringing",
+            ConsultStatus::Connected => "connected",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Ringing, Self::Connected].into_iter().find(|status| status.as_str() == text)
+    }
+}
+
 /// A call as the read model holds it; the caller's number is still sealed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallView {
@@ -109,6 +140,10 @@ pub struct CallView {
     pub hold_ms: Option<u64>,
     pub recording_id: Option<Uuid>,
     pub recording_ms: Option<u64>,
+    /// The agent consulted now (attended transfer), while a consultation is in progress.
+    pub consult_agent_id: Option<Uuid>,
+    /// Where that consultation is; `None` when there is none.
+    pub consult_status: Option<ConsultStatus>,
 }
 
 /// A row as `apply` keeps it between reading and writing it back.
@@ -146,6 +181,8 @@ const CREATE_CALLS: &str = "CREATE TABLE IF NOT EXISTS {table} (\
      hold_ms BIGINT NULL, \
      recording_id TEXT NULL, \
      recording_ms BIGINT NULL, \
+     consult_agent_id TEXT NOT NULL DEFAULT '', \
+     consult_status TEXT NOT NULL DEFAULT '', \
      PRIMARY KEY (tenant_id, call_id))";
 
 const CREATE_BY_ARRIVAL: &str =
@@ -156,20 +193,25 @@ const CREATE_BY_RINGING_AGENT: &str =
     "CREATE INDEX IF NOT EXISTS {table}_by_ringing_agent ON {table} (tenant_id, ringing_agent_id)";
 const CREATE_BY_RECORDING: &str =
     "CREATE INDEX IF NOT EXISTS {table}_by_recording ON {table} (tenant_id, recording_id)";
+/// Made after the columns are added to an older table.
+const CREATE_BY_CONSULT_AGENT: &str =
+    "CREATE INDEX IF NOT EXISTS {table}_by_consult_agent ON {table} (tenant_id, consult_agent_id)";
 
 const COLUMNS: &str = "tenant_id, call_id, version, acd_version, status, access_number, caller_key_id, \
      caller_ciphertext, queue_id, direction, agent_id, ringing_agent_id, ringing_leg_id, arrived_at, answered_at, \
-     ended_at, end_cause, wait_ms, talk_ms, hold_ms, recording_id, recording_ms";
+     ended_at, end_cause, wait_ms, talk_ms, hold_ms, recording_id, recording_ms, consult_agent_id, consult_status";
 
 const SELECT_ROW: &str = "SELECT tenant_id, call_id, version, acd_version, status, access_number, caller_key_id, \
      caller_ciphertext, queue_id, direction, agent_id, ringing_agent_id, ringing_leg_id, arrived_at, answered_at, \
-     ended_at, end_cause, wait_ms, talk_ms, hold_ms, recording_id, recording_ms FROM {table} \
-     WHERE tenant_id = $1 AND call_id = $2";
+     ended_at, end_cause, wait_ms, talk_ms, hold_ms, recording_id, recording_ms, consult_agent_id, consult_status \
+     FROM {table} WHERE tenant_id = $1 AND call_id = $2";
 
 const UPSERT_ROW: &str = "INSERT INTO {table} (tenant_id, call_id, version, acd_version, status, access_number, \
      caller_key_id, caller_ciphertext, queue_id, direction, agent_id, ringing_agent_id, ringing_leg_id, \
-     arrived_at, answered_at, ended_at, end_cause, wait_ms, talk_ms, hold_ms, recording_id, recording_ms) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
+     arrived_at, answered_at, ended_at, end_cause, wait_ms, talk_ms, hold_ms, recording_id, recording_ms, \
+     consult_agent_id, consult_status) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
+     $23, $24) \
      ON CONFLICT (tenant_id, call_id) DO UPDATE SET version = excluded.version, \
      acd_version = excluded.acd_version, status = excluded.status, access_number = excluded.access_number, \
      caller_key_id = excluded.caller_key_id, caller_ciphertext = excluded.caller_ciphertext, \
@@ -177,7 +219,8 @@ const UPSERT_ROW: &str = "INSERT INTO {table} (tenant_id, call_id, version, acd_
      ringing_leg_id = excluded.ringing_leg_id, arrived_at = excluded.arrived_at, \
      answered_at = excluded.answered_at, ended_at = excluded.ended_at, end_cause = excluded.end_cause, \
      wait_ms = excluded.wait_ms, talk_ms = excluded.talk_ms, hold_ms = excluded.hold_ms, \
-     recording_id = excluded.recording_id, recording_ms = excluded.recording_ms";
+     recording_id = excluded.recording_id, recording_ms = excluded.recording_ms, \
+     consult_agent_id = excluded.consult_agent_id, consult_status = excluded.consult_status";
 
 fn handled(envelope: &&EventEnvelope) -> bool {
     let context = envelope.stream_id.context();
@@ -267,8 +310,29 @@ fn fold_call_event(row: &mut CallRow, event: CallEvent) {
             view.recording_id = Some(stored.recording_id);
             view.recording_ms = Some(stored.duration_ms);
         }
+        CallEvent::ConsultStarted(started) => {
+            view.consult_agent_id = Some(started.consulted_agent_id);
+            view.consult_status = Some(ConsultStatus::Ringing);
+        }
+        CallEvent::ConsultAnswered(answered) => {
+            if view.consult_agent_id == Some(answered.consulted_agent_id) {
+                view.consult_status = Some(ConsultStatus::Connected);
+            }
+        }
+        CallEvent::ConsultEnded(_) => {
+            view.consult_agent_id = None;
+            view.consult_status = None;
+        }
+        CallEvent::ConsultCompleted(completed) => {
+            view.status = CallRowStatus::Connected;
+            view.agent_id = Some(completed.to_agent_id);
+            view.consult_agent_id = None;
+            view.consult_status = None;
+        }
         CallEvent::Ended(ended) => {
             view.status = CallRowStatus::Ended;
+            view.consult_agent_id = None;
+            view.consult_status = None;
             view.ringing_agent_id = None;
             row.ringing_leg_id = None;
             view.agent_id = ended.agent_id.or(view.agent_id);
@@ -336,6 +400,14 @@ impl Projection for CallsProjection {
             let add = format!("ALTER TABLE {table} ADD COLUMN direction TEXT NOT NULL DEFAULT 'inbound'");
             sqlx::query(AssertSqlSafe(add)).execute(&mut *connection).await?;
         }
+        // Tables made before consultations lack them: no call in them has one.
+        for column in ["consult_agent_id", "consult_status"] {
+            if !has_column(connection, &table, column).await? {
+                let add = format!("ALTER TABLE {table} ADD COLUMN {column} TEXT NOT NULL DEFAULT ''");
+                sqlx::query(AssertSqlSafe(add)).execute(&mut *connection).await?;
+            }
+        }
+        execute_all(connection, &[sql(CREATE_BY_CONSULT_AGENT, CALLS_TABLE, suffix)]).await?;
         Ok(())
     }
 
@@ -423,6 +495,8 @@ impl Projection for CallsProjection {
                     hold_ms: None,
                     recording_id: None,
                     recording_ms: None,
+                    consult_agent_id: None,
+                    consult_status: None,
                 };
                 batch.rows.insert(key, Some(CallRow { view, ringing_leg_id: None, version, acd_version: 0 }));
                 batch.touched(tenant_id, call_id);
@@ -469,6 +543,9 @@ async fn write_row(connection: &mut AnyConnection, upsert: &str, row: &CallRow) 
         .bind(optional_u64(view.hold_ms))
         .bind(uuid(view.recording_id))
         .bind(optional_u64(view.recording_ms))
+        // '' is none, as for `queue_id`.
+        .bind(uuid(view.consult_agent_id).unwrap_or_default())
+        .bind(view.consult_status.map_or("", ConsultStatus::as_str))
         .execute(&mut *connection)
         .await?;
     Ok(())
@@ -518,6 +595,20 @@ fn view_from_row(row: &AnyRow) -> ProjectionResult<CallView> {
         hold_ms: optional_u64_column(row, "hold_ms")?,
         recording_id: optional_uuid_column(row, "recording_id")?,
         recording_ms: optional_u64_column(row, "recording_ms")?,
+        consult_agent_id: {
+            let consult_agent_id: String = row.try_get("consult_agent_id")?;
+            if consult_agent_id.is_empty() { None } else { Some(uuid_column(row, "consult_agent_id")?) }
+        },
+        consult_status: {
+            let consult_status: String = row.try_get("consult_status")?;
+            if consult_status.is_empty() {
+                None
+            } else {
+                Some(ConsultStatus::parse(&consult_status).ok_or_else(|| {
+                    ProjectionError::CorruptRow(format!("consult status {consult_status:?} is unknown"))
+                })?)
+            }
+        },
     })
 }
 
@@ -577,18 +668,21 @@ pub async fn list_calls(
     rows.iter().map(view_from_row).collect()
 }
 
-/// The agent's call now: ringing their phone, or connected to them (held or not). The newest,
-/// should there be more than one.
+/// The agent's call now: ringing their phone, or connected to them (held or not); else a
+/// call (not ended) on which they are consulted (`consult_agent_id`, while ringing or
+/// connected), so the consulted agent's softphone bar shows the consultation. The agent's own
+/// call comes first; the newest, should there be more than one.
 pub async fn current_call_of_agent(
     pool: &AnyPool,
     tenant_id: Uuid,
     agent_id: Uuid,
 ) -> ProjectionResult<Option<CallView>> {
+    const OWN: &str = "((ringing_agent_id = $2 AND status = 'ringing') \
+         OR (agent_id = $2 AND status IN ('dialing', 'connected', 'held')))";
     let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM {CALLS_TABLE} WHERE tenant_id = $1 AND \
-         ((ringing_agent_id = $2 AND status = 'ringing') \
-         OR (agent_id = $2 AND status IN ('dialing', 'connected', 'held'))) \
-         ORDER BY arrived_at DESC, call_id DESC LIMIT 1"
+         ({OWN} OR (consult_agent_id = $2 AND consult_status <> '' AND status <> 'ended')) \
+         ORDER BY CASE WHEN {OWN} THEN 0 ELSE 1 END, arrived_at DESC, call_id DESC LIMIT 1"
     )))
     .bind(tenant_id.to_string())
     .bind(agent_id.to_string())
@@ -632,6 +726,10 @@ mod tests {
         assert_eq!(CallRowStatus::parse("lost"), None);
         assert_eq!(end_cause_name(EndCause::CallerHungUp), "caller_hung_up");
         assert_eq!(end_cause_name(EndCause::Unanswered), "unanswered");
+        for status in [ConsultStatus::Ringing, ConsultStatus::Connected] {
+            assert_eq!(ConsultStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(ConsultStatus::parse(""), None);
         for direction in [CallDirection::Inbound, CallDirection::Outbound] {
             assert_eq!(parse_direction(direction_name(direction)), Some(direction));
         }

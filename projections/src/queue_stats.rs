@@ -13,6 +13,8 @@
 //!   wait ends;
 //! - `contact_abandoned`: abandoned + 1 in its queue on the day it was abandoned; the wait
 //!   ends.
+//! - `contact_handed_over` (an attended transfer completed): no count changes; the contact
+//!   stays answered, only its agent changes, so the event is not even read.
 //!
 //! A contact whose wait began before the events the read model holds (only after a rebuild
 //! that started in the middle of the log) counts nothing when answered.
@@ -335,6 +337,8 @@ async fn apply_event(
                 .await?;
             Some((abandoned.queue_id, day_of(abandoned.at), Counts { abandoned: 1, position, ..Counts::default() }))
         }
+        // Not read (see `handled`): a hand-over changes no count.
+        AcdEvent::ContactHandedOver(_) => None,
         _ => None,
     };
     Ok(counted)

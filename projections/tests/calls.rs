@@ -1,7 +1,9 @@
 //! The `calls` read model: each call as its events left it (ringing, connected, held,
 //! transferred, moved by the ACD, ended, recorded; called out to), the call records' and the
 //! softphone bar's queries, tenant isolation, idempotence (a range applied twice, or a
-//! rebuild, leaves the same rows), and a table made before outbound calls gaining its column.
+//! rebuild, leaves the same rows), a table made before outbound calls gaining its column,
+//! consultations (attended transfer: cancelled, failed, completed; the consulted agent's
+//! softphone bar) and a table made before consultations gaining their columns.
 
 mod common;
 
@@ -18,7 +20,7 @@ use hotline_domain::call::{
 };
 use hotline_infra::store::Scope;
 use hotline_projections::calls::{
-    CallRowStatus, CallsProjection, call_of_recording, current_call_of_agent, get_call, list_calls,
+    CallRowStatus, CallsProjection, ConsultStatus, call_of_recording, current_call_of_agent, get_call, list_calls,
 };
 use hotline_projections::{Projection, ProjectionRunner, all_projections, rebuild};
 use uuid::Uuid;
@@ -267,7 +269,7 @@ async fn dump_calls(env: &TestEnv) -> Vec<String> {
         "calls",
         "tenant_id, call_id, version, acd_version, status, access_number, caller_key_id, caller_ciphertext, \
          queue_id, direction, agent_id, ringing_agent_id, ringing_leg_id, arrived_at, answered_at, ended_at, end_cause, \
-         wait_ms, talk_ms, hold_ms, recording_id, recording_ms",
+         wait_ms, talk_ms, hold_ms, recording_id, recording_ms, consult_agent_id, consult_status",
         "tenant_id, call_id",
     )
     .await
@@ -275,12 +277,17 @@ async fn dump_calls(env: &TestEnv) -> Vec<String> {
 
 async fn replaying_or_rebuilding_changes_nothing(backend: Backend) {
     let env = TestEnv::new(backend).await;
-    let (_, _, head) = write_calls(&env).await;
+    write_calls(&env).await;
+    let (initech, _) = create_tenant(&env.store, "initech").await;
+    let mut head = 0;
+    for phase in 1..=CONSULT_PHASES {
+        head = write_consults(&env, initech, phase).await;
+    }
     let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections(env.keys.clone()));
     assert!(runner.wait_for(head, TIME_LIMIT).await);
     runner.shutdown().await;
     let live = dump_calls(&env).await;
-    assert_eq!(live.len(), 8, "{live:?}");
+    assert_eq!(live.len(), 11, "{live:?}");
 
     let projections: Vec<Arc<dyn Projection>> = vec![Arc::new(CallsProjection)];
     let events = env.store.read_all(Scope::Global, 0, 10_000).await.unwrap();
@@ -333,4 +340,189 @@ async fn an_older_calls_table_gains_the_direction_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_older_calls_table_gains_the_direction_on_postgres() {
     an_older_calls_table_gains_the_direction(Backend::Postgres).await;
+}
+
+const CALL_H: u128 = 0xca11_0011;
+const CALL_I: u128 = 0xca11_0012;
+const CALL_J: u128 = 0xca11_0013;
+const CONSULT_PHASES: u8 = 5;
+
+/// The connected agent consults `agent` on leg `leg`.
+fn consult(second: i64, leg: u128, agent: u128) -> (i64, CallAction) {
+    (second, CallAction::Consult { leg_id: id(leg), agent_id: id(agent), extension_id: id(0xe000 + agent) })
+}
+
+/// Consultations, in phases (each returns the position of its last event):
+/// 1. H: agent 1 consults agent 2, who does not answer, then again, answers, and the
+///    consultation is cancelled (agent 1 has the caller back). I: agent 3 consults agent 4,
+///    whose phone rings;
+/// 2. I: agent 4 answers;
+/// 3. I: the transfer completes: agent 4 has the call;
+/// 4. J: agent 2 consults agent 4 (who has I, older);
+/// 5. J: the caller hangs up during the consultation.
+async fn write_consults(env: &TestEnv, tenant_id: Uuid, phase: u8) -> u64 {
+    match phase {
+        1 => {
+            let h = vec![
+                arrive(0, QUEUE_1),
+                ring(1, 0x2e01, AGENT_1),
+                answer(2, 0x2e01),
+                (10, CallAction::Hold),
+                consult(11, 0x2e02, AGENT_2),
+                (13, CallAction::EndConsult { leg_id: id(0x2e02), failure: Some(LegFailure::NoAnswer) }),
+                consult(14, 0x2e03, AGENT_2),
+                (15, CallAction::AnswerConsult { leg_id: id(0x2e03) }),
+                (20, CallAction::EndConsult { leg_id: id(0x2e03), failure: None }),
+                (21, CallAction::Resume),
+            ];
+            call(env, tenant_id, CALL_H, h).await;
+            let i = vec![
+                arrive(100, QUEUE_1),
+                ring(101, 0x2e04, AGENT_3),
+                answer(102, 0x2e04),
+                (110, CallAction::Hold),
+                consult(111, 0x2e05, AGENT_4),
+            ];
+            call(env, tenant_id, CALL_I, i).await
+        }
+        2 => call(env, tenant_id, CALL_I, vec![(115, CallAction::AnswerConsult { leg_id: id(0x2e05) })]).await,
+        3 => call(env, tenant_id, CALL_I, vec![(130, CallAction::CompleteConsult { leg_id: id(0x2e05) })]).await,
+        4 => {
+            let j = vec![
+                arrive(200, QUEUE_1),
+                ring(201, 0x2e06, AGENT_2),
+                answer(202, 0x2e06),
+                (210, CallAction::Hold),
+                consult(211, 0x2e07, AGENT_4),
+            ];
+            call(env, tenant_id, CALL_J, j).await
+        }
+        _ => call(env, tenant_id, CALL_J, vec![(220, CallAction::End { cause: EndCause::CallerHungUp })]).await,
+    }
+}
+
+async fn consultations_show_on_the_call_and_on_the_consulted_agents_bar(backend: Backend) {
+    let env = TestEnv::new(backend).await;
+    let pool = &env.pool;
+    let (initech, _) = create_tenant(&env.store, "initech").await;
+    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections(env.keys.clone()));
+    let current = |agent: u128| current_call_of_agent(pool, initech, id(agent));
+    let call_id = |view: Option<hotline_projections::calls::CallView>| view.map(|view| view.call_id);
+
+    // 1. A consultation cancelled (after one the consulted phone did not answer): none left.
+    let head = write_consults(&env, initech, 1).await;
+    assert!(runner.wait_for(head, TIME_LIMIT).await);
+    let h = get_call(pool, initech, id(CALL_H)).await.unwrap().expect("call H");
+    assert_eq!((h.status, h.agent_id), (CallRowStatus::Connected, Some(id(AGENT_1))));
+    assert_eq!((h.consult_agent_id, h.consult_status), (None, None));
+    assert_eq!(call_id(current(AGENT_2).await.unwrap()), None, "agent 2 is no longer consulted");
+    assert_eq!(call_id(current(AGENT_1).await.unwrap()), Some(id(CALL_H)));
+    // I: agent 4's phone rings for the consultation, the caller on hold.
+    let i = get_call(pool, initech, id(CALL_I)).await.unwrap().expect("call I");
+    assert_eq!((i.status, i.agent_id), (CallRowStatus::Held, Some(id(AGENT_3))));
+    assert_eq!((i.consult_agent_id, i.consult_status), (Some(id(AGENT_4)), Some(ConsultStatus::Ringing)));
+    let on_bar = current(AGENT_4).await.unwrap().expect("the consulted agent's bar shows the consultation");
+    assert_eq!((on_bar.call_id, on_bar.consult_status), (id(CALL_I), Some(ConsultStatus::Ringing)));
+    assert_eq!(call_id(current(AGENT_3).await.unwrap()), Some(id(CALL_I)));
+
+    // 2. Agent 4 answers: the agents talk.
+    let head = write_consults(&env, initech, 2).await;
+    assert!(runner.wait_for(head, TIME_LIMIT).await);
+    let i = get_call(pool, initech, id(CALL_I)).await.unwrap().expect("call I");
+    assert_eq!((i.status, i.consult_status), (CallRowStatus::Held, Some(ConsultStatus::Connected)));
+    let on_bar = current(AGENT_4).await.unwrap().expect("still consulted");
+    assert_eq!((on_bar.call_id, on_bar.consult_status), (id(CALL_I), Some(ConsultStatus::Connected)));
+
+    // 3. The transfer completes: the call is agent 4's, connected; agent 3 is free.
+    let head = write_consults(&env, initech, 3).await;
+    assert!(runner.wait_for(head, TIME_LIMIT).await);
+    let i = get_call(pool, initech, id(CALL_I)).await.unwrap().expect("call I");
+    assert_eq!((i.status, i.agent_id), (CallRowStatus::Connected, Some(id(AGENT_4))));
+    assert_eq!((i.consult_agent_id, i.consult_status), (None, None));
+    assert_eq!((i.answered_at, i.wait_ms), (Some(at(102)), Some(2_000)), "the first answer stays");
+    assert_eq!(call_id(current(AGENT_4).await.unwrap()), Some(id(CALL_I)));
+    assert_eq!(call_id(current(AGENT_3).await.unwrap()), None);
+    assert_eq!(
+        list_calls(pool, initech, Some(id(AGENT_4)), None, 50).await.unwrap().len(),
+        1,
+        "the call is in agent 4's records"
+    );
+
+    // 4. Agent 4 is consulted on a newer call while they have I: their own call comes first.
+    let head = write_consults(&env, initech, 4).await;
+    assert!(runner.wait_for(head, TIME_LIMIT).await);
+    let j = get_call(pool, initech, id(CALL_J)).await.unwrap().expect("call J");
+    assert_eq!((j.consult_agent_id, j.consult_status), (Some(id(AGENT_4)), Some(ConsultStatus::Ringing)));
+    assert_eq!(call_id(current(AGENT_4).await.unwrap()), Some(id(CALL_I)));
+    assert_eq!(call_id(current(AGENT_2).await.unwrap()), Some(id(CALL_J)));
+
+    // 5. The caller hangs up during the consultation: it ends with the call.
+    let head = write_consults(&env, initech, 5).await;
+    assert!(runner.wait_for(head, TIME_LIMIT).await);
+    let j = get_call(pool, initech, id(CALL_J)).await.unwrap().expect("call J");
+    assert_eq!((j.status, j.consult_agent_id, j.consult_status), (CallRowStatus::Ended, None, None));
+    assert_eq!(call_id(current(AGENT_2).await.unwrap()), None);
+    runner.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consultations_show_on_the_call_and_on_the_consulted_agents_bar_on_sqlite() {
+    consultations_show_on_the_call_and_on_the_consulted_agents_bar(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consultations_show_on_the_call_and_on_the_consulted_agents_bar_on_postgres() {
+    consultations_show_on_the_call_and_on_the_consulted_agents_bar(Backend::Postgres).await;
+}
+
+/// A `calls` table as releases before consultations made it: no consult columns.
+const CALLS_BEFORE_CONSULT: &str = "CREATE TABLE calls (tenant_id TEXT NOT NULL, call_id TEXT NOT NULL, \
+     version BIGINT NOT NULL, acd_version BIGINT NOT NULL, status TEXT NOT NULL, access_number TEXT NOT NULL, \
+     caller_key_id TEXT NOT NULL, caller_ciphertext TEXT NOT NULL, queue_id TEXT NOT NULL, \
+     direction TEXT NOT NULL DEFAULT 'inbound', agent_id TEXT NULL, \
+     ringing_agent_id TEXT NULL, ringing_leg_id TEXT NULL, arrived_at BIGINT NOT NULL, answered_at BIGINT NULL, \
+     ended_at BIGINT NULL, end_cause TEXT NULL, wait_ms BIGINT NULL, talk_ms BIGINT NULL, hold_ms BIGINT NULL, \
+     recording_id TEXT NULL, recording_ms BIGINT NULL, PRIMARY KEY (tenant_id, call_id))";
+
+async fn an_older_calls_table_gains_the_consult_columns(backend: Backend) {
+    let env = TestEnv::new(backend).await;
+    sqlx::query(CALLS_BEFORE_CONSULT).execute(&env.pool).await.unwrap();
+    let (initech, _) = create_tenant(&env.store, "initech").await;
+    // A row the older release wrote, for a call whose events this log does not hold.
+    let old_call = id(0xca11_0fff);
+    sqlx::query(
+        "INSERT INTO calls (tenant_id, call_id, version, acd_version, status, access_number, caller_key_id, \
+         caller_ciphertext, queue_id, direction, agent_id, arrived_at) \
+         VALUES ($1, $2, 3, 0, 'connected', '4000', $3, 'sealed-old', $4, 'inbound', $5, $6)",
+    )
+    .bind(initech.to_string())
+    .bind(old_call.to_string())
+    .bind(caller(0xfff).key_id.to_string())
+    .bind(id(QUEUE_1).to_string())
+    .bind(id(AGENT_4).to_string())
+    .bind(at(50).timestamp_micros())
+    .execute(&env.pool)
+    .await
+    .unwrap();
+    let head = write_consults(&env, initech, 1).await;
+    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections(env.keys.clone()));
+    assert!(runner.wait_for(head, TIME_LIMIT).await);
+    runner.shutdown().await;
+    let old = get_call(&env.pool, initech, old_call).await.unwrap().expect("the older row");
+    assert_eq!((old.status, old.consult_agent_id, old.consult_status), (CallRowStatus::Connected, None, None));
+    let i = get_call(&env.pool, initech, id(CALL_I)).await.unwrap().expect("call I");
+    assert_eq!((i.consult_agent_id, i.consult_status), (Some(id(AGENT_4)), Some(ConsultStatus::Ringing)));
+    // Agent 4's own (older) call comes before the consultation.
+    let current = current_call_of_agent(&env.pool, initech, id(AGENT_4)).await.unwrap();
+    assert_eq!(current.map(|call| call.call_id), Some(old_call));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_calls_table_gains_the_consult_columns_on_sqlite() {
+    an_older_calls_table_gains_the_consult_columns(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_calls_table_gains_the_consult_columns_on_postgres() {
+    an_older_calls_table_gains_the_consult_columns(Backend::Postgres).await;
 }

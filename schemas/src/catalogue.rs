@@ -23,13 +23,14 @@ use hotline_domain::access::permissions::DataScope;
 use hotline_domain::access::role::{self, BuiltInRole, RoleDefinition, RoleEvent};
 use hotline_domain::acd::{
     self, AcdEvent, AgentPresenceChanged, AgentProfile, AgentRegistered, Channel, ContactAbandoned, ContactFinished,
-    ContactOffered, ContactOverflowed, ContactQueued, ContactTransferred, OfferAnswered, OfferReason, OfferRule,
-    Overflow, Presence, QueueDefined, QueueDefinition, RoutingStrategy, SkillRequirement, StickyWaitEnded,
-    TransferTarget,
+    ContactHandedOver, ContactOffered, ContactOverflowed, ContactQueued, ContactTransferred, OfferAnswered,
+    OfferReason, OfferRule, Overflow, Presence, QueueDefined, QueueDefinition, RoutingStrategy, SkillRequirement,
+    StickyWaitEnded, TransferTarget,
 };
 use hotline_domain::call::{
     self, AgentLegFailed, AgentRinging, CallAnswered, CallArrived, CallDialed, CallEnded, CallEvent, CallMoment,
-    CallTransferTarget, CallTransferred, CalleeAnswered, CalleeFailed, EndCause, LegFailure, RecordingStored,
+    CallTransferTarget, CallTransferred, CalleeAnswered, CalleeFailed, ConsultAnswered, ConsultCompleted, ConsultEnded,
+    ConsultStarted, EndCause, LegFailure, RecordingStored,
 };
 use hotline_domain::chat_widget::{self, FaqEntry, WidgetConfigured, WidgetSettings};
 use hotline_domain::conversation::{
@@ -496,6 +497,8 @@ fn call_samples() -> Vec<Sample> {
     let leg_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0082);
     let agent_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0021);
     let queue_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0022);
+    let consult_leg_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0085);
+    let consulted_agent_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0025);
     let at = sample_time();
     let moment = CallMoment { call_id, agent_id, at };
     vec![
@@ -602,6 +605,49 @@ fn call_samples() -> Vec<Sample> {
             "The customer an agent called out to did not answer: `no_answer`, `busy`, `declined` or `unreachable`; \
              the call then ends `unanswered`.",
             CallEvent::CalleeFailed(CalleeFailed { call_id, agent_id, failure: LegFailure::NoAnswer, at }),
+        ),
+        Sample::new(
+            call::CONTEXT,
+            "The connected agent (`agent_id`) consults another agent (attended transfer, step one), the caller \
+             on hold: the consulted agent's phone rings on leg `leg_id`.",
+            CallEvent::ConsultStarted(ConsultStarted {
+                call_id,
+                leg_id: consult_leg_id,
+                agent_id,
+                consulted_agent_id,
+                extension_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0086),
+                at,
+            }),
+        ),
+        Sample::new(
+            call::CONTEXT,
+            "The consulted agent's phone answered: the two agents talk, the caller on hold.",
+            CallEvent::ConsultAnswered(ConsultAnswered { call_id, leg_id: consult_leg_id, consulted_agent_id, at }),
+        ),
+        Sample::new(
+            call::CONTEXT,
+            "The consultation ended without a transfer: cancelled or hung up by either agent (`failure` null), or \
+             the consulted phone did not connect (`no_answer`, `busy`, `declined` or `unreachable`). The first \
+             agent has the caller again.",
+            CallEvent::ConsultEnded(ConsultEnded {
+                call_id,
+                leg_id: consult_leg_id,
+                consulted_agent_id,
+                failure: Some(LegFailure::NoAnswer),
+                at,
+            }),
+        ),
+        Sample::new(
+            call::CONTEXT,
+            "Attended transfer completed: the consulted agent (`to_agent_id`) takes the call over at once, the \
+             hold ends and talk time runs on.",
+            CallEvent::ConsultCompleted(ConsultCompleted {
+                call_id,
+                leg_id: consult_leg_id,
+                from_agent_id: agent_id,
+                to_agent_id: consulted_agent_id,
+                at,
+            }),
         ),
     ]
 }
@@ -758,6 +804,19 @@ fn acd_samples() -> Vec<Sample> {
                 reserved_until: Some(later),
                 overflow_at: Some(later),
                 overflow_to_queue_id: Some(overflow_queue_id),
+                at,
+            }),
+        ),
+        Sample::new(
+            acd::CONTEXT,
+            "An attended transfer completed: the assigned contact moved at once, without queueing, from its agent \
+             to the agent they consulted, whatever that agent's presence or load; it stays in its queue.",
+            AcdEvent::ContactHandedOver(ContactHandedOver {
+                contact_id,
+                queue_id,
+                channel: Channel::Voice,
+                from_agent_id: agent_id,
+                to_agent_id: other_agent_id,
                 at,
             }),
         ),
@@ -1383,7 +1442,7 @@ mod tests {
         let mut dictionary_variants = [false; 2];
         let mut user_variants = [false; 8];
         let mut role_variants = [false; 2];
-        let mut acd_variants = [false; 14];
+        let mut acd_variants = [false; 15];
         let mut conversation_variants = [false; 6];
         let mut chat_widget_variants = [false; 1];
         let mut customer_variants = [false; 3];
@@ -1392,7 +1451,7 @@ mod tests {
         let mut knowledge_variants = [false; 11];
         let mut webhook_variants = [false; 6];
         let mut telephony_variants = [false; 12];
-        let mut call_variants = [false; 12];
+        let mut call_variants = [false; 16];
         for sample in samples() {
             let (event_type, version, payload) = (sample.event_type, sample.schema_version, &sample.payload);
             if let Ok(event) = TenantEvent::from_stored(event_type, version, payload) {
@@ -1443,6 +1502,7 @@ mod tests {
                     AcdEvent::ContactFinished(_) => 11,
                     AcdEvent::ContactAbandoned(_) => 12,
                     AcdEvent::ContactTransferred(_) => 13,
+                    AcdEvent::ContactHandedOver(_) => 14,
                 };
                 acd_variants[index] = true;
             }
@@ -1559,6 +1619,10 @@ mod tests {
                     CallEvent::Dialed(_) => 9,
                     CallEvent::CalleeAnswered(_) => 10,
                     CallEvent::CalleeFailed(_) => 11,
+                    CallEvent::ConsultStarted(_) => 12,
+                    CallEvent::ConsultAnswered(_) => 13,
+                    CallEvent::ConsultEnded(_) => 14,
+                    CallEvent::ConsultCompleted(_) => 15,
                 };
                 call_variants[index] = true;
             }

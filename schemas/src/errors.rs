@@ -76,6 +76,7 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     ("acd.not_assigned", "The contact is not assigned to this agent."),
     ("acd.contact_assigned", "The contact is with an agent already: the agent finishes it."),
     ("acd.transfer_to_self", "An agent cannot transfer a contact to themselves; name another agent or a queue."),
+    ("acd.hand_over_to_self", "A contact cannot be handed over to the agent who has it; consult another agent."),
     (
         "acd.agent_without_queue",
         "The agent named as a transfer's target serves no queue, so the contact has nowhere to wait for them.",
@@ -227,6 +228,11 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     ("call.no_phone", "You have no extension, or no phone registered to it now: calling out rings your phone first."),
     ("call.agent_busy", "You are on a call already."),
     ("call.not_transferable", "A call out is handed on to a queue, not to a named agent."),
+    ("call.consult_in_progress", "A consultation is in progress on this call."),
+    ("call.consult_self", "You cannot consult yourself."),
+    ("call.not_consulting", "This call has no consultation in progress."),
+    ("call.consult_not_answered", "The agent you consult has not answered yet."),
+    ("call.agent_unavailable", "That agent is not available: on a call, or not signed in."),
     // Domain: telephony (extensions, trunks, access numbers).
     ("telephony.invalid_extension_number", "An extension number is 2 to 8 digits."),
     ("telephony.extension_number_taken", "The number is an extension or an access number of this tenant already."),
@@ -508,6 +514,7 @@ mod tests {
             "call.no_phone",
             "call.agent_busy",
             "call.not_transferable",
+            "call.agent_unavailable",
             "telephony.invalid_music_file",
         ];
         let stale: Vec<&str> = ERROR_CODES

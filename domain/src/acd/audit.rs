@@ -47,6 +47,11 @@ pub fn command_behind(batch: &[AcdEvent]) -> Option<AcdAction> {
                 TransferTarget::Agent { agent_id } => TransferTarget::Agent { agent_id },
             },
         },
+        AcdEvent::ContactHandedOver(handed) => AcdAction::HandOverContact {
+            contact_id: handed.contact_id,
+            from_agent_id: handed.from_agent_id,
+            to_agent_id: handed.to_agent_id,
+        },
         AcdEvent::OfferTimedOut(_) | AcdEvent::StickyWaitEnded(_) | AcdEvent::ContactOverflowed(_) => AcdAction::Tick,
         // An offer is never a command's own event.
         AcdEvent::ContactOffered(_) => return None,
@@ -99,5 +104,6 @@ fn event_time(event: &AcdEvent) -> chrono::DateTime<chrono::Utc> {
         AcdEvent::ContactFinished(event) => event.at,
         AcdEvent::ContactAbandoned(event) => event.at,
         AcdEvent::ContactTransferred(event) => event.at,
+        AcdEvent::ContactHandedOver(event) => event.at,
     }
 }

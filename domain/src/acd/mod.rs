@@ -26,7 +26,10 @@
 //!   its queues;
 //! - sticky agent: a returning customer's contact waits up to the queue's sticky timeout for
 //!   the agent who last accepted one of theirs, if that agent is logged in and in the queue;
-//! - overflow: a contact still waiting N seconds after entering a queue moves to another.
+//! - overflow: a contact still waiting N seconds after entering a queue moves to another;
+//! - hand-over (an attended transfer completed): an assigned contact moves from its agent to
+//!   the agent they consulted at once, without queueing and whatever that agent's presence or
+//!   load (they agreed on the phone); the first agent's room is free again.
 //!
 //! Ties are broken by ids (a total order); all maps are ordered, so nothing depends on hash
 //! iteration. Free agents are indexed per queue and channel in the order of the queue's
@@ -64,6 +67,7 @@ pub const CONTACT_OVERFLOWED: &str = "hotline.acd.contact_overflowed";
 pub const CONTACT_FINISHED: &str = "hotline.acd.contact_finished";
 pub const CONTACT_ABANDONED: &str = "hotline.acd.contact_abandoned";
 pub const CONTACT_TRANSFERRED: &str = "hotline.acd.contact_transferred";
+pub const CONTACT_HANDED_OVER: &str = "hotline.acd.contact_handed_over";
 
 /// Skill levels run from 1 (novice) to 10 (expert).
 pub const MAX_SKILL_LEVEL: u8 = 10;
@@ -209,6 +213,15 @@ pub enum AcdAction {
         agent_id: Uuid,
         to: TransferTarget,
     },
+    /// An attended transfer completed: the contact moves from the agent who has it to the one
+    /// they consulted, at once and without queueing — the consulted agent already agreed on the
+    /// phone. Any presence of theirs is accepted (they may have been made busy while consulted),
+    /// and their capacity is not checked.
+    HandOverContact {
+        contact_id: Uuid,
+        from_agent_id: Uuid,
+        to_agent_id: Uuid,
+    },
     /// Time passes: offers time out, sticky waits end, contacts overflow.
     Tick,
 }
@@ -236,6 +249,7 @@ pub enum AcdEvent {
     ContactFinished(ContactFinished),
     ContactAbandoned(ContactAbandoned),
     ContactTransferred(ContactTransferred),
+    ContactHandedOver(ContactHandedOver),
 }
 
 /// An agent's profile as registered or updated (all of it).
@@ -374,7 +388,20 @@ pub struct ContactTransferred {
     pub at: DateTime<Utc>,
 }
 
-const EVENT_TYPES: [&str; 14] = [
+/// An assigned contact moved from one agent to another at once (attended transfer): it stays
+/// assigned, now to `to_agent_id`, in its queue and channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactHandedOver {
+    pub contact_id: Uuid,
+    /// The contact's queue.
+    pub queue_id: Uuid,
+    pub channel: Channel,
+    pub from_agent_id: Uuid,
+    pub to_agent_id: Uuid,
+    pub at: DateTime<Utc>,
+}
+
+const EVENT_TYPES: [&str; 15] = [
     AGENT_REGISTERED,
     AGENT_UPDATED,
     AGENT_PRESENCE_CHANGED,
@@ -389,6 +416,7 @@ const EVENT_TYPES: [&str; 14] = [
     CONTACT_FINISHED,
     CONTACT_ABANDONED,
     CONTACT_TRANSFERRED,
+    CONTACT_HANDED_OVER,
 ];
 
 impl DomainEvent for AcdEvent {
@@ -408,6 +436,7 @@ impl DomainEvent for AcdEvent {
             AcdEvent::ContactFinished(_) => CONTACT_FINISHED,
             AcdEvent::ContactAbandoned(_) => CONTACT_ABANDONED,
             AcdEvent::ContactTransferred(_) => CONTACT_TRANSFERRED,
+            AcdEvent::ContactHandedOver(_) => CONTACT_HANDED_OVER,
         }
     }
 
@@ -430,6 +459,7 @@ impl DomainEvent for AcdEvent {
             AcdEvent::ContactFinished(event) => serde_json::to_value(event),
             AcdEvent::ContactAbandoned(event) => serde_json::to_value(event),
             AcdEvent::ContactTransferred(event) => serde_json::to_value(event),
+            AcdEvent::ContactHandedOver(event) => serde_json::to_value(event),
         };
         payload.expect("plain struct serialises")
     }
@@ -450,6 +480,7 @@ impl DomainEvent for AcdEvent {
             CONTACT_OVERFLOWED => read_payload(event_type, 1, payload, AcdEvent::ContactOverflowed),
             CONTACT_FINISHED => read_payload(event_type, 1, payload, AcdEvent::ContactFinished),
             CONTACT_TRANSFERRED => read_payload(event_type, 1, payload, AcdEvent::ContactTransferred),
+            CONTACT_HANDED_OVER => read_payload(event_type, 1, payload, AcdEvent::ContactHandedOver),
             _ => read_payload(event_type, 1, payload, AcdEvent::ContactAbandoned),
         }
     }

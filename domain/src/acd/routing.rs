@@ -18,13 +18,13 @@ use std::ops::Bound::{Excluded, Unbounded};
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
-use super::state::{AgentRank, WaitingRank, agent_rank, meets_skill, touched_agent, touched_contact, waiting_rank};
+use super::state::{AgentRank, WaitingRank, agent_rank, meets_skill, touched_agents, touched_contact, waiting_rank};
 use super::{
     AcdAction, AcdCommand, AcdEvent, AcdState, Agent, AgentPresenceChanged, AgentRegistered, Channel, Contact,
-    ContactAbandoned, ContactFinished, ContactOffered, ContactOverflowed, ContactQueued, ContactStatus,
-    ContactTransferred, MAX_PRIORITY, MISSED_OFFER_REASON, OfferAnswered, OfferReason, OfferRule, Presence,
-    QueueDefined, QueueDefinition, RoutingStrategy, StickyWaitEnded, TRANSFER_RESERVATION_SECONDS, TransferTarget,
-    agent_not_found, contact_not_found, queue_not_found, validate_profile, validate_queue,
+    ContactAbandoned, ContactFinished, ContactHandedOver, ContactOffered, ContactOverflowed, ContactQueued,
+    ContactStatus, ContactTransferred, MAX_PRIORITY, MISSED_OFFER_REASON, OfferAnswered, OfferReason, OfferRule,
+    Presence, QueueDefined, QueueDefinition, RoutingStrategy, StickyWaitEnded, TRANSFER_RESERVATION_SECONDS,
+    TransferTarget, agent_not_found, contact_not_found, queue_not_found, validate_profile, validate_queue,
 };
 use crate::DomainError;
 
@@ -233,6 +233,33 @@ pub(super) fn decide(state: &AcdState, command: &AcdCommand) -> Result<Vec<AcdEv
             decision.settle_contact(*contact_id);
             decision.settle_agent(*agent_id);
         }
+        AcdAction::HandOverContact { contact_id, from_agent_id, to_agent_id } => {
+            let contact = state.contacts.get(contact_id).ok_or_else(|| contact_not_found(*contact_id))?;
+            if contact.status != (ContactStatus::Assigned { agent_id: *from_agent_id }) {
+                return Err(DomainError::new(
+                    "acd.not_assigned",
+                    format!("contact {contact_id} is not assigned to agent {from_agent_id}"),
+                ));
+            }
+            if to_agent_id == from_agent_id {
+                return Err(DomainError::new(
+                    "acd.hand_over_to_self",
+                    "an agent cannot hand a contact over to themselves",
+                ));
+            }
+            if !state.agents.contains_key(to_agent_id) {
+                return Err(agent_not_found(*to_agent_id));
+            }
+            decision.push(AcdEvent::ContactHandedOver(ContactHandedOver {
+                contact_id: *contact_id,
+                queue_id: contact.queue_id,
+                channel: contact.channel,
+                from_agent_id: *from_agent_id,
+                to_agent_id: *to_agent_id,
+                at,
+            }));
+            decision.settle_agent(*from_agent_id);
+        }
         AcdAction::Tick => decision.tick(),
     }
     Ok(decision.events)
@@ -317,7 +344,7 @@ impl<'a> Decision<'a> {
             }
             _ => {}
         }
-        if let Some(agent_id) = touched_agent(&event) {
+        for agent_id in touched_agents(&event).into_iter().flatten() {
             let changed = match &event {
                 AcdEvent::AgentRegistered(registered) => Some(Agent::new(&registered.agent, registered.at)),
                 _ => self.agent(agent_id).cloned().map(|mut agent| {

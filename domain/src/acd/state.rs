@@ -100,6 +100,13 @@ impl Agent {
                 self.contacts.remove(&transferred.contact_id);
                 self.idle_since = transferred.at;
             }
+            AcdEvent::ContactHandedOver(handed) if handed.from_agent_id == self.agent_id => {
+                self.contacts.remove(&handed.contact_id);
+                self.idle_since = handed.at;
+            }
+            AcdEvent::ContactHandedOver(handed) if handed.to_agent_id == self.agent_id => {
+                self.contacts.insert(handed.contact_id, handed.channel);
+            }
             _ => {}
         }
     }
@@ -167,6 +174,9 @@ impl Contact {
                 self.status = ContactStatus::Offered { agent_id: offered.agent_id, expires_at: offered.expires_at };
             }
             AcdEvent::OfferAccepted(answer) => self.status = ContactStatus::Assigned { agent_id: answer.agent_id },
+            AcdEvent::ContactHandedOver(handed) => {
+                self.status = ContactStatus::Assigned { agent_id: handed.to_agent_id };
+            }
             AcdEvent::OfferRejected(answer) | AcdEvent::OfferTimedOut(answer) => {
                 self.status = ContactStatus::Waiting;
                 self.declined_by.insert(answer.agent_id);
@@ -265,9 +275,9 @@ pub(crate) fn waiting_rank(definition: &QueueDefinition, contact: &Contact) -> W
     WaitingRank { priority: Reverse(priority), queued_at: contact.queued_at, contact_id: contact.contact_id }
 }
 
-/// The agent whose state the event changes, if any.
-pub(crate) fn touched_agent(event: &AcdEvent) -> Option<Uuid> {
-    match event {
+/// The agents whose state the event changes (a hand-over changes two).
+pub(crate) fn touched_agents(event: &AcdEvent) -> [Option<Uuid>; 2] {
+    let agent_id = match event {
         AcdEvent::AgentRegistered(registered) | AcdEvent::AgentUpdated(registered) => Some(registered.agent.agent_id),
         AcdEvent::AgentPresenceChanged(changed) => Some(changed.agent_id),
         AcdEvent::ContactOffered(offered) => Some(offered.agent_id),
@@ -280,7 +290,9 @@ pub(crate) fn touched_agent(event: &AcdEvent) -> Option<Uuid> {
         | AcdEvent::OfferAccepted(_)
         | AcdEvent::StickyWaitEnded(_)
         | AcdEvent::ContactOverflowed(_) => None,
-    }
+        AcdEvent::ContactHandedOver(handed) => return [Some(handed.from_agent_id), Some(handed.to_agent_id)],
+    };
+    [agent_id, None]
 }
 
 /// The contact whose state the event changes, if any.
@@ -296,6 +308,7 @@ pub(crate) fn touched_contact(event: &AcdEvent) -> Option<Uuid> {
         AcdEvent::ContactFinished(finished) => Some(finished.contact_id),
         AcdEvent::ContactAbandoned(abandoned) => Some(abandoned.contact_id),
         AcdEvent::ContactTransferred(transferred) => Some(transferred.contact_id),
+        AcdEvent::ContactHandedOver(handed) => Some(handed.contact_id),
         AcdEvent::AgentRegistered(_)
         | AcdEvent::AgentUpdated(_)
         | AcdEvent::AgentPresenceChanged(_)
@@ -353,9 +366,16 @@ impl AcdState {
                     self.last_agent_by_customer.insert(customer_key, accepted.agent_id);
                 }
             }
+            // The agent who took the contact over is the customer's last agent now.
+            AcdEvent::ContactHandedOver(handed) => {
+                let customer_key = self.contacts.get(&handed.contact_id).and_then(|c| c.customer_key.clone());
+                if let Some(customer_key) = customer_key {
+                    self.last_agent_by_customer.insert(customer_key, handed.to_agent_id);
+                }
+            }
             _ => {}
         }
-        if let Some(agent_id) = touched_agent(event) {
+        for agent_id in touched_agents(event).into_iter().flatten() {
             self.evolve_agent(agent_id, event);
         }
         if let Some(contact_id) = touched_contact(event) {

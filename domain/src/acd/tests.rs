@@ -381,6 +381,122 @@ fn refusal(state: &AcdState, command: &AcdCommand) -> &'static str {
     Acd::decide(state, command).expect_err("the command should be refused").code
 }
 
+fn hand_over(at: i64, contact: u128, from: u128, to: u128) -> AcdCommand {
+    command(
+        at,
+        AcdAction::HandOverContact {
+            contact_id: contact_id(contact),
+            from_agent_id: agent_id(from),
+            to_agent_id: agent_id(to),
+        },
+    )
+}
+
+fn voice(at: i64, contact: u128, customer: Option<&str>) -> AcdCommand {
+    enqueue(at, contact, Channel::Voice, SUPPORT, 0, customer)
+}
+
+#[test]
+fn given_an_attended_transfer_when_the_call_is_handed_over_then_the_voice_load_moves_with_it() {
+    let mut commands = support_with_agents(RoutingStrategy::LongestIdle, 2);
+    commands.extend([
+        voice(10, 1, Some("c-1")),
+        accept(11, 1, 1),
+        // Agent 2 is consulted: the phone side makes them busy.
+        presence(12, 2, Presence::Busy),
+        // Another call waits: agent 1 is at voice capacity, agent 2 is busy.
+        voice(15, 2, None),
+    ]);
+    let state = given(&commands);
+    assert_eq!(state.waiting_in(SUPPORT, Channel::Voice), [contact_id(2)]);
+    let events = when(&state, &hand_over(20, 1, 1, 2));
+    assert_eq!(
+        events[0],
+        AcdEvent::ContactHandedOver(ContactHandedOver {
+            contact_id: contact_id(1),
+            queue_id: SUPPORT,
+            channel: Channel::Voice,
+            from_agent_id: agent_id(1),
+            to_agent_id: agent_id(2),
+            at: time(20),
+        })
+    );
+    // Agent 1 has room again: the waiting call is theirs.
+    assert_eq!(offers(&events), [offer(2, 1, OfferRule::NextForFreedAgent)]);
+    let state = events.iter().fold(state, Acd::evolve);
+    assert_eq!(state.contacts[&contact_id(1)].status, ContactStatus::Assigned { agent_id: agent_id(2) });
+    assert_eq!(state.agents[&agent_id(2)].contacts, BTreeMap::from([(contact_id(1), Channel::Voice)]));
+    assert_eq!(state.agents[&agent_id(1)].load(Channel::Voice), 1, "the offered call");
+    assert_eq!(state.agents[&agent_id(1)].idle_since, time(20));
+    assert_eq!(state.last_agent_by_customer.get("c-1"), Some(&agent_id(2)));
+    assert_eq!(state.agents[&agent_id(2)].presence, Presence::Busy, "the presence is left as it was");
+
+    // Agent 2 is available again but holds the handed-over call: a new call is not theirs.
+    let state = given_more(state, &[available(21, 2)]);
+    assert!(state.free_agents_in(SUPPORT, Channel::Voice).is_empty());
+    let events = when(&state, &voice(22, 3, None));
+    assert_eq!(offers(&events), []);
+    let state = events.iter().fold(state, Acd::evolve);
+    // Once agent 2 finishes it, the waiting call goes to them.
+    let events = when(&state, &finish(30, 1, 2));
+    assert_eq!(offers(&events), [offer(3, 2, OfferRule::NextForFreedAgent)]);
+
+    // The audit maps the hand-over back to its command and finds the same decision.
+    let mut replayed = AcdState::default();
+    let mut batches = Vec::new();
+    for command in commands.iter().chain([&hand_over(20, 1, 1, 2)]) {
+        let decided = when(&replayed, command);
+        replayed = decided.iter().fold(replayed, Acd::evolve);
+        batches.push(decided);
+    }
+    assert_eq!(
+        audit::command_behind(batches.last().unwrap()),
+        Some(AcdAction::HandOverContact {
+            contact_id: contact_id(1),
+            from_agent_id: agent_id(1),
+            to_agent_id: agent_id(2),
+        })
+    );
+    assert_eq!(audit::verify(TENANT, &batches), Ok(batches.len()));
+    for event in batches.iter().flatten() {
+        let read = AcdEvent::from_stored(event.event_type(), event.schema_version(), &event.to_payload()).unwrap();
+        assert_eq!(&read, event);
+    }
+}
+
+#[test]
+fn given_handed_over_chats_when_the_agent_goes_beyond_capacity_then_they_are_accepted_and_nothing_more_offered() {
+    let mut commands = support_with_agents(RoutingStrategy::LongestIdle, 2);
+    // Fewest chats first, then idle longest: agents 1 and 2 take turns.
+    commands.extend([chat(11, 1), chat(12, 2), chat(13, 3), chat(14, 4)]);
+    commands.extend([accept(20, 1, 1), accept(20, 2, 2), accept(20, 3, 1), accept(20, 4, 2)]);
+    let state = given(&commands);
+    let state = given_more(state, &[hand_over(30, 2, 2, 1), hand_over(31, 4, 2, 1)]);
+    assert_eq!(state.agents[&agent_id(1)].load(Channel::Chat), 4, "one over the capacity of three");
+    assert_eq!(state.agents[&agent_id(2)].load(Channel::Chat), 0);
+    // The over-full agent is offered nothing; the other one takes the next chats.
+    let events = when(&state, &chat(32, 5));
+    assert_eq!(offers(&events), [offer(5, 2, OfferRule::Strategy)]);
+    let state = given_more(state, &[chat(32, 5), chat(33, 6), chat(34, 7), chat(35, 8)]);
+    assert_eq!(state.waiting_in(SUPPORT, Channel::Chat), [contact_id(8)]);
+    // Agent 1 finishing one chat is still at capacity: the waiting chat stays.
+    let events = when(&state, &finish(40, 1, 1));
+    assert_eq!(offers(&events), []);
+}
+
+#[test]
+fn a_hand_over_is_refused_unless_the_contact_is_the_first_agents_and_the_second_is_another_registered_agent() {
+    let mut commands = support_with_agents(RoutingStrategy::LongestIdle, 2);
+    commands.push(voice(10, 1, None));
+    let offered = given(&commands);
+    assert_eq!(refusal(&offered, &hand_over(11, 1, 1, 2)), "acd.not_assigned", "offered, not accepted");
+    let state = given_more(offered, &[accept(11, 1, 1)]);
+    assert_eq!(refusal(&state, &hand_over(12, 1, 2, 1)), "acd.not_assigned", "someone else's contact");
+    assert_eq!(refusal(&state, &hand_over(12, 9, 1, 2)), "acd.contact_not_found");
+    assert_eq!(refusal(&state, &hand_over(12, 1, 1, 9)), "acd.agent_not_found");
+    assert_eq!(refusal(&state, &hand_over(12, 1, 1, 1)), "acd.hand_over_to_self");
+}
+
 #[test]
 fn given_an_offer_when_rejected_then_another_agent_gets_it_and_the_same_agent_only_when_no_other_is_free() {
     let state = given_more(given(&support_with_agents(RoutingStrategy::LongestIdle, 2)), &[chat(10, 1)]);
@@ -500,6 +616,7 @@ enum Operation {
     Tick { seconds: i64 },
     Skills { agent: u128, level: u8, queues: u8 },
     Transfer { contact: u128, to_agent: Option<u128>, queue: u8 },
+    HandOver { contact: u128, to_agent: u128 },
 }
 
 fn operation() -> impl Strategy<Value = Operation> {
@@ -516,7 +633,8 @@ fn operation() -> impl Strategy<Value = Operation> {
         1 => contact.clone().prop_map(|contact| Operation::Abandon { contact }),
         2 => (1..40i64).prop_map(|seconds| Operation::Tick { seconds }),
         1 => (agent.clone(), 1..=10u8, 1..8u8).prop_map(|(agent, level, queues)| Operation::Skills { agent, level, queues }),
-        1 => (contact, proptest::option::of(agent), 0..3u8).prop_map(|(contact, to_agent, queue)| Operation::Transfer { contact, to_agent, queue }),
+        1 => (contact.clone(), proptest::option::of(agent.clone()), 0..3u8).prop_map(|(contact, to_agent, queue)| Operation::Transfer { contact, to_agent, queue }),
+        1 => (contact, agent).prop_map(|(contact, to_agent)| Operation::HandOver { contact, to_agent }),
     ]
 }
 
@@ -596,6 +714,11 @@ fn to_command(state: &AcdState, operation: &Operation, at: i64) -> AcdCommand {
                 Some(agent) => TransferTarget::Agent { agent_id: agent_id(agent) },
                 None => TransferTarget::Queue { queue_id: QUEUES[queue as usize] },
             },
+        },
+        Operation::HandOver { contact, to_agent } => AcdAction::HandOverContact {
+            contact_id: contact_id(contact),
+            from_agent_id: holder(contact),
+            to_agent_id: agent_id(to_agent),
         },
     };
     command(at, action)
@@ -702,7 +825,15 @@ fn assert_invariants(state: &AcdState, history: &[AcdEvent]) {
             }
         }
     }
-    for agent in state.agents.values() {
+    // A hand-over is accepted whatever the receiving agent's load: only offers are bounded.
+    let handed_to: BTreeSet<Uuid> = history
+        .iter()
+        .filter_map(|event| match event {
+            AcdEvent::ContactHandedOver(handed) => Some(handed.to_agent_id),
+            _ => None,
+        })
+        .collect();
+    for agent in state.agents.values().filter(|agent| !handed_to.contains(&agent.agent_id)) {
         for channel in agent.contacts.values() {
             assert!(agent.load(*channel) <= agent.capacity_for(*channel), "{} over capacity", agent.agent_id);
         }

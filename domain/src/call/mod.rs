@@ -14,6 +14,15 @@
 //! connected from here on, as an inbound call is after its answer) or not (`callee_failed`,
 //! and the call ends `unanswered`).
 //!
+//! A connected agent can consult another agent (attended transfer): the caller is put on hold
+//! (`held`, recorded first), the consulted agent's phone rings on a leg of its own
+//! (`consult_started`) and answers (`consult_answered`). The consultation then ends without a
+//! transfer (`consult_ended`: cancelled, either agent hung up, or the consulted phone did not
+//! connect, with its failure), and the first agent has the caller again; or it completes
+//! (`consult_completed`): the consulted agent takes the call over at once, without waiting
+//! again, the open hold is closed, and talk time runs on. One consultation at a time, and none
+//! of a call being transferred meanwhile.
+//!
 //! The customer's number (the caller's, or the one dialled) is personal data: the event
 //! carries it sealed with the customer's own key ([`Sealed`]), so forgetting the customer
 //! makes it unreadable everywhere.
@@ -40,8 +49,12 @@ pub const ENDED: &str = "hotline.call.ended";
 pub const DIALED: &str = "hotline.call.dialed";
 pub const CALLEE_ANSWERED: &str = "hotline.call.callee_answered";
 pub const CALLEE_FAILED: &str = "hotline.call.callee_failed";
+pub const CONSULT_STARTED: &str = "hotline.call.consult_started";
+pub const CONSULT_ANSWERED: &str = "hotline.call.consult_answered";
+pub const CONSULT_ENDED: &str = "hotline.call.consult_ended";
+pub const CONSULT_COMPLETED: &str = "hotline.call.consult_completed";
 
-const EVENT_TYPES: [&str; 12] = [
+const EVENT_TYPES: [&str; 16] = [
     ARRIVED,
     AGENT_RINGING,
     AGENT_LEG_FAILED,
@@ -54,6 +67,10 @@ const EVENT_TYPES: [&str; 12] = [
     DIALED,
     CALLEE_ANSWERED,
     CALLEE_FAILED,
+    CONSULT_STARTED,
+    CONSULT_ANSWERED,
+    CONSULT_ENDED,
+    CONSULT_COMPLETED,
 ];
 
 /// The longest access number (E.164 is 15 digits; room for prefixes).
@@ -175,6 +192,28 @@ pub enum CallAction {
     End {
         cause: EndCause,
     },
+    /// The connected agent consults another agent (attended transfer, step one): the consulted
+    /// agent's phone rings on leg `leg_id`. The caller is on hold meanwhile (the SIP side records
+    /// `Hold` first).
+    Consult {
+        leg_id: Uuid,
+        agent_id: Uuid,
+        extension_id: Uuid,
+    },
+    /// The consulted agent's phone answered.
+    AnswerConsult {
+        leg_id: Uuid,
+    },
+    /// The consultation ended without a transfer: cancelled, hung up by either agent, or the
+    /// consulted phone did not connect (`failure`).
+    EndConsult {
+        leg_id: Uuid,
+        failure: Option<LegFailure>,
+    },
+    /// Attended transfer completed: the consulted agent takes the call over.
+    CompleteConsult {
+        leg_id: Uuid,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -191,6 +230,53 @@ pub enum CallEvent {
     Dialed(CallDialed),
     CalleeAnswered(CalleeAnswered),
     CalleeFailed(CalleeFailed),
+    ConsultStarted(ConsultStarted),
+    ConsultAnswered(ConsultAnswered),
+    ConsultEnded(ConsultEnded),
+    ConsultCompleted(ConsultCompleted),
+}
+
+/// The connected agent consults another agent: the consulted agent's phone rings on `leg_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsultStarted {
+    pub call_id: Uuid,
+    pub leg_id: Uuid,
+    /// The consulting agent, connected to the caller.
+    pub agent_id: Uuid,
+    pub consulted_agent_id: Uuid,
+    /// The consulted agent's phone.
+    pub extension_id: Uuid,
+    pub at: DateTime<Utc>,
+}
+
+/// The consulted agent's phone answered: the two agents talk, the caller on hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsultAnswered {
+    pub call_id: Uuid,
+    pub leg_id: Uuid,
+    pub consulted_agent_id: Uuid,
+    pub at: DateTime<Utc>,
+}
+
+/// The consultation ended without a transfer; `failure` when the consulted phone did not
+/// connect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsultEnded {
+    pub call_id: Uuid,
+    pub leg_id: Uuid,
+    pub consulted_agent_id: Uuid,
+    pub failure: Option<LegFailure>,
+    pub at: DateTime<Utc>,
+}
+
+/// Attended transfer completed: `to_agent_id` (the consulted agent) has the caller now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsultCompleted {
+    pub call_id: Uuid,
+    pub leg_id: Uuid,
+    pub from_agent_id: Uuid,
+    pub to_agent_id: Uuid,
+    pub at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -317,6 +403,15 @@ pub enum CallStatus {
     Ended,
 }
 
+/// A consultation in progress: the consulted agent's leg, and whether it answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Consultation {
+    pub leg_id: Uuid,
+    /// The consulted agent.
+    pub agent_id: Uuid,
+    pub answered: bool,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CallState {
     pub status: CallStatus,
@@ -330,6 +425,8 @@ pub struct CallState {
     pub talk_ms: u64,
     pub hold_ms: u64,
     pub connected_since: Option<DateTime<Utc>>,
+    /// The consultation in progress, if any.
+    pub consult: Option<Consultation>,
 }
 
 fn millis_between(from: DateTime<Utc>, to: DateTime<Utc>) -> u64 {
@@ -351,6 +448,10 @@ impl DomainEvent for CallEvent {
             CallEvent::Dialed(_) => DIALED,
             CallEvent::CalleeAnswered(_) => CALLEE_ANSWERED,
             CallEvent::CalleeFailed(_) => CALLEE_FAILED,
+            CallEvent::ConsultStarted(_) => CONSULT_STARTED,
+            CallEvent::ConsultAnswered(_) => CONSULT_ANSWERED,
+            CallEvent::ConsultEnded(_) => CONSULT_ENDED,
+            CallEvent::ConsultCompleted(_) => CONSULT_COMPLETED,
         }
     }
 
@@ -371,6 +472,10 @@ impl DomainEvent for CallEvent {
             CallEvent::Dialed(event) => serde_json::to_value(event),
             CallEvent::CalleeAnswered(event) => serde_json::to_value(event),
             CallEvent::CalleeFailed(event) => serde_json::to_value(event),
+            CallEvent::ConsultStarted(event) => serde_json::to_value(event),
+            CallEvent::ConsultAnswered(event) => serde_json::to_value(event),
+            CallEvent::ConsultEnded(event) => serde_json::to_value(event),
+            CallEvent::ConsultCompleted(event) => serde_json::to_value(event),
         };
         payload.expect("plain struct serialises")
     }
@@ -389,6 +494,10 @@ impl DomainEvent for CallEvent {
             DIALED => read_payload(event_type, 1, payload, CallEvent::Dialed),
             CALLEE_ANSWERED => read_payload(event_type, 1, payload, CallEvent::CalleeAnswered),
             CALLEE_FAILED => read_payload(event_type, 1, payload, CallEvent::CalleeFailed),
+            CONSULT_STARTED => read_payload(event_type, 1, payload, CallEvent::ConsultStarted),
+            CONSULT_ANSWERED => read_payload(event_type, 1, payload, CallEvent::ConsultAnswered),
+            CONSULT_ENDED => read_payload(event_type, 1, payload, CallEvent::ConsultEnded),
+            CONSULT_COMPLETED => read_payload(event_type, 1, payload, CallEvent::ConsultCompleted),
             _ => read_payload(event_type, 1, payload, CallEvent::Ended),
         }
     }
@@ -504,6 +613,13 @@ impl Decider for Call {
             _ => None,
         };
         let not_connected = || refuse("call.not_connected", format!("call {call_id} is not connected to an agent"));
+        let consult_in_progress =
+            || refuse("call.consult_in_progress", format!("a consultation is in progress on call {call_id}"));
+        let consultation = |leg_id: Uuid| {
+            state.consult.filter(|consult| consult.leg_id == leg_id).ok_or_else(|| {
+                refuse("call.not_consulting", format!("call {call_id} has no consultation on leg {leg_id}"))
+            })
+        };
         let ringing_agent =
             |leg_id: Uuid| {
                 state.ringing.iter().find(|(ringing, _)| *ringing == leg_id).map(|(_, agent_id)| *agent_id).ok_or_else(
@@ -563,6 +679,9 @@ impl Decider for Call {
             }
             CallAction::Transfer { to } => {
                 let from_agent_id = connected_agent.ok_or_else(not_connected)?;
+                if state.consult.is_some() {
+                    return Err(consult_in_progress());
+                }
                 if *to == (CallTransferTarget::Agent { agent_id: from_agent_id }) {
                     return Err(refuse(
                         "call.transfer_to_self",
@@ -587,6 +706,62 @@ impl Decider for Call {
                     (cause, _) => cause,
                 };
                 Self::ended(state, call_id, cause, connected_agent.or(dialing_agent), at)
+            }
+            CallAction::Consult { leg_id, agent_id: consulted_agent_id, extension_id } => {
+                let agent_id = connected_agent.ok_or_else(not_connected)?;
+                if state.consult.is_some() {
+                    return Err(consult_in_progress());
+                }
+                if *consulted_agent_id == agent_id {
+                    return Err(refuse("call.consult_self", "an agent cannot consult themselves"));
+                }
+                CallEvent::ConsultStarted(ConsultStarted {
+                    call_id,
+                    leg_id: *leg_id,
+                    agent_id,
+                    consulted_agent_id: *consulted_agent_id,
+                    extension_id: *extension_id,
+                    at,
+                })
+            }
+            CallAction::AnswerConsult { leg_id } => {
+                let consult = consultation(*leg_id)?;
+                if consult.answered {
+                    return Ok(vec![]);
+                }
+                CallEvent::ConsultAnswered(ConsultAnswered {
+                    call_id,
+                    leg_id: *leg_id,
+                    consulted_agent_id: consult.agent_id,
+                    at,
+                })
+            }
+            CallAction::EndConsult { leg_id, failure } => {
+                let consult = consultation(*leg_id)?;
+                CallEvent::ConsultEnded(ConsultEnded {
+                    call_id,
+                    leg_id: *leg_id,
+                    consulted_agent_id: consult.agent_id,
+                    failure: *failure,
+                    at,
+                })
+            }
+            CallAction::CompleteConsult { leg_id } => {
+                let consult = consultation(*leg_id)?;
+                if !consult.answered {
+                    return Err(refuse(
+                        "call.consult_not_answered",
+                        format!("the consulted agent has not answered leg {leg_id} of call {call_id}"),
+                    ));
+                }
+                let from_agent_id = connected_agent.ok_or_else(not_connected)?;
+                CallEvent::ConsultCompleted(ConsultCompleted {
+                    call_id,
+                    leg_id: *leg_id,
+                    from_agent_id,
+                    to_agent_id: consult.agent_id,
+                    at,
+                })
             }
         };
         Ok(vec![event])
@@ -651,6 +826,28 @@ impl Decider for Call {
             CallEvent::Ended(_) => {
                 state.status = CallStatus::Ended;
                 state.ringing.clear();
+                state.consult = None;
+            }
+            CallEvent::ConsultStarted(started) => {
+                state.consult = Some(Consultation {
+                    leg_id: started.leg_id,
+                    agent_id: started.consulted_agent_id,
+                    answered: false,
+                });
+            }
+            CallEvent::ConsultAnswered(answered) => {
+                if let Some(consult) = state.consult.as_mut().filter(|consult| consult.leg_id == answered.leg_id) {
+                    consult.answered = true;
+                }
+            }
+            CallEvent::ConsultEnded(_) => state.consult = None,
+            // The caller stays connected (talk time runs on); the hold ends with the hand-over.
+            CallEvent::ConsultCompleted(completed) => {
+                state.consult = None;
+                if let CallStatus::Connected { held_since: Some(since), .. } = state.status {
+                    state.hold_ms += millis_between(since, completed.at);
+                }
+                state.status = CallStatus::Connected { agent_id: completed.to_agent_id, held_since: None };
             }
         }
         state

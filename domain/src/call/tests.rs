@@ -226,3 +226,155 @@ fn numbers_are_digits_with_an_optional_leading_plus() {
         assert!(!is_valid_number(bad), "{bad}");
     }
 }
+
+const CONSULTED: Uuid = Uuid::from_u128(8);
+const CONSULTED_EXTENSION: Uuid = Uuid::from_u128(10);
+
+fn consult(n: u128, agent_id: Uuid) -> CallAction {
+    CallAction::Consult { leg_id: leg(n), agent_id, extension_id: CONSULTED_EXTENSION }
+}
+
+/// Arrives at 0, rings AGENT at 1, AGENT answers at 2.
+fn connected_call() -> Vec<(i64, CallAction)> {
+    vec![(0, arrive()), (1, ring(1, AGENT)), (2, CallAction::Answer { leg_id: leg(1) })]
+}
+
+#[test]
+fn a_completed_consult_hands_the_call_over_and_counts_the_hold_until_then() {
+    let mut commands = connected_call();
+    commands.extend([
+        (10, CallAction::Hold),
+        (11, consult(2, CONSULTED)),
+        (15, CallAction::AnswerConsult { leg_id: leg(2) }),
+        (30, CallAction::CompleteConsult { leg_id: leg(2) }),
+    ]);
+    let (state, events) = run(&commands);
+    let types: Vec<&str> = events.iter().map(DomainEvent::event_type).collect();
+    assert_eq!(types, [ARRIVED, AGENT_RINGING, ANSWERED, HELD, CONSULT_STARTED, CONSULT_ANSWERED, CONSULT_COMPLETED]);
+    let CallEvent::ConsultStarted(started) = &events[4] else { panic!("{events:?}") };
+    assert_eq!(
+        (started.leg_id, started.agent_id, started.consulted_agent_id, started.extension_id),
+        (leg(2), AGENT, CONSULTED, CONSULTED_EXTENSION)
+    );
+    let CallEvent::ConsultAnswered(answered) = &events[5] else { panic!("{events:?}") };
+    assert_eq!((answered.leg_id, answered.consulted_agent_id), (leg(2), CONSULTED));
+    let CallEvent::ConsultCompleted(completed) = &events[6] else { panic!("{events:?}") };
+    assert_eq!((completed.leg_id, completed.from_agent_id, completed.to_agent_id), (leg(2), AGENT, CONSULTED));
+    assert_eq!(state.status, CallStatus::Connected { agent_id: CONSULTED, held_since: None });
+    assert_eq!(state.consult, None);
+    assert_eq!(state.hold_ms, 20_000, "the hold from 10 s ends with the hand-over at 30 s");
+    assert_eq!(state.connected_since, Some(at(2)), "the caller stays connected");
+
+    // The consulted agent has the call now: they hold, resume, and it ends theirs.
+    commands.extend([
+        (40, CallAction::Hold),
+        (45, CallAction::Resume),
+        (62, CallAction::End { cause: EndCause::AgentHungUp }),
+    ]);
+    let (_, events) = run(&commands);
+    let CallEvent::Ended(ended) = events.last().unwrap() else { panic!("{events:?}") };
+    assert_eq!(
+        (ended.cause, ended.agent_id, ended.wait_ms, ended.talk_ms, ended.hold_ms),
+        (EndCause::AgentHungUp, Some(CONSULTED), 2_000, 60_000, 25_000)
+    );
+}
+
+#[test]
+fn a_consult_that_ends_leaves_the_call_with_the_first_agent_who_can_consult_again() {
+    let mut commands = connected_call();
+    commands.extend([
+        (10, CallAction::Hold),
+        (11, consult(2, CONSULTED)),
+        (20, CallAction::EndConsult { leg_id: leg(2), failure: Some(LegFailure::Busy) }),
+        (21, consult(3, CONSULTED)),
+        (23, CallAction::AnswerConsult { leg_id: leg(3) }),
+        (30, CallAction::EndConsult { leg_id: leg(3), failure: None }),
+        (31, CallAction::Resume),
+    ]);
+    let (state, events) = run(&commands);
+    let CallEvent::ConsultEnded(failed) = &events[5] else { panic!("{events:?}") };
+    assert_eq!((failed.leg_id, failed.consulted_agent_id, failed.failure), (leg(2), CONSULTED, Some(LegFailure::Busy)));
+    let CallEvent::ConsultEnded(cancelled) = &events[8] else { panic!("{events:?}") };
+    assert_eq!((cancelled.leg_id, cancelled.failure), (leg(3), None));
+    assert_eq!(state.consult, None);
+    assert_eq!(state.status, CallStatus::Connected { agent_id: AGENT, held_since: None });
+    assert_eq!(state.hold_ms, 21_000);
+    // A transfer is possible again once the consultation is over.
+    let transfer = CallCommand {
+        tenant_id: TENANT,
+        call_id: CALL,
+        at: at(32),
+        action: CallAction::Transfer { to: CallTransferTarget::Queue { queue_id: QUEUE } },
+    };
+    assert!(Call::decide(&state, &transfer).is_ok());
+}
+
+#[test]
+fn a_consult_needs_a_connected_call_one_at_a_time_and_another_agent() {
+    let (waiting, _) = run(&[(0, arrive()), (1, ring(1, AGENT))]);
+    assert_eq!(refusal(&waiting, 2, consult(2, CONSULTED)), "call.not_connected");
+
+    let (connected, _) = run(&connected_call());
+    assert_eq!(refusal(&connected, 3, consult(2, AGENT)), "call.consult_self");
+    for action in [
+        CallAction::AnswerConsult { leg_id: leg(2) },
+        CallAction::EndConsult { leg_id: leg(2), failure: None },
+        CallAction::CompleteConsult { leg_id: leg(2) },
+    ] {
+        assert_eq!(refusal(&connected, 3, action), "call.not_consulting");
+    }
+
+    let mut commands = connected_call();
+    commands.push((3, consult(2, CONSULTED)));
+    let (consulting, _) = run(&commands);
+    assert_eq!(consulting.consult, Some(Consultation { leg_id: leg(2), agent_id: CONSULTED, answered: false }));
+    assert_eq!(refusal(&consulting, 4, consult(3, OTHER_AGENT)), "call.consult_in_progress");
+    assert_eq!(
+        refusal(&consulting, 4, CallAction::Transfer { to: CallTransferTarget::Queue { queue_id: QUEUE } }),
+        "call.consult_in_progress"
+    );
+    assert_eq!(refusal(&consulting, 4, CallAction::CompleteConsult { leg_id: leg(2) }), "call.consult_not_answered");
+    assert_eq!(refusal(&consulting, 4, CallAction::AnswerConsult { leg_id: leg(9) }), "call.not_consulting");
+    assert_eq!(
+        refusal(&consulting, 4, CallAction::EndConsult { leg_id: leg(9), failure: None }),
+        "call.not_consulting"
+    );
+    assert_eq!(refusal(&consulting, 4, CallAction::CompleteConsult { leg_id: leg(9) }), "call.not_consulting");
+
+    commands.push((5, CallAction::AnswerConsult { leg_id: leg(2) }));
+    let (answered, _) = run(&commands);
+    let again = CallCommand {
+        tenant_id: TENANT,
+        call_id: CALL,
+        at: at(6),
+        action: CallAction::AnswerConsult { leg_id: leg(2) },
+    };
+    assert!(Call::decide(&answered, &again).unwrap().is_empty(), "answering the consult twice");
+    assert_eq!(refusal(&answered, 6, consult(3, OTHER_AGENT)), "call.consult_in_progress");
+
+    // The call ending ends the consultation with it.
+    commands.push((7, CallAction::End { cause: EndCause::CallerHungUp }));
+    let (ended, _) = run(&commands);
+    assert_eq!(ended.consult, None);
+    assert_eq!(refusal(&ended, 8, CallAction::CompleteConsult { leg_id: leg(2) }), "call.ended");
+}
+
+#[test]
+fn consult_events_replay_from_their_payloads() {
+    let mut commands = connected_call();
+    commands.extend([
+        (10, CallAction::Hold),
+        (11, consult(2, CONSULTED)),
+        (12, CallAction::EndConsult { leg_id: leg(2), failure: Some(LegFailure::NoAnswer) }),
+        (13, consult(3, CONSULTED)),
+        (15, CallAction::AnswerConsult { leg_id: leg(3) }),
+        (30, CallAction::CompleteConsult { leg_id: leg(3) }),
+    ]);
+    let (state, events) = run(&commands);
+    let stored: Vec<CallEvent> = events
+        .iter()
+        .map(|event| CallEvent::from_stored(event.event_type(), 1, &event.to_payload()).unwrap())
+        .collect();
+    assert_eq!(stored, events);
+    assert_eq!(Call::replay(&stored), state);
+}
