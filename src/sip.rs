@@ -167,6 +167,9 @@ impl hotline_graphql::CallControl for Calls {
             CallInstruction::TransferToAgent(agent_id) => Instruction::Transfer(CallTransferTarget::Agent { agent_id }),
             CallInstruction::TransferToQueue(queue_id) => Instruction::Transfer(CallTransferTarget::Queue { queue_id }),
             CallInstruction::HangUp => Instruction::HangUp,
+            CallInstruction::Consult(agent_id) => Instruction::Consult(agent_id),
+            CallInstruction::CancelConsult => Instruction::CancelConsult,
+            CallInstruction::CompleteTransfer => Instruction::CompleteTransfer,
         };
         self.director
             .instruct(call_id, agent_id, instruction)

@@ -322,7 +322,9 @@ async fn call_history(server: &Server, token: &str, until: &str) -> Vec<Value> {
                     "hotline.call.arrived", "hotline.call.agent_ringing", "hotline.call.agent_leg_failed",
                     "hotline.call.answered", "hotline.call.held", "hotline.call.resumed", "hotline.call.transferred",
                     "hotline.call.ended", "hotline.call.recording_stored", "hotline.call.dialed",
-                    "hotline.call.callee_answered", "hotline.call.callee_failed",
+                    "hotline.call.callee_answered", "hotline.call.callee_failed", "hotline.call.consult_started",
+                    "hotline.call.consult_answered", "hotline.call.consult_ended", "hotline.call.consult_completed",
+                    "hotline.acd.contact_handed_over",
                     "hotline.acd.contact_queued", "hotline.acd.contact_offered", "hotline.acd.offer_accepted",
                     "hotline.acd.offer_rejected", "hotline.acd.contact_finished", "hotline.acd.contact_abandoned"
                 ] } }),
@@ -528,6 +530,180 @@ async fn an_agent_holds_then_transfers_the_call_to_a_second_agents_phone_from_th
     );
     let ended = history.iter().find(|item| item["type"] == "hotline.call.ended").unwrap();
     assert_eq!(ended["payload"]["agent_id"], json!(agent2));
+}
+
+/// The consultation as `token`'s softphone bar shows it, once `ready` holds.
+async fn my_call_when(server: &Server, token: &str, ready: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let my_call = server
+            .graphql(Some(token), "{ myCall { id status agentId consultAgentId consultStatus } }", json!({}))
+            .await;
+        if ready(&my_call["data"]["myCall"]) {
+            return my_call["data"]["myCall"].clone();
+        }
+        assert!(Instant::now() < deadline, "the softphone bar never showed what was expected: {my_call}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+const CONSULT: &str =
+    "mutation($id: UUID!, $agent: UUID!) { consultCall(id: $id, agentId: $agent) { status consultStatus } }";
+
+/// A call from the trunk answered by agent1's phone; agent2 becomes available after that.
+/// Answers the call's id and the caller's sipp, which hangs up after `speak_ms`.
+async fn answered_by_agent1(
+    server: &Server,
+    admin: &str,
+    agents: &TwoAgents,
+    speak_ms: u64,
+) -> (String, tokio::task::JoinHandle<Output>) {
+    let caller = {
+        let address = server.sip_address.clone().unwrap();
+        tokio::task::spawn_blocking(move || call_in_at(&address, 500, speak_ms))
+    };
+    let answered = call_history(server, admin, "hotline.call.answered").await;
+    let call_id = answered[0]["payload"]["call_id"].as_str().unwrap().to_owned();
+    my_call_once(server, &agents.first, "CONNECTED").await;
+    set_presence(server, &agents.second, "AVAILABLE").await;
+    (call_id, caller)
+}
+
+#[tokio::test]
+async fn an_agent_consults_a_second_agent_and_completes_the_transfer_to_them() {
+    let server = Server::start(&Location::embedded());
+    let admin = server.demo_admin_token().await;
+    let agents = two_agents_with_phones(&server, &admin).await;
+    let (agent1, agent2) = (
+        user_id_for_username(tenant_id_for_slug("demo"), "agent1"),
+        user_id_for_username(tenant_id_for_slug("demo"), "agent2"),
+    );
+    let (call_id, caller) = answered_by_agent1(&server, &admin, &agents, 9_000).await;
+
+    let consulted = server.graphql(Some(&agents.first), CONSULT, json!({ "id": call_id, "agent": agent2 })).await;
+    assert_eq!(consulted["data"]["consultCall"]["status"], "HELD", "the caller is held: {consulted}");
+    // agent2's phone answers at once: their bar shows the consultation, and the ACD offers
+    // them nothing else meanwhile.
+    let seen_by_agent2 = my_call_when(&server, &agents.second, |call| call["consultStatus"] == "CONNECTED").await;
+    assert_eq!(seen_by_agent2["agentId"], json!(agent1));
+    assert_eq!(seen_by_agent2["consultAgentId"], json!(agent2));
+    assert_eq!(presence_state(&server, &agents.second).await, "BUSY");
+    let early = server
+        .graphql(
+            Some(&agents.second),
+            "mutation($id: UUID!) { holdCall(id: $id) { status } }",
+            json!({ "id": call_id }),
+        )
+        .await;
+    assert_eq!(common::error_code(&early), "call.not_connected", "the consulted agent only hangs up: {early}");
+
+    let completed = server
+        .graphql(
+            Some(&agents.first),
+            "mutation($id: UUID!) { completeTransfer(id: $id) { status agentId consultStatus } }",
+            json!({ "id": call_id }),
+        )
+        .await;
+    assert_eq!(
+        completed["data"]["completeTransfer"],
+        json!({ "status": "CONNECTED", "agentId": agent2, "consultStatus": null }),
+        "{completed}"
+    );
+    let TwoAgents { mut first_phone, mut second_phone, first, second } = agents;
+    assert!(first_phone.finished(), "agent1's phone was hung up by the transfer");
+    let idle = server.graphql(Some(&first), "{ myCall { id } }", json!({})).await;
+    assert!(idle["data"]["myCall"].is_null(), "agent1's bar is idle: {idle}");
+    assert_eq!(
+        presence_state(&server, &second).await,
+        "AVAILABLE",
+        "agent2's presence is back; the ACD load holds the call"
+    );
+
+    assert_sipp_passed(&caller.await.unwrap(), "the caller");
+    assert!(second_phone.finished(), "agent2's phone took the call to its end");
+    let history = call_history(&server, &admin, "hotline.call.recording_stored").await;
+    let call_types: Vec<&str> = types(&history).into_iter().filter(|kind| kind.starts_with("hotline.call.")).collect();
+    assert_eq!(
+        call_types,
+        [
+            "hotline.call.arrived",
+            "hotline.call.agent_ringing",
+            "hotline.call.answered",
+            "hotline.call.held",
+            "hotline.call.consult_started",
+            "hotline.call.consult_answered",
+            "hotline.call.consult_completed",
+            "hotline.call.ended",
+            "hotline.call.recording_stored",
+        ]
+    );
+    let handed_over = history
+        .iter()
+        .find(|item| item["type"] == "hotline.acd.contact_handed_over")
+        .expect("the ACD hands the contact over");
+    assert_eq!(handed_over["payload"]["to_agent_id"], json!(agent2));
+    let ended = history.iter().find(|item| item["type"] == "hotline.call.ended").unwrap();
+    assert_eq!(ended["payload"]["agent_id"], json!(agent2));
+    // The ACD finished the contact with agent2, who had it after the hand-over.
+    let finished = history.iter().find(|item| item["type"] == "hotline.acd.contact_finished").unwrap();
+    assert_eq!(finished["payload"]["agent_id"], json!(agent2));
+}
+
+#[tokio::test]
+async fn an_agent_who_cancels_a_consultation_is_back_with_the_caller() {
+    let server = Server::start(&Location::embedded());
+    let admin = server.demo_admin_token().await;
+    let agents = two_agents_with_phones(&server, &admin).await;
+    let (agent1, agent2) = (
+        user_id_for_username(tenant_id_for_slug("demo"), "agent1"),
+        user_id_for_username(tenant_id_for_slug("demo"), "agent2"),
+    );
+    let (call_id, caller) = answered_by_agent1(&server, &admin, &agents, 8_000).await;
+    let instruct =
+        |mutation: &'static str| format!("mutation($id: UUID!) {{ {mutation}(id: $id) {{ status consultStatus }} }}");
+
+    let nothing = server.graphql(Some(&agents.first), &instruct("completeTransfer"), json!({ "id": call_id })).await;
+    assert_eq!(common::error_code(&nothing), "call.not_consulting", "{nothing}");
+    let own = server.graphql(Some(&agents.first), CONSULT, json!({ "id": call_id, "agent": agent1 })).await;
+    assert_eq!(common::error_code(&own), "call.consult_self", "{own}");
+    let stranger = server.graphql(Some(&agents.second), CONSULT, json!({ "id": call_id, "agent": agent2 })).await;
+    assert_eq!(common::error_code(&stranger), "call.not_connected", "{stranger}");
+
+    let consulted = server.graphql(Some(&agents.first), CONSULT, json!({ "id": call_id, "agent": agent2 })).await;
+    assert!(consulted["errors"].is_null(), "{consulted}");
+    my_call_when(&server, &agents.second, |call| call["consultStatus"] == "CONNECTED").await;
+    let again = server.graphql(Some(&agents.first), CONSULT, json!({ "id": call_id, "agent": agent2 })).await;
+    assert_eq!(common::error_code(&again), "call.consult_in_progress", "{again}");
+
+    let back = server.graphql(Some(&agents.first), &instruct("cancelConsult"), json!({ "id": call_id })).await;
+    assert_eq!(back["data"]["cancelConsult"], json!({ "status": "CONNECTED", "consultStatus": null }), "{back}");
+    let TwoAgents { mut first_phone, mut second_phone, second, .. } = agents;
+    assert!(second_phone.finished(), "agent2's phone was hung up");
+    let idle = server.graphql(Some(&second), "{ myCall { id } }", json!({})).await;
+    assert!(idle["data"]["myCall"].is_null(), "agent2's bar is idle: {idle}");
+    assert_eq!(presence_state(&server, &second).await, "AVAILABLE");
+
+    assert_sipp_passed(&caller.await.unwrap(), "the caller");
+    assert!(first_phone.finished(), "agent1's phone had the call to its end");
+    let history = call_history(&server, &admin, "hotline.call.recording_stored").await;
+    let call_types: Vec<&str> = types(&history).into_iter().filter(|kind| kind.starts_with("hotline.call.")).collect();
+    assert_eq!(
+        call_types,
+        [
+            "hotline.call.arrived",
+            "hotline.call.agent_ringing",
+            "hotline.call.answered",
+            "hotline.call.held",
+            "hotline.call.consult_started",
+            "hotline.call.consult_answered",
+            "hotline.call.consult_ended",
+            "hotline.call.resumed",
+            "hotline.call.ended",
+            "hotline.call.recording_stored",
+        ]
+    );
+    let ended = history.iter().find(|item| item["type"] == "hotline.call.ended").unwrap();
+    assert_eq!(ended["payload"]["agent_id"], json!(agent1));
 }
 
 #[tokio::test]

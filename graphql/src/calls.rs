@@ -1,6 +1,7 @@
 //! Voice calls: the call records (`calls`, needs `menu.calls`; only your own calls without
 //! `calls.all`), the softphone bar's call (`myCall`) and its controls (hold, resume,
-//! transfer, hang up: `menu.desk`, and the SIP server checks that you are the agent connected),
+//! transfer, consult and attended transfer, hang up: `menu.desk`, and the SIP server checks
+//! that you are the agent connected, or the one consulted),
 //! calling a customer out (`dial`, click to dial: `menu.desk`),
 //! and the recordings over HTTP: `GET /api/calls/recordings/{id}` as a stereo WAV file
 //! (`call.recordings`), with the session cookie or a bearer token.
@@ -19,7 +20,9 @@ use hotline_command_api::rest::session_from_headers;
 use hotline_command_api::{ApiError, Session};
 use hotline_infra::keys;
 use hotline_infra::recordings::{RecordingStore, Tracks};
-use hotline_projections::calls::{self as read_model, CallRowStatus, CallView, MAX_CALLS_PER_PAGE};
+use hotline_projections::calls::{
+    self as read_model, CallRowStatus, CallView, ConsultStatus as ConsultRowStatus, MAX_CALLS_PER_PAGE,
+};
 use uuid::Uuid;
 
 use crate::chat::catch_up_read_models;
@@ -60,6 +63,24 @@ impl From<CallRowStatus> for CallStatus {
     }
 }
 
+/// Where a consultation is.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum ConsultStatus {
+    /// The consulted agent's phone rings.
+    Ringing,
+    /// The two agents talk; the caller is held.
+    Connected,
+}
+
+impl From<ConsultRowStatus> for ConsultStatus {
+    fn from(status: ConsultRowStatus) -> Self {
+        match status {
+            ConsultRowStatus::Ringing => ConsultStatus::Ringing,
+            ConsultRowStatus::Connected => ConsultStatus::Connected,
+        }
+    }
+}
+
 /// Who called whom.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum CallDirection {
@@ -88,6 +109,9 @@ pub struct CallRecord {
     pub agent_id: Option<Uuid>,
     /// The agent whose phone rings, while it rings.
     pub ringing_agent_id: Option<Uuid>,
+    /// The agent consulted, while a consultation is in progress (`agentId` consults them).
+    pub consult_agent_id: Option<Uuid>,
+    pub consult_status: Option<ConsultStatus>,
     pub arrived_at: DateTime<Utc>,
     /// The first answer.
     pub answered_at: Option<DateTime<Utc>>,
@@ -131,6 +155,8 @@ async fn record(state: &GraphqlState, view: CallView) -> async_graphql::Result<C
         queue_id: view.queue_id,
         agent_id: view.agent_id,
         ringing_agent_id: view.ringing_agent_id,
+        consult_agent_id: view.consult_agent_id,
+        consult_status: view.consult_status.map(Into::into),
         arrived_at: view.arrived_at,
         answered_at: view.answered_at,
         ended_at: view.ended_at,
@@ -162,8 +188,8 @@ pub struct CallQuery;
 
 #[Object]
 impl CallQuery {
-    /// Your call now: ringing on your phone, or connected to you (held or not); null
-    /// otherwise. Any signed-in user (it is only ever their own call).
+    /// Your call now: ringing on your phone, or connected to you (held or not), or one you
+    /// are consulted on (`consultAgentId` is you); null otherwise. Any signed-in user (it is only ever their own call).
     async fn my_call(&self, context: &Context<'_>) -> async_graphql::Result<Option<CallRecord>> {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
         let view = read_model::current_call_of_agent(&state.read_models, session.tenant_id, session.user_id)
@@ -269,8 +295,43 @@ impl CallMutation {
         instruct(context, id, instruction).await
     }
 
-    /// Hangs up your call (on a call you dialled, also before the customer answers). Needs
-    /// `menu.desk`; you must be the agent connected.
+    /// Consults another agent about your call (attended transfer, step one): the caller is
+    /// held and hears music, the agent's desk phone rings; once they pick up, you talk. Then
+    /// `completeTransfer` or `cancelConsult`. Needs `menu.desk`; you must be the agent
+    /// connected. Errors: `call.agent_unavailable` (not available, or on a call),
+    /// `call.no_phone` (no phone registered), `call.consult_self`, `call.consult_in_progress`.
+    async fn consult_call(&self, context: &Context<'_>, id: Uuid, agent_id: Uuid) -> async_graphql::Result<CallRecord> {
+        let (state, session): (&GraphqlState, &Session) = (context.data::<GraphqlState>()?, session(context)?);
+        session.require(CONTROL_PERMISSION).or_graphql_error()?;
+        let busy = read_model::current_call_of_agent(&state.read_models, session.tenant_id, agent_id)
+            .await
+            .map_err(read_model_error)?;
+        if busy.is_some_and(|call| call.call_id != id) {
+            return Err(graphql_error(ApiError::new(
+                StatusCode::CONFLICT,
+                "call.agent_unavailable",
+                format!("agent {agent_id} is on a call"),
+            )));
+        }
+        instruct(context, id, CallInstruction::Consult(agent_id)).await
+    }
+
+    /// Ends the consultation on your call and takes you back to the caller (off hold, unless
+    /// you held them before consulting). Needs `menu.desk`. Error: `call.not_consulting`.
+    async fn cancel_consult(&self, context: &Context<'_>, id: Uuid) -> async_graphql::Result<CallRecord> {
+        instruct(context, id, CallInstruction::CancelConsult).await
+    }
+
+    /// Completes an attended transfer: the agent you consult (once they answered) takes the
+    /// call over and your leg ends. Needs `menu.desk`. Errors: `call.not_consulting`,
+    /// `call.consult_not_answered`.
+    async fn complete_transfer(&self, context: &Context<'_>, id: Uuid) -> async_graphql::Result<CallRecord> {
+        instruct(context, id, CallInstruction::CompleteTransfer).await
+    }
+
+    /// Hangs up your call (on a call you dialled, also before the customer answers); the
+    /// agent consulted on a call hangs up the consultation only. Needs `menu.desk`; you must
+    /// be the agent connected or consulted.
     async fn hang_up_call(&self, context: &Context<'_>, id: Uuid) -> async_graphql::Result<CallRecord> {
         instruct(context, id, CallInstruction::HangUp).await
     }

@@ -112,6 +112,12 @@ pub enum CallInstruction {
     TransferToAgent(Uuid),
     TransferToQueue(Uuid),
     HangUp,
+    /// Attended transfer, step one: consult this agent (the caller is held).
+    Consult(Uuid),
+    /// Back to the caller, without a transfer.
+    CancelConsult,
+    /// The consulted agent takes the call over.
+    CompleteTransfer,
 }
 
 /// Why a call instruction was not carried out; `code` is a catalogued error code.

@@ -12,6 +12,13 @@
 //!
 //! An agent leg that fails (no phone registered, busy, declined, not answered before the
 //! offer expired) is refused to the ACD, which offers the call to the next agent.
+//!
+//! Attended transfer: the connected agent consults another agent, whose phone rings directly
+//! (no ACD offer: they must be available, and are `busy` in the ACD while consulted). The
+//! caller is held and hears music; once the consulted phone answers, the relay connects the
+//! two agents. The consulting agent then completes the transfer (their leg ends, the
+//! consulted leg becomes the agent leg, and the ACD hands the contact over) or goes back to
+//! the caller; hanging up the desk phone while talking with the consulted agent completes it.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -137,6 +144,13 @@ pub enum Instruction {
     /// Blind transfer: the agent's leg ends, the caller hears music until the target answers.
     Transfer(CallTransferTarget),
     HangUp,
+    /// Consult an agent (attended transfer, step one): the caller is held, the agent's
+    /// phone rings; once it answers, the two agents talk.
+    Consult(Uuid),
+    /// End the consultation: back to the caller (off hold, unless held before).
+    CancelConsult,
+    /// Attended transfer: the consulted agent takes the call over.
+    CompleteTransfer,
 }
 
 /// Why an instruction was not carried out: a catalogued error code and a message.
@@ -372,25 +386,26 @@ pub(crate) struct AgentLeg {
     pub(crate) connected: bool,
 }
 
-/// The agent who called out, and their presence before the call (they are `busy` during it).
-pub(crate) struct DialingAgent {
+/// An agent made `busy` in the ACD for a call the ACD does not route to them (their call
+/// out, a consultation), with their presence before.
+pub(crate) struct BusyAgent {
     pub(crate) agent_id: Uuid,
     pub(crate) presence_before: Option<Presence>,
 }
 
-/// Gives a dialling agent their presence back, unless they chose another during the call.
-pub(crate) async fn restore_presence(telephony: &Telephony, tenant_id: Uuid, dialer: &DialingAgent) {
+/// Gives an agent made busy their presence back, unless they chose another meanwhile.
+pub(crate) async fn restore_presence(telephony: &Telephony, tenant_id: Uuid, dialer: &BusyAgent) {
     let Some(before) = dialer.presence_before.clone().filter(|before| *before != Presence::Busy) else { return };
     let switchboard = &telephony.switchboard;
     match switchboard.agent_presence(tenant_id, dialer.agent_id).await {
         Ok(Some(Presence::Busy)) => {
             let action = AcdAction::SetPresence { agent_id: dialer.agent_id, presence: before };
             if let Err(error) = switchboard.route_contact(tenant_id, action).await {
-                tracing::warn!(%error, "SIP: giving an agent their presence back after a call out");
+                tracing::warn!(%error, "SIP: giving an agent their presence back");
             }
         }
         Ok(_) => {}
-        Err(error) => tracing::warn!(%error, "SIP: reading an agent's presence after a call out"),
+        Err(error) => tracing::warn!(%error, "SIP: reading an agent's presence"),
     }
 }
 
@@ -399,6 +414,30 @@ struct Ringing {
     leg: AgentLeg,
     states: DialogStateReceiver,
     /// Resolves with the phone's final answer to the INVITE.
+    answer: tokio::task::JoinHandle<InviteAsyncResult>,
+}
+
+/// Why an agent's phone could not be rung.
+enum RingRefused {
+    /// No extension, or no phone registered to it.
+    NoPhone,
+    Failed,
+}
+
+/// A consultation in progress: the consulted agent's leg, ringing then connected (talking
+/// with the consulting agent while the caller is held).
+struct Consultation {
+    leg: AgentLeg,
+    /// The consulted agent, `busy` in the ACD meanwhile.
+    consulted: BusyAgent,
+    /// The caller was held before: they stay held when the consultation ends.
+    caller_was_held: bool,
+}
+
+/// A consultation just started, with its leg's two event sources.
+struct ConsultRinging {
+    consultation: Consultation,
+    states: DialogStateReceiver,
     answer: tokio::task::JoinHandle<InviteAsyncResult>,
 }
 
@@ -414,7 +453,7 @@ pub(crate) struct Call {
     pub(crate) media: Option<MediaSession>,
     /// Set on a call out until it is handed to a queue: it is no ACD contact until then, and
     /// the agent was made `busy`.
-    pub(crate) dialer: Option<DialingAgent>,
+    pub(crate) dialer: Option<BusyAgent>,
 }
 
 /// How the call loop ended.
@@ -460,8 +499,13 @@ impl Call {
         mut agent_states: Option<DialogStateReceiver>,
     ) {
         let mut agent_answer: Option<tokio::task::JoinHandle<InviteAsyncResult>> = None;
+        let mut held = false;
+        let mut consult: Option<Consultation> = None;
+        let mut consult_states: Option<DialogStateReceiver> = None;
+        let mut consult_answer: Option<tokio::task::JoinHandle<InviteAsyncResult>> = None;
         let ending = loop {
             let ring_deadline = agent.as_ref().filter(|leg| !leg.connected).map(|leg| leg.ring_until);
+            let consult_deadline = consult.as_ref().filter(|c| !c.leg.connected).map(|c| c.leg.ring_until);
             tokio::select! {
                 state = caller_states.recv() => match state {
                     Some(DialogState::Terminated(..)) | None => break Ending::CallerHungUp,
@@ -475,11 +519,65 @@ impl Call {
                 },
                 steer = steering.recv() => match steer {
                     Some(Steer::Instruction { agent_id, instruction, done }) => {
-                        if !agent.as_ref().is_some_and(|leg| leg.connected && leg.agent_id == agent_id) {
+                        let connected_agent = agent.as_ref().filter(|leg| leg.connected).map(|leg| leg.agent_id);
+                        // The consulted agent hangs up their side of the consultation.
+                        if connected_agent != Some(agent_id) && consult.as_ref().is_some_and(|c| c.leg.agent_id == agent_id) {
+                            if instruction == Instruction::HangUp {
+                                let ended = consult.take().expect("checked");
+                                consult_states = None;
+                                self.end_consultation(ended, consult_answer.take(), None, true, Some(&mut held)).await;
+                                let _ = done.send(Ok(()));
+                            } else {
+                                let _ = done.send(Err(InstructionRefused::new(
+                                    "call.not_connected",
+                                    format!("you are consulted on call {}: you can only hang up", self.call_id),
+                                )));
+                            }
+                            continue;
+                        }
+                        if connected_agent != Some(agent_id) {
                             let _ = done.send(Err(InstructionRefused::new(
                                 "call.not_connected",
                                 format!("call {} is not connected to you", self.call_id),
                             )));
+                            continue;
+                        }
+                        if consult.is_some() {
+                            match instruction {
+                                // The whole call ends; the consultation with it.
+                                Instruction::HangUp => {
+                                    let _ = done.send(Ok(()));
+                                    break Ending::AgentHungUpInTheWebApp;
+                                }
+                                Instruction::CancelConsult => {
+                                    let ended = consult.take().expect("checked");
+                                    consult_states = None;
+                                    self.end_consultation(ended, consult_answer.take(), None, true, Some(&mut held)).await;
+                                    let _ = done.send(Ok(()));
+                                }
+                                Instruction::CompleteTransfer if !consult.as_ref().is_some_and(|c| c.leg.connected) => {
+                                    let _ = done.send(Err(InstructionRefused::new(
+                                        "call.consult_not_answered",
+                                        "the agent you consult has not answered yet",
+                                    )));
+                                }
+                                Instruction::CompleteTransfer => {
+                                    let leg = agent.take().expect("checked connected");
+                                    let _ = leg.dialog.bye().await;
+                                    self.telephony.dialogs.remove_dialog(&leg.dialog.id());
+                                    let taking_over = consult.take().expect("checked");
+                                    agent = Some(self.hand_over(agent_id, taking_over).await);
+                                    agent_states = consult_states.take();
+                                    held = false;
+                                    let _ = done.send(Ok(()));
+                                }
+                                _ => {
+                                    let _ = done.send(Err(InstructionRefused::new(
+                                        "call.consult_in_progress",
+                                        format!("call {} has a consultation in progress", self.call_id),
+                                    )));
+                                }
+                            }
                             continue;
                         }
                         match instruction {
@@ -488,13 +586,36 @@ impl Call {
                                 break Ending::AgentHungUpInTheWebApp;
                             }
                             Instruction::Hold | Instruction::Resume => {
-                                let held = instruction == Instruction::Hold;
+                                held = instruction == Instruction::Hold;
                                 if let Some(media) = &self.media {
                                     media.hold(held);
                                 }
                                 self.record(if held { CallAction::Hold } else { CallAction::Resume }).await;
                                 let _ = done.send(Ok(()));
                             }
+                            Instruction::CancelConsult | Instruction::CompleteTransfer => {
+                                let _ = done.send(Err(InstructionRefused::new(
+                                    "call.not_consulting",
+                                    format!("call {} has no consultation in progress", self.call_id),
+                                )));
+                            }
+                            Instruction::Consult(consulted) => match self.consult(agent_id, consulted, held).await {
+                                Ok(ringing) => {
+                                    if !held {
+                                        held = true;
+                                        if let Some(media) = &self.media {
+                                            media.hold(true);
+                                        }
+                                    }
+                                    consult = Some(ringing.consultation);
+                                    consult_states = Some(ringing.states);
+                                    consult_answer = Some(ringing.answer);
+                                    let _ = done.send(Ok(()));
+                                }
+                                Err(refused) => {
+                                    let _ = done.send(Err(refused));
+                                }
+                            },
                             Instruction::Transfer(CallTransferTarget::Agent { .. }) if self.dialer.is_some() => {
                                 let _ = done.send(Err(InstructionRefused::new(
                                     "call.not_transferable",
@@ -513,6 +634,7 @@ impl Call {
                                 agent_states = None;
                                 let _ = leg.dialog.bye().await;
                                 self.telephony.dialogs.remove_dialog(&leg.dialog.id());
+                                held = false;
                                 if let Some(media) = &self.media {
                                     media.unbridge();
                                     media.hold(false);
@@ -570,25 +692,39 @@ impl Call {
                 state = async { agent_states.as_mut().expect("guarded").recv().await }, if agent_states.is_some() => {
                     let connected = agent.as_ref().is_some_and(|leg| leg.connected);
                     // The agent's desk phone put the call on hold (or took it off): a re-INVITE
-                    // with `sendonly`/`inactive` (or `sendrecv` again).
+                    // with `sendonly`/`inactive` (or `sendrecv` again). During a consultation
+                    // the caller is held anyway.
                     if let Some(DialogState::Updated(_, request, handle)) = &state
                         && let Some(leg) = agent.as_ref().filter(|leg| leg.connected)
                     {
                         let direction = answer_direction(request);
-                        let held = matches!(direction, Direction::RecvOnly | Direction::Inactive);
                         let codec = self.codec;
                         let _ = handle.respond(StatusCode::OK, Some(vec![sdp_content_type()]), Some(self.our_sdp(leg.media_port, codec, direction))).await;
-                        if let Some(media) = &self.media {
-                            media.hold(held);
+                        if consult.is_none() {
+                            held = matches!(direction, Direction::RecvOnly | Direction::Inactive);
+                            if let Some(media) = &self.media {
+                                media.hold(held);
+                            }
+                            self.record(if held { CallAction::Hold } else { CallAction::Resume }).await;
                         }
-                        self.record(if held { CallAction::Hold } else { CallAction::Resume }).await;
                         continue;
                     }
                     if matches!(state, Some(DialogState::Terminated(..)) | None) {
-                        if connected {
-                            break Ending::AgentHungUp;
+                        if !connected {
+                            agent_states = None;
+                            continue;
                         }
-                        agent_states = None;
+                        // Hanging up the desk phone while talking with the consulted agent
+                        // completes the transfer, as on a PBX.
+                        if let Some(taking_over) = consult.take_if(|c| c.leg.connected) {
+                            let leg = agent.take().expect("checked connected");
+                            self.telephony.dialogs.remove_dialog(&leg.dialog.id());
+                            agent = Some(self.hand_over(leg.agent_id, taking_over).await);
+                            agent_states = consult_states.take();
+                            held = false;
+                            continue;
+                        }
+                        break Ending::AgentHungUp;
                     }
                 }
                 () = async { tokio::time::sleep_until(ring_deadline.expect("guarded")).await }, if ring_deadline.is_some() => {
@@ -597,8 +733,51 @@ impl Call {
                     self.stop_ringing(leg, agent_answer.take(), LegFailure::NoAnswer, false).await;
                     agent_states = None;
                 }
+                answered = async { consult_answer.as_mut().expect("guarded").await }, if consult_answer.is_some() => {
+                    consult_answer = None;
+                    let consultation = consult.as_mut().expect("an answer belongs to a consultation");
+                    match self.connect(&mut consultation.leg, answered).await {
+                        Ok((socket, remote, codec)) => {
+                            if let Some(media) = &self.media {
+                                media.consult(socket, remote, codec);
+                            }
+                            consultation.leg.connected = true;
+                            self.record(CallAction::AnswerConsult { leg_id: consultation.leg.leg_id }).await;
+                        }
+                        Err(failure) => {
+                            let ended = consult.take().expect("checked");
+                            consult_states = None;
+                            self.end_consultation(ended, None, Some(failure), false, Some(&mut held)).await;
+                        }
+                    }
+                }
+                state = async { consult_states.as_mut().expect("guarded").recv().await }, if consult_states.is_some() => {
+                    let consultation = consult.as_ref().expect("dialog states belong to a consultation");
+                    if let Some(DialogState::Updated(_, request, handle)) = &state {
+                        // The consulted phone's hold: answered, the relay goes on.
+                        let direction = answer_direction(request);
+                        let _ = handle.respond(StatusCode::OK, Some(vec![sdp_content_type()]), Some(self.our_sdp(consultation.leg.media_port, self.codec, direction))).await;
+                        continue;
+                    }
+                    if matches!(state, Some(DialogState::Terminated(..)) | None) {
+                        consult_states = None;
+                        // Refused while ringing: the final answer tells why.
+                        if consultation.leg.connected {
+                            let ended = consult.take().expect("checked");
+                            self.end_consultation(ended, None, None, false, Some(&mut held)).await;
+                        }
+                    }
+                }
+                () = async { tokio::time::sleep_until(consult_deadline.expect("guarded")).await }, if consult_deadline.is_some() => {
+                    let ended = consult.take().expect("a deadline belongs to a ringing consultation");
+                    consult_states = None;
+                    self.end_consultation(ended, consult_answer.take(), Some(LegFailure::NoAnswer), true, Some(&mut held)).await;
+                }
             }
         };
+        if let Some(ended) = consult.take() {
+            self.end_consultation(ended, consult_answer.take(), None, true, None).await;
+        }
         let connected_agent = agent.as_ref().filter(|leg| leg.connected).map(|leg| leg.agent_id);
         match ending {
             Ending::CallerHungUp => {
@@ -651,8 +830,125 @@ impl Call {
         }
     }
 
-    /// Rings the agent's registered phone; `None` when there is none (the offer is refused).
+    /// Starts consulting `consulted` for `agent_id`: they must be available (not on a call,
+    /// signed in) with a phone registered, which rings; they are `busy` in the ACD meanwhile
+    /// so that no other call is offered to them. The caller is held (recorded here; the
+    /// caller of this holds the media).
+    async fn consult(&self, agent_id: Uuid, consulted: Uuid, held: bool) -> Result<ConsultRinging, InstructionRefused> {
+        if consulted == agent_id {
+            return Err(InstructionRefused::new("call.consult_self", "you cannot consult yourself"));
+        }
+        let unavailable =
+            || InstructionRefused::new("call.agent_unavailable", format!("agent {consulted} is not available"));
+        let presence_before = match self.telephony.switchboard.agent_presence(self.tenant_id, consulted).await {
+            Ok(Some(Presence::Available)) => Some(Presence::Available),
+            Ok(_) => return Err(unavailable()),
+            Err(error) => return Err(InstructionRefused::new("internal", error.to_string())),
+        };
+        let (ringing, extension_id) =
+            self.ring_phone(consulted, DEFAULT_RING).await.map_err(|refused| match refused {
+                RingRefused::NoPhone => {
+                    InstructionRefused::new("call.no_phone", format!("agent {consulted} has no phone registered"))
+                }
+                RingRefused::Failed => {
+                    InstructionRefused::new("internal", "the consulted agent's phone could not be called")
+                }
+            })?;
+        if !held {
+            self.record(CallAction::Hold).await;
+        }
+        let leg_id = ringing.leg.leg_id;
+        self.record(CallAction::Consult { leg_id, agent_id: consulted, extension_id }).await;
+        self.acd(AcdAction::SetPresence { agent_id: consulted, presence: Presence::Busy }).await;
+        let consultation = Consultation {
+            leg: ringing.leg,
+            consulted: BusyAgent { agent_id: consulted, presence_before },
+            caller_was_held: held,
+        };
+        Ok(ConsultRinging { consultation, states: ringing.states, answer: ringing.answer })
+    }
+
+    /// Ends a consultation without a transfer: hangs up (or stops ringing) the consulted
+    /// phone when `hang_up` and it is still there, gives the consulted agent their presence
+    /// back, and takes the caller off hold unless they were held before (`held`: `None` when
+    /// the call is ending).
+    async fn end_consultation(
+        &self,
+        ended: Consultation,
+        answer: Option<tokio::task::JoinHandle<InviteAsyncResult>>,
+        failure: Option<LegFailure>,
+        hang_up: bool,
+        held: Option<&mut bool>,
+    ) {
+        if hang_up {
+            if ended.leg.connected {
+                let _ = ended.leg.dialog.bye().await;
+            } else {
+                let _ = ended.leg.dialog.cancel().await;
+            }
+        }
+        if let Some(answer) = answer {
+            answer.abort();
+        }
+        self.telephony.dialogs.remove_dialog(&ended.leg.dialog.id());
+        if let Some(media) = &self.media {
+            media.end_consult();
+        }
+        self.record(CallAction::EndConsult { leg_id: ended.leg.leg_id, failure }).await;
+        restore_presence(&self.telephony, self.tenant_id, &ended.consulted).await;
+        if let Some(held) = held.filter(|held| **held && !ended.caller_was_held) {
+            *held = false;
+            if let Some(media) = &self.media {
+                media.hold(false);
+            }
+            self.record(CallAction::Resume).await;
+        }
+    }
+
+    /// Attended transfer: the consulted agent's leg becomes the call's agent leg (the
+    /// consulting agent's is already gone). On a call through the ACD, the contact is handed
+    /// over to them; on a call out, they are the one kept `busy` until it ends.
+    async fn hand_over(&mut self, from_agent_id: Uuid, taking_over: Consultation) -> AgentLeg {
+        if let Some(media) = &self.media {
+            media.complete_consult();
+        }
+        self.record(CallAction::CompleteConsult { leg_id: taking_over.leg.leg_id }).await;
+        let Consultation { leg, consulted, .. } = taking_over;
+        match self.dialer.take() {
+            Some(dialer) => {
+                restore_presence(&self.telephony, self.tenant_id, &dialer).await;
+                self.dialer = Some(consulted);
+            }
+            None => {
+                let to_agent_id = consulted.agent_id;
+                self.acd(AcdAction::HandOverContact { contact_id: self.call_id, from_agent_id, to_agent_id }).await;
+                // Their load in the ACD now keeps other calls away.
+                restore_presence(&self.telephony, self.tenant_id, &consulted).await;
+            }
+        }
+        leg
+    }
+
+    /// Rings the agent's registered phone for an ACD offer; `None` when it cannot ring (the
+    /// offer is refused at once, so the ACD offers the call to someone else).
     async fn ring(&self, agent_id: Uuid, expires_at: DateTime<Utc>) -> Option<Ringing> {
+        let ring_for = (expires_at - Utc::now()).to_std().unwrap_or(DEFAULT_RING).min(DEFAULT_RING * 3);
+        match self.ring_phone(agent_id, ring_for).await {
+            Ok((ringing, extension_id)) => {
+                let leg_id = ringing.leg.leg_id;
+                self.record(CallAction::RingAgent { leg_id, agent_id, extension_id }).await;
+                Some(ringing)
+            }
+            Err(_) => {
+                self.acd(AcdAction::RejectOffer { contact_id: self.call_id, agent_id }).await;
+                None
+            }
+        }
+    }
+
+    /// Rings the agent's registered phone for at most `ring_for`; answers the ringing leg and
+    /// the extension it rings. Records nothing.
+    async fn ring_phone(&self, agent_id: Uuid, ring_for: Duration) -> Result<(Ringing, Uuid), RingRefused> {
         let leg_id = Uuid::now_v7();
         let extension = match self.telephony.switchboard.agent_extension(self.tenant_id, agent_id).await {
             Ok(extension) => extension,
@@ -667,16 +963,13 @@ impl Call {
                 .lookup(&ExtensionKey { tenant_id: self.tenant_id, number: extension.number.clone() })
         });
         let (Some(extension), Some(binding)) = (extension, binding) else {
-            // No phone: refused at once, so the ACD offers the call to someone else.
-            self.acd(AcdAction::RejectOffer { contact_id: self.call_id, agent_id }).await;
-            return None;
+            return Err(RingRefused::NoPhone);
         };
         let socket = match self.telephony.ports.bind() {
             Ok(socket) => socket,
             Err(error) => {
                 tracing::warn!(%error, "SIP: no media port for an agent leg");
-                self.acd(AcdAction::RejectOffer { contact_id: self.call_id, agent_id }).await;
-                return None;
+                return Err(RingRefused::Failed);
             }
         };
         let mut codecs = vec![self.codec];
@@ -690,23 +983,14 @@ impl Call {
         };
         let offer = sdp::write(leg_id.as_u64_pair().1, &ours).into_bytes();
         let contact = self.telephony.dialogs.build_local_contact(Some("hotline".to_owned()), None).ok();
-        let Some(option) = contact
+        let option = contact
             .and_then(|contact| invite_option(&binding, format!("Hotline to {}", extension.number), contact, offer))
-        else {
-            self.acd(AcdAction::RejectOffer { contact_id: self.call_id, agent_id }).await;
-            return None;
-        };
+            .ok_or(RingRefused::Failed)?;
         let (state_sender, states) = self.telephony.dialogs.new_dialog_state_channel();
-        let (dialog, answer) = match self.telephony.dialogs.do_invite_async(option, state_sender) {
-            Ok(started) => started,
-            Err(error) => {
-                tracing::warn!(%error, "SIP: calling an agent's phone");
-                self.acd(AcdAction::RejectOffer { contact_id: self.call_id, agent_id }).await;
-                return None;
-            }
-        };
-        self.record(CallAction::RingAgent { leg_id, agent_id, extension_id: extension.extension_id }).await;
-        let ring_for = (expires_at - Utc::now()).to_std().unwrap_or(DEFAULT_RING).min(DEFAULT_RING * 3);
+        let (dialog, answer) = self.telephony.dialogs.do_invite_async(option, state_sender).map_err(|error| {
+            tracing::warn!(%error, "SIP: calling an agent's phone");
+            RingRefused::Failed
+        })?;
         let leg = AgentLeg {
             leg_id,
             agent_id,
@@ -716,15 +1000,16 @@ impl Call {
             ring_until: tokio::time::Instant::now() + ring_for,
             connected: false,
         };
-        Some(Ringing { leg, states, answer })
+        Ok((Ringing { leg, states, answer }, extension.extension_id))
     }
 
-    /// The agent's phone gave its final answer.
-    async fn answered(
-        &mut self,
-        mut leg: AgentLeg,
+    /// The media of a phone's final answer to a leg's INVITE: our socket toward it, its
+    /// address and codec; or why the leg failed (a 2xx with unusable SDP is hung up).
+    async fn connect(
+        &self,
+        leg: &mut AgentLeg,
         answer: Result<InviteAsyncResult, tokio::task::JoinError>,
-    ) -> Option<AgentLeg> {
+    ) -> Result<(crate::rtp::MediaSocket, SocketAddr, Codec), LegFailure> {
         let response = match answer {
             Ok(Ok((_, Some(response)))) => response,
             other => {
@@ -734,23 +1019,36 @@ impl Call {
                     Err(error) => error.to_string(),
                 };
                 tracing::warn!(call_id = %self.call_id, %outcome, "SIP: an agent's phone did not answer");
-                self.fail(&leg, LegFailure::Unreachable, true).await;
-                return None;
+                return Err(LegFailure::Unreachable);
             }
         };
         if response.status_code.kind() != StatusCodeKind::Successful {
             tracing::info!(call_id = %self.call_id, status = %response.status_code, "SIP: an agent's phone refused the call");
-            self.fail(&leg, leg_failure(&response.status_code), true).await;
-            return None;
+            return Err(leg_failure(&response.status_code));
         }
         let Some((codec, answer)) = answered_media(&response) else {
             let _ = leg.dialog.bye().await;
-            self.fail(&leg, LegFailure::Unreachable, true).await;
-            return None;
+            return Err(LegFailure::Unreachable);
         };
         let socket = leg.socket.take().expect("an agent leg has its socket until answered");
+        Ok((socket, SocketAddr::new(answer.address, answer.port), codec))
+    }
+
+    /// The agent's phone gave its final answer.
+    async fn answered(
+        &mut self,
+        mut leg: AgentLeg,
+        answer: Result<InviteAsyncResult, tokio::task::JoinError>,
+    ) -> Option<AgentLeg> {
+        let (socket, remote, codec) = match self.connect(&mut leg, answer).await {
+            Ok(media) => media,
+            Err(failure) => {
+                self.fail(&leg, failure, true).await;
+                return None;
+            }
+        };
         if let Some(media) = &self.media {
-            media.bridge(socket, SocketAddr::new(answer.address, answer.port), codec);
+            media.bridge(socket, remote, codec);
         }
         leg.connected = true;
         self.record(CallAction::Answer { leg_id: leg.leg_id }).await;

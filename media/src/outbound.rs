@@ -26,7 +26,7 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::calls::{
-    AgentLeg, Call, DEFAULT_RING, DialingAgent, Instruction, InstructionRefused, OutboundRoute, Steer, TELEPHONE_EVENT,
+    AgentLeg, BusyAgent, Call, DEFAULT_RING, Instruction, InstructionRefused, OutboundRoute, Steer, TELEPHONE_EVENT,
     Telephony, answered_media, invite_option, leg_failure, restore_presence,
 };
 use crate::registrar::ExtensionKey;
@@ -127,7 +127,7 @@ impl Dialer {
             call_id,
             number,
             route,
-            dialer: DialingAgent { agent_id, presence_before },
+            dialer: BusyAgent { agent_id, presence_before },
         };
         match telephony.dialogs.do_invite_async(option, state_sender) {
             Ok((dialog, answer)) => {
@@ -174,7 +174,7 @@ struct Outbound {
     call_id: Uuid,
     number: String,
     route: OutboundRoute,
-    dialer: DialingAgent,
+    dialer: BusyAgent,
 }
 
 /// How waiting for one leg's answer ended.

@@ -1,7 +1,9 @@
 //! A call's media: the caller's RTP socket, the agent's once one answers, the relay between
 //! them, music while the caller waits or is held, and the recording of both directions.
+//! During a consultation a third leg, the consulted agent's phone, talks with the agent while
+//! the caller hears music (not recorded); completing the transfer makes it the agent leg.
 //!
-//! One task per call owns both sockets, so a packet costs one `recv_from`, at most an
+//! One task per call owns its sockets, so a packet costs one `recv_from`, at most an
 //! in-place G.711 transcode (a PCMA caller talking to a PCMU phone), and one `send_to`. The
 //! tasks run on the media plane's own runtime ([`crate::rtp::media_runtime`]).
 //! Each side's address is the one its SDP gave until its first packet arrives; from then on
@@ -31,6 +33,9 @@ enum Instruction {
     Bridge { socket: MediaSocket, remote: SocketAddr, codec: Codec },
     Unbridge,
     Hold(bool),
+    Consult { socket: MediaSocket, remote: SocketAddr, codec: Codec },
+    EndConsult,
+    CompleteConsult,
     Stop(oneshot::Sender<Recording>),
 }
 
@@ -72,6 +77,7 @@ impl Recording {
 pub struct MediaCounters {
     pub from_caller: u64,
     pub from_agent: u64,
+    pub from_consulted: u64,
     pub music_frames: u64,
 }
 
@@ -100,6 +106,23 @@ impl MediaSession {
 
     pub fn hold(&self, held: bool) {
         let _ = self.instructions.send(Instruction::Hold(held));
+    }
+
+    /// A consultation: the agent talks with the consulted agent's phone (`remote`, `codec`)
+    /// instead of the caller, who hears music. Not recorded: the recording is the caller's.
+    pub fn consult(&self, socket: MediaSocket, remote: SocketAddr, codec: Codec) {
+        let _ = self.instructions.send(Instruction::Consult { socket, remote, codec });
+    }
+
+    /// The consultation is over: the agent talks with the caller again (if not held).
+    pub fn end_consult(&self) {
+        let _ = self.instructions.send(Instruction::EndConsult);
+    }
+
+    /// Attended transfer: the consulted phone takes the agent's place, talking with the
+    /// caller (off hold); the consulting agent's leg is dropped.
+    pub fn complete_consult(&self) {
+        let _ = self.instructions.send(Instruction::CompleteConsult);
     }
 
     /// Stops the media and hands over the recording.
@@ -166,12 +189,22 @@ impl Track {
     }
 }
 
-/// Records a packet that came in speaking `codec` and relays it to `to`, transcoding it
-/// in place when `to` speaks the other G.711. DTMF and other payloads go through untouched.
-async fn forward(packet: &mut [u8], header: &RtpHeader, codec: Codec, to: &Leg, track: &mut Track, now_sample: usize) {
+/// Records a packet that came in speaking `codec` (when a `track` is given) and relays it to
+/// `to`, transcoding it in place when `to` speaks the other G.711. DTMF and other payloads go
+/// through untouched.
+async fn forward(
+    packet: &mut [u8],
+    header: &RtpHeader,
+    codec: Codec,
+    to: &Leg,
+    track: Option<&mut Track>,
+    now_sample: usize,
+) {
     if Codec::from_payload_type(header.payload_type) == Some(codec) {
         let payload = &mut packet[header.payload_offset..];
-        track.write(header, payload, codec, now_sample);
+        if let Some(track) = track {
+            track.write(header, payload, codec, now_sample);
+        }
         if codec != to.codec {
             g711::transcode(payload, codec, to.codec);
             packet[1] = (packet[1] & 0x80) | to.codec.payload_type();
@@ -183,6 +216,8 @@ async fn forward(packet: &mut [u8], header: &RtpHeader, codec: Codec, to: &Leg, 
 async fn run(mut caller: Leg, music: Music, mut instructions: mpsc::UnboundedReceiver<Instruction>) {
     let started = Instant::now();
     let mut agent: Option<Leg> = None;
+    // The consulted agent's phone, during a consultation: it talks with the agent.
+    let mut consulted: Option<Leg> = None;
     let mut held = false;
     let mut caller_track = Track::default();
     let mut agent_track = Track::default();
@@ -195,6 +230,7 @@ async fn run(mut caller: Leg, music: Music, mut instructions: mpsc::UnboundedRec
     let mut music_position = 0_usize;
     let mut from_caller = vec![0_u8; MAX_PACKET];
     let mut from_agent = vec![0_u8; MAX_PACKET];
+    let mut from_consulted = vec![0_u8; MAX_PACKET];
     let mut counters = MediaCounters::default();
     let now_sample = |since: Option<Instant>| since.map_or(0, |since| (since.elapsed().as_millis() as usize) * 8);
     let stopped = loop {
@@ -212,6 +248,18 @@ async fn run(mut caller: Leg, music: Music, mut instructions: mpsc::UnboundedRec
                     }
                 }
                 Some(Instruction::Hold(on)) => held = on,
+                Some(Instruction::Consult { socket, remote, codec }) => {
+                    consulted = Some(Leg::new(socket, remote, codec));
+                }
+                Some(Instruction::EndConsult) => consulted = None,
+                Some(Instruction::CompleteConsult) => {
+                    if let Some(leg) = consulted.take() {
+                        if agent.replace(leg).is_none() {
+                            crate::metrics::bridged(true);
+                        }
+                        held = false;
+                    }
+                }
                 Some(Instruction::Stop(done)) => break Some(done),
                 None => break None,
             },
@@ -222,7 +270,7 @@ async fn run(mut caller: Leg, music: Music, mut instructions: mpsc::UnboundedRec
                 counters.from_caller += 1;
                 let Some(agent) = agent.as_ref().filter(|_| !held) else { continue };
                 let packet = &mut from_caller[..length];
-                forward(packet, &header, caller.codec, agent, &mut caller_track, now_sample(recording_since)).await;
+                forward(packet, &header, caller.codec, agent, Some(&mut caller_track), now_sample(recording_since)).await;
             },
             received = async { agent.as_ref().expect("guarded").socket.socket.recv_from(&mut from_agent).await }, if agent.is_some() => {
                 let Ok((length, from)) = received else { continue };
@@ -230,11 +278,21 @@ async fn run(mut caller: Leg, music: Music, mut instructions: mpsc::UnboundedRec
                 let agent = agent.as_mut().expect("guarded");
                 agent.latch(from);
                 counters.from_agent += 1;
-                if held {
-                    continue;
-                }
                 let packet = &mut from_agent[..length];
-                forward(packet, &header, agent.codec, &caller, &mut agent_track, now_sample(recording_since)).await;
+                if let Some(consulted) = &consulted {
+                    forward(packet, &header, agent.codec, consulted, None, 0).await;
+                } else if !held {
+                    forward(packet, &header, agent.codec, &caller, Some(&mut agent_track), now_sample(recording_since)).await;
+                }
+            },
+            received = async { consulted.as_ref().expect("guarded").socket.socket.recv_from(&mut from_consulted).await }, if consulted.is_some() => {
+                let Ok((length, from)) = received else { continue };
+                let Some(header) = rtp::parse(&from_consulted[..length]) else { continue };
+                let consulted = consulted.as_mut().expect("guarded");
+                consulted.latch(from);
+                counters.from_consulted += 1;
+                let Some(agent) = agent.as_ref() else { continue };
+                forward(&mut from_consulted[..length], &header, consulted.codec, agent, None, 0).await;
             },
             _ = music_clock.tick(), if (agent.is_none() || held) && !music.is_empty() => {
                 let mut packet = [0_u8; rtp::HEADER_BYTES + FRAME_SAMPLES];
@@ -322,6 +380,77 @@ mod tests {
         g711::transcode(&mut expected, Codec::Pcmu, Codec::Pcma);
         assert_eq!(heard, expected, "three frames of the file, from its start, in A-law");
         assert!(session.stop().await.is_empty(), "nothing is recorded before an agent answers");
+    }
+
+    /// Sends a frame of `fill` from `from` until it reaches `to` (an instruction sent just
+    /// before may not have been taken yet); answers its payload there.
+    async fn relayed(
+        from: &tokio::net::UdpSocket,
+        target: SocketAddr,
+        to: &tokio::net::UdpSocket,
+        fill: u8,
+    ) -> Vec<u8> {
+        let mut packet = [fill; rtp::HEADER_BYTES + FRAME_SAMPLES];
+        let header = RtpHeader { payload_offset: rtp::HEADER_BYTES, ..header(u32::from(fill), 0) };
+        rtp::write_header(&mut packet, &header);
+        let mut received = [0_u8; MAX_PACKET];
+        for _ in 0..50 {
+            from.send_to(&packet, target).await.unwrap();
+            let deadline = tokio::time::Instant::now() + Duration::from_millis(100);
+            while let Ok(Ok(length)) = tokio::time::timeout_at(deadline, to.recv(&mut received)).await {
+                let payload = &received[rtp::parse(&received[..length]).unwrap().payload_offset..length];
+                // Music (the caller is held) and earlier frames are not the one asked for.
+                if payload.iter().all(|&code| code == fill) {
+                    return payload.to_vec();
+                }
+            }
+        }
+        panic!("a frame of {fill} never reached its peer");
+    }
+
+    #[tokio::test]
+    async fn a_consultation_connects_the_agent_with_the_consulted_phone_and_completing_it_with_the_caller() {
+        // Three sockets, each an even RTP port with its RTCP neighbour.
+        let base = 45_000 + (std::process::id() % 500) as u16 * 8;
+        let pool = crate::rtp::PortPool::new("127.0.0.1".parse().unwrap(), base..=base + 7);
+        let bind = || async { tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap() };
+        let (caller, agent, consulted) = (bind().await, bind().await, bind().await);
+        let (to_caller, to_agent, to_consulted) = (pool.bind().unwrap(), pool.bind().unwrap(), pool.bind().unwrap());
+        let (caller_port, agent_port, consulted_port) = (to_caller.port, to_agent.port, to_consulted.port);
+        let ours = |port: u16| SocketAddr::from(([127, 0, 0, 1], port));
+        let music: Music = vec![0x7F; 1600].into();
+        let session = MediaSession::start(to_caller, caller.local_addr().unwrap(), Codec::Pcmu, music);
+        session.bridge(to_agent, agent.local_addr().unwrap(), Codec::Pcmu);
+        assert_eq!(relayed(&caller, ours(caller_port), &agent, 1).await.len(), FRAME_SAMPLES);
+
+        session.hold(true);
+        // The hold is in effect once the caller hears music (then nothing the agent says
+        // reaches the caller or the recording).
+        let mut received = [0_u8; MAX_PACKET];
+        loop {
+            let length =
+                tokio::time::timeout(Duration::from_secs(5), caller.recv(&mut received)).await.unwrap().unwrap();
+            if received[rtp::parse(&received[..length]).unwrap().payload_offset..length]
+                .iter()
+                .all(|&code| code == 0x7F)
+            {
+                break;
+            }
+        }
+        session.consult(to_consulted, consulted.local_addr().unwrap(), Codec::Pcmu);
+        assert_eq!(relayed(&agent, ours(agent_port), &consulted, 2).await.len(), FRAME_SAMPLES);
+        assert_eq!(relayed(&consulted, ours(consulted_port), &agent, 3).await.len(), FRAME_SAMPLES);
+
+        session.complete_consult();
+        assert_eq!(relayed(&consulted, ours(consulted_port), &caller, 4).await.len(), FRAME_SAMPLES);
+        assert_eq!(relayed(&caller, ours(caller_port), &consulted, 5).await.len(), FRAME_SAMPLES);
+        let recording = session.stop().await;
+        let recorded = |track: &[u8], fill: u8| track.iter().filter(|&&code| code == fill).count();
+        assert_eq!(recorded(&recording.caller, 1), FRAME_SAMPLES);
+        assert_eq!(recorded(&recording.agent, 4), FRAME_SAMPLES, "the consulted agent, once transferred to");
+        // (A late copy of the consulted phone's frame 3, resent while the relay was slow, may
+        // arrive after the completion: it is then the new agent's speech, and recorded.)
+        assert_eq!(recorded(&recording.agent, 2), 0, "what the agent said during the consultation is not recorded");
     }
 
     #[test]
