@@ -17,6 +17,11 @@
  * then the customer at the trunk's carrier (sipp running `tests/sipp/callee.xml`), and the bar
  * follows ringing, dialling, connected, and hangs up both.
  *
+ * Last, an attended transfer: agent2 gets an extension and a phone, a customer's call reaches
+ * agent1, who consults agent2 from the bar (the caller is held, agent2's phone rings and their
+ * bar says who consults them), then completes the transfer once agent2 answered: agent1's
+ * phone is hung up and their bar goes idle, agent2's bar has the caller, and agent2 hangs up.
+ *
  * The desk phone rings for RING_MS before it answers (sipp's own `uas` answers at once,
  * quicker than the bar's one-second poll), so the bar sees the call ringing and opens the
  * screen pop; it echoes the media it receives (`-rtp_echo`), so the recording has both sides.
@@ -239,6 +244,67 @@ const RINGING_PHONE = `<?xml version="1.0" encoding="ISO-8859-1" ?>
 `;
 
 /**
+ * Starts a desk phone for `extension` (RINGING_PHONE: rings RING_MS, answers, echoes the
+ * media, takes one call) and registers it with `password`.
+ * @param {string} name
+ * @param {string} extension
+ * @param {string} password
+ * @returns {Promise<Sipp>}
+ */
+async function registerPhone(name, extension, password) {
+  const phonePort = await freeUdpPort();
+  const phone = sipp(name, [
+    "-sf", writeScenario(`ringing-phone-${extension}.xml`, RINGING_PHONE),
+    "-rtp_echo", "-p", String(phonePort), "-mp", String(await freeUdpPort()), "-m", "1", "-timeout", "150s", "-timeout_error",
+  ]);
+  // The phone listens before it registers, so Hotline can ring it as soon as it knows it.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(phone.child.exitCode, null, `${name} is running:\n${phone.output()}`);
+  const register = sipp(`registration of ${extension}`, [
+    hotline.sipAddress,
+    "-sf", scenario("register.xml", { EXPECTED_CODE: "200" }),
+    "-m", "1", "-timeout", "20s", "-timeout_error",
+    "-key", "domain", "demo", "-key", "extension", extension, "-key", "contact_port", String(phonePort),
+    "-au", extension, "-ap", password,
+  ]);
+  await assertSippPassed(register, 30_000);
+  return phone;
+}
+
+/**
+ * The administrator provisions an extension for a user in the Telephony page (open); answers
+ * the SIP password the page shows once.
+ * @param {string} number
+ * @param {string} user as the picker shows it
+ */
+async function provisionExtension(number, user) {
+  await admin.getByTestId("telephony-provision").click();
+  await admin.getByTestId("telephony-extension-number").fill(number);
+  await admin.getByTestId("telephony-extension-display-name").fill(`${user}'s desk`);
+  await pick(admin, admin.getByTestId("telephony-extension-user"), user);
+  await admin.getByTestId("telephony-extension-save").click();
+  const password = admin.getByTestId("telephony-password");
+  await password.waitFor();
+  const shown = ((await password.textContent()) ?? "").trim();
+  assert.match(shown, /^\S{8,}$/, "a SIP password is shown once");
+  const settings = (await admin.getByTestId("telephony-sip-settings").textContent()) ?? "";
+  assert.ok(settings.includes(number) && settings.includes("demo"), `the SIP settings name the extension and the domain: ${settings}`);
+  await admin.getByTestId("telephony-password-done").click();
+  await password.waitFor({ state: "hidden" });
+  await admin.getByTestId("telephony-extension-save").waitFor({ state: "hidden" });
+  return shown;
+}
+
+/** Sets an agent's presence in the desk's presence control.
+ * @param {Page} page @param {string} presence */
+async function setPresence(page, presence) {
+  await pick(page, page.getByTestId("desk-presence"), presence);
+  const confirm = page.getByTestId("desk-presence-confirm");
+  if (await confirm.isVisible().catch(() => false)) await confirm.click();
+  await page.getByTestId("desk-presence").filter({ hasText: presence }).waitFor();
+}
+
+/**
  * @param {string} name
  * @param {() => Promise<void>} body
  */
@@ -314,20 +380,7 @@ describe("voice in the browser: the softphone bar and the Calls page", { timeout
     await openMenu(admin, ["Administration", "Telephony"]);
 
     // Extensions: 2001 for Demo agent one; the password shows once, with the SIP settings.
-    await admin.getByTestId("telephony-provision").click();
-    await admin.getByTestId("telephony-extension-number").fill(EXTENSION);
-    await admin.getByTestId("telephony-extension-display-name").fill("agent1's desk");
-    await pick(admin, admin.getByTestId("telephony-extension-user"), "Demo agent one (agent1)");
-    await admin.getByTestId("telephony-extension-save").click();
-    const password = admin.getByTestId("telephony-password");
-    await password.waitFor();
-    sipPassword = ((await password.textContent()) ?? "").trim();
-    assert.match(sipPassword, /^\S{8,}$/, "a SIP password is shown once");
-    const settings = (await admin.getByTestId("telephony-sip-settings").textContent()) ?? "";
-    assert.ok(settings.includes(EXTENSION) && settings.includes("demo"), `the SIP settings name the extension and the domain: ${settings}`);
-    await admin.getByTestId("telephony-password-done").click();
-    await password.waitFor({ state: "hidden" });
-    await admin.getByTestId("telephony-extension-save").waitFor({ state: "hidden" });
+    sipPassword = await provisionExtension(EXTENSION, "Demo agent one (agent1)");
     const extensionRow = admin.getByTestId("telephony-extension-row").filter({ hasText: EXTENSION });
     await extensionRow.filter({ hasText: "Demo agent one" }).waitFor();
 
@@ -352,23 +405,7 @@ describe("voice in the browser: the softphone bar and the Calls page", { timeout
 
   flow("agent1's desk phone registers with that password and agent1 becomes available", async () => {
     assert.ok(sipPassword, "the first flow provisioned the extension");
-    const phonePort = await freeUdpPort();
-    const mediaPort = await freeUdpPort();
-    const phone = sipp("desk phone 2001", [
-      "-sf", writeScenario("ringing-phone.xml", RINGING_PHONE),
-      "-rtp_echo", "-p", String(phonePort), "-mp", String(mediaPort), "-m", "1", "-timeout", "150s", "-timeout_error",
-    ]);
-    // The phone listens before it registers, so Hotline can ring it as soon as it knows it.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.equal(phone.child.exitCode, null, `the desk phone is running:\n${phone.output()}`);
-    const register = sipp("registration of 2001", [
-      hotline.sipAddress,
-      "-sf", scenario("register.xml", { EXPECTED_CODE: "200" }),
-      "-m", "1", "-timeout", "20s", "-timeout_error",
-      "-key", "domain", "demo", "-key", "extension", EXTENSION, "-key", "contact_port", String(phonePort),
-      "-au", EXTENSION, "-ap", sipPassword,
-    ]);
-    await assertSippPassed(register, 30_000);
+    await registerPhone("desk phone 2001", EXTENSION, sipPassword);
 
     // The administrator sees the phone registered.
     await admin.getByRole("tab", { name: "Extensions" }).click();
@@ -380,10 +417,7 @@ describe("voice in the browser: the softphone bar and the Calls page", { timeout
     await logIn(agent, { username: "agent1", password: hotline.password });
     await agent.goto("/desk");
     await agent.locator('[data-testid="softphone-call"][data-state="IDLE"]').waitFor();
-    await pick(agent, agent.getByTestId("desk-presence"), "Available");
-    const confirm = agent.getByTestId("desk-presence-confirm");
-    if (await confirm.isVisible().catch(() => false)) await confirm.click();
-    await agent.getByTestId("desk-presence").filter({ hasText: "Available" }).waitFor();
+    await setPresence(agent, "Available");
   });
 
   flow("a customer calls: the bar rings with the screen pop, connects, holds, resumes and hangs up", async () => {
@@ -555,20 +589,7 @@ describe("voice in the browser: the softphone bar and the Calls page", { timeout
     await admin.getByTestId("telephony-trunk-row").filter({ hasText: `127.0.0.1:${customerPort}` }).waitFor();
 
     // agent1's desk phone registers again (the first one took one call and left).
-    const phonePort = await freeUdpPort();
-    const phone = sipp("desk phone 2001, calling out", [
-      "-sf", writeScenario("ringing-phone.xml", RINGING_PHONE),
-      "-rtp_echo", "-p", String(phonePort), "-mp", String(await freeUdpPort()), "-m", "1", "-timeout", "90s", "-timeout_error",
-    ]);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const register = sipp("registration of 2001 again", [
-      hotline.sipAddress,
-      "-sf", scenario("register.xml", { EXPECTED_CODE: "200" }),
-      "-m", "1", "-timeout", "20s", "-timeout_error",
-      "-key", "domain", "demo", "-key", "extension", EXTENSION, "-key", "contact_port", String(phonePort),
-      "-au", EXTENSION, "-ap", sipPassword,
-    ]);
-    await assertSippPassed(register, 30_000);
+    const phone = await registerPhone("desk phone 2001, calling out", EXTENSION, sipPassword);
 
     // The number as people write it; the bar dials it as digits.
     const bar = agent.getByTestId("softphone-call");
@@ -598,5 +619,67 @@ describe("voice in the browser: the softphone bar and the Calls page", { timeout
     await assertSippPassed(phone, 30_000);
     // agent1 is offered contacts again.
     await agent.getByTestId("desk-presence").filter({ hasText: "Available" }).waitFor({ timeout: 10_000 });
+  });
+
+  flow("agent1 consults agent2 about a customer's call and hands it over (attended transfer)", async () => {
+    // agent2's extension, provisioned by the administrator.
+    await admin.context().close();
+    admin = await (await newContext(browser, { baseURL: hotline.url })).newPage();
+    await logIn(admin, { username: "admin", password: hotline.password });
+    await openMenu(admin, ["Administration", "Telephony"]);
+    const agent2Password = await provisionExtension("2002", "Demo agent two (agent2)");
+    const phone1 = await registerPhone("desk phone 2001, consulting", EXTENSION, sipPassword);
+    const phone2 = await registerPhone("desk phone 2002, consulted", "2002", agent2Password);
+    const agent2 = await (await newContext(browser, { baseURL: hotline.url })).newPage();
+    await logIn(agent2, { username: "agent2", password: hotline.password });
+    await agent2.goto("/desk");
+    const bar2 = agent2.getByTestId("softphone-call");
+    await agent2.locator('[data-testid="softphone-call"][data-state="IDLE"]').waitFor();
+
+    // A customer calls; agent1 (the only one available) takes it; Hotline hangs the caller up
+    // when agent2 does, at the end.
+    const callerScenario = scenario("caller.xml", { WAIT_MS: String(WAIT_MS), CALLER_SPEECH }, (text) => text.replace(CALLER_HANGS_UP, CALLER_IS_HUNG_UP));
+    const caller = sipp("the caller, transferred", [
+      hotline.sipAddress,
+      "-sf", callerScenario,
+      "-s", ACCESS_NUMBER, "-key", "caller", CALLER,
+      "-mp", String(await freeUdpPort()),
+      "-m", "1", "-l", "1", "-timeout", "120s", "-timeout_error",
+    ]);
+    const bar = agent.getByTestId("softphone-call");
+    await agent.locator('[data-testid="softphone-call"][data-state="CONNECTED"]').waitFor({ timeout: 30_000 });
+    await setPresence(agent2, "Available");
+
+    // agent1 consults agent2: the caller is held, agent2's phone rings and their bar says who asks.
+    await bar.getByTestId("softphone-consult").click();
+    const panel = agent.getByTestId("softphone-consult-panel");
+    await panel.waitFor();
+    await pick(agent, panel.getByTestId("softphone-consult-target"), "Demo agent two");
+    await panel.getByTestId("softphone-consult-confirm").click();
+    await bar.locator('[data-testid="softphone-consult-state"][data-consult-status="RINGING"]').waitFor({ timeout: 10_000 });
+    assert.equal(await bar.getByTestId("softphone-complete-transfer").isDisabled(), true, "nothing to hand over before agent2 answers");
+    assert.equal(await bar.getByTestId("softphone-hold").count(), 0, "no hold while consulting");
+    const consulted = bar2.getByTestId("softphone-consulted");
+    await consulted.waitFor({ timeout: 10_000 });
+    assert.ok(((await consulted.textContent()) ?? "").includes("Demo agent one"), "agent2's bar names who consults them");
+    await screenshot(agent, "voice-softphone-consulting");
+    await screenshot(agent2, "voice-softphone-consulted");
+
+    // agent2's phone answers: the two agents talk; agent1 completes the transfer.
+    await bar.locator('[data-testid="softphone-consult-state"][data-consult-status="CONNECTED"]').waitFor({ timeout: 20_000 });
+    await bar.getByTestId("softphone-complete-transfer").click();
+    await agent.locator('[data-testid="softphone-call"][data-state="IDLE"]').waitFor({ timeout: 10_000 });
+    await assertSippPassed(phone1, 30_000);
+
+    // The call is agent2's now, with the caller; agent2 hangs up and Hotline hangs up both.
+    await agent2.locator('[data-testid="softphone-call"][data-state="CONNECTED"]').waitFor({ timeout: 10_000 });
+    assert.equal(((await bar2.getByTestId("softphone-caller").textContent()) ?? "").trim(), CALLER);
+    assert.equal(await bar2.getByTestId("softphone-consulted").count(), 0);
+    await agent2.waitForTimeout(2_000);
+    await bar2.getByTestId("softphone-hang-up").click();
+    await agent2.locator('[data-testid="softphone-call"][data-state="IDLE"]').waitFor();
+    await assertSippPassed(caller, 30_000);
+    await assertSippPassed(phone2, 30_000);
+    await agent2.context().close();
   });
 });

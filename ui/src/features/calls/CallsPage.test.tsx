@@ -29,6 +29,8 @@ const record = (id: string, overrides: Partial<CallRecord> = {}): CallRecord => 
   holdSeconds: 30,
   recordingId: null,
   recordingSeconds: null,
+  consultAgentId: null,
+  consultStatus: null,
   ...overrides,
 });
 

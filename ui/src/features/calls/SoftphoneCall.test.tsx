@@ -30,6 +30,8 @@ const call = (overrides: Partial<CallRecord> = {}): CallRecord => ({
   holdSeconds: null,
   recordingId: null,
   recordingSeconds: null,
+  consultAgentId: null,
+  consultStatus: null,
   ...overrides,
 });
 
@@ -134,6 +136,7 @@ describe("the softphone bar", () => {
     expect(screen.getByTestId("softphone-caller").textContent).toBe("Unknown caller");
     // No right to see whom to transfer to: the button says so instead of offering nothing.
     expect((screen.getByTestId("softphone-transfer") as HTMLButtonElement).disabled).toBe(true);
+    expect((screen.getByTestId("softphone-consult") as HTMLButtonElement).disabled).toBe(true);
     fireEvent.click(screen.getByTestId("softphone-resume"));
     expect((await screen.findByTestId("softphone-error")).textContent).toBe(translate("en", "error.call.not_connected"));
   }, 30_000);
@@ -273,7 +276,164 @@ describe("the softphone bar", () => {
     fireEvent.click(within(connected).getByTestId("softphone-transfer"));
     const panel = await screen.findByTestId("softphone-transfer-panel");
     expect(within(panel).queryByText("Agent")).toBeNull();
+    // A call out may be handed on to an agent after a consultation.
+    expect(within(connected).getByTestId("softphone-consult")).toBeTruthy();
     expect(within(connected).getAllByTestId("softphone-hang-up")).toHaveLength(1);
     expect(screen.queryByTestId("softphone-dial")).toBeNull();
   }, 30_000);
+
+  describe("consult (attended transfer)", () => {
+    const BOB = { agentId: "u2", name: "Bob Wu", presence: "AVAILABLE" };
+    const targets = { TransferTargets: { data: { transferTargets: { queues: [{ id: "q1", name: "Sales" }], agents: [BOB] } } } };
+    // Ann (u1, signed in) has the caller; Bob (u2) is consulted.
+    const consulting = (consultStatus: "RINGING" | "CONNECTED") =>
+      call({ status: "HELD", agentId: "u1", ringingAgentId: null, answeredAt: ago(30), consultAgentId: "u2", consultStatus });
+
+    it("consults an agent picked from the desk's agents: ringing, Complete transfer is disabled; connected, it hands the call over", async () => {
+      const current = { call: call({ status: "CONNECTED", agentId: "u1", ringingAgentId: null, answeredAt: ago(30) }) as CallRecord | null };
+      const consults: unknown[] = [];
+      const completions: unknown[] = [];
+      fakeGraphqlServer(
+        answers(AGENT, current, {
+          ...targets,
+          ConsultCall: (variables) => {
+            consults.push(variables);
+            if (consults.length === 1) return graphqlError("call.agent_unavailable");
+            current.call = consulting("RINGING");
+            return { data: { consultCall: current.call } };
+          },
+          CompleteTransfer: (variables) => {
+            completions.push(variables);
+            current.call = null;
+            return { data: { completeTransfer: call({ status: "CONNECTED", agentId: "u2", ringingAgentId: null, answeredAt: ago(31) }) } };
+          },
+        }),
+      );
+      render(<App />);
+      await waitFor(async () => expect(await stateOf()).toBe("CONNECTED"), { timeout: 15_000 });
+
+      // Agents only, with their presence.
+      fireEvent.click(screen.getByTestId("softphone-consult"));
+      const panel = await screen.findByTestId("softphone-consult-panel");
+      expect(within(panel).queryByText("Queue")).toBeNull();
+      fireEvent.mouseDown(within(panel).getByRole("combobox"));
+      const options = await screen.findAllByText("Bob Wu", { selector: ".ant-select-item-option-content *" });
+      expect(options[options.length - 1]!.parentElement!.textContent).toContain("Available");
+      fireEvent.click(options[options.length - 1]!);
+      fireEvent.click(within(panel).getByTestId("softphone-consult-confirm"));
+      expect((await screen.findByTestId("softphone-consult-error")).textContent).toBe(translate("en", "error.call.agent_unavailable"));
+      fireEvent.click(within(panel).getByTestId("softphone-consult-confirm"));
+
+      // Bob's phone rings: the caller is held; no Hold, Transfer or Consult meanwhile.
+      await waitFor(async () => expect((await bar()).getAttribute("data-consult")).toBe("consulting"));
+      expect(consults).toEqual([
+        { id: "c1", agentId: "u2" },
+        { id: "c1", agentId: "u2" },
+      ]);
+      await waitFor(() => expect(screen.getByTestId("softphone-consult-state").textContent).toBe("Calling Bob Wu…"));
+      expect(screen.getByTestId("softphone-state").textContent).toBe("On hold");
+      expect((screen.getByTestId("softphone-complete-transfer") as HTMLButtonElement).disabled).toBe(true);
+      expect((screen.getByTestId("softphone-cancel-consult") as HTMLButtonElement).disabled).toBe(false);
+      for (const gone of ["softphone-hold", "softphone-resume", "softphone-transfer", "softphone-consult"]) expect(screen.queryByTestId(gone)).toBeNull();
+      expect(screen.getByTestId("softphone-hang-up")).toBeTruthy();
+
+      // Bob answers: the transfer may complete.
+      current.call = consulting("CONNECTED");
+      await waitFor(() => expect(screen.getByTestId("softphone-consult-state").textContent).toBe("Talking with Bob Wu; the caller is on hold"), { timeout: 5_000 });
+      const complete = screen.getByTestId("softphone-complete-transfer") as HTMLButtonElement;
+      expect(complete.disabled).toBe(false);
+      fireEvent.click(complete);
+      await waitFor(async () => expect(await stateOf()).toBe("IDLE"));
+      expect(completions).toEqual([{ id: "c1" }]);
+      expect(await screen.findByText("Call transferred")).toBeTruthy();
+    }, 40_000);
+
+    it("goes back to the caller, showing a refusal first", async () => {
+      const current = { call: consulting("CONNECTED") as CallRecord | null };
+      const cancels: unknown[] = [];
+      fakeGraphqlServer(
+        answers(AGENT, current, {
+          ...targets,
+          CancelConsult: (variables) => {
+            cancels.push(variables);
+            if (cancels.length === 1) return graphqlError("call.not_consulting");
+            current.call = call({ status: "CONNECTED", agentId: "u1", ringingAgentId: null, answeredAt: ago(30) });
+            return { data: { cancelConsult: current.call } };
+          },
+        }),
+      );
+      render(<App />);
+      await waitFor(async () => expect((await bar()).getAttribute("data-consult")).toBe("consulting"), { timeout: 15_000 });
+      fireEvent.click(screen.getByTestId("softphone-cancel-consult"));
+      expect((await screen.findByTestId("softphone-error")).textContent).toBe(translate("en", "error.call.not_consulting"));
+      // antd's Button leaves its loading state a moment after the answer.
+      await waitFor(() => expect(screen.getByTestId("softphone-cancel-consult").className).not.toContain("ant-btn-loading"));
+      fireEvent.click(screen.getByTestId("softphone-cancel-consult"));
+      await waitFor(async () => expect(await stateOf()).toBe("CONNECTED"));
+      expect(cancels).toEqual([{ id: "c1" }, { id: "c1" }]);
+      expect((await bar()).getAttribute("data-consult")).toBeNull();
+      expect(screen.queryByTestId("softphone-consult-state")).toBeNull();
+      expect(screen.getByTestId("softphone-hold")).toBeTruthy();
+      expect(screen.getByTestId("softphone-consult")).toBeTruthy();
+    }, 30_000);
+
+    // Bob (u2) consults Ann (u1, signed in).
+    const consultedBy = (consultStatus: "RINGING" | "CONNECTED") =>
+      call({ status: "HELD", agentId: "u2", ringingAgentId: null, answeredAt: ago(30), consultAgentId: "u1", consultStatus });
+
+    it("shows the consulted agent the consultation: ringing, pick up the desk phone (no screen pop); connected, Hang up ends it", async () => {
+      const current = { call: consultedBy("RINGING") as CallRecord | null };
+      const hangUps: unknown[] = [];
+      fakeGraphqlServer(
+        answers(AGENT, current, {
+          ...targets,
+          Customers: { data: { customers: { items: [CUSTOMER], total: 1 } } },
+          HangUpCall: (variables) => {
+            hangUps.push(variables);
+            current.call = null;
+            // The consultation ends; the call stays Bob's.
+            return { data: { hangUpCall: call({ status: "CONNECTED", agentId: "u2", ringingAgentId: null, answeredAt: ago(31) }) } };
+          },
+        }),
+      );
+      render(<App />);
+      await waitFor(async () => expect((await bar()).getAttribute("data-consult")).toBe("consulted"), { timeout: 15_000 });
+      await waitFor(() => expect(screen.getByTestId("softphone-consulted").textContent).toBe("Consultation from Bob Wu"));
+      expect(screen.getByTestId("softphone-state").textContent).toBe("Ringing");
+      expect(screen.getByTestId("softphone-caller").textContent).toBe("13800138000");
+      expect(screen.getByTestId("softphone-answer-hint").textContent).toContain("Answer on your desk phone");
+      for (const gone of ["softphone-hang-up", "softphone-hold", "softphone-resume", "softphone-transfer", "softphone-consult", "softphone-complete-transfer", "softphone-cancel-consult"]) {
+        expect(screen.queryByTestId(gone)).toBeNull();
+      }
+
+      current.call = consultedBy("CONNECTED");
+      await waitFor(() => expect(screen.getByTestId("softphone-state").textContent).toBe("Consultation"), { timeout: 5_000 });
+      expect(screen.queryByTestId("softphone-answer-hint")).toBeNull();
+      expect(screen.queryByTestId("softphone-hold")).toBeNull();
+      expect(screen.queryByTestId("softphone-transfer")).toBeNull();
+      expect(screen.queryByTestId("call-screen-pop")).toBeNull();
+      fireEvent.click(screen.getByTestId("softphone-hang-up"));
+      await waitFor(async () => expect(await stateOf()).toBe("IDLE"));
+      expect(hangUps).toEqual([{ id: "c1" }]);
+      expect(screen.queryByTestId("call-screen-pop")).toBeNull();
+    }, 30_000);
+
+    it("gives the consulted agent the normal bar and the screen pop once the transfer completes", async () => {
+      const current = { call: consultedBy("CONNECTED") as CallRecord | null };
+      fakeGraphqlServer(answers(AGENT, current, { ...targets, Customers: { data: { customers: { items: [CUSTOMER], total: 1 } } } }));
+      render(<App />);
+      await waitFor(async () => expect((await bar()).getAttribute("data-consult")).toBe("consulted"), { timeout: 15_000 });
+      expect(screen.queryByTestId("call-screen-pop")).toBeNull();
+
+      current.call = call({ status: "CONNECTED", agentId: "u1", ringingAgentId: null, answeredAt: ago(31) });
+      await waitFor(async () => expect(await stateOf()).toBe("CONNECTED"), { timeout: 5_000 });
+      expect((await bar()).getAttribute("data-consult")).toBeNull();
+      expect(screen.queryByTestId("softphone-consulted")).toBeNull();
+      expect(screen.getByTestId("softphone-state").textContent).toBe("Connected");
+      expect(screen.getByTestId("softphone-hold")).toBeTruthy();
+      expect(screen.getByTestId("softphone-transfer")).toBeTruthy();
+      const pop = await screen.findByTestId("call-screen-pop");
+      expect((await within(pop).findByTestId("call-screen-pop-customer")).textContent).toContain("Zhang San");
+    }, 30_000);
+  });
 });

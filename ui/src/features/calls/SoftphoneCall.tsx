@@ -2,23 +2,36 @@
  * The softphone bar's call controls (registered with `registerSoftphoneBar`): the signed-in
  * agent's call now (`myCall`, polled every second), its state, the caller, the access number
  * they dialled and a timer (from the answer; while ringing, from the arrival), with Hold or
- * Resume, Transfer and Hang up. Calls are answered on the desk phone, which rings; an inbound
- * call that starts ringing opens the screen pop.
+ * Resume, Transfer, Consult and Hang up. Calls are answered on the desk phone, which rings; an
+ * inbound call that starts ringing opens the screen pop.
+ *
+ * Consult (attended transfer): the connected agent picks another agent (`TransferPopover` in
+ * consult mode): the caller is held and that agent's desk phone rings. Meanwhile the bar says
+ * whom they call, then that they talk with them, with Complete transfer (once they answered:
+ * the call becomes theirs and this bar goes idle), Back to caller and Hang up (the whole call).
+ * The consulted agent's bar shows the call too ("Consultation from ..."): pick up the desk
+ * phone, then Hang up ends the consultation only. No screen pop for them until the transfer
+ * completes and the call is theirs (inbound calls, as for a ringing call).
  *
  * With no call, the bar dials out (`DialPad`, or `useDial()` from a page): the agent's desk
  * phone rings first ("pick up your phone"), then the number is dialled (DIALING) and the call
  * connects when answered. Hang up cancels an outbound call that is not connected yet.
  */
-import { PauseCircleOutlined, PhoneOutlined, PlayCircleOutlined } from "@ant-design/icons";
+import { PauseCircleOutlined, PhoneOutlined, PlayCircleOutlined, RollbackOutlined, SwapOutlined } from "@ant-design/icons";
 import { App, Badge, Button, notification, Space, Tag, Tooltip, Typography } from "antd";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { type ReactNode, useCallback, useEffect, useRef, useState } from "react";
 import { GraphqlError, request } from "../../api/client";
 import { useErrorText } from "../../api/errors";
 import { useT } from "../../i18n";
 import { useShell } from "../shell/ShellContext";
+import { agentLabel, useAgentNames } from "./agentNames";
 import {
   type CallIdVariables,
   type CallRecord,
+  CANCEL_CONSULT_MUTATION,
+  COMPLETE_TRANSFER_MUTATION,
+  CONSULT_CALL_MUTATION,
+  type ConsultCallVariables,
   DIAL_MUTATION,
   type DialData,
   type DialVariables,
@@ -106,12 +119,14 @@ function useNow(running: boolean): number {
   return now;
 }
 
-type Action = "hold" | "resume" | "hangUp";
+type Action = "hold" | "resume" | "hangUp" | "cancelConsult" | "completeTransfer";
 
-const ACTION_MUTATIONS: Record<Action, { document: string; field: "holdCall" | "resumeCall" | "hangUpCall" }> = {
+const ACTION_MUTATIONS: Record<Action, { document: string; field: string }> = {
   hold: { document: HOLD_CALL_MUTATION, field: "holdCall" },
   resume: { document: RESUME_CALL_MUTATION, field: "resumeCall" },
   hangUp: { document: HANG_UP_CALL_MUTATION, field: "hangUpCall" },
+  cancelConsult: { document: CANCEL_CONSULT_MUTATION, field: "cancelConsult" },
+  completeTransfer: { document: COMPLETE_TRANSFER_MUTATION, field: "completeTransfer" },
 };
 
 export function SoftphoneCall() {
@@ -126,17 +141,35 @@ export function SoftphoneCall() {
   // An ended call is no call: the bar goes back to idle.
   const call = polled.call && polled.call.status !== "ENDED" ? polled.call : null;
   const now = useNow(call !== null);
-  const [busy, setBusy] = useState<Action | "transfer" | "dial" | null>(null);
+  const [busy, setBusy] = useState<Action | "transfer" | "consult" | "dial" | null>(null);
   const [failure, setFailure] = useState<unknown>();
   const [number, setNumber] = useState("");
   const popped = useRef<string | null>(null);
+  // The call this agent was last consulted on: its screen pop opens once it is theirs.
+  const consultedOn = useRef<string | null>(null);
+  // Names of the consulting and consulted agents, asked for while a consultation is on.
+  const names = useAgentNames(can, me, { skip: !call?.consultAgentId });
+  // A mutation's answer is shown only while the call is still this agent's (a transfer, a
+  // completed one or the consulted agent's hang-up hands it to someone else).
+  const mine = useCallback(
+    (answered: CallRecord | null | undefined): CallRecord | null =>
+      answered && answered.status !== "ENDED" && [answered.agentId, answered.ringingAgentId, answered.consultAgentId].includes(me.id) ? answered : null,
+    [me.id],
+  );
   // One dial at a time (a page may ask while the bar's own is on its way).
   const dialInFlight = useRef(false);
 
   // An inbound call that starts ringing opens the screen pop, once per call (an outbound
-  // call's number is the one the agent chose).
+  // call's number is the one the agent chose); so does one this agent was consulted on, once
+  // the transfer completes and it is theirs (not while they are only consulted).
   useEffect(() => {
-    if (!call || call.status !== "RINGING" || call.direction === "OUTBOUND" || popped.current === call.id) return;
+    if (!call || call.direction === "OUTBOUND" || popped.current === call.id) return;
+    if (call.consultAgentId === me.id) {
+      consultedOn.current = call.id;
+      return;
+    }
+    const takenOver = consultedOn.current === call.id && call.agentId === me.id;
+    if (call.status !== "RINGING" && !takenOver) return;
     popped.current = call.id;
     const key = `call-${call.id}`;
     popups.open({
@@ -153,7 +186,7 @@ export function SoftphoneCall() {
         />
       ),
     });
-  }, [call, popups, t, can, openTab]);
+  }, [call, me.id, popups, t, can, openTab]);
 
   // A new call starts without the last one's error.
   const callId = call?.id ?? null;
@@ -166,7 +199,8 @@ export function SoftphoneCall() {
     try {
       const { document, field } = ACTION_MUTATIONS[action];
       const data = await request<Record<string, CallRecord>>(document, { id: call.id } satisfies CallIdVariables);
-      replace(data[field] ?? null);
+      replace(mine(data[field]));
+      if (action === "completeTransfer") void message.success(t("softphone.transferred"));
     } catch (caught) {
       setFailure(caught);
     } finally {
@@ -213,6 +247,20 @@ export function SoftphoneCall() {
     }
   };
 
+  // Consults an agent; a refusal is thrown to the popover, which shows it.
+  const consult = async ({ toAgentId }: { toAgentId: string | null }) => {
+    if (!call || !toAgentId) return;
+    setBusy("consult");
+    setFailure(undefined);
+    try {
+      const variables: ConsultCallVariables = { id: call.id, agentId: toAgentId };
+      const data = await request<{ consultCall: CallRecord }>(CONSULT_CALL_MUTATION, variables as unknown as Record<string, unknown>);
+      replace(mine(data.consultCall));
+    } finally {
+      setBusy(null);
+    }
+  };
+
   if (polled.unsupported) {
     return <Typography.Text type="secondary">{t("softphone.notConnected")}</Typography.Text>;
   }
@@ -245,6 +293,12 @@ export function SoftphoneCall() {
   const held = call.status === "HELD";
   const since = ringing || dialing || !call.answeredAt ? call.arrivedAt : call.answeredAt;
   const connected = call.status === "CONNECTED" || held;
+  // A consultation: this agent consults another (the caller is held), or is the one consulted.
+  const consulting = call.consultAgentId !== null && call.agentId === me.id;
+  const consulted = call.consultAgentId === me.id && call.agentId !== me.id;
+  const consultRinging = call.consultStatus !== "CONNECTED";
+  const consultingName = call.agentId ? agentLabel(names, call.agentId) : "—";
+  const consultedName = call.consultAgentId ? agentLabel(names, call.consultAgentId) : "—";
   // An outbound call not connected yet may be cancelled.
   const cancellable = outbound && (ringing || dialing);
   const dialedNumber = call.dialedNumber || t("softphone.unknownNumber");
@@ -256,21 +310,113 @@ export function SoftphoneCall() {
     </Button>
   );
 
-  return (
-    <Space size="small" wrap data-testid="softphone-call" data-state={call.status} data-direction={call.direction} data-call-id={call.id}>
-      {popupHolder}
-      {ringing || dialing ? (
-        <Tag color="processing" data-testid="softphone-state">
+  let state: ReactNode;
+  if (ringing || dialing || (consulted && consultRinging)) {
+    state = (
+      <Tag color="processing" data-testid="softphone-state">
+        <Space size={4}>
+          <Badge status="processing" />
+          {t(dialing ? "softphone.dialing" : "softphone.ringing")}
+        </Space>
+      </Tag>
+    );
+  } else if (consulted) {
+    state = (
+      <Tag color="success" data-testid="softphone-state">
+        {t("softphone.consultation")}
+      </Tag>
+    );
+  } else {
+    state = (
+      <Tag color={held ? "warning" : "success"} data-testid="softphone-state">
+        {t(held ? "softphone.held" : "softphone.connected")}
+      </Tag>
+    );
+  }
+
+  let controls: ReactNode = null;
+  if (consulted) {
+    // Consulted: pick up the desk phone; then Hang up ends the consultation, not the call.
+    controls = consultRinging ? (
+      <Typography.Text type="secondary" data-testid="softphone-answer-hint">
+        <PhoneOutlined /> {t("softphone.answerOnDesk")}
+      </Typography.Text>
+    ) : (
+      hangUp
+    );
+  } else if (consulting) {
+    controls = (
+      <>
+        <Typography.Text data-testid="softphone-consult-state" data-consult-status={call.consultStatus ?? undefined}>
           <Space size={4}>
-            <Badge status="processing" />
-            {t(dialing ? "softphone.dialing" : "softphone.ringing")}
+            <Badge status={consultRinging ? "processing" : "success"} />
+            {t(consultRinging ? "softphone.consultRinging" : "softphone.consultConnected", { name: consultedName })}
           </Space>
-        </Tag>
-      ) : (
-        <Tag color={held ? "warning" : "success"} data-testid="softphone-state">
-          {t(held ? "softphone.held" : "softphone.connected")}
-        </Tag>
-      )}
+        </Typography.Text>
+        <Tooltip title={consultRinging ? t("softphone.completeTransferWaiting", { name: consultedName }) : undefined}>
+          <Button
+            size="small"
+            type="primary"
+            icon={<SwapOutlined />}
+            loading={busy === "completeTransfer"}
+            disabled={busy !== null || consultRinging}
+            onClick={() => void act("completeTransfer")}
+            data-testid="softphone-complete-transfer"
+          >
+            {t("softphone.completeTransfer")}
+          </Button>
+        </Tooltip>
+        <Button size="small" icon={<RollbackOutlined />} loading={busy === "cancelConsult"} disabled={busy !== null} onClick={() => void act("cancelConsult")} data-testid="softphone-cancel-consult">
+          {t("softphone.cancelConsult")}
+        </Button>
+        {hangUp}
+      </>
+    );
+  } else if (cancellable) {
+    controls = (
+      <>
+        <Typography.Text type="secondary" data-testid="softphone-dial-hint">
+          <PhoneOutlined /> {ringing ? t("softphone.pickUpToCall", { number: dialedNumber }) : t("softphone.calling", { number: dialedNumber })}
+        </Typography.Text>
+        {hangUp}
+      </>
+    );
+  } else if (connected) {
+    controls = (
+      <>
+        {held ? (
+          <Button size="small" icon={<PlayCircleOutlined />} loading={busy === "resume"} disabled={busy !== null} onClick={() => void act("resume")} data-testid="softphone-resume">
+            {t("softphone.resume")}
+          </Button>
+        ) : (
+          <Button size="small" icon={<PauseCircleOutlined />} loading={busy === "hold"} disabled={busy !== null} onClick={() => void act("hold")} data-testid="softphone-hold">
+            {t("softphone.hold")}
+          </Button>
+        )}
+        <TransferPopover can={can} selfId={me.id} disabled={busy !== null} queuesOnly={outbound} onTransfer={transfer} />
+        <TransferPopover can={can} selfId={me.id} disabled={busy !== null} mode="consult" onTransfer={consult} />
+        {hangUp}
+      </>
+    );
+  }
+
+  return (
+    <Space
+      size="small"
+      wrap
+      data-testid="softphone-call"
+      data-state={call.status}
+      data-direction={call.direction}
+      data-call-id={call.id}
+      data-consult={consulting ? "consulting" : consulted ? "consulted" : undefined}
+    >
+      {popupHolder}
+      {state}
+      {consulted ? (
+        <Typography.Text strong data-testid="softphone-consulted">
+          {t("softphone.consulted", { name: consultingName })}
+        </Typography.Text>
+      ) : null}
       {outbound ? (
         <>
           <Tooltip title={t("softphone.outbound")}>
@@ -304,29 +450,7 @@ export function SoftphoneCall() {
           <PhoneOutlined /> {t("softphone.answerOnDesk")}
         </Typography.Text>
       ) : null}
-      {cancellable ? (
-        <>
-          <Typography.Text type="secondary" data-testid="softphone-dial-hint">
-            <PhoneOutlined /> {ringing ? t("softphone.pickUpToCall", { number: dialedNumber }) : t("softphone.calling", { number: dialedNumber })}
-          </Typography.Text>
-          {hangUp}
-        </>
-      ) : null}
-      {connected ? (
-        <>
-          {held ? (
-            <Button size="small" icon={<PlayCircleOutlined />} loading={busy === "resume"} disabled={busy !== null} onClick={() => void act("resume")} data-testid="softphone-resume">
-              {t("softphone.resume")}
-            </Button>
-          ) : (
-            <Button size="small" icon={<PauseCircleOutlined />} loading={busy === "hold"} disabled={busy !== null} onClick={() => void act("hold")} data-testid="softphone-hold">
-              {t("softphone.hold")}
-            </Button>
-          )}
-          <TransferPopover can={can} selfId={me.id} disabled={busy !== null} queuesOnly={outbound} onTransfer={transfer} />
-          {hangUp}
-        </>
-      ) : null}
+      {controls}
       {failure ? (
         <Typography.Text type="danger" data-testid="softphone-error">
           {errorText(failure)}

@@ -3,6 +3,12 @@
 /** DIALING: an outbound call whose agent picked up their phone; the customer's phone rings. */
 export type CallStatus = "WAITING" | "RINGING" | "DIALING" | "CONNECTED" | "HELD" | "ENDED";
 
+/**
+ * A consultation (attended transfer) in progress: RINGING, the consulted agent's desk phone
+ * rings; CONNECTED, they talk with the consulting agent while the caller is held.
+ */
+export type ConsultStatus = "RINGING" | "CONNECTED";
+
 /** INBOUND: a customer called an access number; OUTBOUND: an agent dialled out (`dial`). */
 export type CallDirection = "INBOUND" | "OUTBOUND";
 
@@ -30,13 +36,19 @@ export interface CallRecord {
   holdSeconds: number | null;
   recordingId: string | null;
   recordingSeconds: number | null;
+  /**
+   * The agent being consulted, while a consultation is in progress (the call is HELD then).
+   * Their `myCall` is this call meanwhile; once the transfer completes, `agentId` is theirs.
+   */
+  consultAgentId: string | null;
+  consultStatus: ConsultStatus | null;
 }
 
 export const MY_CALL_QUERY = /* GraphQL */ `
   query MyCall {
     myCall {
       id status direction accessNumber callerNumber dialedNumber queueId agentId ringingAgentId arrivedAt answeredAt
-      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds
+      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds consultAgentId consultStatus
     }
   }
 `;
@@ -49,7 +61,7 @@ export const CALLS_QUERY = /* GraphQL */ `
   query Calls($first: Int!, $before: DateTime) {
     calls(first: $first, before: $before) {
       id status direction accessNumber callerNumber dialedNumber queueId agentId ringingAgentId arrivedAt answeredAt
-      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds
+      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds consultAgentId consultStatus
     }
   }
 `;
@@ -67,7 +79,7 @@ export const HOLD_CALL_MUTATION = /* GraphQL */ `
   mutation HoldCall($id: UUID!) {
     holdCall(id: $id) {
       id status direction accessNumber callerNumber dialedNumber queueId agentId ringingAgentId arrivedAt answeredAt
-      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds
+      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds consultAgentId consultStatus
     }
   }
 `;
@@ -76,16 +88,17 @@ export const RESUME_CALL_MUTATION = /* GraphQL */ `
   mutation ResumeCall($id: UUID!) {
     resumeCall(id: $id) {
       id status direction accessNumber callerNumber dialedNumber queueId agentId ringingAgentId arrivedAt answeredAt
-      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds
+      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds consultAgentId consultStatus
     }
   }
 `;
 
+/** Hangs up the call; the consulted agent's hang-up ends the consultation only, not the call. */
 export const HANG_UP_CALL_MUTATION = /* GraphQL */ `
   mutation HangUpCall($id: UUID!) {
     hangUpCall(id: $id) {
       id status direction accessNumber callerNumber dialedNumber queueId agentId ringingAgentId arrivedAt answeredAt
-      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds
+      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds consultAgentId consultStatus
     }
   }
 `;
@@ -94,7 +107,52 @@ export const TRANSFER_CALL_MUTATION = /* GraphQL */ `
   mutation TransferCall($id: UUID!, $toAgentId: UUID, $toQueueId: UUID) {
     transferCall(id: $id, toAgentId: $toAgentId, toQueueId: $toQueueId) {
       id status direction accessNumber callerNumber dialedNumber queueId agentId ringingAgentId arrivedAt answeredAt
-      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds
+      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds consultAgentId consultStatus
+    }
+  }
+`;
+
+/**
+ * The connected agent consults `agentId`: the caller is held (hears music) and the other
+ * agent's desk phone rings. Errors: `call.consult_in_progress`, `call.consult_self`,
+ * `call.agent_unavailable` (on a call or offline), `call.no_phone`, `call.not_connected`.
+ */
+export const CONSULT_CALL_MUTATION = /* GraphQL */ `
+  mutation ConsultCall($id: UUID!, $agentId: UUID!) {
+    consultCall(id: $id, agentId: $agentId) {
+      id status direction accessNumber callerNumber dialedNumber queueId agentId ringingAgentId arrivedAt answeredAt
+      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds consultAgentId consultStatus
+    }
+  }
+`;
+
+export interface ConsultCallVariables {
+  id: string;
+  agentId: string;
+}
+
+/**
+ * The consulting agent ends the consultation (the consulted phone's leg ends) and is back
+ * with the caller. Error: `call.not_consulting`.
+ */
+export const CANCEL_CONSULT_MUTATION = /* GraphQL */ `
+  mutation CancelConsult($id: UUID!) {
+    cancelConsult(id: $id) {
+      id status direction accessNumber callerNumber dialedNumber queueId agentId ringingAgentId arrivedAt answeredAt
+      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds consultAgentId consultStatus
+    }
+  }
+`;
+
+/**
+ * Attended transfer: the consulted agent takes the call over and the consulting agent's leg
+ * ends. Errors: `call.not_consulting`, `call.consult_not_answered`.
+ */
+export const COMPLETE_TRANSFER_MUTATION = /* GraphQL */ `
+  mutation CompleteTransfer($id: UUID!) {
+    completeTransfer(id: $id) {
+      id status direction accessNumber callerNumber dialedNumber queueId agentId ringingAgentId arrivedAt answeredAt
+      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds consultAgentId consultStatus
     }
   }
 `;
@@ -110,7 +168,7 @@ export const DIAL_MUTATION = /* GraphQL */ `
   mutation Dial($number: String!, $trunkId: UUID) {
     dial(number: $number, trunkId: $trunkId) {
       id status direction accessNumber callerNumber dialedNumber queueId agentId ringingAgentId arrivedAt answeredAt
-      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds
+      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds consultAgentId consultStatus
     }
   }
 `;

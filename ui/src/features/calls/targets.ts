@@ -1,8 +1,9 @@
 /**
- * Whom a call may be transferred to, from the queries this user may read: the chat desk's
- * `transferTargets` (holders of `menu.desk`: the queues and the other registered agents, with
- * their presence), else the routing administration's `acdQueues` and `acdAgents`
- * (`acd.admin`). Neither: no targets, and the softphone says so.
+ * Whom a call may be transferred to, and whom the agent may consult (the agents), from the
+ * queries this user may read: the chat desk's `transferTargets` (holders of `menu.desk`: the
+ * queues and the other registered agents, with their presence), else the routing
+ * administration's `acdQueues` and `acdAgents` (`acd.admin`). Neither: no targets, and the
+ * softphone says so.
  */
 import { useQuery } from "../../api/hooks";
 import { TELEPHONY_CHOICES_QUERY, type TelephonyChoicesData } from "../admin/telephony/telephony.graphql";
