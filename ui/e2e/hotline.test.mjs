@@ -74,7 +74,7 @@ async function visibleMenuTexts(page) {
 /** Picks `label` in the open dropdown of an antd Select or TreeSelect.
  * @param {Page} page @param {import("playwright-core").Locator} select @param {string} label */
 async function pick(page, select, label) {
-  const chosen = select.locator(".ant-select-selection-item", { hasText: label });
+  const chosen = select.filter({ hasText: label });
   // A click on an option while a loaded browser re-renders the list can miss (the option is
   // replaced under the pointer): pick again until the select shows the choice.
   for (let attempt = 1; ; attempt++) {
