@@ -707,6 +707,61 @@ async fn an_agent_who_cancels_a_consultation_is_back_with_the_caller() {
 }
 
 #[tokio::test]
+async fn a_consulted_phone_that_is_busy_ends_the_consultation_and_the_caller_is_back() {
+    let server = Server::start(&Location::embedded());
+    let admin = server.demo_admin_token().await;
+    let first_password = provision_telephony(&server, &admin).await;
+    let second_password = provision_for(&server, &admin, "2002", "agent2").await;
+    let demo_password = server.demo_password.clone().unwrap();
+    let first = server.login("demo", "agent1", &demo_password).await;
+    let second = server.login("demo", "agent2", &demo_password).await;
+    set_presence(&server, &first, "AVAILABLE").await;
+    let mut first_phone = DeskPhone::start();
+    let (busy, _scenario) = DeskPhone::busy();
+    assert_sipp_passed(
+        &sipp_register_at(&server, "u1", "2001", &first_password, 200, first_phone.port),
+        "agent1's phone",
+    );
+    assert_sipp_passed(&sipp_register_at(&server, "u1", "2002", &second_password, 200, busy.port), "agent2's phone");
+    let caller = {
+        let address = server.sip_address.clone().unwrap();
+        tokio::task::spawn_blocking(move || call_in_at(&address, 500, 6_000))
+    };
+    let answered = call_history(&server, &admin, "hotline.call.answered").await;
+    let call_id = answered[0]["payload"]["call_id"].as_str().unwrap().to_owned();
+    my_call_once(&server, &first, "CONNECTED").await;
+    set_presence(&server, &second, "AVAILABLE").await;
+
+    let agent2 = user_id_for_username(tenant_id_for_slug("demo"), "agent2");
+    let consulted = server.graphql(Some(&first), CONSULT, json!({ "id": call_id, "agent": agent2 })).await;
+    assert!(consulted["errors"].is_null(), "{consulted}");
+    // agent2's phone answers 486: the consultation ends, agent1 is back with the caller.
+    my_call_when(&server, &first, |call| call["status"] == "CONNECTED" && call["consultStatus"].is_null()).await;
+    assert_eq!(presence_state(&server, &second).await, "AVAILABLE", "agent2's presence is back");
+
+    assert_sipp_passed(&caller.await.unwrap(), "the caller");
+    assert!(first_phone.finished(), "agent1's phone had the call to its end");
+    let history = call_history(&server, &admin, "hotline.call.recording_stored").await;
+    let call_types: Vec<&str> = types(&history).into_iter().filter(|kind| kind.starts_with("hotline.call.")).collect();
+    assert_eq!(
+        call_types,
+        [
+            "hotline.call.arrived",
+            "hotline.call.agent_ringing",
+            "hotline.call.answered",
+            "hotline.call.held",
+            "hotline.call.consult_started",
+            "hotline.call.consult_ended",
+            "hotline.call.resumed",
+            "hotline.call.ended",
+            "hotline.call.recording_stored",
+        ]
+    );
+    let ended = history.iter().find(|item| item["type"] == "hotline.call.consult_ended").unwrap();
+    assert_eq!(ended["payload"]["failure"], "busy");
+}
+
+#[tokio::test]
 async fn a_desk_phone_holds_and_resumes_the_call_with_re_invites() {
     let server = Server::start(&Location::embedded());
     let admin = server.demo_admin_token().await;
