@@ -199,9 +199,10 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
                 dispatcher: dispatcher.clone(),
                 chat: chat.clone(),
                 keys: keys.clone(),
-                recordings: hotline_infra::recordings::RecordingStore::new(database.blobs.clone(), keys.clone()),
+                recordings: spooling_recordings(&database, &keys, data_dir)?,
                 blobs: database.blobs.clone(),
                 music: Default::default(),
+                spools: Default::default(),
             });
             Some(start_sip(settings, &database, switchboard).await?)
         }
@@ -243,7 +244,7 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
         .merge(hotline_graphql::calls::recordings_router(
             graphql_state.clone(),
             hotline_infra::recordings::RecordingStore::new(database.blobs.clone(), keys.clone()),
-            |tracks| hotline_media::relay::Recording { caller: tracks.caller, agent: tracks.agent }.to_wav(),
+            |tracks| hotline_media::relay::to_wav(&tracks.caller, &tracks.agent),
         ))
         .merge(hotline_graphql::music::router(
             graphql_state.clone(),
@@ -277,6 +278,25 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     stop_background(&projections, stop, background).await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The recording store of the SIP server's calls: recordings in progress are spooled, sealed,
+/// under the data directory; the spools of calls a previous process was cut off from are
+/// deleted first (those calls ended with it).
+fn spooling_recordings(
+    database: &database::Database,
+    keys: &SubjectKeys,
+    data_dir: &Path,
+) -> anyhow::Result<hotline_infra::recordings::RecordingStore> {
+    let spool_dir = data_dir.join("recordings-spool");
+    let recordings = hotline_infra::recordings::RecordingStore::new(database.blobs.clone(), keys.clone())
+        .with_spool_dir(spool_dir.clone())
+        .with_context(|| format!("creating the recordings' spool folder {}", spool_dir.display()))?;
+    let swept = recordings.sweep_spools().with_context(|| format!("sweeping {}", spool_dir.display()))?;
+    if swept > 0 {
+        tracing::warn!(swept, "deleted the recording spools of calls cut off by the last stop");
+    }
+    Ok(recordings)
 }
 
 /// The SIP server on UDP and TCP at one address; with port 0, TCP takes the port UDP got.

@@ -20,7 +20,7 @@ use hotline_domain::{Actor, DomainEvent};
 use hotline_graphql::{CallControlError, CallInstruction, CarrierRegistrationState, CarrierRegistrationStatus};
 use hotline_infra::blobs::BlobStore;
 use hotline_infra::keys::{self, SubjectKeys};
-use hotline_infra::recordings::{RecordingStore, Tracks};
+use hotline_infra::recordings::{self, RecordingSpool, RecordingStore, Tracks};
 use hotline_infra::secrets::SecretStore;
 use hotline_infra::store::{Scope, SharedEventStore, subscribe};
 use hotline_media::calls::{
@@ -29,7 +29,7 @@ use hotline_media::calls::{
 use hotline_media::music::Music;
 use hotline_media::outbound::{DialRequest, Dialer};
 use hotline_media::registrar::Registrations;
-use hotline_media::relay::Recording;
+use hotline_media::relay::{self, Recording, RecordingSink};
 use hotline_media::trunks::{TrunkRegistrationState, TrunkRegistrationTarget, TrunkRegistrations};
 use hotline_media::{Directory, DirectoryError, ExtensionCredentials};
 use hotline_projections::telephony;
@@ -205,6 +205,70 @@ pub struct HotlineSwitchboard {
     /// Music files by id (a file never changes under its id), so that a call does not read
     /// its queue's music from the database.
     pub music: Mutex<HashMap<Uuid, Music>>,
+    /// The recording spool writers of the calls in progress, by call id.
+    pub spools: Mutex<HashMap<Uuid, tokio::task::JoinHandle<Spooled>>>,
+}
+
+/// What a call's spool writer did: the spool, once the first chunk opened it, and the chunks
+/// it could not write (kept in memory instead, so the recording is whole either way).
+#[derive(Default)]
+pub struct Spooled {
+    spool: Option<RecordingSpool>,
+    unwritten: Vec<recordings::Chunk>,
+}
+
+fn stored_chunk(chunk: relay::Chunk) -> recordings::Chunk {
+    let side = match chunk.side {
+        relay::Side::Caller => recordings::Side::Caller,
+        relay::Side::Agent => recordings::Side::Agent,
+    };
+    recordings::Chunk { side, start: chunk.start, samples: chunk.samples }
+}
+
+/// Seals and appends a call's chunks to a spool opened (with the recording's key) at the
+/// first chunk, until the call's media ends.
+async fn write_spool(
+    store: RecordingStore,
+    tenant_id: Uuid,
+    mut chunks: tokio::sync::mpsc::UnboundedReceiver<relay::Chunk>,
+) -> Spooled {
+    let mut spooled = Spooled::default();
+    let mut unopenable = false;
+    while let Some(chunk) = chunks.recv().await {
+        let chunk = stored_chunk(chunk);
+        if spooled.spool.is_none() && !unopenable {
+            match store.open_spool(tenant_id, Uuid::now_v7()).await {
+                Ok(spool) => spooled.spool = spool,
+                Err(error) => {
+                    tracing::warn!(%error, "SIP: opening a recording's spool; the recording stays in memory");
+                    unopenable = true;
+                }
+            }
+        }
+        let Some(spool) = spooled.spool.take() else {
+            spooled.unwritten.push(chunk);
+            continue;
+        };
+        let appended = tokio::task::spawn_blocking(move || {
+            let written = spool.append(&chunk);
+            (spool, written.map_err(|error| (error, chunk)))
+        })
+        .await;
+        match appended {
+            Ok((spool, written)) => {
+                spooled.spool = Some(spool);
+                if let Err((error, chunk)) = written {
+                    tracing::warn!(%error, "SIP: spooling a recording's chunk; it stays in memory");
+                    spooled.unwritten.push(chunk);
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, "SIP: a recording's spool writer failed");
+                break;
+            }
+        }
+    }
+    spooled
 }
 
 /// Music files kept in memory at most (about 10 MB at a minute each).
@@ -365,16 +429,43 @@ impl Switchboard for HotlineSwitchboard {
         Ok(Some(music))
     }
 
+    fn recording_sink(&self, tenant_id: Uuid, call_id: Uuid) -> Option<RecordingSink> {
+        if !self.recordings.spools() {
+            return None;
+        }
+        let (sink, chunks) = tokio::sync::mpsc::unbounded_channel();
+        let writer = tokio::spawn(write_spool(self.recordings.clone(), tenant_id, chunks));
+        self.spools.lock().expect("spools lock").insert(call_id, writer);
+        Some(sink)
+    }
+
     async fn store_recording(
         &self,
         tenant_id: Uuid,
-        _call_id: Uuid,
+        call_id: Uuid,
         recording: Recording,
-    ) -> Result<(Uuid, u64), SwitchboardError> {
-        let recording_id = Uuid::now_v7();
-        let tracks = Tracks { caller: recording.caller, agent: recording.agent };
-        let bytes = self.recordings.put(tenant_id, recording_id, tracks).await.map_err(failed)?;
-        Ok((recording_id, bytes))
+    ) -> Result<Option<(Uuid, u64)>, SwitchboardError> {
+        // The writer ends once the call's media is gone (its sink dropped).
+        let writer = self.spools.lock().expect("spools lock").remove(&call_id);
+        let Spooled { spool, mut unwritten } = match writer {
+            Some(writer) => writer.await.map_err(|error| SwitchboardError(error.to_string()))?,
+            None => Spooled::default(),
+        };
+        unwritten.extend(recording.into_chunks().into_iter().map(stored_chunk));
+        match spool {
+            Some(spool) => {
+                let recording_id = spool.recording_id();
+                let bytes = self.recordings.finish(spool, unwritten).await.map_err(failed)?;
+                Ok(Some((recording_id, bytes)))
+            }
+            None if unwritten.is_empty() => Ok(None),
+            None => {
+                let recording_id = Uuid::now_v7();
+                let tracks = Tracks::from_chunks(&unwritten);
+                let bytes = self.recordings.put(tenant_id, recording_id, tracks).await.map_err(failed)?;
+                Ok(Some((recording_id, bytes)))
+            }
+        }
     }
 }
 

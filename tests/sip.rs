@@ -1266,7 +1266,8 @@ async fn assert_problem(response: reqwest::Response, status: u16, code: &str) {
 
 #[tokio::test]
 async fn a_recorded_call_shows_in_the_call_records_and_its_recording_downloads_as_wav() {
-    let server = Server::start(&Location::embedded());
+    let location = Location::embedded();
+    let server = Server::start(&location);
     let admin = server.demo_admin_token().await;
     let password = provision_telephony(&server, &admin).await;
     let demo_password = server.demo_password.clone().unwrap();
@@ -1323,6 +1324,17 @@ async fn a_recorded_call_shows_in_the_call_records_and_its_recording_downloads_a
     assert_eq!(wav.len(), 44 + 4 * samples);
     assert_eq!(samples as u64 / 8, duration_ms, "as many samples as the recording is long");
     assert_eq!(u32::from_le_bytes(wav[40..44].try_into().unwrap()) as usize, 4 * samples);
+    // The caller spoke from the first second on: their channel is loud in the first seconds too,
+    // which the call spooled (sealed, on disk) long before it ended; no spool is left.
+    let caller_peak = |from_second: usize, to_second: usize| {
+        (from_second * 8000..to_second * 8000)
+            .map(|index| i16::from_le_bytes([wav[44 + 4 * index], wav[45 + 4 * index]]).unsigned_abs())
+            .max()
+            .unwrap()
+    };
+    assert!(caller_peak(1, 4) > 1_000 && caller_peak(5, 7) > 1_000, "the caller is heard early and late");
+    let spools = location.data_dir().unwrap().join("recordings-spool");
+    assert_eq!(std::fs::read_dir(spools).unwrap().count(), 0, "the spool was deleted once stored");
 
     // Without call.recordings, without a session, or from another tenant: nothing.
     assert_problem(download_recording(&server, Some(&agent2), &recording_id).await, 403, "auth.forbidden").await;

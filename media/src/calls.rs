@@ -41,7 +41,7 @@ use uuid::Uuid;
 
 use crate::music::Music;
 use crate::registrar::{Binding, ExtensionKey, Registrations};
-use crate::relay::{MediaSession, Recording};
+use crate::relay::{MediaSession, Recording, RecordingSink};
 use crate::rtp::PortPool;
 use crate::sdp::{self, AudioDescription, Codec, Direction};
 
@@ -114,13 +114,18 @@ pub trait Switchboard: Send + Sync + 'static {
     async fn route_contact(&self, tenant_id: Uuid, action: AcdAction) -> Result<(), SwitchboardError>;
     /// The music a queue's callers hear while they wait or are held; `None`: the chime.
     async fn queue_music(&self, tenant_id: Uuid, queue_id: Uuid) -> Result<Option<Music>, SwitchboardError>;
-    /// Keeps a finished call's recording; returns its id and stored size.
+    /// Where the call's recording spills its older chunks while it runs; `None`: it stays
+    /// in memory until the end. Every call asks once and hands its recording to
+    /// [`Switchboard::store_recording`] at its end, empty or not.
+    fn recording_sink(&self, tenant_id: Uuid, call_id: Uuid) -> Option<RecordingSink>;
+    /// Keeps a finished call's recording (with the chunks its sink took); returns its id and
+    /// stored size, or `None` when nothing was recorded.
     async fn store_recording(
         &self,
         tenant_id: Uuid,
         call_id: Uuid,
         recording: Recording,
-    ) -> Result<(Uuid, u64), SwitchboardError>;
+    ) -> Result<Option<(Uuid, u64)>, SwitchboardError>;
 }
 
 /// What the ACD decided about one call.
@@ -337,7 +342,8 @@ pub(crate) async fn inbound(telephony: Arc<Telephony>, mut transaction: Transact
     };
     let steering = telephony.director.enter(call_id);
     let remote = SocketAddr::new(offer.address, offer.port);
-    let media = MediaSession::start(caller_socket, remote, codec, music);
+    let media =
+        MediaSession::start(caller_socket, remote, codec, music, switchboard.recording_sink(tenant_id, call_id));
     if let Err(error) = dialog.accept(Some(vec![sdp_content_type()]), Some(answer)) {
         tracing::warn!(%error, "SIP: answering the caller");
     }
@@ -819,14 +825,13 @@ impl Call {
             Some(media) => media.stop().await,
             None => Recording::default(),
         };
-        if !recording.is_empty() {
-            let duration_ms = recording.duration().as_millis() as u64;
-            match self.telephony.switchboard.store_recording(self.tenant_id, self.call_id, recording).await {
-                Ok((recording_id, bytes)) => {
-                    self.record(CallAction::StoreRecording { recording_id, duration_ms, bytes }).await;
-                }
-                Err(error) => tracing::error!(%error, call_id = %self.call_id, "SIP: storing a recording"),
+        let duration_ms = recording.duration().as_millis() as u64;
+        match self.telephony.switchboard.store_recording(self.tenant_id, self.call_id, recording).await {
+            Ok(Some((recording_id, bytes))) => {
+                self.record(CallAction::StoreRecording { recording_id, duration_ms, bytes }).await;
             }
+            Ok(None) => {}
+            Err(error) => tracing::error!(%error, call_id = %self.call_id, "SIP: storing a recording"),
         }
     }
 

@@ -304,7 +304,8 @@ impl Outbound {
         // then a call like any other until it ends.
         let customer_port = customer_socket.port;
         let customer_address = SocketAddr::new(customer_media.address, customer_media.port);
-        let media = MediaSession::start(customer_socket, customer_address, codec, crate::music::chime());
+        let sink = self.telephony.switchboard.recording_sink(self.tenant_id, self.call_id);
+        let media = MediaSession::start(customer_socket, customer_address, codec, crate::music::chime(), sink);
         let agent_socket = agent.socket.take().expect("the agent leg keeps its socket until bridged");
         media.bridge(agent_socket, SocketAddr::new(agent_media.address, agent_media.port), agent_codec);
         self.record(CallAction::AnswerCallee).await;

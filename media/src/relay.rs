@@ -23,8 +23,12 @@ use crate::sdp::Codec;
 /// One RTP packet of G.711 at 8 kHz carries 20 ms: 160 samples.
 const FRAME_SAMPLES: usize = 160;
 const FRAME: Duration = Duration::from_millis(20);
-/// The longest recording kept (both tracks in memory until the call ends).
+/// The longest recording kept.
 pub const MAX_RECORDING: Duration = Duration::from_secs(4 * 3600);
+/// With a [`RecordingSink`], each track keeps this many samples in memory (2 s: room for
+/// packets that arrive late or out of order) and hands older ones on a chunk at a time.
+const KEEP_SAMPLES: usize = 2 * 8000;
+const CHUNK_SAMPLES: usize = 4 * 8000;
 const MAX_PACKET: usize = 1500;
 
 /// What the call's signalling tells its media.
@@ -39,37 +43,71 @@ enum Instruction {
     Stop(oneshot::Sender<Recording>),
 }
 
+/// Which direction of a call a recorded chunk is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// What the caller (or the customer called out to) said.
+    Caller,
+    Agent,
+}
+
+/// Part of one direction of a recording: μ-law samples from sample `start` of the call's
+/// timeline (8 kHz, from the first bridge).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunk {
+    pub side: Side,
+    pub start: u64,
+    pub samples: Vec<u8>,
+}
+
+/// Where a recording's older chunks go while the call runs (the binary seals and spools
+/// them), so that a call holds only its last seconds of audio in memory.
+pub type RecordingSink = mpsc::UnboundedSender<Chunk>;
+
 /// Both directions of a bridged call, in μ-law, one byte a sample at 8 kHz, silence where
-/// nothing arrived.
+/// nothing arrived: what is still in memory when the call ends, each track from sample
+/// `*_start` (the samples before it went to the [`RecordingSink`]).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Recording {
     pub caller: Vec<u8>,
     pub agent: Vec<u8>,
+    pub caller_start: usize,
+    pub agent_start: usize,
 }
 
 impl Recording {
     pub fn duration(&self) -> Duration {
-        let samples = self.caller.len().max(self.agent.len());
+        let samples = (self.caller_start + self.caller.len()).max(self.agent_start + self.agent.len());
         Duration::from_millis(samples as u64 / 8)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.caller.is_empty() && self.agent.is_empty()
+        self.duration().is_zero()
     }
 
-    /// A stereo WAV file (caller left, agent right), 16-bit linear PCM at 8 kHz.
-    pub fn to_wav(&self) -> Vec<u8> {
-        let samples = self.caller.len().max(self.agent.len());
-        let mut wav = crate::music::wav_header(2, samples);
-        let silence = g711::silence(Codec::Pcmu);
-        for index in 0..samples {
-            for track in [&self.caller, &self.agent] {
-                let code = track.get(index).copied().unwrap_or(silence);
-                wav.extend_from_slice(&g711::ulaw_to_linear(code).to_le_bytes());
-            }
-        }
-        wav
+    /// What is in memory, as chunks.
+    pub fn into_chunks(self) -> Vec<Chunk> {
+        [(Side::Caller, self.caller_start, self.caller), (Side::Agent, self.agent_start, self.agent)]
+            .into_iter()
+            .filter(|(_, _, samples)| !samples.is_empty())
+            .map(|(side, start, samples)| Chunk { side, start: start as u64, samples })
+            .collect()
     }
+}
+
+/// A stereo WAV file of two μ-law tracks (caller left, agent right), 16-bit linear PCM at
+/// 8 kHz.
+pub fn to_wav(caller: &[u8], agent: &[u8]) -> Vec<u8> {
+    let samples = caller.len().max(agent.len());
+    let mut wav = crate::music::wav_header(2, samples);
+    let silence = g711::silence(Codec::Pcmu);
+    for index in 0..samples {
+        for track in [caller, agent] {
+            let code = track.get(index).copied().unwrap_or(silence);
+            wav.extend_from_slice(&g711::ulaw_to_linear(code).to_le_bytes());
+        }
+    }
+    wav
 }
 
 /// Counters of one call's media, for tests and metrics.
@@ -88,10 +126,17 @@ pub struct MediaSession {
 
 impl MediaSession {
     /// Starts relaying for a caller whose SDP named `remote` and `codec`; `music` plays to the
-    /// caller until an agent is bridged, and while the caller is held.
-    pub fn start(caller: MediaSocket, remote: SocketAddr, codec: Codec, music: Music) -> Self {
+    /// caller until an agent is bridged, and while the caller is held. The recording's older
+    /// chunks go to `sink`, if any (else it stays in memory until the end).
+    pub fn start(
+        caller: MediaSocket,
+        remote: SocketAddr,
+        codec: Codec,
+        music: Music,
+        sink: Option<RecordingSink>,
+    ) -> Self {
         let (instructions, received) = mpsc::unbounded_channel();
-        crate::rtp::media_runtime().spawn(run(Leg::new(caller, remote, codec), music, received));
+        crate::rtp::media_runtime().spawn(run(Leg::new(caller, remote, codec), music, received, sink));
         Self { instructions }
     }
 
@@ -156,20 +201,40 @@ impl Leg {
 }
 
 /// One recorded direction: where each sender's stream starts on the call's timeline.
-#[derive(Default)]
 struct Track {
+    side: Side,
+    /// The samples from `base` on (the earlier ones went to the sink).
     samples: Vec<u8>,
+    base: usize,
     /// The sender's SSRC, its first RTP timestamp and where that sample sits.
     origin: Option<(u32, u32, usize)>,
 }
 
 impl Track {
+    fn new(side: Side) -> Self {
+        Self { side, samples: Vec::new(), base: 0, origin: None }
+    }
+
+    /// Where the samples in memory end on the call's timeline.
+    fn end(&self) -> usize {
+        self.base + self.samples.len()
+    }
+
+    /// Hands the oldest chunk to the sink once more than the last seconds are in memory.
+    fn spill(&mut self, sink: &RecordingSink) {
+        if self.samples.len() >= KEEP_SAMPLES + CHUNK_SAMPLES {
+            let samples: Vec<u8> = self.samples.drain(..CHUNK_SAMPLES).collect();
+            let _ = sink.send(Chunk { side: self.side, start: self.base as u64, samples });
+            self.base += CHUNK_SAMPLES;
+        }
+    }
+
     fn write(&mut self, header: &RtpHeader, payload: &[u8], codec: Codec, now_sample: usize) {
         let origin = match self.origin {
             Some((ssrc, timestamp, at)) if ssrc == header.ssrc => (ssrc, timestamp, at),
             // A new sender (or the first): its stream starts where the clock is now.
             _ => {
-                let origin = (header.ssrc, header.timestamp, now_sample.max(self.samples.len()));
+                let origin = (header.ssrc, header.timestamp, now_sample.max(self.end()));
                 self.origin = Some(origin);
                 origin
             }
@@ -177,9 +242,11 @@ impl Track {
         let offset = header.timestamp.wrapping_sub(origin.1) as usize;
         let start = origin.2 + offset;
         let end = start + payload.len();
-        if end > MAX_RECORDING.as_millis() as usize * 8 || offset > 1 << 30 {
+        // Too late (its place went to the sink), or absurdly far.
+        if start < self.base || end > MAX_RECORDING.as_millis() as usize * 8 || offset > 1 << 30 {
             return;
         }
+        let (start, end) = (start - self.base, end - self.base);
         if self.samples.len() < end {
             self.samples.resize(end, g711::silence(Codec::Pcmu));
         }
@@ -197,13 +264,16 @@ async fn forward(
     header: &RtpHeader,
     codec: Codec,
     to: &Leg,
-    track: Option<&mut Track>,
+    track: Option<(&mut Track, &Option<RecordingSink>)>,
     now_sample: usize,
 ) {
     if Codec::from_payload_type(header.payload_type) == Some(codec) {
         let payload = &mut packet[header.payload_offset..];
-        if let Some(track) = track {
+        if let Some((track, sink)) = track {
             track.write(header, payload, codec, now_sample);
+            if let Some(sink) = sink {
+                track.spill(sink);
+            }
         }
         if codec != to.codec {
             g711::transcode(payload, codec, to.codec);
@@ -213,14 +283,19 @@ async fn forward(
     let _ = to.socket.socket.send_to(packet, to.remote).await;
 }
 
-async fn run(mut caller: Leg, music: Music, mut instructions: mpsc::UnboundedReceiver<Instruction>) {
+async fn run(
+    mut caller: Leg,
+    music: Music,
+    mut instructions: mpsc::UnboundedReceiver<Instruction>,
+    sink: Option<RecordingSink>,
+) {
     let started = Instant::now();
     let mut agent: Option<Leg> = None;
     // The consulted agent's phone, during a consultation: it talks with the agent.
     let mut consulted: Option<Leg> = None;
     let mut held = false;
-    let mut caller_track = Track::default();
-    let mut agent_track = Track::default();
+    let mut caller_track = Track::new(Side::Caller);
+    let mut agent_track = Track::new(Side::Agent);
     let mut recording_since: Option<Instant> = None;
     let mut music_clock = tokio::time::interval(FRAME);
     music_clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -270,7 +345,7 @@ async fn run(mut caller: Leg, music: Music, mut instructions: mpsc::UnboundedRec
                 counters.from_caller += 1;
                 let Some(agent) = agent.as_ref().filter(|_| !held) else { continue };
                 let packet = &mut from_caller[..length];
-                forward(packet, &header, caller.codec, agent, Some(&mut caller_track), now_sample(recording_since)).await;
+                forward(packet, &header, caller.codec, agent, Some((&mut caller_track, &sink)), now_sample(recording_since)).await;
             },
             received = async { agent.as_ref().expect("guarded").socket.socket.recv_from(&mut from_agent).await }, if agent.is_some() => {
                 let Ok((length, from)) = received else { continue };
@@ -282,7 +357,7 @@ async fn run(mut caller: Leg, music: Music, mut instructions: mpsc::UnboundedRec
                 if let Some(consulted) = &consulted {
                     forward(packet, &header, agent.codec, consulted, None, 0).await;
                 } else if !held {
-                    forward(packet, &header, agent.codec, &caller, Some(&mut agent_track), now_sample(recording_since)).await;
+                    forward(packet, &header, agent.codec, &caller, Some((&mut agent_track, &sink)), now_sample(recording_since)).await;
                 }
             },
             received = async { consulted.as_ref().expect("guarded").socket.socket.recv_from(&mut from_consulted).await }, if consulted.is_some() => {
@@ -324,7 +399,12 @@ async fn run(mut caller: Leg, music: Music, mut instructions: mpsc::UnboundedRec
     tracing::debug!(?counters, seconds = started.elapsed().as_secs(), "call media stopped");
     crate::metrics::media_stopped(&counters);
     if let Some(done) = stopped {
-        let _ = done.send(Recording { caller: caller_track.samples, agent: agent_track.samples });
+        let _ = done.send(Recording {
+            caller_start: caller_track.base,
+            agent_start: agent_track.base,
+            caller: caller_track.samples,
+            agent: agent_track.samples,
+        });
     }
 }
 
@@ -338,7 +418,7 @@ mod tests {
 
     #[test]
     fn a_track_places_frames_by_their_timestamps_and_fills_gaps_with_silence() {
-        let mut track = Track::default();
+        let mut track = Track::new(Side::Caller);
         track.write(&header(1, 1000), &[1; 160], Codec::Pcmu, 800);
         // One frame lost, then the next arrives.
         track.write(&header(1, 1320), &[2; 160], Codec::Pcmu, 1200);
@@ -353,8 +433,30 @@ mod tests {
     }
 
     #[test]
+    fn a_track_hands_its_older_samples_to_the_sink_and_keeps_the_last_seconds() {
+        let (sink, mut chunks) = mpsc::unbounded_channel();
+        let mut track = Track::new(Side::Agent);
+        let frames = (KEEP_SAMPLES + CHUNK_SAMPLES) / FRAME_SAMPLES + 10;
+        for frame in 0..frames {
+            let fill = (frame % 200) as u8;
+            track.write(&header(7, (frame * FRAME_SAMPLES) as u32), &[fill; FRAME_SAMPLES], Codec::Pcmu, 0);
+            track.spill(&sink);
+        }
+        let chunk = chunks.try_recv().expect("one chunk spilled");
+        assert!(chunks.try_recv().is_err(), "only one chunk so far");
+        assert_eq!((chunk.side, chunk.start, chunk.samples.len()), (Side::Agent, 0, CHUNK_SAMPLES));
+        assert_eq!((track.base, track.end()), (CHUNK_SAMPLES, frames * FRAME_SAMPLES));
+        // A frame that comes after its place was spilled is dropped, not misplaced.
+        track.write(&header(7, 0), &[255; FRAME_SAMPLES], Codec::Pcmu, 0);
+        assert_eq!(track.end(), frames * FRAME_SAMPLES);
+        let whole: Vec<u8> = chunk.samples.iter().chain(&track.samples).copied().collect();
+        let expected: Vec<u8> = (0..frames).flat_map(|frame| [(frame % 200) as u8; FRAME_SAMPLES]).collect();
+        assert_eq!(whole, expected, "the chunk and the tail are the whole track");
+    }
+
+    #[test]
     fn a_pcma_frame_is_recorded_as_mulaw() {
-        let mut track = Track::default();
+        let mut track = Track::new(Side::Caller);
         track.write(&header(1, 0), &[0xD5; 160], Codec::Pcma, 0);
         let quiet = track.samples.iter().all(|&code| g711::ulaw_to_linear(code).abs() <= 8);
         assert!(quiet && track.samples.len() == 160, "A-law silence stays silence in μ-law");
@@ -367,7 +469,7 @@ mod tests {
         let caller = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let music: Music = (0..1600_u32).map(|index| (index % 251) as u8).collect::<Vec<_>>().into();
         let session =
-            MediaSession::start(pool.bind().unwrap(), caller.local_addr().unwrap(), Codec::Pcma, music.clone());
+            MediaSession::start(pool.bind().unwrap(), caller.local_addr().unwrap(), Codec::Pcma, music.clone(), None);
         let mut heard = Vec::new();
         let mut packet = [0_u8; MAX_PACKET];
         while heard.len() < 480 {
@@ -419,7 +521,7 @@ mod tests {
         let (caller_port, agent_port, consulted_port) = (to_caller.port, to_agent.port, to_consulted.port);
         let ours = |port: u16| SocketAddr::from(([127, 0, 0, 1], port));
         let music: Music = vec![0x7F; 1600].into();
-        let session = MediaSession::start(to_caller, caller.local_addr().unwrap(), Codec::Pcmu, music);
+        let session = MediaSession::start(to_caller, caller.local_addr().unwrap(), Codec::Pcmu, music, None);
         session.bridge(to_agent, agent.local_addr().unwrap(), Codec::Pcmu);
         assert_eq!(relayed(&caller, ours(caller_port), &agent, 1).await.len(), FRAME_SAMPLES);
 
@@ -455,9 +557,9 @@ mod tests {
 
     #[test]
     fn the_wav_is_stereo_linear_pcm_of_the_longer_track() {
-        let recording = Recording { caller: vec![0xFF; 8000], agent: vec![0xFF; 4000] };
+        let recording = Recording { caller: vec![0xFF; 8000], agent: vec![0xFF; 4000], ..Default::default() };
         assert_eq!(recording.duration(), Duration::from_secs(1));
-        let wav = recording.to_wav();
+        let wav = to_wav(&recording.caller, &recording.agent);
         assert_eq!(&wav[..4], b"RIFF");
         assert_eq!(&wav[8..16], b"WAVEfmt ");
         assert_eq!(wav.len(), 44 + 8000 * 4);
