@@ -19,7 +19,7 @@ import {
   validate,
 } from "graphql";
 import { describe, expect, it } from "vitest";
-import { readRepoFile, sourceFiles, UI_ROOT } from "../test/repo";
+import { readRepoFile, UI_ROOT } from "../test/repo";
 
 const sdl = readRepoFile("schemas/graphql/schema.graphql")!;
 const pending = readFileSync(join(UI_ROOT, "src/api/pending.graphql"), "utf8");
@@ -82,12 +82,18 @@ function schemaWithPending(): Extended {
   return { schema, pendingFields, pendingTypes };
 }
 
-/** Every exported string of the *.graphql.ts modules that is a GraphQL operation. */
+/**
+ * Every exported string of the *.graphql.ts modules that is a GraphQL operation, as the
+ * module builds it (shared selections interpolated).
+ */
 function documents(): [string, string][] {
+  const modules = import.meta.glob<Record<string, unknown>>("../**/*.graphql.ts", { eager: true });
   const found: [string, string][] = [];
-  for (const [path, text] of sourceFiles(".graphql.ts")) {
-    for (const match of text.matchAll(/export const (\w+) = \/\* GraphQL \*\/ `([^`]*)`/g)) {
-      found.push([`${path.replace(UI_ROOT, "ui")} ${match[1]}`, match[2]!]);
+  for (const [path, exports] of Object.entries(modules)) {
+    for (const [name, value] of Object.entries(exports)) {
+      if (typeof value === "string" && /^\s*(query|mutation|subscription)\b/.test(value)) {
+        found.push([`${path.replace("../", "ui/src/")} ${name}`, value]);
+      }
     }
   }
   return found;

@@ -44,11 +44,16 @@ export interface CallRecord {
   consultStatus: ConsultStatus | null;
 }
 
+/** The fields of a CallRecord every operation below selects: all of them. */
+const CALL_RECORD_FIELDS = `
+  id status direction accessNumber callerNumber dialedNumber queueId agentId ringingAgentId arrivedAt answeredAt
+  endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds consultAgentId consultStatus
+`;
+
 export const MY_CALL_QUERY = /* GraphQL */ `
   query MyCall {
     myCall {
-      id status direction accessNumber callerNumber dialedNumber queueId agentId ringingAgentId arrivedAt answeredAt
-      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds consultAgentId consultStatus
+      ${CALL_RECORD_FIELDS}
     }
   }
 `;
@@ -60,8 +65,7 @@ export interface MyCallData {
 export const CALLS_QUERY = /* GraphQL */ `
   query Calls($first: Int!, $before: DateTime) {
     calls(first: $first, before: $before) {
-      id status direction accessNumber callerNumber dialedNumber queueId agentId ringingAgentId arrivedAt answeredAt
-      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds consultAgentId consultStatus
+      ${CALL_RECORD_FIELDS}
     }
   }
 `;
@@ -78,8 +82,7 @@ export interface CallsData {
 export const HOLD_CALL_MUTATION = /* GraphQL */ `
   mutation HoldCall($id: UUID!) {
     holdCall(id: $id) {
-      id status direction accessNumber callerNumber dialedNumber queueId agentId ringingAgentId arrivedAt answeredAt
-      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds consultAgentId consultStatus
+      ${CALL_RECORD_FIELDS}
     }
   }
 `;
@@ -87,8 +90,7 @@ export const HOLD_CALL_MUTATION = /* GraphQL */ `
 export const RESUME_CALL_MUTATION = /* GraphQL */ `
   mutation ResumeCall($id: UUID!) {
     resumeCall(id: $id) {
-      id status direction accessNumber callerNumber dialedNumber queueId agentId ringingAgentId arrivedAt answeredAt
-      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds consultAgentId consultStatus
+      ${CALL_RECORD_FIELDS}
     }
   }
 `;
@@ -97,8 +99,7 @@ export const RESUME_CALL_MUTATION = /* GraphQL */ `
 export const HANG_UP_CALL_MUTATION = /* GraphQL */ `
   mutation HangUpCall($id: UUID!) {
     hangUpCall(id: $id) {
-      id status direction accessNumber callerNumber dialedNumber queueId agentId ringingAgentId arrivedAt answeredAt
-      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds consultAgentId consultStatus
+      ${CALL_RECORD_FIELDS}
     }
   }
 `;
@@ -106,8 +107,7 @@ export const HANG_UP_CALL_MUTATION = /* GraphQL */ `
 export const TRANSFER_CALL_MUTATION = /* GraphQL */ `
   mutation TransferCall($id: UUID!, $toAgentId: UUID, $toQueueId: UUID) {
     transferCall(id: $id, toAgentId: $toAgentId, toQueueId: $toQueueId) {
-      id status direction accessNumber callerNumber dialedNumber queueId agentId ringingAgentId arrivedAt answeredAt
-      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds consultAgentId consultStatus
+      ${CALL_RECORD_FIELDS}
     }
   }
 `;
@@ -120,8 +120,7 @@ export const TRANSFER_CALL_MUTATION = /* GraphQL */ `
 export const CONSULT_CALL_MUTATION = /* GraphQL */ `
   mutation ConsultCall($id: UUID!, $agentId: UUID!) {
     consultCall(id: $id, agentId: $agentId) {
-      id status direction accessNumber callerNumber dialedNumber queueId agentId ringingAgentId arrivedAt answeredAt
-      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds consultAgentId consultStatus
+      ${CALL_RECORD_FIELDS}
     }
   }
 `;
@@ -138,8 +137,7 @@ export interface ConsultCallVariables {
 export const CANCEL_CONSULT_MUTATION = /* GraphQL */ `
   mutation CancelConsult($id: UUID!) {
     cancelConsult(id: $id) {
-      id status direction accessNumber callerNumber dialedNumber queueId agentId ringingAgentId arrivedAt answeredAt
-      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds consultAgentId consultStatus
+      ${CALL_RECORD_FIELDS}
     }
   }
 `;
@@ -151,8 +149,7 @@ export const CANCEL_CONSULT_MUTATION = /* GraphQL */ `
 export const COMPLETE_TRANSFER_MUTATION = /* GraphQL */ `
   mutation CompleteTransfer($id: UUID!) {
     completeTransfer(id: $id) {
-      id status direction accessNumber callerNumber dialedNumber queueId agentId ringingAgentId arrivedAt answeredAt
-      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds consultAgentId consultStatus
+      ${CALL_RECORD_FIELDS}
     }
   }
 `;
@@ -167,8 +164,7 @@ export const COMPLETE_TRANSFER_MUTATION = /* GraphQL */ `
 export const DIAL_MUTATION = /* GraphQL */ `
   mutation Dial($number: String!, $trunkId: UUID) {
     dial(number: $number, trunkId: $trunkId) {
-      id status direction accessNumber callerNumber dialedNumber queueId agentId ringingAgentId arrivedAt answeredAt
-      endedAt endCause waitSeconds talkSeconds holdSeconds recordingId recordingSeconds consultAgentId consultStatus
+      ${CALL_RECORD_FIELDS}
     }
   }
 `;
