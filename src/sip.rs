@@ -217,14 +217,6 @@ pub struct Spooled {
     unwritten: Vec<recordings::Chunk>,
 }
 
-fn stored_chunk(chunk: relay::Chunk) -> recordings::Chunk {
-    let side = match chunk.side {
-        relay::Side::Caller => recordings::Side::Caller,
-        relay::Side::Agent => recordings::Side::Agent,
-    };
-    recordings::Chunk { side, start: chunk.start, samples: chunk.samples }
-}
-
 /// Seals and appends a call's chunks to a spool opened (with the recording's key) at the
 /// first chunk, until the call's media ends.
 async fn write_spool(
@@ -235,7 +227,6 @@ async fn write_spool(
     let mut spooled = Spooled::default();
     let mut unopenable = false;
     while let Some(chunk) = chunks.recv().await {
-        let chunk = stored_chunk(chunk);
         if spooled.spool.is_none() && !unopenable {
             match store.open_spool(tenant_id, Uuid::now_v7()).await {
                 Ok(spool) => spooled.spool = spool,
@@ -451,7 +442,7 @@ impl Switchboard for HotlineSwitchboard {
             Some(writer) => writer.await.map_err(|error| SwitchboardError(error.to_string()))?,
             None => Spooled::default(),
         };
-        unwritten.extend(recording.into_chunks().into_iter().map(stored_chunk));
+        unwritten.extend(recording.into_chunks());
         match spool {
             Some(spool) => {
                 let recording_id = spool.recording_id();

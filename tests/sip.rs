@@ -340,6 +340,11 @@ async fn call_history(server: &Server, token: &str, until: &str) -> Vec<Value> {
     }
 }
 
+/// The `hotline.call.*` types of a history, in order (the ACD's events left out).
+fn call_types(history: &[Value]) -> Vec<&str> {
+    types(history).into_iter().filter(|kind| kind.starts_with("hotline.call.")).collect()
+}
+
 fn types(history: &[Value]) -> Vec<&str> {
     history.iter().map(|item| item["type"].as_str().unwrap()).collect()
 }
@@ -512,7 +517,7 @@ async fn an_agent_holds_then_transfers_the_call_to_a_second_agents_phone_from_th
     assert_sipp_passed(&caller.await.unwrap(), "the caller");
     assert!(second_phone.finished(), "agent2's phone took the call to its end");
     let history = call_history(&server, &admin, "hotline.call.recording_stored").await;
-    let call_types: Vec<&str> = types(&history).into_iter().filter(|kind| kind.starts_with("hotline.call.")).collect();
+    let call_types = call_types(&history);
     assert_eq!(
         call_types,
         [
@@ -622,7 +627,7 @@ async fn an_agent_consults_a_second_agent_and_completes_the_transfer_to_them() {
     assert_sipp_passed(&caller.await.unwrap(), "the caller");
     assert!(second_phone.finished(), "agent2's phone took the call to its end");
     let history = call_history(&server, &admin, "hotline.call.recording_stored").await;
-    let call_types: Vec<&str> = types(&history).into_iter().filter(|kind| kind.starts_with("hotline.call.")).collect();
+    let call_types = call_types(&history);
     assert_eq!(
         call_types,
         [
@@ -686,7 +691,7 @@ async fn an_agent_who_cancels_a_consultation_is_back_with_the_caller() {
     assert_sipp_passed(&caller.await.unwrap(), "the caller");
     assert!(first_phone.finished(), "agent1's phone had the call to its end");
     let history = call_history(&server, &admin, "hotline.call.recording_stored").await;
-    let call_types: Vec<&str> = types(&history).into_iter().filter(|kind| kind.starts_with("hotline.call.")).collect();
+    let call_types = call_types(&history);
     assert_eq!(
         call_types,
         [
@@ -742,7 +747,7 @@ async fn a_consulted_phone_that_is_busy_ends_the_consultation_and_the_caller_is_
     assert_sipp_passed(&caller.await.unwrap(), "the caller");
     assert!(first_phone.finished(), "agent1's phone had the call to its end");
     let history = call_history(&server, &admin, "hotline.call.recording_stored").await;
-    let call_types: Vec<&str> = types(&history).into_iter().filter(|kind| kind.starts_with("hotline.call.")).collect();
+    let call_types = call_types(&history);
     assert_eq!(
         call_types,
         [
@@ -774,7 +779,7 @@ async fn a_desk_phone_holds_and_resumes_the_call_with_re_invites() {
     assert_sipp_passed(&call_in(&server, 500, 3_000), "the caller");
     assert!(phone.finished(), "the phone held, resumed and took the BYE");
     let history = call_history(&server, &admin, "hotline.call.recording_stored").await;
-    let call_types: Vec<&str> = types(&history).into_iter().filter(|kind| kind.starts_with("hotline.call.")).collect();
+    let call_types = call_types(&history);
     assert_eq!(
         call_types,
         [

@@ -1,15 +1,18 @@
 //! `kafka-relay`: the relay's throughput from the store to Kafka, against a raw producer.
 //!
-//! A scratch embedded store is filled with 100,000 identity events (not timed); then
-//! `hotline_infra::kafka::relay` (`Lease::Exclusive`, as in embedded mode) publishes the
-//! whole log to a fresh topic on a tansu broker on loopback, timed until
+//! A scratch PostgreSQL event store (the distributed mode's, where the relay runs) is filled
+//! with 100,000 identity events (not timed); then `hotline_infra::kafka::relay`
+//! (`Lease::Exclusive`: one relay, so no lock to take) publishes the whole log to a fresh
+//! topic on a tansu broker on loopback, timed until
 //! `RelayProgress::published()` reaches the head, i.e. until the broker acknowledged every
 //! event. The baseline, in the same round on the same broker: an rdkafka `FutureProducer`
 //! with the same settings (`KafkaSettings::producer_config`) sends the same events, encoded
 //! before the clock starts, to another fresh topic, timed until every delivery is
 //! acknowledged. What the relay adds is reading the log, encoding each event, and its
 //! bookkeeping (ordered acknowledgements, checkpoints). Diagnostics: the log read alone and
-//! the encoding alone, measured on the same events while preparing the baseline.
+//! the encoding alone, measured on the same events while preparing the baseline. Both
+//! producers are made with `kafka::ready_producer`, so neither waits on librdkafka's timer
+//! for its producer id (up to a second, which would otherwise decide the ratio).
 
 use std::time::{Duration, Instant};
 
@@ -18,17 +21,17 @@ use futures::stream::FuturesUnordered;
 use hotline_infra::database::{self, DatabaseLocation};
 use hotline_infra::kafka::relay::{self, Lease};
 use hotline_infra::kafka::{self, KafkaSettings, ensure_topic};
+use hotline_infra::store::{EventStore, StoredEvent};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::OwnedHeaders;
-use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::producer::FutureRecord;
 use tokio::sync::watch;
 
 use crate::BenchOptions;
 use crate::kafka::{Broker, PARTITIONS, fill_users};
 use crate::measure::{Timed, median_round};
 use crate::report::{BenchReport, Role, thousands};
-use crate::scratch::ScratchDirectory;
-use crate::workload;
+use crate::scratch::ScratchDatabase;
 
 const DEFAULT_EVENTS: usize = 100_000;
 const EVENTS_PER_USER: usize = 10;
@@ -49,8 +52,8 @@ pub(crate) async fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
     let mut report = BenchReport::new(
         "kafka-relay",
         format!(
-            "the relay (`Lease::Exclusive`) publishing a scratch embedded store of {} identity events ({TENANTS} \
-             tenants, `user.created` + `user.updated`) to a fresh {PARTITIONS}-partition topic on a tansu broker \
+            "the relay (`Lease::Exclusive`) publishing a scratch PostgreSQL event store (the distributed mode's) of {} \
+             identity events ({TENANTS} tenants, `user.created` + `user.updated`) to a fresh {PARTITIONS}-partition topic on a tansu broker \
              (in memory, loopback), until the broker acknowledged every event; against a raw `FutureProducer` with \
              the same settings sending the same events, encoded beforehand; {} rounds, each on a fresh store and \
              broker.",
@@ -90,21 +93,21 @@ pub(crate) async fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
     ));
     report.measure(median_round(reads).into_measurement(
         Role::Diagnostic,
-        "the log read alone (read_all, pages of 10,000)",
+        "the log read alone, as stored (read_all_stored, pages of 1,000)",
         "events",
         1,
         "event",
     ));
     report.measure(median_round(encodes).into_measurement(
         Role::Diagnostic,
-        "kafka::encode alone (CloudEvents binary mode), in memory",
+        "kafka::encode_stored alone (CloudEvents binary mode), in memory",
         "events",
         1,
         "event",
     ));
     report.measure(median_round(fills).into_measurement(
         Role::Diagnostic,
-        "fill: SqliteEventStore::append, 64 clients (not part of the ratio)",
+        "fill: PostgresEventStore::append, 64 clients (not part of the ratio)",
         "events",
         1,
         "event",
@@ -119,31 +122,31 @@ pub(crate) async fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
     }
     report.note(
         "both producers use `KafkaSettings::producer_config()`: idempotent, `acks=all`, gapless, `linger.ms=5`, lz4; \
-         the relay keeps at most 50,000 messages in flight and reads the log in pages through its subscription",
+         the relay keeps at most 50,000 messages in flight and reads the log as stored (payloads never parsed), 1,000 events a page",
     );
     Ok(report)
 }
 
 async fn round(options: &BenchOptions, events: usize) -> anyhow::Result<Round> {
-    let scratch = ScratchDirectory::create(&options.work_dir)?;
-    let database = database::open(&DatabaseLocation::Embedded { data_dir: scratch.path().to_owned() }).await?;
+    let scratch = ScratchDatabase::create(&options.postgres_url).await?;
+    let database = database::open(&DatabaseLocation::Postgres { url: scratch.url() }).await?;
     let fill = fill_users(&database.events, events, EVENTS_PER_USER, TENANTS, options.phase_time_limit).await?;
     let broker = Broker::start().await?;
 
     // The baseline's messages, encoded before any clock starts.
     let started = Instant::now();
-    let log = workload::read_log(database.events.as_ref()).await?;
+    let log = read_stored_log(database.events.as_ref()).await?;
     let read = Timed { completed: log.len(), elapsed: started.elapsed(), latencies: vec![] };
     let started = Instant::now();
     let messages = log
-        .iter()
-        .map(|envelope| {
-            let (headers, value) = kafka::encode(envelope);
-            (kafka::message_key(envelope), headers, value)
+        .into_iter()
+        .map(|event| {
+            let key = kafka::message_key(event.tenant_id);
+            let (headers, value) = kafka::encode_stored(event);
+            (key, headers, value)
         })
         .collect::<Vec<_>>();
     let encode = Timed { completed: messages.len(), elapsed: started.elapsed(), latencies: vec![] };
-    drop(log);
 
     let relay_settings = broker.settings("bench.relay");
     ensure_topic(&relay_settings).await?;
@@ -168,7 +171,22 @@ async fn round(options: &BenchOptions, events: usize) -> anyhow::Result<Round> {
     let raw = produce_all(&raw_settings, messages, options.phase_time_limit).await?;
     drop(broker);
     database.read_models.close().await;
+    drop(database);
+    scratch.remove().await?;
     Ok(Round { relay, raw, read, encode, fill })
+}
+
+/// The whole log as stored, in the relay's pages.
+async fn read_stored_log(store: &dyn EventStore) -> anyhow::Result<Vec<StoredEvent>> {
+    let mut log: Vec<StoredEvent> = Vec::new();
+    loop {
+        let page = store.read_all_stored(log.last().map_or(0, |event| event.global_position), 1_000).await?;
+        let page_len = page.len();
+        log.extend(page);
+        if page_len < 1_000 {
+            return Ok(log);
+        }
+    }
 }
 
 /// Sends every message as the relay does (waiting a moment when the producer's queue is
@@ -181,7 +199,7 @@ async fn produce_all(
 ) -> anyhow::Result<Timed> {
     let started = Instant::now();
     let deadline = started + time_limit;
-    let producer: FutureProducer = settings.producer_config().create()?;
+    let producer = kafka::ready_producer(settings).await?;
     let mut deliveries = FuturesUnordered::new();
     for (key, headers, value) in messages {
         if Instant::now() >= deadline {

@@ -41,20 +41,7 @@ const SPOOL_EXTENSION: &str = "spool";
 /// The longest track a spool is read back into (4 hours at 8 kHz), against a corrupt offset.
 const MAX_TRACK_SAMPLES: u64 = 4 * 3600 * 8000;
 
-/// Which direction a spooled chunk belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
-    Caller,
-    Agent,
-}
-
-/// Part of one track: `samples` from sample `start` of the call's timeline.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Chunk {
-    pub side: Side,
-    pub start: u64,
-    pub samples: Vec<u8>,
-}
+pub use hotline_domain::call::recording::{Chunk, Side};
 
 impl Tracks {
     /// The tracks the chunks make up (silence where none covers).

@@ -43,22 +43,7 @@ enum Instruction {
     Stop(oneshot::Sender<Recording>),
 }
 
-/// Which direction of a call a recorded chunk is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
-    /// What the caller (or the customer called out to) said.
-    Caller,
-    Agent,
-}
-
-/// Part of one direction of a recording: μ-law samples from sample `start` of the call's
-/// timeline (8 kHz, from the first bridge).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Chunk {
-    pub side: Side,
-    pub start: u64,
-    pub samples: Vec<u8>,
-}
+pub use hotline_domain::call::recording::{Chunk, Side};
 
 /// Where a recording's older chunks go while the call runs (the binary seals and spools
 /// them), so that a call holds only its last seconds of audio in memory.

@@ -227,14 +227,55 @@ pub const KAFKA_HEADER_PREFIX: &str = "ce_";
 /// strings), the content type as `content-type`, and the payload JSON as the message value.
 pub fn to_kafka_binary(envelope: &EventEnvelope) -> (Vec<(&'static str, String)>, Vec<u8>) {
     let mut headers = Vec::with_capacity(KAFKA_ATTRIBUTES);
-    let value = write_kafka_binary(envelope, |name, text| headers.push((name, text.to_owned())));
-    (headers, value)
+    write_kafka_headers(&KafkaAttributes::of(envelope), |name, text| headers.push((name, text.to_owned())));
+    (headers, serde_json::to_vec(&envelope.payload).expect("a JSON value always serialises"))
 }
 
-/// [`to_kafka_binary`] for the relay's hot path: each header goes to `header` as it is
-/// formatted, from one scratch buffer, so a producer can copy it straight into its message.
-/// Returns the value.
-pub fn write_kafka_binary(envelope: &EventEnvelope, mut header: impl FnMut(&'static str, &str)) -> Vec<u8> {
+/// Every field of an event but its payload, borrowed from wherever the event is: an envelope,
+/// or a row read as stored (the relay passes the stored payload text on without decoding it).
+#[derive(Clone, Copy)]
+pub struct KafkaAttributes<'a> {
+    pub id: Uuid,
+    pub event_type: &'a str,
+    pub schema_version: u32,
+    pub tenant_id: Uuid,
+    pub stream_id: &'a str,
+    pub stream_version: u64,
+    pub global_position: u64,
+    pub occurred_at: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
+    /// `<kind>:<id>`: an [`Actor`] or its stored text.
+    pub actor: &'a dyn std::fmt::Display,
+    pub correlation_id: Uuid,
+    pub causation_id: Uuid,
+    pub prev_hash: &'a str,
+    pub hash: &'a str,
+}
+
+impl<'a> KafkaAttributes<'a> {
+    pub fn of(envelope: &'a EventEnvelope) -> Self {
+        Self {
+            id: envelope.id,
+            event_type: &envelope.event_type,
+            schema_version: envelope.schema_version,
+            tenant_id: envelope.tenant_id,
+            stream_id: envelope.stream_id.as_str(),
+            stream_version: envelope.stream_version,
+            global_position: envelope.global_position,
+            occurred_at: envelope.occurred_at,
+            recorded_at: envelope.recorded_at,
+            actor: &envelope.actor,
+            correlation_id: envelope.correlation_id,
+            causation_id: envelope.causation_id,
+            prev_hash: &envelope.prev_hash,
+            hash: &envelope.hash,
+        }
+    }
+}
+
+/// The headers of [`to_kafka_binary`], in its order, each given to `header` as it is formatted
+/// from one scratch buffer (the relay copies it straight into its message).
+pub fn write_kafka_headers(event: &KafkaAttributes<'_>, mut header: impl FnMut(&'static str, &str)) {
     let mut uuid_buffer = Uuid::encode_buffer();
     let mut uuid = |name: &'static str, id: Uuid, header: &mut dyn FnMut(&'static str, &str)| {
         header(name, id.hyphenated().encode_lower(&mut uuid_buffer));
@@ -247,30 +288,29 @@ pub fn write_kafka_binary(envelope: &EventEnvelope, mut header: impl FnMut(&'sta
             header(name, &scratch);
         };
     header("ce_specversion", SPEC_VERSION);
-    uuid("ce_id", envelope.id, &mut header);
+    uuid("ce_id", event.id, &mut header);
     formatted(
         "ce_source",
         &|out| {
             out.push_str(SOURCE_PREFIX);
-            out.push_str(envelope.tenant_id.hyphenated().encode_lower(&mut Uuid::encode_buffer()));
+            out.push_str(event.tenant_id.hyphenated().encode_lower(&mut Uuid::encode_buffer()));
         },
         &mut header,
     );
-    header("ce_type", &envelope.event_type);
-    header("ce_subject", envelope.stream_id.as_str());
-    formatted("ce_time", &|out| write_time(out, envelope.occurred_at), &mut header);
+    header("ce_type", event.event_type);
+    header("ce_subject", event.stream_id);
+    formatted("ce_time", &|out| write_time(out, event.occurred_at), &mut header);
     header("content-type", DATA_CONTENT_TYPE);
-    uuid("ce_tenantid", envelope.tenant_id, &mut header);
-    formatted("ce_streamversion", &|out| write_number(out, envelope.stream_version), &mut header);
-    formatted("ce_position", &|out| write_number(out, envelope.global_position), &mut header);
-    formatted("ce_schemaversion", &|out| write_number(out, u64::from(envelope.schema_version)), &mut header);
-    formatted("ce_recordedtime", &|out| write_time(out, envelope.recorded_at), &mut header);
-    formatted("ce_actor", &|out| write_display(out, &envelope.actor), &mut header);
-    uuid("ce_correlationid", envelope.correlation_id, &mut header);
-    uuid("ce_causationid", envelope.causation_id, &mut header);
-    header("ce_prevhash", &envelope.prev_hash);
-    header("ce_hash", &envelope.hash);
-    serde_json::to_vec(&envelope.payload).expect("a JSON value always serialises")
+    uuid("ce_tenantid", event.tenant_id, &mut header);
+    formatted("ce_streamversion", &|out| write_number(out, event.stream_version), &mut header);
+    formatted("ce_position", &|out| write_number(out, event.global_position), &mut header);
+    formatted("ce_schemaversion", &|out| write_number(out, u64::from(event.schema_version)), &mut header);
+    formatted("ce_recordedtime", &|out| write_time(out, event.recorded_at), &mut header);
+    formatted("ce_actor", &|out| write_display(out, event.actor), &mut header);
+    uuid("ce_correlationid", event.correlation_id, &mut header);
+    uuid("ce_causationid", event.causation_id, &mut header);
+    header("ce_prevhash", event.prev_hash);
+    header("ce_hash", event.hash);
 }
 
 fn write_number(out: &mut String, number: u64) {

@@ -929,6 +929,14 @@ mod tests {
             self.inner.read_all(scope, after_position, limit).await
         }
 
+        async fn read_all_stored(
+            &self,
+            after_position: u64,
+            limit: usize,
+        ) -> StoreResult<Vec<hotline_infra::store::StoredEvent>> {
+            self.inner.read_all_stored(after_position, limit).await
+        }
+
         async fn read_filtered(
             &self,
             tenant_id: Uuid,

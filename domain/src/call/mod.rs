@@ -854,5 +854,26 @@ impl Decider for Call {
     }
 }
 
+/// Recorded audio as it leaves the media relay for the spool: plain data shared by the relay
+/// (which cuts it) and the recording store (which seals and keeps it).
+pub mod recording {
+    /// Which direction of a call a recorded chunk is.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Side {
+        /// What the caller (or the customer called out to) said.
+        Caller,
+        Agent,
+    }
+
+    /// Part of one direction of a recording: μ-law samples from sample `start` of the call's
+    /// timeline (8 kHz, from the first bridge).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Chunk {
+        pub side: Side,
+        pub start: u64,
+        pub samples: Vec<u8>,
+    }
+}
+
 #[cfg(test)]
 mod tests;

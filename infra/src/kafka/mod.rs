@@ -16,12 +16,16 @@ pub mod relay;
 use std::time::Duration;
 
 use hotline_domain::EventEnvelope;
-use hotline_schemas::cloudevents::{self, CloudEventError};
+use hotline_schemas::cloudevents::{self, CloudEventError, KafkaAttributes};
 use rdkafka::ClientConfig;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{BorrowedMessage, Header, Headers, Message, OwnedHeaders};
+use rdkafka::producer::{FutureProducer, Producer as _};
+use uuid::Uuid;
+
+use crate::store::StoredEvent;
 
 /// The environment variable naming the brokers; the distributed mode's switch for the bus.
 pub const BROKERS_VARIABLE: &str = "HOTLINE_KAFKA_BROKERS";
@@ -124,7 +128,11 @@ pub async fn ensure_topic(settings: &KafkaSettings) -> Result<(), KafkaError> {
     let admin: AdminClient<DefaultClientContext> = settings.client_config().create()?;
     let topic = NewTopic::new(&settings.topic, settings.partitions, TopicReplication::Fixed(settings.replication));
     let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
-    for result in admin.create_topics([&topic], &options).await? {
+    let results = admin.create_topics([&topic], &options).await;
+    // Dropping an admin client joins its polling thread, which wakes every 100 ms: that wait
+    // would hold up the relay's and the projector's start for nothing.
+    tokio::task::spawn_blocking(move || drop(admin));
+    for result in results? {
         match result {
             Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
             Err((_, code)) => return Err(KafkaError::AdminOp(code)),
@@ -133,22 +141,69 @@ pub async fn ensure_topic(settings: &KafkaSettings) -> Result<(), KafkaError> {
     Ok(())
 }
 
-/// The message key of an envelope: its tenant, so a tenant's order holds in one partition.
-pub fn message_key(envelope: &EventEnvelope) -> [u8; 36] {
+/// A producer of these settings, ready to send. librdkafka asks for an idempotent producer's
+/// id when a metadata response arrives while a broker connection is up, or else on a 500 ms
+/// timer; a new producer's own first requests come before its connections are up, so its
+/// first messages would wait half a second or a whole one. A few metadata requests, the later
+/// ones over open connections, get the id within about 100 ms (measured against tansu).
+pub async fn ready_producer(settings: &KafkaSettings) -> Result<FutureProducer, KafkaError> {
+    let producer: FutureProducer = settings.producer_config().create()?;
+    let (asking, topic) = (producer.clone(), settings.topic.clone());
+    let asked = tokio::task::spawn_blocking(move || -> Result<(), KafkaError> {
+        for _ in 0..METADATA_REQUESTS {
+            asking.client().fetch_metadata(Some(&topic), METADATA_TIMEOUT)?;
+            std::thread::sleep(METADATA_REQUEST_GAP);
+        }
+        Ok(())
+    });
+    asked.await.map_err(|_| KafkaError::Canceled)??;
+    Ok(producer)
+}
+
+const METADATA_REQUESTS: usize = 3;
+const METADATA_REQUEST_GAP: Duration = Duration::from_millis(20);
+const METADATA_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The message key of an event: its tenant, so a tenant's order holds in one partition.
+pub fn message_key(tenant_id: Uuid) -> [u8; 36] {
     let mut key = [0u8; 36];
-    envelope.tenant_id.hyphenated().encode_lower(&mut key);
+    tenant_id.hyphenated().encode_lower(&mut key);
     key
 }
 
-/// The headers and value of an envelope's message.
-pub fn encode(envelope: &EventEnvelope) -> (OwnedHeaders, Vec<u8>) {
+/// The headers and value of an event's message ([`cloudevents::to_kafka_binary`]), from the
+/// event as stored: the payload's stored text is the value as it is, never parsed (it is the
+/// same text `to_kafka_binary` writes, see [`crate::chain::payload_text`]).
+pub fn encode_stored(event: StoredEvent) -> (OwnedHeaders, Vec<u8>) {
+    let attributes = KafkaAttributes {
+        id: event.id,
+        event_type: &event.event_type,
+        schema_version: event.schema_version,
+        tenant_id: event.tenant_id,
+        stream_id: &event.stream_id,
+        stream_version: event.stream_version,
+        global_position: event.global_position,
+        occurred_at: event.occurred_at,
+        recorded_at: event.recorded_at,
+        actor: &event.actor,
+        correlation_id: event.correlation_id,
+        causation_id: event.causation_id,
+        prev_hash: &event.prev_hash,
+        hash: &event.hash,
+    };
+    let headers = headers(&attributes);
+    (headers, event.payload_json.into_bytes())
+}
+
+/// The `ce_*` headers, copied straight into librdkafka's list.
+fn headers(attributes: &KafkaAttributes<'_>) -> OwnedHeaders {
     let mut headers = Some(OwnedHeaders::new_with_capacity(HEADERS));
-    let value = cloudevents::write_kafka_binary(envelope, |name, text| {
+    cloudevents::write_kafka_headers(attributes, |name, text| {
         // `insert` takes the list by value and hands it back.
         let list = headers.take().expect("put back after every insert");
         headers = Some(list.insert(Header { key: name, value: Some(text.as_bytes()) }));
     });
-    (headers.expect("put back after every insert"), value)
+    headers.expect("put back after every insert")
 }
 
 /// Headers per message (see `cloudevents::to_kafka_binary`).
@@ -159,4 +214,63 @@ pub fn decode(message: &BorrowedMessage<'_>) -> Result<EventEnvelope, CloudEvent
     let headers =
         message.headers().map(|headers| headers.iter().filter_map(|header| Some((header.key, header.value?))));
     cloudevents::from_kafka_binary(headers.into_iter().flatten(), message.payload().unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use hotline_domain::{Actor, StreamId};
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_stored_event_encodes_as_its_envelope_maps_to_cloudevents() {
+        let at = chrono::DateTime::from_timestamp_micros(1_767_225_600_123_456).expect("in range");
+        let envelope = EventEnvelope {
+            id: Uuid::now_v7(),
+            event_type: "hotline.user.created".into(),
+            schema_version: 2,
+            tenant_id: Uuid::now_v7(),
+            stream_id: StreamId::new("user", Uuid::now_v7()),
+            stream_version: 3,
+            global_position: 42,
+            occurred_at: at,
+            recorded_at: at + chrono::Duration::microseconds(7),
+            actor: Actor::system("relay-test"),
+            correlation_id: Uuid::now_v7(),
+            causation_id: Uuid::now_v7(),
+            payload: json!({"b": [1, 2.5], "a": "你好 \"quoted\""}),
+            prev_hash: "0".repeat(64),
+            hash: "f".repeat(64),
+        };
+        let stored = StoredEvent {
+            id: envelope.id,
+            event_type: envelope.event_type.clone(),
+            schema_version: envelope.schema_version,
+            tenant_id: envelope.tenant_id,
+            stream_id: envelope.stream_id.as_str().to_owned(),
+            stream_version: envelope.stream_version,
+            global_position: envelope.global_position,
+            occurred_at: envelope.occurred_at,
+            recorded_at: envelope.recorded_at,
+            actor: envelope.actor.to_string(),
+            correlation_id: envelope.correlation_id,
+            causation_id: envelope.causation_id,
+            payload_json: crate::chain::payload_text(&envelope.payload),
+            prev_hash: envelope.prev_hash.clone(),
+            hash: envelope.hash.clone(),
+        };
+        let (expected_headers, expected_value) = cloudevents::to_kafka_binary(&envelope);
+        let (headers, value) = encode_stored(stored);
+        assert_eq!(value, expected_value);
+        let headers: Vec<(&str, String)> = headers
+            .iter()
+            .map(|header| (header.key, String::from_utf8(header.value.expect("a value").to_vec()).expect("UTF-8")))
+            .collect();
+        assert_eq!(headers, expected_headers);
+        let decoded =
+            cloudevents::from_kafka_binary(headers.iter().map(|(name, text)| (*name, text.as_bytes())), &value)
+                .expect("decodes");
+        assert_eq!(decoded, envelope);
+    }
 }

@@ -30,9 +30,9 @@ use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
 use sqlx::{Connection, PgConnection};
 use tokio::sync::watch;
 
-use super::{KafkaSettings, encode, ensure_topic, message_key};
+use super::{KafkaSettings, encode_stored, ensure_topic, message_key, ready_producer};
 use crate::checkpoints::ProcessCheckpoints;
-use crate::store::{Scope, SharedEventStore, subscribe};
+use crate::store::SharedEventStore;
 
 /// The relay's name in `process_checkpoints`.
 pub const CHECKPOINT: &str = "kafka-relay";
@@ -167,7 +167,7 @@ impl Relay {
     /// Publishes from the checkpoint until shutdown or an error.
     async fn publish(&mut self, mut lease: Option<&mut PgConnection>) -> Result<Ended, RelayError> {
         ensure_topic(&self.settings).await?;
-        let producer: FutureProducer = self.settings.producer_config().create()?;
+        let producer = ready_producer(&self.settings).await?;
         let mut acknowledged = self.checkpoints.load(CHECKPOINT).await?;
         let mut saved = acknowledged;
         self.progress.0.store(acknowledged, Ordering::Release);
@@ -239,26 +239,47 @@ struct EncodedEvent {
     value: Vec<u8>,
 }
 
-/// Follows the log from `after` and sends it on, encoded, a chunk at a time, until the
-/// receiver is gone or the store fails (the error is sent on too).
+/// Events per read of the log.
+const PAGE_SIZE: usize = 1_000;
+
+/// Follows the log from `after` and sends it on, encoded, a page at a time, until the
+/// receiver is gone or the store fails (the error is sent on too). Events are read as stored:
+/// the payload text goes into the message as it is, never parsed.
 async fn encode_log(
     store: SharedEventStore,
-    after: u64,
+    mut after: u64,
     chunks: tokio::sync::mpsc::Sender<Result<Vec<EncodedEvent>, RelayError>>,
 ) {
-    let mut events = subscribe(store, Scope::Global, after).ready_chunks(1_000);
-    while let Some(chunk) = events.next().await {
-        let encoded: Result<Vec<EncodedEvent>, RelayError> = chunk
-            .into_iter()
-            .map(|item| {
-                let envelope = item?;
-                let (headers, value) = encode(&envelope);
-                Ok(EncodedEvent { position: envelope.global_position, key: message_key(&envelope), headers, value })
-            })
-            .collect();
-        let failed = encoded.is_err();
-        if chunks.send(encoded).await.is_err() || failed {
-            return;
+    let mut head = store.head();
+    loop {
+        head.borrow_and_update();
+        let page = match store.read_all_stored(after, PAGE_SIZE).await {
+            Ok(page) => page,
+            Err(error) => {
+                let _ = chunks.send(Err(error.into())).await;
+                return;
+            }
+        };
+        let caught_up = page.len() < PAGE_SIZE;
+        if let Some(last) = page.last() {
+            after = last.global_position;
+            let encoded = page
+                .into_iter()
+                .map(|event| {
+                    let (position, key) = (event.global_position, message_key(event.tenant_id));
+                    let (headers, value) = encode_stored(event);
+                    EncodedEvent { position, key, headers, value }
+                })
+                .collect();
+            if chunks.send(Ok(encoded)).await.is_err() {
+                return;
+            }
+        }
+        if caught_up {
+            tokio::select! {
+                changed = head.changed() => if changed.is_err() { return },
+                () = chunks.closed() => return,
+            }
         }
     }
 }

@@ -84,6 +84,30 @@ impl LogFilter {
     }
 }
 
+/// An event as the store keeps it: the envelope's fields, the payload still its stored JSON
+/// text ([`crate::chain::payload_text`]). For readers that pass the log on without looking
+/// inside the payloads (the Kafka relay): decoding and re-encoding them would cost more than
+/// the rest of the read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    pub id: Uuid,
+    pub event_type: String,
+    pub schema_version: u32,
+    pub tenant_id: Uuid,
+    pub stream_id: String,
+    pub stream_version: u64,
+    pub global_position: u64,
+    pub occurred_at: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
+    /// `<kind>:<id>`, as stored.
+    pub actor: String,
+    pub correlation_id: Uuid,
+    pub causation_id: Uuid,
+    pub payload_json: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
 /// Which part of the log to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
@@ -144,6 +168,9 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// Events with a global position `> after_position`, ascending, at most `limit`.
     async fn read_all(&self, scope: Scope, after_position: u64, limit: usize) -> StoreResult<Vec<EventEnvelope>>;
+
+    /// [`read_all`](Self::read_all) of the whole log, each event as stored (payload undecoded).
+    async fn read_all_stored(&self, after_position: u64, limit: usize) -> StoreResult<Vec<StoredEvent>>;
 
     /// One tenant's events with a global position `> after_position` that pass `filter`,
     /// ascending, at most `limit`. The filter runs in SQL on indexes (by type, actor, stream

@@ -56,7 +56,9 @@ use futures::stream::BoxStream;
 use hotline_domain::{EventEnvelope, StreamId};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgDatabaseError, PgListener, PgNotification, PgPool, PgPoolOptions, PgRow};
-use sqlx::{AssertSqlSafe, Decode, PgConnection, PgExecutor, Postgres, QueryBuilder, Row, SqlSafeStr, Type};
+use sqlx::{
+    AssertSqlSafe, ColumnIndex, Decode, PgConnection, PgExecutor, Postgres, QueryBuilder, Row, SqlSafeStr, Type,
+};
 use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
 
@@ -64,7 +66,9 @@ use super::batch::{
     AppendTransaction, BatchWriter, CommandRecord, SealedEvent, WriterQueue, advance_head, append_in_transaction,
     run_writer,
 };
-use super::{AppendOutcome, AppendRequest, Direction, EventStore, LogFilter, Scope, StoreError, StoreResult};
+use super::{
+    AppendOutcome, AppendRequest, Direction, EventStore, LogFilter, Scope, StoreError, StoreResult, StoredEvent,
+};
 use crate::chain::GENESIS_HASH;
 
 const SELECT_EVENTS: &str = "SELECT global_position, event_id, tenant_id, stream_id, stream_version, event_type, \
@@ -435,12 +439,17 @@ fn duplicate_event_or(error: sqlx::Error, sealed: &[SealedEvent]) -> StoreError 
     }
 }
 
-/// Reads one column, reporting a value that does not decode as corruption at `position`.
-fn column<'row, T>(row: &'row PgRow, position: u64, name: &str) -> StoreResult<T>
+/// Reads one column (by name or index), reporting a value that does not decode as corruption
+/// at `position`.
+fn column<'row, T>(
+    row: &'row PgRow,
+    position: u64,
+    column: impl ColumnIndex<PgRow> + std::fmt::Display,
+) -> StoreResult<T>
 where
     T: Decode<'row, Postgres> + Type<Postgres>,
 {
-    row.try_get(name).map_err(|error| StoreError::Corrupt { position, reason: format!("{name}: {error}") })
+    row.try_get(&column).map_err(|error| StoreError::Corrupt { position, reason: format!("{column}: {error}") })
 }
 
 fn envelope_from_row(row: &PgRow) -> StoreResult<EventEnvelope> {
@@ -465,6 +474,29 @@ fn envelope_from_row(row: &PgRow) -> StoreResult<EventEnvelope> {
         payload: serde_json::from_str(&payload_text).map_err(|error| corrupt(format!("payload: {error}")))?,
         prev_hash: column(row, position, "prev_hash")?,
         hash: column(row, position, "hash")?,
+    })
+}
+
+/// A row of [`SELECT_EVENTS`] as stored, for the relay's whole-log reads; columns by index
+/// (in the order `SELECT_EVENTS` names them), which spares a name lookup per column and row.
+fn stored_from_row(row: &PgRow) -> StoreResult<StoredEvent> {
+    let position = row.try_get::<i64, _>(0)? as u64;
+    Ok(StoredEvent {
+        global_position: position,
+        id: column(row, position, 1)?,
+        tenant_id: column(row, position, 2)?,
+        stream_id: column(row, position, 3)?,
+        stream_version: column::<i64>(row, position, 4)? as u64,
+        event_type: column(row, position, 5)?,
+        schema_version: column::<i32>(row, position, 6)? as u32,
+        occurred_at: column(row, position, 7)?,
+        recorded_at: column(row, position, 8)?,
+        actor: column(row, position, 9)?,
+        correlation_id: column(row, position, 10)?,
+        causation_id: column(row, position, 11)?,
+        payload_json: column(row, position, 12)?,
+        prev_hash: column(row, position, 13)?,
+        hash: column(row, position, 14)?,
     })
 }
 
@@ -535,6 +567,16 @@ impl EventStore for PostgresEventStore {
             }
         };
         envelopes_from_rows(rows)
+    }
+
+    async fn read_all_stored(&self, after_position: u64, limit: usize) -> StoreResult<Vec<StoredEvent>> {
+        let rows =
+            sqlx::query(AssertSqlSafe(select_events("WHERE global_position > $1 ORDER BY global_position LIMIT $2")))
+                .bind(after_position.min(i64::MAX as u64) as i64)
+                .bind(limit.min(i64::MAX as usize) as i64)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(stored_from_row).collect()
     }
 
     async fn read_filtered(

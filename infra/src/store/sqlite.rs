@@ -27,11 +27,16 @@ use uuid::Uuid;
 use super::batch::{
     AppendTransaction, BatchWriter, CommandRecord, SealedEvent, WriterQueue, append_in_transaction, run_writer,
 };
-use super::{AppendOutcome, AppendRequest, Direction, EventStore, LogFilter, Scope, StoreError, StoreResult};
+use super::{
+    AppendOutcome, AppendRequest, Direction, EventStore, LogFilter, Scope, StoreError, StoreResult, StoredEvent,
+};
 use crate::chain::GENESIS_HASH;
 
 const COLUMNS: &str = "global_position, event_id, tenant_id, stream_id, stream_version, event_type, schema_version, \
      occurred_at, recorded_at, actor, correlation_id, causation_id, payload, prev_hash, hash";
+
+/// Rows a reader's worker may hand over ahead of the task reading them (sqlx's default: 50).
+const READER_ROW_BUFFER: usize = 1_024;
 
 /// Rows per INSERT statement: 15 columns each, well under SQLite's 32,766 bound parameters.
 const ROWS_PER_INSERT: usize = 500;
@@ -79,7 +84,10 @@ impl SqliteEventStore {
         let options = connect_options(path);
         let mut writer_connection = SqliteConnection::connect_with(&options).await?;
         migrator().run(&mut writer_connection).await?;
-        let readers = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        // A reader's rows come from SQLite's worker thread over a channel; room for a whole page
+        // lets the worker run through it without waiting for the task to take each row.
+        let reader_options = options.row_buffer_size(READER_ROW_BUFFER);
+        let readers = SqlitePoolOptions::new().max_connections(4).connect_with(reader_options).await?;
         let last_position: i64 =
             sqlx::query_scalar("SELECT COALESCE(MAX(global_position), 0) FROM events").fetch_one(&readers).await?;
         let (head_sender, head) = watch::channel(last_position as u64);
@@ -310,6 +318,33 @@ fn envelope_from_row(row: &SqliteRow) -> StoreResult<EventEnvelope> {
     })
 }
 
+/// A row of [`COLUMNS`] as stored; columns by index, for the relay's whole-log reads.
+fn stored_from_row(row: &SqliteRow) -> StoreResult<StoredEvent> {
+    let position = row.get::<i64, _>(0) as u64;
+    let corrupt = |reason: String| StoreError::Corrupt { position, reason };
+    let uuid = |index: usize| Uuid::parse_str(row.get::<&str, _>(index)).map_err(|error| corrupt(error.to_string()));
+    let micros = |index: usize| {
+        DateTime::from_timestamp_micros(row.get::<i64, _>(index)).ok_or_else(|| corrupt("time out of range".into()))
+    };
+    Ok(StoredEvent {
+        global_position: position,
+        id: uuid(1)?,
+        tenant_id: uuid(2)?,
+        stream_id: row.get(3),
+        stream_version: row.get::<i64, _>(4) as u64,
+        event_type: row.get(5),
+        schema_version: row.get::<i64, _>(6) as u32,
+        occurred_at: micros(7)?,
+        recorded_at: micros(8)?,
+        actor: row.get(9),
+        correlation_id: uuid(10)?,
+        causation_id: uuid(11)?,
+        payload_json: row.get(12),
+        prev_hash: row.get(13),
+        hash: row.get(14),
+    })
+}
+
 fn envelopes_from_rows(rows: Vec<SqliteRow>) -> StoreResult<Vec<EventEnvelope>> {
     rows.iter().map(envelope_from_row).collect()
 }
@@ -369,6 +404,16 @@ impl EventStore for SqliteEventStore {
             }
         };
         envelopes_from_rows(rows)
+    }
+
+    async fn read_all_stored(&self, after_position: u64, limit: usize) -> StoreResult<Vec<StoredEvent>> {
+        let rows =
+            sqlx::query(AssertSqlSafe(select_events("WHERE global_position > ? ORDER BY global_position LIMIT ?")))
+                .bind(after_position.min(i64::MAX as u64) as i64)
+                .bind(limit.min(i64::MAX as usize) as i64)
+                .fetch_all(&self.readers)
+                .await?;
+        rows.iter().map(stored_from_row).collect()
     }
 
     async fn read_filtered(
