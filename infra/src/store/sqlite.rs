@@ -35,9 +35,6 @@ use crate::chain::GENESIS_HASH;
 const COLUMNS: &str = "global_position, event_id, tenant_id, stream_id, stream_version, event_type, schema_version, \
      occurred_at, recorded_at, actor, correlation_id, causation_id, payload, prev_hash, hash";
 
-/// Rows a reader's worker may hand over ahead of the task reading them (sqlx's default: 50).
-const READER_ROW_BUFFER: usize = 1_024;
-
 /// Rows per INSERT statement: 15 columns each, well under SQLite's 32,766 bound parameters.
 const ROWS_PER_INSERT: usize = 500;
 
@@ -84,10 +81,7 @@ impl SqliteEventStore {
         let options = connect_options(path);
         let mut writer_connection = SqliteConnection::connect_with(&options).await?;
         migrator().run(&mut writer_connection).await?;
-        // A reader's rows come from SQLite's worker thread over a channel; room for a whole page
-        // lets the worker run through it without waiting for the task to take each row.
-        let reader_options = options.row_buffer_size(READER_ROW_BUFFER);
-        let readers = SqlitePoolOptions::new().max_connections(4).connect_with(reader_options).await?;
+        let readers = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
         let last_position: i64 =
             sqlx::query_scalar("SELECT COALESCE(MAX(global_position), 0) FROM events").fetch_one(&readers).await?;
         let (head_sender, head) = watch::channel(last_position as u64);
