@@ -42,6 +42,10 @@ const TARGET_RATIO: f64 = 0.7;
 struct Round {
     relay: Timed,
     raw: Timed,
+    /// Cores busy on the whole machine (every process) during the relay's and the raw
+    /// producer's phases, when /proc/stat is readable.
+    relay_cores: Option<f64>,
+    raw_cores: Option<f64>,
     read: Timed,
     encode: Timed,
     fill: Timed,
@@ -66,6 +70,10 @@ pub(crate) async fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
         rounds.push(round(options, events).await?);
     }
     let ratios = rounds.iter().map(|round| round.relay.rate() / round.raw.rate().max(f64::EPSILON)).collect::<Vec<_>>();
+    let busy = |cores: Option<f64>| cores.map_or("–".to_owned(), |cores| format!("{cores:.2}"));
+    let busy_rounds: Vec<String> =
+        rounds.iter().map(|round| format!("{} / {}", busy(round.relay_cores), busy(round.raw_cores))).collect();
+    let cores = std::thread::available_parallelism().map_or(0, |cores| cores.get());
     let (mut relays, mut raws, mut encodes, mut fills) = (vec![], vec![], vec![], vec![]);
     let mut reads = vec![];
     for round in rounds {
@@ -120,6 +128,11 @@ pub(crate) async fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
             thousands(events as f64)
         ));
     }
+    report.note(format!(
+        "cores busy on the whole machine ({cores} in all; broker, database and this process) during the relay / \
+         the raw producer, round by round: {}",
+        busy_rounds.join(", ")
+    ));
     report.note(
         "both producers use `KafkaSettings::producer_config()`: idempotent, `acks=all`, gapless, `linger.ms=5`, lz4; \
          the relay keeps at most 50,000 messages in flight and reads the log as stored (payloads never parsed), 1,000 events a page",
@@ -151,6 +164,7 @@ async fn round(options: &BenchOptions, events: usize) -> anyhow::Result<Round> {
     let relay_settings = broker.settings("bench.relay");
     ensure_topic(&relay_settings).await?;
     let (stop, shutdown) = watch::channel(false);
+    let cpu_before = machine_cpu();
     let started = Instant::now();
     let (progress, task) =
         relay::start(database.events.clone(), database.checkpoints.clone(), relay_settings, Lease::Exclusive, shutdown);
@@ -163,17 +177,39 @@ async fn round(options: &BenchOptions, events: usize) -> anyhow::Result<Round> {
         elapsed: started.elapsed(),
         latencies: vec![],
     };
+    let relay_cores = busy_cores(cpu_before, machine_cpu());
     stop.send_replace(true);
     task.await?;
 
     let raw_settings = broker.settings("bench.raw");
     ensure_topic(&raw_settings).await?;
+    let cpu_before = machine_cpu();
     let raw = produce_all(&raw_settings, messages, options.phase_time_limit).await?;
+    let raw_cores = busy_cores(cpu_before, machine_cpu());
     drop(broker);
     database.read_models.close().await;
     drop(database);
     scratch.remove().await?;
-    Ok(Round { relay, raw, read, encode, fill })
+    Ok(Round { relay, raw, relay_cores, raw_cores, read, encode, fill })
+}
+
+/// The machine's busy and total CPU time so far, in clock ticks over all cores (the first
+/// line of /proc/stat: user, nice, system, idle, iowait, irq, softirq, steal).
+fn machine_cpu() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let ticks: Vec<u64> =
+        stat.lines().next()?.split_whitespace().skip(1).take(8).map_while(|n| n.parse().ok()).collect();
+    let idle = ticks.get(3)? + ticks.get(4)?;
+    let total: u64 = ticks.iter().sum();
+    Some((total - idle, total))
+}
+
+/// How many cores were busy on average between two readings of [`machine_cpu`].
+fn busy_cores(before: Option<(u64, u64)>, after: Option<(u64, u64)>) -> Option<f64> {
+    let ((busy_before, total_before), (busy_after, total_after)) = (before?, after?);
+    let cores = std::thread::available_parallelism().ok()?.get() as f64;
+    let total = total_after.checked_sub(total_before).filter(|total| *total > 0)?;
+    Some(busy_after.saturating_sub(busy_before) as f64 / total as f64 * cores)
 }
 
 /// The whole log as stored, in the relay's pages.
