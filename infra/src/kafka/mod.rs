@@ -243,23 +243,7 @@ mod tests {
             prev_hash: "0".repeat(64),
             hash: "f".repeat(64),
         };
-        let stored = StoredEvent {
-            id: envelope.id,
-            event_type: envelope.event_type.clone(),
-            schema_version: envelope.schema_version,
-            tenant_id: envelope.tenant_id,
-            stream_id: envelope.stream_id.as_str().to_owned(),
-            stream_version: envelope.stream_version,
-            global_position: envelope.global_position,
-            occurred_at: envelope.occurred_at,
-            recorded_at: envelope.recorded_at,
-            actor: envelope.actor.to_string(),
-            correlation_id: envelope.correlation_id,
-            causation_id: envelope.causation_id,
-            payload_json: crate::chain::payload_text(&envelope.payload),
-            prev_hash: envelope.prev_hash.clone(),
-            hash: envelope.hash.clone(),
-        };
+        let stored = StoredEvent::from(&envelope);
         let (expected_headers, expected_value) = cloudevents::to_kafka_binary(&envelope);
         let (headers, value) = encode_stored(stored);
         assert_eq!(value, expected_value);

@@ -108,6 +108,29 @@ pub struct StoredEvent {
     pub hash: String,
 }
 
+impl From<&EventEnvelope> for StoredEvent {
+    /// The envelope as a store keeps it: the payload as its canonical text.
+    fn from(envelope: &EventEnvelope) -> Self {
+        Self {
+            id: envelope.id,
+            event_type: envelope.event_type.clone(),
+            schema_version: envelope.schema_version,
+            tenant_id: envelope.tenant_id,
+            stream_id: envelope.stream_id.as_str().to_owned(),
+            stream_version: envelope.stream_version,
+            global_position: envelope.global_position,
+            occurred_at: envelope.occurred_at,
+            recorded_at: envelope.recorded_at,
+            actor: envelope.actor.to_string(),
+            correlation_id: envelope.correlation_id,
+            causation_id: envelope.causation_id,
+            payload_json: crate::chain::payload_text(&envelope.payload),
+            prev_hash: envelope.prev_hash.clone(),
+            hash: envelope.hash.clone(),
+        }
+    }
+}
+
 /// Which part of the log to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
