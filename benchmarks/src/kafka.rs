@@ -52,8 +52,52 @@ pub(crate) struct Broker {
     address: String,
 }
 
+/// The broker on a core of its own and this process (every thread, also those started later)
+/// on the others, as when the broker runs on another machine; undone when dropped. Only on a
+/// machine of two cores or more, with util-linux's `taskset`.
+pub(crate) struct SeparateCores {
+    pub broker_core: usize,
+    cores: usize,
+}
+
+impl SeparateCores {
+    pub fn pin() -> Option<Self> {
+        let cores = std::thread::available_parallelism().ok()?.get();
+        if cores < 2 {
+            return None;
+        }
+        let pinned = Self { broker_core: cores - 1, cores };
+        pinned.set_affinity(&format!("0-{}", cores - 2)).then_some(pinned)
+    }
+
+    /// This process's cores, as taskset writes them.
+    pub fn ours(&self) -> String {
+        format!("0-{}", self.cores - 2)
+    }
+
+    fn set_affinity(&self, cores: &str) -> bool {
+        Command::new("taskset")
+            .args(["-a", "-p", "-c", cores, &std::process::id().to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    }
+}
+
+impl Drop for SeparateCores {
+    fn drop(&mut self) {
+        self.set_affinity(&format!("0-{}", self.cores - 1));
+    }
+}
+
 impl Broker {
     pub async fn start() -> anyhow::Result<Self> {
+        Self::start_on(None).await
+    }
+
+    /// A broker, on `core` alone when given (see [`SeparateCores`]).
+    pub async fn start_on(core: Option<usize>) -> anyhow::Result<Self> {
         let binary = tansu_binary().with_context(|| {
             format!(
                 "the Kafka benchmarks need the tansu broker: put `tansu` on the PATH or name it in {TANSU_VARIABLE}"
@@ -61,7 +105,15 @@ impl Broker {
         })?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let url = format!("tcp://127.0.0.1:{port}");
-        let child = Command::new(&binary)
+        let mut command = match core {
+            Some(core) => {
+                let mut taskset = Command::new("taskset");
+                taskset.args(["-c", &core.to_string()]).arg(&binary);
+                taskset
+            }
+            None => Command::new(&binary),
+        };
+        let child = command
             .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url])
             .args(["--storage-engine", "memory://tansu/"])
             .stdin(Stdio::null())

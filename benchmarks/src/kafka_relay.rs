@@ -28,7 +28,7 @@ use rdkafka::producer::FutureRecord;
 use tokio::sync::watch;
 
 use crate::BenchOptions;
-use crate::kafka::{Broker, PARTITIONS, fill_users};
+use crate::kafka::{Broker, PARTITIONS, SeparateCores, fill_users};
 use crate::measure::{Timed, median_round};
 use crate::report::{BenchReport, Role, thousands};
 use crate::scratch::ScratchDatabase;
@@ -65,15 +65,28 @@ pub(crate) async fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
             options.rounds,
         ),
     );
+    // The broker on a core of its own, the process under test (relay and raw producer alike)
+    // on the others: what the relay gets when the broker runs elsewhere, as in production.
+    let separate = SeparateCores::pin();
     let mut rounds = Vec::new();
     for _ in 0..options.rounds.max(1) {
-        rounds.push(round(options, events).await?);
+        rounds.push(round(options, events, separate.as_ref().map(|pinned| pinned.broker_core)).await?);
     }
+    let placement = match &separate {
+        Some(pinned) => format!(
+            "this process (relay and raw producer alike) on cores {}, the broker on core {} alone, PostgreSQL \
+             unpinned",
+            pinned.ours(),
+            pinned.broker_core
+        ),
+        None => "every process on every core (one core, or no taskset)".to_owned(),
+    };
+    drop(separate);
     let ratios = rounds.iter().map(|round| round.relay.rate() / round.raw.rate().max(f64::EPSILON)).collect::<Vec<_>>();
     let busy = |cores: Option<f64>| cores.map_or("–".to_owned(), |cores| format!("{cores:.2}"));
     let busy_rounds: Vec<String> =
         rounds.iter().map(|round| format!("{} / {}", busy(round.relay_cores), busy(round.raw_cores))).collect();
-    let cores = std::thread::available_parallelism().map_or(0, |cores| cores.get());
+    let cores = machine_cores().unwrap_or(0);
     let (mut relays, mut raws, mut encodes, mut fills) = (vec![], vec![], vec![], vec![]);
     let mut reads = vec![];
     for round in rounds {
@@ -128,6 +141,7 @@ pub(crate) async fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
             thousands(events as f64)
         ));
     }
+    report.note(format!("placement: {placement}"));
     report.note(format!(
         "cores busy on the whole machine ({cores} in all; broker, database and this process) during the relay / \
          the raw producer, round by round: {}",
@@ -140,11 +154,11 @@ pub(crate) async fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
     Ok(report)
 }
 
-async fn round(options: &BenchOptions, events: usize) -> anyhow::Result<Round> {
+async fn round(options: &BenchOptions, events: usize, broker_core: Option<usize>) -> anyhow::Result<Round> {
     let scratch = ScratchDatabase::create(&options.postgres_url).await?;
     let database = database::open(&DatabaseLocation::Postgres { url: scratch.url() }).await?;
     let fill = fill_users(&database.events, events, EVENTS_PER_USER, TENANTS, options.phase_time_limit).await?;
-    let broker = Broker::start().await?;
+    let broker = Broker::start_on(broker_core).await?;
 
     // The baseline's messages, encoded before any clock starts.
     let started = Instant::now();
@@ -204,10 +218,21 @@ fn machine_cpu() -> Option<(u64, u64)> {
     Some((total - idle, total))
 }
 
+/// The machine's cores, also while this process is pinned to some of them (`cpuN` lines of
+/// /proc/stat).
+fn machine_cores() -> Option<usize> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let cores = stat
+        .lines()
+        .filter(|line| line.starts_with("cpu") && line.as_bytes().get(3).is_some_and(u8::is_ascii_digit))
+        .count();
+    (cores > 0).then_some(cores)
+}
+
 /// How many cores were busy on average between two readings of [`machine_cpu`].
 fn busy_cores(before: Option<(u64, u64)>, after: Option<(u64, u64)>) -> Option<f64> {
     let ((busy_before, total_before), (busy_after, total_after)) = (before?, after?);
-    let cores = std::thread::available_parallelism().ok()?.get() as f64;
+    let cores = machine_cores()? as f64;
     let total = total_after.checked_sub(total_before).filter(|total| *total > 0)?;
     Some(busy_after.saturating_sub(busy_before) as f64 / total as f64 * cores)
 }
