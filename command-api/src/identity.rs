@@ -185,13 +185,16 @@ impl IdentityService {
             parent_tenant_id: Some(session.tenant_id),
         };
         let meta = CommandMeta::new(command_id, tenant_id, session.actor(), now);
-        let outcome = self.dispatcher.dispatch::<Tenant>(&meta, &command).await?;
+        let mut outcome = self.dispatcher.dispatch::<Tenant>(&meta, &command).await?;
         if let Some(admin) = first_admin {
             // Its own command id, derived from the tenant's, keeps a retried request idempotent.
             let admin_meta =
                 CommandMeta { command_id: Uuid::new_v5(&command_id, b"first-admin"), causation_id: command_id, ..meta };
             let admin = NewUser { role_ids: vec![BuiltInRole::Administrator.id()], org_unit_id: None, ..admin };
-            self.create_user_as(&admin_meta, admin).await?;
+            let (_, admin_outcome) = self.create_user_as(&admin_meta, admin).await?;
+            // The tenant's setup ends with its first admin: a caller that waits for the read
+            // models up to the outcome's last position then sees the admin too (its seat).
+            outcome.last_position = outcome.last_position.max(admin_outcome.last_position);
         }
         Ok((tenant_id, outcome))
     }

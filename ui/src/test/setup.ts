@@ -2,8 +2,10 @@
 import { cleanup, configure } from "@testing-library/react";
 import { afterEach } from "vitest";
 
-// findBy*/waitFor wait up to 5 s: antd renders slowly in jsdom on a busy machine.
-configure({ asyncUtilTimeout: 5000 });
+// findBy*/waitFor wait up to 15 s: antd renders slowly in jsdom, and on CI's two cores shared
+// with the Rust tests a select's menu and a modal took over 5 s to show (tests stay under the
+// 30 s test timeout). A wait that is met returns at once, so passing tests are not slower.
+configure({ asyncUtilTimeout: 15_000 });
 
 afterEach(() => {
   cleanup();
