@@ -36,6 +36,7 @@ pub mod identity;
 pub mod knowledge;
 pub mod organisation;
 pub mod telephony;
+pub mod ticket;
 pub mod webhook;
 
 pub use decider::{Decider, DomainError, DomainEvent, FieldError, UpcastError, read_payload};

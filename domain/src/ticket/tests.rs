@@ -1,0 +1,1090 @@
+//! Tests of ticket forms, the BPMN parser and validator, conditions, the token engine and the
+//! ticket and ticket-type deciders.
+
+use std::collections::BTreeSet;
+
+use chrono::{Duration, TimeZone};
+use proptest::prelude::*;
+use serde_json::json;
+
+use super::*;
+
+const TENANT: Uuid = Uuid::from_u128(1);
+const TYPE: Uuid = Uuid::from_u128(0x7E);
+const TICKET: Uuid = Uuid::from_u128(0x71);
+const STARTER: Uuid = Uuid::from_u128(0x5A);
+const AGENT: Uuid = Uuid::from_u128(0xA6);
+const ROLE: &str = "00000000-0000-0000-0000-0000000000b0";
+
+fn at() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 5, 1, 9, 0, 0).unwrap()
+}
+
+fn map(value: Value) -> Map<String, Value> {
+    value.as_object().expect("an object").clone()
+}
+
+fn form_json() -> Value {
+    json!({"type": "default", "components": [
+        {"type": "text", "text": "# Complaint"},
+        {"type": "textfield", "key": "subject", "label": "Subject", "validate": {"required": true, "minLength": 3, "maxLength": 20}},
+        {"type": "number", "key": "amount", "label": "Amount", "validate": {"min": 0, "max": 1000}},
+        {"type": "select", "key": "category", "label": "Category", "values": [{"label": "A", "value": "a"}, {"label": "B", "value": "b"}]},
+        {"type": "group", "label": "More", "components": [
+            {"type": "textfield", "key": "assignee", "label": "Assignee"},
+            {"type": "checkbox", "key": "again", "label": "Again"},
+            {"type": "textarea", "key": "note", "label": "Note", "validate": {"pattern": "^[a-z]*$"}}
+        ]},
+        {"type": "checklist", "key": "tags", "values": [{"label": "X", "value": "x"}, {"label": "Y", "value": "y"}]},
+        {"type": "datetime", "key": "when"},
+        {"type": "dynamiclist", "path": "items", "components": [{"type": "textfield", "key": "sku"}]},
+        {"type": "textfield", "key": "secret"},
+        {"type": "mystery", "key": "extra"},
+        {"type": "separator"}
+    ]})
+}
+
+fn form() -> FormSpec {
+    FormSpec::from_form_js(&form_json()).unwrap()
+}
+
+fn document(body: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:hotline="https://hotline.example/bpmn" id="d">
+  <process id="p" isExecutable="true">{body}</process>
+</definitions>"#
+    )
+}
+
+fn workflow(body: &str) -> Workflow {
+    let workflow = parse_bpmn(&document(body)).unwrap();
+    validate(&workflow, &form()).unwrap();
+    workflow
+}
+
+fn flows(pairs: &[(&str, &str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(id, source, target)| format!(r#"<sequenceFlow id="{id}" sourceRef="{source}" targetRef="{target}"/>"#))
+        .collect()
+}
+
+// ---------------------------------------------------------------- forms
+
+#[test]
+fn form_js_schema_yields_its_value_fields_in_order() {
+    let spec = form();
+    let keys: Vec<&str> = spec.fields.iter().map(|field| field.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["subject", "amount", "category", "assignee", "again", "note", "tags", "when", "items", "secret", "extra"]
+    );
+    let subject = spec.field("subject").unwrap();
+    assert_eq!(
+        (subject.kind, subject.required, subject.min_length, subject.max_length),
+        (FieldKind::Text, true, Some(3), Some(20))
+    );
+    assert_eq!(spec.field("amount").unwrap().max, Some(1000.0));
+    assert_eq!(spec.field("category").unwrap().options, ["a", "b"]);
+    assert_eq!(spec.field("tags").unwrap().kind, FieldKind::MultiChoice);
+    assert_eq!(spec.field("items").unwrap().kind, FieldKind::Table);
+    assert_eq!(spec.field("extra").unwrap().kind, FieldKind::Other);
+    assert_eq!(spec.field("note").unwrap().pattern.as_deref(), Some("^[a-z]*$"));
+    assert!(spec.field("sku").is_none(), "a dynamic list's columns are not top-level fields");
+}
+
+#[test]
+fn bad_form_schemas_are_refused() {
+    let cases = [
+        json!([]),
+        json!({"type": "default"}),
+        json!({"components": [{"type": "textfield", "key": "a"}, {"type": "number", "key": "a"}]}),
+        json!({"components": [{"type": "textfield", "key": "1abc"}]}),
+        json!({"components": [{"type": "textfield", "key": "a-b"}]}),
+        json!({"components": [{"type": "textfield"}]}),
+        json!({"components": (0..201).map(|n| json!({"type": "textfield", "key": format!("f{n}")})).collect::<Vec<_>>()}),
+    ];
+    for case in cases {
+        let error = FormSpec::from_form_js(&case).unwrap_err();
+        assert_eq!(error.code, "ticket_type.invalid_form", "{case}");
+    }
+}
+
+#[test]
+fn values_are_checked_for_type_bounds_options_and_access() {
+    let spec = form();
+    let values = map(json!({
+        "subject": "ab", "amount": 2000, "category": "c", "again": "yes", "tags": ["x", "z"],
+        "when": 5, "items": [1], "secret": "s", "nope": 1
+    }));
+    let access = |key: &str| if key == "secret" { FieldAccess::Hidden } else { FieldAccess::Editable };
+    let errors = validate_values(&spec, &values, &access);
+    let by_field: Vec<(&str, &str)> = errors.iter().map(|e| (e.field.as_str(), e.message.as_str())).collect();
+    assert_eq!(
+        by_field,
+        [
+            ("subject", "must be at least 3 characters"),
+            ("amount", "must be at most 1000"),
+            ("category", "\"c\" is not one of the options"),
+            ("again", "must be true or false"),
+            ("tags", "\"z\" is not one of the options"),
+            ("when", "must be a date or time"),
+            ("items", "every row must be an object"),
+            ("secret", "not editable here"),
+            ("nope", "unknown field"),
+        ]
+    );
+    let ok = map(
+        json!({"subject": "Printer", "amount": 10, "category": "a", "tags": ["y"], "items": [{"sku": "1"}], "extra": [1]}),
+    );
+    assert_eq!(validate_values(&spec, &ok, &|_| FieldAccess::Editable), []);
+    let required = validate_values(&spec, &map(json!({"subject": "Printer"})), &|key| {
+        if key == "note" { FieldAccess::Required } else { FieldAccess::ReadOnly }
+    });
+    assert_eq!(required, [FieldError::new("subject", "not editable here"), FieldError::new("note", "required")]);
+    let missing = validate_values(&spec, &map(json!({"subject": "  "})), &|_| FieldAccess::Editable);
+    assert_eq!(missing, [FieldError::new("subject", "required")]);
+}
+
+// ---------------------------------------------------------------- parser
+
+const EXPORT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI" xmlns:hotline="https://hotline.example/bpmn" id="Definitions_1" targetNamespace="http://bpmn.io/schema/bpmn" exporter="bpmn-js (https://demo.bpmn.io)" exporterVersion="17.0.0">
+  <bpmn:process id="Process_1" isExecutable="false">
+    <bpmn:documentation>Complaints</bpmn:documentation>
+    <bpmn:startEvent id="StartEvent_1" name="Opened">
+      <bpmn:outgoing>Flow_1</bpmn:outgoing>
+    </bpmn:startEvent>
+    <bpmn:userTask id="Task_Triage" name="Triage" hotline:assignee="role:00000000-0000-0000-0000-0000000000b0" hotline:fields="category=required, amount=editable,secret=hidden" hotline:due="PT4H">
+      <bpmn:extensionElements><hotline:note>ignored</hotline:note></bpmn:extensionElements>
+      <bpmn:incoming>Flow_1</bpmn:incoming>
+      <bpmn:outgoing>Flow_2</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:exclusiveGateway id="Gateway_1" name="Big?" default="Flow_Small">
+      <bpmn:incoming>Flow_2</bpmn:incoming>
+    </bpmn:exclusiveGateway>
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Task_Triage" />
+    <bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Triage" targetRef="Gateway_1" />
+    <bpmn:sequenceFlow id="Flow_Big" name="big" sourceRef="Gateway_1" targetRef="Sub_1">
+      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">${amount &gt; 100 &amp;&amp; category == 'a'}</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="Flow_Small" sourceRef="Gateway_1" targetRef="Wait_1" />
+    <bpmn:subProcess id="Sub_1" name="Approval">
+      <bpmn:startEvent id="Sub_Start" />
+      <bpmn:userTask id="Sub_Approve" name="Approve" hotline:assignee="field:assignee" />
+      <bpmn:endEvent id="Sub_End" />
+      <bpmn:sequenceFlow id="Sub_F1" sourceRef="Sub_Start" targetRef="Sub_Approve" />
+      <bpmn:sequenceFlow id="Sub_F2" sourceRef="Sub_Approve" targetRef="Sub_End" />
+    </bpmn:subProcess>
+    <bpmn:intermediateCatchEvent id="Wait_1" name="Cool off">
+      <bpmn:timerEventDefinition id="Timer_1"><bpmn:timeDuration xsi:type="bpmn:tFormalExpression" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">PT30M</bpmn:timeDuration></bpmn:timerEventDefinition>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:serviceTask id="Notify" name="Notify" hotline:url="https://example.com/hook" />
+    <bpmn:endEvent id="End_1" name="Done" />
+    <bpmn:sequenceFlow id="Flow_3" sourceRef="Sub_1" targetRef="Notify" />
+    <bpmn:sequenceFlow id="Flow_4" sourceRef="Wait_1" targetRef="Notify" />
+    <bpmn:sequenceFlow id="Flow_5" sourceRef="Notify" targetRef="End_1" />
+    <bpmn:textAnnotation id="Note_1"><bpmn:text>why</bpmn:text></bpmn:textAnnotation>
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="BPMNDiagram_1">
+    <bpmndi:BPMNPlane id="BPMNPlane_1" bpmnElement="Process_1">
+      <bpmndi:BPMNShape id="_BPMNShape_StartEvent_2" bpmnElement="StartEvent_1"><dc:Bounds x="179" y="79" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNEdge id="Flow_1_di" bpmnElement="Flow_1"><di:waypoint x="215" y="97" /><di:waypoint x="270" y="97" /></bpmndi:BPMNEdge>
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+</bpmn:definitions>"#;
+
+#[test]
+fn a_bpmn_js_export_parses_into_nodes_and_flows() {
+    let parsed = parse_bpmn(EXPORT).unwrap();
+    validate(&parsed, &form()).unwrap();
+    let ids: Vec<(&str, Option<&str>)> =
+        parsed.nodes.iter().map(|node| (node.id.as_str(), node.parent.as_deref())).collect();
+    assert_eq!(
+        ids,
+        [
+            ("StartEvent_1", None),
+            ("Task_Triage", None),
+            ("Gateway_1", None),
+            ("Sub_1", None),
+            ("Sub_Start", Some("Sub_1")),
+            ("Sub_Approve", Some("Sub_1")),
+            ("Sub_End", Some("Sub_1")),
+            ("Wait_1", None),
+            ("Notify", None),
+            ("End_1", None),
+        ]
+    );
+    let triage = parsed.node("Task_Triage").unwrap();
+    assert_eq!(triage.name, "Triage");
+    let NodeKind::UserTask(task) = &triage.kind else { panic!("a user task") };
+    assert_eq!(task.assignee, Assignee::Role(ROLE.parse().unwrap()));
+    assert_eq!(task.due_seconds, Some(4 * 3600));
+    assert_eq!(task.access("category"), FieldAccess::Required);
+    assert_eq!(task.access("amount"), FieldAccess::Editable);
+    assert_eq!(task.access("secret"), FieldAccess::Hidden);
+    assert_eq!(task.access("subject"), FieldAccess::ReadOnly);
+    let NodeKind::UserTask(approve) = &parsed.node("Sub_Approve").unwrap().kind else { panic!() };
+    assert_eq!(approve.assignee, Assignee::FormField("assignee".into()));
+    assert_eq!(
+        parsed.node("Gateway_1").unwrap().kind,
+        NodeKind::ExclusiveGateway { default_flow: Some("Flow_Small".into()) }
+    );
+    assert_eq!(parsed.node("Wait_1").unwrap().kind, NodeKind::Timer { seconds: 1800 });
+    assert_eq!(parsed.node("Notify").unwrap().kind, NodeKind::ServiceTask { url: "https://example.com/hook".into() });
+    assert_eq!(parsed.flows.len(), 9);
+    let big = parsed.flow("Flow_Big").unwrap();
+    assert_eq!((big.source.as_str(), big.target.as_str()), ("Gateway_1", "Sub_1"));
+    assert_eq!(big.condition.as_ref().unwrap().source, "${amount > 100 && category == 'a'}");
+    assert!(parsed.flow("Flow_Small").unwrap().condition.is_none());
+}
+
+#[test]
+fn prefixes_bpmn2_and_none_read_the_same() {
+    let plain = parse_bpmn(&document(
+        r#"<startEvent id="s"/><endEvent id="e"/><sequenceFlow id="f" sourceRef="s" targetRef="e"/>"#,
+    ))
+    .unwrap();
+    let bpmn2 = parse_bpmn(
+        r#"<bpmn2:definitions xmlns:bpmn2="http://www.omg.org/spec/BPMN/20100524/MODEL"><bpmn2:process id="p">
+        <bpmn2:startEvent id="s"/><bpmn2:endEvent id="e"/><bpmn2:sequenceFlow id="f" sourceRef="s" targetRef="e"/>
+        </bpmn2:process></bpmn2:definitions>"#,
+    )
+    .unwrap();
+    assert_eq!(plain, bpmn2);
+    assert_eq!(plain.nodes.len(), 2);
+}
+
+#[test]
+fn unsupported_and_malformed_elements_are_named() {
+    for element in ["task", "scriptTask", "boundaryEvent", "inclusiveGateway", "eventBasedGateway"] {
+        let error = parse_bpmn(&document(&format!(r#"<startEvent id="s"/><{element} id="X_1"/>"#))).unwrap_err();
+        assert_eq!(error.code, "ticket_type.invalid_workflow");
+        assert_eq!(error.message, format!("{element} X_1 is not supported"));
+    }
+    let cases = [
+        (r#"<userTask id="u" hotline:assignee="boss"/>"#, "userTask u"),
+        (r#"<userTask id="u" hotline:assignee="user:nope"/>"#, "userTask u"),
+        (r#"<userTask id="u" hotline:fields="a=write"/>"#, "userTask u"),
+        (r#"<userTask id="u" hotline:due="soon"/>"#, "userTask u"),
+        (r#"<serviceTask id="svc"/>"#, "serviceTask svc"),
+        (
+            r#"<intermediateCatchEvent id="m"><messageEventDefinition/></intermediateCatchEvent>"#,
+            "intermediateCatchEvent m",
+        ),
+        (
+            r#"<sequenceFlow id="f" sourceRef="a" targetRef="b"><conditionExpression>a ==</conditionExpression></sequenceFlow>"#,
+            "sequenceFlow f",
+        ),
+        (r#"<startEvent id="s"/><endEvent id="s"/>"#, "id s is used twice"),
+    ];
+    for (body, named) in cases {
+        let error = parse_bpmn(&document(body)).unwrap_err();
+        assert!(error.message.contains(named), "{body}: {}", error.message);
+    }
+    assert!(parse_bpmn("<definitions><process id='p'><startEvent id='s'></process>").is_err());
+    assert_eq!(parse_bpmn("<definitions/>").unwrap_err().message, "the document has no process");
+}
+
+#[test]
+fn iso_durations_become_seconds() {
+    assert_eq!(parse_duration("PT30M"), Ok(1800));
+    assert_eq!(parse_duration("P1DT2H"), Ok(93_600));
+    assert_eq!(parse_duration("PT45S"), Ok(45));
+    assert_eq!(parse_duration("P2W"), Ok(1_209_600));
+    assert_eq!(parse_duration("PT1H30M15S"), Ok(5415));
+    for bad in ["", "P", "PT", "30M", "P1M", "P1Y", "PT5", "P1H", "PT1D", "PT-5M"] {
+        assert!(parse_duration(bad).is_err(), "{bad}");
+    }
+}
+
+// ---------------------------------------------------------------- validator
+
+fn node(id: &str, parent: Option<&str>, kind: NodeKind) -> Node {
+    Node { id: id.into(), name: String::new(), parent: parent.map(Into::into), kind }
+}
+
+fn flow(id: &str, source: &str, target: &str, condition: Option<&str>) -> Flow {
+    Flow {
+        id: id.into(),
+        source: source.into(),
+        target: target.into(),
+        condition: condition.map(|c| Condition::parse(c).unwrap()),
+    }
+}
+
+fn task(fields: &[(&str, FieldAccess)], assignee: Assignee) -> NodeKind {
+    NodeKind::UserTask(UserTask {
+        assignee,
+        fields: fields.iter().map(|(key, access)| ((*key).to_owned(), *access)).collect(),
+        due_seconds: None,
+    })
+}
+
+#[test]
+fn the_validator_reports_every_problem_at_once() {
+    let mut named_task = node("t1", None, task(&[("ghost", FieldAccess::Editable)], Assignee::FormField("who".into())));
+    named_task.name = "Triage".into();
+    let broken = Workflow {
+        nodes: vec![
+            node("s1", None, NodeKind::Start),
+            node("s2", None, NodeKind::Start),
+            named_task,
+            node("g", None, NodeKind::ExclusiveGateway { default_flow: Some("f_elsewhere".into()) }),
+            node("t2", None, task(&[], Assignee::Starter)),
+            node("t3", None, task(&[], Assignee::Starter)),
+            node("island", None, task(&[], Assignee::Starter)),
+            node("stuck", None, NodeKind::ParallelGateway),
+            node("sub", None, NodeKind::SubProcess),
+            node("inner", Some("sub"), task(&[], Assignee::Starter)),
+        ],
+        flows: vec![
+            flow("f1", "s1", "t1", None),
+            flow("f2", "t1", "g", None),
+            flow("f3", "g", "t2", None),
+            flow("f4", "g", "t3", Some("amount > 1")),
+            flow("f5", "t2", "t3", None),
+            flow("f6", "t2", "missing", None),
+            flow("f7", "t3", "stuck", None),
+            flow("f8", "s2", "sub", None),
+            flow("f9", "sub", "inner", None),
+        ],
+    };
+    let error = validate(&broken, &form()).unwrap_err();
+    assert_eq!(error.code, "ticket_type.invalid_workflow");
+    let expected = [
+        "the process must have exactly one start event, it has 2",
+        "the process has no end event",
+        "sub-process sub must have exactly one start event, it has 0",
+        "sub-process sub has no end event",
+        "flow f6 goes to a node that does not exist (missing)",
+        "flow f9 leaves its scope",
+        "gateway g: default flow f_elsewhere is not one of its outgoing flows",
+        "gateway g: flow f3 to t2 has no condition and is not the default",
+        "user task Triage lists field ghost, which is not in the form",
+        "user task Triage is assigned by field who, which is not in the form",
+        "t2 must have exactly one outgoing flow",
+        "island has no incoming flow",
+        "node island has no way out",
+        "gateway stuck has no way out",
+        "island cannot be reached from the start",
+        "Triage cannot reach an end",
+        "node inner has no way out",
+        "island cannot reach an end",
+    ];
+    for problem in expected {
+        assert!(error.message.contains(problem), "missing {problem:?} in {}", error.message);
+    }
+}
+
+#[test]
+fn start_and_end_events_have_their_own_rules() {
+    let broken = Workflow {
+        nodes: vec![
+            node("s", None, NodeKind::Start),
+            node("t", None, task(&[], Assignee::Starter)),
+            node("e", None, NodeKind::End),
+        ],
+        flows: vec![
+            flow("f1", "s", "t", None),
+            flow("f2", "t", "e", None),
+            flow("f3", "e", "s", None),
+            flow("f4", "s", "e", None),
+        ],
+    };
+    let message = validate(&broken, &form()).unwrap_err().message;
+    assert!(message.contains("start event s has incoming flows"), "{message}");
+    assert!(message.contains("start event s must have exactly one outgoing flow"), "{message}");
+    assert!(message.contains("end event e has outgoing flows"), "{message}");
+}
+
+#[test]
+fn a_workflow_has_at_most_500_nodes() {
+    let mut big = workflow(&(r#"<startEvent id="s"/><endEvent id="e"/>"#.to_owned() + &flows(&[("f", "s", "e")])));
+    for n in 0..500 {
+        big.nodes.push(node(&format!("n{n}"), None, NodeKind::ParallelGateway));
+    }
+    let error = validate(&big, &form()).unwrap_err();
+    assert_eq!(error.message, "a workflow holds at most 500 nodes, this one has 502");
+}
+
+// ---------------------------------------------------------------- conditions
+
+fn holds(source: &str, values: Value) -> bool {
+    Condition::parse(source).unwrap().evaluate(&map(values))
+}
+
+#[test]
+fn conditions_follow_precedence_and_types() {
+    assert!(holds("true || false && false", json!({})), "&& binds tighter than ||");
+    assert!(!holds("(true || false) && false", json!({})));
+    assert!(holds("!false && !!true", json!({})));
+    assert!(holds("amount >= 100 && amount < 200.5", json!({"amount": 150})));
+    assert!(holds("amount > 9", json!({"amount": 10})), "numbers compare numerically");
+    assert!(holds("name > 'Ab'", json!({"name": "B"})), "strings compare lexicographically");
+    assert!(!holds("amount > '9'", json!({"amount": 10})), "mismatched types are false");
+    assert!(!holds("amount != '9'", json!({"amount": 10})), "mismatched types are false, even for !=");
+    assert!(holds("missing == null", json!({})), "a missing field is null");
+    assert!(!holds("missing > 1", json!({})));
+    assert!(holds("name != null", json!({"name": "x"})));
+    assert!(holds("flag", json!({"flag": true})));
+    assert!(!holds("name", json!({"name": ""})), "bare operands are truthy");
+    assert!(holds("tags", json!({"tags": ["a"]})));
+    assert!(holds("address.city == \"Oslo\"", json!({"address": {"city": "Oslo"}})), "paths walk objects");
+    assert!(holds("a.b == 1", json!({"a.b": 1})), "dotted keys are keys first");
+    assert!(holds("${ category == 'a' }", json!({"category": "a"})), "${{}} is stripped");
+    assert!(holds("n == -2.5", json!({"n": -2.5})));
+    assert!(holds("s == 'it\\'s'", json!({"s": "it's"})));
+}
+
+#[test]
+fn bad_conditions_are_refused_with_clear_messages() {
+    let message = |source: &str| Condition::parse(source).unwrap_err();
+    let error = message("amount >");
+    assert_eq!(error.code, "ticket_type.invalid_condition");
+    assert_eq!(error.message, "condition \"amount >\": ends where a value was expected");
+    assert!(message("(a == 1").message.contains("'(' is not closed"));
+    assert!(message("a == 1 b").message.contains("unexpected name \"b\" after the expression"));
+    assert!(message("a # b").message.contains("unexpected character '#'"));
+    assert!(message("'open").message.contains("not closed"));
+    assert!(message("${}").message.contains("is empty"));
+    assert!(message(&"x".repeat(501)).message.contains("longer than 500"));
+    assert!(message(&format!("{}a{}", "(".repeat(40), ")".repeat(40))).message.contains("deeper than 32"));
+    assert!(message(&"!".repeat(40)).message.contains("deeper than 32"));
+    assert!(Condition::parse(&format!("{}a{}", "(".repeat(20), ")".repeat(20))).is_ok());
+}
+
+#[test]
+fn conditions_serialise_as_their_source() {
+    let condition = Condition::parse("${a > 1}").unwrap();
+    let value = serde_json::to_value(&condition).unwrap();
+    assert_eq!(value, json!("${a > 1}"));
+    assert_eq!(serde_json::from_value::<Condition>(value).unwrap(), condition);
+    assert!(serde_json::from_value::<Condition>(json!("a >")).is_err());
+}
+
+// ---------------------------------------------------------------- engine
+
+fn fold(steps: &[Step]) -> Instance {
+    let mut instance = Instance::default();
+    for step in steps {
+        instance.apply(step);
+    }
+    instance
+}
+
+fn tasks(instance: &Instance) -> Vec<(TokenId, &str)> {
+    instance.active_tasks().map(|(id, token)| (id, token.node.as_str())).collect()
+}
+
+fn sequential() -> Workflow {
+    workflow(
+        &(r#"<startEvent id="s"/><userTask id="t1" hotline:fields="note=editable"/><userTask id="t2" hotline:assignee="user:000000000000000000000000000000a6"/><endEvent id="e"/>"#
+            .to_owned()
+            + &flows(&[("f1", "s", "t1"), ("f2", "t1", "t2"), ("f3", "t2", "e")])),
+    )
+}
+
+#[test]
+fn a_sequential_workflow_runs_task_after_task() {
+    let wf = sequential();
+    let values = Map::new();
+    let mut steps = engine::start(&wf, &values, STARTER, at()).unwrap();
+    assert_eq!(
+        steps,
+        [
+            Step::TokenPassed { token: 0, node: "s".into() },
+            Step::TaskActivated { token: 0, node: "t1".into(), candidate: Candidate::User(STARTER), due_at: None },
+        ]
+    );
+    let instance = fold(&steps);
+    assert_eq!(tasks(&instance), [(0, "t1")]);
+    let next = engine::complete_task(&wf, &instance, 0, &values, STARTER, at()).unwrap();
+    assert_eq!(
+        next,
+        [
+            Step::Resumed { token: 0, node: "t1".into(), next: 1 },
+            Step::TaskActivated { token: 1, node: "t2".into(), candidate: Candidate::User(AGENT), due_at: None },
+        ]
+    );
+    steps.extend(next);
+    let instance = fold(&steps);
+    assert_eq!(
+        engine::complete_task(&wf, &instance, 0, &values, STARTER, at()).unwrap_err().code,
+        "ticket.no_such_task"
+    );
+    steps.extend(engine::complete_task(&wf, &instance, 1, &values, STARTER, at()).unwrap());
+    let instance = fold(&steps);
+    assert!(instance.finished);
+    assert!(instance.tokens.is_empty());
+    assert_eq!(steps.last(), Some(&Step::Finished));
+}
+
+fn branching() -> Workflow {
+    workflow(
+        &(r#"<startEvent id="s"/><exclusiveGateway id="g" default="f_default"/>
+        <userTask id="big" hotline:due="P1D"/><userTask id="small"/><userTask id="fallback"/><endEvent id="e"/>
+        <sequenceFlow id="f_big" sourceRef="g" targetRef="big"><conditionExpression>${amount &gt; 100}</conditionExpression></sequenceFlow>
+        <sequenceFlow id="f_small" sourceRef="g" targetRef="small"><conditionExpression>${amount &gt; 0}</conditionExpression></sequenceFlow>"#
+            .to_owned()
+            + &flows(&[("f0", "s", "g"), ("f_default", "g", "fallback"), ("f1", "big", "e"), ("f2", "small", "e"), ("f3", "fallback", "e")])),
+    )
+}
+
+#[test]
+fn an_exclusive_gateway_takes_the_first_true_flow_else_the_default() {
+    let wf = branching();
+    let run = |values: Value| fold(&engine::start(&wf, &map(values), STARTER, at()).unwrap());
+    let big = run(json!({"amount": 500}));
+    assert_eq!(tasks(&big), [(0, "big")], "first true flow in document order");
+    assert_eq!(
+        big.tokens[&0].wait,
+        Wait::Task { candidate: Candidate::User(STARTER), due_at: Some(at() + Duration::days(1)) }
+    );
+    assert_eq!(tasks(&run(json!({"amount": 5}))), [(0, "small")]);
+    assert_eq!(tasks(&run(json!({}))), [(0, "fallback")]);
+    let steps = engine::start(&wf, &map(json!({"amount": 500})), STARTER, at()).unwrap();
+    assert!(steps.contains(&Step::GatewayChose { token: 0, node: "g".into(), flow: "f_big".into() }));
+}
+
+#[test]
+fn an_exclusive_gateway_with_no_true_flow_and_no_default_refuses() {
+    let wf = workflow(
+        &(r#"<startEvent id="s"/><exclusiveGateway id="g"/><userTask id="a"/><endEvent id="e"/>
+        <sequenceFlow id="f1" sourceRef="g" targetRef="a"><conditionExpression>amount == 1</conditionExpression></sequenceFlow>"#
+            .to_owned()
+            + &flows(&[("f0", "s", "g"), ("f2", "a", "e")])),
+    );
+    let error = engine::start(&wf, &Map::new(), STARTER, at()).unwrap_err();
+    assert_eq!(error.code, "ticket.no_way_out");
+    assert_eq!(engine::start(&wf, &map(json!({"amount": 1})), STARTER, at()).unwrap().len(), 4);
+}
+
+fn parallel() -> Workflow {
+    workflow(
+        &(r#"<startEvent id="s"/><parallelGateway id="split"/><userTask id="a"/><userTask id="b"/><userTask id="c"/>
+        <parallelGateway id="join"/><userTask id="after"/><endEvent id="e"/>"#
+            .to_owned()
+            + &flows(&[
+                ("f0", "s", "split"),
+                ("fa", "split", "a"),
+                ("fb", "split", "b"),
+                ("fc", "split", "c"),
+                ("ja", "a", "join"),
+                ("jb", "b", "join"),
+                ("jc", "c", "join"),
+                ("f1", "join", "after"),
+                ("f2", "after", "e"),
+            ])),
+    )
+}
+
+#[test]
+fn a_parallel_gateway_splits_and_joins() {
+    let wf = parallel();
+    let values = Map::new();
+    let mut steps = engine::start(&wf, &values, STARTER, at()).unwrap();
+    assert!(steps.contains(&Step::TokensSplit { node: "split".into(), consumed: 0, tokens: vec![1, 2, 3] }));
+    let complete = |steps: &mut Vec<Step>, token| {
+        let instance = fold(steps);
+        steps.extend(engine::complete_task(&wf, &instance, token, &values, STARTER, at()).unwrap());
+        fold(steps)
+    };
+    assert_eq!(tasks(&fold(&steps)), [(1, "a"), (2, "b"), (3, "c")]);
+    let instance = complete(&mut steps, 2);
+    assert_eq!(tasks(&instance), [(1, "a"), (3, "c")]);
+    assert_eq!(instance.tokens[&4].wait, Wait::Join { flow: "jb".into() });
+    let instance = complete(&mut steps, 1);
+    assert_eq!(instance.tokens.len(), 3, "two wait at the join, one at c");
+    let instance = complete(&mut steps, 3);
+    assert!(steps.contains(&Step::TokensJoined { node: "join".into(), consumed: vec![6, 5, 4], token: 7 }));
+    assert_eq!(tasks(&instance), [(7, "after")]);
+    assert_eq!(instance.tokens.len(), 1);
+    let instance = complete(&mut steps, 7);
+    assert!(instance.finished);
+}
+
+#[test]
+fn a_sub_process_runs_its_own_start_to_end_then_leaves() {
+    let wf = workflow(
+        &(r#"<startEvent id="s"/><subProcess id="sub" name="Approval"><startEvent id="ss"/><parallelGateway id="ps"/>
+          <userTask id="x"/><userTask id="y"/><endEvent id="se1"/><endEvent id="se2"/>"#
+            .to_owned()
+            + &flows(&[
+                ("g1", "ss", "ps"),
+                ("g2", "ps", "x"),
+                ("g3", "ps", "y"),
+                ("g4", "x", "se1"),
+                ("g5", "y", "se2"),
+            ])
+            + r#"</subProcess><userTask id="after"/><endEvent id="e"/>"#
+            + &flows(&[("f0", "s", "sub"), ("f1", "sub", "after"), ("f2", "after", "e")])),
+    );
+    let values = Map::new();
+    let mut steps = engine::start(&wf, &values, STARTER, at()).unwrap();
+    let instance = fold(&steps);
+    assert_eq!(tasks(&instance), [(1, "x"), (2, "y")]);
+    steps.extend(engine::complete_task(&wf, &instance, 1, &values, STARTER, at()).unwrap());
+    let instance = fold(&steps);
+    assert_eq!(tasks(&instance), [(2, "y")], "the sub-process waits for its other branch");
+    steps.extend(engine::complete_task(&wf, &instance, 2, &values, STARTER, at()).unwrap());
+    let instance = fold(&steps);
+    assert!(steps.contains(&Step::TokenPassed { token: 5, node: "sub".into() }), "a token leaves the sub-process");
+    assert_eq!(tasks(&instance), [(5, "after")]);
+}
+
+#[test]
+fn a_timer_waits_until_it_is_due() {
+    let wf = workflow(
+        &(r#"<startEvent id="s"/><intermediateCatchEvent id="w"><timerEventDefinition><timeDuration>PT30M</timeDuration></timerEventDefinition></intermediateCatchEvent>
+        <serviceTask id="svc" hotline:url="https://x.example/"/><endEvent id="e"/>"#
+            .to_owned()
+            + &flows(&[("f0", "s", "w"), ("f1", "w", "svc"), ("f2", "svc", "e")])),
+    );
+    let values = Map::new();
+    let mut steps = engine::start(&wf, &values, STARTER, at()).unwrap();
+    let due = at() + Duration::minutes(30);
+    assert_eq!(steps.last(), Some(&Step::TimerStarted { token: 0, node: "w".into(), due_at: due }));
+    let instance = fold(&steps);
+    let early = engine::fire_timer(&wf, &instance, 0, &values, STARTER, due - Duration::seconds(1)).unwrap_err();
+    assert_eq!(early.code, "ticket.timer_not_due");
+    assert_eq!(engine::fire_timer(&wf, &instance, 9, &values, STARTER, due).unwrap_err().code, "ticket.no_such_timer");
+    assert_eq!(
+        engine::service_done(&wf, &instance, 0, &values, STARTER, due).unwrap_err().code,
+        "ticket.no_such_service"
+    );
+    steps.extend(engine::fire_timer(&wf, &instance, 0, &values, STARTER, due).unwrap());
+    assert_eq!(
+        steps.last(),
+        Some(&Step::ServiceCalled { token: 1, node: "svc".into(), url: "https://x.example/".into() })
+    );
+    let instance = fold(&steps);
+    steps.extend(engine::service_done(&wf, &instance, 1, &values, STARTER, due).unwrap());
+    assert!(fold(&steps).finished);
+}
+
+#[test]
+fn a_loop_that_never_waits_is_stopped() {
+    let wf = workflow(
+        &(r#"<startEvent id="s"/><exclusiveGateway id="g" default="out"/><endEvent id="e"/>
+        <sequenceFlow id="back" sourceRef="g" targetRef="g"><conditionExpression>true</conditionExpression></sequenceFlow>"#
+            .to_owned()
+            + &flows(&[("f0", "s", "g"), ("out", "g", "e")])),
+    );
+    assert_eq!(engine::start(&wf, &Map::new(), STARTER, at()).unwrap_err().code, "ticket.workflow_loops");
+}
+
+#[test]
+fn a_field_assignee_resolves_to_the_user_in_the_field() {
+    let wf = workflow(
+        &(r#"<startEvent id="s"/><userTask id="t" hotline:assignee="field:assignee"/><endEvent id="e"/>"#.to_owned()
+            + &flows(&[("f0", "s", "t"), ("f1", "t", "e")])),
+    );
+    let values = map(json!({"assignee": AGENT.to_string()}));
+    let instance = fold(&engine::start(&wf, &values, STARTER, at()).unwrap());
+    assert_eq!(instance.tokens[&0].wait, Wait::Task { candidate: Candidate::User(AGENT), due_at: None });
+    let error = engine::start(&wf, &map(json!({"assignee": "bob"})), STARTER, at()).unwrap_err();
+    assert_eq!(error.code, "ticket.no_assignee");
+}
+
+// ---------------------------------------------------------------- aggregates
+
+fn type_command(action: TicketTypeAction) -> TicketTypeCommand {
+    TicketTypeCommand { tenant_id: TENANT, type_id: TYPE, at: at(), action }
+}
+
+fn decide_type(
+    state: TicketTypeState,
+    action: TicketTypeAction,
+) -> Result<(TicketTypeState, Vec<TicketTypeEvent>), DomainError> {
+    let events = TicketType::decide(&state, &type_command(action))?;
+    let state = events.iter().fold(state, TicketType::evolve);
+    Ok((state, events))
+}
+
+fn created_type() -> TicketTypeState {
+    let create = TicketTypeAction::Create { name: " Complaint ".into(), description: "".into(), form: form_json() };
+    decide_type(TicketTypeState::default(), create).unwrap().0
+}
+
+fn published(events: &[TicketTypeEvent]) -> &ticket_type::Published {
+    match &events[0] {
+        TicketTypeEvent::Published(published) => published,
+        other => panic!("not published: {other:?}"),
+    }
+}
+
+#[test]
+fn a_ticket_type_is_created_and_published_in_versions() {
+    let state = created_type();
+    assert_eq!(state.name, "Complaint");
+    let again = TicketTypeAction::Create { name: "X".into(), description: "".into(), form: form_json() };
+    assert_eq!(decide_type(state.clone(), again).unwrap_err().code, "ticket_type.exists");
+    let bad_form =
+        TicketTypeAction::Create { name: "X".into(), description: "".into(), form: json!({"components": 1}) };
+    assert_eq!(decide_type(TicketTypeState::default(), bad_form).unwrap_err().code, "ticket_type.invalid_form");
+    let no_name = TicketTypeAction::Create { name: "  ".into(), description: "".into(), form: form_json() };
+    assert_eq!(decide_type(TicketTypeState::default(), no_name).unwrap_err().code, "ticket_type.invalid_name");
+    let publish = |xml: &str| TicketTypeAction::Publish { bpmn_xml: xml.to_owned() };
+    assert_eq!(decide_type(TicketTypeState::default(), publish(EXPORT)).unwrap_err().code, "ticket_type.not_found");
+
+    let broken = document(r#"<startEvent id="s"/><userTask id="t"/>"#);
+    let error = TicketType::decide(&state, &type_command(publish(&broken))).unwrap_err();
+    assert_eq!(error.code, "ticket_type.invalid_workflow");
+    let huge = " ".repeat(1024 * 1024 + 1);
+    assert_eq!(decide_type(state.clone(), publish(&huge)).unwrap_err().code, "ticket_type.too_large");
+
+    let (state, events) = decide_type(state, publish(EXPORT)).unwrap();
+    assert_eq!(published(&events).version, 1);
+    assert_eq!(published(&events).form, form_json());
+    let (state, events) = decide_type(state, publish(EXPORT)).unwrap();
+    assert_eq!(published(&events).version, 2);
+    assert_eq!(state.version, 2);
+
+    // A form change that drops a field the workflow uses makes the next publish fail.
+    let smaller = json!({"components": [{"type": "textfield", "key": "subject"}]});
+    let (state, _) = decide_type(state, TicketTypeAction::UpdateForm { form: smaller }).unwrap();
+    let error = decide_type(state.clone(), publish(EXPORT)).unwrap_err();
+    assert!(error.message.contains("lists field category, which is not in the form"), "{}", error.message);
+    let (state, _) =
+        decide_type(state, TicketTypeAction::Rename { name: "Complaints".into(), description: "d".into() }).unwrap();
+    assert_eq!(state.name, "Complaints");
+}
+
+fn ticket_command(action: TicketAction) -> TicketCommand {
+    TicketCommand { tenant_id: TENANT, ticket_id: TICKET, at: at(), action }
+}
+
+fn open_action(workflow: &Workflow, version: u32, values: Value) -> TicketAction {
+    TicketAction::Open {
+        type_id: TYPE,
+        version,
+        workflow: workflow.clone(),
+        form: form(),
+        title: "Broken printer".into(),
+        values: map(values),
+        starter: STARTER,
+        origin: Some(Origin::Call(Uuid::from_u128(0xCA))),
+    }
+}
+
+fn decide(state: &TicketState, action: TicketAction) -> Result<(TicketState, Vec<TicketEvent>), DomainError> {
+    let events = Ticket::decide(state, &ticket_command(action))?;
+    let state = events.iter().fold(state.clone(), Ticket::evolve);
+    Ok((state, events))
+}
+
+fn performer(user_id: Uuid) -> Performer {
+    Performer { user_id, role_ids: vec![ROLE.parse().unwrap()], org_unit_ids: vec![] }
+}
+
+fn complete(token: TokenId, values: Value, by: Uuid, workflow: &Workflow) -> TicketAction {
+    TicketAction::CompleteTask {
+        token,
+        values: map(values),
+        performer: performer(by),
+        workflow: workflow.clone(),
+        form: form(),
+    }
+}
+
+#[test]
+fn opening_a_ticket_checks_title_and_values() {
+    let wf = sequential();
+    let error =
+        decide(&TicketState::default(), open_action(&wf, 1, json!({"subject": "x", "amount": "lots"}))).unwrap_err();
+    assert_eq!(error.code, "ticket.invalid_values");
+    assert_eq!(error.message, "subject: must be at least 3 characters; amount: must be a number");
+    let mut untitled = open_action(&wf, 1, json!({"subject": "Printer"}));
+    if let TicketAction::Open { title, .. } = &mut untitled {
+        *title = " ".into();
+    }
+    assert_eq!(decide(&TicketState::default(), untitled).unwrap_err().code, "ticket.invalid_title");
+    let (state, events) = decide(&TicketState::default(), open_action(&wf, 1, json!({"subject": "Printer"}))).unwrap();
+    assert_eq!(state.status, Status::Open);
+    let TicketEvent::Opened(opened) = &events[0] else { panic!() };
+    assert_eq!(opened.number, ticket_number(TICKET));
+    assert_eq!(decide(&state, open_action(&wf, 1, json!({"subject": "Printer"}))).unwrap_err().code, "ticket.exists");
+    let comment = TicketAction::Comment { text: "hi".into(), author: AGENT };
+    assert_eq!(decide(&TicketState::default(), comment).unwrap_err().code, "ticket.not_found");
+}
+
+#[test]
+fn only_the_candidate_completes_a_task_and_only_with_fields_it_may_edit() {
+    let wf = sequential();
+    let (state, _) = decide(&TicketState::default(), open_action(&wf, 1, json!({"subject": "Printer"}))).unwrap();
+    assert_eq!(decide(&state, complete(0, json!({}), AGENT, &wf)).unwrap_err().code, "ticket.not_your_task");
+    let error = decide(&state, complete(0, json!({"secret": "x"}), STARTER, &wf)).unwrap_err();
+    assert_eq!((error.code, error.message.as_str()), ("ticket.invalid_values", "secret: not editable here"));
+    assert_eq!(decide(&state, complete(7, json!({}), STARTER, &wf)).unwrap_err().code, "ticket.no_such_task");
+    let (state, events) = decide(&state, complete(0, json!({"note": "done"}), STARTER, &wf)).unwrap();
+    assert_eq!(state.values["note"], "done");
+    assert_eq!(state.values["subject"], "Printer");
+    let TicketEvent::TaskCompleted(completed) = &events[0] else { panic!() };
+    assert_eq!((completed.node.as_str(), completed.by, completed.values.len()), ("t1", STARTER, 1));
+    // t2 is assigned to AGENT.
+    assert_eq!(decide(&state, complete(1, json!({}), STARTER, &wf)).unwrap_err().code, "ticket.not_your_task");
+    let (state, _) = decide(&state, complete(1, json!({}), AGENT, &wf)).unwrap();
+    assert_eq!(state.status, Status::Finished);
+    assert_eq!(decide(&state, complete(1, json!({}), AGENT, &wf)).unwrap_err().code, "ticket.closed");
+    let (state, _) = decide(&state, TicketAction::Comment { text: "thanks".into(), author: AGENT }).unwrap();
+    let cancel = TicketAction::Cancel { reason: "dup".into(), by: AGENT };
+    assert_eq!(decide(&state, cancel).unwrap_err().code, "ticket.closed");
+}
+
+#[test]
+fn a_cancelled_ticket_takes_no_more_work() {
+    let wf = sequential();
+    let (state, _) = decide(&TicketState::default(), open_action(&wf, 1, json!({"subject": "Printer"}))).unwrap();
+    let (state, _) = decide(&state, TicketAction::Cancel { reason: "duplicate".into(), by: AGENT }).unwrap();
+    assert_eq!(state.status, Status::Cancelled);
+    assert_eq!(decide(&state, complete(0, json!({}), STARTER, &wf)).unwrap_err().code, "ticket.closed");
+    let long = TicketAction::Comment { text: "x".repeat(4001), author: AGENT };
+    assert_eq!(decide(&state, long).unwrap_err().code, "ticket.invalid_comment");
+}
+
+#[test]
+fn ticket_numbers_are_crockford_base32_of_the_last_50_bits() {
+    assert_eq!(ticket_number(Uuid::from_u128(0)), "T0000000000");
+    assert_eq!(ticket_number(Uuid::from_u128(31)), "T000000000Z");
+    assert_eq!(ticket_number(Uuid::from_u128(u128::MAX)), "TZZZZZZZZZZ");
+    assert_eq!(ticket_number(Uuid::from_u128((1 << 50) | 32)), "T0000000010", "bits above 50 are ignored");
+    let number = ticket_number(Uuid::from_u128(0x0190_0000_0000_7abc_8123_4567_89ab_cdef));
+    assert_eq!(number.len(), 11);
+    assert!(number[1..].chars().all(|c| c.is_ascii_digit() || (c.is_ascii_uppercase() && !"ILOU".contains(c))));
+}
+
+#[test]
+fn every_event_survives_its_payload() {
+    let wf = parse_bpmn(EXPORT).unwrap();
+    let type_events = vec![
+        TicketTypeEvent::Created(ticket_type::TypeCreated {
+            type_id: TYPE,
+            name: "n".into(),
+            description: "d".into(),
+            form: form_json(),
+            at: at(),
+        }),
+        TicketTypeEvent::FormUpdated(ticket_type::FormUpdated { type_id: TYPE, form: form_json(), at: at() }),
+        TicketTypeEvent::Published(ticket_type::Published {
+            type_id: TYPE,
+            version: 3,
+            bpmn_xml: EXPORT.into(),
+            workflow: wf,
+            form: form_json(),
+            at: at(),
+        }),
+        TicketTypeEvent::Renamed(ticket_type::Renamed {
+            type_id: TYPE,
+            name: "n".into(),
+            description: "".into(),
+            at: at(),
+        }),
+    ];
+    for event in type_events {
+        let back =
+            TicketTypeEvent::from_stored(event.event_type(), event.schema_version(), &event.to_payload()).unwrap();
+        assert_eq!(back, event);
+    }
+    let pwf = parallel();
+    let (state, mut events) =
+        decide(&TicketState::default(), open_action(&pwf, 1, json!({"subject": "Printer"}))).unwrap();
+    events.extend(decide(&state, complete(1, json!({}), STARTER, &pwf)).unwrap().1);
+    let resumed = Resumed { ticket_id: TICKET, token: 1, steps: vec![Step::Finished], at: at() };
+    events.extend([
+        TicketEvent::TimerFired(resumed.clone()),
+        TicketEvent::ServiceDone(resumed),
+        TicketEvent::Commented(Commented { ticket_id: TICKET, author: AGENT, text: "t".into(), at: at() }),
+        TicketEvent::Cancelled(Cancelled { ticket_id: TICKET, by: AGENT, reason: "r".into(), at: at() }),
+    ]);
+    let kinds: BTreeSet<&str> = events.iter().map(DomainEvent::event_type).collect();
+    assert_eq!(kinds.len(), 6);
+    for event in events {
+        let back = TicketEvent::from_stored(event.event_type(), event.schema_version(), &event.to_payload()).unwrap();
+        assert_eq!(back, event);
+    }
+    assert!(TicketEvent::from_stored("hotline.ticket.nope", 1, &json!({})).is_err());
+    assert!(TicketEvent::from_stored(OPENED, 2, &json!({})).is_err());
+}
+
+// ---------------------------------------------------------------- properties
+
+/// Start, task A, then B and a sub-process holding C in parallel, a join, and an exclusive
+/// gateway that loops back to A while `again` is true.
+fn looping() -> Workflow {
+    workflow(
+        &(r#"<startEvent id="s"/><userTask id="a" hotline:fields="again=editable"/><parallelGateway id="split"/>
+        <userTask id="b" hotline:fields="again=editable" hotline:assignee="role:00000000-0000-0000-0000-0000000000b0"/>
+        <subProcess id="sub"><startEvent id="ss"/><userTask id="c" hotline:fields="again=editable"/><endEvent id="se"/>"#
+            .to_owned()
+            + &flows(&[("g1", "ss", "c"), ("g2", "c", "se")])
+            + r#"</subProcess><parallelGateway id="join"/><exclusiveGateway id="x" default="out"/><endEvent id="e"/>
+        <sequenceFlow id="back" sourceRef="x" targetRef="a"><conditionExpression>${again == true}</conditionExpression></sequenceFlow>"#
+            + &flows(&[
+                ("f0", "s", "a"),
+                ("f1", "a", "split"),
+                ("f2", "split", "b"),
+                ("f3", "split", "sub"),
+                ("f4", "b", "join"),
+                ("f5", "sub", "join"),
+                ("f6", "join", "x"),
+                ("out", "x", "e"),
+            ])),
+    )
+}
+
+/// Checks the token accounting of a whole log of steps: ids are fresh when created, only live
+/// tokens are consumed, and what is left is exactly the instance's tokens.
+fn check_tokens(steps: &[Step], instance: &Instance) -> Result<(), TestCaseError> {
+    let mut seen = BTreeSet::new();
+    let mut live = BTreeSet::new();
+    let (mut created, mut consumed) = (0usize, 0usize);
+    let mut create = |id: TokenId, live: &mut BTreeSet<TokenId>| -> Result<(), TestCaseError> {
+        prop_assert!(seen.insert(id), "token {} reused", id);
+        live.insert(id);
+        created += 1;
+        Ok(())
+    };
+    let mut consume = |id: TokenId, live: &mut BTreeSet<TokenId>| -> Result<(), TestCaseError> {
+        prop_assert!(live.remove(&id), "token {} consumed while not live", id);
+        consumed += 1;
+        Ok(())
+    };
+    for step in steps {
+        match step {
+            Step::TokenPassed { token, .. } if !live.contains(token) => create(*token, &mut live)?,
+            Step::Resumed { token, next, .. } => {
+                consume(*token, &mut live)?;
+                create(*next, &mut live)?;
+            }
+            Step::TokensSplit { consumed: old, tokens, .. } => {
+                consume(*old, &mut live)?;
+                for token in tokens {
+                    create(*token, &mut live)?;
+                }
+            }
+            Step::TokensJoined { consumed: old, token, .. } => {
+                for token in old {
+                    consume(*token, &mut live)?;
+                }
+                create(*token, &mut live)?;
+            }
+            Step::TokenEnded { token, .. } => consume(*token, &mut live)?,
+            Step::TaskActivated { token, .. }
+            | Step::TimerStarted { token, .. }
+            | Step::ServiceCalled { token, .. }
+            | Step::TokenArrived { token, .. }
+            | Step::GatewayChose { token, .. } => prop_assert!(live.contains(token), "token {} is not live", token),
+            Step::TokenPassed { .. } | Step::Finished => {}
+        }
+    }
+    prop_assert_eq!(live.len(), created - consumed);
+    prop_assert_eq!(live, instance.tokens.keys().copied().collect::<BTreeSet<_>>());
+    prop_assert!(instance.tokens.values().all(|token| token.wait != Wait::Moving), "a token left moving");
+    Ok(())
+}
+
+fn all_steps(events: &[TicketEvent]) -> Vec<Step> {
+    events
+        .iter()
+        .flat_map(|event| match event {
+            TicketEvent::Opened(opened) => opened.steps.clone(),
+            TicketEvent::TaskCompleted(completed) => completed.steps.clone(),
+            TicketEvent::TimerFired(resumed) | TicketEvent::ServiceDone(resumed) => resumed.steps.clone(),
+            _ => vec![],
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn replaying_the_steps_rebuilds_the_live_instance(choices in proptest::collection::vec((0usize..4, any::<bool>()), 1..40)) {
+        let wf = looping();
+        let (mut state, mut events) = decide(&TicketState::default(), open_action(&wf, 1, json!({"subject": "Printer"}))).unwrap();
+        for (pick, again) in choices {
+            let open: Vec<TokenId> = state.instance.active_tasks().map(|(id, _)| id).collect();
+            if open.is_empty() {
+                break;
+            }
+            let token = open[pick % open.len()];
+            let (next, new_events) = decide(&state, complete(token, json!({"again": again}), STARTER, &wf)).unwrap();
+            state = next;
+            events.extend(new_events);
+            // Replay from the stored form of the log, from scratch.
+            let stored: Vec<TicketEvent> = events
+                .iter()
+                .map(|event| TicketEvent::from_stored(event.event_type(), 1, &event.to_payload()).unwrap())
+                .collect();
+            let replayed = Ticket::replay(&stored);
+            prop_assert_eq!(&replayed, &state);
+            let steps = all_steps(&events);
+            prop_assert_eq!(&fold(&steps), &state.instance);
+            check_tokens(&steps, &state.instance)?;
+        }
+    }
+
+    #[test]
+    fn two_completions_of_one_state_never_complete_the_same_token(
+        warmup in proptest::collection::vec(0usize..4, 0..6),
+        first in 0usize..4,
+        second in 0usize..4,
+    ) {
+        let wf = looping();
+        let (mut state, _) = decide(&TicketState::default(), open_action(&wf, 1, json!({"subject": "Printer"}))).unwrap();
+        for pick in warmup {
+            let open: Vec<TokenId> = state.instance.active_tasks().map(|(id, _)| id).collect();
+            state = decide(&state, complete(open[pick % open.len()], json!({"again": true}), STARTER, &wf)).unwrap().0;
+        }
+        let open: Vec<TokenId> = state.instance.active_tasks().map(|(id, _)| id).collect();
+        let (a, b) = (open[first % open.len()], open[second % open.len()]);
+        // Both were decided against `state`; the second is retried against the state after the first.
+        let alone = Ticket::decide(&state, &ticket_command(complete(b, json!({}), STARTER, &wf)));
+        prop_assert!(alone.is_ok());
+        let after = decide(&state, complete(a, json!({"again": true}), STARTER, &wf)).unwrap().0;
+        match decide(&after, complete(b, json!({}), STARTER, &wf)) {
+            Ok((_, events)) => {
+                prop_assert_ne!(a, b);
+                let TicketEvent::TaskCompleted(completed) = &events[0] else { panic!() };
+                prop_assert_eq!(completed.token, b);
+            }
+            Err(error) => {
+                prop_assert_eq!(a, b);
+                prop_assert_eq!(error.code, "ticket.no_such_task");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_running_ticket_stays_on_the_version_it_opened_with() {
+    let v1 = document(
+        &(r#"<startEvent id="s"/><userTask id="only"/><endEvent id="e"/>"#.to_owned()
+            + &flows(&[("f0", "s", "only"), ("f1", "only", "e")])),
+    );
+    let v2 = document(
+        &(r#"<startEvent id="s"/><userTask id="only"/><userTask id="review" hotline:assignee="user:000000000000000000000000000000a6"/><endEvent id="e"/>"#
+            .to_owned()
+            + &flows(&[("f0", "s", "only"), ("f1", "only", "review"), ("f2", "review", "e")])),
+    );
+    let (type_state, events) = decide_type(created_type(), TicketTypeAction::Publish { bpmn_xml: v1 }).unwrap();
+    let version_1 = published(&events).clone();
+    let (ticket, _) =
+        decide(&TicketState::default(), open_action(&version_1.workflow, 1, json!({"subject": "Printer"}))).unwrap();
+
+    let (_, events) = decide_type(type_state, TicketTypeAction::Publish { bpmn_xml: v2 }).unwrap();
+    let version_2 = published(&events).clone();
+    assert_eq!(version_2.version, 2);
+
+    // The service passes the ticket's own version; the new one would have sent it to review.
+    let (ticket, _) = decide(&ticket, complete(0, json!({}), STARTER, &version_1.workflow)).unwrap();
+    assert_eq!(ticket.version, 1);
+    assert_eq!(ticket.status, Status::Finished);
+    let (fresh, _) =
+        decide(&TicketState::default(), open_action(&version_2.workflow, 2, json!({"subject": "Printer"}))).unwrap();
+    let (fresh, _) = decide(&fresh, complete(0, json!({}), STARTER, &version_2.workflow)).unwrap();
+    assert_eq!(fresh.status, Status::Open);
+    assert_eq!(tasks(&fresh.instance), [(1, "review")]);
+}

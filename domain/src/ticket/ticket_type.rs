@@ -1,0 +1,260 @@
+//! Ticket types: a name, a draft form (form-js schema) and published versions of a workflow
+//! (BPMN XML) together with the form each version runs with.
+//!
+//! Stream `ticket_type-<id>`. Publishing parses and validates the BPMN against the current
+//! draft form and freezes both as the next version; tickets keep the version they opened
+//! with, so a later publish never changes a running ticket.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::bpmn::parse_bpmn;
+use super::form::FormSpec;
+use super::workflow::{Workflow, validate};
+use crate::{Decider, DomainError, DomainEvent, StreamId, UpcastError, read_payload};
+
+pub const CONTEXT: &str = "ticket_type";
+
+pub const CREATED: &str = "hotline.ticket_type.created";
+pub const FORM_UPDATED: &str = "hotline.ticket_type.form_updated";
+pub const PUBLISHED: &str = "hotline.ticket_type.published";
+pub const RENAMED: &str = "hotline.ticket_type.renamed";
+
+pub const MAX_NAME_CHARS: usize = 80;
+pub const MAX_DESCRIPTION_CHARS: usize = 500;
+/// The largest BPMN document (and form schema) accepted, in bytes.
+pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
+
+pub fn stream_id(type_id: Uuid) -> StreamId {
+    StreamId::new(CONTEXT, type_id)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketTypeCommand {
+    pub tenant_id: Uuid,
+    pub type_id: Uuid,
+    pub at: DateTime<Utc>,
+    pub action: TicketTypeAction,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TicketTypeAction {
+    Create {
+        name: String,
+        description: String,
+        form: Value,
+    },
+    /// Replaces the draft form; it takes effect with the next publish.
+    UpdateForm {
+        form: Value,
+    },
+    Publish {
+        bpmn_xml: String,
+    },
+    Rename {
+        name: String,
+        description: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum TicketTypeEvent {
+    Created(TypeCreated),
+    FormUpdated(FormUpdated),
+    Published(Published),
+    Renamed(Renamed),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TypeCreated {
+    pub type_id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub form: Value,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormUpdated {
+    pub type_id: Uuid,
+    pub form: Value,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Published {
+    pub type_id: Uuid,
+    pub version: u32,
+    pub bpmn_xml: String,
+    pub workflow: Workflow,
+    /// The form this version runs with.
+    pub form: Value,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Renamed {
+    pub type_id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TypeStatus {
+    #[default]
+    NotCreated,
+    Active,
+}
+
+/// Only what `decide` needs: the draft form (raw, to freeze on publish, and parsed, to
+/// validate against) and the version counter.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TicketTypeState {
+    pub status: TypeStatus,
+    pub name: String,
+    pub form: Value,
+    pub form_spec: FormSpec,
+    /// The latest published version; 0 before the first publish.
+    pub version: u32,
+}
+
+const EVENT_TYPES: [&str; 4] = [CREATED, FORM_UPDATED, PUBLISHED, RENAMED];
+
+impl DomainEvent for TicketTypeEvent {
+    fn event_type(&self) -> &'static str {
+        match self {
+            TicketTypeEvent::Created(_) => CREATED,
+            TicketTypeEvent::FormUpdated(_) => FORM_UPDATED,
+            TicketTypeEvent::Published(_) => PUBLISHED,
+            TicketTypeEvent::Renamed(_) => RENAMED,
+        }
+    }
+
+    fn schema_version(&self) -> u32 {
+        1
+    }
+
+    fn to_payload(&self) -> Value {
+        let payload = match self {
+            TicketTypeEvent::Created(event) => serde_json::to_value(event),
+            TicketTypeEvent::FormUpdated(event) => serde_json::to_value(event),
+            TicketTypeEvent::Published(event) => serde_json::to_value(event),
+            TicketTypeEvent::Renamed(event) => serde_json::to_value(event),
+        };
+        payload.expect("plain struct serialises")
+    }
+
+    fn from_stored(event_type: &str, schema_version: u32, payload: &Value) -> Result<Self, UpcastError> {
+        UpcastError::check_first_version(&EVENT_TYPES, event_type, schema_version)?;
+        match event_type {
+            CREATED => read_payload(event_type, 1, payload, TicketTypeEvent::Created),
+            FORM_UPDATED => read_payload(event_type, 1, payload, TicketTypeEvent::FormUpdated),
+            PUBLISHED => read_payload(event_type, 1, payload, TicketTypeEvent::Published),
+            _ => read_payload(event_type, 1, payload, TicketTypeEvent::Renamed),
+        }
+    }
+}
+
+fn check_name(name: &str, description: &str) -> Result<(String, String), DomainError> {
+    let name = name.trim();
+    let chars = name.chars().count();
+    if chars == 0 || chars > MAX_NAME_CHARS {
+        return Err(DomainError::new(
+            "ticket_type.invalid_name",
+            format!("a name has 1 to {MAX_NAME_CHARS} characters"),
+        ));
+    }
+    let description = description.trim();
+    if description.chars().count() > MAX_DESCRIPTION_CHARS {
+        return Err(DomainError::new(
+            "ticket_type.invalid_description",
+            format!("a description has at most {MAX_DESCRIPTION_CHARS} characters"),
+        ));
+    }
+    Ok((name.to_owned(), description.to_owned()))
+}
+
+fn check_form(form: &Value) -> Result<FormSpec, DomainError> {
+    if form.to_string().len() > MAX_DOCUMENT_BYTES {
+        return Err(DomainError::new("ticket_type.too_large", "a form schema is at most 1 MB"));
+    }
+    FormSpec::from_form_js(form)
+}
+
+pub struct TicketType;
+
+impl Decider for TicketType {
+    type State = TicketTypeState;
+    type Command = TicketTypeCommand;
+    type Event = TicketTypeEvent;
+
+    fn stream_id(command: &TicketTypeCommand) -> StreamId {
+        stream_id(command.type_id)
+    }
+
+    fn decide(state: &TicketTypeState, command: &TicketTypeCommand) -> Result<Vec<TicketTypeEvent>, DomainError> {
+        let (type_id, at) = (command.type_id, command.at);
+        let exists = state.status == TypeStatus::Active;
+        if !exists && !matches!(command.action, TicketTypeAction::Create { .. }) {
+            return Err(DomainError::new("ticket_type.not_found", format!("no ticket type {type_id}")));
+        }
+        let event = match &command.action {
+            TicketTypeAction::Create { name, description, form } => {
+                if exists {
+                    return Err(DomainError::new("ticket_type.exists", format!("ticket type {type_id} exists")));
+                }
+                let (name, description) = check_name(name, description)?;
+                check_form(form)?;
+                TicketTypeEvent::Created(TypeCreated { type_id, name, description, form: form.clone(), at })
+            }
+            TicketTypeAction::UpdateForm { form } => {
+                check_form(form)?;
+                TicketTypeEvent::FormUpdated(FormUpdated { type_id, form: form.clone(), at })
+            }
+            TicketTypeAction::Publish { bpmn_xml } => {
+                if bpmn_xml.len() > MAX_DOCUMENT_BYTES {
+                    return Err(DomainError::new("ticket_type.too_large", "a BPMN document is at most 1 MB"));
+                }
+                let workflow = parse_bpmn(bpmn_xml)?;
+                validate(&workflow, &state.form_spec)?;
+                TicketTypeEvent::Published(Published {
+                    type_id,
+                    version: state.version + 1,
+                    bpmn_xml: bpmn_xml.clone(),
+                    workflow,
+                    form: state.form.clone(),
+                    at,
+                })
+            }
+            TicketTypeAction::Rename { name, description } => {
+                let (name, description) = check_name(name, description)?;
+                TicketTypeEvent::Renamed(Renamed { type_id, name, description, at })
+            }
+        };
+        Ok(vec![event])
+    }
+
+    fn evolve(mut state: TicketTypeState, event: &TicketTypeEvent) -> TicketTypeState {
+        // A stored form was valid when it was decided; should a later build read it
+        // differently, the draft is treated as empty rather than failing the fold.
+        let spec = |form: &Value| FormSpec::from_form_js(form).unwrap_or_default();
+        match event {
+            TicketTypeEvent::Created(created) => {
+                state.status = TypeStatus::Active;
+                state.name = created.name.clone();
+                state.form_spec = spec(&created.form);
+                state.form = created.form.clone();
+            }
+            TicketTypeEvent::FormUpdated(updated) => {
+                state.form_spec = spec(&updated.form);
+                state.form = updated.form.clone();
+            }
+            TicketTypeEvent::Published(published) => state.version = published.version,
+            TicketTypeEvent::Renamed(renamed) => state.name = renamed.name.clone(),
+        }
+        state
+    }
+}
