@@ -227,6 +227,7 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
         projections: projections.clone(),
         chat: chat.clone(),
         customers,
+        tickets: hotline_command_api::TicketService::new(dispatcher.clone()),
         knowledge: knowledge.clone(),
         knowledge_index,
         webhooks,

@@ -94,6 +94,7 @@ async fn the_built_in_roles_open_what_they_should() {
             { "key": "menu.desk" },
             { "key": "menu.customers" },
             { "key": "menu.calls" },
+            { "key": "menu.tickets" },
             { "key": "menu.knowledge" },
             { "key": "menu.address_book" }
         ])

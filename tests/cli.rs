@@ -44,7 +44,8 @@ async fn replay_rebuilds_a_projection_that_the_server_then_serves() {
             "customers",
             "knowledge",
             "telephony",
-            "calls"
+            "calls",
+            "tickets"
         ]
     );
     let (rebuilt, report) = run_cli(&location, &["replay", "users"]);

@@ -164,6 +164,7 @@ async fn round(
         projections: projections.clone(),
         chat,
         customers,
+        tickets: hotline_command_api::TicketService::new(identity.dispatcher().clone()),
         knowledge,
         knowledge_index,
         webhooks,

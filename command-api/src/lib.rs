@@ -20,6 +20,7 @@
 //! - [`organisation`]: the organisation units service (`org.edit`).
 //! - [`dictionary`]: the code lists service (`dictionary.edit`).
 //! - [`tenant_settings`]: the tenant settings service (`tenant.settings.edit`).
+//! - [`tickets`]: ticket types (forms and workflows published in versions) and tickets.
 //! - [`webhooks`]: outgoing webhooks: endpoints, signed deliveries, retries, dead letters.
 //! - [`telephony`]: the telephony directory service: extensions (with their SIP passwords in
 //!   the secret store), trunks and access numbers (`telephony.admin`).
@@ -41,6 +42,7 @@ pub mod organisation;
 pub mod rest;
 pub mod telephony;
 pub mod tenant_settings;
+pub mod tickets;
 pub mod webhooks;
 
 pub use auth::{Session, TokenClaims, TokenSigner};
@@ -51,3 +53,4 @@ pub use identity::IdentityService;
 pub use organisation::OrganisationService;
 pub use telephony::TelephonyService;
 pub use tenant_settings::TenantSettingsService;
+pub use tickets::TicketService;

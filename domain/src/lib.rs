@@ -22,6 +22,8 @@
 //!   and pushes, and the searches that found nothing.
 //! - [`webhook`]: a tenant's outgoing webhook endpoints (their URL, filter and secret id).
 //! - [`telephony`]: a tenant's telephony directory: extensions, trunks and access numbers.
+//! - [`ticket`]: ticket types (a form and a BPMN-subset workflow, published in versions) and
+//!   tickets, with the token engine that runs them.
 
 pub mod access;
 pub mod acd;

@@ -18,7 +18,7 @@
 //!   and [`webhooks`] (outgoing webhook endpoints, deliveries and dead letters), and
 //!   [`telephony`] (the telephony directory: extensions, trunks, access numbers), and
 //!   [`calls`] (call records, the softphone bar's call and its controls, and the
-//!   recordings' download route).
+//!   recordings' download route), and [`tickets`] (ticket types, tickets, tasks, to-dos).
 //! - [`audit_http`]: the audit export over HTTP (`GET /api/audit/export`, CloudEvents JSON
 //!   Lines with the hash chain); the audit log's queries live in [`log`].
 //! - [`forks`]: the forks of projections for analysts (listing and dropping them; building
@@ -41,6 +41,7 @@ pub mod organisation;
 pub mod schema;
 pub mod settings;
 pub mod telephony;
+pub mod tickets;
 pub mod types;
 pub mod webhooks;
 

@@ -16,6 +16,7 @@ use hotline_command_api::chat::ChatService;
 use hotline_command_api::customers::CustomerService;
 use hotline_command_api::knowledge::KnowledgeService;
 use hotline_command_api::rest::token_from_headers;
+use hotline_command_api::tickets::TicketService;
 use hotline_command_api::webhooks::WebhookService;
 use hotline_command_api::{ApiError, CommandOutcome, IdentityService, Session};
 use hotline_infra::blobs::BlobStore;
@@ -38,6 +39,7 @@ use crate::music::{MusicMutation, MusicQuery};
 use crate::organisation::{OrganisationMutation, OrganisationQuery};
 use crate::settings::{SettingsMutation, SettingsQuery};
 use crate::telephony::{TelephonyMutation, TelephonyQuery};
+use crate::tickets::{TicketMutation, TicketQuery};
 use crate::webhooks::{WebhookMutation, WebhookQuery};
 
 // Each bounded context contributes its part of every root.
@@ -56,6 +58,7 @@ pub struct QueryRoot(
     MusicQuery,
     ForkQuery,
     CallQuery,
+    TicketQuery,
 );
 
 #[derive(async_graphql::MergedObject, Default)]
@@ -73,6 +76,7 @@ pub struct MutationRoot(
     LogMutation,
     ForkMutation,
     CallMutation,
+    TicketMutation,
 );
 
 #[derive(async_graphql::MergedSubscription, Default)]
@@ -89,6 +93,8 @@ pub struct GraphqlState {
     /// Web chat and routing: the desk, the live board, queues and the widget.
     pub chat: ChatService,
     pub customers: CustomerService,
+    /// Ticket types and tickets (keeps published workflow versions in memory).
+    pub tickets: TicketService,
     pub knowledge: KnowledgeService,
     /// The knowledge search index, and how far it has followed the log.
     pub knowledge_index: KnowledgeIndexer,

@@ -45,7 +45,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 use uuid::Uuid;
 
-use crate::rows::{execute_all, sql, time_column, to_i64, uuid_column};
+use crate::rows::{execute_all, like_escaped, sql, time_column, to_i64, uuid_column};
 use crate::runner::{Projection, ProjectionError, ProjectionResult, table_name};
 
 pub const CUSTOMERS_TABLE: &str = "customers";
@@ -811,18 +811,6 @@ fn comparable(field_type: FieldType, value: &str) -> Option<String> {
 
 fn number(value: Option<&str>) -> Option<f64> {
     value?.trim().parse::<f64>().ok().filter(|number| number.is_finite())
-}
-
-/// `text` for a `LIKE ... ESCAPE '\'` pattern: `\`, `%` and `_` match themselves.
-fn like_escaped(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for character in text.chars() {
-        if matches!(character, '\\' | '%' | '_') {
-            escaped.push('\\');
-        }
-        escaped.push(character);
-    }
-    escaped
 }
 
 /// The predicate on a value row `v` that a condition with a value asks for; `None` when the

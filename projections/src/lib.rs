@@ -36,6 +36,9 @@
 //! - [`telephony`]: `telephony_extensions`, `telephony_trunks` and `telephony_access_numbers`:
 //!   the tenant's telephony directory, for its administration page and the SIP server's
 //!   lookups (an extension by number or user, every trunk's peers, an access number's queue).
+//! - [`tickets`]: `ticket_types`, `ticket_type_versions`, `tickets` and `ticket_tasks`: the
+//!   ticket types as designed and published, the tickets, and the open tasks the to-do lists
+//!   query.
 
 pub mod access;
 pub mod calls;
@@ -53,6 +56,7 @@ pub mod runner;
 pub mod telephony;
 pub mod tenant_settings;
 pub mod tenant_usage;
+pub mod tickets;
 
 use std::sync::Arc;
 
@@ -87,7 +91,7 @@ pub use tenant_settings::{TenantSettingsProjection, TenantSettingsView, get_tena
 pub use tenant_usage::{TenantUsageProjection, TenantUsageView, get_tenant_usage};
 
 /// The names of [`all_projections`], in start order (for listing them without the keys).
-pub const PROJECTION_NAMES: [&str; 13] = [
+pub const PROJECTION_NAMES: [&str; 14] = [
     "tenants",
     "users",
     "roles",
@@ -101,6 +105,7 @@ pub const PROJECTION_NAMES: [&str; 13] = [
     "knowledge",
     "telephony",
     "calls",
+    "tickets",
 ];
 
 /// Every projection this build runs, in start order. `keys` opens the customers' sealed
@@ -121,6 +126,7 @@ pub fn all_projections(keys: SubjectKeys) -> Vec<Arc<dyn Projection>> {
         Arc::new(knowledge::KnowledgeProjection),
         Arc::new(TelephonyProjection),
         Arc::new(calls::CallsProjection),
+        Arc::new(tickets::TicketsProjection),
     ]
 }
 

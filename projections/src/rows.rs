@@ -68,3 +68,15 @@ pub(crate) fn enum_column<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Opti
     let text: String = row.try_get(column)?;
     parse(&text).ok_or_else(|| ProjectionError::CorruptRow(format!("{column} {text:?} is unknown")))
 }
+
+/// `text` for a `LIKE ... ESCAPE '\'` pattern: `\`, `%` and `_` match themselves.
+pub(crate) fn like_escaped(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for character in text.chars() {
+        if matches!(character, '\\' | '%' | '_') {
+            escaped.push('\\');
+        }
+        escaped.push(character);
+    }
+    escaped
+}

@@ -447,7 +447,8 @@ async fn projections_are_found_by_their_unique_names() {
             "customers",
             "knowledge",
             "telephony",
-            "calls"
+            "calls",
+            "tickets"
         ]
     );
     let by_name = |name: &str| projection_by_name(name, env.keys.clone()).map(|projection| projection.tables());

@@ -63,6 +63,11 @@ use hotline_domain::telephony::{
     ExtensionUpdated, MusicAdded, MusicRemoved, QueueMusicSet, TelephonyEvent, TrunkDefinition, TrunkRegistration,
     TrunkRemoved,
 };
+use hotline_domain::ticket::ticket_type::{FormUpdated, Published, Renamed, TypeCreated};
+use hotline_domain::ticket::{
+    self, Cancelled, Candidate, Commented, Opened, Origin, Resumed, Step, TaskCompleted, TicketEvent, TicketTypeEvent,
+    parse_bpmn, ticket_type,
+};
 use hotline_domain::webhook::{
     self, EndpointDisabled, EndpointRef, EndpointRegistered, EndpointSettings, EndpointUpdated, SecretRotated,
     WebhookEvent,
@@ -487,7 +492,125 @@ fn samples() -> Vec<Sample> {
     samples.extend(webhook_samples());
     samples.extend(telephony_samples());
     samples.extend(call_samples());
+    samples.extend(ticket_samples());
     samples
+}
+
+/// One sample per ticket event: a type designed and published, and a ticket opened from a
+/// chat, moved on by a task, a timer and a service, commented and cancelled.
+fn ticket_samples() -> Vec<Sample> {
+    let user_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0002);
+    let type_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0071);
+    let ticket_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0072);
+    let conversation_id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0073);
+    let at = sample_time();
+    let form = serde_json::json!({ "type": "default", "components": [
+        { "type": "textfield", "key": "subject", "label": "Subject", "validate": { "required": true } },
+    ] });
+    let bpmn_xml = r#"<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"><bpmn:process id="p"><bpmn:startEvent id="start"/><bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="handle"/><bpmn:userTask id="handle" name="Handle"/><bpmn:sequenceFlow id="f2" sourceRef="handle" targetRef="end"/><bpmn:endEvent id="end"/></bpmn:process></bpmn:definitions>"#;
+    let workflow = parse_bpmn(bpmn_xml).expect("the sample workflow parses");
+    let values = |subject: &str| {
+        let mut values = serde_json::Map::new();
+        values.insert("subject".into(), Value::from(subject));
+        values
+    };
+    let handle =
+        Step::TaskActivated { token: 1, node: "handle".into(), candidate: Candidate::User(user_id), due_at: None };
+    let resumed = |steps| Resumed { ticket_id, token: 2, steps, at };
+    vec![
+        Sample::new(
+            ticket_type::CONTEXT,
+            "A ticket type was created with its draft form (a form-js schema); it opens tickets once a workflow \
+             is published.",
+            TicketTypeEvent::Created(TypeCreated {
+                type_id,
+                name: "Refund".into(),
+                description: "Money back to a customer".into(),
+                form: form.clone(),
+                at,
+            }),
+        ),
+        Sample::new(
+            ticket_type::CONTEXT,
+            "A ticket type's draft form was replaced; it takes effect with the next publish.",
+            TicketTypeEvent::FormUpdated(FormUpdated { type_id, form: form.clone(), at }),
+        ),
+        Sample::new(
+            ticket_type::CONTEXT,
+            "A workflow was published as the type's next version: the BPMN XML as designed, the workflow the \
+             engine runs (nodes, flows, conditions, assignees, field access per step) and the form frozen with \
+             it. Running tickets keep the version they opened on.",
+            TicketTypeEvent::Published(Published {
+                type_id,
+                version: 1,
+                bpmn_xml: bpmn_xml.into(),
+                workflow,
+                form,
+                at,
+            }),
+        ),
+        Sample::new(
+            ticket_type::CONTEXT,
+            "A ticket type was renamed or its description changed.",
+            TicketTypeEvent::Renamed(Renamed { type_id, name: "Refunds".into(), description: "Money back".into(), at }),
+        ),
+        Sample::new(
+            ticket::CONTEXT,
+            "A ticket was opened on a type's published version with its first values, from a conversation or \
+             a call or neither; `steps` are the workflow engine's moves up to the first waits (tasks activated \
+             with their candidate, gateway choices), recorded so that replay never decides again.",
+            TicketEvent::Opened(Opened {
+                ticket_id,
+                type_id,
+                version: 1,
+                number: ticket::ticket_number(ticket_id),
+                title: "Refund for Vera".into(),
+                values: values("Late refund"),
+                starter: user_id,
+                origin: Some(Origin::Conversation(conversation_id)),
+                steps: vec![Step::TokenPassed { token: 0, node: "start".into() }, handle],
+                at,
+            }),
+        ),
+        Sample::new(
+            ticket::CONTEXT,
+            "A user task was completed by its candidate with the values the step let them edit; `steps` are the \
+             engine's moves from there (the token resumed under a new id, the next tasks, the end).",
+            TicketEvent::TaskCompleted(TaskCompleted {
+                ticket_id,
+                token: 1,
+                node: "handle".into(),
+                by: user_id,
+                values: values("Refund sent"),
+                steps: vec![
+                    Step::Resumed { token: 1, node: "handle".into(), next: 2 },
+                    Step::TokenEnded { token: 2, node: "end".into() },
+                    Step::Finished,
+                ],
+                at,
+            }),
+        ),
+        Sample::new(
+            ticket::CONTEXT,
+            "A timer of the ticket's workflow fired at its due time, and the token waiting on it moved on.",
+            TicketEvent::TimerFired(resumed(vec![Step::Resumed { token: 2, node: "wait".into(), next: 3 }])),
+        ),
+        Sample::new(
+            ticket::CONTEXT,
+            "A service task's call to an outside system was done, and the token waiting on it moved on.",
+            TicketEvent::ServiceDone(resumed(vec![Step::Resumed { token: 2, node: "notify".into(), next: 3 }])),
+        ),
+        Sample::new(
+            ticket::CONTEXT,
+            "Someone commented on the ticket.",
+            TicketEvent::Commented(Commented { ticket_id, author: user_id, text: "Checked with finance.".into(), at }),
+        ),
+        Sample::new(
+            ticket::CONTEXT,
+            "The ticket was cancelled with a reason; its open tasks leave every to-do list.",
+            TicketEvent::Cancelled(Cancelled { ticket_id, by: user_id, reason: "Opened twice".into(), at }),
+        ),
+    ]
 }
 
 /// One sample per call event: a call that waited, rang an agent who did not answer, was

@@ -131,6 +131,51 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
         "A query's condition or sort names no field of the tenant, uses an operator the field's type does not \
          take, or has a value of the wrong type; on an export, the saved query named does not exist (404).",
     ),
+    // Domain: ticket types (a form and a workflow, published in versions) and tickets.
+    ("ticket_type.exists", "A ticket type with this id exists already."),
+    ("ticket_type.not_found", "No such ticket type in this tenant."),
+    ("ticket_type.invalid_name", "A ticket type's name is 1 to 80 characters."),
+    ("ticket_type.invalid_description", "A ticket type's description is at most 500 characters."),
+    (
+        "ticket_type.invalid_form",
+        "The form is not a form-js schema the server reads: not an object, no components, a missing, bad or \
+         repeated field key, more than 200 fields, or groups nested too deep.",
+    ),
+    (
+        "ticket_type.invalid_workflow",
+        "The workflow cannot be published: BPMN that does not parse, an element outside the supported subset, \
+         or a process that cannot run (unreachable nodes, a gateway with no way out, a condition without a \
+         default, an unknown field); the message lists every problem at once.",
+    ),
+    ("ticket_type.invalid_condition", "A sequence flow's condition does not parse (the message says where)."),
+    ("ticket_type.too_large", "A workflow's BPMN or a form's JSON is over 1 MB."),
+    ("ticket_type.not_published", "The ticket type has no published workflow yet, so it opens no tickets."),
+    ("ticket.exists", "A ticket with this id exists already."),
+    ("ticket.not_found", "No such ticket in this tenant."),
+    ("ticket.closed", "The ticket is finished or cancelled: its workflow takes no more steps."),
+    (
+        "ticket.invalid_values",
+        "Some form values are refused (422): a required field is empty, a value has the wrong type or length, \
+         the field is unknown, or the step does not let you edit it. The message lists `field: problem; ...`, \
+         and GraphQL `extensions.fields` lists `{ field, message }` per field.",
+    ),
+    ("ticket.invalid_title", "A ticket's title is 1 to 200 characters."),
+    ("ticket.invalid_comment", "A comment is 1 to 4,000 characters."),
+    ("ticket.invalid_reason", "A reason for cancelling is at most 1,000 characters."),
+    ("ticket.not_your_task", "Only the task's candidates (its user, role or unit) may complete it."),
+    ("ticket.no_such_task", "No open user task has this token (it was completed already, or never was)."),
+    ("ticket.no_such_timer", "No timer of the ticket waits with this token."),
+    ("ticket.no_such_service", "No service task of the ticket waits with this token."),
+    ("ticket.timer_not_due", "The timer is not due yet."),
+    (
+        "ticket.no_way_out",
+        "No outgoing condition of an exclusive gateway holds for the ticket's values and it has no default \
+         flow: nothing was done.",
+    ),
+    ("ticket.no_assignee", "A step's assignee is a form field whose value is not a user's id."),
+    ("ticket.workflow_loops", "The workflow took over 10,000 steps in one go: it loops without a task to stop at."),
+    ("ticket.broken_workflow", "The workflow does not match the ticket (a node it is at is missing): a server fault."),
+    ("ticket.origin_not_found", "The conversation or call a ticket names is not one of this tenant's."),
     // Domain: the knowledge base.
     ("knowledge.article_not_found", "No such knowledge article in this tenant (or it was deleted)."),
     (
@@ -516,6 +561,8 @@ mod tests {
             "call.not_transferable",
             "call.agent_unavailable",
             "telephony.invalid_music_file",
+            "ticket_type.not_published",
+            "ticket.origin_not_found",
         ];
         let stale: Vec<&str> = ERROR_CODES
             .iter()

@@ -45,6 +45,8 @@ pub const PERMISSIONS: &[Permission] = &[
     permission("menu.calls", Menu, None),
     permission("calls.all", Button, Some("menu.calls")),
     permission("call.recordings", Download, Some("menu.calls")),
+    permission("menu.tickets", Menu, None),
+    permission("ticket.create", Button, Some("menu.tickets")),
     permission("menu.knowledge", Menu, None),
     permission("knowledge.edit", Button, Some("menu.knowledge")),
     permission("knowledge.push", Button, Some("menu.knowledge")),
@@ -76,6 +78,8 @@ pub const PERMISSIONS: &[Permission] = &[
     permission("menu.admin.chat_widget", Menu, Some("menu.admin")),
     permission("menu.admin.customer_fields", Menu, Some("menu.admin")),
     permission("customer.fields.edit", Button, Some("menu.admin.customer_fields")),
+    permission("menu.admin.ticket_types", Menu, Some("menu.admin")),
+    permission("ticket_type.edit", Button, Some("menu.admin.ticket_types")),
     permission("menu.admin.webhooks", Menu, Some("menu.admin")),
     permission("integration.webhooks", Button, Some("menu.admin.webhooks")),
     permission("menu.audit", Menu, None),
@@ -133,6 +137,7 @@ pub const MENU: &[MenuItem] = &[
     leaf("menu.supervisor", "/supervisor", "dashboard"),
     leaf("menu.customers", "/customers", "idcard"),
     leaf("menu.calls", "/calls", "customer-service"),
+    leaf("menu.tickets", "/tickets", "file-done"),
     leaf("menu.knowledge", "/knowledge", "read"),
     leaf("menu.address_book", "/address-book", "contacts"),
     MenuItem {
@@ -151,6 +156,7 @@ pub const MENU: &[MenuItem] = &[
             leaf("menu.admin.telephony", "/admin/telephony", "customer-service"),
             leaf("menu.admin.chat_widget", "/admin/chat-widget", "message"),
             leaf("menu.admin.customer_fields", "/admin/customer-fields", "form"),
+            leaf("menu.admin.ticket_types", "/admin/ticket-types", "partition"),
             leaf("menu.admin.webhooks", "/admin/webhooks", "api"),
         ],
     },
@@ -209,6 +215,7 @@ pub struct Widget {
 pub const WIDGETS: &[Widget] = &[
     Widget { key: "my-profile", permission: "menu.workbench" },
     Widget { key: "event-log", permission: "audit.read" },
+    Widget { key: "ticket-todos", permission: "menu.tickets" },
 ];
 
 #[cfg(test)]

@@ -1,0 +1,316 @@
+//! The ticket service: ticket types (form and workflow, published in versions) and tickets
+//! that run on one version from opening to the end.
+//!
+//! The domain cannot read the log, so the service hands it what a command needs: the
+//! published workflow and form of the ticket's version (read from the type's stream, and
+//! kept in memory: a published version never changes), and who the performer is (their
+//! roles and unit, from the session).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use hotline_domain::ticket::{
+    self, FieldAccess, FormSpec, NodeKind, Origin, Performer, Ticket, TicketAction, TicketCommand, TicketType,
+    TicketTypeAction, TicketTypeCommand, TicketTypeEvent, TokenId, Workflow, ticket_type, validate_values,
+};
+use hotline_domain::{DomainEvent, FieldError};
+use hotline_infra::store::Direction;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::auth::Session;
+use crate::dispatcher::{CommandMeta, CommandOutcome, Dispatcher};
+use crate::error::{ApiError, FieldProblem};
+
+pub const MENU_PERMISSION: &str = "menu.tickets";
+pub const CREATE_PERMISSION: &str = "ticket.create";
+pub const TYPES_MENU_PERMISSION: &str = "menu.admin.ticket_types";
+pub const TYPES_EDIT_PERMISSION: &str = "ticket_type.edit";
+
+/// Events read at once when looking for a published version.
+const READ_PAGE: usize = 100;
+
+/// A published version: what tickets of that version run on.
+pub struct Definition {
+    pub workflow: Workflow,
+    pub form: FormSpec,
+}
+
+/// A type's editable part, as the designer saves it.
+pub struct TypeDraft {
+    pub name: String,
+    pub description: String,
+    /// A form-js schema.
+    pub form: Value,
+}
+
+/// Published versions by (tenant, type, version).
+type Definitions = Mutex<HashMap<(Uuid, Uuid, u32), Arc<Definition>>>;
+
+#[derive(Clone)]
+pub struct TicketService {
+    dispatcher: Arc<Dispatcher>,
+    definitions: Arc<Definitions>,
+}
+
+fn invalid_values(errors: Vec<FieldError>) -> ApiError {
+    let listed: Vec<String> = errors.iter().map(|error| format!("{}: {}", error.field, error.message)).collect();
+    ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "ticket.invalid_values", listed.join("; ")).with_fields(
+        errors.into_iter().map(|error| FieldProblem { field: error.field, message: error.message }).collect(),
+    )
+}
+
+/// The later of two outcomes' positions, so that a caller waiting for read models after a
+/// service call made of several commands waits for all of them.
+fn merged(mut first: CommandOutcome, second: CommandOutcome) -> CommandOutcome {
+    first.last_position = first.last_position.max(second.last_position);
+    first.first_position = first.first_position.or(second.first_position);
+    first.duplicate &= second.duplicate;
+    first
+}
+
+impl TicketService {
+    pub fn new(dispatcher: Arc<Dispatcher>) -> Self {
+        Self { dispatcher, definitions: Arc::default() }
+    }
+
+    async fn dispatch_type(
+        &self,
+        session: &Session,
+        command_id: Uuid,
+        type_id: Uuid,
+        action: TicketTypeAction,
+        now: DateTime<Utc>,
+    ) -> Result<CommandOutcome, ApiError> {
+        let meta = CommandMeta::new(command_id, session.tenant_id, session.actor(), now);
+        let command = TicketTypeCommand { tenant_id: session.tenant_id, type_id, at: now, action };
+        self.dispatcher.dispatch::<TicketType>(&meta, &command).await
+    }
+
+    /// A new ticket type with its draft form; it opens tickets once a workflow is published.
+    pub async fn create_type(
+        &self,
+        session: &Session,
+        command_id: Uuid,
+        draft: TypeDraft,
+        now: DateTime<Utc>,
+    ) -> Result<(Uuid, CommandOutcome), ApiError> {
+        session.require(TYPES_EDIT_PERMISSION)?;
+        // Derived from the command id, so that a retried request finds the type it made.
+        let type_id = Uuid::new_v5(&command_id, session.tenant_id.as_bytes());
+        let TypeDraft { name, description, form } = draft;
+        let action = TicketTypeAction::Create { name, description, form };
+        Ok((type_id, self.dispatch_type(session, command_id, type_id, action, now).await?))
+    }
+
+    /// Renames a type and replaces its draft form (two events at most: the unchanged part
+    /// appends nothing).
+    pub async fn update_type(
+        &self,
+        session: &Session,
+        command_id: Uuid,
+        type_id: Uuid,
+        draft: TypeDraft,
+        now: DateTime<Utc>,
+    ) -> Result<CommandOutcome, ApiError> {
+        session.require(TYPES_EDIT_PERMISSION)?;
+        let TypeDraft { name, description, form } = draft;
+        let renamed = self
+            .dispatch_type(session, command_id, type_id, TicketTypeAction::Rename { name, description }, now)
+            .await?;
+        let form_command_id = Uuid::new_v5(&command_id, b"form");
+        let updated =
+            self.dispatch_type(session, form_command_id, type_id, TicketTypeAction::UpdateForm { form }, now).await?;
+        Ok(merged(renamed, updated))
+    }
+
+    /// Publishes a workflow as the type's next version, with the draft form as it is now.
+    pub async fn publish(
+        &self,
+        session: &Session,
+        command_id: Uuid,
+        type_id: Uuid,
+        bpmn_xml: String,
+        now: DateTime<Utc>,
+    ) -> Result<CommandOutcome, ApiError> {
+        session.require(TYPES_EDIT_PERMISSION)?;
+        self.dispatch_type(session, command_id, type_id, TicketTypeAction::Publish { bpmn_xml }, now).await
+    }
+
+    /// The workflow and form of a published version, read once from the type's stream.
+    pub async fn definition(&self, tenant_id: Uuid, type_id: Uuid, version: u32) -> Result<Arc<Definition>, ApiError> {
+        let key = (tenant_id, type_id, version);
+        if let Some(found) = self.definitions.lock().expect("definitions lock poisoned").get(&key) {
+            return Ok(found.clone());
+        }
+        let store = self.dispatcher.store();
+        let stream_id = ticket_type::stream_id(type_id);
+        let mut from = 1;
+        loop {
+            let page = store.read_stream(tenant_id, &stream_id, Direction::Forwards, from, READ_PAGE).await?;
+            for envelope in &page {
+                from = envelope.stream_version + 1;
+                if envelope.event_type != ticket_type::PUBLISHED {
+                    continue;
+                }
+                let event =
+                    TicketTypeEvent::from_stored(&envelope.event_type, envelope.schema_version, &envelope.payload)
+                        .map_err(|error| ApiError::unreadable_event(envelope.global_position, error))?;
+                let TicketTypeEvent::Published(published) = event else { continue };
+                if published.version != version {
+                    continue;
+                }
+                let form = FormSpec::from_form_js(&published.form)?;
+                let definition = Arc::new(Definition { workflow: published.workflow, form });
+                self.definitions.lock().expect("definitions lock poisoned").insert(key, definition.clone());
+                return Ok(definition);
+            }
+            if page.len() < READ_PAGE {
+                return Err(ApiError::new(
+                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                    "ticket_type.not_published",
+                    format!("ticket type {type_id} has no published version {version}"),
+                ));
+            }
+        }
+    }
+
+    /// Opens a ticket on the type's latest published version; returns the ticket's id.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn open(
+        &self,
+        session: &Session,
+        command_id: Uuid,
+        type_id: Uuid,
+        title: String,
+        values: Map<String, Value>,
+        origin: Option<Origin>,
+        now: DateTime<Utc>,
+    ) -> Result<(Uuid, CommandOutcome), ApiError> {
+        session.require(CREATE_PERMISSION)?;
+        let (type_state, _) =
+            self.dispatcher.load::<TicketType>(session.tenant_id, &ticket_type::stream_id(type_id)).await?;
+        if type_state.status == ticket_type::TypeStatus::NotCreated {
+            return Err(ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "ticket_type.not_found",
+                format!("no ticket type {type_id}"),
+            ));
+        }
+        if type_state.version == 0 {
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "ticket_type.not_published",
+                "publish the type's workflow before opening tickets of it",
+            ));
+        }
+        let definition = self.definition(session.tenant_id, type_id, type_state.version).await?;
+        let errors = validate_values(&definition.form, &values, &|_| FieldAccess::Editable);
+        if !errors.is_empty() {
+            return Err(invalid_values(errors));
+        }
+        let ticket_id = Uuid::new_v5(&command_id, session.tenant_id.as_bytes());
+        let action = TicketAction::Open {
+            type_id,
+            version: type_state.version,
+            workflow: definition.workflow.clone(),
+            form: definition.form.clone(),
+            title,
+            values,
+            starter: session.user_id,
+            origin,
+        };
+        let outcome = self.dispatch_ticket(session, command_id, ticket_id, action, now).await?;
+        Ok((ticket_id, outcome))
+    }
+
+    async fn dispatch_ticket(
+        &self,
+        session: &Session,
+        command_id: Uuid,
+        ticket_id: Uuid,
+        action: TicketAction,
+        now: DateTime<Utc>,
+    ) -> Result<CommandOutcome, ApiError> {
+        let meta = CommandMeta::new(command_id, session.tenant_id, session.actor(), now);
+        let command = TicketCommand { tenant_id: session.tenant_id, ticket_id, at: now, action };
+        self.dispatcher.dispatch::<Ticket>(&meta, &command).await
+    }
+
+    /// Completes the user task `token` with the values its step lets the performer edit.
+    pub async fn complete_task(
+        &self,
+        session: &Session,
+        command_id: Uuid,
+        ticket_id: Uuid,
+        token: TokenId,
+        values: Map<String, Value>,
+        now: DateTime<Utc>,
+    ) -> Result<CommandOutcome, ApiError> {
+        session.require(MENU_PERMISSION)?;
+        let (state, _) = self.dispatcher.load::<Ticket>(session.tenant_id, &ticket::stream_id(ticket_id)).await?;
+        let Some(type_id) = state.type_id else {
+            return Err(ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "ticket.not_found",
+                format!("no ticket {ticket_id}"),
+            ));
+        };
+        let definition = self.definition(session.tenant_id, type_id, state.version).await?;
+        // The step's field rules, to name every field in error at once; the domain decides
+        // again and refuses what is not the performer's to do.
+        let step = state.instance.tokens.get(&token).and_then(|waiting| {
+            definition.workflow.nodes.iter().find(|node| node.id == waiting.node).and_then(|node| match &node.kind {
+                NodeKind::UserTask(task) => Some(task),
+                _ => None,
+            })
+        });
+        if let Some(task) = step {
+            let errors = validate_values(&definition.form, &values, &|key| task.access(key));
+            if !errors.is_empty() {
+                return Err(invalid_values(errors));
+            }
+        }
+        let performer = Performer {
+            user_id: session.user_id,
+            role_ids: session.access.role_ids.clone(),
+            org_unit_ids: session.access.org_unit_id.into_iter().collect(),
+        };
+        let action = TicketAction::CompleteTask {
+            token,
+            values,
+            performer,
+            workflow: definition.workflow.clone(),
+            form: definition.form.clone(),
+        };
+        self.dispatch_ticket(session, command_id, ticket_id, action, now).await
+    }
+
+    pub async fn comment(
+        &self,
+        session: &Session,
+        command_id: Uuid,
+        ticket_id: Uuid,
+        text: String,
+        now: DateTime<Utc>,
+    ) -> Result<CommandOutcome, ApiError> {
+        session.require(MENU_PERMISSION)?;
+        let action = TicketAction::Comment { text, author: session.user_id };
+        self.dispatch_ticket(session, command_id, ticket_id, action, now).await
+    }
+
+    /// Cancels an open ticket: its open tasks leave every to-do list.
+    pub async fn cancel(
+        &self,
+        session: &Session,
+        command_id: Uuid,
+        ticket_id: Uuid,
+        reason: String,
+        now: DateTime<Utc>,
+    ) -> Result<CommandOutcome, ApiError> {
+        session.require(CREATE_PERMISSION)?;
+        let action = TicketAction::Cancel { reason, by: session.user_id };
+        self.dispatch_ticket(session, command_id, ticket_id, action, now).await
+    }
+}

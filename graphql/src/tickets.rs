@@ -1,0 +1,725 @@
+//! Tickets: ticket types (designed in the web app: a form-js form and a BPMN workflow,
+//! published in versions), tickets, their open tasks and the caller's to-dos.
+//!
+//! Reading tickets needs `menu.tickets`; reading types also `menu.admin.ticket_types`, since
+//! the designer lists them. Changing a type needs `ticket_type.edit`; opening and cancelling
+//! a ticket `ticket.create`; completing a task is for the task's candidates (checked by the
+//! domain), commenting for any holder of `menu.tickets`.
+
+use std::collections::HashMap;
+
+use async_graphql::{Context, Enum, InputObject, Json, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use hotline_command_api::tickets::{
+    CREATE_PERMISSION, MENU_PERMISSION, TYPES_MENU_PERMISSION, TicketService, TypeDraft,
+};
+use hotline_command_api::{ApiError, Session};
+use hotline_domain::access::BuiltInRole;
+use hotline_domain::ticket::{Candidate, FieldAccess, Origin};
+use hotline_projections::tickets::{
+    self as read_model, FieldRuleView, TicketFilter as ReadFilter, TicketStatus as ReadStatus, TicketStepView,
+    TicketTaskView, TicketTodoView, TicketTypeView, TicketView, TodoOwner,
+};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::error::{OrGraphqlError, graphql_error};
+use crate::identity::mutation::READ_YOUR_WRITES_TIMEOUT;
+use crate::identity::query::read_model_error;
+use crate::schema::{GraphqlState, session};
+use crate::types::CommandResult;
+
+/// Who may do what with a form field at one step.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(name = "TicketFieldAccess")]
+pub enum FieldAccessKind {
+    Hidden,
+    ReadOnly,
+    Editable,
+    Required,
+}
+
+impl From<FieldAccess> for FieldAccessKind {
+    fn from(access: FieldAccess) -> Self {
+        match access {
+            FieldAccess::Hidden => FieldAccessKind::Hidden,
+            FieldAccess::ReadOnly => FieldAccessKind::ReadOnly,
+            FieldAccess::Editable => FieldAccessKind::Editable,
+            FieldAccess::Required => FieldAccessKind::Required,
+        }
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum TicketStatus {
+    Open,
+    Finished,
+    Cancelled,
+}
+
+impl From<ReadStatus> for TicketStatus {
+    fn from(status: ReadStatus) -> Self {
+        match status {
+            ReadStatus::Open => TicketStatus::Open,
+            ReadStatus::Finished => TicketStatus::Finished,
+            ReadStatus::Cancelled => TicketStatus::Cancelled,
+        }
+    }
+}
+
+impl From<TicketStatus> for ReadStatus {
+    fn from(status: TicketStatus) -> Self {
+        match status {
+            TicketStatus::Open => ReadStatus::Open,
+            TicketStatus::Finished => ReadStatus::Finished,
+            TicketStatus::Cancelled => ReadStatus::Cancelled,
+        }
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum TicketCandidateKind {
+    User,
+    Role,
+    OrgUnit,
+}
+
+#[derive(SimpleObject, Clone)]
+pub struct TicketFieldRule {
+    pub key: String,
+    pub access: FieldAccessKind,
+}
+
+fn rules(fields: Vec<FieldRuleView>) -> Vec<TicketFieldRule> {
+    fields.into_iter().map(|rule| TicketFieldRule { key: rule.key, access: rule.access.into() }).collect()
+}
+
+#[derive(SimpleObject, Clone)]
+pub struct TicketStep {
+    pub id: String,
+    pub name: String,
+    /// `starter`, `user:<id>`, `role:<id>`, `unit:<id>` or `field:<key>`, as the workflow says.
+    pub assignee: String,
+    /// The step's deadline after it starts (its SLA), in seconds.
+    pub due_seconds: Option<u64>,
+    pub fields: Vec<TicketFieldRule>,
+}
+
+impl From<TicketStepView> for TicketStep {
+    fn from(step: TicketStepView) -> Self {
+        Self {
+            id: step.id,
+            name: step.name,
+            assignee: step.assignee,
+            due_seconds: step.due_seconds,
+            fields: rules(step.fields),
+        }
+    }
+}
+
+#[derive(SimpleObject, Clone)]
+pub struct TicketType {
+    pub id: Uuid,
+    pub name: String,
+    pub description: String,
+    /// The draft form (a form-js schema) edited in the designer; publishing freezes it into
+    /// that version.
+    pub form: Json<Value>,
+    /// The last published BPMN 2.0 XML; null before the first publish.
+    pub workflow_xml: Option<String>,
+    /// The form-js schema of the published version, which new tickets fill in (the draft may
+    /// have changed since); null before the first publish.
+    pub published_form: Option<Json<Value>>,
+    /// The published version; 0 before the first publish (a type cannot open tickets before).
+    pub version: u32,
+    pub published_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    /// The user tasks of the published version, in document order.
+    pub steps: Vec<TicketStep>,
+}
+
+impl From<TicketTypeView> for TicketType {
+    fn from(view: TicketTypeView) -> Self {
+        Self {
+            id: view.type_id,
+            name: view.name,
+            description: view.description,
+            form: Json(view.form),
+            workflow_xml: view.workflow_xml,
+            published_form: view.published_form.map(Json),
+            version: view.version,
+            published_at: view.published_at,
+            updated_at: view.updated_at,
+            steps: view.steps.into_iter().map(TicketStep::from).collect(),
+        }
+    }
+}
+
+#[derive(SimpleObject, Clone)]
+pub struct TicketTask {
+    pub token: u32,
+    pub step_id: String,
+    pub step_name: String,
+    pub candidate_kind: TicketCandidateKind,
+    pub candidate_id: Uuid,
+    /// The user's display name, the role's or the unit's name.
+    pub candidate_name: String,
+    pub activated_at: DateTime<Utc>,
+    pub due_at: Option<DateTime<Utc>>,
+    /// Whether the caller may complete this task.
+    pub mine: bool,
+    /// Field access at this step; keys not listed are read-only.
+    pub fields: Vec<TicketFieldRule>,
+}
+
+#[derive(SimpleObject, Clone)]
+pub struct TicketHistoryEntry {
+    pub at: DateTime<Utc>,
+    /// `opened`, `task_completed`, `timer_fired`, `service_done`, `commented`, `cancelled` or
+    /// `finished`.
+    pub kind: String,
+    /// Empty for the system.
+    pub actor_name: String,
+    pub step_name: Option<String>,
+    pub text: Option<String>,
+}
+
+#[derive(SimpleObject, Clone)]
+pub struct Ticket {
+    pub id: Uuid,
+    /// The ticket's number, for people and for replies by mail.
+    pub number: String,
+    pub type_id: Uuid,
+    pub type_name: String,
+    pub version: u32,
+    pub title: String,
+    pub status: TicketStatus,
+    /// Form values by field key.
+    pub values: Json<Map<String, Value>>,
+    /// The form-js schema of the version this ticket runs on.
+    pub form: Json<Value>,
+    pub starter_name: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub conversation_id: Option<Uuid>,
+    pub call_id: Option<Uuid>,
+    /// The open tasks (several while parallel branches run).
+    pub tasks: Vec<TicketTask>,
+    /// Oldest first.
+    pub history: Vec<TicketHistoryEntry>,
+}
+
+#[derive(SimpleObject)]
+pub struct TicketPage {
+    pub items: Vec<Ticket>,
+    pub total: u64,
+}
+
+#[derive(SimpleObject)]
+pub struct TicketTodo {
+    pub ticket_id: Uuid,
+    pub number: String,
+    pub title: String,
+    pub type_name: String,
+    pub token: u32,
+    pub step_name: String,
+    pub activated_at: DateTime<Utc>,
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+impl From<TicketTodoView> for TicketTodo {
+    fn from(view: TicketTodoView) -> Self {
+        Self {
+            ticket_id: view.ticket_id,
+            number: view.number,
+            title: view.title,
+            type_name: view.type_name,
+            token: view.token,
+            step_name: view.step_name,
+            activated_at: view.activated_at,
+            due_at: view.due_at,
+        }
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct TicketFilter {
+    pub status: Option<TicketStatus>,
+    pub type_id: Option<Uuid>,
+    /// In the number or the title.
+    pub text: Option<String>,
+    /// Only tickets the caller opened.
+    pub started_by_me: Option<bool>,
+    pub conversation_id: Option<Uuid>,
+}
+
+/// Names of users, roles and units, each looked up once per request.
+struct Names<'a> {
+    state: &'a GraphqlState,
+    tenant_id: Uuid,
+    users: HashMap<Uuid, String>,
+    roles: Option<HashMap<Uuid, String>>,
+    units: HashMap<Uuid, String>,
+}
+
+impl<'a> Names<'a> {
+    fn new(state: &'a GraphqlState, tenant_id: Uuid) -> Self {
+        Self { state, tenant_id, users: HashMap::new(), roles: None, units: HashMap::new() }
+    }
+
+    async fn user(&mut self, user_id: Uuid) -> async_graphql::Result<String> {
+        if let Some(name) = self.users.get(&user_id) {
+            return Ok(name.clone());
+        }
+        let user = hotline_projections::get_user(&self.state.read_models, self.tenant_id, user_id)
+            .await
+            .map_err(read_model_error)?;
+        let name = user.map(|user| user.display_name).unwrap_or_else(|| user_id.to_string());
+        self.users.insert(user_id, name.clone());
+        Ok(name)
+    }
+
+    async fn candidate(&mut self, candidate: &Candidate) -> async_graphql::Result<String> {
+        match candidate {
+            Candidate::User(user_id) => self.user(*user_id).await,
+            Candidate::Role(role_id) => {
+                if self.roles.is_none() {
+                    let roles = hotline_projections::access::list_roles(&self.state.read_models, self.tenant_id)
+                        .await
+                        .map_err(read_model_error)?;
+                    // Built-in roles live in the code, not in the read model.
+                    let built_in = BuiltInRole::ALL.into_iter().map(BuiltInRole::definition);
+                    self.roles = Some(built_in.chain(roles).map(|role| (role.role_id, role.name)).collect());
+                }
+                let roles = self.roles.as_ref().expect("just loaded");
+                Ok(roles.get(role_id).cloned().unwrap_or_else(|| role_id.to_string()))
+            }
+            Candidate::OrgUnit(unit_id) => {
+                if let Some(name) = self.units.get(unit_id) {
+                    return Ok(name.clone());
+                }
+                let unit = hotline_projections::get_org_unit(&self.state.read_models, self.tenant_id, *unit_id)
+                    .await
+                    .map_err(read_model_error)?;
+                let name = unit.map(|unit| unit.name).unwrap_or_else(|| unit_id.to_string());
+                self.units.insert(*unit_id, name.clone());
+                Ok(name)
+            }
+        }
+    }
+}
+
+fn candidate_parts(candidate: &Candidate) -> (TicketCandidateKind, Uuid) {
+    match candidate {
+        Candidate::User(id) => (TicketCandidateKind::User, *id),
+        Candidate::Role(id) => (TicketCandidateKind::Role, *id),
+        Candidate::OrgUnit(id) => (TicketCandidateKind::OrgUnit, *id),
+    }
+}
+
+fn may_complete(session: &Session, candidate: &Candidate) -> bool {
+    match candidate {
+        Candidate::User(user_id) => *user_id == session.user_id,
+        Candidate::Role(role_id) => session.access.role_ids.contains(role_id),
+        Candidate::OrgUnit(unit_id) => session.access.org_unit_id == Some(*unit_id),
+    }
+}
+
+/// A ticket with what the detail shows: its version's form, open tasks and named history.
+async fn ticket_detail(
+    state: &GraphqlState,
+    session: &Session,
+    names: &mut Names<'_>,
+    view: TicketView,
+) -> async_graphql::Result<Ticket> {
+    let form = read_model::ticket_form(&state.read_models, session.tenant_id, view.type_id, view.version)
+        .await
+        .map_err(read_model_error)?
+        .unwrap_or(Value::Null);
+    let task_views = read_model::ticket_tasks(&state.read_models, session.tenant_id, view.ticket_id)
+        .await
+        .map_err(read_model_error)?;
+    let mut tasks = Vec::with_capacity(task_views.len());
+    for task in task_views {
+        tasks.push(task_of(session, names, task).await?);
+    }
+    let mut history = Vec::with_capacity(view.history.len());
+    for entry in view.history {
+        let actor_name = match entry.actor_id {
+            Some(actor_id) => names.user(actor_id).await?,
+            None => String::new(),
+        };
+        history.push(TicketHistoryEntry {
+            at: entry.at,
+            kind: entry.kind,
+            actor_name,
+            step_name: entry.step_name,
+            text: entry.text,
+        });
+    }
+    Ok(Ticket {
+        id: view.ticket_id,
+        number: view.number,
+        type_id: view.type_id,
+        type_name: view.type_name,
+        version: view.version,
+        title: view.title,
+        status: view.status.into(),
+        values: Json(view.values),
+        form: Json(form),
+        starter_name: names.user(view.starter_id).await?,
+        created_at: view.created_at,
+        updated_at: view.updated_at,
+        conversation_id: view.conversation_id,
+        call_id: view.call_id,
+        tasks,
+        history,
+    })
+}
+
+async fn task_of(session: &Session, names: &mut Names<'_>, task: TicketTaskView) -> async_graphql::Result<TicketTask> {
+    let (candidate_kind, candidate_id) = candidate_parts(&task.candidate);
+    Ok(TicketTask {
+        token: task.token,
+        step_id: task.step_id,
+        step_name: task.step_name,
+        candidate_kind,
+        candidate_id,
+        candidate_name: names.candidate(&task.candidate).await?,
+        activated_at: task.activated_at,
+        due_at: task.due_at,
+        mine: may_complete(session, &task.candidate),
+        fields: rules(task.fields),
+    })
+}
+
+fn require_any(session: &Session, permissions: &[&str]) -> async_graphql::Result<()> {
+    if permissions.iter().any(|permission| session.has(permission)) {
+        Ok(())
+    } else {
+        Err(graphql_error(ApiError::forbidden_without(permissions[0])))
+    }
+}
+
+#[derive(Default)]
+pub struct TicketQuery;
+
+#[Object]
+impl TicketQuery {
+    /// Your tenant's ticket types, by name. Needs `menu.tickets` or `menu.admin.ticket_types`.
+    async fn ticket_types(&self, context: &Context<'_>) -> async_graphql::Result<Vec<TicketType>> {
+        let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
+        require_any(session, &[MENU_PERMISSION, TYPES_MENU_PERMISSION])?;
+        let views =
+            read_model::list_ticket_types(&state.read_models, session.tenant_id).await.map_err(read_model_error)?;
+        Ok(views.into_iter().map(TicketType::from).collect())
+    }
+
+    async fn ticket_type(&self, context: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<TicketType>> {
+        let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
+        require_any(session, &[MENU_PERMISSION, TYPES_MENU_PERMISSION])?;
+        let view =
+            read_model::get_ticket_type(&state.read_models, session.tenant_id, id).await.map_err(read_model_error)?;
+        Ok(view.map(TicketType::from))
+    }
+
+    /// A page of your tenant's tickets, most recently changed first. Needs `menu.tickets`.
+    async fn tickets(
+        &self,
+        context: &Context<'_>,
+        filter: Option<TicketFilter>,
+        #[graphql(default = 0)] offset: u32,
+        #[graphql(default = 50, validator(minimum = 1, maximum = 200))] limit: u32,
+    ) -> async_graphql::Result<TicketPage> {
+        let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
+        session.require(MENU_PERMISSION).or_graphql_error()?;
+        let filter = filter.unwrap_or_default();
+        let read_filter = ReadFilter {
+            status: filter.status.map(ReadStatus::from),
+            type_id: filter.type_id,
+            text: filter.text,
+            starter_id: filter.started_by_me.unwrap_or(false).then_some(session.user_id),
+            conversation_id: filter.conversation_id,
+        };
+        let (views, total) =
+            read_model::find_tickets(&state.read_models, session.tenant_id, &read_filter, offset, limit)
+                .await
+                .map_err(read_model_error)?;
+        let mut names = Names::new(state, session.tenant_id);
+        let mut items = Vec::with_capacity(views.len());
+        for view in views {
+            items.push(ticket_detail(state, session, &mut names, view).await?);
+        }
+        Ok(TicketPage { items, total })
+    }
+
+    /// One ticket of your tenant. Needs `menu.tickets`.
+    async fn ticket(&self, context: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Ticket>> {
+        let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
+        session.require(MENU_PERMISSION).or_graphql_error()?;
+        let Some(view) =
+            read_model::get_ticket(&state.read_models, session.tenant_id, id).await.map_err(read_model_error)?
+        else {
+            return Ok(None);
+        };
+        let mut names = Names::new(state, session.tenant_id);
+        Ok(Some(ticket_detail(state, session, &mut names, view).await?))
+    }
+
+    /// The open tasks you may complete (yours, your roles' and your unit's), most urgent
+    /// first. Needs `menu.tickets`.
+    async fn my_ticket_todos(&self, context: &Context<'_>) -> async_graphql::Result<Vec<TicketTodo>> {
+        let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
+        session.require(MENU_PERMISSION).or_graphql_error()?;
+        let owner = TodoOwner {
+            user_id: session.user_id,
+            role_ids: session.access.role_ids.clone(),
+            org_unit_ids: session.access.org_unit_id.into_iter().collect(),
+        };
+        let views = read_model::todos(&state.read_models, session.tenant_id, &owner).await.map_err(read_model_error)?;
+        Ok(views.into_iter().map(TicketTodo::from).collect())
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateTicketTypeInput {
+    pub command_id: Option<Uuid>,
+    /// 1 to 80 characters.
+    pub name: String,
+    /// At most 500 characters.
+    pub description: String,
+    /// A form-js schema.
+    pub form: Json<Value>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateTicketTypeInput {
+    pub command_id: Option<Uuid>,
+    pub type_id: Uuid,
+    pub name: String,
+    pub description: String,
+    /// The new draft form; running tickets keep the form of their version.
+    pub form: Json<Value>,
+}
+
+#[derive(InputObject)]
+pub struct PublishTicketWorkflowInput {
+    pub command_id: Option<Uuid>,
+    pub type_id: Uuid,
+    /// BPMN 2.0 XML (at most 1 MB) in the subset the engine runs.
+    pub bpmn_xml: String,
+}
+
+#[derive(InputObject)]
+pub struct OpenTicketInput {
+    pub command_id: Option<Uuid>,
+    pub type_id: Uuid,
+    /// 1 to 200 characters.
+    pub title: String,
+    /// Form values by field key.
+    pub values: Json<Map<String, Value>>,
+    /// The chat conversation the ticket comes from.
+    pub conversation_id: Option<Uuid>,
+    /// The call the ticket comes from.
+    pub call_id: Option<Uuid>,
+}
+
+#[derive(InputObject)]
+pub struct CompleteTicketTaskInput {
+    pub command_id: Option<Uuid>,
+    pub ticket_id: Uuid,
+    pub token: u32,
+    /// Values of the fields this step lets you edit.
+    pub values: Json<Map<String, Value>>,
+}
+
+#[derive(InputObject)]
+pub struct CommentTicketInput {
+    pub command_id: Option<Uuid>,
+    pub ticket_id: Uuid,
+    /// 1 to 4,000 characters.
+    pub text: String,
+}
+
+#[derive(InputObject)]
+pub struct CancelTicketInput {
+    pub command_id: Option<Uuid>,
+    pub ticket_id: Uuid,
+    pub reason: String,
+}
+
+fn draft(name: String, description: String, form: Json<Value>) -> TypeDraft {
+    TypeDraft { name, description, form: form.0 }
+}
+
+fn command_id(given: Option<Uuid>) -> Uuid {
+    given.unwrap_or_else(Uuid::now_v7)
+}
+
+fn service<'a>(context: &'a Context<'_>) -> async_graphql::Result<(&'a GraphqlState, &'a Session, &'a TicketService)> {
+    let state = context.data::<GraphqlState>()?;
+    Ok((state, session(context)?, &state.tickets))
+}
+
+/// The origin a ticket names, once it is known to be one of the tenant's contacts.
+async fn origin(
+    state: &GraphqlState,
+    session: &Session,
+    conversation_id: Option<Uuid>,
+    call_id: Option<Uuid>,
+) -> async_graphql::Result<Option<Origin>> {
+    let not_found = |what: &str, id: Uuid| {
+        graphql_error(ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "ticket.origin_not_found",
+            format!("there is no {what} {id} in this tenant"),
+        ))
+    };
+    match (conversation_id, call_id) {
+        (Some(_), Some(_)) => {
+            Err(graphql_error(ApiError::invalid_command("a ticket comes from one conversation or one call, not both")))
+        }
+        (Some(id), None) => {
+            let found = hotline_projections::get_conversation(&state.read_models, session.tenant_id, id)
+                .await
+                .map_err(read_model_error)?;
+            found.map(|_| Some(Origin::Conversation(id))).ok_or_else(|| not_found("conversation", id))
+        }
+        (None, Some(id)) => {
+            let found = hotline_projections::calls::get_call(&state.read_models, session.tenant_id, id)
+                .await
+                .map_err(read_model_error)?;
+            found.map(|_| Some(Origin::Call(id))).ok_or_else(|| not_found("call", id))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+#[derive(Default)]
+pub struct TicketMutation;
+
+#[Object]
+impl TicketMutation {
+    /// A new ticket type with its draft form (`ticket_type.edit`). `aggregateId` is its id.
+    async fn create_ticket_type(
+        &self,
+        context: &Context<'_>,
+        input: CreateTicketTypeInput,
+    ) -> async_graphql::Result<CommandResult> {
+        let (state, session, tickets) = service(context)?;
+        let (type_id, outcome) = tickets
+            .create_type(
+                session,
+                command_id(input.command_id),
+                draft(input.name, input.description, input.form),
+                Utc::now(),
+            )
+            .await
+            .or_graphql_error()?;
+        state.wait_for_read_models(&outcome, READ_YOUR_WRITES_TIMEOUT).await;
+        Ok(CommandResult::new(type_id, outcome))
+    }
+
+    /// Renames a type and replaces its draft form (`ticket_type.edit`).
+    async fn update_ticket_type(
+        &self,
+        context: &Context<'_>,
+        input: UpdateTicketTypeInput,
+    ) -> async_graphql::Result<CommandResult> {
+        let (state, session, tickets) = service(context)?;
+        let outcome = tickets
+            .update_type(
+                session,
+                command_id(input.command_id),
+                input.type_id,
+                draft(input.name, input.description, input.form),
+                Utc::now(),
+            )
+            .await
+            .or_graphql_error()?;
+        state.wait_for_read_models(&outcome, READ_YOUR_WRITES_TIMEOUT).await;
+        Ok(CommandResult::new(input.type_id, outcome))
+    }
+
+    /// Publishes a workflow as the type's next version (`ticket_type.edit`). Refused with
+    /// every problem listed when the workflow cannot run; running tickets keep their version.
+    async fn publish_ticket_workflow(
+        &self,
+        context: &Context<'_>,
+        input: PublishTicketWorkflowInput,
+    ) -> async_graphql::Result<CommandResult> {
+        let (state, session, tickets) = service(context)?;
+        let outcome = tickets
+            .publish(session, command_id(input.command_id), input.type_id, input.bpmn_xml, Utc::now())
+            .await
+            .or_graphql_error()?;
+        state.wait_for_read_models(&outcome, READ_YOUR_WRITES_TIMEOUT).await;
+        Ok(CommandResult::new(input.type_id, outcome))
+    }
+
+    /// Opens a ticket on the type's published version (`ticket.create`). `aggregateId` is
+    /// the ticket's id.
+    async fn open_ticket(&self, context: &Context<'_>, input: OpenTicketInput) -> async_graphql::Result<CommandResult> {
+        let (state, session, tickets) = service(context)?;
+        session.require(CREATE_PERMISSION).or_graphql_error()?;
+        let origin = origin(state, session, input.conversation_id, input.call_id).await?;
+        let (ticket_id, outcome) = tickets
+            .open(session, command_id(input.command_id), input.type_id, input.title, input.values.0, origin, Utc::now())
+            .await
+            .or_graphql_error()?;
+        state.wait_for_read_models(&outcome, READ_YOUR_WRITES_TIMEOUT).await;
+        Ok(CommandResult::new(ticket_id, outcome))
+    }
+
+    /// Completes an open task with the values its step lets you edit; only the task's
+    /// candidates may.
+    async fn complete_ticket_task(
+        &self,
+        context: &Context<'_>,
+        input: CompleteTicketTaskInput,
+    ) -> async_graphql::Result<CommandResult> {
+        let (state, session, tickets) = service(context)?;
+        let outcome = tickets
+            .complete_task(
+                session,
+                command_id(input.command_id),
+                input.ticket_id,
+                input.token,
+                input.values.0,
+                Utc::now(),
+            )
+            .await
+            .or_graphql_error()?;
+        state.wait_for_read_models(&outcome, READ_YOUR_WRITES_TIMEOUT).await;
+        Ok(CommandResult::new(input.ticket_id, outcome))
+    }
+
+    async fn comment_ticket(
+        &self,
+        context: &Context<'_>,
+        input: CommentTicketInput,
+    ) -> async_graphql::Result<CommandResult> {
+        let (state, session, tickets) = service(context)?;
+        let outcome = tickets
+            .comment(session, command_id(input.command_id), input.ticket_id, input.text, Utc::now())
+            .await
+            .or_graphql_error()?;
+        state.wait_for_read_models(&outcome, READ_YOUR_WRITES_TIMEOUT).await;
+        Ok(CommandResult::new(input.ticket_id, outcome))
+    }
+
+    /// Cancels an open ticket (`ticket.create`).
+    async fn cancel_ticket(
+        &self,
+        context: &Context<'_>,
+        input: CancelTicketInput,
+    ) -> async_graphql::Result<CommandResult> {
+        let (state, session, tickets) = service(context)?;
+        let outcome = tickets
+            .cancel(session, command_id(input.command_id), input.ticket_id, input.reason, Utc::now())
+            .await
+            .or_graphql_error()?;
+        state.wait_for_read_models(&outcome, READ_YOUR_WRITES_TIMEOUT).await;
+        Ok(CommandResult::new(input.ticket_id, outcome))
+    }
+}

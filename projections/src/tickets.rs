@@ -1,0 +1,1056 @@
+//! The tickets read models, folded from `hotline.ticket_type.*` and `hotline.ticket.*`:
+//!
+//! - `ticket_types`: each type as the designer edits it (draft form, last published XML,
+//!   version, the published version's steps);
+//! - `ticket_type_versions`: every published version's workflow and form, immutable, which a
+//!   ticket's detail and this projection's task rows read;
+//! - `tickets`: one row per ticket (values, status, origin, history);
+//! - `ticket_tasks`: the open user tasks (a parallel branch gives several), with who may
+//!   complete them: the to-do lists are queries on it.
+//!
+//! Idempotency: each type and ticket row keeps the stream version it has applied, and events
+//! at or below it are skipped. Names (of users, roles, units) are not copied here: the API
+//! looks them up when it answers, so a renamed user shows under the new name.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use hotline_domain::ticket::{
+    self, Assignee, Candidate, FieldAccess, NodeKind, Origin, Step, TicketEvent, TicketTypeEvent, Workflow, ticket_type,
+};
+use hotline_domain::{DomainEvent, EventEnvelope};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
+use uuid::Uuid;
+
+use crate::rows::{execute_all, like_escaped, optional_uuid_column, sql, time_column, to_i64, to_u64, uuid_column};
+use crate::runner::{Projection, ProjectionError, ProjectionResult};
+
+pub const TICKET_TYPES_TABLE: &str = "ticket_types";
+pub const TICKET_TYPE_VERSIONS_TABLE: &str = "ticket_type_versions";
+pub const TICKETS_TABLE: &str = "tickets";
+pub const TICKET_TASKS_TABLE: &str = "ticket_tasks";
+
+/// The most tickets one page returns.
+pub const MAX_TICKETS_PER_PAGE: u32 = 200;
+
+/// A field's access at one step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldRuleView {
+    pub key: String,
+    pub access: FieldAccess,
+}
+
+/// A user task of a published version, as the designer and the ticket detail show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketStepView {
+    pub id: String,
+    pub name: String,
+    /// As the workflow writes it: `starter`, `user:<id>`, `role:<id>`, `unit:<id>`, `field:<key>`.
+    pub assignee: String,
+    pub due_seconds: Option<u64>,
+    pub fields: Vec<FieldRuleView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketTypeView {
+    pub tenant_id: Uuid,
+    pub type_id: Uuid,
+    pub name: String,
+    pub description: String,
+    /// The draft form-js schema.
+    pub form: Value,
+    pub workflow_xml: Option<String>,
+    /// The form-js schema of the published version (the draft may have moved on since).
+    pub published_form: Option<Value>,
+    /// The published version; 0 before the first publish.
+    pub version: u32,
+    pub published_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    pub steps: Vec<TicketStepView>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    Open,
+    Finished,
+    Cancelled,
+}
+
+impl TicketStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            TicketStatus::Open => "open",
+            TicketStatus::Finished => "finished",
+            TicketStatus::Cancelled => "cancelled",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        match text {
+            "open" => Some(TicketStatus::Open),
+            "finished" => Some(TicketStatus::Finished),
+            "cancelled" => Some(TicketStatus::Cancelled),
+            _ => None,
+        }
+    }
+}
+
+/// One line of a ticket's history, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketHistoryEntry {
+    pub at: DateTime<Utc>,
+    /// `opened`, `task_completed`, `timer_fired`, `service_done`, `commented`, `cancelled`,
+    /// `finished`.
+    pub kind: String,
+    /// The user who acted; `None` for the system (a timer, the end of the workflow).
+    pub actor_id: Option<Uuid>,
+    pub step_name: Option<String>,
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketView {
+    pub tenant_id: Uuid,
+    pub ticket_id: Uuid,
+    pub number: String,
+    pub type_id: Uuid,
+    pub type_name: String,
+    pub version: u32,
+    pub title: String,
+    pub status: TicketStatus,
+    pub values: Map<String, Value>,
+    pub starter_id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub conversation_id: Option<Uuid>,
+    pub call_id: Option<Uuid>,
+    pub history: Vec<TicketHistoryEntry>,
+}
+
+/// An open user task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketTaskView {
+    pub ticket_id: Uuid,
+    pub token: u32,
+    pub step_id: String,
+    pub step_name: String,
+    pub candidate: Candidate,
+    pub activated_at: DateTime<Utc>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub fields: Vec<FieldRuleView>,
+}
+
+/// A task on someone's to-do list, with what the list shows of its ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketTodoView {
+    pub ticket_id: Uuid,
+    pub number: String,
+    pub title: String,
+    pub type_name: String,
+    pub token: u32,
+    pub step_name: String,
+    pub activated_at: DateTime<Utc>,
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+/// Which tickets a list shows; every condition given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TicketFilter {
+    pub status: Option<TicketStatus>,
+    pub type_id: Option<Uuid>,
+    /// In the number or the title, case-insensitively.
+    pub text: Option<String>,
+    pub starter_id: Option<Uuid>,
+    pub conversation_id: Option<Uuid>,
+}
+
+/// Who is asking for their to-dos: a task is theirs by user, by role or by unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TodoOwner {
+    pub user_id: Uuid,
+    pub role_ids: Vec<Uuid>,
+    pub org_unit_ids: Vec<Uuid>,
+}
+
+pub struct TicketsProjection;
+
+const CREATE_TYPES: &str = "CREATE TABLE IF NOT EXISTS {table} (\
+     tenant_id TEXT NOT NULL, \
+     type_id TEXT NOT NULL, \
+     name TEXT NOT NULL, \
+     description TEXT NOT NULL, \
+     form TEXT NOT NULL, \
+     workflow_xml TEXT NULL, \
+     published_form TEXT NULL, \
+     version BIGINT NOT NULL, \
+     published_at BIGINT NULL, \
+     updated_at BIGINT NOT NULL, \
+     steps TEXT NOT NULL, \
+     stream_version BIGINT NOT NULL, \
+     PRIMARY KEY (tenant_id, type_id))";
+
+const CREATE_VERSIONS: &str = "CREATE TABLE IF NOT EXISTS {table} (\
+     tenant_id TEXT NOT NULL, \
+     type_id TEXT NOT NULL, \
+     version BIGINT NOT NULL, \
+     workflow TEXT NOT NULL, \
+     form TEXT NOT NULL, \
+     PRIMARY KEY (tenant_id, type_id, version))";
+
+const CREATE_TICKETS: &str = "CREATE TABLE IF NOT EXISTS {table} (\
+     tenant_id TEXT NOT NULL, \
+     ticket_id TEXT NOT NULL, \
+     number TEXT NOT NULL, \
+     type_id TEXT NOT NULL, \
+     version BIGINT NOT NULL, \
+     title TEXT NOT NULL, \
+     folded_text TEXT NOT NULL, \
+     status TEXT NOT NULL, \
+     field_values TEXT NOT NULL, \
+     starter_id TEXT NOT NULL, \
+     created_at BIGINT NOT NULL, \
+     updated_at BIGINT NOT NULL, \
+     conversation_id TEXT NULL, \
+     call_id TEXT NULL, \
+     history TEXT NOT NULL, \
+     stream_version BIGINT NOT NULL, \
+     PRIMARY KEY (tenant_id, ticket_id))";
+
+const INDEX_TICKETS: &str = "CREATE INDEX IF NOT EXISTS {table}_by_update ON {table} (tenant_id, updated_at)";
+
+const CREATE_TASKS: &str = "CREATE TABLE IF NOT EXISTS {table} (\
+     tenant_id TEXT NOT NULL, \
+     ticket_id TEXT NOT NULL, \
+     token BIGINT NOT NULL, \
+     step_id TEXT NOT NULL, \
+     step_name TEXT NOT NULL, \
+     candidate_kind TEXT NOT NULL, \
+     candidate_id TEXT NOT NULL, \
+     activated_at BIGINT NOT NULL, \
+     due_at BIGINT NULL, \
+     fields TEXT NOT NULL, \
+     PRIMARY KEY (tenant_id, ticket_id, token))";
+
+const INDEX_TASKS: &str =
+    "CREATE INDEX IF NOT EXISTS {table}_by_candidate ON {table} (tenant_id, candidate_kind, candidate_id)";
+
+const TICKET_COLUMNS: &str = "t.tenant_id, t.ticket_id, t.number, t.type_id, COALESCE(y.name, '') AS type_name, \
+     t.version, t.title, t.status, t.field_values, t.starter_id, t.created_at, t.updated_at, t.conversation_id, \
+     t.call_id, t.history";
+
+fn handled(envelope: &&EventEnvelope) -> bool {
+    let context = envelope.stream_id.context();
+    (context == ticket::CONTEXT && envelope.event_type.starts_with("hotline.ticket."))
+        || (context == ticket_type::CONTEXT && envelope.event_type.starts_with("hotline.ticket_type."))
+}
+
+fn json_text(value: &impl Serialize) -> String {
+    serde_json::to_string(value).expect("read-model values serialise")
+}
+
+fn json_column<T: serde::de::DeserializeOwned>(row: &AnyRow, column: &str) -> ProjectionResult<T> {
+    let text: String = row.try_get(column)?;
+    serde_json::from_str(&text).map_err(|error| ProjectionError::CorruptRow(format!("{column}: {error}")))
+}
+
+fn version_column(row: &AnyRow, column: &str) -> ProjectionResult<u32> {
+    let value = to_u64(column, row.try_get(column)?)?;
+    u32::try_from(value).map_err(|_| ProjectionError::CorruptRow(format!("{column} is {value}")))
+}
+
+fn micros(at: DateTime<Utc>) -> i64 {
+    at.timestamp_micros()
+}
+
+/// How a step's assignee reads in the workflow's XML.
+fn assignee_text(assignee: &Assignee) -> String {
+    match assignee {
+        Assignee::Starter => "starter".to_owned(),
+        Assignee::User(id) => format!("user:{id}"),
+        Assignee::Role(id) => format!("role:{id}"),
+        Assignee::OrgUnit(id) => format!("unit:{id}"),
+        Assignee::FormField(key) => format!("field:{key}"),
+    }
+}
+
+fn field_rules(fields: &std::collections::BTreeMap<String, FieldAccess>) -> Vec<FieldRuleView> {
+    fields.iter().map(|(key, access)| FieldRuleView { key: key.clone(), access: *access }).collect()
+}
+
+/// The user tasks of a workflow, in document order.
+fn steps_of(workflow: &Workflow) -> Vec<TicketStepView> {
+    workflow
+        .nodes
+        .iter()
+        .filter_map(|node| match &node.kind {
+            NodeKind::UserTask(task) => Some(TicketStepView {
+                id: node.id.clone(),
+                name: node.name.clone(),
+                assignee: assignee_text(&task.assignee),
+                due_seconds: task.due_seconds,
+                fields: field_rules(&task.fields),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+fn candidate_parts(candidate: &Candidate) -> (&'static str, Uuid) {
+    match candidate {
+        Candidate::User(id) => ("user", *id),
+        Candidate::Role(id) => ("role", *id),
+        Candidate::OrgUnit(id) => ("org_unit", *id),
+    }
+}
+
+fn candidate_from_parts(kind: &str, id: Uuid) -> Option<Candidate> {
+    match kind {
+        "user" => Some(Candidate::User(id)),
+        "role" => Some(Candidate::Role(id)),
+        "org_unit" => Some(Candidate::OrgUnit(id)),
+        _ => None,
+    }
+}
+
+/// What a batch needs again and again: the statements, and the workflows read so far.
+struct Batch<'a> {
+    suffix: &'a str,
+    workflows: HashMap<(Uuid, Uuid, u32), Workflow>,
+}
+
+impl Batch<'_> {
+    fn sql(&self, template: &str, table: &str) -> String {
+        sql(template, table, self.suffix)
+    }
+
+    /// The workflow of a published version (from this projection's own versions table).
+    async fn workflow(
+        &mut self,
+        connection: &mut AnyConnection,
+        tenant_id: Uuid,
+        type_id: Uuid,
+        version: u32,
+    ) -> ProjectionResult<&Workflow> {
+        let key = (tenant_id, type_id, version);
+        if !self.workflows.contains_key(&key) {
+            let select = self.sql(
+                "SELECT workflow FROM {table} WHERE tenant_id = $1 AND type_id = $2 AND version = $3",
+                TICKET_TYPE_VERSIONS_TABLE,
+            );
+            let row = sqlx::query(AssertSqlSafe(select))
+                .bind(tenant_id.to_string())
+                .bind(type_id.to_string())
+                .bind(i64::from(version))
+                .fetch_optional(&mut *connection)
+                .await?
+                .ok_or_else(|| {
+                    ProjectionError::CorruptRow(format!("ticket type {type_id} has no published version {version}"))
+                })?;
+            self.workflows.insert(key, json_column(&row, "workflow")?);
+        }
+        Ok(&self.workflows[&key])
+    }
+}
+
+#[async_trait]
+impl Projection for TicketsProjection {
+    fn name(&self) -> &'static str {
+        "tickets"
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &[TICKET_TYPES_TABLE, TICKET_TYPE_VERSIONS_TABLE, TICKETS_TABLE, TICKET_TASKS_TABLE]
+    }
+
+    async fn create_tables(&self, connection: &mut AnyConnection, suffix: &str) -> ProjectionResult<()> {
+        execute_all(
+            connection,
+            &[
+                sql(CREATE_TYPES, TICKET_TYPES_TABLE, suffix),
+                sql(CREATE_VERSIONS, TICKET_TYPE_VERSIONS_TABLE, suffix),
+                sql(CREATE_TICKETS, TICKETS_TABLE, suffix),
+                sql(INDEX_TICKETS, TICKETS_TABLE, suffix),
+                sql(CREATE_TASKS, TICKET_TASKS_TABLE, suffix),
+                sql(INDEX_TASKS, TICKET_TASKS_TABLE, suffix),
+            ],
+        )
+        .await
+    }
+
+    async fn apply(
+        &self,
+        connection: &mut AnyConnection,
+        suffix: &str,
+        events: &[EventEnvelope],
+    ) -> ProjectionResult<()> {
+        let mut batch = Batch { suffix, workflows: HashMap::new() };
+        for envelope in events.iter().filter(handled) {
+            let position = envelope.global_position;
+            if envelope.stream_id.context() == ticket_type::CONTEXT {
+                let event =
+                    TicketTypeEvent::from_stored(&envelope.event_type, envelope.schema_version, &envelope.payload)
+                        .map_err(|source| ProjectionError::Upcast { position, source })?;
+                apply_type_event(connection, &batch, envelope, event).await?;
+            } else {
+                let event = TicketEvent::from_stored(&envelope.event_type, envelope.schema_version, &envelope.payload)
+                    .map_err(|source| ProjectionError::Upcast { position, source })?;
+                apply_ticket_event(connection, &mut batch, envelope, event).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The stream version a row has applied (0 without a row).
+async fn applied_version(
+    connection: &mut AnyConnection,
+    select: &str,
+    tenant_id: Uuid,
+    id: Uuid,
+) -> ProjectionResult<u64> {
+    let version: Option<i64> = sqlx::query_scalar(AssertSqlSafe(select))
+        .bind(tenant_id.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&mut *connection)
+        .await?;
+    to_u64("stream_version", version.unwrap_or(0))
+}
+
+async fn apply_type_event(
+    connection: &mut AnyConnection,
+    batch: &Batch<'_>,
+    envelope: &EventEnvelope,
+    event: TicketTypeEvent,
+) -> ProjectionResult<()> {
+    let tenant = envelope.tenant_id;
+    let stream_version = to_i64(envelope.stream_version);
+    let select =
+        batch.sql("SELECT stream_version FROM {table} WHERE tenant_id = $1 AND type_id = $2", TICKET_TYPES_TABLE);
+    let type_id = match &event {
+        TicketTypeEvent::Created(created) => created.type_id,
+        TicketTypeEvent::FormUpdated(updated) => updated.type_id,
+        TicketTypeEvent::Published(published) => published.type_id,
+        TicketTypeEvent::Renamed(renamed) => renamed.type_id,
+    };
+    if applied_version(connection, &select, tenant, type_id).await? >= envelope.stream_version {
+        return Ok(());
+    }
+    let (tenant, id) = (tenant.to_string(), type_id.to_string());
+    match event {
+        TicketTypeEvent::Created(created) => {
+            let insert = batch.sql(
+                "INSERT INTO {table} (tenant_id, type_id, name, description, form, workflow_xml, published_form, \
+                 version, published_at, updated_at, steps, stream_version) \
+                 VALUES ($1, $2, $3, $4, $5, NULL, NULL, 0, NULL, $6, '[]', $7)",
+                TICKET_TYPES_TABLE,
+            );
+            sqlx::query(AssertSqlSafe(insert))
+                .bind(tenant)
+                .bind(id)
+                .bind(created.name)
+                .bind(created.description)
+                .bind(json_text(&created.form))
+                .bind(micros(created.at))
+                .bind(stream_version)
+                .execute(&mut *connection)
+                .await?;
+        }
+        TicketTypeEvent::FormUpdated(updated) => {
+            let update = batch.sql(
+                "UPDATE {table} SET form = $1, updated_at = $2, stream_version = $3 \
+                 WHERE tenant_id = $4 AND type_id = $5",
+                TICKET_TYPES_TABLE,
+            );
+            sqlx::query(AssertSqlSafe(update))
+                .bind(json_text(&updated.form))
+                .bind(micros(updated.at))
+                .bind(stream_version)
+                .bind(tenant)
+                .bind(id)
+                .execute(&mut *connection)
+                .await?;
+        }
+        TicketTypeEvent::Renamed(renamed) => {
+            let update = batch.sql(
+                "UPDATE {table} SET name = $1, description = $2, updated_at = $3, stream_version = $4 \
+                 WHERE tenant_id = $5 AND type_id = $6",
+                TICKET_TYPES_TABLE,
+            );
+            sqlx::query(AssertSqlSafe(update))
+                .bind(renamed.name)
+                .bind(renamed.description)
+                .bind(micros(renamed.at))
+                .bind(stream_version)
+                .bind(tenant)
+                .bind(id)
+                .execute(&mut *connection)
+                .await?;
+        }
+        TicketTypeEvent::Published(published) => {
+            let update = batch.sql(
+                "UPDATE {table} SET workflow_xml = $1, version = $2, published_at = $3, updated_at = $3, \
+                 steps = $4, published_form = $5, stream_version = $6 WHERE tenant_id = $7 AND type_id = $8",
+                TICKET_TYPES_TABLE,
+            );
+            sqlx::query(AssertSqlSafe(update))
+                .bind(published.bpmn_xml)
+                .bind(i64::from(published.version))
+                .bind(micros(published.at))
+                .bind(json_text(&steps_of(&published.workflow)))
+                .bind(json_text(&published.form))
+                .bind(stream_version)
+                .bind(tenant.clone())
+                .bind(id.clone())
+                .execute(&mut *connection)
+                .await?;
+            let insert = batch.sql(
+                "INSERT INTO {table} (tenant_id, type_id, version, workflow, form) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (tenant_id, type_id, version) DO NOTHING",
+                TICKET_TYPE_VERSIONS_TABLE,
+            );
+            sqlx::query(AssertSqlSafe(insert))
+                .bind(tenant)
+                .bind(id)
+                .bind(i64::from(published.version))
+                .bind(json_text(&published.workflow))
+                .bind(json_text(&published.form))
+                .execute(&mut *connection)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A ticket row's changing part, read before an event and written back after it.
+struct TicketRow {
+    type_id: Uuid,
+    version: u32,
+    status: TicketStatus,
+    values: Map<String, Value>,
+    history: Vec<TicketHistoryEntry>,
+}
+
+async fn apply_ticket_event(
+    connection: &mut AnyConnection,
+    batch: &mut Batch<'_>,
+    envelope: &EventEnvelope,
+    event: TicketEvent,
+) -> ProjectionResult<()> {
+    let tenant_id = envelope.tenant_id;
+    let stream_version = to_i64(envelope.stream_version);
+    let ticket_id = match &event {
+        TicketEvent::Opened(opened) => opened.ticket_id,
+        TicketEvent::TaskCompleted(completed) => completed.ticket_id,
+        TicketEvent::TimerFired(resumed) | TicketEvent::ServiceDone(resumed) => resumed.ticket_id,
+        TicketEvent::Commented(commented) => commented.ticket_id,
+        TicketEvent::Cancelled(cancelled) => cancelled.ticket_id,
+    };
+    let select = batch.sql("SELECT stream_version FROM {table} WHERE tenant_id = $1 AND ticket_id = $2", TICKETS_TABLE);
+    if applied_version(connection, &select, tenant_id, ticket_id).await? >= envelope.stream_version {
+        return Ok(());
+    }
+    if let TicketEvent::Opened(opened) = event {
+        let origin = opened.origin;
+        let (conversation_id, call_id) = match origin {
+            Some(Origin::Conversation(id)) => (Some(id.to_string()), None),
+            Some(Origin::Call(id)) => (None, Some(id.to_string())),
+            None => (None, None),
+        };
+        let history = vec![TicketHistoryEntry {
+            at: opened.at,
+            kind: "opened".to_owned(),
+            actor_id: Some(opened.starter),
+            step_name: None,
+            text: None,
+        }];
+        let insert = batch.sql(
+            "INSERT INTO {table} (tenant_id, ticket_id, number, type_id, version, title, folded_text, status, \
+             field_values, starter_id, created_at, updated_at, conversation_id, call_id, history, stream_version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, $10, $11, $12, $13, $14)",
+            TICKETS_TABLE,
+        );
+        let folded = format!("{} {}", opened.number, opened.title).to_lowercase();
+        sqlx::query(AssertSqlSafe(insert))
+            .bind(tenant_id.to_string())
+            .bind(ticket_id.to_string())
+            .bind(opened.number)
+            .bind(opened.type_id.to_string())
+            .bind(i64::from(opened.version))
+            .bind(opened.title)
+            .bind(folded)
+            .bind(json_text(&opened.values))
+            .bind(opened.starter.to_string())
+            .bind(micros(opened.at))
+            .bind(conversation_id)
+            .bind(call_id)
+            .bind(json_text(&history))
+            .bind(stream_version)
+            .execute(&mut *connection)
+            .await?;
+        let mut row = TicketRow {
+            type_id: opened.type_id,
+            version: opened.version,
+            status: TicketStatus::Open,
+            values: opened.values,
+            history,
+        };
+        apply_steps(connection, batch, tenant_id, ticket_id, &mut row, &opened.steps, opened.at).await?;
+        return write_row(connection, batch, tenant_id, ticket_id, &row, opened.at, stream_version).await;
+    }
+    let Some(mut row) = read_row(connection, batch, tenant_id, ticket_id).await? else {
+        return Err(ProjectionError::CorruptRow(format!("ticket {ticket_id} was not opened")));
+    };
+    let at = match event {
+        TicketEvent::Opened(_) => unreachable!("handled above"),
+        TicketEvent::TaskCompleted(completed) => {
+            let workflow = batch.workflow(connection, tenant_id, row.type_id, row.version).await?;
+            let step_name = workflow.nodes.iter().find(|node| node.id == completed.node).map(|node| node.name.clone());
+            row.values.extend(completed.values);
+            row.history.push(TicketHistoryEntry {
+                at: completed.at,
+                kind: "task_completed".to_owned(),
+                actor_id: Some(completed.by),
+                step_name,
+                text: None,
+            });
+            apply_steps(connection, batch, tenant_id, ticket_id, &mut row, &completed.steps, completed.at).await?;
+            completed.at
+        }
+        TicketEvent::TimerFired(resumed) | TicketEvent::ServiceDone(resumed) => {
+            let kind = if envelope.event_type == ticket::TIMER_FIRED { "timer_fired" } else { "service_done" };
+            row.history.push(TicketHistoryEntry {
+                at: resumed.at,
+                kind: kind.to_owned(),
+                actor_id: None,
+                step_name: None,
+                text: None,
+            });
+            apply_steps(connection, batch, tenant_id, ticket_id, &mut row, &resumed.steps, resumed.at).await?;
+            resumed.at
+        }
+        TicketEvent::Commented(commented) => {
+            row.history.push(TicketHistoryEntry {
+                at: commented.at,
+                kind: "commented".to_owned(),
+                actor_id: Some(commented.author),
+                step_name: None,
+                text: Some(commented.text),
+            });
+            commented.at
+        }
+        TicketEvent::Cancelled(cancelled) => {
+            row.status = TicketStatus::Cancelled;
+            row.history.push(TicketHistoryEntry {
+                at: cancelled.at,
+                kind: "cancelled".to_owned(),
+                actor_id: Some(cancelled.by),
+                step_name: None,
+                text: Some(cancelled.reason),
+            });
+            delete_tasks(connection, batch, tenant_id, ticket_id).await?;
+            cancelled.at
+        }
+    };
+    write_row(connection, batch, tenant_id, ticket_id, &row, at, stream_version).await
+}
+
+async fn read_row(
+    connection: &mut AnyConnection,
+    batch: &Batch<'_>,
+    tenant_id: Uuid,
+    ticket_id: Uuid,
+) -> ProjectionResult<Option<TicketRow>> {
+    let select = batch.sql(
+        "SELECT type_id, version, status, field_values, history FROM {table} WHERE tenant_id = $1 AND ticket_id = $2",
+        TICKETS_TABLE,
+    );
+    let Some(row) = sqlx::query(AssertSqlSafe(select))
+        .bind(tenant_id.to_string())
+        .bind(ticket_id.to_string())
+        .fetch_optional(&mut *connection)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(TicketRow {
+        type_id: uuid_column(&row, "type_id")?,
+        version: version_column(&row, "version")?,
+        status: crate::rows::enum_column(&row, "status", TicketStatus::parse)?,
+        values: json_column(&row, "field_values")?,
+        history: json_column(&row, "history")?,
+    }))
+}
+
+async fn write_row(
+    connection: &mut AnyConnection,
+    batch: &Batch<'_>,
+    tenant_id: Uuid,
+    ticket_id: Uuid,
+    row: &TicketRow,
+    at: DateTime<Utc>,
+    stream_version: i64,
+) -> ProjectionResult<()> {
+    let update = batch.sql(
+        "UPDATE {table} SET status = $1, field_values = $2, history = $3, updated_at = $4, stream_version = $5 \
+         WHERE tenant_id = $6 AND ticket_id = $7",
+        TICKETS_TABLE,
+    );
+    sqlx::query(AssertSqlSafe(update))
+        .bind(row.status.as_str())
+        .bind(json_text(&row.values))
+        .bind(json_text(&row.history))
+        .bind(micros(at))
+        .bind(stream_version)
+        .bind(tenant_id.to_string())
+        .bind(ticket_id.to_string())
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
+}
+
+async fn delete_tasks(
+    connection: &mut AnyConnection,
+    batch: &Batch<'_>,
+    tenant_id: Uuid,
+    ticket_id: Uuid,
+) -> ProjectionResult<()> {
+    let delete = batch.sql("DELETE FROM {table} WHERE tenant_id = $1 AND ticket_id = $2", TICKET_TASKS_TABLE);
+    sqlx::query(AssertSqlSafe(delete))
+        .bind(tenant_id.to_string())
+        .bind(ticket_id.to_string())
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
+}
+
+/// Folds the engine's steps into the task rows: an activated task opens a row, a resumed
+/// token closes its row, and the end of the workflow finishes the ticket.
+async fn apply_steps(
+    connection: &mut AnyConnection,
+    batch: &mut Batch<'_>,
+    tenant_id: Uuid,
+    ticket_id: Uuid,
+    row: &mut TicketRow,
+    steps: &[Step],
+    at: DateTime<Utc>,
+) -> ProjectionResult<()> {
+    let insert = batch.sql(
+        "INSERT INTO {table} (tenant_id, ticket_id, token, step_id, step_name, candidate_kind, candidate_id, \
+         activated_at, due_at, fields) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         ON CONFLICT (tenant_id, ticket_id, token) DO NOTHING",
+        TICKET_TASKS_TABLE,
+    );
+    let delete =
+        batch.sql("DELETE FROM {table} WHERE tenant_id = $1 AND ticket_id = $2 AND token = $3", TICKET_TASKS_TABLE);
+    for step in steps {
+        match step {
+            Step::TaskActivated { token, node, candidate, due_at } => {
+                let workflow = batch.workflow(connection, tenant_id, row.type_id, row.version).await?;
+                let (name, fields) = match workflow.nodes.iter().find(|candidate| &candidate.id == node) {
+                    Some(found) => match &found.kind {
+                        NodeKind::UserTask(task) => (found.name.clone(), field_rules(&task.fields)),
+                        _ => (found.name.clone(), Vec::new()),
+                    },
+                    None => (node.clone(), Vec::new()),
+                };
+                let (kind, candidate_id) = candidate_parts(candidate);
+                sqlx::query(AssertSqlSafe(insert.as_str()))
+                    .bind(tenant_id.to_string())
+                    .bind(ticket_id.to_string())
+                    .bind(i64::from(*token))
+                    .bind(node.clone())
+                    .bind(name)
+                    .bind(kind)
+                    .bind(candidate_id.to_string())
+                    .bind(micros(at))
+                    .bind(due_at.map(micros))
+                    .bind(json_text(&fields))
+                    .execute(&mut *connection)
+                    .await?;
+            }
+            Step::Resumed { token, .. } => {
+                sqlx::query(AssertSqlSafe(delete.as_str()))
+                    .bind(tenant_id.to_string())
+                    .bind(ticket_id.to_string())
+                    .bind(i64::from(*token))
+                    .execute(&mut *connection)
+                    .await?;
+            }
+            Step::Finished => {
+                row.status = TicketStatus::Finished;
+                row.history.push(TicketHistoryEntry {
+                    at,
+                    kind: "finished".to_owned(),
+                    actor_id: None,
+                    step_name: None,
+                    text: None,
+                });
+                delete_tasks(connection, batch, tenant_id, ticket_id).await?;
+            }
+            Step::TokenPassed { .. }
+            | Step::TimerStarted { .. }
+            | Step::ServiceCalled { .. }
+            | Step::GatewayChose { .. }
+            | Step::TokensSplit { .. }
+            | Step::TokenArrived { .. }
+            | Step::TokensJoined { .. }
+            | Step::TokenEnded { .. } => {}
+        }
+    }
+    Ok(())
+}
+
+fn type_from_row(row: &AnyRow) -> ProjectionResult<TicketTypeView> {
+    let published_at: Option<i64> = row.try_get("published_at")?;
+    Ok(TicketTypeView {
+        tenant_id: uuid_column(row, "tenant_id")?,
+        type_id: uuid_column(row, "type_id")?,
+        name: row.try_get("name")?,
+        description: row.try_get("description")?,
+        form: json_column(row, "form")?,
+        workflow_xml: row.try_get("workflow_xml")?,
+        published_form: row
+            .try_get::<Option<String>, _>("published_form")?
+            .map(|text| serde_json::from_str(&text))
+            .transpose()
+            .map_err(|error| ProjectionError::CorruptRow(format!("published_form: {error}")))?,
+        version: version_column(row, "version")?,
+        published_at: published_at.and_then(DateTime::from_timestamp_micros),
+        updated_at: time_column(row, "updated_at")?,
+        steps: json_column(row, "steps")?,
+    })
+}
+
+const TYPE_COLUMNS: &str = "tenant_id, type_id, name, description, form, workflow_xml, published_form, version, published_at, updated_at, \
+     steps";
+
+/// The tenant's ticket types, by name.
+pub async fn list_ticket_types(pool: &AnyPool, tenant_id: Uuid) -> ProjectionResult<Vec<TicketTypeView>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {TYPE_COLUMNS} FROM {TICKET_TYPES_TABLE} WHERE tenant_id = $1 ORDER BY name, type_id"
+    )))
+    .bind(tenant_id.to_string())
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(type_from_row).collect()
+}
+
+pub async fn get_ticket_type(
+    pool: &AnyPool,
+    tenant_id: Uuid,
+    type_id: Uuid,
+) -> ProjectionResult<Option<TicketTypeView>> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {TYPE_COLUMNS} FROM {TICKET_TYPES_TABLE} WHERE tenant_id = $1 AND type_id = $2"
+    )))
+    .bind(tenant_id.to_string())
+    .bind(type_id.to_string())
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(type_from_row).transpose()
+}
+
+/// The form-js schema a published version runs with.
+pub async fn ticket_form(
+    pool: &AnyPool,
+    tenant_id: Uuid,
+    type_id: Uuid,
+    version: u32,
+) -> ProjectionResult<Option<Value>> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT form FROM {TICKET_TYPE_VERSIONS_TABLE} WHERE tenant_id = $1 AND type_id = $2 AND version = $3"
+    )))
+    .bind(tenant_id.to_string())
+    .bind(type_id.to_string())
+    .bind(i64::from(version))
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(|row| json_column(row, "form")).transpose()
+}
+
+fn ticket_from_row(row: &AnyRow) -> ProjectionResult<TicketView> {
+    Ok(TicketView {
+        tenant_id: uuid_column(row, "tenant_id")?,
+        ticket_id: uuid_column(row, "ticket_id")?,
+        number: row.try_get("number")?,
+        type_id: uuid_column(row, "type_id")?,
+        type_name: row.try_get("type_name")?,
+        version: version_column(row, "version")?,
+        title: row.try_get("title")?,
+        status: crate::rows::enum_column(row, "status", TicketStatus::parse)?,
+        values: json_column(row, "field_values")?,
+        starter_id: uuid_column(row, "starter_id")?,
+        created_at: time_column(row, "created_at")?,
+        updated_at: time_column(row, "updated_at")?,
+        conversation_id: optional_uuid_column(row, "conversation_id")?,
+        call_id: optional_uuid_column(row, "call_id")?,
+        history: json_column(row, "history")?,
+    })
+}
+
+fn tickets_from() -> String {
+    format!(
+        "FROM {TICKETS_TABLE} t LEFT JOIN {TICKET_TYPES_TABLE} y ON y.tenant_id = t.tenant_id AND y.type_id = t.type_id"
+    )
+}
+
+pub async fn get_ticket(pool: &AnyPool, tenant_id: Uuid, ticket_id: Uuid) -> ProjectionResult<Option<TicketView>> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {TICKET_COLUMNS} {} WHERE t.tenant_id = $1 AND t.ticket_id = $2",
+        tickets_from()
+    )))
+    .bind(tenant_id.to_string())
+    .bind(ticket_id.to_string())
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(ticket_from_row).transpose()
+}
+
+/// The ticket with this number (what a reply mail's subject names).
+pub async fn ticket_by_number(pool: &AnyPool, tenant_id: Uuid, number: &str) -> ProjectionResult<Option<TicketView>> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {TICKET_COLUMNS} {} WHERE t.tenant_id = $1 AND t.number = $2",
+        tickets_from()
+    )))
+    .bind(tenant_id.to_string())
+    .bind(number.to_owned())
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(ticket_from_row).transpose()
+}
+
+/// A page of the tenant's tickets matching `filter`, most recently changed first, and how
+/// many match in all.
+pub async fn find_tickets(
+    pool: &AnyPool,
+    tenant_id: Uuid,
+    filter: &TicketFilter,
+    offset: u32,
+    limit: u32,
+) -> ProjectionResult<(Vec<TicketView>, u64)> {
+    let mut conditions = vec!["t.tenant_id = $1".to_owned()];
+    let mut binds = vec![tenant_id.to_string()];
+    let mut condition = |column: &str, operator: &str, value: String| {
+        binds.push(value);
+        conditions.push(format!("{column} {operator} ${}", binds.len()));
+    };
+    if let Some(status) = filter.status {
+        condition("t.status", "=", status.as_str().to_owned());
+    }
+    if let Some(type_id) = filter.type_id {
+        condition("t.type_id", "=", type_id.to_string());
+    }
+    if let Some(starter_id) = filter.starter_id {
+        condition("t.starter_id", "=", starter_id.to_string());
+    }
+    if let Some(conversation_id) = filter.conversation_id {
+        condition("t.conversation_id", "=", conversation_id.to_string());
+    }
+    if let Some(text) = filter.text.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
+        condition("t.folded_text", "LIKE", format!("%{}%", like_escaped(&text.to_lowercase())));
+        let last = conditions.pop().expect("just pushed");
+        conditions.push(format!("{last} ESCAPE '\\'"));
+    }
+    let clause = conditions.join(" AND ");
+    let mut count =
+        sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!("SELECT COUNT(*) FROM {TICKETS_TABLE} t WHERE {clause}")));
+    for bind in &binds {
+        count = count.bind(bind.clone());
+    }
+    let total = to_u64("count", count.fetch_one(pool).await?)?;
+    let mut page = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {TICKET_COLUMNS} {} WHERE {clause} ORDER BY t.updated_at DESC, t.ticket_id LIMIT {} OFFSET {}",
+        tickets_from(),
+        limit.min(MAX_TICKETS_PER_PAGE),
+        offset
+    )));
+    for bind in binds {
+        page = page.bind(bind);
+    }
+    let rows = page.fetch_all(pool).await?;
+    Ok((rows.iter().map(ticket_from_row).collect::<ProjectionResult<_>>()?, total))
+}
+
+fn task_from_row(row: &AnyRow) -> ProjectionResult<TicketTaskView> {
+    let kind: String = row.try_get("candidate_kind")?;
+    let candidate = candidate_from_parts(&kind, uuid_column(row, "candidate_id")?)
+        .ok_or_else(|| ProjectionError::CorruptRow(format!("candidate kind {kind:?}")))?;
+    let due_at: Option<i64> = row.try_get("due_at")?;
+    Ok(TicketTaskView {
+        ticket_id: uuid_column(row, "ticket_id")?,
+        token: version_column(row, "token")?,
+        step_id: row.try_get("step_id")?,
+        step_name: row.try_get("step_name")?,
+        candidate,
+        activated_at: time_column(row, "activated_at")?,
+        due_at: due_at.and_then(DateTime::from_timestamp_micros),
+        fields: json_column(row, "fields")?,
+    })
+}
+
+/// A ticket's open tasks, oldest first.
+pub async fn ticket_tasks(pool: &AnyPool, tenant_id: Uuid, ticket_id: Uuid) -> ProjectionResult<Vec<TicketTaskView>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT ticket_id, token, step_id, step_name, candidate_kind, candidate_id, activated_at, due_at, fields \
+         FROM {TICKET_TASKS_TABLE} WHERE tenant_id = $1 AND ticket_id = $2 ORDER BY token"
+    )))
+    .bind(tenant_id.to_string())
+    .bind(ticket_id.to_string())
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(task_from_row).collect()
+}
+
+/// The open tasks `owner` may complete: theirs by user, one of their roles or their unit;
+/// the most urgent first (by due time, then the oldest).
+pub async fn todos(pool: &AnyPool, tenant_id: Uuid, owner: &TodoOwner) -> ProjectionResult<Vec<TicketTodoView>> {
+    let mut binds = vec![tenant_id.to_string(), owner.user_id.to_string()];
+    let mut alternatives = vec!["(k.candidate_kind = 'user' AND k.candidate_id = $2)".to_owned()];
+    for (kind, ids) in [("role", &owner.role_ids), ("org_unit", &owner.org_unit_ids)] {
+        if ids.is_empty() {
+            continue;
+        }
+        let placeholders: Vec<String> = ids
+            .iter()
+            .map(|id| {
+                binds.push(id.to_string());
+                format!("${}", binds.len())
+            })
+            .collect();
+        alternatives.push(format!("(k.candidate_kind = '{kind}' AND k.candidate_id IN ({}))", placeholders.join(", ")));
+    }
+    let mut query = sqlx::query(AssertSqlSafe(format!(
+        "SELECT k.ticket_id, t.number, t.title, COALESCE(y.name, '') AS type_name, k.token, k.step_name, \
+         k.activated_at, k.due_at \
+         FROM {TICKET_TASKS_TABLE} k \
+         JOIN {TICKETS_TABLE} t ON t.tenant_id = k.tenant_id AND t.ticket_id = k.ticket_id \
+         LEFT JOIN {TICKET_TYPES_TABLE} y ON y.tenant_id = t.tenant_id AND y.type_id = t.type_id \
+         WHERE k.tenant_id = $1 AND ({}) \
+         ORDER BY CASE WHEN k.due_at IS NULL THEN 1 ELSE 0 END, k.due_at, k.activated_at, t.number",
+        alternatives.join(" OR ")
+    )));
+    for bind in binds {
+        query = query.bind(bind);
+    }
+    let rows = query.fetch_all(pool).await?;
+    rows.iter()
+        .map(|row| {
+            let due_at: Option<i64> = row.try_get("due_at")?;
+            Ok(TicketTodoView {
+                ticket_id: uuid_column(row, "ticket_id")?,
+                number: row.try_get("number")?,
+                title: row.try_get("title")?,
+                type_name: row.try_get("type_name")?,
+                token: version_column(row, "token")?,
+                step_name: row.try_get("step_name")?,
+                activated_at: time_column(row, "activated_at")?,
+                due_at: due_at.and_then(DateTime::from_timestamp_micros),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,306 @@
+//! The tickets read models: types as designed and published, tickets with their open tasks
+//! (two at once on parallel branches), to-do lists by user, role and unit, filters, tenant
+//! isolation, and idempotence (a range applied twice, or a rebuild, leaves the same rows).
+
+mod common;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use common::{Backend, TIME_LIMIT, TestEnv, apply_again, create_tenant, decide_and_append, dump_table};
+use hotline_domain::ticket::{
+    FormSpec, Origin, Performer, Ticket, TicketAction, TicketCommand, TicketType, TicketTypeAction, TicketTypeCommand,
+    TokenId, Workflow, parse_bpmn,
+};
+use hotline_infra::store::Scope;
+use hotline_projections::tickets::{
+    TicketFilter, TicketStatus, TicketsProjection, TodoOwner, find_tickets, get_ticket, get_ticket_type, ticket_form,
+    ticket_tasks, todos,
+};
+use hotline_projections::{Projection, ProjectionRunner, all_projections, rebuild};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+fn id(number: u128) -> Uuid {
+    Uuid::from_u128(number)
+}
+
+const TYPE: u128 = 0x7e01;
+const TICKET_1: u128 = 0x71c1;
+const TICKET_2: u128 = 0x71c2;
+const STARTER: u128 = 0xa001;
+const CALLER: u128 = 0xa002;
+const CHECKERS: u128 = 0x2001;
+const CONVERSATION: u128 = 0xc001;
+
+fn at(minutes: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_790_000_000, 0).unwrap() + Duration::minutes(minutes)
+}
+
+fn form() -> Value {
+    json!({ "type": "default", "components": [
+        { "type": "textfield", "key": "subject", "label": "Subject", "validate": { "required": true } },
+        { "type": "textarea", "key": "note", "label": "Note" },
+    ] })
+}
+
+/// Start → split → "Check" (the checkers' role, due in an hour) and "Call back" (a user)
+/// → join → end.
+fn workflow_xml() -> String {
+    format!(
+        r#"<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:hotline="https://hotline.example/schema/bpmn" id="d">
+  <bpmn:process id="p">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="split" />
+    <bpmn:parallelGateway id="split" />
+    <bpmn:sequenceFlow id="f2" sourceRef="split" targetRef="check" />
+    <bpmn:sequenceFlow id="f3" sourceRef="split" targetRef="call" />
+    <bpmn:userTask id="check" name="Check" hotline:assignee="role:{checkers}" hotline:fields="note=editable" hotline:due="PT1H" />
+    <bpmn:userTask id="call" name="Call back" hotline:assignee="user:{caller}" />
+    <bpmn:sequenceFlow id="f4" sourceRef="check" targetRef="join" />
+    <bpmn:sequenceFlow id="f5" sourceRef="call" targetRef="join" />
+    <bpmn:parallelGateway id="join" />
+    <bpmn:sequenceFlow id="f6" sourceRef="join" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+</bpmn:definitions>"#,
+        checkers = id(CHECKERS),
+        caller = id(CALLER)
+    )
+}
+
+fn subject(text: &str) -> Map<String, Value> {
+    let mut values = Map::new();
+    values.insert("subject".into(), Value::from(text));
+    values
+}
+
+fn performer(user: u128, roles: &[u128]) -> Performer {
+    Performer { user_id: id(user), role_ids: roles.iter().copied().map(id).collect(), org_unit_ids: Vec::new() }
+}
+
+struct Written {
+    acme: Uuid,
+    globex: Uuid,
+    head: u64,
+}
+
+async fn type_command(env: &TestEnv, tenant: Uuid, minute: i64, action: TicketTypeAction) -> u64 {
+    let command = TicketTypeCommand { tenant_id: tenant, type_id: id(TYPE), at: at(minute), action };
+    decide_and_append::<TicketType>(&env.store, tenant, command).await
+}
+
+async fn ticket_command(env: &TestEnv, tenant: Uuid, ticket: u128, minute: i64, action: TicketAction) -> u64 {
+    let command = TicketCommand { tenant_id: tenant, ticket_id: id(ticket), at: at(minute), action };
+    decide_and_append::<Ticket>(&env.store, tenant, command).await
+}
+
+fn open(workflow: &Workflow, title: &str, origin: Option<Origin>) -> TicketAction {
+    TicketAction::Open {
+        type_id: id(TYPE),
+        version: 1,
+        workflow: workflow.clone(),
+        form: FormSpec::from_form_js(&form()).unwrap(),
+        title: title.into(),
+        values: subject(title),
+        starter: id(STARTER),
+        origin,
+    }
+}
+
+fn complete(workflow: &Workflow, token: TokenId, values: Map<String, Value>, who: Performer) -> TicketAction {
+    TicketAction::CompleteTask {
+        token,
+        values,
+        performer: who,
+        workflow: workflow.clone(),
+        form: FormSpec::from_form_js(&form()).unwrap(),
+    }
+}
+
+/// acme: a type published once; ticket 1 from a conversation, its "Check" done (the
+/// "Call back" still open) and commented; ticket 2 cancelled. globex: the same type id and
+/// ticket 1 id, opened.
+async fn write_tickets(env: &TestEnv) -> Written {
+    let (acme, _) = create_tenant(&env.store, "acme").await;
+    let (globex, _) = create_tenant(&env.store, "globex").await;
+    let workflow = parse_bpmn(&workflow_xml()).unwrap();
+    for tenant in [acme, globex] {
+        let create = TicketTypeAction::Create { name: "Refund".into(), description: "".into(), form: form() };
+        type_command(env, tenant, 0, create).await;
+        type_command(env, tenant, 1, TicketTypeAction::Publish { bpmn_xml: workflow_xml() }).await;
+    }
+    let conversation = Some(Origin::Conversation(id(CONVERSATION)));
+    ticket_command(env, acme, TICKET_1, 2, open(&workflow, "Late refund", conversation)).await;
+    ticket_command(env, acme, TICKET_2, 3, open(&workflow, "Twice", None)).await;
+    ticket_command(env, globex, TICKET_1, 4, open(&workflow, "Globex refund", None)).await;
+    // Tokens: 0 start, split into 1 (check) and 2 (call).
+    let mut note = Map::new();
+    note.insert("note".into(), Value::from("Checked"));
+    ticket_command(env, acme, TICKET_1, 5, complete(&workflow, 1, note, performer(0xa009, &[CHECKERS]))).await;
+    let comment = TicketAction::Comment { text: "Waiting for the customer".into(), author: id(CALLER) };
+    ticket_command(env, acme, TICKET_1, 6, comment).await;
+    let cancel = TicketAction::Cancel { reason: "Opened twice".into(), by: id(STARTER) };
+    let head = ticket_command(env, acme, TICKET_2, 7, cancel).await;
+    Written { acme, globex, head }
+}
+
+async fn tickets_read_as_their_events_left_them(backend: Backend) {
+    let env = TestEnv::new(backend).await;
+    let pool = &env.pool;
+    let Written { acme, globex, head } = write_tickets(&env).await;
+    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections(env.keys.clone()));
+    assert!(runner.wait_for(head, TIME_LIMIT).await);
+
+    let refund = get_ticket_type(pool, acme, id(TYPE)).await.unwrap().expect("the type");
+    assert_eq!((refund.version, refund.published_form.as_ref()), (1, Some(&form())));
+    let steps: Vec<(&str, &str)> =
+        refund.steps.iter().map(|step| (step.name.as_str(), step.assignee.as_str())).collect();
+    assert_eq!(
+        steps,
+        [("Check", format!("role:{}", id(CHECKERS)).as_str()), ("Call back", &format!("user:{}", id(CALLER)))]
+    );
+    assert_eq!(refund.steps[0].due_seconds, Some(3600));
+    assert_eq!(ticket_form(pool, acme, id(TYPE), 1).await.unwrap(), Some(form()));
+
+    let first = get_ticket(pool, acme, id(TICKET_1)).await.unwrap().expect("ticket 1");
+    assert_eq!((first.status, first.type_name.as_str()), (TicketStatus::Open, "Refund"));
+    assert_eq!(first.conversation_id, Some(id(CONVERSATION)));
+    assert_eq!(first.values, {
+        let mut values = subject("Late refund");
+        values.insert("note".into(), Value::from("Checked"));
+        values
+    });
+    let kinds: Vec<&str> = first.history.iter().map(|entry| entry.kind.as_str()).collect();
+    assert_eq!(kinds, ["opened", "task_completed", "commented"]);
+    assert_eq!(first.history[1].step_name.as_deref(), Some("Check"));
+    assert_eq!(first.updated_at, at(6));
+    let open_tasks = ticket_tasks(pool, acme, id(TICKET_1)).await.unwrap();
+    assert_eq!(open_tasks.iter().map(|task| task.step_name.as_str()).collect::<Vec<_>>(), ["Call back"]);
+
+    // Before "Check" was done, both branches were open: globex's ticket shows them still.
+    let both = ticket_tasks(pool, globex, id(TICKET_1)).await.unwrap();
+    assert_eq!(both.iter().map(|task| task.step_name.as_str()).collect::<Vec<_>>(), ["Check", "Call back"]);
+    assert_eq!(both[0].due_at, Some(at(4) + Duration::hours(1)));
+
+    let cancelled = get_ticket(pool, acme, id(TICKET_2)).await.unwrap().expect("ticket 2");
+    assert_eq!(cancelled.status, TicketStatus::Cancelled);
+    assert!(ticket_tasks(pool, acme, id(TICKET_2)).await.unwrap().is_empty());
+
+    // To-dos: the caller has ticket 1's call back; the checkers have nothing left in acme but
+    // globex's check (in globex only).
+    let caller = TodoOwner { user_id: id(CALLER), role_ids: vec![], org_unit_ids: vec![] };
+    let mine = todos(pool, acme, &caller).await.unwrap();
+    assert_eq!(
+        mine.iter().map(|todo| (todo.title.as_str(), todo.step_name.as_str())).collect::<Vec<_>>(),
+        [("Late refund", "Call back")]
+    );
+    let checker = TodoOwner { user_id: id(0xa009), role_ids: vec![id(CHECKERS)], org_unit_ids: vec![] };
+    assert!(todos(pool, acme, &checker).await.unwrap().is_empty());
+    let theirs = todos(pool, globex, &checker).await.unwrap();
+    assert_eq!(theirs.iter().map(|todo| todo.step_name.as_str()).collect::<Vec<_>>(), ["Check"]);
+
+    // Filters.
+    let every = TicketFilter::default();
+    let (page, total) = find_tickets(pool, acme, &every, 0, 50).await.unwrap();
+    assert_eq!((total, page.len()), (2, 2));
+    assert_eq!(page[0].ticket_id, id(TICKET_2), "the most recently changed first");
+    let open_only = TicketFilter { status: Some(TicketStatus::Open), ..TicketFilter::default() };
+    assert_eq!(find_tickets(pool, acme, &open_only, 0, 50).await.unwrap().1, 1);
+    let by_text = TicketFilter { text: Some("LATE".into()), ..TicketFilter::default() };
+    let (found, _) = find_tickets(pool, acme, &by_text, 0, 50).await.unwrap();
+    assert_eq!(found.iter().map(|ticket| ticket.ticket_id).collect::<Vec<_>>(), [id(TICKET_1)]);
+    let wildcard = TicketFilter { text: Some("%".into()), ..TicketFilter::default() };
+    assert_eq!(find_tickets(pool, acme, &wildcard, 0, 50).await.unwrap().1, 0, "% is no wildcard");
+    let by_number = TicketFilter { text: Some(first.number.to_lowercase()), ..TicketFilter::default() };
+    assert_eq!(find_tickets(pool, acme, &by_number, 0, 50).await.unwrap().1, 1);
+    let of_chat = TicketFilter { conversation_id: Some(id(CONVERSATION)), ..TicketFilter::default() };
+    assert_eq!(find_tickets(pool, acme, &of_chat, 0, 50).await.unwrap().1, 1);
+    let second_page = find_tickets(pool, acme, &every, 1, 1).await.unwrap();
+    assert_eq!((second_page.0.len(), second_page.1, second_page.0[0].ticket_id), (1, 2, id(TICKET_1)));
+
+    // Tenant isolation: globex's ticket 1 has globex's title, and a third tenant sees nothing.
+    let theirs = get_ticket(pool, globex, id(TICKET_1)).await.unwrap().expect("globex's ticket");
+    assert_eq!(theirs.title, "Globex refund");
+    assert_eq!(find_tickets(pool, Uuid::now_v7(), &every, 0, 50).await.unwrap().1, 0);
+    assert_eq!(get_ticket(pool, Uuid::now_v7(), id(TICKET_1)).await.unwrap(), None);
+    runner.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tickets_read_as_their_events_left_them_on_sqlite() {
+    tickets_read_as_their_events_left_them(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tickets_read_as_their_events_left_them_on_postgres() {
+    tickets_read_as_their_events_left_them(Backend::Postgres).await;
+}
+
+async fn dump_all(env: &TestEnv) -> Vec<Vec<String>> {
+    vec![
+        dump_table(
+            &env.pool,
+            "ticket_types",
+            "tenant_id, type_id, name, description, form, workflow_xml, published_form, version, published_at, \
+             updated_at, steps, stream_version",
+            "tenant_id, type_id",
+        )
+        .await,
+        dump_table(
+            &env.pool,
+            "ticket_type_versions",
+            "tenant_id, type_id, version, workflow, form",
+            "tenant_id, type_id",
+        )
+        .await,
+        dump_table(
+            &env.pool,
+            "tickets",
+            "tenant_id, ticket_id, number, type_id, version, title, folded_text, status, field_values, starter_id, \
+             created_at, updated_at, conversation_id, call_id, history, stream_version",
+            "tenant_id, ticket_id",
+        )
+        .await,
+        dump_table(
+            &env.pool,
+            "ticket_tasks",
+            "tenant_id, ticket_id, token, step_id, step_name, candidate_kind, candidate_id, activated_at, due_at, \
+             fields",
+            "tenant_id, ticket_id, token",
+        )
+        .await,
+    ]
+}
+
+async fn replaying_or_rebuilding_changes_nothing(backend: Backend) {
+    let env = TestEnv::new(backend).await;
+    let Written { head, .. } = write_tickets(&env).await;
+    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections(env.keys.clone()));
+    assert!(runner.wait_for(head, TIME_LIMIT).await);
+    runner.shutdown().await;
+    let live = dump_all(&env).await;
+    assert_eq!(live.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2, 3, 3], "{live:?}");
+
+    let projections: Vec<Arc<dyn Projection>> = vec![Arc::new(TicketsProjection)];
+    let events = env.store.read_all(Scope::Global, 0, 10_000).await.unwrap();
+    apply_again(&env.pool, &projections, &events).await;
+    assert_eq!(dump_all(&env).await, live, "the whole log again changed a row");
+    for start in 1..events.len() {
+        apply_again(&env.pool, &projections, &events[start..]).await;
+        assert_eq!(dump_all(&env).await, live, "applying from event {start} again changed a row");
+    }
+    let report = rebuild(env.store.as_ref(), &env.pool, &TicketsProjection, 0).await.unwrap();
+    assert_eq!(report.position, head);
+    assert_eq!(dump_all(&env).await, live, "a rebuild differs from the live run");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replaying_or_rebuilding_changes_nothing_on_sqlite() {
+    replaying_or_rebuilding_changes_nothing(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replaying_or_rebuilding_changes_nothing_on_postgres() {
+    replaying_or_rebuilding_changes_nothing(Backend::Postgres).await;
+}
