@@ -14,12 +14,12 @@ describe("errorText", () => {
   });
 
   it("falls back to the server's message for a code it does not know", () => {
-    const error = new GraphqlError("ticket.closed", "the ticket is closed");
-    expect(errorText(error, en, "en")).toBe("the ticket is closed");
+    const error = new GraphqlError("nosuch.code", "the thing is closed");
+    expect(errorText(error, en, "en")).toBe("the thing is closed");
   });
 
   it("names the code when there is no message either", () => {
-    expect(errorText(new GraphqlError("ticket.closed", ""), en, "en")).toBe("Unexpected error (ticket.closed)");
+    expect(errorText(new GraphqlError("nosuch.code", ""), en, "en")).toBe("Unexpected error (nosuch.code)");
   });
 
   it("reads the end of a lock-out from extensions, else from the message", () => {

@@ -16,6 +16,8 @@ import "./admin/telephony";
 import "./desk";
 import "./supervisor";
 import "./customers";
+import "./tickets";
+import "./admin/ticketTypes";
 import "./addressBook";
 import "./knowledge";
 import "./audit/events";

@@ -20,6 +20,7 @@ import { useErrorText } from "../../api/errors";
 import { subscribe } from "../../api/subscriptions";
 import { type Locale, useI18n } from "../../i18n";
 import { useReplyInsertRequests } from "../knowledge/replyInsert";
+import { CreateTicketButton } from "../tickets/CreateTicketButton";
 import {
   type Attachment,
   type CannedReply,
@@ -237,6 +238,7 @@ export function ChatPane({ summary, typing, cannedReplies, screenPopOpen, drafts
               onClick={onToggleScreenPop}
             />
           </Tooltip>
+          <CreateTicketButton conversationId={conversationId} visitorName={summary.visitor.name} />
           <Button size="small" icon={<SwapOutlined />} disabled={closed} data-testid="desk-transfer" onClick={onTransfer}>
             {t("desk.transfer")}
           </Button>

@@ -1,0 +1,48 @@
+/** The form of a ticket type: bpmn.io's form-js editor (its own palette and properties).
+ * Every change reports the schema. The bpmn.io watermark stays visible (its licence). */
+import "@bpmn-io/form-js/dist/assets/form-js.css";
+import "@bpmn-io/form-js/dist/assets/form-js-editor.css";
+import "@bpmn-io/form-js/dist/assets/properties-panel.css";
+import { FormEditor } from "@bpmn-io/form-js";
+import { Alert, theme } from "antd";
+import { useEffect, useRef, useState } from "react";
+import { useT } from "../../../i18n";
+import type { FormSchema } from "../../tickets/tickets.graphql";
+
+interface Props {
+  schema: FormSchema;
+  onChange: (schema: FormSchema) => void;
+}
+
+export function FormDesigner({ schema, onChange }: Props) {
+  const t = useT();
+  const { token } = theme.useToken();
+  const container = useRef<HTMLDivElement>(null);
+  const latest = useRef(onChange);
+  useEffect(() => {
+    latest.current = onChange;
+  }, [onChange]);
+  const [initialSchema] = useState(schema);
+  const [importError, setImportError] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (!container.current) return;
+    const editor = new FormEditor({ container: container.current });
+    let live = true;
+    editor.on("changed", () => {
+      if (live) latest.current(editor.saveSchema() as FormSchema);
+    });
+    editor.importSchema(initialSchema).catch((error: unknown) => live && setImportError(String(error)));
+    return () => {
+      live = false;
+      editor.destroy();
+    };
+  }, [initialSchema]);
+
+  return (
+    <>
+      {importError ? <Alert type="error" showIcon title={t("ticketTypes.formUnreadable")} description={importError} /> : null}
+      <div ref={container} data-testid="ticket-form-designer" style={{ height: 600, border: `1px solid ${token.colorBorderSecondary}`, borderRadius: token.borderRadius }} />
+    </>
+  );
+}

@@ -1,0 +1,193 @@
+/**
+ * Our own property panel beside the workflow canvas (no bpmn-js-properties-panel): for a
+ * user task its name, assignee, each form field's access and its due time; for a flow out
+ * of an exclusive gateway its condition and whether it is the default; for a service task
+ * its URL. It only describes the selection and reports patches; WorkflowDesigner applies
+ * them with `modeling.updateProperties`.
+ */
+import { Alert, Empty, Form, Input, InputNumber, Select, Space, Switch, Table, Typography } from "antd";
+import { useEffect, useMemo, useState } from "react";
+import { useQuery } from "../../../api/hooks";
+import { useT } from "../../../i18n";
+import { ACCESS_KEYS } from "../../tickets/labels";
+import { TICKET_USER_NAMES_QUERY, type TicketFieldAccess, type TicketUserNamesData } from "../../tickets/tickets.graphql";
+import { ACCESS_LEVELS, type FormField, formatDuration, formatFieldsAttribute, parseDuration, parseFieldsAttribute } from "../../tickets/workflow";
+import { useOrgUnits, unitPathLabel } from "../shared/orgUnits";
+import { roleLabel, useRoles } from "../shared/roles";
+
+export type Selected =
+  | { kind: "userTask"; id: string; name: string; assignee: string; fields: string; due: string }
+  | { kind: "serviceTask"; id: string; name: string; url: string }
+  | { kind: "flow"; id: string; name: string; condition: string; isDefault: boolean; fromExclusive: boolean }
+  | { kind: "other"; id: string; name: string; type: string };
+
+export interface StepPatch {
+  name?: string;
+  assignee?: string;
+  fields?: string;
+  due?: string;
+  url?: string;
+  condition?: string;
+  isDefault?: boolean;
+}
+
+interface Props {
+  selected: Selected | null;
+  formFields: readonly FormField[];
+  onChange: (patch: StepPatch) => void;
+  disabled?: boolean;
+}
+
+/** A text input that reports on blur or Enter, not on every key (each report is an undoable command). */
+function CommitInput({ value, onCommit, testId, textArea, placeholder, disabled }: { value: string; onCommit: (value: string) => void; testId: string; textArea?: boolean; placeholder?: string; disabled?: boolean }) {
+  const [draft, setDraft] = useState(value);
+  useEffect(() => setDraft(value), [value]);
+  const commit = () => {
+    if (draft !== value) onCommit(draft);
+  };
+  return textArea ? (
+    <Input.TextArea data-testid={testId} value={draft} placeholder={placeholder} disabled={disabled} autoSize={{ minRows: 2, maxRows: 6 }} onChange={(event) => setDraft(event.target.value)} onBlur={commit} />
+  ) : (
+    <Input data-testid={testId} value={draft} placeholder={placeholder} disabled={disabled} onChange={(event) => setDraft(event.target.value)} onBlur={commit} onPressEnter={commit} />
+  );
+}
+
+export function StepPanel({ selected, formFields, onChange, disabled }: Props) {
+  const t = useT();
+  if (!selected) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("ticketTypes.selectElement")} />;
+  return (
+    <Form layout="vertical" size="small" data-testid="ticket-step-panel" data-element-id={selected.id} disabled={disabled}>
+      <Form.Item label={t("ticketTypes.elementName")}>
+        <CommitInput testId="ticket-step-name" value={selected.name} disabled={disabled} onCommit={(name) => onChange({ name })} />
+      </Form.Item>
+      {selected.kind === "userTask" ? <UserTaskProperties selected={selected} formFields={formFields} onChange={onChange} disabled={disabled} /> : null}
+      {selected.kind === "serviceTask" ? (
+        <Form.Item label={t("ticketTypes.serviceUrl")} extra={t("ticketTypes.serviceUrlHint")}>
+          <CommitInput testId="ticket-step-url" value={selected.url} placeholder="https://" disabled={disabled} onCommit={(url) => onChange({ url })} />
+        </Form.Item>
+      ) : null}
+      {selected.kind === "flow" ? (
+        selected.fromExclusive ? (
+          <>
+            <Form.Item label={t("ticketTypes.defaultFlow")}>
+              <Switch data-testid="ticket-flow-default" checked={selected.isDefault} onChange={(isDefault) => onChange({ isDefault })} />
+            </Form.Item>
+            <Form.Item label={t("ticketTypes.condition")} extra={t("ticketTypes.conditionHint")}>
+              <CommitInput testId="ticket-flow-condition" textArea value={selected.condition} placeholder={'${amount > 1000 && category == "refund"}'} disabled={disabled || selected.isDefault} onCommit={(condition) => onChange({ condition })} />
+            </Form.Item>
+          </>
+        ) : (
+          <Typography.Text type="secondary">{t("ticketTypes.flowNoCondition")}</Typography.Text>
+        )
+      ) : null}
+      {selected.kind === "other" ? <Typography.Text type="secondary">{selected.type.replace(/^bpmn:/, "")}</Typography.Text> : null}
+    </Form>
+  );
+}
+
+function UserTaskProperties({ selected, formFields, onChange, disabled }: { selected: Extract<Selected, { kind: "userTask" }>; formFields: readonly FormField[]; onChange: (patch: StepPatch) => void; disabled?: boolean }) {
+  const t = useT();
+  const roles = useRoles();
+  const units = useOrgUnits();
+  const users = useQuery<TicketUserNamesData>(TICKET_USER_NAMES_QUERY);
+  const access = useMemo(() => parseFieldsAttribute(selected.fields), [selected.fields]);
+  const keys = formFields.map((field) => field.key);
+  const due = parseDuration(selected.due);
+  const badDue = selected.due !== "" && due === null;
+
+  const assigneeOptions = [
+    { value: "starter", label: t("ticketTypes.assignee.starter") },
+    {
+      label: t("ticketTypes.assignee.roles"),
+      options: roles.roles.map((role) => ({ value: `role:${role.id}`, label: roleLabel(role, t) })),
+    },
+    {
+      label: t("ticketTypes.assignee.units"),
+      options: units.units.map((unit) => ({ value: `unit:${unit.id}`, label: unitPathLabel(unit, units.byId) })),
+    },
+    {
+      label: t("ticketTypes.assignee.users"),
+      options: (users.data?.users ?? []).map((user) => ({ value: `user:${user.id}`, label: `${user.displayName} (${user.username})` })),
+    },
+    {
+      label: t("ticketTypes.assignee.fields"),
+      options: formFields.map((field) => ({ value: `field:${field.key}`, label: `${field.label} (${field.key})` })),
+    },
+  ];
+  const known = new Set(
+    assigneeOptions.flatMap((option) => {
+      const group = option as { value?: string; options?: { value: string }[] };
+      return group.options ? group.options.map((inner) => inner.value) : [group.value ?? ""];
+    }),
+  );
+
+  const setAccess = (key: string, level: TicketFieldAccess) => onChange({ fields: formatFieldsAttribute({ ...access, [key]: level }, keys) });
+  const setDue = (hours: number | null, minutes: number | null) => onChange({ due: formatDuration(hours, minutes) });
+
+  return (
+    <>
+      <Form.Item label={t("ticketTypes.assignee")} validateStatus={selected.assignee ? undefined : "warning"} help={selected.assignee ? undefined : t("ticketTypes.assigneeMissing")}>
+        <Select
+          data-testid="ticket-step-assignee"
+          showSearch={{ optionFilterProp: "label" }}
+          value={selected.assignee || undefined}
+          options={known.has(selected.assignee) || !selected.assignee ? assigneeOptions : [{ value: selected.assignee, label: selected.assignee }, ...assigneeOptions]}
+          onChange={(assignee: string) => onChange({ assignee })}
+        />
+      </Form.Item>
+      <Form.Item label={t("ticketTypes.fieldAccess")} extra={t("ticketTypes.fieldAccessHint")}>
+        {formFields.length === 0 ? (
+          <Alert type="info" showIcon title={t("ticketTypes.noFormFields")} />
+        ) : (
+          <Table
+            size="small"
+            rowKey="key"
+            pagination={false}
+            dataSource={[...formFields]}
+            columns={[
+              { title: t("ticketTypes.field"), key: "field", render: (_: unknown, field: FormField) => <span title={field.key}>{field.label}</span> },
+              {
+                title: t("ticketTypes.access"),
+                key: "access",
+                width: 150,
+                render: (_: unknown, field: FormField) => (
+                  <Select<TicketFieldAccess>
+                    size="small"
+                    style={{ width: "100%" }}
+                    data-testid={`ticket-step-field-access-${field.key}`}
+                    disabled={disabled}
+                    value={access[field.key] ?? "READ_ONLY"}
+                    options={ACCESS_LEVELS.map((level) => ({ value: level, label: t(ACCESS_KEYS[level]) }))}
+                    onChange={(level) => setAccess(field.key, level)}
+                  />
+                ),
+              },
+            ]}
+          />
+        )}
+      </Form.Item>
+      <Form.Item label={t("ticketTypes.due")} extra={t("ticketTypes.dueHint")} validateStatus={badDue ? "warning" : undefined} help={badDue ? t("ticketTypes.dueUnreadable", { value: selected.due }) : undefined}>
+        <Space>
+          <InputNumber<number>
+            data-testid="ticket-step-due-hours"
+            min={0}
+            max={10_000}
+            precision={0}
+            value={due?.hours ?? null}
+            suffix={t("ticketTypes.hours")}
+            onChange={(hours) => setDue(hours, due?.minutes ?? 0)}
+          />
+          <InputNumber<number>
+            data-testid="ticket-step-due-minutes"
+            min={0}
+            max={59}
+            precision={0}
+            value={due?.minutes ?? null}
+            suffix={t("ticketTypes.minutes")}
+            onChange={(minutes) => setDue(due?.hours ?? 0, minutes)}
+          />
+        </Space>
+      </Form.Item>
+    </>
+  );
+}

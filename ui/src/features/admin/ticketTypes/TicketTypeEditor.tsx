@@ -1,0 +1,289 @@
+/**
+ * One ticket type in the designer: name and description, the form (form-js editor) and the
+ * workflow (bpmn-js and our step panel), Save (create or update the draft form) and
+ * Publish (save, then publish the workflow XML). A type without a workflow starts with the
+ * two-step template (start → "Handle" by the starter, every field editable → end), so
+ * publishing works at once. The server's refusals show in full (an invalid workflow lists
+ * every problem).
+ */
+import { ArrowLeftOutlined, CloudUploadOutlined, SaveOutlined } from "@ant-design/icons";
+import { Alert, App, Button, Card, Form, Input, Skeleton, Space, Spin, Tabs, Tag, Typography } from "antd";
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
+import { GraphqlError } from "../../../api/client";
+import { useErrorText } from "../../../api/errors";
+import { useMutation, useQuery } from "../../../api/hooks";
+import { useI18n } from "../../../i18n";
+import { formatDateTime } from "../../../i18n/format";
+import {
+  CREATE_TICKET_TYPE_MUTATION,
+  type CreateTicketTypeData,
+  type CreateTicketTypeVariables,
+  type FormSchema,
+  PUBLISH_TICKET_WORKFLOW_MUTATION,
+  type PublishTicketWorkflowData,
+  type PublishTicketWorkflowVariables,
+  TICKET_TYPE_QUERY,
+  type TicketTypeData,
+  UPDATE_TICKET_TYPE_MUTATION,
+  type UpdateTicketTypeData,
+  type UpdateTicketTypeVariables,
+} from "../../tickets/tickets.graphql";
+import { formFields, serverDetail, starterForm, templateXml } from "../../tickets/workflow";
+import { useCommandId } from "../shared/commandId";
+
+const FormDesigner = lazy(() => import("./FormDesigner").then((module) => ({ default: module.FormDesigner })));
+const WorkflowDesigner = lazy(() => import("./WorkflowDesigner").then((module) => ({ default: module.WorkflowDesigner })));
+
+interface Header {
+  name: string;
+  description: string;
+}
+
+interface Props {
+  typeId: string | null;
+  canEdit: boolean;
+  onCreated: (id: string) => void;
+  onSaved: () => void;
+  onBack: () => void;
+}
+
+const NAME_CODES = new Set(["ticket_type.exists", "ticket_type.invalid_name"]);
+
+export function TicketTypeEditor({ typeId, canEdit, onCreated, onSaved, onBack }: Props) {
+  const { t, locale } = useI18n();
+  const errorText = useErrorText();
+  const { message } = App.useApp();
+  /** A new type's id once its first save made it, so that the header shows what it became. */
+  const [createdId, setCreatedId] = useState<string | null>(null);
+  const shownId = typeId ?? createdId;
+  const loaded = useQuery<TicketTypeData>(TICKET_TYPE_QUERY, { id: shownId }, { skip: !shownId });
+  const type = loaded.data?.ticketType ?? null;
+
+  if (typeId && loaded.loading && !type) return <Skeleton active />;
+  if (typeId && loaded.error) return <Alert type="error" showIcon title={errorText(loaded.error)} action={<Button onClick={onBack}>{t("ticketTypes.back")}</Button>} />;
+  if (typeId && !type) return <Alert type="warning" showIcon title={t("error.ticket_type.not_found")} action={<Button onClick={onBack}>{t("ticketTypes.back")}</Button>} />;
+
+  return (
+    <EditorBody
+      typeId={typeId}
+      initial={{
+        name: type?.name ?? "",
+        description: type?.description ?? "",
+        form: type?.form ?? starterForm(t("ticketTypes.starterField")),
+        xml: type?.workflowXml ?? null,
+      }}
+      version={type?.version ?? 0}
+      publishedAt={type?.publishedAt ?? null}
+      canEdit={canEdit}
+      onCreated={onCreated}
+      onSaved={(id) => {
+        onSaved();
+        // A new type's first save changes the query's id, which fetches it.
+        if (id === shownId) void loaded.refetch();
+        else setCreatedId(id);
+      }}
+      onBack={onBack}
+      notify={(text) => void message.success(text)}
+      locale={locale}
+    />
+  );
+}
+
+interface BodyProps {
+  typeId: string | null;
+  initial: { name: string; description: string; form: FormSchema; xml: string | null };
+  version: number;
+  publishedAt: string | null;
+  canEdit: boolean;
+  onCreated: (id: string) => void;
+  /** After a save or a publish, with the type's id. */
+  onSaved: (id: string) => void;
+  onBack: () => void;
+  notify: (text: string) => void;
+  locale: ReturnType<typeof useI18n>["locale"];
+}
+
+function EditorBody({ typeId, initial, version, publishedAt, canEdit, onCreated, onSaved, onBack, notify, locale }: BodyProps) {
+  const { t } = useI18n();
+  const errorText = useErrorText();
+  const [form] = Form.useForm<Header>();
+  const [schema, setSchema] = useState<FormSchema>(initial.form);
+  const fields = useMemo(() => formFields(schema), [schema]);
+  // The workflow as the designer last reported it; the template until the designer has one.
+  const [xml, setXml] = useState<string | null>(initial.xml);
+  const reportedXml = useRef<string | null>(null);
+  // Until the workflow designer has reported one: the template, with the form's fields as they are then.
+  const currentXml = () => xml ?? templateXml(fields.map((field) => field.key), t("ticketTypes.templateStep"));
+  const [saveCommand, renewSaveCommand] = useCommandId();
+  const [publishCommand, renewPublishCommand] = useCommandId();
+  const create = useMutation<CreateTicketTypeData, CreateTicketTypeVariables>(CREATE_TICKET_TYPE_MUTATION);
+  const update = useMutation<UpdateTicketTypeData, UpdateTicketTypeVariables>(UPDATE_TICKET_TYPE_MUTATION);
+  const publish = useMutation<PublishTicketWorkflowData, PublishTicketWorkflowVariables>(PUBLISH_TICKET_WORKFLOW_MUTATION);
+  const [failure, setFailure] = useState<unknown>();
+  /** The type's id once it exists (a new one gets it from its first save). */
+  const [savedId, setSavedId] = useState<string | null>(typeId);
+  const [tab, setTab] = useState("form");
+  const [dirty, setDirty] = useState(false);
+
+  useEffect(() => {
+    form.setFieldsValue({ name: initial.name, description: initial.description });
+    // Only on first show: later the form is the user's.
+  }, []); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const changed = () => {
+    renewSaveCommand();
+    renewPublishCommand();
+    setDirty(true);
+    setFailure(undefined);
+  };
+
+  /** Saves the header and the form; the type's id, or null when refused. */
+  const save = async (): Promise<string | null> => {
+    let header: Header;
+    try {
+      header = await form.validateFields();
+    } catch {
+      return null;
+    }
+    setFailure(undefined);
+    const input = { commandId: saveCommand, name: header.name.trim(), description: (header.description ?? "").trim(), form: schema };
+    try {
+      if (savedId) {
+        await update.mutate({ input: { ...input, typeId: savedId } });
+        return savedId;
+      }
+      const result = await create.mutate({ input });
+      const id = result.createTicketType.aggregateId;
+      setSavedId(id);
+      onCreated(id);
+      return id;
+    } catch (caught) {
+      if (caught instanceof GraphqlError && NAME_CODES.has(caught.code)) form.setFields([{ name: "name", errors: [errorText(caught)] }]);
+      else if (caught instanceof GraphqlError && caught.code === "ticket_type.invalid_description") form.setFields([{ name: "description", errors: [errorText(caught)] }]);
+      else setFailure(caught);
+      return null;
+    }
+  };
+
+  const onSave = async () => {
+    const id = await save();
+    if (!id) return;
+    setDirty(false);
+    renewSaveCommand();
+    notify(t("ticketTypes.saved"));
+    onSaved(id);
+  };
+
+  const onPublish = async () => {
+    const id = await save();
+    if (!id) return;
+    renewSaveCommand();
+    try {
+      await publish.mutate({ input: { commandId: publishCommand, typeId: id, bpmnXml: currentXml() } });
+    } catch (caught) {
+      setFailure(caught);
+      return;
+    }
+    setDirty(false);
+    renewPublishCommand();
+    notify(t("ticketTypes.published"));
+    onSaved(id);
+  };
+
+  const detail = serverDetail(failure);
+
+  return (
+    <Card
+      title={
+        <Space>
+          <Button type="text" icon={<ArrowLeftOutlined />} aria-label={t("ticketTypes.back")} data-testid="ticket-type-back" onClick={onBack} />
+          <span>{savedId ? initial.name || form.getFieldValue("name") : t("ticketTypes.new")}</span>
+          {version > 0 ? <Tag color="green" data-testid="ticket-type-version">v{version}</Tag> : <Tag data-testid="ticket-type-version">{t("ticketTypes.unpublished")}</Tag>}
+          {publishedAt ? <Typography.Text type="secondary">{t("ticketTypes.publishedOn", { time: formatDateTime(publishedAt, locale) })}</Typography.Text> : null}
+          {dirty ? <Tag color="orange">{t("ticketTypes.unsaved")}</Tag> : null}
+        </Space>
+      }
+      extra={
+        canEdit ? (
+          <Space>
+            <Button icon={<SaveOutlined />} data-testid="ticket-type-save" loading={create.loading || update.loading} disabled={publish.loading} onClick={() => void onSave()}>
+              {t("common.save")}
+            </Button>
+            <Button type="primary" icon={<CloudUploadOutlined />} data-testid="ticket-type-publish" loading={publish.loading} disabled={create.loading || update.loading} onClick={() => void onPublish()}>
+              {t("ticketTypes.publish")}
+            </Button>
+          </Space>
+        ) : null
+      }
+    >
+      <Form<Header> form={form} layout="vertical" disabled={!canEdit} onValuesChange={changed}>
+        <Form.Item
+          name="name"
+          label={t("ticketTypes.name")}
+          rules={[
+            { required: true, whitespace: true, message: t("validation.required") },
+            { max: 100, message: t("validation.maxChars", { max: 100 }) },
+          ]}
+        >
+          <Input data-testid="ticket-type-name" maxLength={100} />
+        </Form.Item>
+        <Form.Item name="description" label={t("ticketTypes.description")} rules={[{ max: 1000, message: t("validation.maxChars", { max: 1000 }) }]}>
+          <Input.TextArea data-testid="ticket-type-description" autoSize={{ minRows: 1, maxRows: 4 }} maxLength={1000} />
+        </Form.Item>
+      </Form>
+      {failure ? (
+        <Alert
+          type="error"
+          showIcon
+          data-testid="ticket-type-error"
+          style={{ marginBottom: 16 }}
+          title={errorText(failure)}
+          description={detail ? <Typography.Paragraph style={{ whiteSpace: "pre-wrap", marginBottom: 0 }} data-testid="ticket-type-error-detail">{detail}</Typography.Paragraph> : undefined}
+        />
+      ) : null}
+      <Tabs
+        activeKey={tab}
+        onChange={setTab}
+        items={[
+          {
+            key: "form",
+            label: <span data-testid="ticket-type-tab-form">{t("ticketTypes.tabForm")}</span>,
+            children: (
+              <Suspense fallback={<Spin />}>
+                <FormDesigner
+                  schema={initial.form}
+                  onChange={(next) => {
+                    setSchema(next);
+                    changed();
+                  }}
+                />
+              </Suspense>
+            ),
+          },
+          {
+            key: "workflow",
+            label: <span data-testid="ticket-type-tab-workflow">{t("ticketTypes.tabWorkflow")}</span>,
+            children: (
+              <Suspense fallback={<Spin />}>
+                <WorkflowDesigner
+                  xml={currentXml()}
+                  formFields={fields}
+                  disabled={!canEdit}
+                  onChange={(next) => {
+                    // The first report is the diagram as loaded; later ones are edits.
+                    if (reportedXml.current !== null && reportedXml.current !== next) {
+                      renewPublishCommand();
+                      setDirty(true);
+                    }
+                    reportedXml.current = next;
+                    setXml(next);
+                  }}
+                />
+              </Suspense>
+            ),
+          },
+        ]}
+      />
+    </Card>
+  );
+}

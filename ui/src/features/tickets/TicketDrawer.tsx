@@ -1,0 +1,308 @@
+/**
+ * One ticket: its header, its form (form-js) as the chosen task of mine shows it (hidden
+ * fields removed, read-only ones disabled, required ones required), "Complete <step>"
+ * sending the values of that step's editable fields only, the open tasks with their
+ * candidates and due times, the history, a comment box and cancelling with a reason.
+ */
+import { Alert, App, Button, Descriptions, Drawer, Empty, Input, List, Modal, Radio, Skeleton, Space, Tag, theme, Timeline, Typography } from "antd";
+import { useMemo, useRef, useState } from "react";
+import { newCommandId } from "../../api/client";
+import { useErrorText } from "../../api/errors";
+import { useMutation, useQuery } from "../../api/hooks";
+import { useI18n } from "../../i18n";
+import { formatDateTime } from "../../i18n/format";
+import { useCommandId } from "../admin/shared/commandId";
+import { useOpenTab } from "../customers/access";
+import type { FormViewApi } from "./FormView";
+import { CANDIDATE_KEYS, STATUS_COLORS, STATUS_KEYS } from "./labels";
+import { LazyFormView } from "./LazyFormView";
+import {
+  CANCEL_TICKET_MUTATION,
+  type CancelTicketVariables,
+  COMMENT_TICKET_MUTATION,
+  type CommentTicketVariables,
+  COMPLETE_TICKET_TASK_MUTATION,
+  type CompleteTicketTaskData,
+  type CompleteTicketTaskVariables,
+  type FormValues,
+  type Ticket,
+  TICKET_QUERY,
+  type TicketData,
+  type TicketTask,
+} from "./tickets.graphql";
+import { editableValues, formFields, overdue, schemaForStep, serverDetail, ticketFieldErrors } from "./workflow";
+
+const DESK_PATH = "/desk";
+
+interface Props {
+  ticketId: string | null;
+  onClose: () => void;
+  /** After a change (completed, commented, cancelled): the list refreshes. */
+  onChanged: () => void;
+}
+
+export function TicketDrawer({ ticketId, onClose, onChanged }: Props) {
+  const { t } = useI18n();
+  const { data, error, loading, refetch } = useQuery<TicketData>(TICKET_QUERY, { id: ticketId }, { skip: !ticketId });
+  const ticket = data?.ticket && data.ticket.id === ticketId ? data.ticket : null;
+  return (
+    <Drawer open={ticketId !== null} onClose={onClose} size="large" width={820} destroyOnHidden title={ticket ? `${ticket.number} · ${ticket.title}` : t("tickets.ticket")} data-testid="ticket-drawer">
+      {error ? <Alert type="error" showIcon title={<ErrorLine error={error} />} /> : null}
+      {loading && !ticket ? <Skeleton active /> : null}
+      {!loading && !error && data && !data.ticket ? <Empty description={t("error.ticket.not_found")} /> : null}
+      {ticket ? (
+        <TicketDetail
+          key={`${ticket.id}-${ticket.updatedAt}`}
+          ticket={ticket}
+          onChanged={() => {
+            void refetch();
+            onChanged();
+          }}
+        />
+      ) : null}
+    </Drawer>
+  );
+}
+
+function ErrorLine({ error }: { error: unknown }) {
+  return <>{useErrorText()(error)}</>;
+}
+
+function TicketDetail({ ticket, onChanged }: { ticket: Ticket; onChanged: () => void }) {
+  const { t, locale } = useI18n();
+  const errorText = useErrorText();
+  const { message } = App.useApp();
+  const { token } = theme.useToken();
+  const openTab = useOpenTab();
+  const mine = ticket.tasks.filter((task) => task.mine);
+  const [taskToken, setTaskToken] = useState<number | null>(mine[0]?.token ?? null);
+  const task: TicketTask | null = mine.find((candidate) => candidate.token === taskToken) ?? null;
+  const schema = useMemo(() => schemaForStep(ticket.form, task && ticket.status === "OPEN" ? task.fields : null), [ticket.form, task, ticket.status]);
+  const [values, setValues] = useState<FormValues>(ticket.values);
+  const viewer = useRef<FormViewApi | null>(null);
+  const [completeCommand, setCompleteCommand] = useState(newCommandId);
+  const complete = useMutation<CompleteTicketTaskData, CompleteTicketTaskVariables>(COMPLETE_TICKET_TASK_MUTATION);
+  const [completeError, setCompleteError] = useState<unknown>();
+  const comment = useMutation<unknown, CommentTicketVariables>(COMMENT_TICKET_MUTATION);
+  const [commentText, setCommentText] = useState("");
+  const [commentCommand, renewCommentCommand] = useCommandId();
+  const cancel = useMutation<unknown, CancelTicketVariables>(CANCEL_TICKET_MUTATION);
+  const [cancelling, setCancelling] = useState(false);
+  const [reason, setReason] = useState("");
+  const [cancelCommand, renewCancelCommand] = useCommandId();
+  const labels = new Map(formFields(ticket.form).map((field) => [field.key, field.label]));
+  const problems = ticketFieldErrors(completeError);
+  const isOpen = ticket.status === "OPEN";
+
+  const completeTask = async () => {
+    if (!task) return;
+    setCompleteError(undefined);
+    if (viewer.current && !viewer.current.validate()) return;
+    try {
+      await complete.mutate({ input: { commandId: completeCommand, ticketId: ticket.id, token: task.token, values: editableValues(values, task.fields) } });
+    } catch (caught) {
+      setCompleteError(caught);
+      return;
+    }
+    void message.success(t("tickets.completed", { step: task.stepName }));
+    onChanged();
+  };
+
+  const sendComment = async () => {
+    try {
+      await comment.mutate({ input: { commandId: commentCommand, ticketId: ticket.id, text: commentText.trim() } });
+    } catch (caught) {
+      void message.error(errorText(caught));
+      return;
+    }
+    setCommentText("");
+    renewCommentCommand();
+    onChanged();
+  };
+
+  const cancelTicket = async () => {
+    try {
+      await cancel.mutate({ input: { commandId: cancelCommand, ticketId: ticket.id, reason: reason.trim() } });
+    } catch (caught) {
+      void message.error(errorText(caught));
+      return;
+    }
+    setCancelling(false);
+    void message.success(t("tickets.cancelled", { number: ticket.number }));
+    onChanged();
+  };
+
+  return (
+    <Space orientation="vertical" size="middle" style={{ width: "100%" }} data-testid="ticket-detail" data-ticket-id={ticket.id}>
+      <Descriptions size="small" column={2} bordered>
+        <Descriptions.Item label={t("tickets.number")}>
+          <span data-testid="ticket-number">{ticket.number}</span>
+        </Descriptions.Item>
+        <Descriptions.Item label={t("tickets.status")}>
+          <Tag color={STATUS_COLORS[ticket.status]} data-testid="ticket-status">
+            {t(STATUS_KEYS[ticket.status])}
+          </Tag>
+        </Descriptions.Item>
+        <Descriptions.Item label={t("tickets.title")} span={2}>
+          {ticket.title}
+        </Descriptions.Item>
+        <Descriptions.Item label={t("tickets.type")}>{`${ticket.typeName} v${ticket.version}`}</Descriptions.Item>
+        <Descriptions.Item label={t("tickets.starter")}>{ticket.starterName}</Descriptions.Item>
+        <Descriptions.Item label={t("tickets.created")}>{formatDateTime(ticket.createdAt, locale)}</Descriptions.Item>
+        <Descriptions.Item label={t("tickets.updated")}>{formatDateTime(ticket.updatedAt, locale)}</Descriptions.Item>
+        {ticket.conversationId ? (
+          <Descriptions.Item label={t("tickets.conversation")} span={2}>
+            <Button type="link" size="small" style={{ paddingInline: 0 }} data-testid="ticket-conversation" disabled={!openTab} onClick={() => openTab?.(DESK_PATH)}>
+              {ticket.conversationId.slice(0, 8)}
+            </Button>
+          </Descriptions.Item>
+        ) : null}
+      </Descriptions>
+
+      <div>
+        <Typography.Title level={5}>{t("tickets.openTasks")}</Typography.Title>
+        {ticket.tasks.length === 0 ? (
+          <Typography.Text type="secondary">{t("tickets.noOpenTasks")}</Typography.Text>
+        ) : (
+          <List
+            size="small"
+            bordered
+            dataSource={ticket.tasks}
+            renderItem={(item) => (
+              <List.Item data-testid="ticket-task" data-token={item.token}>
+                <Space wrap>
+                  <Typography.Text strong>{item.stepName}</Typography.Text>
+                  <span>
+                    {t(CANDIDATE_KEYS[item.candidateKind])}: {item.candidateName}
+                  </span>
+                  {item.dueAt ? (
+                    <Typography.Text type={overdue(item.dueAt) ? "danger" : "secondary"}>{t("tickets.dueAt", { time: formatDateTime(item.dueAt, locale) })}</Typography.Text>
+                  ) : null}
+                  {item.mine ? <Tag color="blue">{t("tickets.mine")}</Tag> : null}
+                </Space>
+              </List.Item>
+            )}
+          />
+        )}
+      </div>
+
+      {isOpen && mine.length > 1 ? (
+        <Radio.Group value={taskToken} onChange={(event) => setTaskToken(event.target.value as number)} data-testid="ticket-task-choice">
+          {mine.map((candidate) => (
+            <Radio.Button key={candidate.token} value={candidate.token}>
+              {candidate.stepName}
+            </Radio.Button>
+          ))}
+        </Radio.Group>
+      ) : null}
+
+      <div style={{ border: `1px solid ${token.colorBorderSecondary}`, borderRadius: token.borderRadius, padding: token.paddingSM }}>
+        <LazyFormView
+          key={task?.token ?? "none"}
+          schema={schema}
+          data={ticket.values}
+          readOnly={!task || !isOpen}
+          onChange={(next) => {
+            setValues(next);
+            setCompleteCommand(newCommandId());
+          }}
+          onReady={(api) => {
+            viewer.current = api;
+          }}
+        />
+      </div>
+
+      {completeError ? (
+        <Alert
+          type="error"
+          showIcon
+          data-testid="ticket-complete-error"
+          title={errorText(completeError)}
+          description={problems.length > 0 ? problems.map((problem) => `${labels.get(problem.field) ?? problem.field}: ${problem.message}`).join("; ") : (serverDetail(completeError) ?? undefined)}
+        />
+      ) : null}
+
+      <Space wrap>
+        {isOpen && task ? (
+          <Button type="primary" data-testid="ticket-complete" loading={complete.loading} onClick={() => void completeTask()}>
+            {t("tickets.complete", { step: task.stepName })}
+          </Button>
+        ) : null}
+        {isOpen ? (
+          <Button danger data-testid="ticket-cancel" onClick={() => setCancelling(true)}>
+            {t("tickets.cancelTicket")}
+          </Button>
+        ) : null}
+      </Space>
+
+      <div>
+        <Typography.Title level={5}>{t("tickets.history")}</Typography.Title>
+        <Timeline
+          data-testid="ticket-history"
+          items={ticket.history.map((entry) => ({
+            children: (
+              <Space orientation="vertical" size={0}>
+                <Typography.Text type="secondary">
+                  {formatDateTime(entry.at, locale)} · {entry.actorName || t("tickets.system")}
+                </Typography.Text>
+                <span>
+                  {historyKind(entry.kind, t)}
+                  {entry.stepName ? ` · ${entry.stepName}` : ""}
+                </span>
+                {entry.text ? <Typography.Paragraph style={{ marginBottom: 0, whiteSpace: "pre-wrap" }}>{entry.text}</Typography.Paragraph> : null}
+              </Space>
+            ),
+          }))}
+        />
+        <Space.Compact style={{ width: "100%" }}>
+          <Input.TextArea
+            data-testid="ticket-comment-text"
+            value={commentText}
+            maxLength={4000}
+            autoSize={{ minRows: 1, maxRows: 6 }}
+            placeholder={t("tickets.commentPlaceholder")}
+            onChange={(event) => {
+              setCommentText(event.target.value);
+              renewCommentCommand();
+            }}
+          />
+          <Button data-testid="ticket-comment" disabled={commentText.trim() === ""} loading={comment.loading} onClick={() => void sendComment()}>
+            {t("tickets.comment")}
+          </Button>
+        </Space.Compact>
+      </div>
+
+      <Modal
+        open={cancelling}
+        title={t("tickets.cancelTitle", { number: ticket.number })}
+        okText={t("tickets.cancelTicket")}
+        cancelText={t("common.close")}
+        okButtonProps={{ danger: true, disabled: reason.trim() === "", "data-testid": "ticket-cancel-confirm" }}
+        confirmLoading={cancel.loading}
+        onOk={() => void cancelTicket()}
+        onCancel={() => setCancelling(false)}
+      >
+        <Input.TextArea data-testid="ticket-cancel-reason" value={reason} maxLength={1000} placeholder={t("tickets.cancelReason")} onChange={(event) => {
+            setReason(event.target.value);
+            renewCancelCommand();
+          }} />
+      </Modal>
+    </Space>
+  );
+}
+
+/** The server's history kinds (graphql/src/tickets.rs); another shows as it comes. */
+const HISTORY_KINDS: Record<string, string> = {
+  opened: "tickets.history.opened",
+  task_completed: "tickets.history.taskCompleted",
+  timer_fired: "tickets.history.timerFired",
+  service_done: "tickets.history.serviceDone",
+  commented: "tickets.history.commented",
+  cancelled: "tickets.history.cancelled",
+  finished: "tickets.history.finished",
+};
+
+function historyKind(kind: string, t: ReturnType<typeof useI18n>["t"]): string {
+  const key = HISTORY_KINDS[kind.toLowerCase()];
+  return key ? t(key) : kind;
+}

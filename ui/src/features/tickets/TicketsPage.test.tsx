@@ -1,0 +1,169 @@
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { fakeGraphqlServer } from "../../test/fakeServer";
+import { renderInShell } from "../customers/testing/shell";
+import { pick } from "../customers/testing/select";
+import { listItem, ticket, ticketType } from "./testing/fixtures";
+import { TicketsPage } from "./TicketsPage";
+
+vi.mock("./FormView", async () => await import("./testing/fakeFormView"));
+
+beforeEach(() => localStorage.setItem("hotline.locale", JSON.stringify("en")));
+afterEach(() => vi.unstubAllGlobals());
+
+const TYPES = { data: { ticketTypes: [ticketType("type-1", "Refund", 2), ticketType("type-2", "Draft only", 0)] } };
+
+describe("the tickets page", () => {
+  it("lists tickets with their steps, and filters by status, type, text and who started them", async () => {
+    const server = fakeGraphqlServer({
+      TicketTypes: TYPES,
+      Tickets: () => ({
+        data: { tickets: { items: [listItem("1"), listItem("2", { status: "FINISHED", tasks: [] })], total: 42 } },
+      }),
+    });
+    renderInShell(<TicketsPage />, ["ticket.create"]);
+    const table = await screen.findByTestId("tickets-table");
+    await within(table).findByText("T-1");
+    expect(within(table).getByText("Ticket 2")).toBeTruthy();
+    expect(within(table).getAllByText("Refund v2")).toHaveLength(2);
+    expect(within(table).getByText("Review · Supervisors")).toBeTruthy();
+    expect(within(table).getByText("Finished")).toBeTruthy();
+    const first = server.requests.find((request) => request.operation === "Tickets")!;
+    expect(first.variables).toEqual({ filter: { status: "OPEN", typeId: null, text: null, startedByMe: null }, offset: 0, limit: 20 });
+
+    await pick(screen.getByTestId("ticket-filter-type"), "Refund");
+    const holder = screen.getByTestId("ticket-filter-text");
+    const search = holder.tagName === "INPUT" ? holder : holder.querySelector("input")!;
+    fireEvent.change(search, { target: { value: "refund 42" } });
+    fireEvent.keyDown(search, { key: "Enter", code: "Enter", keyCode: 13 });
+    fireEvent.click(screen.getByTestId("ticket-filter-mine"));
+    await waitFor(() => {
+      const last = server.requests.filter((request) => request.operation === "Tickets").at(-1)!;
+      expect(last.variables).toEqual({ filter: { status: "OPEN", typeId: "type-1", text: "refund 42", startedByMe: true }, offset: 0, limit: 20 });
+    });
+
+    // Page 2 asks for the next offset.
+    fireEvent.click(document.querySelector(".ant-pagination-item-2")!);
+    await waitFor(() => {
+      const last = server.requests.filter((request) => request.operation === "Tickets").at(-1)!;
+      expect(last.variables).toMatchObject({ offset: 20, limit: 20 });
+    });
+    expect(screen.getByTestId("ticket-new")).toBeTruthy();
+  });
+
+  it("offers New ticket only with ticket.create", async () => {
+    fakeGraphqlServer({ TicketTypes: TYPES, Tickets: { data: { tickets: { items: [], total: 0 } } } });
+    renderInShell(<TicketsPage />, []);
+    await screen.findByTestId("tickets-table");
+    expect(screen.queryByTestId("ticket-new")).toBeNull();
+  });
+
+  it("opens a ticket and completes my step with the values of its editable fields only", async () => {
+    const completed: Record<string, unknown>[] = [];
+    fakeGraphqlServer({
+      TicketTypes: TYPES,
+      Tickets: { data: { tickets: { items: [listItem("1")], total: 1 } } },
+      Ticket: { data: { ticket: ticket("1") } },
+      CompleteTicketTask: (variables) => {
+        completed.push(variables);
+        return { data: { completeTicketTask: { commandId: "c", aggregateId: "1", duplicate: false } } };
+      },
+    });
+    renderInShell(<TicketsPage />, ["ticket.create"]);
+    fireEvent.click(await screen.findByText("T-1"));
+    const detail = await screen.findByTestId("ticket-detail");
+    expect(within(detail).getByTestId("ticket-status").textContent).toBe("Open");
+    expect(within(detail).getByText("Refund v2")).toBeTruthy();
+    expect(within(detail).getByTestId("ticket-task").textContent).toContain("Role: Supervisors");
+
+    // Hidden removed, read-only (and unlisted) disabled, required required.
+    const amount = (await within(detail).findByTestId("form-field-amount")) as HTMLInputElement;
+    expect(within(detail).queryByTestId("form-field-secret")).toBeNull();
+    expect((within(detail).getByTestId("form-field-phone") as HTMLInputElement).disabled).toBe(true);
+    expect(amount.disabled).toBe(false);
+    expect((within(detail).getByTestId("form-field-category") as HTMLInputElement).required).toBe(true);
+
+    fireEvent.change(amount, { target: { value: "250" } });
+    fireEvent.click(within(detail).getByTestId("ticket-complete"));
+    await waitFor(() => expect(completed).toHaveLength(1));
+    const input = completed[0]!.input as Record<string, unknown>;
+    expect(input).toMatchObject({ ticketId: "1", token: 7, values: { amount: "250", category: "refund" } });
+    expect(typeof input.commandId).toBe("string");
+  });
+
+  it("shows a ticket read-only when no open step is mine, and lists the server's refusal by field", async () => {
+    fakeGraphqlServer({
+      TicketTypes: TYPES,
+      Tickets: { data: { tickets: { items: [listItem("1"), listItem("2")], total: 2 } } },
+      Ticket: (variables) =>
+        variables.id === "2"
+          ? { data: { ticket: ticket("2", { tasks: [{ ...ticket("2").tasks[0]!, mine: false }] }) } }
+          : { data: { ticket: ticket("1") } },
+      CompleteTicketTask: {
+        errors: [{ message: "amount: too large", extensions: { code: "ticket.invalid_values", fields: [{ field: "amount", message: "too large" }] } as { code: string } }],
+      },
+    });
+    renderInShell(<TicketsPage />, []);
+    fireEvent.click(await screen.findByText("T-2"));
+    let detail = await screen.findByTestId("ticket-detail");
+    expect(((await within(detail).findByTestId("form-field-amount")) as HTMLInputElement).disabled).toBe(true);
+    expect(within(detail).queryByTestId("ticket-complete")).toBeNull();
+    fireEvent.click(screen.getByText("T-1"));
+    await waitFor(() => expect(screen.getByTestId("ticket-detail").getAttribute("data-ticket-id")).toBe("1"));
+    detail = screen.getByTestId("ticket-detail");
+    await within(detail).findByTestId("form-field-amount");
+    fireEvent.click(within(detail).getByTestId("ticket-complete"));
+    const error = await within(detail).findByTestId("ticket-complete-error");
+    expect(error.textContent).toContain("Amount: too large");
+  });
+
+  it("comments on a ticket and cancels it with a reason", async () => {
+    const comments: Record<string, unknown>[] = [];
+    const cancels: Record<string, unknown>[] = [];
+    const ok = (name: string) => ({ data: { [name]: { commandId: "c", aggregateId: "1", duplicate: false } } });
+    window.history.replaceState(null, "", "/tickets?open=1");
+    fakeGraphqlServer({
+      TicketTypes: TYPES,
+      Tickets: { data: { tickets: { items: [listItem("1")], total: 1 } } },
+      Ticket: {
+        data: {
+          ticket: ticket("1", {
+            history: [
+              { at: "2025-03-01T10:00:00Z", kind: "opened", actorName: "Ann Lee", stepName: null, text: null },
+              { at: "2025-03-01T10:05:00Z", kind: "task_completed", actorName: "", stepName: "Check", text: null },
+            ],
+          }),
+        },
+      },
+      CommentTicket: (variables) => {
+        comments.push(variables);
+        return ok("commentTicket");
+      },
+      CancelTicket: (variables) => {
+        cancels.push(variables);
+        return ok("cancelTicket");
+      },
+    });
+    renderInShell(<TicketsPage />, []);
+    // Opened from the address.
+    const detail = await screen.findByTestId("ticket-detail");
+    window.history.replaceState(null, "", "/");
+    const history = within(detail).getByTestId("ticket-history");
+    expect(history.textContent).toContain("Opened");
+    expect(history.textContent).toContain("System");
+    expect(history.textContent).toContain("Step completed · Check");
+
+    fireEvent.change(within(detail).getByTestId("ticket-comment-text"), { target: { value: "  Called the customer back  " } });
+    fireEvent.click(within(detail).getByTestId("ticket-comment"));
+    await waitFor(() => expect(comments).toHaveLength(1));
+    expect(comments[0]!.input).toMatchObject({ ticketId: "1", text: "Called the customer back" });
+
+    fireEvent.click(within(detail).getByTestId("ticket-cancel"));
+    const reason = await screen.findByTestId("ticket-cancel-reason");
+    expect((screen.getByTestId("ticket-cancel-confirm") as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.change(reason, { target: { value: "Duplicate of T-0" } });
+    fireEvent.click(screen.getByTestId("ticket-cancel-confirm"));
+    await waitFor(() => expect(cancels).toHaveLength(1));
+    expect(cancels[0]!.input).toMatchObject({ ticketId: "1", reason: "Duplicate of T-0" });
+  });
+});

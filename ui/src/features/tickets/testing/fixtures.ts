@@ -1,0 +1,74 @@
+/** Tickets and types for component tests. */
+import type { Ticket, TicketListItem, TicketTask, TicketType } from "../tickets.graphql";
+
+export const FORM = {
+  type: "default",
+  components: [
+    { type: "textfield", key: "amount", label: "Amount" },
+    { type: "textfield", key: "phone", label: "Phone" },
+    { type: "textfield", key: "secret", label: "Secret" },
+    { type: "textfield", key: "category", label: "Category" },
+  ],
+};
+
+export function ticketType(id: string, name: string, version = 1): TicketType {
+  return {
+    id,
+    name,
+    description: "",
+    form: FORM,
+    publishedForm: version > 0 ? FORM : null,
+    workflowXml: version > 0 ? "<bpmn:definitions/>" : null,
+    version,
+    publishedAt: version > 0 ? "2025-03-01T09:00:00Z" : null,
+    updatedAt: "2025-03-01T09:00:00Z",
+    steps: [],
+  };
+}
+
+export function task(token: number, overrides: Partial<TicketTask> = {}): TicketTask {
+  return {
+    token,
+    stepId: `Task_${token}`,
+    stepName: "Review",
+    candidateKind: "ROLE",
+    candidateId: "r-1",
+    candidateName: "Supervisors",
+    activatedAt: "2025-03-01T10:00:00Z",
+    dueAt: null,
+    mine: true,
+    fields: [
+      { key: "amount", access: "EDITABLE" },
+      { key: "secret", access: "HIDDEN" },
+      { key: "category", access: "REQUIRED" },
+    ],
+    ...overrides,
+  };
+}
+
+export function ticket(id: string, overrides: Partial<Ticket> = {}): Ticket {
+  return {
+    id,
+    number: `T-${id}`,
+    typeId: "type-1",
+    typeName: "Refund",
+    version: 2,
+    title: `Ticket ${id}`,
+    status: "OPEN",
+    values: { amount: "100", phone: "138", secret: "s3", category: "refund" },
+    form: FORM,
+    starterName: "Ann Lee",
+    createdAt: "2025-03-01T10:00:00Z",
+    updatedAt: "2025-03-01T11:00:00Z",
+    conversationId: null,
+    callId: null,
+    tasks: [task(7)],
+    history: [{ at: "2025-03-01T10:00:00Z", kind: "opened", actorName: "Ann Lee", stepName: null, text: null }],
+    ...overrides,
+  };
+}
+
+export function listItem(id: string, overrides: Partial<Ticket> = {}): TicketListItem {
+  const { values: _values, form: _form, callId: _callId, history: _history, ...item } = ticket(id, overrides);
+  return item;
+}

@@ -1,0 +1,273 @@
+/** Tickets (issue 7): ticket types, tickets, their tasks and the caller's to-dos. */
+
+export type TicketFieldAccess = "HIDDEN" | "READ_ONLY" | "EDITABLE" | "REQUIRED";
+export type TicketStatus = "OPEN" | "FINISHED" | "CANCELLED";
+export type TicketCandidateKind = "USER" | "ROLE" | "ORG_UNIT";
+
+/** A form-js schema (`{ type: "default", components: [...] }`), as JSON. */
+export type FormSchema = Record<string, unknown>;
+export type FormValues = Record<string, unknown>;
+
+export interface TicketFieldRule {
+  key: string;
+  access: TicketFieldAccess;
+}
+
+export interface TicketStep {
+  id: string;
+  name: string;
+  assignee: string;
+  dueSeconds: number | null;
+  fields: TicketFieldRule[];
+}
+
+export interface TicketType {
+  id: string;
+  name: string;
+  description: string;
+  form: FormSchema;
+  /** The form of the published version, which new tickets fill in (null before a publish). */
+  publishedForm: FormSchema | null;
+  workflowXml: string | null;
+  version: number;
+  publishedAt: string | null;
+  updatedAt: string;
+  steps: TicketStep[];
+}
+
+export interface TicketTask {
+  token: number;
+  stepId: string;
+  stepName: string;
+  candidateKind: TicketCandidateKind;
+  candidateId: string;
+  candidateName: string;
+  activatedAt: string;
+  dueAt: string | null;
+  mine: boolean;
+  fields: TicketFieldRule[];
+}
+
+export interface TicketHistoryEntry {
+  at: string;
+  kind: string;
+  actorName: string;
+  stepName: string | null;
+  text: string | null;
+}
+
+export interface Ticket {
+  id: string;
+  number: string;
+  typeId: string;
+  typeName: string;
+  version: number;
+  title: string;
+  status: TicketStatus;
+  values: FormValues;
+  form: FormSchema;
+  starterName: string;
+  createdAt: string;
+  updatedAt: string;
+  conversationId: string | null;
+  callId: string | null;
+  tasks: TicketTask[];
+  history: TicketHistoryEntry[];
+}
+
+export interface TicketTodo {
+  ticketId: string;
+  number: string;
+  title: string;
+  typeName: string;
+  token: number;
+  stepName: string;
+  activatedAt: string;
+  dueAt: string | null;
+}
+
+export interface CommandResult {
+  commandId: string;
+  aggregateId: string;
+  duplicate: boolean;
+}
+
+const COMMAND_RESULT = "commandId aggregateId duplicate";
+
+const TYPE_FIELDS = "id name description form publishedForm workflowXml version publishedAt updatedAt steps { id name assignee dueSeconds fields { key access } }";
+
+export const TICKET_TYPES_QUERY = /* GraphQL */ `
+  query TicketTypes {
+    ticketTypes { ${TYPE_FIELDS} }
+  }
+`;
+
+export interface TicketTypesData {
+  ticketTypes: TicketType[];
+}
+
+export const TICKET_TYPE_QUERY = /* GraphQL */ `
+  query TicketType($id: UUID!) {
+    ticketType(id: $id) { ${TYPE_FIELDS} }
+  }
+`;
+
+export interface TicketTypeData {
+  ticketType: TicketType | null;
+}
+
+const TASK_FIELDS = "token stepId stepName candidateKind candidateId candidateName activatedAt dueAt mine fields { key access }";
+
+export const TICKETS_QUERY = /* GraphQL */ `
+  query Tickets($filter: TicketFilter, $offset: Int!, $limit: Int!) {
+    tickets(filter: $filter, offset: $offset, limit: $limit) {
+      items { id number typeId typeName version title status starterName createdAt updatedAt conversationId tasks { ${TASK_FIELDS} } }
+      total
+    }
+  }
+`;
+
+export interface TicketFilter {
+  status?: TicketStatus | null;
+  typeId?: string | null;
+  text?: string | null;
+  startedByMe?: boolean | null;
+  conversationId?: string | null;
+}
+
+export interface TicketsVariables {
+  filter: TicketFilter;
+  offset: number;
+  limit: number;
+}
+
+export type TicketListItem = Omit<Ticket, "values" | "form" | "callId" | "history">;
+
+export interface TicketsData {
+  tickets: { items: TicketListItem[]; total: number };
+}
+
+export const TICKET_QUERY = /* GraphQL */ `
+  query Ticket($id: UUID!) {
+    ticket(id: $id) {
+      id number typeId typeName version title status values form starterName createdAt updatedAt conversationId callId
+      tasks { ${TASK_FIELDS} }
+      history { at kind actorName stepName text }
+    }
+  }
+`;
+
+export interface TicketData {
+  ticket: Ticket | null;
+}
+
+export const MY_TICKET_TODOS_QUERY = /* GraphQL */ `
+  query MyTicketTodos {
+    myTicketTodos { ticketId number title typeName token stepName activatedAt dueAt }
+  }
+`;
+
+export interface MyTicketTodosData {
+  myTicketTodos: TicketTodo[];
+}
+
+export const CREATE_TICKET_TYPE_MUTATION = /* GraphQL */ `
+  mutation CreateTicketType($input: CreateTicketTypeInput!) {
+    createTicketType(input: $input) { ${COMMAND_RESULT} }
+  }
+`;
+
+export interface CreateTicketTypeVariables {
+  input: { commandId: string; name: string; description: string; form: FormSchema };
+}
+
+export interface CreateTicketTypeData {
+  createTicketType: CommandResult;
+}
+
+export const UPDATE_TICKET_TYPE_MUTATION = /* GraphQL */ `
+  mutation UpdateTicketType($input: UpdateTicketTypeInput!) {
+    updateTicketType(input: $input) { ${COMMAND_RESULT} }
+  }
+`;
+
+export interface UpdateTicketTypeVariables {
+  input: { commandId: string; typeId: string; name: string; description: string; form: FormSchema };
+}
+
+export interface UpdateTicketTypeData {
+  updateTicketType: CommandResult;
+}
+
+export const PUBLISH_TICKET_WORKFLOW_MUTATION = /* GraphQL */ `
+  mutation PublishTicketWorkflow($input: PublishTicketWorkflowInput!) {
+    publishTicketWorkflow(input: $input) { ${COMMAND_RESULT} }
+  }
+`;
+
+export interface PublishTicketWorkflowVariables {
+  input: { commandId: string; typeId: string; bpmnXml: string };
+}
+
+export interface PublishTicketWorkflowData {
+  publishTicketWorkflow: CommandResult;
+}
+
+export const OPEN_TICKET_MUTATION = /* GraphQL */ `
+  mutation OpenTicket($input: OpenTicketInput!) {
+    openTicket(input: $input) { ${COMMAND_RESULT} }
+  }
+`;
+
+export interface OpenTicketVariables {
+  input: { commandId: string; typeId: string; title: string; values: FormValues; conversationId?: string | null; callId?: string | null };
+}
+
+export interface OpenTicketData {
+  openTicket: CommandResult;
+}
+
+export const COMPLETE_TICKET_TASK_MUTATION = /* GraphQL */ `
+  mutation CompleteTicketTask($input: CompleteTicketTaskInput!) {
+    completeTicketTask(input: $input) { ${COMMAND_RESULT} }
+  }
+`;
+
+export interface CompleteTicketTaskVariables {
+  input: { commandId: string; ticketId: string; token: number; values: FormValues };
+}
+
+export interface CompleteTicketTaskData {
+  completeTicketTask: CommandResult;
+}
+
+export const COMMENT_TICKET_MUTATION = /* GraphQL */ `
+  mutation CommentTicket($input: CommentTicketInput!) {
+    commentTicket(input: $input) { ${COMMAND_RESULT} }
+  }
+`;
+
+export interface CommentTicketVariables {
+  input: { commandId: string; ticketId: string; text: string };
+}
+
+export const CANCEL_TICKET_MUTATION = /* GraphQL */ `
+  mutation CancelTicket($input: CancelTicketInput!) {
+    cancelTicket(input: $input) { ${COMMAND_RESULT} }
+  }
+`;
+
+export interface CancelTicketVariables {
+  input: { commandId: string; ticketId: string; reason: string };
+}
+
+/** Users for the workflow's assignee picker. */
+export const TICKET_USER_NAMES_QUERY = /* GraphQL */ `
+  query TicketUserNames {
+    users(first: 500) { id username displayName }
+  }
+`;
+
+export interface TicketUserNamesData {
+  users: { id: string; username: string; displayName: string }[];
+}
