@@ -7,6 +7,7 @@
 
 mod serve;
 mod sip;
+mod ticket_timers;
 mod tools;
 
 use std::path::PathBuf;

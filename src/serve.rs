@@ -178,6 +178,8 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
     let demo_password =
         if options.no_demo { None } else { Some(bootstrap_demo(&identity, &chat, database.secrets.as_ref()).await?) };
     chat::reactions::start_background(chat.clone(), database.checkpoints.clone());
+    let tickets = hotline_command_api::TicketService::new(dispatcher.clone());
+    crate::ticket_timers::start(tickets.clone(), database.read_models.clone(), Utc::now);
     webhooks.start_delivery(database.checkpoints.clone());
 
     let sip = match options.sip_listen.0 {
@@ -227,7 +229,7 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
         projections: projections.clone(),
         chat: chat.clone(),
         customers,
-        tickets: hotline_command_api::TicketService::new(dispatcher.clone()),
+        tickets: tickets.clone(),
         knowledge: knowledge.clone(),
         knowledge_index,
         webhooks,

@@ -307,3 +307,55 @@ async fn a_running_ticket_keeps_its_version_and_other_tenants_see_nothing() {
     let stolen = json!({ "input": { "typeId": type_id, "title": "x", "values": { "subject": "x" } } });
     assert_eq!(error_code(&server.graphql(Some(&boss), OPEN, stolen).await), "ticket_type.not_found");
 }
+
+/// Start → a one-second timer → "Follow up" (the starter) → end.
+const TIMER_WORKFLOW: &str = r#"<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
+  <bpmn:process id="p">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait" />
+    <bpmn:intermediateCatchEvent id="wait" name="A second later">
+      <bpmn:timerEventDefinition><bpmn:timeDuration>PT1S</bpmn:timeDuration></bpmn:timerEventDefinition>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="follow" />
+    <bpmn:userTask id="follow" name="Follow up" />
+    <bpmn:sequenceFlow id="f3" sourceRef="follow" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+</bpmn:definitions>"#;
+
+#[tokio::test]
+async fn a_workflow_timer_fires_by_itself_and_the_next_step_opens() {
+    let server = Server::start(&Location::embedded());
+    let admin = server.demo_admin_token().await;
+    let agent = demo_login(&server, "agent1").await;
+    let input = json!({ "input": { "name": "Follow-up", "description": "", "form": form() } });
+    let type_id = data(server.graphql(Some(&admin), CREATE_TYPE, input).await)["createTicketType"]["aggregateId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    data(
+        server
+            .graphql(Some(&admin), PUBLISH, json!({ "input": { "typeId": type_id, "bpmnXml": TIMER_WORKFLOW } }))
+            .await,
+    );
+    let open = json!({ "input": { "typeId": type_id, "title": "Call back tomorrow", "values": { "subject": "x" } } });
+    let ticket_id =
+        data(server.graphql(Some(&agent), OPEN, open).await)["openTicket"]["aggregateId"].as_str().unwrap().to_owned();
+    // Waiting on the timer: no task yet.
+    assert!(ticket(&server, &agent, &ticket_id).await["tasks"].as_array().unwrap().is_empty());
+
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let moved = loop {
+        let current = ticket(&server, &agent, &ticket_id).await;
+        if !current["tasks"].as_array().unwrap().is_empty() {
+            break current;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the timer never fired: {current}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(moved["tasks"][0]["stepName"], "Follow up");
+    let kinds: Vec<&str> =
+        moved["history"].as_array().unwrap().iter().map(|entry| entry["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["opened", "timer_fired"]);
+    assert_eq!(todos(&server, &agent).await.len(), 1);
+}

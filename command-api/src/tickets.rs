@@ -14,7 +14,7 @@ use hotline_domain::ticket::{
     self, FieldAccess, FormSpec, NodeKind, Origin, Performer, Ticket, TicketAction, TicketCommand, TicketType,
     TicketTypeAction, TicketTypeCommand, TicketTypeEvent, TokenId, Workflow, ticket_type, validate_values,
 };
-use hotline_domain::{DomainEvent, FieldError};
+use hotline_domain::{Actor, DomainEvent, FieldError};
 use hotline_infra::store::Direction;
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -27,6 +27,9 @@ pub const MENU_PERMISSION: &str = "menu.tickets";
 pub const CREATE_PERMISSION: &str = "ticket.create";
 pub const TYPES_MENU_PERMISSION: &str = "menu.admin.ticket_types";
 pub const TYPES_EDIT_PERMISSION: &str = "ticket_type.edit";
+
+/// Who fires tickets' timers, in the log.
+pub const TIMERS_ACTOR: &str = "ticket-timers";
 
 /// Events read at once when looking for a published version.
 const READ_PAGE: usize = 100;
@@ -285,6 +288,31 @@ impl TicketService {
             form: definition.form.clone(),
         };
         self.dispatch_ticket(session, command_id, ticket_id, action, now).await
+    }
+
+    /// Fires a due timer of a ticket, as the system. The command id is the timer's own, so
+    /// that several processes firing the same timer append it once.
+    pub async fn fire_timer(
+        &self,
+        tenant_id: Uuid,
+        ticket_id: Uuid,
+        token: TokenId,
+        now: DateTime<Utc>,
+    ) -> Result<CommandOutcome, ApiError> {
+        let (state, _) = self.dispatcher.load::<Ticket>(tenant_id, &ticket::stream_id(ticket_id)).await?;
+        let Some(type_id) = state.type_id else {
+            return Err(ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "ticket.not_found",
+                format!("no ticket {ticket_id}"),
+            ));
+        };
+        let definition = self.definition(tenant_id, type_id, state.version).await?;
+        let command_id = Uuid::new_v5(&ticket_id, format!("timer-{token}").as_bytes());
+        let meta = CommandMeta::new(command_id, tenant_id, Actor::system(TIMERS_ACTOR), now);
+        let action = TicketAction::FireTimer { token, workflow: definition.workflow.clone() };
+        let command = TicketCommand { tenant_id, ticket_id, at: now, action };
+        self.dispatcher.dispatch::<Ticket>(&meta, &command).await
     }
 
     pub async fn comment(

@@ -6,7 +6,9 @@
 //!   ticket's detail and this projection's task rows read;
 //! - `tickets`: one row per ticket (values, status, origin, history);
 //! - `ticket_tasks`: the open user tasks (a parallel branch gives several), with who may
-//!   complete them: the to-do lists are queries on it.
+//!   complete them: the to-do lists are queries on it;
+//! - `ticket_timers`: the timers tickets wait on, with their due time, which the timer task
+//!   of `hotline serve` fires when due.
 //!
 //! Idempotency: each type and ticket row keeps the stream version it has applied, and events
 //! at or below it are skipped. Names (of users, roles, units) are not copied here: the API
@@ -33,6 +35,7 @@ pub const TICKET_TYPES_TABLE: &str = "ticket_types";
 pub const TICKET_TYPE_VERSIONS_TABLE: &str = "ticket_type_versions";
 pub const TICKETS_TABLE: &str = "tickets";
 pub const TICKET_TASKS_TABLE: &str = "ticket_tasks";
+pub const TICKET_TIMERS_TABLE: &str = "ticket_timers";
 
 /// The most tickets one page returns.
 pub const MAX_TICKETS_PER_PAGE: u32 = 200;
@@ -239,6 +242,25 @@ const CREATE_TASKS: &str = "CREATE TABLE IF NOT EXISTS {table} (\
 const INDEX_TASKS: &str =
     "CREATE INDEX IF NOT EXISTS {table}_by_candidate ON {table} (tenant_id, candidate_kind, candidate_id)";
 
+const CREATE_TIMERS: &str = "CREATE TABLE IF NOT EXISTS {table} (\
+     tenant_id TEXT NOT NULL, \
+     ticket_id TEXT NOT NULL, \
+     token BIGINT NOT NULL, \
+     node TEXT NOT NULL, \
+     due_at BIGINT NOT NULL, \
+     PRIMARY KEY (tenant_id, ticket_id, token))";
+
+const INDEX_TIMERS: &str = "CREATE INDEX IF NOT EXISTS {table}_by_due ON {table} (due_at)";
+
+/// A timer that is due (or will be): what firing it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueTimer {
+    pub tenant_id: Uuid,
+    pub ticket_id: Uuid,
+    pub token: u32,
+    pub due_at: DateTime<Utc>,
+}
+
 const TICKET_COLUMNS: &str = "t.tenant_id, t.ticket_id, t.number, t.type_id, COALESCE(y.name, '') AS type_name, \
      t.version, t.title, t.status, t.field_values, t.starter_id, t.created_at, t.updated_at, t.conversation_id, \
      t.call_id, t.history";
@@ -364,7 +386,7 @@ impl Projection for TicketsProjection {
     }
 
     fn tables(&self) -> &'static [&'static str] {
-        &[TICKET_TYPES_TABLE, TICKET_TYPE_VERSIONS_TABLE, TICKETS_TABLE, TICKET_TASKS_TABLE]
+        &[TICKET_TYPES_TABLE, TICKET_TYPE_VERSIONS_TABLE, TICKETS_TABLE, TICKET_TASKS_TABLE, TICKET_TIMERS_TABLE]
     }
 
     async fn create_tables(&self, connection: &mut AnyConnection, suffix: &str) -> ProjectionResult<()> {
@@ -377,6 +399,8 @@ impl Projection for TicketsProjection {
                 sql(INDEX_TICKETS, TICKETS_TABLE, suffix),
                 sql(CREATE_TASKS, TICKET_TASKS_TABLE, suffix),
                 sql(INDEX_TASKS, TICKET_TASKS_TABLE, suffix),
+                sql(CREATE_TIMERS, TICKET_TIMERS_TABLE, suffix),
+                sql(INDEX_TIMERS, TICKET_TIMERS_TABLE, suffix),
             ],
         )
         .await
@@ -652,7 +676,7 @@ async fn apply_ticket_event(
                 step_name: None,
                 text: Some(cancelled.reason),
             });
-            delete_tasks(connection, batch, tenant_id, ticket_id).await?;
+            close_waits(connection, batch, tenant_id, ticket_id).await?;
             cancelled.at
         }
     };
@@ -713,18 +737,21 @@ async fn write_row(
     Ok(())
 }
 
-async fn delete_tasks(
+/// Removes a ticket's open tasks and timers (it finished or was cancelled).
+async fn close_waits(
     connection: &mut AnyConnection,
     batch: &Batch<'_>,
     tenant_id: Uuid,
     ticket_id: Uuid,
 ) -> ProjectionResult<()> {
-    let delete = batch.sql("DELETE FROM {table} WHERE tenant_id = $1 AND ticket_id = $2", TICKET_TASKS_TABLE);
-    sqlx::query(AssertSqlSafe(delete))
-        .bind(tenant_id.to_string())
-        .bind(ticket_id.to_string())
-        .execute(&mut *connection)
-        .await?;
+    for table in [TICKET_TASKS_TABLE, TICKET_TIMERS_TABLE] {
+        let delete = batch.sql("DELETE FROM {table} WHERE tenant_id = $1 AND ticket_id = $2", table);
+        sqlx::query(AssertSqlSafe(delete))
+            .bind(tenant_id.to_string())
+            .bind(ticket_id.to_string())
+            .execute(&mut *connection)
+            .await?;
+    }
     Ok(())
 }
 
@@ -745,8 +772,13 @@ async fn apply_steps(
          ON CONFLICT (tenant_id, ticket_id, token) DO NOTHING",
         TICKET_TASKS_TABLE,
     );
-    let delete =
-        batch.sql("DELETE FROM {table} WHERE tenant_id = $1 AND ticket_id = $2 AND token = $3", TICKET_TASKS_TABLE);
+    let insert_timer = batch.sql(
+        "INSERT INTO {table} (tenant_id, ticket_id, token, node, due_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (tenant_id, ticket_id, token) DO NOTHING",
+        TICKET_TIMERS_TABLE,
+    );
+    let deletes = [TICKET_TASKS_TABLE, TICKET_TIMERS_TABLE]
+        .map(|table| batch.sql("DELETE FROM {table} WHERE tenant_id = $1 AND ticket_id = $2 AND token = $3", table));
     for step in steps {
         match step {
             Step::TaskActivated { token, node, candidate, due_at } => {
@@ -773,13 +805,26 @@ async fn apply_steps(
                     .execute(&mut *connection)
                     .await?;
             }
-            Step::Resumed { token, .. } => {
-                sqlx::query(AssertSqlSafe(delete.as_str()))
+            Step::TimerStarted { token, node, due_at } => {
+                sqlx::query(AssertSqlSafe(insert_timer.as_str()))
                     .bind(tenant_id.to_string())
                     .bind(ticket_id.to_string())
                     .bind(i64::from(*token))
+                    .bind(node.clone())
+                    .bind(micros(*due_at))
                     .execute(&mut *connection)
                     .await?;
+            }
+            // The token waited on a task or a timer: that wait is over.
+            Step::Resumed { token, .. } => {
+                for delete in &deletes {
+                    sqlx::query(AssertSqlSafe(delete.as_str()))
+                        .bind(tenant_id.to_string())
+                        .bind(ticket_id.to_string())
+                        .bind(i64::from(*token))
+                        .execute(&mut *connection)
+                        .await?;
+                }
             }
             Step::Finished => {
                 row.status = TicketStatus::Finished;
@@ -790,10 +835,9 @@ async fn apply_steps(
                     step_name: None,
                     text: None,
                 });
-                delete_tasks(connection, batch, tenant_id, ticket_id).await?;
+                close_waits(connection, batch, tenant_id, ticket_id).await?;
             }
             Step::TokenPassed { .. }
-            | Step::TimerStarted { .. }
             | Step::ServiceCalled { .. }
             | Step::GatewayChose { .. }
             | Step::TokensSplit { .. }
@@ -1050,6 +1094,27 @@ pub async fn todos(pool: &AnyPool, tenant_id: Uuid, owner: &TodoOwner) -> Projec
                 step_name: row.try_get("step_name")?,
                 activated_at: time_column(row, "activated_at")?,
                 due_at: due_at.and_then(DateTime::from_timestamp_micros),
+            })
+        })
+        .collect()
+}
+
+/// Timers of every tenant due at `now` or before, the longest overdue first.
+pub async fn due_timers(pool: &AnyPool, now: DateTime<Utc>, limit: u32) -> ProjectionResult<Vec<DueTimer>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT tenant_id, ticket_id, token, due_at FROM {TICKET_TIMERS_TABLE} WHERE due_at <= $1 \
+         ORDER BY due_at, tenant_id, ticket_id, token LIMIT {limit}"
+    )))
+    .bind(micros(now))
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(DueTimer {
+                tenant_id: uuid_column(row, "tenant_id")?,
+                ticket_id: uuid_column(row, "ticket_id")?,
+                token: version_column(row, "token")?,
+                due_at: time_column(row, "due_at")?,
             })
         })
         .collect()
