@@ -184,6 +184,15 @@ async fn a_ticket_from_a_chat_moves_through_two_steps_on_two_to_do_lists() {
     assert_eq!((handle["stepName"].as_str(), handle["mine"].as_bool()), (Some("Handle"), Some(true)));
     assert_eq!(handle["candidateKind"], "USER");
 
+    // Data scope: agents see the tickets they are involved in, the administrator every one.
+    let agent2 = demo_login(&server, "agent2").await;
+    assert!(ticket(&server, &agent2, &ticket_id).await.is_null());
+    assert_eq!(data(server.graphql(Some(&agent2), TICKETS, json!({})).await)["tickets"]["total"], 0);
+    let comment = json!({ "input": { "ticketId": ticket_id, "text": "Not mine" } });
+    assert_eq!(error_code(&server.graphql(Some(&agent2), COMMENT, comment).await), "ticket.not_found");
+    assert!(ticket(&server, &supervisor, &ticket_id).await.is_null(), "not the supervisors' step yet");
+    assert_eq!(ticket(&server, &admin, &ticket_id).await["id"], ticket_id.as_str());
+
     // Step one is on the agent's list only.
     let mine = todos(&server, &agent).await;
     assert_eq!(mine.len(), 1);

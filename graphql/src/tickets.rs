@@ -4,7 +4,8 @@
 //! Reading tickets needs `menu.tickets`; reading types also `menu.admin.ticket_types`, since
 //! the designer lists them. Changing a type needs `ticket_type.edit`; opening and cancelling
 //! a ticket `ticket.create`; completing a task is for the task's candidates (checked by the
-//! domain), commenting for any holder of `menu.tickets`.
+//! domain), commenting for any holder of `menu.tickets`. Which tickets a user sees, comments
+//! on or cancels follows their data scope on `tickets` (see `TicketScope`).
 
 use std::collections::HashMap;
 
@@ -14,11 +15,11 @@ use hotline_command_api::tickets::{
     CREATE_PERMISSION, MENU_PERMISSION, TYPES_MENU_PERMISSION, TicketService, TypeDraft,
 };
 use hotline_command_api::{ApiError, Session};
-use hotline_domain::access::BuiltInRole;
+use hotline_domain::access::{BuiltInRole, DataScope};
 use hotline_domain::ticket::{Candidate, FieldAccess, Origin};
 use hotline_projections::tickets::{
-    self as read_model, FieldRuleView, TicketFilter as ReadFilter, TicketStatus as ReadStatus, TicketStepView,
-    TicketTaskView, TicketTodoView, TicketTypeView, TicketView, TodoOwner,
+    self as read_model, FieldRuleView, TicketFilter as ReadFilter, TicketScope, TicketStatus as ReadStatus,
+    TicketStepView, TicketTaskView, TicketTodoView, TicketTypeView, TicketView, TodoOwner,
 };
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -393,6 +394,42 @@ async fn task_of(session: &Session, names: &mut Names<'_>, task: TicketTaskView)
     })
 }
 
+/// The caller's data scope on tickets, made concrete for the read model.
+async fn scope(state: &GraphqlState, session: &Session) -> async_graphql::Result<TicketScope> {
+    let reader = TodoOwner {
+        user_id: session.user_id,
+        role_ids: session.access.role_ids.clone(),
+        org_unit_ids: session.access.org_unit_id.into_iter().collect(),
+    };
+    let units = match (session.access.scope_of("tickets"), session.access.org_unit_id) {
+        (DataScope::All, _) => return Ok(TicketScope::All),
+        (DataScope::Own, _) | (_, None) => Vec::new(),
+        (DataScope::OwnDepartment, Some(unit)) => vec![unit],
+        (DataScope::DepartmentAndBelow, Some(unit)) => {
+            hotline_projections::organisation::units_at_and_below(&state.read_models, session.tenant_id, unit)
+                .await
+                .map_err(read_model_error)?
+        }
+    };
+    Ok(TicketScope::Involving { reader, units })
+}
+
+/// The ticket, if the caller may see it; `ticket.not_found` otherwise (whether it exists in
+/// another scope or tenant is not told).
+async fn visible_ticket(state: &GraphqlState, session: &Session, ticket_id: Uuid) -> async_graphql::Result<TicketView> {
+    let scope = scope(state, session).await?;
+    read_model::get_ticket(&state.read_models, session.tenant_id, ticket_id, &scope)
+        .await
+        .map_err(read_model_error)?
+        .ok_or_else(|| {
+            graphql_error(ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "ticket.not_found",
+                format!("no ticket {ticket_id}"),
+            ))
+        })
+}
+
 fn require_any(session: &Session, permissions: &[&str]) -> async_graphql::Result<()> {
     if permissions.iter().any(|permission| session.has(permission)) {
         Ok(())
@@ -441,8 +478,9 @@ impl TicketQuery {
             starter_id: filter.started_by_me.unwrap_or(false).then_some(session.user_id),
             conversation_id: filter.conversation_id,
         };
+        let scope = scope(state, session).await?;
         let (views, total) =
-            read_model::find_tickets(&state.read_models, session.tenant_id, &read_filter, offset, limit)
+            read_model::find_tickets(&state.read_models, session.tenant_id, &scope, &read_filter, offset, limit)
                 .await
                 .map_err(read_model_error)?;
         let mut names = Names::new(state, session.tenant_id);
@@ -457,8 +495,10 @@ impl TicketQuery {
     async fn ticket(&self, context: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Ticket>> {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
         session.require(MENU_PERMISSION).or_graphql_error()?;
-        let Some(view) =
-            read_model::get_ticket(&state.read_models, session.tenant_id, id).await.map_err(read_model_error)?
+        let scope = scope(state, session).await?;
+        let Some(view) = read_model::get_ticket(&state.read_models, session.tenant_id, id, &scope)
+            .await
+            .map_err(read_model_error)?
         else {
             return Ok(None);
         };
@@ -700,6 +740,8 @@ impl TicketMutation {
         input: CommentTicketInput,
     ) -> async_graphql::Result<CommandResult> {
         let (state, session, tickets) = service(context)?;
+        session.require(MENU_PERMISSION).or_graphql_error()?;
+        visible_ticket(state, session, input.ticket_id).await?;
         let outcome = tickets
             .comment(session, command_id(input.command_id), input.ticket_id, input.text, Utc::now())
             .await
@@ -715,6 +757,8 @@ impl TicketMutation {
         input: CancelTicketInput,
     ) -> async_graphql::Result<CommandResult> {
         let (state, session, tickets) = service(context)?;
+        session.require(CREATE_PERMISSION).or_graphql_error()?;
+        visible_ticket(state, session, input.ticket_id).await?;
         let outcome = tickets
             .cancel(session, command_id(input.command_id), input.ticket_id, input.reason, Utc::now())
             .await

@@ -8,7 +8,9 @@
 //! - `ticket_tasks`: the open user tasks (a parallel branch gives several), with who may
 //!   complete them: the to-do lists are queries on it;
 //! - `ticket_timers`: the timers tickets wait on, with their due time, which the timer task
-//!   of `hotline serve` fires when due.
+//!   of `hotline serve` fires when due;
+//! - `ticket_people`: who opened, acted on or commented on each ticket, for the data scope
+//!   on tickets (see [`TicketScope`]).
 //!
 //! Idempotency: each type and ticket row keeps the stream version it has applied, and events
 //! at or below it are skipped. Names (of users, roles, units) are not copied here: the API
@@ -28,6 +30,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 use uuid::Uuid;
 
+use crate::identity::USERS_TABLE;
 use crate::rows::{execute_all, like_escaped, optional_uuid_column, sql, time_column, to_i64, to_u64, uuid_column};
 use crate::runner::{Projection, ProjectionError, ProjectionResult};
 
@@ -36,6 +39,7 @@ pub const TICKET_TYPE_VERSIONS_TABLE: &str = "ticket_type_versions";
 pub const TICKETS_TABLE: &str = "tickets";
 pub const TICKET_TASKS_TABLE: &str = "ticket_tasks";
 pub const TICKET_TIMERS_TABLE: &str = "ticket_timers";
+pub const TICKET_PEOPLE_TABLE: &str = "ticket_people";
 
 /// The most tickets one page returns.
 pub const MAX_TICKETS_PER_PAGE: u32 = 200;
@@ -252,6 +256,26 @@ const CREATE_TIMERS: &str = "CREATE TABLE IF NOT EXISTS {table} (\
 
 const INDEX_TIMERS: &str = "CREATE INDEX IF NOT EXISTS {table}_by_due ON {table} (due_at)";
 
+const CREATE_PEOPLE: &str = "CREATE TABLE IF NOT EXISTS {table} (\
+     tenant_id TEXT NOT NULL, \
+     ticket_id TEXT NOT NULL, \
+     user_id TEXT NOT NULL, \
+     PRIMARY KEY (tenant_id, ticket_id, user_id))";
+
+const INDEX_PEOPLE: &str = "CREATE INDEX IF NOT EXISTS {table}_by_user ON {table} (tenant_id, user_id)";
+
+/// Which tickets a reader may see: their data scope on `tickets`, made concrete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TicketScope {
+    All,
+    /// The tickets `reader` opened, acted on or may act on now (a task for them, one of their
+    /// roles or their unit), and those that people of `units` opened or acted on.
+    Involving {
+        reader: TodoOwner,
+        units: Vec<Uuid>,
+    },
+}
+
 /// A timer that is due (or will be): what firing it needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueTimer {
@@ -386,7 +410,14 @@ impl Projection for TicketsProjection {
     }
 
     fn tables(&self) -> &'static [&'static str] {
-        &[TICKET_TYPES_TABLE, TICKET_TYPE_VERSIONS_TABLE, TICKETS_TABLE, TICKET_TASKS_TABLE, TICKET_TIMERS_TABLE]
+        &[
+            TICKET_TYPES_TABLE,
+            TICKET_TYPE_VERSIONS_TABLE,
+            TICKETS_TABLE,
+            TICKET_TASKS_TABLE,
+            TICKET_TIMERS_TABLE,
+            TICKET_PEOPLE_TABLE,
+        ]
     }
 
     async fn create_tables(&self, connection: &mut AnyConnection, suffix: &str) -> ProjectionResult<()> {
@@ -401,6 +432,8 @@ impl Projection for TicketsProjection {
                 sql(INDEX_TASKS, TICKET_TASKS_TABLE, suffix),
                 sql(CREATE_TIMERS, TICKET_TIMERS_TABLE, suffix),
                 sql(INDEX_TIMERS, TICKET_TIMERS_TABLE, suffix),
+                sql(CREATE_PEOPLE, TICKET_PEOPLE_TABLE, suffix),
+                sql(INDEX_PEOPLE, TICKET_PEOPLE_TABLE, suffix),
             ],
         )
         .await
@@ -567,16 +600,30 @@ async fn apply_ticket_event(
 ) -> ProjectionResult<()> {
     let tenant_id = envelope.tenant_id;
     let stream_version = to_i64(envelope.stream_version);
-    let ticket_id = match &event {
-        TicketEvent::Opened(opened) => opened.ticket_id,
-        TicketEvent::TaskCompleted(completed) => completed.ticket_id,
-        TicketEvent::TimerFired(resumed) | TicketEvent::ServiceDone(resumed) => resumed.ticket_id,
-        TicketEvent::Commented(commented) => commented.ticket_id,
-        TicketEvent::Cancelled(cancelled) => cancelled.ticket_id,
+    // The ticket, and the person who acted (the system fires timers and ends services).
+    let (ticket_id, person) = match &event {
+        TicketEvent::Opened(opened) => (opened.ticket_id, Some(opened.starter)),
+        TicketEvent::TaskCompleted(completed) => (completed.ticket_id, Some(completed.by)),
+        TicketEvent::TimerFired(resumed) | TicketEvent::ServiceDone(resumed) => (resumed.ticket_id, None),
+        TicketEvent::Commented(commented) => (commented.ticket_id, Some(commented.author)),
+        TicketEvent::Cancelled(cancelled) => (cancelled.ticket_id, Some(cancelled.by)),
     };
     let select = batch.sql("SELECT stream_version FROM {table} WHERE tenant_id = $1 AND ticket_id = $2", TICKETS_TABLE);
     if applied_version(connection, &select, tenant_id, ticket_id).await? >= envelope.stream_version {
         return Ok(());
+    }
+    if let Some(person) = person {
+        let insert = batch.sql(
+            "INSERT INTO {table} (tenant_id, ticket_id, user_id) VALUES ($1, $2, $3) \
+             ON CONFLICT (tenant_id, ticket_id, user_id) DO NOTHING",
+            TICKET_PEOPLE_TABLE,
+        );
+        sqlx::query(AssertSqlSafe(insert))
+            .bind(tenant_id.to_string())
+            .bind(ticket_id.to_string())
+            .bind(person.to_string())
+            .execute(&mut *connection)
+            .await?;
     }
     if let TicketEvent::Opened(opened) = event {
         let origin = opened.origin;
@@ -943,81 +990,131 @@ fn tickets_from() -> String {
     )
 }
 
-pub async fn get_ticket(pool: &AnyPool, tenant_id: Uuid, ticket_id: Uuid) -> ProjectionResult<Option<TicketView>> {
-    let row = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {TICKET_COLUMNS} {} WHERE t.tenant_id = $1 AND t.ticket_id = $2",
+/// Text parameters of a query, numbered as they are added.
+#[derive(Default)]
+struct Binds(Vec<String>);
+
+impl Binds {
+    /// Adds a parameter; returns its placeholder.
+    fn add(&mut self, value: String) -> String {
+        self.0.push(value);
+        format!("${}", self.0.len())
+    }
+
+    /// `(a, b, ...)` of new parameters.
+    fn list(&mut self, ids: &[Uuid]) -> String {
+        let placeholders: Vec<String> = ids.iter().map(|id| self.add(id.to_string())).collect();
+        format!("({})", placeholders.join(", "))
+    }
+
+    fn bind_to<'q>(
+        self,
+        mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+        for value in self.0 {
+            query = query.bind(value);
+        }
+        query
+    }
+}
+
+/// The tasks of alias `k` that `owner` may complete: theirs by user, role or unit.
+fn may_complete(owner: &TodoOwner, binds: &mut Binds) -> String {
+    let mut alternatives =
+        vec![format!("(k.candidate_kind = 'user' AND k.candidate_id = {})", binds.add(owner.user_id.to_string()))];
+    for (kind, ids) in [("role", &owner.role_ids), ("org_unit", &owner.org_unit_ids)] {
+        if !ids.is_empty() {
+            alternatives.push(format!("(k.candidate_kind = '{kind}' AND k.candidate_id IN {})", binds.list(ids)));
+        }
+    }
+    format!("({})", alternatives.join(" OR "))
+}
+
+/// The condition on tickets of alias `t` that `scope` lets a reader see.
+fn visible(scope: &TicketScope, binds: &mut Binds) -> String {
+    let TicketScope::Involving { reader, units } = scope else { return "1 = 1".to_owned() };
+    let mut alternatives = vec![
+        format!(
+            "EXISTS (SELECT 1 FROM {TICKET_PEOPLE_TABLE} p WHERE p.tenant_id = t.tenant_id \
+             AND p.ticket_id = t.ticket_id AND p.user_id = {})",
+            binds.add(reader.user_id.to_string())
+        ),
+        format!(
+            "EXISTS (SELECT 1 FROM {TICKET_TASKS_TABLE} k WHERE k.tenant_id = t.tenant_id \
+             AND k.ticket_id = t.ticket_id AND {})",
+            may_complete(reader, binds)
+        ),
+    ];
+    if !units.is_empty() {
+        alternatives.push(format!(
+            "EXISTS (SELECT 1 FROM {TICKET_PEOPLE_TABLE} p JOIN {USERS_TABLE} u \
+             ON u.tenant_id = p.tenant_id AND u.user_id = p.user_id \
+             WHERE p.tenant_id = t.tenant_id AND p.ticket_id = t.ticket_id AND u.org_unit_id IN {})",
+            binds.list(units)
+        ));
+    }
+    format!("({})", alternatives.join(" OR "))
+}
+
+/// One ticket of the tenant, if `scope` lets the reader see it.
+pub async fn get_ticket(
+    pool: &AnyPool,
+    tenant_id: Uuid,
+    ticket_id: Uuid,
+    scope: &TicketScope,
+) -> ProjectionResult<Option<TicketView>> {
+    let mut binds = Binds::default();
+    let tenant = binds.add(tenant_id.to_string());
+    let ticket = binds.add(ticket_id.to_string());
+    let visible = visible(scope, &mut binds);
+    let query = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {TICKET_COLUMNS} {} WHERE t.tenant_id = {tenant} AND t.ticket_id = {ticket} AND {visible}",
         tickets_from()
-    )))
-    .bind(tenant_id.to_string())
-    .bind(ticket_id.to_string())
-    .fetch_optional(pool)
-    .await?;
+    )));
+    let row = binds.bind_to(query).fetch_optional(pool).await?;
     row.as_ref().map(ticket_from_row).transpose()
 }
 
-/// The ticket with this number (what a reply mail's subject names).
-pub async fn ticket_by_number(pool: &AnyPool, tenant_id: Uuid, number: &str) -> ProjectionResult<Option<TicketView>> {
-    let row = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {TICKET_COLUMNS} {} WHERE t.tenant_id = $1 AND t.number = $2",
-        tickets_from()
-    )))
-    .bind(tenant_id.to_string())
-    .bind(number.to_owned())
-    .fetch_optional(pool)
-    .await?;
-    row.as_ref().map(ticket_from_row).transpose()
-}
-
-/// A page of the tenant's tickets matching `filter`, most recently changed first, and how
-/// many match in all.
+/// A page of the tenant's tickets matching `filter` that `scope` lets the reader see, most
+/// recently changed first, and how many match in all.
 pub async fn find_tickets(
     pool: &AnyPool,
     tenant_id: Uuid,
+    scope: &TicketScope,
     filter: &TicketFilter,
     offset: u32,
     limit: u32,
 ) -> ProjectionResult<(Vec<TicketView>, u64)> {
-    let mut conditions = vec!["t.tenant_id = $1".to_owned()];
-    let mut binds = vec![tenant_id.to_string()];
-    let mut condition = |column: &str, operator: &str, value: String| {
-        binds.push(value);
-        conditions.push(format!("{column} {operator} ${}", binds.len()));
-    };
+    let mut binds = Binds::default();
+    let mut conditions = vec![format!("t.tenant_id = {}", binds.add(tenant_id.to_string()))];
     if let Some(status) = filter.status {
-        condition("t.status", "=", status.as_str().to_owned());
+        conditions.push(format!("t.status = {}", binds.add(status.as_str().to_owned())));
     }
     if let Some(type_id) = filter.type_id {
-        condition("t.type_id", "=", type_id.to_string());
+        conditions.push(format!("t.type_id = {}", binds.add(type_id.to_string())));
     }
     if let Some(starter_id) = filter.starter_id {
-        condition("t.starter_id", "=", starter_id.to_string());
+        conditions.push(format!("t.starter_id = {}", binds.add(starter_id.to_string())));
     }
     if let Some(conversation_id) = filter.conversation_id {
-        condition("t.conversation_id", "=", conversation_id.to_string());
+        conditions.push(format!("t.conversation_id = {}", binds.add(conversation_id.to_string())));
     }
     if let Some(text) = filter.text.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
-        condition("t.folded_text", "LIKE", format!("%{}%", like_escaped(&text.to_lowercase())));
-        let last = conditions.pop().expect("just pushed");
-        conditions.push(format!("{last} ESCAPE '\\'"));
+        let pattern = binds.add(format!("%{}%", like_escaped(&text.to_lowercase())));
+        conditions.push(format!("t.folded_text LIKE {pattern} ESCAPE '\\'"));
     }
+    conditions.push(visible(scope, &mut binds));
     let clause = conditions.join(" AND ");
-    let mut count =
-        sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!("SELECT COUNT(*) FROM {TICKETS_TABLE} t WHERE {clause}")));
-    for bind in &binds {
-        count = count.bind(bind.clone());
-    }
-    let total = to_u64("count", count.fetch_one(pool).await?)?;
-    let mut page = sqlx::query(AssertSqlSafe(format!(
+    let count = sqlx::query(AssertSqlSafe(format!("SELECT COUNT(*) AS total FROM {TICKETS_TABLE} t WHERE {clause}")));
+    let total: i64 = Binds(binds.0.clone()).bind_to(count).fetch_one(pool).await?.try_get("total")?;
+    let page = sqlx::query(AssertSqlSafe(format!(
         "SELECT {TICKET_COLUMNS} {} WHERE {clause} ORDER BY t.updated_at DESC, t.ticket_id LIMIT {} OFFSET {}",
         tickets_from(),
         limit.min(MAX_TICKETS_PER_PAGE),
         offset
     )));
-    for bind in binds {
-        page = page.bind(bind);
-    }
-    let rows = page.fetch_all(pool).await?;
-    Ok((rows.iter().map(ticket_from_row).collect::<ProjectionResult<_>>()?, total))
+    let rows = binds.bind_to(page).fetch_all(pool).await?;
+    Ok((rows.iter().map(ticket_from_row).collect::<ProjectionResult<_>>()?, to_u64("count", total)?))
 }
 
 fn task_from_row(row: &AnyRow) -> ProjectionResult<TicketTaskView> {
@@ -1053,34 +1150,18 @@ pub async fn ticket_tasks(pool: &AnyPool, tenant_id: Uuid, ticket_id: Uuid) -> P
 /// The open tasks `owner` may complete: theirs by user, one of their roles or their unit;
 /// the most urgent first (by due time, then the oldest).
 pub async fn todos(pool: &AnyPool, tenant_id: Uuid, owner: &TodoOwner) -> ProjectionResult<Vec<TicketTodoView>> {
-    let mut binds = vec![tenant_id.to_string(), owner.user_id.to_string()];
-    let mut alternatives = vec!["(k.candidate_kind = 'user' AND k.candidate_id = $2)".to_owned()];
-    for (kind, ids) in [("role", &owner.role_ids), ("org_unit", &owner.org_unit_ids)] {
-        if ids.is_empty() {
-            continue;
-        }
-        let placeholders: Vec<String> = ids
-            .iter()
-            .map(|id| {
-                binds.push(id.to_string());
-                format!("${}", binds.len())
-            })
-            .collect();
-        alternatives.push(format!("(k.candidate_kind = '{kind}' AND k.candidate_id IN ({}))", placeholders.join(", ")));
-    }
-    let mut query = sqlx::query(AssertSqlSafe(format!(
+    let mut binds = Binds::default();
+    let tenant = binds.add(tenant_id.to_string());
+    let mine = may_complete(owner, &mut binds);
+    let query = binds.bind_to(sqlx::query(AssertSqlSafe(format!(
         "SELECT k.ticket_id, t.number, t.title, COALESCE(y.name, '') AS type_name, k.token, k.step_name, \
          k.activated_at, k.due_at \
          FROM {TICKET_TASKS_TABLE} k \
          JOIN {TICKETS_TABLE} t ON t.tenant_id = k.tenant_id AND t.ticket_id = k.ticket_id \
          LEFT JOIN {TICKET_TYPES_TABLE} y ON y.tenant_id = t.tenant_id AND y.type_id = t.type_id \
-         WHERE k.tenant_id = $1 AND ({}) \
-         ORDER BY CASE WHEN k.due_at IS NULL THEN 1 ELSE 0 END, k.due_at, k.activated_at, t.number",
-        alternatives.join(" OR ")
-    )));
-    for bind in binds {
-        query = query.bind(bind);
-    }
+         WHERE k.tenant_id = {tenant} AND {mine} \
+         ORDER BY CASE WHEN k.due_at IS NULL THEN 1 ELSE 0 END, k.due_at, k.activated_at, t.number"
+    ))));
     let rows = query.fetch_all(pool).await?;
     rows.iter()
         .map(|row| {

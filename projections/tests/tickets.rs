@@ -14,8 +14,8 @@ use hotline_domain::ticket::{
 };
 use hotline_infra::store::Scope;
 use hotline_projections::tickets::{
-    TicketFilter, TicketStatus, TicketsProjection, TodoOwner, find_tickets, get_ticket, get_ticket_type, ticket_form,
-    ticket_tasks, todos,
+    TicketFilter, TicketScope, TicketStatus, TicketsProjection, TodoOwner, find_tickets, get_ticket, get_ticket_type,
+    ticket_form, ticket_tasks, todos,
 };
 use hotline_projections::{Projection, ProjectionRunner, all_projections, rebuild};
 use serde_json::{Map, Value, json};
@@ -163,7 +163,7 @@ async fn tickets_read_as_their_events_left_them(backend: Backend) {
     assert_eq!(refund.steps[0].due_seconds, Some(3600));
     assert_eq!(ticket_form(pool, acme, id(TYPE), 1).await.unwrap(), Some(form()));
 
-    let first = get_ticket(pool, acme, id(TICKET_1)).await.unwrap().expect("ticket 1");
+    let first = get_ticket(pool, acme, id(TICKET_1), &TicketScope::All).await.unwrap().expect("ticket 1");
     assert_eq!((first.status, first.type_name.as_str()), (TicketStatus::Open, "Refund"));
     assert_eq!(first.conversation_id, Some(id(CONVERSATION)));
     assert_eq!(first.values, {
@@ -183,7 +183,7 @@ async fn tickets_read_as_their_events_left_them(backend: Backend) {
     assert_eq!(both.iter().map(|task| task.step_name.as_str()).collect::<Vec<_>>(), ["Check", "Call back"]);
     assert_eq!(both[0].due_at, Some(at(4) + Duration::hours(1)));
 
-    let cancelled = get_ticket(pool, acme, id(TICKET_2)).await.unwrap().expect("ticket 2");
+    let cancelled = get_ticket(pool, acme, id(TICKET_2), &TicketScope::All).await.unwrap().expect("ticket 2");
     assert_eq!(cancelled.status, TicketStatus::Cancelled);
     assert!(ticket_tasks(pool, acme, id(TICKET_2)).await.unwrap().is_empty());
 
@@ -202,28 +202,56 @@ async fn tickets_read_as_their_events_left_them(backend: Backend) {
 
     // Filters.
     let every = TicketFilter::default();
-    let (page, total) = find_tickets(pool, acme, &every, 0, 50).await.unwrap();
+    let (page, total) = find_tickets(pool, acme, &TicketScope::All, &every, 0, 50).await.unwrap();
     assert_eq!((total, page.len()), (2, 2));
     assert_eq!(page[0].ticket_id, id(TICKET_2), "the most recently changed first");
     let open_only = TicketFilter { status: Some(TicketStatus::Open), ..TicketFilter::default() };
-    assert_eq!(find_tickets(pool, acme, &open_only, 0, 50).await.unwrap().1, 1);
+    assert_eq!(find_tickets(pool, acme, &TicketScope::All, &open_only, 0, 50).await.unwrap().1, 1);
     let by_text = TicketFilter { text: Some("LATE".into()), ..TicketFilter::default() };
-    let (found, _) = find_tickets(pool, acme, &by_text, 0, 50).await.unwrap();
+    let (found, _) = find_tickets(pool, acme, &TicketScope::All, &by_text, 0, 50).await.unwrap();
     assert_eq!(found.iter().map(|ticket| ticket.ticket_id).collect::<Vec<_>>(), [id(TICKET_1)]);
     let wildcard = TicketFilter { text: Some("%".into()), ..TicketFilter::default() };
-    assert_eq!(find_tickets(pool, acme, &wildcard, 0, 50).await.unwrap().1, 0, "% is no wildcard");
+    assert_eq!(find_tickets(pool, acme, &TicketScope::All, &wildcard, 0, 50).await.unwrap().1, 0, "% is no wildcard");
     let by_number = TicketFilter { text: Some(first.number.to_lowercase()), ..TicketFilter::default() };
-    assert_eq!(find_tickets(pool, acme, &by_number, 0, 50).await.unwrap().1, 1);
+    assert_eq!(find_tickets(pool, acme, &TicketScope::All, &by_number, 0, 50).await.unwrap().1, 1);
     let of_chat = TicketFilter { conversation_id: Some(id(CONVERSATION)), ..TicketFilter::default() };
-    assert_eq!(find_tickets(pool, acme, &of_chat, 0, 50).await.unwrap().1, 1);
-    let second_page = find_tickets(pool, acme, &every, 1, 1).await.unwrap();
+    assert_eq!(find_tickets(pool, acme, &TicketScope::All, &of_chat, 0, 50).await.unwrap().1, 1);
+    let second_page = find_tickets(pool, acme, &TicketScope::All, &every, 1, 1).await.unwrap();
     assert_eq!((second_page.0.len(), second_page.1, second_page.0[0].ticket_id), (1, 2, id(TICKET_1)));
 
+    // Data scope: a reader sees the tickets they opened, acted on or may act on now.
+    let involving = |user: u128, roles: &[u128], units: &[u128]| TicketScope::Involving {
+        reader: TodoOwner {
+            user_id: id(user),
+            role_ids: roles.iter().copied().map(id).collect(),
+            org_unit_ids: vec![],
+        },
+        units: units.iter().copied().map(id).collect(),
+    };
+    let every = &every;
+    let seen = |scope: TicketScope| async move {
+        let (page, total) = find_tickets(pool, acme, &scope, every, 0, 50).await.unwrap();
+        assert_eq!(total, page.len() as u64);
+        let mut ids: Vec<Uuid> = page.iter().map(|ticket| ticket.ticket_id).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(seen(involving(STARTER, &[], &[])).await, [id(TICKET_1), id(TICKET_2)], "the starter opened both");
+    assert_eq!(seen(involving(CALLER, &[], &[])).await, [id(TICKET_1)], "a task for the caller, and a comment");
+    assert_eq!(seen(involving(0xa009, &[], &[])).await, [id(TICKET_1)], "the checker completed a task");
+    assert!(seen(involving(0xa010, &[], &[0x0a11])).await.is_empty(), "a stranger, with a unit nobody is in");
+    let stranger = involving(0xa010, &[], &[]);
+    assert_eq!(get_ticket(pool, acme, id(TICKET_1), &stranger).await.unwrap(), None);
+    assert!(get_ticket(pool, acme, id(TICKET_1), &involving(CALLER, &[], &[])).await.unwrap().is_some());
+    // globex's checkers may act on its ticket now, so they see it.
+    let (theirs, _) = find_tickets(pool, globex, &involving(0xa010, &[CHECKERS], &[]), every, 0, 50).await.unwrap();
+    assert_eq!(theirs.len(), 1);
+
     // Tenant isolation: globex's ticket 1 has globex's title, and a third tenant sees nothing.
-    let theirs = get_ticket(pool, globex, id(TICKET_1)).await.unwrap().expect("globex's ticket");
+    let theirs = get_ticket(pool, globex, id(TICKET_1), &TicketScope::All).await.unwrap().expect("globex's ticket");
     assert_eq!(theirs.title, "Globex refund");
-    assert_eq!(find_tickets(pool, Uuid::now_v7(), &every, 0, 50).await.unwrap().1, 0);
-    assert_eq!(get_ticket(pool, Uuid::now_v7(), id(TICKET_1)).await.unwrap(), None);
+    assert_eq!(find_tickets(pool, Uuid::now_v7(), &TicketScope::All, every, 0, 50).await.unwrap().1, 0);
+    assert_eq!(get_ticket(pool, Uuid::now_v7(), id(TICKET_1), &TicketScope::All).await.unwrap(), None);
     runner.shutdown().await;
 }
 
@@ -262,6 +290,7 @@ async fn dump_all(env: &TestEnv) -> Vec<Vec<String>> {
             "tenant_id, ticket_id",
         )
         .await,
+        dump_table(&env.pool, "ticket_people", "tenant_id, ticket_id, user_id", "tenant_id, ticket_id, user_id").await,
         dump_table(
             &env.pool,
             "ticket_tasks",
@@ -280,7 +309,7 @@ async fn replaying_or_rebuilding_changes_nothing(backend: Backend) {
     assert!(runner.wait_for(head, TIME_LIMIT).await);
     runner.shutdown().await;
     let live = dump_all(&env).await;
-    assert_eq!(live.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2, 3, 3], "{live:?}");
+    assert_eq!(live.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2, 3, 5, 3], "{live:?}");
 
     let projections: Vec<Arc<dyn Projection>> = vec![Arc::new(TicketsProjection)];
     let events = env.store.read_all(Scope::Global, 0, 10_000).await.unwrap();

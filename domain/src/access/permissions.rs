@@ -112,7 +112,9 @@ pub enum DataScope {
 }
 
 /// The resources whose queries honour a data scope.
-pub const SCOPED_RESOURCES: &[&str] = &["users"];
+/// `tickets`: own = tickets the user opened, acted on, or may act on now; a department = also
+/// those its members opened or acted on.
+pub const SCOPED_RESOURCES: &[&str] = &["users", "tickets"];
 
 /// One entry of the menu tree; the web app shows an entry when the user holds its
 /// permission and, for a group, at least one child.

@@ -170,7 +170,8 @@ impl BuiltInRole {
             name: name.to_owned(),
             description: description.to_owned(),
             permissions: permissions.into_iter().map(str::to_owned).collect(),
-            data_scopes: BTreeMap::from([("users".to_owned(), users_scope)]),
+            // Tickets are seen as widely as users.
+            data_scopes: BTreeMap::from([("users".to_owned(), users_scope), ("tickets".to_owned(), users_scope)]),
         }
     }
 }
