@@ -16,10 +16,10 @@ use hotline_command_api::tickets::{
 };
 use hotline_command_api::{ApiError, Session};
 use hotline_domain::access::{BuiltInRole, DataScope};
-use hotline_domain::ticket::{Candidate, FieldAccess, Origin};
+use hotline_domain::ticket::{Candidate, FieldAccess, Origin, Performer};
 use hotline_projections::tickets::{
     self as read_model, FieldRuleView, TicketFilter as ReadFilter, TicketScope, TicketStatus as ReadStatus,
-    TicketStepView, TicketTaskView, TicketTodoView, TicketTypeView, TicketView, TodoOwner,
+    TicketStepView, TicketTaskView, TicketTodoView, TicketTypeView, TicketView,
 };
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -318,11 +318,12 @@ fn candidate_parts(candidate: &Candidate) -> (TicketCandidateKind, Uuid) {
     }
 }
 
-fn may_complete(session: &Session, candidate: &Candidate) -> bool {
-    match candidate {
-        Candidate::User(user_id) => *user_id == session.user_id,
-        Candidate::Role(role_id) => session.access.role_ids.contains(role_id),
-        Candidate::OrgUnit(unit_id) => session.access.org_unit_id == Some(*unit_id),
+/// The caller, as the domain matches them against a task's candidate.
+fn performer(session: &Session) -> Performer {
+    Performer {
+        user_id: session.user_id,
+        role_ids: session.access.role_ids.clone(),
+        org_unit_ids: session.access.org_unit_id.into_iter().collect(),
     }
 }
 
@@ -389,18 +390,14 @@ async fn task_of(session: &Session, names: &mut Names<'_>, task: TicketTaskView)
         candidate_name: names.candidate(&task.candidate).await?,
         activated_at: task.activated_at,
         due_at: task.due_at,
-        mine: may_complete(session, &task.candidate),
+        mine: performer(session).matches(&task.candidate),
         fields: rules(task.fields),
     })
 }
 
 /// The caller's data scope on tickets, made concrete for the read model.
 async fn scope(state: &GraphqlState, session: &Session) -> async_graphql::Result<TicketScope> {
-    let reader = TodoOwner {
-        user_id: session.user_id,
-        role_ids: session.access.role_ids.clone(),
-        org_unit_ids: session.access.org_unit_id.into_iter().collect(),
-    };
+    let reader = performer(session);
     let units = match (session.access.scope_of("tickets"), session.access.org_unit_id) {
         (DataScope::All, _) => return Ok(TicketScope::All),
         (DataScope::Own, _) | (_, None) => Vec::new(),
@@ -511,11 +508,7 @@ impl TicketQuery {
     async fn my_ticket_todos(&self, context: &Context<'_>) -> async_graphql::Result<Vec<TicketTodo>> {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
         session.require(MENU_PERMISSION).or_graphql_error()?;
-        let owner = TodoOwner {
-            user_id: session.user_id,
-            role_ids: session.access.role_ids.clone(),
-            org_unit_ids: session.access.org_unit_id.into_iter().collect(),
-        };
+        let owner = performer(session);
         let views = read_model::todos(&state.read_models, session.tenant_id, &owner).await.map_err(read_model_error)?;
         Ok(views.into_iter().map(TicketTodo::from).collect())
     }

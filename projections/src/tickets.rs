@@ -21,7 +21,8 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hotline_domain::ticket::{
-    self, Assignee, Candidate, FieldAccess, NodeKind, Origin, Step, TicketEvent, TicketTypeEvent, Workflow, ticket_type,
+    self, Assignee, Candidate, FieldAccess, NodeKind, Origin, Performer, Step, TicketEvent, TicketTypeEvent, Workflow,
+    ticket_type,
 };
 use hotline_domain::{DomainEvent, EventEnvelope};
 use serde::{Deserialize, Serialize};
@@ -176,14 +177,6 @@ pub struct TicketFilter {
     pub conversation_id: Option<Uuid>,
 }
 
-/// Who is asking for their to-dos: a task is theirs by user, by role or by unit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TodoOwner {
-    pub user_id: Uuid,
-    pub role_ids: Vec<Uuid>,
-    pub org_unit_ids: Vec<Uuid>,
-}
-
 pub struct TicketsProjection;
 
 const CREATE_TYPES: &str = "CREATE TABLE IF NOT EXISTS {table} (\
@@ -271,7 +264,7 @@ pub enum TicketScope {
     /// The tickets `reader` opened, acted on or may act on now (a task for them, one of their
     /// roles or their unit), and those that people of `units` opened or acted on.
     Involving {
-        reader: TodoOwner,
+        reader: Performer,
         units: Vec<Uuid>,
     },
 }
@@ -1019,7 +1012,7 @@ impl Binds {
 }
 
 /// The tasks of alias `k` that `owner` may complete: theirs by user, role or unit.
-fn may_complete(owner: &TodoOwner, binds: &mut Binds) -> String {
+fn may_complete(owner: &Performer, binds: &mut Binds) -> String {
     let mut alternatives =
         vec![format!("(k.candidate_kind = 'user' AND k.candidate_id = {})", binds.add(owner.user_id.to_string()))];
     for (kind, ids) in [("role", &owner.role_ids), ("org_unit", &owner.org_unit_ids)] {
@@ -1149,7 +1142,7 @@ pub async fn ticket_tasks(pool: &AnyPool, tenant_id: Uuid, ticket_id: Uuid) -> P
 
 /// The open tasks `owner` may complete: theirs by user, one of their roles or their unit;
 /// the most urgent first (by due time, then the oldest).
-pub async fn todos(pool: &AnyPool, tenant_id: Uuid, owner: &TodoOwner) -> ProjectionResult<Vec<TicketTodoView>> {
+pub async fn todos(pool: &AnyPool, tenant_id: Uuid, owner: &Performer) -> ProjectionResult<Vec<TicketTodoView>> {
     let mut binds = Binds::default();
     let tenant = binds.add(tenant_id.to_string());
     let mine = may_complete(owner, &mut binds);

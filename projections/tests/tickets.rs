@@ -14,8 +14,8 @@ use hotline_domain::ticket::{
 };
 use hotline_infra::store::Scope;
 use hotline_projections::tickets::{
-    TicketFilter, TicketScope, TicketStatus, TicketsProjection, TodoOwner, find_tickets, get_ticket, get_ticket_type,
-    ticket_form, ticket_tasks, todos,
+    TicketFilter, TicketScope, TicketStatus, TicketsProjection, find_tickets, get_ticket, get_ticket_type, ticket_form,
+    ticket_tasks, todos,
 };
 use hotline_projections::{Projection, ProjectionRunner, all_projections, rebuild};
 use serde_json::{Map, Value, json};
@@ -189,13 +189,13 @@ async fn tickets_read_as_their_events_left_them(backend: Backend) {
 
     // To-dos: the caller has ticket 1's call back; the checkers have nothing left in acme but
     // globex's check (in globex only).
-    let caller = TodoOwner { user_id: id(CALLER), role_ids: vec![], org_unit_ids: vec![] };
+    let caller = performer(CALLER, &[]);
     let mine = todos(pool, acme, &caller).await.unwrap();
     assert_eq!(
         mine.iter().map(|todo| (todo.title.as_str(), todo.step_name.as_str())).collect::<Vec<_>>(),
         [("Late refund", "Call back")]
     );
-    let checker = TodoOwner { user_id: id(0xa009), role_ids: vec![id(CHECKERS)], org_unit_ids: vec![] };
+    let checker = performer(0xa009, &[CHECKERS]);
     assert!(todos(pool, acme, &checker).await.unwrap().is_empty());
     let theirs = todos(pool, globex, &checker).await.unwrap();
     assert_eq!(theirs.iter().map(|todo| todo.step_name.as_str()).collect::<Vec<_>>(), ["Check"]);
@@ -221,11 +221,7 @@ async fn tickets_read_as_their_events_left_them(backend: Backend) {
 
     // Data scope: a reader sees the tickets they opened, acted on or may act on now.
     let involving = |user: u128, roles: &[u128], units: &[u128]| TicketScope::Involving {
-        reader: TodoOwner {
-            user_id: id(user),
-            role_ids: roles.iter().copied().map(id).collect(),
-            org_unit_ids: vec![],
-        },
+        reader: performer(user, roles),
         units: units.iter().copied().map(id).collect(),
     };
     let every = &every;
