@@ -6,16 +6,17 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{Backend, TIME_LIMIT, TestEnv, apply_again, create_tenant, decide_and_append, dump_table};
+use common::{
+    Backend, TIME_LIMIT, TestEnv, assert_replays_change_nothing, create_tenant, decide_and_append, dump_table,
+};
 use hotline_domain::telephony::{
     AccessNumberAssigned, RegistrationInput, Telephony, TelephonyAction, TelephonyCommand, TrunkInput,
 };
-use hotline_infra::store::Scope;
 use hotline_projections::telephony::{
     AccessNumberRoute, ExtensionLogin, TrunkPeer, access_number_route, all_trunks, extension_for_login,
     extension_of_user, get_extension, list_access_numbers, list_extensions, list_trunks,
 };
-use hotline_projections::{Projection, ProjectionRunner, TelephonyProjection, all_projections, rebuild};
+use hotline_projections::{ProjectionRunner, TelephonyProjection, all_projections};
 use uuid::Uuid;
 
 fn id(number: u128) -> Uuid {
@@ -245,17 +246,7 @@ async fn replaying_or_rebuilding_changes_nothing(backend: Backend) {
     let live = dump_all(&env).await;
     assert_eq!(live.iter().map(Vec::len).collect::<Vec<_>>(), [3, 3, 2, 2], "{live:?}");
 
-    let projections: Vec<Arc<dyn Projection>> = vec![Arc::new(TelephonyProjection)];
-    let events = env.store.read_all(Scope::Global, 0, 10_000).await.unwrap();
-    apply_again(&env.pool, &projections, &events).await;
-    assert_eq!(dump_all(&env).await, live, "the whole log again changed a row");
-    for start in 1..events.len() {
-        apply_again(&env.pool, &projections, &events[start..]).await;
-        assert_eq!(dump_all(&env).await, live, "applying from event {start} again changed a row");
-    }
-    let report = rebuild(env.store.as_ref(), &env.pool, &TelephonyProjection, 0).await.unwrap();
-    assert_eq!(report.position, head);
-    assert_eq!(dump_all(&env).await, live, "a rebuild differs from the live run");
+    assert_replays_change_nothing(&env, Arc::new(TelephonyProjection), head, dump_all).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -273,3 +273,26 @@ pub async fn apply_again(
     }
     transaction.commit().await.expect("the transaction commits");
 }
+
+/// Checks that `projection` is idempotent: the whole log applied again, then every suffix of
+/// it, then a rebuild from zero (to `head`) each leave `dump` reading what the live run left.
+pub async fn assert_replays_change_nothing<T: PartialEq + std::fmt::Debug>(
+    env: &TestEnv,
+    projection: Arc<dyn hotline_projections::Projection>,
+    head: u64,
+    dump: impl AsyncFn(&TestEnv) -> T,
+) {
+    let live = dump(env).await;
+    let projections = [projection.clone()];
+    let events = env.store.read_all(hotline_infra::store::Scope::Global, 0, 10_000).await.expect("the log reads");
+    apply_again(&env.pool, &projections, &events).await;
+    assert_eq!(dump(env).await, live, "the whole log again changed a row");
+    for start in 1..events.len() {
+        apply_again(&env.pool, &projections, &events[start..]).await;
+        assert_eq!(dump(env).await, live, "applying from event {start} again changed a row");
+    }
+    let report =
+        hotline_projections::rebuild(env.store.as_ref(), &env.pool, projection.as_ref(), 0).await.expect("a rebuild");
+    assert_eq!(report.position, head);
+    assert_eq!(dump(env).await, live, "a rebuild differs from the live run");
+}
