@@ -296,6 +296,8 @@ describe("tickets in the browser", { timeout: 8 * 60_000 }, () => {
     assert.ok(match, `the ticket's number shows: ${await created.innerText()}`);
     ticketNumber = match[1] ?? "";
     await modal.waitFor({ state: "hidden" });
+    // The conversation now shows its ticket beside the button.
+    await agent.getByTestId("desk-ticket").getByText(ticketNumber, { exact: true }).waitFor();
     await screenshot(agent, "tickets-desk-ticket-opened");
   });
 

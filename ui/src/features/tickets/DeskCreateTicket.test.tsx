@@ -88,4 +88,26 @@ describe("Create ticket on the desk", () => {
     expect(opened).toEqual(["t-9"]);
     expect(tabs).toEqual(["/tickets"]);
   });
+
+  it("shows the tickets already opened from the conversation, each opening its ticket", async () => {
+    const asked: Record<string, unknown>[] = [];
+    fakeGraphqlServer({
+      Conversation: CONVERSATION,
+      Tickets: (variables) => {
+        asked.push(variables);
+        return { data: { tickets: { items: [ticket("t-3", { number: "T-2025-0003", status: "OPEN" })], total: 1 } } };
+      },
+    });
+    const tabs: string[] = [];
+    const opened: string[] = [];
+    renderPane(["menu.tickets"], (path) => tabs.push(path), (id) => opened.push(id));
+    const linked = await screen.findByTestId("desk-ticket");
+    expect(linked.textContent).toBe("T-2025-0003");
+    expect(asked[0]).toMatchObject({ filter: { conversationId: "conv-1" } });
+    // Reading tickets does not give the right to open one.
+    expect(screen.queryByTestId("desk-create-ticket")).toBeNull();
+    fireEvent.click(linked);
+    expect(opened).toEqual(["t-3"]);
+    expect(tabs).toEqual(["/tickets"]);
+  });
 });
