@@ -5,6 +5,7 @@
 //! `events tail`, `events export` and `bench`. Business rules
 //! live in the crates; this file only chooses and connects them.
 
+mod mail;
 mod serve;
 mod sip;
 mod ticket_timers;

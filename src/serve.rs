@@ -57,6 +57,18 @@ pub struct ServeOptions {
     /// The UDP ports calls' media may use, FIRST-LAST (two per bridged call).
     #[arg(long, env = "HOTLINE_RTP_PORTS", default_value = "20000-29999")]
     rtp_ports: crate::sip::PortRange,
+    /// The SMTP relay ticket reminders go out through: `smtp://host:25`,
+    /// `smtp://host:587?tls=required` (STARTTLS) or `smtps://user:password@host:465`. Without
+    /// one, mail is queued and not sent.
+    #[arg(long, env = "HOTLINE_SMTP_RELAY", hide_env_values = true)]
+    smtp_relay: Option<String>,
+    /// Where the SMTP listener for replies to tickets listens (port 0 picks a free one,
+    /// printed at start); `off` turns it off. Point the support address's mail here.
+    #[arg(long, env = "HOTLINE_SMTP_LISTEN", default_value = "127.0.0.1:2525")]
+    smtp_listen: crate::mail::SmtpListen,
+    /// The name the SMTP listener greets with.
+    #[arg(long, env = "HOTLINE_SMTP_HOSTNAME", default_value = "hotline")]
+    smtp_hostname: String,
     /// The Kafka consumer group of the projector nodes.
     #[arg(long, env = "HOTLINE_KAFKA_GROUP", default_value = hotline_projections::kafka::DEFAULT_GROUP)]
     kafka_group: String,
@@ -180,6 +192,17 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
     chat::reactions::start_background(chat.clone(), database.checkpoints.clone());
     let tickets = hotline_command_api::TicketService::new(dispatcher.clone());
     crate::ticket_timers::start(tickets.clone(), database.read_models.clone(), Utc::now);
+    let mail_parts = crate::mail::MailParts {
+        store: database.events.clone(),
+        read_models: database.read_models.clone(),
+        projections: projections.clone(),
+        tickets: tickets.clone(),
+        checkpoints: database.checkpoints.clone(),
+        clock: Utc::now,
+    };
+    let smtp_address =
+        crate::mail::start(mail_parts, options.smtp_relay.as_deref(), options.smtp_listen, &options.smtp_hostname)
+            .await?;
     webhooks.start_delivery(database.checkpoints.clone());
 
     let sip = match options.sip_listen.0 {
@@ -272,6 +295,9 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
         }
     );
     println!("hotline: GraphQL (with GraphiQL) at http://{address}/graphql");
+    if let Some(smtp_address) = smtp_address {
+        println!("hotline: SMTP for replies to tickets on {smtp_address}");
+    }
     if let Some(password) = demo_password {
         println!(
             "hotline: demo log-in: tenant {DEMO_TENANT:?}, user {DEMO_ADMIN:?} (also supervisor, agent1, agent2), password {password:?}"
@@ -392,6 +418,7 @@ async fn bootstrap_demo(
         password: password.clone(),
         role_ids: roles.iter().map(|role| role.id()).collect(),
         org_unit_id: None,
+        email: Some(format!("{username}@demo.example")),
     };
     let users = vec![
         user(DEMO_ADMIN, "Demo administrator", &[BuiltInRole::Administrator, BuiltInRole::PlatformAdministrator]),

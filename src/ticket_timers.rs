@@ -1,19 +1,20 @@
-//! Fires tickets' workflow timers when they fall due: each second, the due timers of every
-//! tenant (the `ticket_timers` read model) become `FireTimer` commands, as the system. A
-//! timer's command id is derived from the timer, so two API nodes firing the same timer
-//! append it once, and a timer still listed because the read model lags is fired again
-//! harmlessly.
+//! Fires tickets' workflow timers and records their tasks' SLA stages when they fall due:
+//! each second, the due timers of every tenant (the `ticket_timers` read model) become
+//! `FireTimer` commands and the tasks whose reminder or due time has come (`ticket_tasks`)
+//! become `CheckSla` commands, as the system. Each command id is derived from what fell
+//! due, so two API nodes doing the same append it once, and an item still listed because
+//! the read model lags is done again harmlessly.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use hotline_command_api::TicketService;
-use hotline_projections::tickets::due_timers;
+use hotline_projections::tickets::{due_sla_checks, due_timers};
 use sqlx::AnyPool;
 
 /// How often due timers are looked for: a timer fires at most this late.
 const TICK: Duration = Duration::from_secs(1);
-/// Timers fired per tick at most; the rest wait for the next one.
+/// Timers fired (and SLA checks made) per tick at most; the rest wait for the next one.
 const PER_TICK: u32 = 200;
 
 /// Starts the timer task; `clock` says what time it is (the system clock in production).
@@ -23,19 +24,31 @@ pub fn start(tickets: TicketService, read_models: AnyPool, clock: fn() -> DateTi
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             interval.tick().await;
-            let now = clock();
-            let due = match due_timers(&read_models, now, PER_TICK).await {
-                Ok(due) => due,
-                Err(error) => {
-                    tracing::warn!(%error, "reading the due ticket timers");
-                    continue;
-                }
-            };
+            tick(&tickets, &read_models, clock()).await;
+        }
+    });
+}
+
+async fn tick(tickets: &TicketService, read_models: &AnyPool, now: DateTime<Utc>) {
+    match due_timers(read_models, now, PER_TICK).await {
+        Ok(due) => {
             for timer in due {
                 if let Err(error) = tickets.fire_timer(timer.tenant_id, timer.ticket_id, timer.token, now).await {
                     tracing::warn!(%error, ticket_id = %timer.ticket_id, token = timer.token, "firing a ticket timer");
                 }
             }
         }
-    });
+        Err(error) => tracing::warn!(%error, "reading the due ticket timers"),
+    }
+    match due_sla_checks(read_models, now, PER_TICK).await {
+        Ok(due) => {
+            for check in due {
+                let checked = tickets.check_sla(check.tenant_id, check.ticket_id, check.token, check.due_at, now).await;
+                if let Err(error) = checked {
+                    tracing::warn!(%error, ticket_id = %check.ticket_id, token = check.token, "checking a ticket task's SLA");
+                }
+            }
+        }
+        Err(error) => tracing::warn!(%error, "reading the tasks whose SLA is due"),
+    }
 }

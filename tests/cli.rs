@@ -45,7 +45,8 @@ async fn replay_rebuilds_a_projection_that_the_server_then_serves() {
             "knowledge",
             "telephony",
             "calls",
-            "tickets"
+            "tickets",
+            "mail_addresses"
         ]
     );
     let (rebuilt, report) = run_cli(&location, &["replay", "users"]);

@@ -518,6 +518,7 @@ async fn system_round(
         password: PASSWORD.into(),
         role_ids: vec![BuiltInRole::Agent.id()],
         org_unit_id: None,
+        email: None,
     };
     let tenant_id = identity.bootstrap_tenant(TENANT, "Benchmark", vec![agent], Utc::now()).await?;
     chat.bootstrap_routing(tenant_id, "General", &[user_id_for_username(tenant_id, AGENT)], Utc::now()).await?;

@@ -262,6 +262,7 @@ async fn open_system(data_dir: &Path) -> anyhow::Result<System> {
         password: PASSWORD.into(),
         role_ids: vec![BuiltInRole::Administrator.id()],
         org_unit_id: None,
+        email: None,
     };
     identity.bootstrap_tenant(TENANT, "Benchmark", vec![admin], Utc::now()).await?;
     let logged_in = identity.login(TENANT, ADMIN, PASSWORD, Utc::now()).await?;

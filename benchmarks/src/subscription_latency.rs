@@ -154,6 +154,7 @@ async fn round(
         password: PASSWORD.into(),
         role_ids: vec![BuiltInRole::Administrator.id()],
         org_unit_id: None,
+        email: None,
     };
     identity.bootstrap_tenant("bench", "Benchmark", vec![admin], Utc::now()).await?;
     let logged_in = identity.login("bench", "admin", PASSWORD, Utc::now()).await?;

@@ -60,6 +60,7 @@ fn create_user_command(tenant_id: Uuid, username: &str) -> UserCommand {
         role_ids: vec![BuiltInRole::Agent.id()],
         org_unit_id: None,
         credential_id: Uuid::now_v7(),
+        email: None,
     }
 }
 
@@ -103,6 +104,7 @@ pub(crate) fn user_history_with_updates(
             display_name: format!("Agent {username} ({change})"),
             role_ids: vec![roles[change % roles.len()].id()],
             org_unit_id: None,
+            email: None,
         };
         let updated = User::decide(&state, &update).expect("an existing user may be updated");
         debug_assert_eq!(updated.len(), 1, "every update changes the display name");

@@ -42,6 +42,7 @@ pub struct NewUser {
     pub password: String,
     pub role_ids: Vec<Uuid>,
     pub org_unit_id: Option<Uuid>,
+    pub email: Option<String>,
 }
 
 /// The changeable parts of a user.
@@ -51,6 +52,7 @@ pub struct UserChanges {
     pub display_name: String,
     pub role_ids: Vec<Uuid>,
     pub org_unit_id: Option<Uuid>,
+    pub email: Option<String>,
 }
 
 /// What a successful log-in gives.
@@ -237,12 +239,13 @@ impl IdentityService {
             role_ids: user.role_ids,
             org_unit_id: user.org_unit_id,
             credential_id,
+            email: user.email,
         };
         let outcome = self.dispatcher.dispatch::<User>(meta, &command).await?;
         Ok((user_id_for_username(meta.tenant_id, &user.username), outcome))
     }
 
-    /// Changes a user's display name, roles and organisation unit.
+    /// Changes a user's display name, roles, organisation unit and e-mail address.
     pub async fn update_user(
         &self,
         session: &Session,
@@ -258,6 +261,7 @@ impl IdentityService {
             display_name: changes.display_name,
             role_ids: changes.role_ids,
             org_unit_id: changes.org_unit_id,
+            email: changes.email,
         };
         let outcome = self.dispatcher.dispatch::<User>(&meta, &command).await?;
         self.access.invalidate(session.tenant_id, Some(changes.user_id));

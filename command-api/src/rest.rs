@@ -150,6 +150,8 @@ struct CreateUserPayload {
     #[serde(default)]
     role_ids: Vec<Uuid>,
     org_unit_id: Option<Uuid>,
+    #[serde(default)]
+    email: Option<String>,
 }
 
 impl CreateUserPayload {
@@ -160,6 +162,7 @@ impl CreateUserPayload {
             password: self.password,
             role_ids: self.role_ids,
             org_unit_id: self.org_unit_id,
+            email: self.email,
         }
     }
 }
@@ -197,6 +200,8 @@ struct UpdateUserPayload {
     display_name: String,
     role_ids: Vec<Uuid>,
     org_unit_id: Option<Uuid>,
+    #[serde(default)]
+    email: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -285,6 +290,9 @@ struct SettingsPayload {
     copyright: String,
     hotline_number: String,
     website_url: String,
+    /// Absent keeps the current address; empty clears it.
+    #[serde(default)]
+    support_email: Option<String>,
 }
 
 async fn command(
@@ -327,9 +335,11 @@ async fn dispatch(
                 copyright: payload.copyright,
                 hotline_number: payload.hotline_number,
                 website_url: payload.website_url,
+                support_email: String::new(),
             };
-            let outcome =
-                TenantSettingsService::new(dispatcher).update_settings(session, command_id, settings, now).await?;
+            let outcome = TenantSettingsService::new(dispatcher)
+                .update_settings(session, command_id, settings, payload.support_email, now)
+                .await?;
             Ok((session.tenant_id, outcome))
         }
         "user.create" => {
@@ -343,6 +353,7 @@ async fn dispatch(
                 display_name: payload.display_name,
                 role_ids: payload.role_ids,
                 org_unit_id: payload.org_unit_id,
+                email: payload.email,
             };
             Ok((payload.user_id, identity.update_user(session, command_id, changes, now).await?))
         }

@@ -27,18 +27,22 @@ impl TenantSettingsService {
         Self { dispatcher }
     }
 
-    /// Replaces every setting of the caller's tenant.
+    /// Replaces every setting of the caller's tenant; the support address only when
+    /// `support_email` is given (`Some("")` clears it).
     #[tracing::instrument(skip_all, fields(tenant_id = %session.tenant_id, %command_id))]
     pub async fn update_settings(
         &self,
         session: &Session,
         command_id: Uuid,
         settings: TenantSettings,
+        support_email: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<CommandOutcome, ApiError> {
         session.require(EDIT_PERMISSION)?;
         let meta = CommandMeta::new(command_id, session.tenant_id, session.actor(), now);
-        let command = TenantCommand::UpdateSettings { tenant_id: session.tenant_id, settings };
+        let keep_support_email = support_email.is_none();
+        let settings = TenantSettings { support_email: support_email.unwrap_or_default(), ..settings };
+        let command = TenantCommand::UpdateSettings { tenant_id: session.tenant_id, settings, keep_support_email };
         self.dispatcher.dispatch::<Tenant>(&meta, &command).await
     }
 }

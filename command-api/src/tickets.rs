@@ -28,8 +28,10 @@ pub const CREATE_PERMISSION: &str = "ticket.create";
 pub const TYPES_MENU_PERMISSION: &str = "menu.admin.ticket_types";
 pub const TYPES_EDIT_PERMISSION: &str = "ticket_type.edit";
 
-/// Who fires tickets' timers, in the log.
+/// Who fires tickets' timers and records their SLA stages, in the log.
 pub const TIMERS_ACTOR: &str = "ticket-timers";
+/// Who joins mail replies to tickets, in the log.
+pub const MAIL_ACTOR: &str = "mail";
 
 /// Events read at once when looking for a published version.
 const READ_PAGE: usize = 100;
@@ -46,6 +48,16 @@ pub struct TypeDraft {
     pub description: String,
     /// A form-js schema.
     pub form: Value,
+}
+
+/// A mail that names a ticket in its subject.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedMail {
+    pub from: String,
+    pub author: Option<Uuid>,
+    pub subject: String,
+    pub text: String,
+    pub message_id: String,
 }
 
 /// Published versions by (tenant, type, version).
@@ -290,14 +302,16 @@ impl TicketService {
         self.dispatch_ticket(session, command_id, ticket_id, action, now).await
     }
 
-    /// Fires a due timer of a ticket, as the system. The command id is the timer's own, so
-    /// that several processes firing the same timer append it once.
-    pub async fn fire_timer(
+    /// Dispatches a command of the system (not of a user) on a ticket, built from the
+    /// workflow of the version the ticket runs on.
+    async fn dispatch_as_system(
         &self,
         tenant_id: Uuid,
         ticket_id: Uuid,
-        token: TokenId,
+        command_id: Uuid,
+        actor: &str,
         now: DateTime<Utc>,
+        action: impl FnOnce(&Workflow) -> TicketAction,
     ) -> Result<CommandOutcome, ApiError> {
         let (state, _) = self.dispatcher.load::<Ticket>(tenant_id, &ticket::stream_id(ticket_id)).await?;
         let Some(type_id) = state.type_id else {
@@ -308,11 +322,65 @@ impl TicketService {
             ));
         };
         let definition = self.definition(tenant_id, type_id, state.version).await?;
-        let command_id = Uuid::new_v5(&ticket_id, format!("timer-{token}").as_bytes());
-        let meta = CommandMeta::new(command_id, tenant_id, Actor::system(TIMERS_ACTOR), now);
-        let action = TicketAction::FireTimer { token, workflow: definition.workflow.clone() };
-        let command = TicketCommand { tenant_id, ticket_id, at: now, action };
+        let meta = CommandMeta::new(command_id, tenant_id, Actor::system(actor), now);
+        let command = TicketCommand { tenant_id, ticket_id, at: now, action: action(&definition.workflow) };
         self.dispatcher.dispatch::<Ticket>(&meta, &command).await
+    }
+
+    /// Fires a due timer of a ticket, as the system. The command id is the timer's own, so
+    /// that several processes firing the same timer append it once.
+    pub async fn fire_timer(
+        &self,
+        tenant_id: Uuid,
+        ticket_id: Uuid,
+        token: TokenId,
+        now: DateTime<Utc>,
+    ) -> Result<CommandOutcome, ApiError> {
+        let command_id = Uuid::new_v5(&ticket_id, format!("timer-{token}").as_bytes());
+        self.dispatch_as_system(tenant_id, ticket_id, command_id, TIMERS_ACTOR, now, |workflow| {
+            TicketAction::FireTimer { token, workflow: workflow.clone() }
+        })
+        .await
+    }
+
+    /// Records the SLA stage (reminder, overdue) that task `token` has reached, as the
+    /// system. `check_at` is the time the check was due (the read model's next SLA check):
+    /// it makes the command id, so processes checking the same task at once append once.
+    pub async fn check_sla(
+        &self,
+        tenant_id: Uuid,
+        ticket_id: Uuid,
+        token: TokenId,
+        check_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<CommandOutcome, ApiError> {
+        let command_id = Uuid::new_v5(&ticket_id, format!("sla-{token}-{}", check_at.timestamp_micros()).as_bytes());
+        self.dispatch_as_system(tenant_id, ticket_id, command_id, TIMERS_ACTOR, now, |workflow| {
+            TicketAction::CheckSla { token, workflow: workflow.clone() }
+        })
+        .await
+    }
+
+    /// Joins a mail to its ticket, as the system: mail is not authenticated, so `author`
+    /// (the user whose address sent it) is what the mail claims. The message id makes the
+    /// command id: a mail delivered twice joins once.
+    pub async fn receive_mail(
+        &self,
+        tenant_id: Uuid,
+        ticket_id: Uuid,
+        mail: ReceivedMail,
+        now: DateTime<Utc>,
+    ) -> Result<CommandOutcome, ApiError> {
+        let command_id = Uuid::new_v5(&ticket_id, format!("mail-{}", mail.message_id).as_bytes());
+        let ReceivedMail { from, author, subject, text, message_id } = mail;
+        self.dispatch_as_system(tenant_id, ticket_id, command_id, MAIL_ACTOR, now, |_| TicketAction::ReceiveMail {
+            from,
+            author,
+            subject,
+            text,
+            message_id,
+        })
+        .await
     }
 
     pub async fn comment(

@@ -39,6 +39,7 @@ fn create_user(tenant_id: Uuid, username: &str) -> UserCommand {
         role_ids: vec![BuiltInRole::Agent.id()],
         org_unit_id: None,
         credential_id: Uuid::now_v7(),
+        email: None,
     }
 }
 

@@ -33,6 +33,7 @@ pub mod conversation;
 pub mod customer;
 pub mod decider;
 pub mod dictionary;
+pub mod email;
 pub mod envelope;
 pub mod identity;
 pub mod knowledge;

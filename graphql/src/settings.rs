@@ -10,6 +10,7 @@ use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use hotline_command_api::tenant_settings::TenantSettingsService;
 use hotline_domain::identity::tenant::TenantSettings as DomainSettings;
+use hotline_projections::mail_addresses;
 use hotline_projections::tenant_settings::{self as settings_model, TenantSettingsView};
 use hotline_projections::tenant_usage as usage_model;
 use uuid::Uuid;
@@ -31,6 +32,9 @@ pub struct TenantSettings {
     pub copyright: String,
     pub hotline_number: String,
     pub website_url: String,
+    /// Ticket mail comes from this address and replies to it join their ticket; empty when
+    /// there is none.
+    pub support_email: String,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -42,6 +46,7 @@ impl From<TenantSettingsView> for TenantSettings {
             copyright: view.copyright,
             hotline_number: view.hotline_number,
             website_url: view.website_url,
+            support_email: String::new(),
             updated_at: view.updated_at,
         }
     }
@@ -63,14 +68,18 @@ pub struct SettingsQuery;
 
 #[Object]
 impl SettingsQuery {
-    /// Your tenant's organisation name, logo, copyright, hotline number and website. Any
-    /// logged-in user.
+    /// Your tenant's organisation name, logo, copyright, hotline number, website and support
+    /// address. Any logged-in user.
     async fn tenant_settings(&self, context: &Context<'_>) -> async_graphql::Result<Option<TenantSettings>> {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
         let view = settings_model::get_tenant_settings(&state.read_models, session.tenant_id)
             .await
             .map_err(read_model_error)?;
-        Ok(view.map(TenantSettings::from))
+        let support_email = mail_addresses::support_address(&state.read_models, session.tenant_id)
+            .await
+            .map_err(read_model_error)?
+            .unwrap_or_default();
+        Ok(view.map(|view| TenantSettings { support_email, ..TenantSettings::from(view) }))
     }
 
     /// Your tenant's usage counters. Needs `menu.admin.settings`.
@@ -97,6 +106,9 @@ pub struct UpdateTenantSettingsInput {
     pub hotline_number: String,
     /// Empty, or an https:// or http:// address.
     pub website_url: String,
+    /// The address ticket mail comes from and replies go to: absent keeps the current one,
+    /// empty clears it.
+    pub support_email: Option<String>,
 }
 
 #[derive(Default)]
@@ -119,9 +131,13 @@ impl SettingsMutation {
             copyright: input.copyright,
             hotline_number: input.hotline_number,
             website_url: input.website_url,
+            support_email: String::new(),
         };
         let service = TenantSettingsService::new(Arc::clone(state.identity.dispatcher()));
-        let outcome = service.update_settings(session, command_id, settings, Utc::now()).await.or_graphql_error()?;
+        let outcome = service
+            .update_settings(session, command_id, settings, input.support_email, Utc::now())
+            .await
+            .or_graphql_error()?;
         state.wait_for_read_models(&outcome, READ_YOUR_WRITES_TIMEOUT).await;
         Ok(CommandResult::new(session.tenant_id, outcome))
     }

@@ -167,6 +167,10 @@ pub struct TicketTask {
     pub candidate_name: String,
     pub activated_at: DateTime<Utc>,
     pub due_at: Option<DateTime<Utc>>,
+    /// When whoever may do the task is reminded of it.
+    pub remind_at: Option<DateTime<Utc>>,
+    /// Past its due time (whoever may do it, and the escalation, were told).
+    pub overdue: bool,
     /// Whether the caller may complete this task.
     pub mine: bool,
     /// Field access at this step; keys not listed are read-only.
@@ -176,10 +180,11 @@ pub struct TicketTask {
 #[derive(SimpleObject, Clone)]
 pub struct TicketHistoryEntry {
     pub at: DateTime<Utc>,
-    /// `opened`, `task_completed`, `timer_fired`, `service_done`, `commented`, `cancelled` or
-    /// `finished`.
+    /// `opened`, `task_completed`, `timer_fired`, `service_done`, `commented`, `cancelled`,
+    /// `finished`, `reminded`, `overdue` (`text`: who it was escalated to) or `mail_received`
+    /// (`text`: the reply).
     pub kind: String,
-    /// Empty for the system.
+    /// Empty for the system; for mail, the user whose address sent it, else the address.
     pub actor_name: String,
     pub step_name: Option<String>,
     pub text: Option<String>,
@@ -347,16 +352,21 @@ async fn ticket_detail(
     }
     let mut history = Vec::with_capacity(view.history.len());
     for entry in view.history {
-        let actor_name = match entry.actor_id {
-            Some(actor_id) => names.user(actor_id).await?,
-            None => String::new(),
+        let actor_name = match (entry.actor_id, entry.from) {
+            (Some(actor_id), _) => names.user(actor_id).await?,
+            (None, Some(from)) => from,
+            (None, None) => String::new(),
+        };
+        let text = match entry.escalated_to {
+            Some(escalated_to) => Some(names.candidate(&escalated_to).await?),
+            None => entry.text,
         };
         history.push(TicketHistoryEntry {
             at: entry.at,
             kind: entry.kind,
             actor_name,
             step_name: entry.step_name,
-            text: entry.text,
+            text,
         });
     }
     Ok(Ticket {
@@ -390,6 +400,8 @@ async fn task_of(session: &Session, names: &mut Names<'_>, task: TicketTaskView)
         candidate_name: names.candidate(&task.candidate).await?,
         activated_at: task.activated_at,
         due_at: task.due_at,
+        remind_at: task.remind_at,
+        overdue: task.overdue,
         mine: performer(session).matches(&task.candidate),
         fields: rules(task.fields),
     })

@@ -17,6 +17,7 @@
 //! - [`search`]: the knowledge base's full-text index (tantivy, jieba for Chinese).
 //! - [`kafka`]: the distributed mode's bus: topic, message format, and the relay.
 //! - [`extract`]: the text of uploaded documents (.docx, .pdf, .txt), for that index.
+//! - [`mail`]: sending through an SMTP relay and receiving replies with an SMTP listener.
 
 pub mod blobs;
 pub mod chain;
@@ -25,6 +26,7 @@ pub mod database;
 pub mod extract;
 pub mod kafka;
 pub mod keys;
+pub mod mail;
 pub mod recordings;
 pub mod search;
 pub mod secrets;

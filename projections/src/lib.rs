@@ -49,6 +49,7 @@ pub mod identity;
 pub mod kafka;
 pub mod knowledge;
 pub mod knowledge_index;
+pub mod mail_addresses;
 pub mod organisation;
 pub mod queue_stats;
 mod rows;
@@ -91,7 +92,7 @@ pub use tenant_settings::{TenantSettingsProjection, TenantSettingsView, get_tena
 pub use tenant_usage::{TenantUsageProjection, TenantUsageView, get_tenant_usage};
 
 /// The names of [`all_projections`], in start order (for listing them without the keys).
-pub const PROJECTION_NAMES: [&str; 14] = [
+pub const PROJECTION_NAMES: [&str; 15] = [
     "tenants",
     "users",
     "roles",
@@ -106,6 +107,7 @@ pub const PROJECTION_NAMES: [&str; 14] = [
     "telephony",
     "calls",
     "tickets",
+    "mail_addresses",
 ];
 
 /// Every projection this build runs, in start order. `keys` opens the customers' sealed
@@ -127,6 +129,7 @@ pub fn all_projections(keys: SubjectKeys) -> Vec<Arc<dyn Projection>> {
         Arc::new(TelephonyProjection),
         Arc::new(calls::CallsProjection),
         Arc::new(tickets::TicketsProjection),
+        Arc::new(mail_addresses::MailAddressesProjection),
     ]
 }
 

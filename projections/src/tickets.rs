@@ -6,7 +6,8 @@
 //!   ticket's detail and this projection's task rows read;
 //! - `tickets`: one row per ticket (values, status, origin, history);
 //! - `ticket_tasks`: the open user tasks (a parallel branch gives several), with who may
-//!   complete them: the to-do lists are queries on it;
+//!   complete them and their SLA (reminder and due time, the next SLA check, overdue): the
+//!   to-do lists are queries on it, and so is the SLA task of `hotline serve`;
 //! - `ticket_timers`: the timers tickets wait on, with their due time, which the timer task
 //!   of `hotline serve` fires when due;
 //! - `ticket_people`: who opened, acted on or commented on each ticket, for the data scope
@@ -32,8 +33,10 @@ use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 use uuid::Uuid;
 
 use crate::identity::USERS_TABLE;
-use crate::rows::{execute_all, like_escaped, optional_uuid_column, sql, time_column, to_i64, to_u64, uuid_column};
-use crate::runner::{Projection, ProjectionError, ProjectionResult};
+use crate::rows::{
+    execute_all, has_column, like_escaped, optional_uuid_column, sql, time_column, to_i64, to_u64, uuid_column,
+};
+use crate::runner::{Projection, ProjectionError, ProjectionResult, table_name};
 
 pub const TICKET_TYPES_TABLE: &str = "ticket_types";
 pub const TICKET_TYPE_VERSIONS_TABLE: &str = "ticket_type_versions";
@@ -113,12 +116,25 @@ impl TicketStatus {
 pub struct TicketHistoryEntry {
     pub at: DateTime<Utc>,
     /// `opened`, `task_completed`, `timer_fired`, `service_done`, `commented`, `cancelled`,
-    /// `finished`.
+    /// `finished`, `reminded`, `overdue`, `mail_received`.
     pub kind: String,
-    /// The user who acted; `None` for the system (a timer, the end of the workflow).
+    /// The user who acted; `None` for the system (a timer, the end of the workflow) and for
+    /// mail from outside.
     pub actor_id: Option<Uuid>,
     pub step_name: Option<String>,
     pub text: Option<String>,
+    /// `overdue`: who the task was escalated to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalated_to: Option<Candidate>,
+    /// `mail_received`: the sender's address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+}
+
+impl TicketHistoryEntry {
+    fn new(kind: &str, at: DateTime<Utc>, actor_id: Option<Uuid>) -> Self {
+        Self { at, kind: kind.to_owned(), actor_id, step_name: None, text: None, escalated_to: None, from: None }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -150,6 +166,8 @@ pub struct TicketTaskView {
     pub candidate: Candidate,
     pub activated_at: DateTime<Utc>,
     pub due_at: Option<DateTime<Utc>>,
+    pub remind_at: Option<DateTime<Utc>>,
+    pub overdue: bool,
     pub fields: Vec<FieldRuleView>,
 }
 
@@ -223,6 +241,8 @@ const CREATE_TICKETS: &str = "CREATE TABLE IF NOT EXISTS {table} (\
 
 const INDEX_TICKETS: &str = "CREATE INDEX IF NOT EXISTS {table}_by_update ON {table} (tenant_id, updated_at)";
 
+const INDEX_TICKETS_BY_NUMBER: &str = "CREATE INDEX IF NOT EXISTS {table}_by_number ON {table} (tenant_id, number)";
+
 const CREATE_TASKS: &str = "CREATE TABLE IF NOT EXISTS {table} (\
      tenant_id TEXT NOT NULL, \
      ticket_id TEXT NOT NULL, \
@@ -233,11 +253,16 @@ const CREATE_TASKS: &str = "CREATE TABLE IF NOT EXISTS {table} (\
      candidate_id TEXT NOT NULL, \
      activated_at BIGINT NOT NULL, \
      due_at BIGINT NULL, \
+     remind_at BIGINT NULL, \
+     next_sla_at BIGINT NULL, \
+     overdue BIGINT NOT NULL, \
      fields TEXT NOT NULL, \
      PRIMARY KEY (tenant_id, ticket_id, token))";
 
 const INDEX_TASKS: &str =
     "CREATE INDEX IF NOT EXISTS {table}_by_candidate ON {table} (tenant_id, candidate_kind, candidate_id)";
+
+const INDEX_TASKS_SLA: &str = "CREATE INDEX IF NOT EXISTS {table}_by_sla ON {table} (next_sla_at)";
 
 const CREATE_TIMERS: &str = "CREATE TABLE IF NOT EXISTS {table} (\
      tenant_id TEXT NOT NULL, \
@@ -421,6 +446,7 @@ impl Projection for TicketsProjection {
                 sql(CREATE_VERSIONS, TICKET_TYPE_VERSIONS_TABLE, suffix),
                 sql(CREATE_TICKETS, TICKETS_TABLE, suffix),
                 sql(INDEX_TICKETS, TICKETS_TABLE, suffix),
+                sql(INDEX_TICKETS_BY_NUMBER, TICKETS_TABLE, suffix),
                 sql(CREATE_TASKS, TICKET_TASKS_TABLE, suffix),
                 sql(INDEX_TASKS, TICKET_TASKS_TABLE, suffix),
                 sql(CREATE_TIMERS, TICKET_TIMERS_TABLE, suffix),
@@ -429,7 +455,21 @@ impl Projection for TicketsProjection {
                 sql(INDEX_PEOPLE, TICKET_PEOPLE_TABLE, suffix),
             ],
         )
-        .await
+        .await?;
+        // Task tables made before reminders lack the SLA columns: none of their tasks has a
+        // reminder, and the next SLA check of each is its due time.
+        let table = table_name(TICKET_TASKS_TABLE, suffix);
+        if !has_column(connection, &table, "next_sla_at").await? {
+            for add in ["remind_at BIGINT NULL", "next_sla_at BIGINT NULL", "overdue BIGINT NOT NULL DEFAULT 0"] {
+                sqlx::query(AssertSqlSafe(format!("ALTER TABLE {table} ADD COLUMN {add}")))
+                    .execute(&mut *connection)
+                    .await?;
+            }
+            sqlx::query(AssertSqlSafe(format!("UPDATE {table} SET next_sla_at = due_at")))
+                .execute(&mut *connection)
+                .await?;
+        }
+        execute_all(connection, &[sql(INDEX_TASKS_SLA, TICKET_TASKS_TABLE, suffix)]).await
     }
 
     async fn apply(
@@ -600,6 +640,9 @@ async fn apply_ticket_event(
         TicketEvent::TimerFired(resumed) | TicketEvent::ServiceDone(resumed) => (resumed.ticket_id, None),
         TicketEvent::Commented(commented) => (commented.ticket_id, Some(commented.author)),
         TicketEvent::Cancelled(cancelled) => (cancelled.ticket_id, Some(cancelled.by)),
+        TicketEvent::TaskReminded(reminded) => (reminded.ticket_id, None),
+        TicketEvent::TaskOverdue(overdue) => (overdue.ticket_id, None),
+        TicketEvent::MailReceived(mail) => (mail.ticket_id, mail.author),
     };
     let select = batch.sql("SELECT stream_version FROM {table} WHERE tenant_id = $1 AND ticket_id = $2", TICKETS_TABLE);
     if applied_version(connection, &select, tenant_id, ticket_id).await? >= envelope.stream_version {
@@ -625,13 +668,7 @@ async fn apply_ticket_event(
             Some(Origin::Call(id)) => (None, Some(id.to_string())),
             None => (None, None),
         };
-        let history = vec![TicketHistoryEntry {
-            at: opened.at,
-            kind: "opened".to_owned(),
-            actor_id: Some(opened.starter),
-            step_name: None,
-            text: None,
-        }];
+        let history = vec![TicketHistoryEntry::new("opened", opened.at, Some(opened.starter))];
         let insert = batch.sql(
             "INSERT INTO {table} (tenant_id, ticket_id, number, type_id, version, title, folded_text, status, \
              field_values, starter_id, created_at, updated_at, conversation_id, call_id, history, stream_version) \
@@ -672,55 +709,102 @@ async fn apply_ticket_event(
     let at = match event {
         TicketEvent::Opened(_) => unreachable!("handled above"),
         TicketEvent::TaskCompleted(completed) => {
-            let workflow = batch.workflow(connection, tenant_id, row.type_id, row.version).await?;
-            let step_name = workflow.nodes.iter().find(|node| node.id == completed.node).map(|node| node.name.clone());
+            let step_name = step_name(connection, batch, tenant_id, &row, &completed.node).await?;
             row.values.extend(completed.values);
             row.history.push(TicketHistoryEntry {
-                at: completed.at,
-                kind: "task_completed".to_owned(),
-                actor_id: Some(completed.by),
                 step_name,
-                text: None,
+                ..TicketHistoryEntry::new("task_completed", completed.at, Some(completed.by))
             });
             apply_steps(connection, batch, tenant_id, ticket_id, &mut row, &completed.steps, completed.at).await?;
             completed.at
         }
         TicketEvent::TimerFired(resumed) | TicketEvent::ServiceDone(resumed) => {
             let kind = if envelope.event_type == ticket::TIMER_FIRED { "timer_fired" } else { "service_done" };
-            row.history.push(TicketHistoryEntry {
-                at: resumed.at,
-                kind: kind.to_owned(),
-                actor_id: None,
-                step_name: None,
-                text: None,
-            });
+            row.history.push(TicketHistoryEntry::new(kind, resumed.at, None));
             apply_steps(connection, batch, tenant_id, ticket_id, &mut row, &resumed.steps, resumed.at).await?;
             resumed.at
         }
         TicketEvent::Commented(commented) => {
             row.history.push(TicketHistoryEntry {
-                at: commented.at,
-                kind: "commented".to_owned(),
-                actor_id: Some(commented.author),
-                step_name: None,
                 text: Some(commented.text),
+                ..TicketHistoryEntry::new("commented", commented.at, Some(commented.author))
             });
             commented.at
+        }
+        TicketEvent::TaskReminded(reminded) => {
+            let step_name = step_name(connection, batch, tenant_id, &row, &reminded.node).await?;
+            row.history
+                .push(TicketHistoryEntry { step_name, ..TicketHistoryEntry::new("reminded", reminded.at, None) });
+            let due_at = micros(reminded.due_at);
+            update_sla(connection, batch, tenant_id, ticket_id, reminded.token, Some(due_at), false).await?;
+            reminded.at
+        }
+        TicketEvent::TaskOverdue(overdue) => {
+            let step_name = step_name(connection, batch, tenant_id, &row, &overdue.node).await?;
+            row.history.push(TicketHistoryEntry {
+                step_name,
+                escalated_to: overdue.escalated_to,
+                ..TicketHistoryEntry::new("overdue", overdue.at, None)
+            });
+            update_sla(connection, batch, tenant_id, ticket_id, overdue.token, None, true).await?;
+            overdue.at
+        }
+        TicketEvent::MailReceived(mail) => {
+            row.history.push(TicketHistoryEntry {
+                text: Some(mail.text),
+                from: Some(mail.from),
+                ..TicketHistoryEntry::new("mail_received", mail.at, mail.author)
+            });
+            mail.at
         }
         TicketEvent::Cancelled(cancelled) => {
             row.status = TicketStatus::Cancelled;
             row.history.push(TicketHistoryEntry {
-                at: cancelled.at,
-                kind: "cancelled".to_owned(),
-                actor_id: Some(cancelled.by),
-                step_name: None,
                 text: Some(cancelled.reason),
+                ..TicketHistoryEntry::new("cancelled", cancelled.at, Some(cancelled.by))
             });
             close_waits(connection, batch, tenant_id, ticket_id).await?;
             cancelled.at
         }
     };
     write_row(connection, batch, tenant_id, ticket_id, &row, at, stream_version).await
+}
+
+/// The name of a node of the version the ticket runs on.
+async fn step_name(
+    connection: &mut AnyConnection,
+    batch: &mut Batch<'_>,
+    tenant_id: Uuid,
+    row: &TicketRow,
+    node: &str,
+) -> ProjectionResult<Option<String>> {
+    let workflow = batch.workflow(connection, tenant_id, row.type_id, row.version).await?;
+    Ok(workflow.nodes.iter().find(|candidate| candidate.id == node).map(|found| found.name.clone()))
+}
+
+/// Moves a task's next SLA check on (to its due time after the reminder, to none once overdue).
+async fn update_sla(
+    connection: &mut AnyConnection,
+    batch: &Batch<'_>,
+    tenant_id: Uuid,
+    ticket_id: Uuid,
+    token: u32,
+    next_sla_at: Option<i64>,
+    overdue: bool,
+) -> ProjectionResult<()> {
+    let update = batch.sql(
+        "UPDATE {table} SET next_sla_at = $1, overdue = $2 WHERE tenant_id = $3 AND ticket_id = $4 AND token = $5",
+        TICKET_TASKS_TABLE,
+    );
+    sqlx::query(AssertSqlSafe(update))
+        .bind(next_sla_at)
+        .bind(i64::from(overdue))
+        .bind(tenant_id.to_string())
+        .bind(ticket_id.to_string())
+        .bind(i64::from(token))
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
 }
 
 async fn read_row(
@@ -808,7 +892,8 @@ async fn apply_steps(
 ) -> ProjectionResult<()> {
     let insert = batch.sql(
         "INSERT INTO {table} (tenant_id, ticket_id, token, step_id, step_name, candidate_kind, candidate_id, \
-         activated_at, due_at, fields) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         activated_at, due_at, remind_at, next_sla_at, overdue, fields) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12) \
          ON CONFLICT (tenant_id, ticket_id, token) DO NOTHING",
         TICKET_TASKS_TABLE,
     );
@@ -821,7 +906,7 @@ async fn apply_steps(
         .map(|table| batch.sql("DELETE FROM {table} WHERE tenant_id = $1 AND ticket_id = $2 AND token = $3", table));
     for step in steps {
         match step {
-            Step::TaskActivated { token, node, candidate, due_at } => {
+            Step::TaskActivated { token, node, candidate, due_at, remind_at } => {
                 let workflow = batch.workflow(connection, tenant_id, row.type_id, row.version).await?;
                 let (name, fields) = match workflow.nodes.iter().find(|candidate| &candidate.id == node) {
                     Some(found) => match &found.kind {
@@ -841,6 +926,8 @@ async fn apply_steps(
                     .bind(candidate_id.to_string())
                     .bind(micros(at))
                     .bind(due_at.map(micros))
+                    .bind(remind_at.map(micros))
+                    .bind(remind_at.or(*due_at).map(micros))
                     .bind(json_text(&fields))
                     .execute(&mut *connection)
                     .await?;
@@ -868,13 +955,7 @@ async fn apply_steps(
             }
             Step::Finished => {
                 row.status = TicketStatus::Finished;
-                row.history.push(TicketHistoryEntry {
-                    at,
-                    kind: "finished".to_owned(),
-                    actor_id: None,
-                    step_name: None,
-                    text: None,
-                });
+                row.history.push(TicketHistoryEntry::new("finished", at, None));
                 close_waits(connection, batch, tenant_id, ticket_id).await?;
             }
             Step::TokenPassed { .. }
@@ -1115,6 +1196,8 @@ fn task_from_row(row: &AnyRow) -> ProjectionResult<TicketTaskView> {
     let candidate = candidate_from_parts(&kind, uuid_column(row, "candidate_id")?)
         .ok_or_else(|| ProjectionError::CorruptRow(format!("candidate kind {kind:?}")))?;
     let due_at: Option<i64> = row.try_get("due_at")?;
+    let remind_at: Option<i64> = row.try_get("remind_at")?;
+    let overdue: i64 = row.try_get("overdue")?;
     Ok(TicketTaskView {
         ticket_id: uuid_column(row, "ticket_id")?,
         token: version_column(row, "token")?,
@@ -1123,6 +1206,8 @@ fn task_from_row(row: &AnyRow) -> ProjectionResult<TicketTaskView> {
         candidate,
         activated_at: time_column(row, "activated_at")?,
         due_at: due_at.and_then(DateTime::from_timestamp_micros),
+        remind_at: remind_at.and_then(DateTime::from_timestamp_micros),
+        overdue: overdue != 0,
         fields: json_column(row, "fields")?,
     })
 }
@@ -1130,8 +1215,8 @@ fn task_from_row(row: &AnyRow) -> ProjectionResult<TicketTaskView> {
 /// A ticket's open tasks, oldest first.
 pub async fn ticket_tasks(pool: &AnyPool, tenant_id: Uuid, ticket_id: Uuid) -> ProjectionResult<Vec<TicketTaskView>> {
     let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT ticket_id, token, step_id, step_name, candidate_kind, candidate_id, activated_at, due_at, fields \
-         FROM {TICKET_TASKS_TABLE} WHERE tenant_id = $1 AND ticket_id = $2 ORDER BY token"
+        "SELECT ticket_id, token, step_id, step_name, candidate_kind, candidate_id, activated_at, due_at, remind_at, \
+         overdue, fields FROM {TICKET_TASKS_TABLE} WHERE tenant_id = $1 AND ticket_id = $2 ORDER BY token"
     )))
     .bind(tenant_id.to_string())
     .bind(ticket_id.to_string())
@@ -1171,6 +1256,40 @@ pub async fn todos(pool: &AnyPool, tenant_id: Uuid, owner: &Performer) -> Projec
             })
         })
         .collect()
+}
+
+/// Open tasks of every tenant whose next SLA check (the reminder, then the due time) has
+/// come by `now`, the longest waiting first; `due_at` is the time of that check.
+pub async fn due_sla_checks(pool: &AnyPool, now: DateTime<Utc>, limit: u32) -> ProjectionResult<Vec<DueTimer>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT tenant_id, ticket_id, token, next_sla_at FROM {TICKET_TASKS_TABLE} WHERE next_sla_at <= $1 \
+         ORDER BY next_sla_at, tenant_id, ticket_id, token LIMIT {limit}"
+    )))
+    .bind(micros(now))
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(DueTimer {
+                tenant_id: uuid_column(row, "tenant_id")?,
+                ticket_id: uuid_column(row, "ticket_id")?,
+                token: version_column(row, "token")?,
+                due_at: time_column(row, "next_sla_at")?,
+            })
+        })
+        .collect()
+}
+
+/// The ticket of a tenant with this number (replies by mail name it in their subject).
+pub async fn ticket_by_number(pool: &AnyPool, tenant_id: Uuid, number: &str) -> ProjectionResult<Option<Uuid>> {
+    let id: Option<String> = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT ticket_id FROM {TICKETS_TABLE} WHERE tenant_id = $1 AND number = $2"
+    )))
+    .bind(tenant_id.to_string())
+    .bind(number)
+    .fetch_optional(pool)
+    .await?;
+    id.as_deref().map(crate::rows::parse_uuid).transpose()
 }
 
 /// Timers of every tenant due at `now` or before, the longest overdue first.

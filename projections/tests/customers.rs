@@ -448,7 +448,8 @@ async fn projections_are_found_by_their_unique_names() {
             "knowledge",
             "telephony",
             "calls",
-            "tickets"
+            "tickets",
+            "mail_addresses"
         ]
     );
     let by_name = |name: &str| projection_by_name(name, env.keys.clone()).map(|projection| projection.tables());

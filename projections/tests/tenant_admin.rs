@@ -234,6 +234,7 @@ fn acme_settings() -> TenantSettings {
         copyright: "(c) Acme".into(),
         hotline_number: "+86 400 123".into(),
         website_url: "https://acme.example".into(),
+        support_email: String::new(),
     }
 }
 
@@ -245,6 +246,7 @@ async fn create_user(store: &SharedEventStore, tenant_id: Uuid, username: &str) 
         role_ids: vec![hotline_domain::access::BuiltInRole::Agent.id()],
         org_unit_id: None,
         credential_id: Uuid::now_v7(),
+        email: None,
     };
     decide_and_append::<User>(store, tenant_id, command).await
 }
@@ -253,7 +255,8 @@ async fn settings_and_usage_are_per_tenant(backend: Backend) {
     let env = TestEnv::new(backend).await;
     let (acme, _) = create_tenant(&env.store, "acme").await;
     let (globex, _) = create_tenant(&env.store, "globex").await;
-    let update = TenantCommand::UpdateSettings { tenant_id: acme, settings: acme_settings() };
+    let update =
+        TenantCommand::UpdateSettings { tenant_id: acme, settings: acme_settings(), keep_support_email: false };
     decide_and_append::<Tenant>(&env.store, acme, update).await;
     for username in ["ann", "bob", "carl"] {
         create_user(&env.store, acme, username).await;
@@ -332,7 +335,8 @@ async fn applying_the_log_twice_or_rebuilding_changes_nothing(backend: Backend) 
     create_dictionary(&env.store, globex, "reasons", ValueType::Text).await;
     set_entries(&env.store, globex, "reasons", vec![entry("a", "A", 1, true)]).await;
     set_entries(&env.store, globex, "reasons", vec![entry("b", "B", 1, true)]).await;
-    let update = TenantCommand::UpdateSettings { tenant_id: acme, settings: acme_settings() };
+    let update =
+        TenantCommand::UpdateSettings { tenant_id: acme, settings: acme_settings(), keep_support_email: false };
     decide_and_append::<Tenant>(&env.store, acme, update).await;
     let head = create_user(&env.store, acme, "ann").await;
     let runner = start(&env, head).await;

@@ -15,8 +15,8 @@ use hotline_domain::ticket::{
     TokenId, Workflow, parse_bpmn,
 };
 use hotline_projections::tickets::{
-    TicketFilter, TicketScope, TicketStatus, TicketsProjection, find_tickets, get_ticket, get_ticket_type, ticket_form,
-    ticket_tasks, todos,
+    TicketFilter, TicketScope, TicketStatus, TicketsProjection, due_sla_checks, find_tickets, get_ticket,
+    get_ticket_type, ticket_by_number, ticket_form, ticket_tasks, todos,
 };
 use hotline_projections::{ProjectionRunner, all_projections};
 use serde_json::{Map, Value, json};
@@ -45,7 +45,8 @@ fn form() -> Value {
     ] })
 }
 
-/// Start → split → "Check" (the checkers' role, due in an hour) and "Call back" (a user)
+/// Start → split → "Check" (the checkers' role, due in an hour, reminded 15 minutes before)
+/// and "Call back" (a user)
 /// → join → end.
 fn workflow_xml() -> String {
     format!(
@@ -56,7 +57,7 @@ fn workflow_xml() -> String {
     <bpmn:parallelGateway id="split" />
     <bpmn:sequenceFlow id="f2" sourceRef="split" targetRef="check" />
     <bpmn:sequenceFlow id="f3" sourceRef="split" targetRef="call" />
-    <bpmn:userTask id="check" name="Check" hotline:assignee="role:{checkers}" hotline:fields="note=editable" hotline:due="PT1H" />
+    <bpmn:userTask id="check" name="Check" hotline:assignee="role:{checkers}" hotline:fields="note=editable" hotline:due="PT1H" hotline:remind="PT15M" />
     <bpmn:userTask id="call" name="Call back" hotline:assignee="user:{caller}" />
     <bpmn:sequenceFlow id="f4" sourceRef="check" targetRef="join" />
     <bpmn:sequenceFlow id="f5" sourceRef="call" targetRef="join" />
@@ -260,6 +261,45 @@ async fn tickets_read_as_their_events_left_them_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tickets_read_as_their_events_left_them_on_postgres() {
     tickets_read_as_their_events_left_them(Backend::Postgres).await;
+}
+
+/// The one open task with an SLA (globex's "Check", opened at minute 4: reminder at 49, due
+/// at 64) is listed for its reminder, then for its due time, then no more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_is_due_for_its_reminder_then_its_due_time() {
+    let env = TestEnv::new(Backend::Sqlite).await;
+    let Written { globex, head, .. } = write_tickets(&env).await;
+    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections(env.keys.clone()));
+    assert!(runner.wait_for(head, TIME_LIMIT).await);
+    let pool = &env.pool;
+    let due = |minute| async move {
+        due_sla_checks(pool, at(minute), 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|check| (check.token, check.due_at))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(due(48).await, []);
+    assert_eq!(due(49).await, [(1, at(49))]);
+    let workflow = parse_bpmn(&workflow_xml()).unwrap();
+    let check = || TicketAction::CheckSla { token: 1, workflow: workflow.clone() };
+    let reminded = ticket_command(&env, globex, TICKET_1, 50, check()).await;
+    assert!(runner.wait_for(reminded, TIME_LIMIT).await);
+    assert_eq!(due(63).await, [], "the reminder went out; the next check is the due time");
+    assert_eq!(due(64).await, [(1, at(64))]);
+    let overdue = ticket_command(&env, globex, TICKET_1, 65, check()).await;
+    assert!(runner.wait_for(overdue, TIME_LIMIT).await);
+    assert_eq!(due(10_000).await, []);
+    let task =
+        ticket_tasks(pool, globex, id(TICKET_1)).await.unwrap().into_iter().find(|task| task.token == 1).unwrap();
+    assert_eq!((task.remind_at, task.due_at, task.overdue), (Some(at(49)), Some(at(64)), true));
+    let ticket = get_ticket(pool, globex, id(TICKET_1), &TicketScope::All).await.unwrap().unwrap();
+    let kinds: Vec<&str> = ticket.history.iter().map(|entry| entry.kind.as_str()).collect();
+    assert_eq!(kinds, ["opened", "reminded", "overdue"]);
+    assert_eq!(ticket.history[1].step_name.as_deref(), Some("Check"));
+    assert_eq!(ticket_by_number(pool, globex, &ticket.number).await.unwrap(), Some(id(TICKET_1)));
+    assert_eq!(ticket_by_number(pool, Uuid::now_v7(), &ticket.number).await.unwrap(), None, "numbers are per tenant");
 }
 
 async fn dump_all(env: &TestEnv) -> Vec<Vec<String>> {

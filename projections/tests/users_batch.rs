@@ -36,6 +36,7 @@ fn update(user_id: Uuid, display_name: &str, roles: &[Role], org_unit_id: Option
         display_name: display_name.to_owned(),
         role_ids: roles.iter().map(|role| role.built_in().id()).collect(),
         org_unit_id,
+        email: None,
     }
 }
 

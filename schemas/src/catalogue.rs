@@ -65,8 +65,8 @@ use hotline_domain::telephony::{
 };
 use hotline_domain::ticket::ticket_type::{FormUpdated, Published, Renamed, TypeCreated};
 use hotline_domain::ticket::{
-    self, Cancelled, Candidate, Commented, Opened, Origin, Resumed, Step, TaskCompleted, TicketEvent, TicketTypeEvent,
-    parse_bpmn, ticket_type,
+    self, Cancelled, Candidate, Commented, MailReceived, Opened, Origin, Resumed, Step, TaskCompleted, TaskOverdue,
+    TaskReminded, TicketEvent, TicketTypeEvent, parse_bpmn, ticket_type,
 };
 use hotline_domain::webhook::{
     self, EndpointDisabled, EndpointRef, EndpointRegistered, EndpointSettings, EndpointUpdated, SecretRotated,
@@ -333,8 +333,9 @@ fn samples() -> Vec<Sample> {
         Sample::new(
             user::CONTEXT,
             "A user was created in a tenant with a unique user name, a display name, role ids, an \
-             optional organisation unit and the id of their first password credential (the hash \
-             stays in the secret store). Version 1 carried built-in role names in `roles`.",
+             optional organisation unit, an optional e-mail address (reminders reach them there) and the \
+             id of their first password credential (the hash stays in the secret store). Version 1 \
+             carried built-in role names in `roles`.",
             UserEvent::UserCreated(UserCreated {
                 user_id,
                 username: "ann".into(),
@@ -342,6 +343,7 @@ fn samples() -> Vec<Sample> {
                 role_ids: vec![BuiltInRole::Agent.id()],
                 org_unit_id: Some(Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0006)),
                 credential_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0004),
+                email: Some("ann@acme.example".into()),
             }),
         ),
         Sample::new(
@@ -354,11 +356,13 @@ fn samples() -> Vec<Sample> {
         ),
         Sample::new(
             user::CONTEXT,
-            "A user's display name, roles or organisation unit changed (the new values, all of them).",
+            "A user's display name, roles, organisation unit or e-mail address changed (the new values, \
+             all of them; events from before addresses have none).",
             UserEvent::UserUpdated(UserUpdated {
                 display_name: "Ann Lee-Wong".into(),
                 role_ids: vec![BuiltInRole::Supervisor.id()],
                 org_unit_id: Some(Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0006)),
+                email: Some("ann.wong@acme.example".into()),
             }),
         ),
         Sample::new(
@@ -395,7 +399,8 @@ fn samples() -> Vec<Sample> {
         Sample::new(
             tenant::CONTEXT,
             "A tenant's settings changed: the organisation name, logo URL, copyright line, public \
-             hotline number and website URL that the web app's header and footer show (all of them).",
+             hotline number and website URL that the web app's header and footer show, and the support \
+             address ticket mail comes from (all of them; events from before the address have none).",
             TenantEvent::TenantSettingsUpdated(TenantSettingsUpdated {
                 tenant_id,
                 organisation_name: "Acme Care".into(),
@@ -403,6 +408,7 @@ fn samples() -> Vec<Sample> {
                 copyright: "(c) Acme Ltd".into(),
                 hotline_number: "+86 400 123 4567".into(),
                 website_url: "https://acme.example".into(),
+                support_email: Some("care@acme.example".into()),
             }),
         ),
         Sample::new(
@@ -514,8 +520,13 @@ fn ticket_samples() -> Vec<Sample> {
         values.insert("subject".into(), Value::from(subject));
         values
     };
-    let handle =
-        Step::TaskActivated { token: 1, node: "handle".into(), candidate: Candidate::User(user_id), due_at: None };
+    let handle = Step::TaskActivated {
+        token: 1,
+        node: "handle".into(),
+        candidate: Candidate::User(user_id),
+        due_at: None,
+        remind_at: None,
+    };
     let resumed = |steps| Resumed { ticket_id, token: 2, steps, at };
     vec![
         Sample::new(
@@ -609,6 +620,48 @@ fn ticket_samples() -> Vec<Sample> {
             ticket::CONTEXT,
             "The ticket was cancelled with a reason; its open tasks leave every to-do list.",
             TicketEvent::Cancelled(Cancelled { ticket_id, by: user_id, reason: "Opened twice".into(), at }),
+        ),
+        Sample::new(
+            ticket::CONTEXT,
+            "A task's reminder time came (its due time less the step's reminder): whoever may do it \
+             (`candidate`) is told, by mail today.",
+            TicketEvent::TaskReminded(TaskReminded {
+                ticket_id,
+                token: 1,
+                node: "approve".into(),
+                candidate: Candidate::Role(BuiltInRole::Supervisor.id()),
+                due_at: at + chrono::Duration::hours(4),
+                at,
+            }),
+        ),
+        Sample::new(
+            ticket::CONTEXT,
+            "A task passed its due time: whoever may do it is told, and so is the step's escalation \
+             (`escalated_to`, when it has one).",
+            TicketEvent::TaskOverdue(TaskOverdue {
+                ticket_id,
+                token: 1,
+                node: "approve".into(),
+                candidate: Candidate::Role(BuiltInRole::Supervisor.id()),
+                escalated_to: Some(Candidate::User(user_id)),
+                due_at: at,
+                at: at + chrono::Duration::minutes(1),
+            }),
+        ),
+        Sample::new(
+            ticket::CONTEXT,
+            "A mail naming the ticket's number in its subject reached the support address and joined \
+             the ticket: its sender, the user that address belongs to (if any), subject, new text and \
+             Message-ID (a mail delivered twice joins once).",
+            TicketEvent::MailReceived(MailReceived {
+                ticket_id,
+                from: "ann@acme.example".into(),
+                author: Some(user_id),
+                subject: format!("Re: [{}] Refund for Vera", ticket::ticket_number(ticket_id)),
+                text: "Refund sent, the customer confirmed.".into(),
+                message_id: "<c0ffee@acme.example>".into(),
+                at,
+            }),
         ),
     ]
 }

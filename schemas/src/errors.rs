@@ -22,6 +22,7 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     ("user.username_taken", "The user name is taken in this tenant (user names are unique ignoring case)."),
     ("user.invalid_username", "A user name is 3 to 64 letters, digits, '.', '_', '-' or '@'."),
     ("user.invalid_display_name", "A display name is 1 to 120 characters with no leading or trailing spaces."),
+    ("user.invalid_email", "An e-mail address looks like name@example.com (one @, a dotted domain, no spaces)."),
     ("user.no_role", "A user needs at least one role."),
     ("user.not_found", "No such user in this tenant."),
     ("user.too_many_roles", "A user holds at most 20 roles."),
@@ -37,6 +38,7 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     ("tenant.invalid_url", "A logo or website URL is empty or an http(s):// address of at most 2000 characters."),
     ("tenant.invalid_copyright", "A copyright line is one line of at most 200 characters without outer spaces."),
     ("tenant.invalid_hotline_number", "A hotline number is at most 32 digits, '+', '-' and spaces, with a digit."),
+    ("tenant.invalid_support_email", "The support address is empty or an e-mail address like care@example.com."),
     // Domain: organisation.
     ("org.unit_exists", "An organisation unit with this id exists or existed (unit ids are never reused)."),
     ("org.unit_not_found", "No such organisation unit in this tenant."),
@@ -167,6 +169,8 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     ("ticket.no_such_timer", "No timer of the ticket waits with this token."),
     ("ticket.no_such_service", "No service task of the ticket waits with this token."),
     ("ticket.timer_not_due", "The timer is not due yet."),
+    ("ticket.sla_not_due", "Neither the task's reminder nor its due time has come, or both were recorded already."),
+    ("ticket.invalid_sender", "A mail joins a ticket only from a valid sender address."),
     (
         "ticket.no_way_out",
         "No outgoing condition of an exclusive gateway holds for the ticket's values and it has no default \

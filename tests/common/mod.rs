@@ -1,7 +1,9 @@
 //! Shared harness of the end-to-end tests: the real `hotline` binary on a free port, talked
-//! to over real HTTP and WebSocket.
+//! to over real HTTP and WebSocket; [`smtp`] is mail's side of it.
 
 #![allow(dead_code)] // each test file uses a different part of the harness
+
+pub mod smtp;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -69,6 +71,8 @@ pub struct Server {
     pub demo_password: Option<String>,
     /// Where its SIP server listens (UDP and TCP), when SIP is on.
     pub sip_address: Option<String>,
+    /// Where its SMTP listener for replies listens, when it is on.
+    pub smtp_address: Option<String>,
     pub http: reqwest::Client,
 }
 
@@ -84,7 +88,8 @@ impl Server {
         command.args(["serve", "--listen", "127.0.0.1:0"]).stdout(Stdio::piped()).stderr(Stdio::inherit());
         command
             .env("HOTLINE_LOG", std::env::var("HOTLINE_TEST_LOG").unwrap_or_else(|_| "warn".into()))
-            .env("HOTLINE_SIP_LISTEN", "127.0.0.1:0");
+            .env("HOTLINE_SIP_LISTEN", "127.0.0.1:0")
+            .env("HOTLINE_SMTP_LISTEN", "127.0.0.1:0");
         location.apply(&mut command);
         for (name, value) in environment {
             command.env(name, value);
@@ -95,6 +100,7 @@ impl Server {
         let mut base_url = None;
         let mut demo_password = None;
         let mut sip_address = None;
+        let mut smtp_address = None;
         for line in lines.by_ref() {
             let line = line.expect("reading the server's stdout");
             if let Some(rest) = line.strip_prefix("hotline: listening on ") {
@@ -102,6 +108,9 @@ impl Server {
             }
             if let Some(address) = line.strip_prefix("hotline: SIP on udp and tcp ") {
                 sip_address = Some(address.trim().to_owned());
+            }
+            if let Some(address) = line.strip_prefix("hotline: SMTP for replies to tickets on ") {
+                smtp_address = Some(address.trim().to_owned());
             }
             if line.starts_with("hotline: demo log-in") {
                 demo_password = line.rsplit('"').nth(1).map(str::to_owned);
@@ -113,7 +122,7 @@ impl Server {
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
         let base_url = base_url.expect("the server printed its address");
-        Self { child, base_url, demo_password, sip_address, http: http_client() }
+        Self { child, base_url, demo_password, sip_address, smtp_address, http: http_client() }
     }
 
     pub fn kill(&mut self) {

@@ -1,12 +1,14 @@
 //! The tenant stream: a tenant is created once, with a unique slug; its settings (the
 //! organisation name, logo, copyright, public hotline number and website that the web app's
-//! header and footer show) change over its life.
+//! header and footer show, and the support address mail about tickets comes from) change over
+//! its life.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::{tenant_id_for_slug, validate_text};
+use crate::email::parse_optional_address;
 use crate::{Decider, DomainError, DomainEvent, StreamId, UpcastError};
 
 pub const CONTEXT: &str = "tenant";
@@ -18,10 +20,12 @@ pub enum TenantCommand {
         name: String,
         parent_tenant_id: Option<Uuid>,
     },
-    /// Replaces every setting at once; empty optional fields clear them.
+    /// Replaces every setting at once; empty optional fields clear them. The support
+    /// address came later: a client that does not know it keeps the current one.
     UpdateSettings {
         tenant_id: Uuid,
         settings: TenantSettings,
+        keep_support_email: bool,
     },
 }
 
@@ -51,6 +55,8 @@ pub struct TenantSettings {
     pub hotline_number: String,
     /// `https://...` or `http://...`.
     pub website_url: String,
+    /// The address mail about tickets comes from, and replies go to (they join their ticket).
+    pub support_email: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,6 +67,9 @@ pub struct TenantSettingsUpdated {
     pub copyright: String,
     pub hotline_number: String,
     pub website_url: String,
+    /// Added later: absent (none) in older events.
+    #[serde(default)]
+    pub support_email: Option<String>,
 }
 
 impl TenantSettingsUpdated {
@@ -71,6 +80,7 @@ impl TenantSettingsUpdated {
             copyright: self.copyright.clone(),
             hotline_number: self.hotline_number.clone(),
             website_url: self.website_url.clone(),
+            support_email: self.support_email.clone().unwrap_or_default(),
         }
     }
 }
@@ -176,11 +186,15 @@ impl Decider for Tenant {
                     parent_tenant_id: *parent_tenant_id,
                 })])
             }
-            TenantCommand::UpdateSettings { tenant_id, settings } => {
+            TenantCommand::UpdateSettings { tenant_id, settings, keep_support_email } => {
                 let Some(current) = state.effective_settings() else {
                     return Err(DomainError::new("tenant.not_found", format!("no tenant {tenant_id}")));
                 };
                 validate_settings(settings)?;
+                let wanted = if *keep_support_email { &current.support_email } else { &settings.support_email };
+                let support_email = parse_optional_address(Some(wanted), "tenant.invalid_support_email")?;
+                let settings =
+                    &TenantSettings { support_email: support_email.clone().unwrap_or_default(), ..settings.clone() };
                 if current == *settings {
                     return Ok(vec![]);
                 }
@@ -191,6 +205,7 @@ impl Decider for Tenant {
                     copyright: settings.copyright.clone(),
                     hotline_number: settings.hotline_number.clone(),
                     website_url: settings.website_url.clone(),
+                    support_email,
                 })])
             }
         }
@@ -303,11 +318,12 @@ mod tests {
             copyright: "© 2025 Acme Ltd".into(),
             hotline_number: "+86 400-123 4567".into(),
             website_url: "http://acme.example".into(),
+            support_email: "care@acme.example".into(),
         }
     }
 
     fn update(settings: TenantSettings) -> TenantCommand {
-        TenantCommand::UpdateSettings { tenant_id: tenant_id_for_slug("acme"), settings }
+        TenantCommand::UpdateSettings { tenant_id: tenant_id_for_slug("acme"), settings, keep_support_email: false }
     }
 
     fn created_acme() -> TenantState {
@@ -358,6 +374,31 @@ mod tests {
         assert_eq!(code, "tenant.invalid_copyright");
         let code = refusal(TenantSettings { copyright: "x".repeat(201), ..settings() });
         assert_eq!(code, "tenant.invalid_copyright");
+        let code = refusal(TenantSettings { support_email: "care at acme".into(), ..settings() });
+        assert_eq!(code, "tenant.invalid_support_email");
+    }
+
+    #[test]
+    fn the_support_address_is_normalised_and_older_events_have_none() {
+        let mixed_case = TenantSettings { support_email: " care@ACME.example ".into(), ..settings() };
+        let events = Tenant::decide(&created_acme(), &update(mixed_case)).unwrap();
+        let TenantEvent::TenantSettingsUpdated(updated) = &events[0] else { panic!("expected TenantSettingsUpdated") };
+        assert_eq!(updated.support_email.as_deref(), Some("care@acme.example"));
+        let mut older = events[0].to_payload();
+        older.as_object_mut().unwrap().remove("support_email");
+        let TenantEvent::TenantSettingsUpdated(older) =
+            TenantEvent::from_stored(TENANT_SETTINGS_UPDATED, 1, &older).unwrap()
+        else {
+            panic!("expected TenantSettingsUpdated")
+        };
+        assert_eq!(older.settings().support_email, "");
+        let state = events.iter().fold(created_acme(), Tenant::evolve);
+        let keep = TenantCommand::UpdateSettings {
+            tenant_id: tenant_id_for_slug("acme"),
+            settings: TenantSettings { support_email: String::new(), ..settings() },
+            keep_support_email: true,
+        };
+        assert_eq!(Tenant::decide(&state, &keep).unwrap(), [], "a client unaware of the address keeps it");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::{Role, user_id_for_username, validate_text};
 use crate::access::BuiltInRole;
+use crate::email::parse_optional_address;
 use crate::{Decider, DomainError, DomainEvent, StreamId, UpcastError};
 
 pub const CONTEXT: &str = "user";
@@ -16,6 +17,7 @@ pub const CONTEXT: &str = "user";
 pub const MAX_FAILED_LOGINS: u32 = 5;
 /// How long a lock-out lasts, unless an administrator unlocks the user first.
 pub const LOCKOUT: Duration = Duration::minutes(15);
+const INVALID_EMAIL: &str = "user.invalid_email";
 /// Roles a user may hold at most.
 const MAX_ROLES: usize = 20;
 
@@ -28,12 +30,14 @@ pub enum UserCommand {
         role_ids: Vec<Uuid>,
         org_unit_id: Option<Uuid>,
         credential_id: Uuid,
+        email: Option<String>,
     },
     UpdateUser {
         user_id: Uuid,
         display_name: String,
         role_ids: Vec<Uuid>,
         org_unit_id: Option<Uuid>,
+        email: Option<String>,
     },
     /// `credential_id` names the new password hash in the secret store.
     ChangePassword {
@@ -78,6 +82,9 @@ pub struct UserCreated {
     pub role_ids: Vec<Uuid>,
     pub org_unit_id: Option<Uuid>,
     pub credential_id: Uuid,
+    /// Where reminders and other mail reach the user; added later, so absent in older events.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 /// Version 1 of `hotline.user.created`: built-in roles by name, no organisation unit.
@@ -102,6 +109,7 @@ impl From<UserCreatedV1> for UserCreated {
             role_ids,
             org_unit_id: None,
             credential_id: v1.credential_id,
+            email: None,
         }
     }
 }
@@ -111,6 +119,9 @@ pub struct UserUpdated {
     pub display_name: String,
     pub role_ids: Vec<Uuid>,
     pub org_unit_id: Option<Uuid>,
+    /// The address after the update; added later, so absent (none) in older events.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,6 +159,7 @@ pub struct UserState {
     pub display_name: String,
     pub role_ids: Vec<Uuid>,
     pub org_unit_id: Option<Uuid>,
+    pub email: Option<String>,
     /// The credential currently in force.
     pub credential_id: Option<Uuid>,
     pub failed_logins: u32,
@@ -275,8 +287,15 @@ impl Decider for User {
     }
 
     fn decide(state: &UserState, command: &UserCommand) -> Result<Vec<UserEvent>, DomainError> {
-        if let UserCommand::CreateUser { tenant_id, username, display_name, role_ids, org_unit_id, credential_id } =
-            command
+        if let UserCommand::CreateUser {
+            tenant_id,
+            username,
+            display_name,
+            role_ids,
+            org_unit_id,
+            credential_id,
+            email,
+        } = command
         {
             if state.created.is_some() {
                 return Err(DomainError::new("user.username_taken", format!("user name {username:?} is taken")));
@@ -297,6 +316,7 @@ impl Decider for User {
                 role_ids: validated_role_ids(role_ids)?,
                 org_unit_id: *org_unit_id,
                 credential_id: *credential_id,
+                email: parse_optional_address(email.as_deref(), INVALID_EMAIL)?,
             })]);
         }
         if state.created.is_none() {
@@ -304,16 +324,18 @@ impl Decider for User {
         }
         match command {
             UserCommand::CreateUser { .. } => unreachable!("handled above"),
-            UserCommand::UpdateUser { display_name, role_ids, org_unit_id, .. } => {
+            UserCommand::UpdateUser { display_name, role_ids, org_unit_id, email, .. } => {
                 validate_text("display name", display_name, 120, "user.invalid_display_name")?;
                 let updated = UserUpdated {
                     display_name: display_name.clone(),
                     role_ids: validated_role_ids(role_ids)?,
                     org_unit_id: *org_unit_id,
+                    email: parse_optional_address(email.as_deref(), INVALID_EMAIL)?,
                 };
                 let unchanged = updated.display_name == state.display_name
                     && updated.role_ids == state.role_ids
-                    && updated.org_unit_id == state.org_unit_id;
+                    && updated.org_unit_id == state.org_unit_id
+                    && updated.email == state.email;
                 Ok(if unchanged { vec![] } else { vec![UserEvent::UserUpdated(updated)] })
             }
             UserCommand::ChangePassword { credential_id, .. } => {
@@ -344,12 +366,14 @@ impl Decider for User {
                 state.display_name = created.display_name.clone();
                 state.role_ids = created.role_ids.clone();
                 state.org_unit_id = created.org_unit_id;
+                state.email = created.email.clone();
                 state.created = Some(created.clone());
             }
             UserEvent::UserUpdated(updated) => {
                 state.display_name = updated.display_name.clone();
                 state.role_ids = updated.role_ids.clone();
                 state.org_unit_id = updated.org_unit_id;
+                state.email = updated.email.clone();
             }
             UserEvent::PasswordChanged(changed) => state.credential_id = Some(changed.credential_id),
             UserEvent::LoginFailed(_) => state.failed_logins += 1,
@@ -394,6 +418,7 @@ mod tests {
             role_ids: vec![BuiltInRole::Agent.id(), BuiltInRole::Agent.id()],
             org_unit_id: None,
             credential_id: Uuid::from_u128(10),
+            email: None,
         }
     }
 
@@ -463,6 +488,7 @@ mod tests {
             display_name: "Ann Lee".into(),
             role_ids: vec![BuiltInRole::Agent.id()],
             org_unit_id: None,
+            email: None,
         };
         assert!(User::decide(&state, &same).unwrap().is_empty());
         let promoted = UserCommand::UpdateUser {
@@ -470,8 +496,23 @@ mod tests {
             display_name: "Ann Lee".into(),
             role_ids: vec![BuiltInRole::Supervisor.id()],
             org_unit_id: Some(Uuid::from_u128(3)),
+            email: None,
         };
         assert_eq!(User::decide(&state, &promoted).unwrap().len(), 1);
+        let with_email = |email: &str| UserCommand::UpdateUser {
+            user_id,
+            display_name: "Ann Lee".into(),
+            role_ids: vec![BuiltInRole::Agent.id()],
+            org_unit_id: None,
+            email: Some(email.into()),
+        };
+        let events = User::decide(&state, &with_email(" ann@Example.com ")).unwrap();
+        let UserEvent::UserUpdated(updated) = &events[0] else { panic!("expected UserUpdated") };
+        assert_eq!(updated.email.as_deref(), Some("ann@example.com"));
+        let with_mail = User::evolve(state.clone(), &events[0]);
+        assert_eq!(with_mail.email.as_deref(), Some("ann@example.com"));
+        assert!(User::decide(&with_mail, &with_email("ann@example.com")).unwrap().is_empty());
+        assert_eq!(User::decide(&state, &with_email("ann at example")).unwrap_err().code, "user.invalid_email");
         let revoked = User::decide(&state, &UserCommand::RevokeSessions { user_id, at: at(9) }).unwrap();
         assert_eq!(User::evolve(state, &revoked[0]).sessions_revoked_at, Some(at(9)));
     }
@@ -489,6 +530,7 @@ mod tests {
             role_ids: vec![],
             org_unit_id: None,
             credential_id: Uuid::from_u128(10),
+            email: None,
         };
         assert_eq!(User::decide(&UserState::default(), &no_roles).unwrap_err().code, "user.no_role");
     }
@@ -504,5 +546,6 @@ mod tests {
         expected.sort();
         assert_eq!(created.role_ids, expected);
         assert_eq!(created.org_unit_id, None);
+        assert_eq!(created.email, None);
     }
 }

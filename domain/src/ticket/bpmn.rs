@@ -227,22 +227,37 @@ fn read_scope(
     Ok(())
 }
 
+/// `starter`, `user:<id>`, `role:<id>`, `unit:<id>` or `field:<key>`.
+fn parse_assignee(text: &str, what: &str) -> Result<Assignee, String> {
+    if text == "starter" {
+        return Ok(Assignee::Starter);
+    }
+    let (kind, value) = text.split_once(':').ok_or_else(|| format!("{what} {text:?} is not understood"))?;
+    let uuid = || Uuid::parse_str(value.trim()).map_err(|_| format!("{what} {text:?}: {value:?} is not an id"));
+    Ok(match kind {
+        "user" => Assignee::User(uuid()?),
+        "role" => Assignee::Role(uuid()?),
+        "unit" => Assignee::OrgUnit(uuid()?),
+        "field" => Assignee::FormField(value.trim().to_owned()),
+        _ => return Err(format!("{what} {text:?} is not understood")),
+    })
+}
+
+fn optional_duration(element: &Element, name: &str) -> Result<Option<u64>, String> {
+    element.hotline(name).map(str::trim).filter(|text| !text.is_empty()).map(parse_duration).transpose()
+}
+
 fn user_task(element: &Element) -> Result<UserTask, String> {
-    let assignee = match element.hotline("assignee").map(str::trim) {
-        None | Some("") | Some("starter") => Assignee::Starter,
-        Some(text) => {
-            let (kind, value) = text.split_once(':').ok_or_else(|| format!("assignee {text:?} is not understood"))?;
-            let uuid =
-                || Uuid::parse_str(value.trim()).map_err(|_| format!("assignee {text:?}: {value:?} is not an id"));
-            match kind {
-                "user" => Assignee::User(uuid()?),
-                "role" => Assignee::Role(uuid()?),
-                "unit" => Assignee::OrgUnit(uuid()?),
-                "field" => Assignee::FormField(value.trim().to_owned()),
-                _ => return Err(format!("assignee {text:?} is not understood")),
-            }
-        }
+    let assignee = match element.hotline("assignee").map(str::trim).filter(|text| !text.is_empty()) {
+        None => Assignee::Starter,
+        Some(text) => parse_assignee(text, "assignee")?,
     };
+    let escalate = element
+        .hotline("escalate")
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
+        .map(|text| parse_assignee(text, "escalation"))
+        .transpose()?;
     let mut fields = BTreeMap::new();
     for pair in element.hotline("fields").unwrap_or_default().split(',').map(str::trim).filter(|pair| !pair.is_empty())
     {
@@ -251,11 +266,13 @@ fn user_task(element: &Element) -> Result<UserTask, String> {
             .ok_or_else(|| format!("field access {pair:?}: use hidden, readonly, editable or required"))?;
         fields.insert(key.trim().to_owned(), access);
     }
-    let due_seconds = match element.hotline("due").map(str::trim).filter(|due| !due.is_empty()) {
-        Some(due) => Some(parse_duration(due)?),
-        None => None,
-    };
-    Ok(UserTask { assignee, fields, due_seconds })
+    Ok(UserTask {
+        assignee,
+        fields,
+        due_seconds: optional_duration(element, "due")?,
+        remind_seconds: optional_duration(element, "remind")?,
+        escalate,
+    })
 }
 
 /// An ISO-8601 duration in weeks, days, hours, minutes and seconds (`PT30M`, `P1DT2H`,

@@ -46,6 +46,9 @@ pub enum Step {
         node: String,
         candidate: Candidate,
         due_at: Option<DateTime<Utc>>,
+        /// When a reminder is due (added with reminders: absent in older events).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        remind_at: Option<DateTime<Utc>>,
     },
     TimerStarted {
         token: TokenId,
@@ -103,6 +106,7 @@ pub enum Wait {
     Task {
         candidate: Candidate,
         due_at: Option<DateTime<Utc>>,
+        remind_at: Option<DateTime<Utc>>,
     },
     Timer {
         due_at: DateTime<Utc>,
@@ -143,8 +147,8 @@ impl Instance {
                 self.tokens.remove(token);
                 self.put(*next, node, Wait::Moving);
             }
-            Step::TaskActivated { token, node, candidate, due_at } => {
-                self.put(*token, node, Wait::Task { candidate: *candidate, due_at: *due_at })
+            Step::TaskActivated { token, node, candidate, due_at, remind_at } => {
+                self.put(*token, node, Wait::Task { candidate: *candidate, due_at: *due_at, remind_at: *remind_at })
             }
             Step::TimerStarted { token, node, due_at } => self.put(*token, node, Wait::Timer { due_at: *due_at }),
             Step::ServiceCalled { token, node, .. } => self.put(*token, node, Wait::Service),
@@ -271,26 +275,17 @@ impl<'a> Run<'a> {
                 }
             }
             NodeKind::UserTask(task) => {
-                let candidate = match &task.assignee {
-                    Assignee::Starter => Candidate::User(self.starter),
-                    Assignee::User(user) => Candidate::User(*user),
-                    Assignee::Role(role) => Candidate::Role(*role),
-                    Assignee::OrgUnit(unit) => Candidate::OrgUnit(*unit),
-                    Assignee::FormField(key) => self
-                        .values
-                        .get(key)
-                        .and_then(Value::as_str)
-                        .and_then(|text| Uuid::parse_str(text).ok())
-                        .map(Candidate::User)
-                        .ok_or_else(|| {
-                            DomainError::new(
-                                "ticket.no_assignee",
-                                format!("{}: field {key} does not hold a user id", node.label()),
-                            )
-                        })?,
-                };
+                let candidate = candidate_of(&task.assignee, self.values, self.starter).ok_or_else(|| {
+                    DomainError::new(
+                        "ticket.no_assignee",
+                        format!("{}: the field naming the assignee does not hold a user id", node.label()),
+                    )
+                })?;
                 let due_at = task.due_seconds.map(|seconds| self.at + seconds_to_duration(seconds));
-                self.emit(Step::TaskActivated { token, node: id, candidate, due_at })?;
+                let remind_at = due_at
+                    .zip(task.remind_seconds)
+                    .map(|(due_at, before)| (due_at - seconds_to_duration(before)).max(self.at));
+                self.emit(Step::TaskActivated { token, node: id, candidate, due_at, remind_at })?;
             }
             NodeKind::Timer { seconds } => {
                 let due_at = self.at + seconds_to_duration(*seconds);
@@ -374,6 +369,20 @@ impl<'a> Run<'a> {
         }
         false
     }
+}
+
+/// Who an assignee names, given the ticket's values and its starter; `None` when a form
+/// field should name a user and does not.
+pub fn candidate_of(assignee: &Assignee, values: &Map<String, Value>, starter: Uuid) -> Option<Candidate> {
+    Some(match assignee {
+        Assignee::Starter => Candidate::User(starter),
+        Assignee::User(user) => Candidate::User(*user),
+        Assignee::Role(role) => Candidate::Role(*role),
+        Assignee::OrgUnit(unit) => Candidate::OrgUnit(*unit),
+        Assignee::FormField(key) => {
+            Candidate::User(values.get(key).and_then(Value::as_str).and_then(|text| Uuid::parse_str(text).ok())?)
+        }
+    })
 }
 
 fn seconds_to_duration(seconds: u64) -> Duration {

@@ -22,6 +22,8 @@ mod tests;
 pub mod ticket_type;
 pub mod workflow;
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -29,7 +31,7 @@ use uuid::Uuid;
 
 pub use bpmn::{parse_bpmn, parse_duration};
 pub use condition::Condition;
-pub use engine::{Candidate, Instance, Step, Token, TokenId, Wait};
+pub use engine::{Candidate, Instance, Step, Token, TokenId, Wait, candidate_of};
 pub use form::{FieldAccess, FieldKind, FormField, FormSpec, validate_values};
 pub use ticket_type::{TicketType, TicketTypeAction, TicketTypeCommand, TicketTypeEvent, TicketTypeState};
 pub use workflow::{Assignee, Flow, Node, NodeKind, UserTask, Workflow, validate};
@@ -44,10 +46,17 @@ pub const TIMER_FIRED: &str = "hotline.ticket.timer_fired";
 pub const SERVICE_DONE: &str = "hotline.ticket.service_done";
 pub const COMMENTED: &str = "hotline.ticket.commented";
 pub const CANCELLED: &str = "hotline.ticket.cancelled";
+pub const TASK_REMINDED: &str = "hotline.ticket.task_reminded";
+pub const TASK_OVERDUE: &str = "hotline.ticket.task_overdue";
+pub const MAIL_RECEIVED: &str = "hotline.ticket.mail_received";
 
 pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_COMMENT_CHARS: usize = 4000;
 pub const MAX_REASON_CHARS: usize = 1000;
+/// A mail reply's text is kept up to this length (the rest is cut, not refused: a long
+/// quoted thread must not lose the reply).
+pub const MAX_MAIL_TEXT_CHARS: usize = 20_000;
+pub const MAX_MAIL_SUBJECT_CHARS: usize = 500;
 
 pub fn stream_id(ticket_id: Uuid) -> StreamId {
     StreamId::new(CONTEXT, ticket_id)
@@ -139,6 +148,21 @@ pub enum TicketAction {
         reason: String,
         by: Uuid,
     },
+    /// Checks the SLA of the task `token` waits at, at the command's time: records the
+    /// reminder or the overdue task, whichever has come and was not recorded yet.
+    CheckSla {
+        token: TokenId,
+        workflow: Workflow,
+    },
+    /// A mail that names this ticket's number in its subject arrived. `author` is the user
+    /// whose address sent it, if any.
+    ReceiveMail {
+        from: String,
+        author: Option<Uuid>,
+        subject: String,
+        text: String,
+        message_id: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -149,6 +173,9 @@ pub enum TicketEvent {
     ServiceDone(Resumed),
     Commented(Commented),
     Cancelled(Cancelled),
+    TaskReminded(TaskReminded),
+    TaskOverdue(TaskOverdue),
+    MailReceived(MailReceived),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -202,6 +229,50 @@ pub struct Cancelled {
     pub at: DateTime<Utc>,
 }
 
+/// The reminder before a task's due time was sent for: whoever may do it is told.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskReminded {
+    pub ticket_id: Uuid,
+    pub token: TokenId,
+    pub node: String,
+    pub candidate: Candidate,
+    pub due_at: DateTime<Utc>,
+    pub at: DateTime<Utc>,
+}
+
+/// A task passed its due time: whoever may do it is told, and `escalated_to` too.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskOverdue {
+    pub ticket_id: Uuid,
+    pub token: TokenId,
+    pub node: String,
+    pub candidate: Candidate,
+    pub escalated_to: Option<Candidate>,
+    pub due_at: DateTime<Utc>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MailReceived {
+    pub ticket_id: Uuid,
+    /// The sender's address.
+    pub from: String,
+    /// The user that address belongs to, if any.
+    pub author: Option<Uuid>,
+    pub subject: String,
+    pub text: String,
+    /// The mail's `Message-ID`, so a mail delivered twice joins once.
+    pub message_id: String,
+    pub at: DateTime<Utc>,
+}
+
+/// How far a task's SLA has gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SlaStage {
+    Reminded,
+    Overdue,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Status {
     #[default]
@@ -220,9 +291,23 @@ pub struct TicketState {
     pub values: Map<String, Value>,
     pub starter: Option<Uuid>,
     pub instance: Instance,
+    /// The SLA stage each waiting task has reached.
+    pub sla: BTreeMap<TokenId, SlaStage>,
+    /// Message ids of the mails already joined.
+    pub mail_ids: BTreeSet<String>,
 }
 
-const EVENT_TYPES: [&str; 6] = [OPENED, TASK_COMPLETED, TIMER_FIRED, SERVICE_DONE, COMMENTED, CANCELLED];
+const EVENT_TYPES: [&str; 9] = [
+    OPENED,
+    TASK_COMPLETED,
+    TIMER_FIRED,
+    SERVICE_DONE,
+    COMMENTED,
+    CANCELLED,
+    TASK_REMINDED,
+    TASK_OVERDUE,
+    MAIL_RECEIVED,
+];
 
 impl DomainEvent for TicketEvent {
     fn event_type(&self) -> &'static str {
@@ -233,6 +318,9 @@ impl DomainEvent for TicketEvent {
             TicketEvent::ServiceDone(_) => SERVICE_DONE,
             TicketEvent::Commented(_) => COMMENTED,
             TicketEvent::Cancelled(_) => CANCELLED,
+            TicketEvent::TaskReminded(_) => TASK_REMINDED,
+            TicketEvent::TaskOverdue(_) => TASK_OVERDUE,
+            TicketEvent::MailReceived(_) => MAIL_RECEIVED,
         }
     }
 
@@ -247,6 +335,9 @@ impl DomainEvent for TicketEvent {
             TicketEvent::TimerFired(event) | TicketEvent::ServiceDone(event) => serde_json::to_value(event),
             TicketEvent::Commented(event) => serde_json::to_value(event),
             TicketEvent::Cancelled(event) => serde_json::to_value(event),
+            TicketEvent::TaskReminded(event) => serde_json::to_value(event),
+            TicketEvent::TaskOverdue(event) => serde_json::to_value(event),
+            TicketEvent::MailReceived(event) => serde_json::to_value(event),
         };
         payload.expect("plain struct serialises")
     }
@@ -259,7 +350,10 @@ impl DomainEvent for TicketEvent {
             TIMER_FIRED => read_payload(event_type, 1, payload, TicketEvent::TimerFired),
             SERVICE_DONE => read_payload(event_type, 1, payload, TicketEvent::ServiceDone),
             COMMENTED => read_payload(event_type, 1, payload, TicketEvent::Commented),
-            _ => read_payload(event_type, 1, payload, TicketEvent::Cancelled),
+            CANCELLED => read_payload(event_type, 1, payload, TicketEvent::Cancelled),
+            TASK_REMINDED => read_payload(event_type, 1, payload, TicketEvent::TaskReminded),
+            TASK_OVERDUE => read_payload(event_type, 1, payload, TicketEvent::TaskOverdue),
+            _ => read_payload(event_type, 1, payload, TicketEvent::MailReceived),
         }
     }
 }
@@ -276,6 +370,49 @@ fn bounded(text: &str, min: usize, max: usize, code: &'static str, what: &str) -
         return Err(DomainError::new(code, format!("{what} has {min} to {max} characters")));
     }
     Ok(text.to_owned())
+}
+
+fn cut(text: &str, max_chars: usize) -> String {
+    text.chars().take(max_chars).collect()
+}
+
+/// The next SLA stage of the task `token` waits at, if it has come by `at`. A task that
+/// became overdue before its reminder went out is only reported overdue.
+fn check_sla(
+    state: &TicketState,
+    ticket_id: Uuid,
+    token: TokenId,
+    workflow: &Workflow,
+    at: DateTime<Utc>,
+) -> Result<TicketEvent, DomainError> {
+    let no_task = || DomainError::new("ticket.no_such_task", format!("no open task with token {token}"));
+    let waiting = state.instance.tokens.get(&token).ok_or_else(no_task)?;
+    let Wait::Task { candidate, due_at: Some(due_at), remind_at } = &waiting.wait else {
+        return Err(DomainError::new("ticket.sla_not_due", format!("the task of token {token} has no due time")));
+    };
+    let (candidate, due_at, node) = (*candidate, *due_at, waiting.node.clone());
+    let reached = state.sla.get(&token).copied();
+    if at >= due_at && reached < Some(SlaStage::Overdue) {
+        let escalate = match workflow.node(&node).map(|node| &node.kind) {
+            Some(NodeKind::UserTask(task)) => task.escalate.as_ref(),
+            _ => None,
+        };
+        let starter = state.starter.unwrap_or_default();
+        let escalated_to = escalate.and_then(|assignee| candidate_of(assignee, &state.values, starter));
+        return Ok(TicketEvent::TaskOverdue(TaskOverdue {
+            ticket_id,
+            token,
+            node,
+            candidate,
+            escalated_to,
+            due_at,
+            at,
+        }));
+    }
+    if remind_at.is_some_and(|remind_at| at >= remind_at) && reached.is_none() {
+        return Ok(TicketEvent::TaskReminded(TaskReminded { ticket_id, token, node, candidate, due_at, at }));
+    }
+    Err(DomainError::new("ticket.sla_not_due", format!("nothing about the task of token {token} is due at {at}")))
 }
 
 pub struct Ticket;
@@ -295,8 +432,12 @@ impl Decider for Ticket {
         if opened && state.status == Status::NotOpened {
             return Err(DomainError::new("ticket.not_found", format!("no ticket {ticket_id}")));
         }
-        // Workflow commands and cancelling need a running ticket; comments are welcome after.
-        let needs_open = !matches!(command.action, TicketAction::Open { .. } | TicketAction::Comment { .. });
+        // Workflow commands and cancelling need a running ticket; comments and mail are
+        // welcome after.
+        let needs_open = !matches!(
+            command.action,
+            TicketAction::Open { .. } | TicketAction::Comment { .. } | TicketAction::ReceiveMail { .. }
+        );
         if needs_open && state.status != Status::Open {
             return Err(DomainError::new("ticket.closed", format!("ticket {ticket_id} is no longer open")));
         }
@@ -371,6 +512,22 @@ impl Decider for Ticket {
                 let reason = bounded(reason, 0, MAX_REASON_CHARS, "ticket.invalid_reason", "a reason")?;
                 TicketEvent::Cancelled(Cancelled { ticket_id, by: *by, reason, at })
             }
+            TicketAction::CheckSla { token, workflow } => check_sla(state, ticket_id, *token, workflow, at)?,
+            TicketAction::ReceiveMail { from, author, subject, text, message_id } => {
+                if state.mail_ids.contains(message_id) {
+                    return Ok(vec![]);
+                }
+                let from = crate::email::parse_address(from, "ticket.invalid_sender")?;
+                TicketEvent::MailReceived(MailReceived {
+                    ticket_id,
+                    from,
+                    author: *author,
+                    subject: cut(subject.trim(), MAX_MAIL_SUBJECT_CHARS),
+                    text: cut(text.trim(), MAX_MAIL_TEXT_CHARS),
+                    message_id: message_id.clone(),
+                    at,
+                })
+            }
         };
         Ok(vec![event])
     }
@@ -396,10 +553,25 @@ impl Decider for Ticket {
                 state.status = Status::Cancelled;
                 &[]
             }
+            TicketEvent::TaskReminded(reminded) => {
+                state.sla.insert(reminded.token, SlaStage::Reminded);
+                &[]
+            }
+            TicketEvent::TaskOverdue(overdue) => {
+                state.sla.insert(overdue.token, SlaStage::Overdue);
+                &[]
+            }
+            TicketEvent::MailReceived(mail) => {
+                state.mail_ids.insert(mail.message_id.clone());
+                &[]
+            }
         };
         for step in steps {
             state.instance.apply(step);
         }
+        // A token that stopped waiting takes its SLA stage with it.
+        let instance = &state.instance;
+        state.sla.retain(|token, _| instance.tokens.contains_key(token));
         if state.instance.finished && state.status == Status::Open {
             state.status = Status::Finished;
         }

@@ -319,6 +319,8 @@ fn task(fields: &[(&str, FieldAccess)], assignee: Assignee) -> NodeKind {
         assignee,
         fields: fields.iter().map(|(key, access)| ((*key).to_owned(), *access)).collect(),
         due_seconds: None,
+        remind_seconds: None,
+        escalate: None,
     })
 }
 
@@ -495,7 +497,13 @@ fn a_sequential_workflow_runs_task_after_task() {
         steps,
         [
             Step::TokenPassed { token: 0, node: "s".into() },
-            Step::TaskActivated { token: 0, node: "t1".into(), candidate: Candidate::User(STARTER), due_at: None },
+            Step::TaskActivated {
+                token: 0,
+                node: "t1".into(),
+                candidate: Candidate::User(STARTER),
+                due_at: None,
+                remind_at: None
+            },
         ]
     );
     let instance = fold(&steps);
@@ -505,7 +513,13 @@ fn a_sequential_workflow_runs_task_after_task() {
         next,
         [
             Step::Resumed { token: 0, node: "t1".into(), next: 1 },
-            Step::TaskActivated { token: 1, node: "t2".into(), candidate: Candidate::User(AGENT), due_at: None },
+            Step::TaskActivated {
+                token: 1,
+                node: "t2".into(),
+                candidate: Candidate::User(AGENT),
+                due_at: None,
+                remind_at: None
+            },
         ]
     );
     steps.extend(next);
@@ -540,7 +554,7 @@ fn an_exclusive_gateway_takes_the_first_true_flow_else_the_default() {
     assert_eq!(tasks(&big), [(0, "big")], "first true flow in document order");
     assert_eq!(
         big.tokens[&0].wait,
-        Wait::Task { candidate: Candidate::User(STARTER), due_at: Some(at() + Duration::days(1)) }
+        Wait::Task { candidate: Candidate::User(STARTER), due_at: Some(at() + Duration::days(1)), remind_at: None }
     );
     assert_eq!(tasks(&run(json!({"amount": 5}))), [(0, "small")]);
     assert_eq!(tasks(&run(json!({}))), [(0, "fallback")]);
@@ -683,7 +697,10 @@ fn a_field_assignee_resolves_to_the_user_in_the_field() {
     );
     let values = map(json!({"assignee": AGENT.to_string()}));
     let instance = fold(&engine::start(&wf, &values, STARTER, at()).unwrap());
-    assert_eq!(instance.tokens[&0].wait, Wait::Task { candidate: Candidate::User(AGENT), due_at: None });
+    assert_eq!(
+        instance.tokens[&0].wait,
+        Wait::Task { candidate: Candidate::User(AGENT), due_at: None, remind_at: None }
+    );
     let error = engine::start(&wf, &map(json!({"assignee": "bob"})), STARTER, at()).unwrap_err();
     assert_eq!(error.code, "ticket.no_assignee");
 }
@@ -842,6 +859,115 @@ fn a_cancelled_ticket_takes_no_more_work() {
     assert_eq!(decide(&state, complete(0, json!({}), STARTER, &wf)).unwrap_err().code, "ticket.closed");
     let long = TicketAction::Comment { text: "x".repeat(4001), author: AGENT };
     assert_eq!(decide(&state, long).unwrap_err().code, "ticket.invalid_comment");
+}
+
+// ---------------------------------------------------------------- SLA and mail
+
+/// One task due in 4 hours, with a reminder an hour before and escalation to ROLE.
+fn with_sla() -> Workflow {
+    workflow(
+        &(format!(
+            r#"<startEvent id="s"/><userTask id="t" name="Handle" hotline:due="PT4H" hotline:remind="PT1H" hotline:escalate="role:{ROLE}"/><endEvent id="e"/>"#
+        ) + &flows(&[("f1", "s", "t"), ("f2", "t", "e")])),
+    )
+}
+
+fn decide_at(
+    state: &TicketState,
+    action: TicketAction,
+    at: DateTime<Utc>,
+) -> Result<(TicketState, Vec<TicketEvent>), DomainError> {
+    let events = Ticket::decide(state, &TicketCommand { at, ..ticket_command(action) })?;
+    Ok((events.iter().fold(state.clone(), Ticket::evolve), events))
+}
+
+#[test]
+fn a_task_is_reminded_before_its_due_time_then_reported_overdue_once_each() {
+    let wf = with_sla();
+    let (state, _) = decide(&TicketState::default(), open_action(&wf, 1, json!({"subject": "Printer"}))).unwrap();
+    assert_eq!(
+        state.instance.tokens[&0].wait,
+        Wait::Task {
+            candidate: Candidate::User(STARTER),
+            due_at: Some(at() + Duration::hours(4)),
+            remind_at: Some(at() + Duration::hours(3)),
+        }
+    );
+    let check = || TicketAction::CheckSla { token: 0, workflow: wf.clone() };
+    let early = decide_at(&state, check(), at() + Duration::hours(2)).unwrap_err();
+    assert_eq!(early.code, "ticket.sla_not_due");
+    let (state, events) = decide_at(&state, check(), at() + Duration::hours(3)).unwrap();
+    let TicketEvent::TaskReminded(reminded) = &events[0] else { panic!("expected a reminder: {events:?}") };
+    assert_eq!((reminded.candidate, reminded.due_at), (Candidate::User(STARTER), at() + Duration::hours(4)));
+    let again = decide_at(&state, check(), at() + Duration::hours(3) + Duration::minutes(1)).unwrap_err();
+    assert_eq!(again.code, "ticket.sla_not_due", "one reminder per task");
+    let (state, events) = decide_at(&state, check(), at() + Duration::hours(5)).unwrap();
+    let TicketEvent::TaskOverdue(overdue) = &events[0] else { panic!("expected overdue: {events:?}") };
+    assert_eq!(overdue.escalated_to, Some(Candidate::Role(ROLE.parse().unwrap())));
+    assert_eq!(decide_at(&state, check(), at() + Duration::hours(9)).unwrap_err().code, "ticket.sla_not_due");
+    // Completing the task ends its SLA.
+    let (state, _) = decide_at(&state, complete(0, json!({}), STARTER, &wf), at() + Duration::hours(9)).unwrap();
+    assert!(state.sla.is_empty());
+    assert_eq!(decide_at(&state, check(), at() + Duration::hours(9)).unwrap_err().code, "ticket.closed");
+}
+
+#[test]
+fn a_task_checked_only_after_its_due_time_is_reported_overdue_without_a_reminder() {
+    let wf = with_sla();
+    let (state, _) = decide(&TicketState::default(), open_action(&wf, 1, json!({"subject": "Printer"}))).unwrap();
+    let check = TicketAction::CheckSla { token: 0, workflow: wf.clone() };
+    let (state, events) = decide_at(&state, check.clone(), at() + Duration::days(2)).unwrap();
+    assert!(matches!(events[..], [TicketEvent::TaskOverdue(_)]));
+    assert_eq!(decide_at(&state, check, at() + Duration::days(3)).unwrap_err().code, "ticket.sla_not_due");
+    let no_sla = sequential();
+    let (state, _) = decide(&TicketState::default(), open_action(&no_sla, 1, json!({"subject": "Printer"}))).unwrap();
+    let check = TicketAction::CheckSla { token: 0, workflow: no_sla };
+    assert_eq!(decide_at(&state, check, at() + Duration::days(3)).unwrap_err().code, "ticket.sla_not_due");
+}
+
+#[test]
+fn reminders_need_a_due_time_that_comes_after_them() {
+    let parse = |attributes: &str| {
+        let body = format!(r#"<startEvent id="s"/><userTask id="t" name="Handle" {attributes}/><endEvent id="e"/>"#)
+            + &flows(&[("f1", "s", "t"), ("f2", "t", "e")]);
+        validate(&parse_bpmn(&document(&body)).unwrap(), &form()).map_err(|error| error.message)
+    };
+    assert!(parse(r#"hotline:remind="PT1H""#).unwrap_err().contains("a reminder but no due time"));
+    assert!(parse(r#"hotline:due="PT1H" hotline:remind="PT2H""#).unwrap_err().contains("before it is due"));
+    assert!(
+        parse(r#"hotline:escalate="field:nope" hotline:due="PT1H""#).unwrap_err().contains("escalates by field nope")
+    );
+    let bad = document(r#"<startEvent id="s"/><userTask id="t" hotline:escalate="team:1"/>"#);
+    assert_eq!(parse_bpmn(&bad).unwrap_err().code, "ticket_type.invalid_workflow");
+    assert!(parse(r#"hotline:due="PT2H" hotline:remind="PT30M" hotline:escalate="starter""#).is_ok());
+}
+
+#[test]
+fn a_mail_reply_joins_its_ticket_once_even_after_it_closed() {
+    let wf = sequential();
+    let (state, _) = decide(&TicketState::default(), open_action(&wf, 1, json!({"subject": "Printer"}))).unwrap();
+    let (state, _) = decide(&state, TicketAction::Cancel { reason: "dup".into(), by: AGENT }).unwrap();
+    let mail = |from: &str| TicketAction::ReceiveMail {
+        from: from.into(),
+        author: None,
+        subject: "Re: [T0000000001] Broken printer".into(),
+        text: format!("  It works again.{}  ", "!".repeat(MAX_MAIL_TEXT_CHARS)),
+        message_id: "<1@mail.example>".into(),
+    };
+    let (state, events) = decide(&state, mail("Customer@Mail.Example")).unwrap();
+    let TicketEvent::MailReceived(received) = &events[0] else { panic!("expected a mail: {events:?}") };
+    assert_eq!(received.from, "Customer@mail.example");
+    assert_eq!(received.text.chars().count(), MAX_MAIL_TEXT_CHARS);
+    assert!(received.text.starts_with("It works again."));
+    assert_eq!(decide(&state, mail("customer@mail.example")).unwrap().1, [], "the same message joins once");
+    let from_nobody = TicketAction::ReceiveMail {
+        from: "not an address".into(),
+        author: None,
+        subject: String::new(),
+        text: String::new(),
+        message_id: "<2@mail.example>".into(),
+    };
+    assert_eq!(decide(&state, from_nobody).unwrap_err().code, "ticket.invalid_sender");
 }
 
 #[test]

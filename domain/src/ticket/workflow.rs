@@ -49,7 +49,14 @@ pub struct UserTask {
     pub assignee: Assignee,
     /// Fields not listed are read-only at this task.
     pub fields: BTreeMap<String, FieldAccess>,
+    /// The SLA: the task is due this long after it is activated.
     pub due_seconds: Option<u64>,
+    /// A reminder goes to whoever may do the task this long before it is due.
+    #[serde(default)]
+    pub remind_seconds: Option<u64>,
+    /// Who else is told when the task is overdue, besides whoever may do it.
+    #[serde(default)]
+    pub escalate: Option<Assignee>,
 }
 
 impl UserTask {
@@ -253,6 +260,20 @@ fn check_node(workflow: &Workflow, node: &Node, form: &FormSpec, problems: &mut 
                 && form.field(key).is_none()
             {
                 problems.push(format!("user task {name} is assigned by field {key}, which is not in the form"));
+            }
+            if let Some(Assignee::FormField(key)) = &task.escalate
+                && form.field(key).is_none()
+            {
+                problems.push(format!("user task {name} escalates by field {key}, which is not in the form"));
+            }
+            match (task.remind_seconds, task.due_seconds) {
+                (Some(_), None) => problems.push(format!("user task {name} has a reminder but no due time")),
+                (Some(remind), Some(due)) if remind >= due => problems
+                    .push(format!("user task {name}: the reminder must come after the task starts, before it is due")),
+                _ => {}
+            }
+            if task.escalate.is_some() && task.due_seconds.is_none() {
+                problems.push(format!("user task {name} escalates but has no due time"));
             }
         }
         _ => {}

@@ -58,6 +58,8 @@ pub struct CreateUserInput {
     pub password: String,
     pub role_ids: Vec<Uuid>,
     pub org_unit_id: Option<Uuid>,
+    /// Where reminders reach the user; none when absent.
+    pub email: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -67,6 +69,8 @@ pub struct UpdateUserInput {
     pub display_name: String,
     pub role_ids: Vec<Uuid>,
     pub org_unit_id: Option<Uuid>,
+    /// The address after the change: absent or null means none.
+    pub email: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -163,6 +167,7 @@ impl IdentityMutation {
             password: admin.password,
             role_ids: Vec::new(),
             org_unit_id: None,
+            email: None,
         });
         let (tenant_id, outcome) = state
             .identity
@@ -182,6 +187,7 @@ impl IdentityMutation {
             password: input.password,
             role_ids: input.role_ids,
             org_unit_id: input.org_unit_id,
+            email: input.email,
         };
         let (user_id, outcome) = state
             .identity
@@ -192,7 +198,7 @@ impl IdentityMutation {
         Ok(CommandResult::new(user_id, outcome))
     }
 
-    /// Changes a user's display name, roles and organisation unit (`user.edit`).
+    /// Changes a user's display name, roles, organisation unit and e-mail address (`user.edit`).
     async fn update_user(&self, context: &Context<'_>, input: UpdateUserInput) -> async_graphql::Result<CommandResult> {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
         let changes = UserChanges {
@@ -200,6 +206,7 @@ impl IdentityMutation {
             display_name: input.display_name,
             role_ids: input.role_ids,
             org_unit_id: input.org_unit_id,
+            email: input.email,
         };
         let outcome = state
             .identity

@@ -7,6 +7,7 @@ use hotline_command_api::{ApiError, Session};
 use hotline_domain::access::permissions::{self, DataScope as DomainDataScope, PERMISSIONS, VisibleMenuItem};
 use hotline_domain::access::role::{BuiltInRole, RoleDefinition};
 use hotline_projections::identity::{self as read_model, UserFilter};
+use hotline_projections::mail_addresses;
 use uuid::Uuid;
 
 use crate::error::{OrGraphqlError, graphql_error};
@@ -36,6 +37,8 @@ pub struct User {
     /// Set while the user is locked out after failed log-ins.
     pub locked_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// Where reminders reach the user.
+    pub email: Option<String>,
 }
 
 /// The logged-in user and what they may do.
@@ -167,8 +170,27 @@ impl From<read_model::UserView> for User {
             org_unit_id: view.org_unit_id,
             locked_until: view.locked_until.filter(|until| *until > Utc::now()),
             created_at: view.created_at,
+            email: None,
         }
     }
+}
+
+/// Users with their addresses (another read model holds them).
+async fn with_emails(
+    state: &GraphqlState,
+    tenant_id: Uuid,
+    views: Vec<read_model::UserView>,
+) -> async_graphql::Result<Vec<User>> {
+    let ids: Vec<Uuid> = views.iter().map(|view| view.user_id).collect();
+    let mut addresses =
+        mail_addresses::user_addresses(&state.read_models, tenant_id, &ids).await.map_err(read_model_error)?;
+    Ok(views
+        .into_iter()
+        .map(|view| {
+            let email = addresses.remove(&view.user_id);
+            User { email, ..User::from(view) }
+        })
+        .collect())
 }
 
 pub(crate) fn read_model_error(error: impl std::fmt::Display) -> async_graphql::Error {
@@ -312,7 +334,7 @@ impl IdentityQuery {
             read_model::list_users(&state.read_models, session.tenant_id, &filter, page_size(first)?, after.as_deref())
                 .await
                 .map_err(read_model_error)?;
-        Ok(views.into_iter().map(User::from).collect())
+        with_emails(state, session.tenant_id, views).await
     }
 
     /// One user of your tenant: yourself, or within your data scope for holders of
@@ -327,7 +349,7 @@ impl IdentityQuery {
                 return Ok(None);
             }
         }
-        Ok(view.map(User::from))
+        Ok(with_emails(state, session.tenant_id, view.into_iter().collect()).await?.pop())
     }
 
     /// The built-in roles and the roles your tenant defined. Holders of `menu.admin.roles`

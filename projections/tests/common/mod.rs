@@ -180,6 +180,7 @@ pub async fn create_user(store: &SharedEventStore, tenant_id: Uuid, username: &s
         role_ids: roles.iter().map(|role| role.built_in().id()).collect(),
         org_unit_id: None,
         credential_id: Uuid::now_v7(),
+        email: None,
     };
     let events = User::decide(&Default::default(), &command).expect("the user can be created");
     let position =

@@ -2,8 +2,10 @@
  * One ticket: its header, its form (form-js) as the chosen task of mine shows it (hidden
  * fields removed, read-only ones disabled, required ones required), "Complete <step>"
  * sending the values of that step's editable fields only, the open tasks with their
- * candidates and due times, the history, a comment box and cancelling with a reason.
+ * candidates, due times and whether they are overdue, the history (mail replies among the
+ * comments), a comment box and cancelling with a reason.
  */
+import { MailOutlined } from "@ant-design/icons";
 import { Alert, App, Button, Descriptions, Drawer, Empty, Input, List, Modal, Radio, Skeleton, Space, Tag, theme, Timeline, Typography } from "antd";
 import { useMemo, useRef, useState } from "react";
 import { newCommandId } from "../../api/client";
@@ -178,6 +180,11 @@ function TicketDetail({ ticket, onChanged }: { ticket: Ticket; onChanged: () => 
                   {item.dueAt ? (
                     <Typography.Text type={overdue(item.dueAt) ? "danger" : "secondary"}>{t("tickets.dueAt", { time: formatDateTime(item.dueAt, locale) })}</Typography.Text>
                   ) : null}
+                  {item.overdue ? (
+                    <Tag color="error" data-testid="ticket-task-overdue">
+                      {t("tickets.overdue")}
+                    </Tag>
+                  ) : null}
                   {item.mine ? <Tag color="blue">{t("tickets.mine")}</Tag> : null}
                 </Space>
               </List.Item>
@@ -246,10 +253,16 @@ function TicketDetail({ ticket, onChanged }: { ticket: Ticket; onChanged: () => 
                   {formatDateTime(entry.at, locale)} · {entry.actorName || t("tickets.system")}
                 </Typography.Text>
                 <span>
+                  {entry.kind === "mail_received" ? <MailOutlined style={{ marginInlineEnd: token.marginXXS }} /> : null}
                   {historyKind(entry.kind, t)}
                   {entry.stepName ? ` · ${entry.stepName}` : ""}
                 </span>
-                {entry.text ? <Typography.Paragraph style={{ marginBottom: 0, whiteSpace: "pre-wrap" }}>{entry.text}</Typography.Paragraph> : null}
+                {entry.text ? (
+                  <Typography.Paragraph style={{ marginBottom: 0, whiteSpace: "pre-wrap" }}>
+                    {/* An overdue step's text names whom it was escalated to. */}
+                    {entry.kind === "overdue" ? t("tickets.history.escalatedTo", { name: entry.text }) : entry.text}
+                  </Typography.Paragraph>
+                ) : null}
               </Space>
             ),
           }))}
@@ -300,6 +313,9 @@ const HISTORY_KINDS: Record<string, string> = {
   commented: "tickets.history.commented",
   cancelled: "tickets.history.cancelled",
   finished: "tickets.history.finished",
+  reminded: "tickets.history.reminded",
+  overdue: "tickets.history.overdue",
+  mail_received: "tickets.history.mailReceived",
 };
 
 function historyKind(kind: string, t: ReturnType<typeof useI18n>["t"]): string {

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { fakeGraphqlServer } from "../../test/fakeServer";
 import { renderInShell } from "../customers/testing/shell";
 import { pick } from "../customers/testing/select";
-import { listItem, ticket, ticketType } from "./testing/fixtures";
+import { listItem, task, ticket, ticketType } from "./testing/fixtures";
 import { TicketsPage } from "./TicketsPage";
 
 vi.mock("./FormView", async () => await import("./testing/fakeFormView"));
@@ -115,6 +115,42 @@ describe("the tickets page", () => {
     fireEvent.click(within(detail).getByTestId("ticket-complete"));
     const error = await within(detail).findByTestId("ticket-complete-error");
     expect(error.textContent).toContain("Amount: too large");
+  });
+
+  it("shows an overdue step, reminders, escalations and mail replies", async () => {
+    window.history.replaceState(null, "", "/tickets?open=1");
+    fakeGraphqlServer({
+      TicketTypes: TYPES,
+      Tickets: { data: { tickets: { items: [listItem("1")], total: 1 } } },
+      Ticket: {
+        data: {
+          ticket: ticket("1", {
+            tasks: [task(7, { dueAt: "2025-03-01T12:00:00Z", overdue: true }), task(8, { stepName: "Approve" })],
+            history: [
+              { at: "2025-03-01T11:00:00Z", kind: "reminded", actorName: "", stepName: "Review", text: null },
+              { at: "2025-03-01T12:00:00Z", kind: "overdue", actorName: "", stepName: "Review", text: "Refund desk" },
+              { at: "2025-03-01T12:30:00Z", kind: "mail_received", actorName: "pat@example.com", stepName: null, text: "Any news?" },
+            ],
+          }),
+        },
+      },
+    });
+    renderInShell(<TicketsPage />, []);
+    const detail = await screen.findByTestId("ticket-detail");
+    window.history.replaceState(null, "", "/");
+    expect(screen.getByText("T-1 · Ticket 1")).toBeTruthy();
+    const [late, onTime] = within(detail).getAllByTestId("ticket-task");
+    expect(within(late!).getByTestId("ticket-task-overdue").textContent).toBe("Overdue");
+    expect(late!.textContent).toContain("Due ");
+    expect(within(onTime!).queryByTestId("ticket-task-overdue")).toBeNull();
+    const history = within(detail).getByTestId("ticket-history");
+    expect(history.textContent).toContain("Reminder sent · Review");
+    expect(history.textContent).toContain("Overdue · Review");
+    expect(history.textContent).toContain("Escalated to Refund desk");
+    expect(history.textContent).toContain("pat@example.com");
+    expect(history.textContent).toContain("Mail received");
+    expect(history.textContent).toContain("Any news?");
+    expect(history.querySelector(".anticon-mail")).not.toBeNull();
   });
 
   it("comments on a ticket and cancels it with a reason", async () => {

@@ -44,6 +44,8 @@ export interface TicketTask {
   candidateName: string;
   activatedAt: string;
   dueAt: string | null;
+  /** Its due time has passed (the server marked it so and told whom it escalates to). */
+  overdue: boolean;
   mine: boolean;
   fields: TicketFieldRule[];
 }
@@ -116,7 +118,7 @@ export interface TicketTypeData {
   ticketType: TicketType | null;
 }
 
-const TASK_FIELDS = "token stepId stepName candidateKind candidateId candidateName activatedAt dueAt mine fields { key access }";
+const TASK_FIELDS = "token stepId stepName candidateKind candidateId candidateName activatedAt dueAt overdue mine fields { key access }";
 
 export const TICKETS_QUERY = /* GraphQL */ `
   query Tickets($filter: TicketFilter, $offset: Int!, $limit: Int!) {

@@ -23,6 +23,8 @@ export const HOTLINE_MODDLE = {
         { name: "assignee", isAttr: true, type: "String" },
         { name: "fields", isAttr: true, type: "String" },
         { name: "due", isAttr: true, type: "String" },
+        { name: "remind", isAttr: true, type: "String" },
+        { name: "escalate", isAttr: true, type: "String" },
         { name: "url", isAttr: true, type: "String" },
       ],
     },

@@ -1,5 +1,6 @@
 /** The tenant's settings (the name, logo, copyright, hotline number and website the header
- * and footer show) and its usage counters (seats, minutes, messages: what billing counts). */
+ * and footer show, and the support address tickets' mail goes from and comes back to) and its
+ * usage counters (seats, minutes, messages: what billing counts). */
 import { ReloadOutlined } from "@ant-design/icons";
 import { Alert, App, Button, Card, Col, Form, Input, Row, Space, Statistic, Typography } from "antd";
 import { useEffect, useState } from "react";
@@ -31,9 +32,10 @@ const FIELD_BY_CODE: Record<string, keyof TenantSettingsValues> = {
   "tenant.invalid_organisation_name": "organisationName",
   "tenant.invalid_copyright": "copyright",
   "tenant.invalid_hotline_number": "hotlineNumber",
+  "tenant.invalid_support_email": "supportEmail",
 };
 
-const EMPTY: TenantSettingsValues = { organisationName: "", logoUrl: "", copyright: "", hotlineNumber: "", websiteUrl: "" };
+const EMPTY: TenantSettingsValues = { organisationName: "", logoUrl: "", copyright: "", hotlineNumber: "", websiteUrl: "", supportEmail: "" };
 
 export function SettingsPage() {
   const { t, locale } = useI18n();
@@ -55,6 +57,7 @@ export function SettingsPage() {
         copyright: data.tenantSettings.copyright,
         hotlineNumber: data.tenantSettings.hotlineNumber,
         websiteUrl: data.tenantSettings.websiteUrl,
+        supportEmail: data.tenantSettings.supportEmail,
       }
     : { ...EMPTY, organisationName: data?.tenant?.name ?? tenant?.name ?? "" };
   const currentKey = JSON.stringify(current);
@@ -140,6 +143,14 @@ export function SettingsPage() {
           </Form.Item>
           <Form.Item name="websiteUrl" label={t("settings.websiteUrl")} rules={[urlRule]}>
             <Input autoComplete="off" placeholder="https://" inputMode="url" />
+          </Form.Item>
+          <Form.Item
+            name="supportEmail"
+            label={t("settings.supportEmail")}
+            extra={t("settings.supportEmailHint")}
+            rules={[{ type: "email", message: t("validation.emailRule") }]}
+          >
+            <Input type="email" autoComplete="off" placeholder="support@example.com" data-testid="settings-support-email" />
           </Form.Item>
           {formError ? <Alert type="error" showIcon title={errorText(formError)} style={{ marginBottom: 16 }} /> : null}
           {canEdit ? (

@@ -4,6 +4,8 @@ export interface TenantSettingsValues {
   copyright: string;
   hotlineNumber: string;
   websiteUrl: string;
+  /** Empty: none (no reminders by mail, no replies by mail). */
+  supportEmail: string;
 }
 
 export interface SettingsPageData {
@@ -14,7 +16,7 @@ export interface SettingsPageData {
 
 export const SETTINGS_PAGE_QUERY = /* GraphQL */ `
   query SettingsPage {
-    tenantSettings { organisationName logoUrl copyright hotlineNumber websiteUrl updatedAt }
+    tenantSettings { organisationName logoUrl copyright hotlineNumber websiteUrl supportEmail updatedAt }
     tenantUsage { seats minutes messages }
     tenant { id slug name }
   }

@@ -13,7 +13,13 @@ const FIELDS = [
   { key: "category", label: "Category" },
 ];
 
-const userTask: Selected = { kind: "userTask", id: "Task_1", name: "Review", assignee: "starter", fields: "amount=editable", due: "PT4H30M" };
+const userTask: Selected = { kind: "userTask", id: "Task_1", name: "Review", assignee: "starter", fields: "amount=editable", due: "PT4H30M", remind: "", escalate: "" };
+
+/** The input of an InputNumber found by its test id. */
+function numberInput(testId: string): HTMLInputElement {
+  const holder = screen.getByTestId(testId) as HTMLInputElement;
+  return holder.tagName === "INPUT" ? holder : holder.querySelector("input")!;
+}
 
 function serve() {
   fakeGraphqlServer({
@@ -45,8 +51,7 @@ describe("the step panel", () => {
     await pick(category, "Required");
     expect(patches.at(-1)).toEqual({ fields: "amount=editable,category=required" });
 
-    const hours = screen.getByTestId("ticket-step-due-hours") as HTMLInputElement;
-    const hoursInput = hours.tagName === "INPUT" ? hours : hours.querySelector("input")!;
+    const hoursInput = numberInput("ticket-step-due-hours");
     expect(hoursInput.value).toBe("4");
     fireEvent.change(hoursInput, { target: { value: "2" } });
     await waitFor(() => expect(patches.at(-1)).toEqual({ due: "PT2H30M" }));
@@ -55,6 +60,34 @@ describe("the step panel", () => {
     fireEvent.change(name, { target: { value: "Check" } });
     fireEvent.blur(name);
     expect(patches.at(-1)).toEqual({ name: "Check" });
+  });
+
+  it("sets the reminder before the due time and whom an overdue step is escalated to", async () => {
+    serve();
+    const patches: StepPatch[] = [];
+    const view = renderInShell(<StepPanel selected={{ ...userTask, due: "PT4H", remind: "PT1H", escalate: "user:gone" }} formFields={FIELDS} onChange={(patch) => patches.push(patch)} />, []);
+    expect(numberInput("ticket-step-remind-hours").value).toBe("1");
+    fireEvent.change(numberInput("ticket-step-remind-minutes"), { target: { value: "30" } });
+    await waitFor(() => expect(patches.at(-1)).toEqual({ remind: "PT1H30M" }));
+
+    // Roles, units and users only; an id the lists do not have shows as it is.
+    const escalate = screen.getByTestId("ticket-step-escalate");
+    await waitFor(async () => expect(await optionLabels(escalate)).toContain("Bob Chen (bob)"));
+    expect(await optionLabels(escalate)).toEqual(["user:gone", "Refund desk", "Centre", "Bob Chen (bob)"]);
+    await pick(escalate, "Centre");
+    expect(patches.at(-1)).toEqual({ escalate: "unit:u-1" });
+    fireEvent.click(escalate.querySelector(".ant-select-clear")!);
+    await waitFor(() => expect(patches.at(-1)).toEqual({ escalate: "" }));
+
+    // Clearing the due time clears the reminder, which counts back from it.
+    fireEvent.change(numberInput("ticket-step-due-hours"), { target: { value: "0" } });
+    await waitFor(() => expect(patches.at(-1)).toEqual({ due: "", remind: "" }));
+    view.unmount();
+
+    renderInShell(<StepPanel selected={{ ...userTask, due: "" }} formFields={FIELDS} onChange={(patch) => patches.push(patch)} />, []);
+    expect(numberInput("ticket-step-remind-hours").disabled).toBe(true);
+    expect(numberInput("ticket-step-remind-minutes").disabled).toBe(true);
+    expect(screen.getByText("Set a due time first: the reminder counts back from it.")).toBeTruthy();
   });
 
   it("sets a condition and the default of a flow out of an exclusive gateway, and a service task's URL", async () => {

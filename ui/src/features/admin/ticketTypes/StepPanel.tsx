@@ -1,9 +1,10 @@
 /**
  * Our own property panel beside the workflow canvas (no bpmn-js-properties-panel): for a
- * user task its name, assignee, each form field's access and its due time; for a flow out
- * of an exclusive gateway its condition and whether it is the default; for a service task
- * its URL. It only describes the selection and reports patches; WorkflowDesigner applies
- * them with `modeling.updateProperties`.
+ * user task its name, assignee, each form field's access, its due time, how long before that
+ * a reminder goes out and who else hears when it is overdue; for a flow out of an exclusive
+ * gateway its condition and whether it is the default; for a service task its URL. It only
+ * describes the selection and reports patches; WorkflowDesigner applies them with
+ * `modeling.updateProperties`.
  */
 import { Alert, Empty, Form, Input, InputNumber, Select, Space, Switch, Table, Typography } from "antd";
 import { useEffect, useMemo, useState } from "react";
@@ -16,7 +17,7 @@ import { useOrgUnits, unitPathLabel } from "../shared/orgUnits";
 import { roleLabel, useRoles } from "../shared/roles";
 
 export type Selected =
-  | { kind: "userTask"; id: string; name: string; assignee: string; fields: string; due: string }
+  | { kind: "userTask"; id: string; name: string; assignee: string; fields: string; due: string; remind: string; escalate: string }
   | { kind: "serviceTask"; id: string; name: string; url: string }
   | { kind: "flow"; id: string; name: string; condition: string; isDefault: boolean; fromExclusive: boolean }
   | { kind: "other"; id: string; name: string; type: string };
@@ -26,6 +27,8 @@ export interface StepPatch {
   assignee?: string;
   fields?: string;
   due?: string;
+  remind?: string;
+  escalate?: string;
   url?: string;
   condition?: string;
   isDefault?: boolean;
@@ -85,6 +88,15 @@ export function StepPanel({ selected, formFields, onChange, disabled }: Props) {
   );
 }
 
+type SelectOptions = ({ value: string; label: string } | { label: string; options: { value: string; label: string }[] })[];
+
+/** The options, with `value` in front when none of them has it (an id this tenant no longer has,
+ * or a hand-written attribute), so that the select shows what the XML says. */
+function optionsShowing(options: SelectOptions, value: string): SelectOptions {
+  const known = options.some((option) => ("options" in option ? option.options.some((inner) => inner.value === value) : option.value === value));
+  return known || !value ? options : [{ value, label: value }, ...options];
+}
+
 function UserTaskProperties({ selected, formFields, onChange, disabled }: { selected: Extract<Selected, { kind: "userTask" }>; formFields: readonly FormField[]; onChange: (patch: StepPatch) => void; disabled?: boolean }) {
   const t = useT();
   const roles = useRoles();
@@ -94,9 +106,12 @@ function UserTaskProperties({ selected, formFields, onChange, disabled }: { sele
   const keys = formFields.map((field) => field.key);
   const due = parseDuration(selected.due);
   const badDue = selected.due !== "" && due === null;
+  const remind = parseDuration(selected.remind);
+  const badRemind = selected.remind !== "" && remind === null;
+  const noDue = selected.due === "";
 
-  const assigneeOptions = [
-    { value: "starter", label: t("ticketTypes.assignee.starter") },
+  // Roles, units and users: whom a step goes to, and whom an overdue step is escalated to.
+  const candidateOptions: SelectOptions = [
     {
       label: t("ticketTypes.assignee.roles"),
       options: roles.roles.map((role) => ({ value: `role:${role.id}`, label: roleLabel(role, t) })),
@@ -109,20 +124,23 @@ function UserTaskProperties({ selected, formFields, onChange, disabled }: { sele
       label: t("ticketTypes.assignee.users"),
       options: (users.data?.users ?? []).map((user) => ({ value: `user:${user.id}`, label: `${user.displayName} (${user.username})` })),
     },
+  ];
+  const assigneeOptions: SelectOptions = [
+    { value: "starter", label: t("ticketTypes.assignee.starter") },
+    ...candidateOptions,
     {
       label: t("ticketTypes.assignee.fields"),
       options: formFields.map((field) => ({ value: `field:${field.key}`, label: `${field.label} (${field.key})` })),
     },
   ];
-  const known = new Set(
-    assigneeOptions.flatMap((option) => {
-      const group = option as { value?: string; options?: { value: string }[] };
-      return group.options ? group.options.map((inner) => inner.value) : [group.value ?? ""];
-    }),
-  );
 
   const setAccess = (key: string, level: TicketFieldAccess) => onChange({ fields: formatFieldsAttribute({ ...access, [key]: level }, keys) });
-  const setDue = (hours: number | null, minutes: number | null) => onChange({ due: formatDuration(hours, minutes) });
+  const setDue = (hours: number | null, minutes: number | null) => {
+    const next = formatDuration(hours, minutes);
+    // A reminder counts back from the due time: clearing that clears the reminder (whose inputs are then disabled).
+    onChange(next === "" && selected.remind !== "" ? { due: next, remind: "" } : { due: next });
+  };
+  const setRemind = (hours: number | null, minutes: number | null) => onChange({ remind: formatDuration(hours, minutes) });
 
   return (
     <>
@@ -131,7 +149,7 @@ function UserTaskProperties({ selected, formFields, onChange, disabled }: { sele
           data-testid="ticket-step-assignee"
           showSearch={{ optionFilterProp: "label" }}
           value={selected.assignee || undefined}
-          options={known.has(selected.assignee) || !selected.assignee ? assigneeOptions : [{ value: selected.assignee, label: selected.assignee }, ...assigneeOptions]}
+          options={optionsShowing(assigneeOptions, selected.assignee)}
           onChange={(assignee: string) => onChange({ assignee })}
         />
       </Form.Item>
@@ -187,6 +205,46 @@ function UserTaskProperties({ selected, formFields, onChange, disabled }: { sele
             onChange={(minutes) => setDue(due?.hours ?? 0, minutes)}
           />
         </Space>
+      </Form.Item>
+      <Form.Item
+        label={t("ticketTypes.remind")}
+        extra={noDue ? t("ticketTypes.remindNeedsDue") : t("ticketTypes.remindHint")}
+        validateStatus={badRemind ? "warning" : undefined}
+        help={badRemind ? t("ticketTypes.dueUnreadable", { value: selected.remind }) : undefined}
+      >
+        <Space>
+          <InputNumber<number>
+            data-testid="ticket-step-remind-hours"
+            min={0}
+            max={10_000}
+            precision={0}
+            disabled={disabled || noDue}
+            value={remind?.hours ?? null}
+            suffix={t("ticketTypes.hours")}
+            onChange={(hours) => setRemind(hours, remind?.minutes ?? 0)}
+          />
+          <InputNumber<number>
+            data-testid="ticket-step-remind-minutes"
+            min={0}
+            max={59}
+            precision={0}
+            disabled={disabled || noDue}
+            value={remind?.minutes ?? null}
+            suffix={t("ticketTypes.minutes")}
+            onChange={(minutes) => setRemind(remind?.hours ?? 0, minutes)}
+          />
+        </Space>
+      </Form.Item>
+      <Form.Item label={t("ticketTypes.escalate")} extra={t("ticketTypes.escalateHint")}>
+        <Select
+          data-testid="ticket-step-escalate"
+          allowClear
+          showSearch={{ optionFilterProp: "label" }}
+          placeholder={t("ticketTypes.escalateNobody")}
+          value={selected.escalate || undefined}
+          options={optionsShowing(candidateOptions, selected.escalate)}
+          onChange={(escalate: string | undefined) => onChange({ escalate: escalate ?? "" })}
+        />
       </Form.Item>
     </>
   );

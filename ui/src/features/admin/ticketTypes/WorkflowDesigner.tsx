@@ -87,6 +87,8 @@ export function WorkflowDesigner({ xml, formFields, onChange, disabled }: Props)
     if (patch.assignee !== undefined) properties["hotline:assignee"] = patch.assignee || undefined;
     if (patch.fields !== undefined) properties["hotline:fields"] = patch.fields || undefined;
     if (patch.due !== undefined) properties["hotline:due"] = patch.due || undefined;
+    if (patch.remind !== undefined) properties["hotline:remind"] = patch.remind || undefined;
+    if (patch.escalate !== undefined) properties["hotline:escalate"] = patch.escalate || undefined;
     if (patch.url !== undefined) properties["hotline:url"] = patch.url.trim() || undefined;
     if (patch.condition !== undefined) {
       const body = patch.condition.trim();

@@ -25,11 +25,19 @@ describe("the workflow's elements", () => {
       assignee: "starter",
       fields: "description=editable,amount=editable",
       due: "",
+      remind: "",
+      escalate: "",
     });
-    (task as unknown as { set: (name: string, value: unknown) => void }).set("hotline:due", "PT4H");
+    const set = (task as unknown as { set: (name: string, value: unknown) => void }).set.bind(task);
+    set("hotline:due", "PT4H");
+    set("hotline:remind", "PT30M");
+    set("hotline:escalate", "role:r-1");
+    expect(describeElement({ id: task.id, type: task.$type, businessObject: task })).toMatchObject({ due: "PT4H", remind: "PT30M", escalate: "role:r-1" });
     const { xml } = await moddle.toXML(root, { format: true });
     expect(xml).toContain('xmlns:hotline="https://hotline.example/schema/bpmn"');
     expect(xml).toContain('hotline:due="PT4H"');
+    expect(xml).toContain('hotline:remind="PT30M"');
+    expect(xml).toContain('hotline:escalate="role:r-1"');
   });
 
   it("describes a flow out of an exclusive gateway with its condition and default", async () => {

@@ -41,7 +41,16 @@ export function describeElement(element: DiagramElement | null): Selected | null
   const name = bo.name ?? "";
   switch (bo.$type) {
     case "bpmn:UserTask":
-      return { kind: "userTask", id: bo.id, name, assignee: text("hotline:assignee"), fields: text("hotline:fields"), due: text("hotline:due") };
+      return {
+        kind: "userTask",
+        id: bo.id,
+        name,
+        assignee: text("hotline:assignee"),
+        fields: text("hotline:fields"),
+        due: text("hotline:due"),
+        remind: text("hotline:remind"),
+        escalate: text("hotline:escalate"),
+      };
     case "bpmn:ServiceTask":
       return { kind: "serviceTask", id: bo.id, name, url: text("hotline:url") };
     case "bpmn:SequenceFlow": {

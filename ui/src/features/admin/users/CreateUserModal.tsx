@@ -1,5 +1,5 @@
-/** New user: user name, display name, initial password, roles and organisation unit. Checked
- * here, then by the server. */
+/** New user: user name, display name, e-mail address, initial password, roles and organisation
+ * unit. Checked here, then by the server. */
 import { Alert, App, Form, Input, Modal } from "antd";
 import { useState } from "react";
 import { newCommandId } from "../../../api/client";
@@ -11,7 +11,7 @@ import type { OrgUnitsState } from "../shared/orgUnits";
 import type { RolesState } from "../shared/roles";
 import { showOnField } from "../shared/serverErrors";
 import { USERNAME_PATTERN } from "../shared/validation";
-import { DisplayNameField, PROFILE_FIELD_BY_CODE, type ProfileValues, RolesAndUnitFields } from "./ProfileFields";
+import { DisplayNameField, EmailField, PROFILE_FIELD_BY_CODE, type ProfileValues, RolesAndUnitFields } from "./ProfileFields";
 import { CREATE_USER_MUTATION, type CreateUserVariables } from "./users.graphql";
 
 interface Values extends ProfileValues {
@@ -54,7 +54,7 @@ export function CreateUserModal({ open, roles, orgUnits, onClose, onCreated }: P
   const submit = async (values: Values) => {
     setFormError(undefined);
     try {
-      await mutate({ input: { commandId, ...values, orgUnitId: values.orgUnitId ?? null } });
+      await mutate({ input: { commandId, ...values, email: values.email || null, orgUnitId: values.orgUnitId ?? null } });
     } catch (caught) {
       if (!showOnField(form, caught, FIELD_BY_CODE, errorText)) setFormError(caught);
       return;
@@ -102,6 +102,7 @@ export function CreateUserModal({ open, roles, orgUnits, onClose, onCreated }: P
           <Input autoComplete="off" placeholder={t("validation.usernameRule")} />
         </Form.Item>
         <DisplayNameField />
+        <EmailField testId="create-user-email" />
         <Form.Item
           name="password"
           label={t("admin.users.password")}

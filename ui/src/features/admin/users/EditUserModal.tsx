@@ -1,4 +1,5 @@
-/** Changes a user's display name, roles and organisation unit: one `updateUser` command. */
+/** Changes a user's display name, e-mail address, roles and organisation unit: one `updateUser`
+ * command, which carries all of them. */
 import { Alert, App, Form, Modal } from "antd";
 import { useEffect, useState } from "react";
 import { useErrorText } from "../../../api/errors";
@@ -8,7 +9,7 @@ import { useCommandId } from "../shared/commandId";
 import type { OrgUnitsState } from "../shared/orgUnits";
 import type { RolesState } from "../shared/roles";
 import { showOnField } from "../shared/serverErrors";
-import { DisplayNameField, PROFILE_FIELD_BY_CODE, type ProfileValues, RolesAndUnitFields } from "./ProfileFields";
+import { DisplayNameField, EmailField, PROFILE_FIELD_BY_CODE, type ProfileValues, RolesAndUnitFields } from "./ProfileFields";
 import { UPDATE_USER_MUTATION, type UpdateUserVariables, type UserRow } from "./users.graphql";
 
 type Values = ProfileValues;
@@ -33,7 +34,7 @@ export function EditUserModal({ user, roles, orgUnits, onClose, onSaved }: Props
   useEffect(() => {
     if (!user) return;
     form.resetFields();
-    form.setFieldsValue({ displayName: user.displayName, roleIds: user.roleIds, orgUnitId: user.orgUnitId });
+    form.setFieldsValue({ displayName: user.displayName, email: user.email ?? "", roleIds: user.roleIds, orgUnitId: user.orgUnitId });
     setFormError(undefined);
     renewCommandId();
   }, [user, form, renewCommandId]);
@@ -43,7 +44,14 @@ export function EditUserModal({ user, roles, orgUnits, onClose, onSaved }: Props
     setFormError(undefined);
     try {
       await mutate({
-        input: { commandId, userId: user.id, displayName: values.displayName, roleIds: values.roleIds, orgUnitId: values.orgUnitId ?? null },
+        input: {
+          commandId,
+          userId: user.id,
+          displayName: values.displayName,
+          email: values.email || null,
+          roleIds: values.roleIds,
+          orgUnitId: values.orgUnitId ?? null,
+        },
       });
     } catch (caught) {
       if (!showOnField(form, caught, PROFILE_FIELD_BY_CODE, errorText)) setFormError(caught);
@@ -76,6 +84,7 @@ export function EditUserModal({ user, roles, orgUnits, onClose, onSaved }: Props
         }}
       >
         <DisplayNameField />
+        <EmailField testId="edit-user-email" />
         <RolesAndUnitFields roles={roles} orgUnits={orgUnits} />
         {formError ? <Alert type="error" showIcon title={errorText(formError)} /> : null}
       </Form>

@@ -1,5 +1,5 @@
 /** The fields a user's profile has in both the create and the edit form: display name,
- * roles and organisation unit, with the rules the server applies again. */
+ * e-mail address, roles and organisation unit, with the rules the server applies again. */
 import { Form, Input, Select } from "antd";
 import { useT } from "../../../i18n";
 import type { OrgUnitsState } from "../shared/orgUnits";
@@ -10,6 +10,8 @@ import { OrgUnitPicker } from "./OrgUnitPicker";
 /** The profile fields' names. */
 export interface ProfileValues {
   displayName: string;
+  /** Empty or absent: no address (the API's null). */
+  email?: string;
   roleIds: string[];
   orgUnitId: string | null;
 }
@@ -17,6 +19,7 @@ export interface ProfileValues {
 /** Server error codes about a profile field, and the field each concerns. */
 export const PROFILE_FIELD_BY_CODE: Record<string, keyof ProfileValues> = {
   "user.invalid_display_name": "displayName",
+  "user.invalid_email": "email",
   "user.no_role": "roleIds",
   "user.too_many_roles": "roleIds",
   "role.not_found": "roleIds",
@@ -40,6 +43,16 @@ export function DisplayNameField() {
       ]}
     >
       <Input autoComplete="off" />
+    </Form.Item>
+  );
+}
+
+/** Optional: where reminders about ticket steps reach the user. */
+export function EmailField({ testId }: { testId: string }) {
+  const t = useT();
+  return (
+    <Form.Item name="email" label={t("admin.users.email")} rules={[{ type: "email", message: t("validation.emailRule") }]}>
+      <Input type="email" autoComplete="off" placeholder="name@example.com" data-testid={testId} />
     </Form.Item>
   );
 }

@@ -93,6 +93,7 @@ export function UsersPage() {
             sorter: (a, b) => a.username.localeCompare(b.username),
           },
           { key: "displayName", dataIndex: "displayName", title: t("admin.users.displayName") },
+          { key: "email", dataIndex: "email", title: t("admin.users.email"), render: (email: string | null) => email ?? "—" },
           {
             key: "roles",
             dataIndex: "roleIds",

@@ -1,6 +1,6 @@
 export const USERS_QUERY = /* GraphQL */ `
   query Users($first: Int!, $after: String) {
-    users(first: $first, after: $after) { id username displayName roleIds orgUnitId lockedUntil createdAt }
+    users(first: $first, after: $after) { id username displayName email roleIds orgUnitId lockedUntil createdAt }
   }
 `;
 
@@ -8,6 +8,7 @@ export interface UserRow {
   id: string;
   username: string;
   displayName: string;
+  email: string | null;
   roleIds: string[];
   orgUnitId: string | null;
   lockedUntil: string | null;
@@ -30,6 +31,7 @@ export interface CreateUserVariables {
     username: string;
     displayName: string;
     password: string;
+    email: string | null;
     roleIds: string[];
     orgUnitId: string | null;
   };
@@ -42,7 +44,7 @@ export const UPDATE_USER_MUTATION = /* GraphQL */ `
 `;
 
 export interface UpdateUserVariables {
-  input: { commandId: string; userId: string; displayName: string; roleIds: string[]; orgUnitId: string | null };
+  input: { commandId: string; userId: string; displayName: string; email: string | null; roleIds: string[]; orgUnitId: string | null };
 }
 
 export const UNLOCK_USER_MUTATION = /* GraphQL */ `

@@ -36,6 +36,7 @@ export function task(token: number, overrides: Partial<TicketTask> = {}): Ticket
     candidateName: "Supervisors",
     activatedAt: "2025-03-01T10:00:00Z",
     dueAt: null,
+    overdue: false,
     mine: true,
     fields: [
       { key: "amount", access: "EDITABLE" },

@@ -1,0 +1,87 @@
+//! Mail for tickets: reminders and overdue notices go out through the organisation's SMTP
+//! relay (`--smtp-relay`), and replies come back to the SMTP listener (`--smtp-listen`),
+//! which joins them to their ticket. See `docs/mail.md`.
+//!
+//! - [`reminders`]: the follower that turns SLA events into queued mail;
+//! - [`outbox`]: the queue and the worker that sends it;
+//! - [`replies`]: what the listener does with a mail.
+
+mod outbox;
+mod reminders;
+mod replies;
+
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use hotline_command_api::TicketService;
+use hotline_infra::checkpoints::ProcessCheckpoints;
+use hotline_infra::mail::{MailSender, SmtpListener};
+use hotline_infra::store::SharedEventStore;
+use hotline_projections::RunnerHandle;
+use sqlx::AnyPool;
+
+/// An address to listen on, or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SmtpListen(pub Option<SocketAddr>);
+
+impl FromStr for SmtpListen {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text.eq_ignore_ascii_case("off") {
+            return Ok(Self(None));
+        }
+        text.parse()
+            .map(|address| Self(Some(address)))
+            .map_err(|_| format!("{text:?} is neither an address such as 0.0.0.0:25 nor `off`"))
+    }
+}
+
+/// What mail needs from the rest of the node.
+pub struct MailParts {
+    pub store: SharedEventStore,
+    pub read_models: AnyPool,
+    pub projections: RunnerHandle,
+    pub tickets: TicketService,
+    pub checkpoints: ProcessCheckpoints,
+    pub clock: fn() -> DateTime<Utc>,
+}
+
+/// Starts the reminder follower and the outbox (sending only with a relay), and the SMTP
+/// listener when it has an address; returns the listener's address.
+pub async fn start(
+    parts: MailParts,
+    relay: Option<&str>,
+    listen: SmtpListen,
+    hostname: &str,
+) -> anyhow::Result<Option<SocketAddr>> {
+    let outbox = outbox::Outbox::open(parts.read_models.clone()).await.context("opening the mail outbox")?;
+    match relay {
+        Some(url) => {
+            let sender = MailSender::new(url).map_err(|error| anyhow::anyhow!(error))?;
+            tracing::info!(relay = sender.relay(), "mail goes out through the SMTP relay");
+            outbox.clone().start_sending(sender, parts.clock);
+        }
+        None => tracing::warn!("no SMTP relay (HOTLINE_SMTP_RELAY): ticket reminders are queued, not sent"),
+    }
+    reminders::Reminders {
+        store: parts.store,
+        read_models: parts.read_models.clone(),
+        projections: parts.projections,
+        tickets: parts.tickets.clone(),
+        outbox,
+        checkpoints: parts.checkpoints,
+        clock: parts.clock,
+    }
+    .start();
+    let Some(address) = listen.0 else { return Ok(None) };
+    let listener = SmtpListener::bind(address).await.with_context(|| format!("listening for SMTP on {address}"))?;
+    let bound = listener.local_addr()?;
+    let handler =
+        Arc::new(replies::Replies { read_models: parts.read_models, tickets: parts.tickets, clock: parts.clock });
+    tokio::spawn(listener.serve(hostname.to_owned(), handler));
+    Ok(Some(bound))
+}
