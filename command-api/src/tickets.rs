@@ -15,6 +15,7 @@ use hotline_domain::ticket::{
     TicketTypeAction, TicketTypeCommand, TicketTypeEvent, TokenId, Workflow, ticket_type, validate_values,
 };
 use hotline_domain::{Actor, DomainEvent, FieldError};
+use hotline_infra::rules::{self, RulesError, RulesOutcome};
 use hotline_infra::store::Direction;
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -33,6 +34,9 @@ pub const TIMERS_ACTOR: &str = "ticket-timers";
 /// Who joins mail replies to tickets, in the log.
 pub const MAIL_ACTOR: &str = "mail";
 
+/// The step name the rules see when a ticket is opened.
+pub const RULES_AT_START: &str = "start";
+
 /// Events read at once when looking for a published version.
 const READ_PAGE: usize = 100;
 
@@ -40,6 +44,8 @@ const READ_PAGE: usize = 100;
 pub struct Definition {
     pub workflow: Workflow,
     pub form: FormSpec,
+    /// The form rules (JavaScript), if the version has any.
+    pub rules: Option<String>,
 }
 
 /// A type's editable part, as the designer saves it.
@@ -48,6 +54,50 @@ pub struct TypeDraft {
     pub description: String,
     /// A form-js schema.
     pub form: Value,
+    /// Form rules (JavaScript, see `hotline_infra::rules`); empty for none, `None` to keep
+    /// them as they are.
+    pub rules: Option<String>,
+}
+
+fn rules_failed(error: RulesError) -> ApiError {
+    ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "ticket_type.rules_failed", error.to_string())
+}
+
+/// Runs rules off the async executor (they are CPU-bound for up to their time limit).
+async fn run_script(script: &str, values: &Map<String, Value>, step: &str) -> Result<RulesOutcome, RulesError> {
+    let (script, values, step) = (script.to_owned(), values.clone(), step.to_owned());
+    tokio::task::spawn_blocking(move || rules::run(&script, &values, &step))
+        .await
+        .unwrap_or_else(|error| Err(RulesError::Threw(format!("the rules task failed: {error}"))))
+}
+
+/// Runs a version's rules; no rules compute nothing.
+async fn run_rules(rules: Option<&str>, values: &Map<String, Value>, step: &str) -> Result<RulesOutcome, ApiError> {
+    match rules {
+        Some(script) => run_script(script, values, step).await.map_err(rules_failed),
+        None => Ok(RulesOutcome::default()),
+    }
+}
+
+/// Checks rules before they are saved: they must compile, and finish on an empty form within
+/// the time and memory limits. A rule that throws on missing values is the designer's to
+/// judge: it is reported when a ticket meets it.
+async fn try_rules(script: &str) -> Result<(), ApiError> {
+    if script.trim().is_empty() {
+        return Ok(());
+    }
+    match run_script(script, &Map::new(), RULES_AT_START).await {
+        Ok(_) | Err(RulesError::Threw(_)) => Ok(()),
+        Err(error) => Err(rules_failed(error)),
+    }
+}
+
+/// Field errors of the rules, as the API reports invalid values.
+fn rule_errors(outcome: &RulesOutcome) -> Result<(), ApiError> {
+    if outcome.errors.is_empty() {
+        return Ok(());
+    }
+    Err(invalid_values(outcome.errors.iter().map(|(field, message)| FieldError::new(field, message.clone())).collect()))
 }
 
 /// A mail that names a ticket in its subject.
@@ -114,13 +164,21 @@ impl TicketService {
         session.require(TYPES_EDIT_PERMISSION)?;
         // Derived from the command id, so that a retried request finds the type it made.
         let type_id = Uuid::new_v5(&command_id, session.tenant_id.as_bytes());
-        let TypeDraft { name, description, form } = draft;
+        let TypeDraft { name, description, form, rules } = draft;
+        let rules = rules.filter(|rules| !rules.trim().is_empty());
+        if let Some(rules) = &rules {
+            try_rules(rules).await?;
+        }
         let action = TicketTypeAction::Create { name, description, form };
-        Ok((type_id, self.dispatch_type(session, command_id, type_id, action, now).await?))
+        let created = self.dispatch_type(session, command_id, type_id, action, now).await?;
+        let Some(script) = rules else { return Ok((type_id, created)) };
+        let ruled = self.update_rules(session, command_id, type_id, script, now).await?;
+        Ok((type_id, merged(created, ruled)))
     }
 
-    /// Renames a type and replaces its draft form (two events at most: the unchanged part
-    /// appends nothing).
+    /// Renames a type and replaces its draft form and, when given, its rules (three events at
+    /// most: an unchanged part appends nothing). Rules that do not compile or do not finish
+    /// are refused before anything is saved.
     pub async fn update_type(
         &self,
         session: &Session,
@@ -130,14 +188,34 @@ impl TicketService {
         now: DateTime<Utc>,
     ) -> Result<CommandOutcome, ApiError> {
         session.require(TYPES_EDIT_PERMISSION)?;
-        let TypeDraft { name, description, form } = draft;
+        let TypeDraft { name, description, form, rules } = draft;
+        if let Some(rules) = &rules {
+            try_rules(rules).await?;
+        }
         let renamed = self
             .dispatch_type(session, command_id, type_id, TicketTypeAction::Rename { name, description }, now)
             .await?;
         let form_command_id = Uuid::new_v5(&command_id, b"form");
         let updated =
             self.dispatch_type(session, form_command_id, type_id, TicketTypeAction::UpdateForm { form }, now).await?;
-        Ok(merged(renamed, updated))
+        let Some(script) = rules else { return Ok(merged(renamed, updated)) };
+        let ruled = self.update_rules(session, command_id, type_id, script, now).await?;
+        Ok(merged(merged(renamed, updated), ruled))
+    }
+
+    /// Replaces the draft's rules, already tried (part of saving a draft, whose command id
+    /// it derives its own from).
+    async fn update_rules(
+        &self,
+        session: &Session,
+        command_id: Uuid,
+        type_id: Uuid,
+        script: String,
+        now: DateTime<Utc>,
+    ) -> Result<CommandOutcome, ApiError> {
+        let rules_command_id = Uuid::new_v5(&command_id, b"rules");
+        let action = TicketTypeAction::UpdateRules { script };
+        self.dispatch_type(session, rules_command_id, type_id, action, now).await
     }
 
     /// Publishes a workflow as the type's next version, with the draft form as it is now.
@@ -177,7 +255,7 @@ impl TicketService {
                     continue;
                 }
                 let form = FormSpec::from_form_js(&published.form)?;
-                let definition = Arc::new(Definition { workflow: published.workflow, form });
+                let definition = Arc::new(Definition { workflow: published.workflow, form, rules: published.rules });
                 self.definitions.lock().expect("definitions lock poisoned").insert(key, definition.clone());
                 return Ok(definition);
             }
@@ -225,6 +303,8 @@ impl TicketService {
         if !errors.is_empty() {
             return Err(invalid_values(errors));
         }
+        let outcome = run_rules(definition.rules.as_deref(), &values, RULES_AT_START).await?;
+        rule_errors(&outcome)?;
         let ticket_id = Uuid::new_v5(&command_id, session.tenant_id.as_bytes());
         let action = TicketAction::Open {
             type_id,
@@ -233,6 +313,7 @@ impl TicketService {
             form: definition.form.clone(),
             title,
             values,
+            computed: outcome.computed,
             starter: session.user_id,
             origin,
         };
@@ -287,6 +368,12 @@ impl TicketService {
                 return Err(invalid_values(errors));
             }
         }
+        // The rules see the ticket as it would be after this step, and may calculate fields.
+        let node = state.instance.tokens.get(&token).map(|waiting| waiting.node.clone()).unwrap_or_default();
+        let mut after = state.values.clone();
+        after.extend(values.clone());
+        let outcome = run_rules(definition.rules.as_deref(), &after, &node).await?;
+        rule_errors(&outcome)?;
         let performer = Performer {
             user_id: session.user_id,
             role_ids: session.access.role_ids.clone(),
@@ -295,6 +382,7 @@ impl TicketService {
         let action = TicketAction::CompleteTask {
             token,
             values,
+            computed: outcome.computed,
             performer,
             workflow: definition.workflow.clone(),
             form: definition.form.clone(),

@@ -131,6 +131,10 @@ pub struct TicketType {
     /// The form-js schema of the published version, which new tickets fill in (the draft may
     /// have changed since); null before the first publish.
     pub published_form: Option<Json<Value>>,
+    /// The draft's form rules (JavaScript); empty for none.
+    pub rules: String,
+    /// The published version's form rules, which new tickets run; null for none.
+    pub published_rules: Option<String>,
     /// The published version; 0 before the first publish (a type cannot open tickets before).
     pub version: u32,
     pub published_at: Option<DateTime<Utc>>,
@@ -148,6 +152,8 @@ impl From<TicketTypeView> for TicketType {
             form: Json(view.form),
             workflow_xml: view.workflow_xml,
             published_form: view.published_form.map(Json),
+            rules: view.rules,
+            published_rules: view.published_rules,
             version: view.version,
             published_at: view.published_at,
             updated_at: view.updated_at,
@@ -204,6 +210,9 @@ pub struct Ticket {
     pub values: Json<Map<String, Value>>,
     /// The form-js schema of the version this ticket runs on.
     pub form: Json<Value>,
+    /// The form rules of that version (JavaScript), which the browser runs as the user types;
+    /// null for none.
+    pub rules: Option<String>,
     pub starter_name: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -339,10 +348,10 @@ async fn ticket_detail(
     names: &mut Names<'_>,
     view: TicketView,
 ) -> async_graphql::Result<Ticket> {
-    let form = read_model::ticket_form(&state.read_models, session.tenant_id, view.type_id, view.version)
+    let version_form = read_model::ticket_form(&state.read_models, session.tenant_id, view.type_id, view.version)
         .await
-        .map_err(read_model_error)?
-        .unwrap_or(Value::Null);
+        .map_err(read_model_error)?;
+    let (form, rules) = version_form.map_or((Value::Null, None), |version| (version.form, version.rules));
     let task_views = read_model::ticket_tasks(&state.read_models, session.tenant_id, view.ticket_id)
         .await
         .map_err(read_model_error)?;
@@ -379,6 +388,7 @@ async fn ticket_detail(
         status: view.status.into(),
         values: Json(view.values),
         form: Json(form),
+        rules,
         starter_name: names.user(view.starter_id).await?,
         created_at: view.created_at,
         updated_at: view.updated_at,
@@ -535,6 +545,9 @@ pub struct CreateTicketTypeInput {
     pub description: String,
     /// A form-js schema.
     pub form: Json<Value>,
+    /// Form rules: JavaScript run with `values`, `step` and `error(field, message)`, in the
+    /// browser and again on the server (docs/tickets.md).
+    pub rules: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -545,6 +558,9 @@ pub struct UpdateTicketTypeInput {
     pub description: String,
     /// The new draft form; running tickets keep the form of their version.
     pub form: Json<Value>,
+    /// The new draft rules (empty: none); absent keeps them. Refused when they do not compile
+    /// or do not finish in time on an empty form.
+    pub rules: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -593,8 +609,8 @@ pub struct CancelTicketInput {
     pub reason: String,
 }
 
-fn draft(name: String, description: String, form: Json<Value>) -> TypeDraft {
-    TypeDraft { name, description, form: form.0 }
+fn draft(name: String, description: String, form: Json<Value>, rules: Option<String>) -> TypeDraft {
+    TypeDraft { name, description, form: form.0, rules }
 }
 
 fn command_id(given: Option<Uuid>) -> Uuid {
@@ -656,7 +672,7 @@ impl TicketMutation {
             .create_type(
                 session,
                 command_id(input.command_id),
-                draft(input.name, input.description, input.form),
+                draft(input.name, input.description, input.form, input.rules),
                 Utc::now(),
             )
             .await
@@ -677,7 +693,7 @@ impl TicketMutation {
                 session,
                 command_id(input.command_id),
                 input.type_id,
-                draft(input.name, input.description, input.form),
+                draft(input.name, input.description, input.form, input.rules),
                 Utc::now(),
             )
             .await

@@ -18,6 +18,7 @@
 //! - [`kafka`]: the distributed mode's bus: topic, message format, and the relay.
 //! - [`extract`]: the text of uploaded documents (.docx, .pdf, .txt), for that index.
 //! - [`mail`]: sending through an SMTP relay and receiving replies with an SMTP listener.
+//! - [`rules`]: tickets' form rules (JavaScript) in a sandboxed, time-limited QuickJS.
 
 pub mod blobs;
 pub mod chain;
@@ -28,6 +29,7 @@ pub mod kafka;
 pub mod keys;
 pub mod mail;
 pub mod recordings;
+pub mod rules;
 pub mod search;
 pub mod secrets;
 pub mod store;

@@ -77,6 +77,10 @@ pub struct TicketTypeView {
     pub workflow_xml: Option<String>,
     /// The form-js schema of the published version (the draft may have moved on since).
     pub published_form: Option<Value>,
+    /// The draft's form rules (JavaScript); empty for none.
+    pub rules: String,
+    /// The published version's form rules.
+    pub published_rules: Option<String>,
     /// The published version; 0 before the first publish.
     pub version: u32,
     pub published_at: Option<DateTime<Utc>>,
@@ -205,6 +209,8 @@ const CREATE_TYPES: &str = "CREATE TABLE IF NOT EXISTS {table} (\
      form TEXT NOT NULL, \
      workflow_xml TEXT NULL, \
      published_form TEXT NULL, \
+     rules TEXT NOT NULL, \
+     published_rules TEXT NULL, \
      version BIGINT NOT NULL, \
      published_at BIGINT NULL, \
      updated_at BIGINT NOT NULL, \
@@ -218,6 +224,7 @@ const CREATE_VERSIONS: &str = "CREATE TABLE IF NOT EXISTS {table} (\
      version BIGINT NOT NULL, \
      workflow TEXT NOT NULL, \
      form TEXT NOT NULL, \
+     rules TEXT NULL, \
      PRIMARY KEY (tenant_id, type_id, version))";
 
 const CREATE_TICKETS: &str = "CREATE TABLE IF NOT EXISTS {table} (\
@@ -456,6 +463,19 @@ impl Projection for TicketsProjection {
             ],
         )
         .await?;
+        // Type tables made before form rules lack them: no type had any.
+        let types = table_name(TICKET_TYPES_TABLE, suffix);
+        if !has_column(connection, &types, "rules").await? {
+            for add in ["rules TEXT NOT NULL DEFAULT ''", "published_rules TEXT NULL"] {
+                sqlx::query(AssertSqlSafe(format!("ALTER TABLE {types} ADD COLUMN {add}")))
+                    .execute(&mut *connection)
+                    .await?;
+            }
+            let versions = table_name(TICKET_TYPE_VERSIONS_TABLE, suffix);
+            sqlx::query(AssertSqlSafe(format!("ALTER TABLE {versions} ADD COLUMN rules TEXT NULL")))
+                .execute(&mut *connection)
+                .await?;
+        }
         // Task tables made before reminders lack the SLA columns: none of their tasks has a
         // reminder, and the next SLA check of each is its due time.
         let table = table_name(TICKET_TASKS_TABLE, suffix);
@@ -526,6 +546,7 @@ async fn apply_type_event(
         TicketTypeEvent::FormUpdated(updated) => updated.type_id,
         TicketTypeEvent::Published(published) => published.type_id,
         TicketTypeEvent::Renamed(renamed) => renamed.type_id,
+        TicketTypeEvent::RulesUpdated(updated) => updated.type_id,
     };
     if applied_version(connection, &select, tenant, type_id).await? >= envelope.stream_version {
         return Ok(());
@@ -535,8 +556,8 @@ async fn apply_type_event(
         TicketTypeEvent::Created(created) => {
             let insert = batch.sql(
                 "INSERT INTO {table} (tenant_id, type_id, name, description, form, workflow_xml, published_form, \
-                 version, published_at, updated_at, steps, stream_version) \
-                 VALUES ($1, $2, $3, $4, $5, NULL, NULL, 0, NULL, $6, '[]', $7)",
+                 rules, published_rules, version, published_at, updated_at, steps, stream_version) \
+                 VALUES ($1, $2, $3, $4, $5, NULL, NULL, '', NULL, 0, NULL, $6, '[]', $7)",
                 TICKET_TYPES_TABLE,
             );
             sqlx::query(AssertSqlSafe(insert))
@@ -565,6 +586,20 @@ async fn apply_type_event(
                 .execute(&mut *connection)
                 .await?;
         }
+        TicketTypeEvent::RulesUpdated(updated) => {
+            let update = batch.sql(
+                "UPDATE {table} SET rules = $1, updated_at = $2, stream_version = $3 WHERE tenant_id = $4 AND type_id = $5",
+                TICKET_TYPES_TABLE,
+            );
+            sqlx::query(AssertSqlSafe(update))
+                .bind(updated.script)
+                .bind(micros(updated.at))
+                .bind(stream_version)
+                .bind(tenant)
+                .bind(id)
+                .execute(&mut *connection)
+                .await?;
+        }
         TicketTypeEvent::Renamed(renamed) => {
             let update = batch.sql(
                 "UPDATE {table} SET name = $1, description = $2, updated_at = $3, stream_version = $4 \
@@ -584,7 +619,8 @@ async fn apply_type_event(
         TicketTypeEvent::Published(published) => {
             let update = batch.sql(
                 "UPDATE {table} SET workflow_xml = $1, version = $2, published_at = $3, updated_at = $3, \
-                 steps = $4, published_form = $5, stream_version = $6 WHERE tenant_id = $7 AND type_id = $8",
+                 steps = $4, published_form = $5, published_rules = $6, stream_version = $7 \
+                 WHERE tenant_id = $8 AND type_id = $9",
                 TICKET_TYPES_TABLE,
             );
             sqlx::query(AssertSqlSafe(update))
@@ -593,14 +629,15 @@ async fn apply_type_event(
                 .bind(micros(published.at))
                 .bind(json_text(&steps_of(&published.workflow)))
                 .bind(json_text(&published.form))
+                .bind(published.rules.clone())
                 .bind(stream_version)
                 .bind(tenant.clone())
                 .bind(id.clone())
                 .execute(&mut *connection)
                 .await?;
             let insert = batch.sql(
-                "INSERT INTO {table} (tenant_id, type_id, version, workflow, form) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (tenant_id, type_id, version) DO NOTHING",
+                "INSERT INTO {table} (tenant_id, type_id, version, workflow, form, rules) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, type_id, version) DO NOTHING",
                 TICKET_TYPE_VERSIONS_TABLE,
             );
             sqlx::query(AssertSqlSafe(insert))
@@ -609,6 +646,7 @@ async fn apply_type_event(
                 .bind(i64::from(published.version))
                 .bind(json_text(&published.workflow))
                 .bind(json_text(&published.form))
+                .bind(published.rules)
                 .execute(&mut *connection)
                 .await?;
         }
@@ -984,6 +1022,8 @@ fn type_from_row(row: &AnyRow) -> ProjectionResult<TicketTypeView> {
             .map(|text| serde_json::from_str(&text))
             .transpose()
             .map_err(|error| ProjectionError::CorruptRow(format!("published_form: {error}")))?,
+        rules: row.try_get("rules")?,
+        published_rules: row.try_get("published_rules")?,
         version: version_column(row, "version")?,
         published_at: published_at.and_then(DateTime::from_timestamp_micros),
         updated_at: time_column(row, "updated_at")?,
@@ -991,8 +1031,8 @@ fn type_from_row(row: &AnyRow) -> ProjectionResult<TicketTypeView> {
     })
 }
 
-const TYPE_COLUMNS: &str = "tenant_id, type_id, name, description, form, workflow_xml, published_form, version, published_at, updated_at, \
-     steps";
+const TYPE_COLUMNS: &str = "tenant_id, type_id, name, description, form, workflow_xml, published_form, rules, \
+     published_rules, version, published_at, updated_at, steps";
 
 /// The tenant's ticket types, by name.
 pub async fn list_ticket_types(pool: &AnyPool, tenant_id: Uuid) -> ProjectionResult<Vec<TicketTypeView>> {
@@ -1020,22 +1060,31 @@ pub async fn get_ticket_type(
     row.as_ref().map(type_from_row).transpose()
 }
 
-/// The form-js schema a published version runs with.
+/// The form of a published version, as tickets of it fill it in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionForm {
+    /// The form-js schema.
+    pub form: Value,
+    /// The form rules (JavaScript), if the version has any.
+    pub rules: Option<String>,
+}
+
+/// The form and rules of a published version.
 pub async fn ticket_form(
     pool: &AnyPool,
     tenant_id: Uuid,
     type_id: Uuid,
     version: u32,
-) -> ProjectionResult<Option<Value>> {
+) -> ProjectionResult<Option<VersionForm>> {
     let row = sqlx::query(AssertSqlSafe(format!(
-        "SELECT form FROM {TICKET_TYPE_VERSIONS_TABLE} WHERE tenant_id = $1 AND type_id = $2 AND version = $3"
+        "SELECT form, rules FROM {TICKET_TYPE_VERSIONS_TABLE} WHERE tenant_id = $1 AND type_id = $2 AND version = $3"
     )))
     .bind(tenant_id.to_string())
     .bind(type_id.to_string())
     .bind(i64::from(version))
     .fetch_optional(pool)
     .await?;
-    row.as_ref().map(|row| json_column(row, "form")).transpose()
+    row.map(|row| Ok(VersionForm { form: json_column(&row, "form")?, rules: row.try_get("rules")? })).transpose()
 }
 
 fn ticket_from_row(row: &AnyRow) -> ProjectionResult<TicketView> {

@@ -63,7 +63,7 @@ use hotline_domain::telephony::{
     ExtensionUpdated, MusicAdded, MusicRemoved, QueueMusicSet, TelephonyEvent, TrunkDefinition, TrunkRegistration,
     TrunkRemoved,
 };
-use hotline_domain::ticket::ticket_type::{FormUpdated, Published, Renamed, TypeCreated};
+use hotline_domain::ticket::ticket_type::{FormUpdated, Published, Renamed, RulesUpdated, TypeCreated};
 use hotline_domain::ticket::{
     self, Cancelled, Candidate, Commented, MailReceived, Opened, Origin, Resumed, Step, TaskCompleted, TaskOverdue,
     TaskReminded, TicketEvent, TicketTypeEvent, parse_bpmn, ticket_type,
@@ -520,6 +520,7 @@ fn ticket_samples() -> Vec<Sample> {
         values.insert("subject".into(), Value::from(subject));
         values
     };
+    const RULES: &str = "if (values.subject === 'test') error('subject', 'Not a real subject');";
     let handle = Step::TaskActivated {
         token: 1,
         node: "handle".into(),
@@ -549,16 +550,25 @@ fn ticket_samples() -> Vec<Sample> {
         Sample::new(
             ticket_type::CONTEXT,
             "A workflow was published as the type's next version: the BPMN XML as designed, the workflow the \
-             engine runs (nodes, flows, conditions, assignees, field access per step) and the form frozen with \
-             it. Running tickets keep the version they opened on.",
+             engine runs (nodes, flows, conditions, assignees, field access per step) and the form and its \
+             rules frozen with it (`rules` absent or null: none). Running tickets keep the version they \
+             opened on.",
             TicketTypeEvent::Published(Published {
                 type_id,
                 version: 1,
                 bpmn_xml: bpmn_xml.into(),
                 workflow,
                 form,
+                rules: Some(RULES.into()),
                 at,
             }),
+        ),
+        Sample::new(
+            ticket_type::CONTEXT,
+            "A ticket type's draft form rules (JavaScript that calculates fields and refuses input, run \
+             in the browser and again on the server) were replaced; empty for none. They take effect with \
+             the next publish.",
+            TicketTypeEvent::RulesUpdated(RulesUpdated { type_id, script: RULES.into(), at }),
         ),
         Sample::new(
             ticket_type::CONTEXT,

@@ -169,6 +169,10 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     ("ticket.no_such_timer", "No timer of the ticket waits with this token."),
     ("ticket.no_such_service", "No service task of the ticket waits with this token."),
     ("ticket.timer_not_due", "The timer is not due yet."),
+    (
+        "ticket_type.rules_failed",
+        "The form rules did not compile, threw an error, or ran out of time or memory; the message says which.",
+    ),
     ("ticket.sla_not_due", "Neither the task's reminder nor its due time has come, or both were recorded already."),
     ("ticket.invalid_sender", "A mail joins a ticket only from a valid sender address."),
     (
@@ -567,6 +571,7 @@ mod tests {
             "telephony.invalid_music_file",
             "ticket_type.not_published",
             "ticket.origin_not_found",
+            "ticket_type.rules_failed",
         ];
         let stale: Vec<&str> = ERROR_CODES
             .iter()

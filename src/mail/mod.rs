@@ -65,7 +65,7 @@ pub async fn start(
             tracing::info!(relay = sender.relay(), "mail goes out through the SMTP relay");
             outbox.clone().start_sending(sender, parts.clock);
         }
-        None => tracing::warn!("no SMTP relay (HOTLINE_SMTP_RELAY): ticket reminders are queued, not sent"),
+        None => tracing::info!("no SMTP relay (HOTLINE_SMTP_RELAY): ticket reminders are queued, not sent"),
     }
     reminders::Reminders {
         store: parts.store,

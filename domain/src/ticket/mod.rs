@@ -32,7 +32,7 @@ use uuid::Uuid;
 pub use bpmn::{parse_bpmn, parse_duration};
 pub use condition::Condition;
 pub use engine::{Candidate, Instance, Step, Token, TokenId, Wait, candidate_of};
-pub use form::{FieldAccess, FieldKind, FormField, FormSpec, validate_values};
+pub use form::{FieldAccess, FieldKind, FormField, FormSpec, check_computed, validate_values};
 pub use ticket_type::{TicketType, TicketTypeAction, TicketTypeCommand, TicketTypeEvent, TicketTypeState};
 pub use workflow::{Assignee, Flow, Node, NodeKind, UserTask, Workflow, validate};
 
@@ -122,12 +122,16 @@ pub enum TicketAction {
         form: FormSpec,
         title: String,
         values: Map<String, Value>,
+        /// What the type's rules calculated (the service ran them): checked against the form
+        /// only, whatever the step's access, and recorded with the values.
+        computed: Map<String, Value>,
         starter: Uuid,
         origin: Option<Origin>,
     },
     CompleteTask {
         token: TokenId,
         values: Map<String, Value>,
+        computed: Map<String, Value>,
         performer: Performer,
         workflow: Workflow,
         form: FormSpec,
@@ -443,30 +447,32 @@ impl Decider for Ticket {
         }
         let starter = state.starter.unwrap_or_default();
         let event = match &command.action {
-            TicketAction::Open { type_id, version, workflow, form, title, values, starter, origin } => {
+            TicketAction::Open { type_id, version, workflow, form, title, values, computed, starter, origin } => {
                 if state.status != Status::NotOpened {
                     return Err(DomainError::new("ticket.exists", format!("ticket {ticket_id} exists")));
                 }
                 let title = bounded(title, 1, MAX_TITLE_CHARS, "ticket.invalid_title", "a title")?;
-                let errors = validate_values(form, values, &|_| FieldAccess::Editable);
+                let mut values = values.clone();
+                values.extend(computed.clone());
+                let errors = validate_values(form, &values, &|_| FieldAccess::Editable);
                 if !errors.is_empty() {
                     return Err(invalid_values(&errors));
                 }
-                let steps = engine::start(workflow, values, *starter, at)?;
+                let steps = engine::start(workflow, &values, *starter, at)?;
                 TicketEvent::Opened(Opened {
                     ticket_id,
                     type_id: *type_id,
                     version: *version,
                     number: ticket_number(ticket_id),
                     title,
-                    values: values.clone(),
+                    values,
                     starter: *starter,
                     origin: *origin,
                     steps,
                     at,
                 })
             }
-            TicketAction::CompleteTask { token, values, performer, workflow, form } => {
+            TicketAction::CompleteTask { token, values, computed, performer, workflow, form } => {
                 let no_task = || DomainError::new("ticket.no_such_task", format!("no open task with token {token}"));
                 let waiting = state.instance.tokens.get(token).ok_or_else(no_task)?;
                 let Wait::Task { candidate, .. } = &waiting.wait else { return Err(no_task()) };
@@ -479,10 +485,13 @@ impl Decider for Ticket {
                         format!("the workflow has no user task {}", waiting.node),
                     ));
                 };
-                let errors = validate_values(form, values, &|key| task.access(key));
+                let mut errors = validate_values(form, values, &|key| task.access(key));
+                errors.extend(check_computed(form, computed));
                 if !errors.is_empty() {
                     return Err(invalid_values(&errors));
                 }
+                let mut values = values.clone();
+                values.extend(computed.clone());
                 let mut merged = state.values.clone();
                 merged.extend(values.clone());
                 let steps = engine::complete_task(workflow, &state.instance, *token, &merged, starter, at)?;
@@ -491,7 +500,7 @@ impl Decider for Ticket {
                     token: *token,
                     node: waiting.node.clone(),
                     by: performer.user_id,
-                    values: values.clone(),
+                    values,
                     steps,
                     at,
                 })

@@ -781,6 +781,7 @@ fn open_action(workflow: &Workflow, version: u32, values: Value) -> TicketAction
         form: form(),
         title: "Broken printer".into(),
         values: map(values),
+        computed: Map::new(),
         starter: STARTER,
         origin: Some(Origin::Call(Uuid::from_u128(0xCA))),
     }
@@ -800,6 +801,7 @@ fn complete(token: TokenId, values: Value, by: Uuid, workflow: &Workflow) -> Tic
     TicketAction::CompleteTask {
         token,
         values: map(values),
+        computed: Map::new(),
         performer: performer(by),
         workflow: workflow.clone(),
         form: form(),
@@ -848,6 +850,35 @@ fn only_the_candidate_completes_a_task_and_only_with_fields_it_may_edit() {
     let (state, _) = decide(&state, TicketAction::Comment { text: "thanks".into(), author: AGENT }).unwrap();
     let cancel = TicketAction::Cancel { reason: "dup".into(), by: AGENT };
     assert_eq!(decide(&state, cancel).unwrap_err().code, "ticket.closed");
+}
+
+#[test]
+fn values_the_rules_computed_are_kept_whatever_the_step_lets_the_person_edit() {
+    let wf = sequential();
+    let mut opening = open_action(&wf, 1, json!({"subject": "Printer"}));
+    if let TicketAction::Open { computed, .. } = &mut opening {
+        *computed = map(json!({"amount": 40}));
+    }
+    let (state, _) = decide(&TicketState::default(), opening).unwrap();
+    assert_eq!(state.values["amount"], 40);
+    // t1 lets the starter edit only `note`; the rules may still set `secret`.
+    let mut completing = complete(0, json!({"note": "done"}), STARTER, &wf);
+    if let TicketAction::CompleteTask { computed, .. } = &mut completing {
+        *computed = map(json!({"secret": "s3"}));
+    }
+    let (state, events) = decide(&state, completing).unwrap();
+    assert_eq!(state.values["secret"], "s3");
+    let TicketEvent::TaskCompleted(completed) = &events[0] else { panic!() };
+    assert_eq!(completed.values, map(json!({"note": "done", "secret": "s3"})), "recorded with the values");
+    // But what the rules set must fit the form.
+    let mut wrong = complete(1, json!({}), AGENT, &wf);
+    if let TicketAction::CompleteTask { computed, .. } = &mut wrong {
+        *computed = map(json!({"amount": "lots", "ghost": 1}));
+    }
+    let error = decide(&state, wrong).unwrap_err();
+    assert_eq!(error.code, "ticket.invalid_values");
+    assert!(error.message.contains("amount: the rules set a value that does not fit"), "{}", error.message);
+    assert!(error.message.contains("ghost: the rules set a field the form does not have"), "{}", error.message);
 }
 
 #[test]
@@ -999,6 +1030,7 @@ fn every_event_survives_its_payload() {
             bpmn_xml: EXPORT.into(),
             workflow: wf,
             form: form_json(),
+            rules: Some("values.total = 1;".into()),
             at: at(),
         }),
         TicketTypeEvent::Renamed(ticket_type::Renamed {
@@ -1007,6 +1039,7 @@ fn every_event_survives_its_payload() {
             description: "".into(),
             at: at(),
         }),
+        TicketTypeEvent::RulesUpdated(ticket_type::RulesUpdated { type_id: TYPE, script: "".into(), at: at() }),
     ];
     for event in type_events {
         let back =
@@ -1023,9 +1056,35 @@ fn every_event_survives_its_payload() {
         TicketEvent::ServiceDone(resumed),
         TicketEvent::Commented(Commented { ticket_id: TICKET, author: AGENT, text: "t".into(), at: at() }),
         TicketEvent::Cancelled(Cancelled { ticket_id: TICKET, by: AGENT, reason: "r".into(), at: at() }),
+        TicketEvent::TaskReminded(TaskReminded {
+            ticket_id: TICKET,
+            token: 1,
+            node: "t".into(),
+            candidate: Candidate::User(AGENT),
+            due_at: at(),
+            at: at(),
+        }),
+        TicketEvent::TaskOverdue(TaskOverdue {
+            ticket_id: TICKET,
+            token: 1,
+            node: "t".into(),
+            candidate: Candidate::User(AGENT),
+            escalated_to: None,
+            due_at: at(),
+            at: at(),
+        }),
+        TicketEvent::MailReceived(MailReceived {
+            ticket_id: TICKET,
+            from: "a@b.example".into(),
+            author: None,
+            subject: "s".into(),
+            text: "t".into(),
+            message_id: "<m@b.example>".into(),
+            at: at(),
+        }),
     ]);
     let kinds: BTreeSet<&str> = events.iter().map(DomainEvent::event_type).collect();
-    assert_eq!(kinds.len(), 6);
+    assert_eq!(kinds.len(), 9);
     for event in events {
         let back = TicketEvent::from_stored(event.event_type(), event.schema_version(), &event.to_payload()).unwrap();
         assert_eq!(back, event);

@@ -1,5 +1,6 @@
-//! Ticket types: a name, a draft form (form-js schema) and published versions of a workflow
-//! (BPMN XML) together with the form each version runs with.
+//! Ticket types: a name, a draft form (form-js schema) with its rules (JavaScript) and
+//! published versions of a workflow (BPMN XML) together with the form and rules each version
+//! runs with.
 //!
 //! Stream `ticket_type-<id>`. Publishing parses and validates the BPMN against the current
 //! draft form and freezes both as the next version; tickets keep the version they opened
@@ -21,11 +22,14 @@ pub const CREATED: &str = "hotline.ticket_type.created";
 pub const FORM_UPDATED: &str = "hotline.ticket_type.form_updated";
 pub const PUBLISHED: &str = "hotline.ticket_type.published";
 pub const RENAMED: &str = "hotline.ticket_type.renamed";
+pub const RULES_UPDATED: &str = "hotline.ticket_type.rules_updated";
 
 pub const MAX_NAME_CHARS: usize = 80;
 pub const MAX_DESCRIPTION_CHARS: usize = 500;
 /// The largest BPMN document (and form schema) accepted, in bytes.
 pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
+/// The largest rules script accepted, in bytes.
+pub const MAX_RULES_BYTES: usize = 64 * 1024;
 
 pub fn stream_id(type_id: Uuid) -> StreamId {
     StreamId::new(CONTEXT, type_id)
@@ -57,6 +61,11 @@ pub enum TicketTypeAction {
         name: String,
         description: String,
     },
+    /// Replaces the draft's form rules (JavaScript; empty for none), which the service has
+    /// compiled and tried; they take effect with the next publish.
+    UpdateRules {
+        script: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,6 +74,7 @@ pub enum TicketTypeEvent {
     FormUpdated(FormUpdated),
     Published(Published),
     Renamed(Renamed),
+    RulesUpdated(RulesUpdated),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -91,6 +101,17 @@ pub struct Published {
     pub workflow: Workflow,
     /// The form this version runs with.
     pub form: Value,
+    /// The form rules this version runs with (added later: absent means none).
+    #[serde(default)]
+    pub rules: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RulesUpdated {
+    pub type_id: Uuid,
+    /// JavaScript; empty for none.
+    pub script: String,
     pub at: DateTime<Utc>,
 }
 
@@ -117,11 +138,13 @@ pub struct TicketTypeState {
     pub name: String,
     pub form: Value,
     pub form_spec: FormSpec,
+    /// The draft's form rules; empty for none.
+    pub rules: String,
     /// The latest published version; 0 before the first publish.
     pub version: u32,
 }
 
-const EVENT_TYPES: [&str; 4] = [CREATED, FORM_UPDATED, PUBLISHED, RENAMED];
+const EVENT_TYPES: [&str; 5] = [CREATED, FORM_UPDATED, PUBLISHED, RENAMED, RULES_UPDATED];
 
 impl DomainEvent for TicketTypeEvent {
     fn event_type(&self) -> &'static str {
@@ -130,6 +153,7 @@ impl DomainEvent for TicketTypeEvent {
             TicketTypeEvent::FormUpdated(_) => FORM_UPDATED,
             TicketTypeEvent::Published(_) => PUBLISHED,
             TicketTypeEvent::Renamed(_) => RENAMED,
+            TicketTypeEvent::RulesUpdated(_) => RULES_UPDATED,
         }
     }
 
@@ -143,6 +167,7 @@ impl DomainEvent for TicketTypeEvent {
             TicketTypeEvent::FormUpdated(event) => serde_json::to_value(event),
             TicketTypeEvent::Published(event) => serde_json::to_value(event),
             TicketTypeEvent::Renamed(event) => serde_json::to_value(event),
+            TicketTypeEvent::RulesUpdated(event) => serde_json::to_value(event),
         };
         payload.expect("plain struct serialises")
     }
@@ -153,7 +178,8 @@ impl DomainEvent for TicketTypeEvent {
             CREATED => read_payload(event_type, 1, payload, TicketTypeEvent::Created),
             FORM_UPDATED => read_payload(event_type, 1, payload, TicketTypeEvent::FormUpdated),
             PUBLISHED => read_payload(event_type, 1, payload, TicketTypeEvent::Published),
-            _ => read_payload(event_type, 1, payload, TicketTypeEvent::Renamed),
+            RENAMED => read_payload(event_type, 1, payload, TicketTypeEvent::Renamed),
+            _ => read_payload(event_type, 1, payload, TicketTypeEvent::RulesUpdated),
         }
     }
 }
@@ -226,12 +252,22 @@ impl Decider for TicketType {
                     bpmn_xml: bpmn_xml.clone(),
                     workflow,
                     form: state.form.clone(),
+                    rules: Some(state.rules.clone()).filter(|rules| !rules.trim().is_empty()),
                     at,
                 })
             }
             TicketTypeAction::Rename { name, description } => {
                 let (name, description) = check_name(name, description)?;
                 TicketTypeEvent::Renamed(Renamed { type_id, name, description, at })
+            }
+            TicketTypeAction::UpdateRules { script } => {
+                if script.len() > MAX_RULES_BYTES {
+                    return Err(DomainError::new("ticket_type.too_large", "form rules are at most 64 KB"));
+                }
+                if *script == state.rules {
+                    return Ok(vec![]);
+                }
+                TicketTypeEvent::RulesUpdated(RulesUpdated { type_id, script: script.clone(), at })
             }
         };
         Ok(vec![event])
@@ -254,6 +290,7 @@ impl Decider for TicketType {
             }
             TicketTypeEvent::Published(published) => state.version = published.version,
             TicketTypeEvent::Renamed(renamed) => state.name = renamed.name.clone(),
+            TicketTypeEvent::RulesUpdated(updated) => state.rules = updated.script.clone(),
         }
         state
     }
