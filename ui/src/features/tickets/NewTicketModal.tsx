@@ -1,9 +1,11 @@
 /**
  * A new ticket: a published type, a title, then the type's form (form-js, every field as
- * designed). From the desk it carries the conversation. The server's `ticket.invalid_values`
- * problems are listed by field label; `ticket.invalid_title` goes under the title.
+ * designed). From the desk it carries the conversation. The published version's form rules
+ * run as the user types (what they calculate and refuse shows under the form); the server
+ * runs them again. Its `ticket.invalid_values` problems (the rules' among them) are listed by
+ * field label; `ticket.invalid_title` goes under the title.
  */
-import { Alert, Empty, Form, Input, Modal, Select } from "antd";
+import { Alert, Empty, Form, Input, Modal, Select, theme } from "antd";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { request } from "../../api/client";
 import { useErrorText } from "../../api/errors";
@@ -12,6 +14,8 @@ import { useT } from "../../i18n";
 import { useCommandId } from "../admin/shared/commandId";
 import type { FormViewApi } from "./FormView";
 import { LazyFormView } from "./LazyFormView";
+import { RULES_AT_START } from "./rules";
+import { RulesOutcome } from "./RulesOutcome";
 import {
   OPEN_TICKET_MUTATION,
   type OpenTicketData,
@@ -22,6 +26,7 @@ import {
   type FormValues,
   type TicketTypesData,
 } from "./tickets.graphql";
+import { useFormRules } from "./useFormRules";
 import { formFields, formValues, serverDetail, ticketFieldErrors } from "./workflow";
 
 export interface OpenedTicket {
@@ -47,6 +52,7 @@ interface Header {
 export function NewTicketModal({ open, onClose, onOpened, conversationId, callId, initialTitle }: Props) {
   const t = useT();
   const errorText = useErrorText();
+  const { token } = theme.useToken();
   const [form] = Form.useForm<Header>();
   const types = useQuery<TicketTypesData>(TICKET_TYPES_QUERY, {}, { skip: !open });
   const published = useMemo(() => (types.data?.ticketTypes ?? []).filter((type) => type.version > 0), [types.data]);
@@ -58,6 +64,10 @@ export function NewTicketModal({ open, onClose, onOpened, conversationId, callId
   const openTicket = useMutation<OpenTicketData, OpenTicketVariables>(OPEN_TICKET_MUTATION);
   const [failure, setFailure] = useState<unknown>();
   const [problems, setProblems] = useState<{ field: string; message: string }[]>([]);
+  const typeForm = type ? (type.publishedForm ?? type.form) : null;
+  // The rules see what the server will be sent.
+  const sent = useMemo(() => (typeForm ? formValues(values, typeForm) : {}), [values, typeForm]);
+  const rules = useFormRules(type?.publishedRules, sent, RULES_AT_START);
 
   useEffect(() => {
     if (!open) return;
@@ -86,7 +96,7 @@ export function NewTicketModal({ open, onClose, onOpened, conversationId, callId
     let id: string;
     try {
       const result = await openTicket.mutate({
-        input: { commandId, typeId: type.id, title: (header.title ?? "").trim(), values: formValues(values, (type.publishedForm ?? type.form)), conversationId: conversationId ?? null, callId: callId ?? null },
+        input: { commandId, typeId: type.id, title: (header.title ?? "").trim(), values: sent, conversationId: conversationId ?? null, callId: callId ?? null },
       });
       id = result.openTicket.aggregateId;
     } catch (caught) {
@@ -109,7 +119,7 @@ export function NewTicketModal({ open, onClose, onOpened, conversationId, callId
     onClose();
   };
 
-  const labels = new Map(formFields((type?.publishedForm ?? type?.form)).map((field) => [field.key, field.label]));
+  const labels = new Map(formFields(typeForm).map((field) => [field.key, field.label]));
 
   return (
     <Modal
@@ -172,6 +182,7 @@ export function NewTicketModal({ open, onClose, onOpened, conversationId, callId
           }}
         />
       ) : null}
+      <RulesOutcome result={rules} labels={labels} style={{ marginBlock: token.marginSM }} />
       {failure ? (
         <Alert
           type="error"

@@ -1,7 +1,8 @@
 /**
  * One ticket: its header, its form (form-js) as the chosen task of mine shows it (hidden
  * fields removed, read-only ones disabled, required ones required), "Complete <step>"
- * sending the values of that step's editable fields only, the open tasks with their
+ * sending the values of that step's editable fields only (the form rules of the ticket's
+ * version run on them as the user types, at that step), the open tasks with their
  * candidates, due times and whether they are overdue, the history (mail replies among the
  * comments), a comment box and cancelling with a reason.
  */
@@ -18,6 +19,7 @@ import { useOpenTab } from "../customers/access";
 import type { FormViewApi } from "./FormView";
 import { CANDIDATE_KEYS, STATUS_COLORS, STATUS_KEYS } from "./labels";
 import { LazyFormView } from "./LazyFormView";
+import { RulesOutcome } from "./RulesOutcome";
 import {
   CANCEL_TICKET_MUTATION,
   type CancelTicketVariables,
@@ -32,6 +34,7 @@ import {
   type TicketData,
   type TicketTask,
 } from "./tickets.graphql";
+import { useFormRules } from "./useFormRules";
 import { editableValues, formFields, overdue, schemaForStep, serverDetail, ticketFieldErrors } from "./workflow";
 
 const DESK_PATH = "/desk";
@@ -81,6 +84,9 @@ function TicketDetail({ ticket, onChanged }: { ticket: Ticket; onChanged: () => 
   const task: TicketTask | null = mine.find((candidate) => candidate.token === taskToken) ?? null;
   const schema = useMemo(() => schemaForStep(ticket.form, task && ticket.status === "OPEN" ? task.fields : null), [ticket.form, task, ticket.status]);
   const [values, setValues] = useState<FormValues>(ticket.values);
+  // The rules see the ticket as the server will after this step: its values, then the step's.
+  const afterStep = useMemo(() => (task ? { ...ticket.values, ...editableValues(values, task.fields) } : ticket.values), [ticket.values, values, task]);
+  const rules = useFormRules(task && ticket.status === "OPEN" ? ticket.rules : null, afterStep, task?.stepId ?? "");
   const viewer = useRef<FormViewApi | null>(null);
   const [completeCommand, setCompleteCommand] = useState(newCommandId);
   const complete = useMutation<CompleteTicketTaskData, CompleteTicketTaskVariables>(COMPLETE_TICKET_TASK_MUTATION);
@@ -218,6 +224,8 @@ function TicketDetail({ ticket, onChanged }: { ticket: Ticket; onChanged: () => 
           }}
         />
       </div>
+
+      <RulesOutcome result={rules} labels={labels} />
 
       {completeError ? (
         <Alert

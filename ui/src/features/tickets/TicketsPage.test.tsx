@@ -7,6 +7,7 @@ import { listItem, task, ticket, ticketType } from "./testing/fixtures";
 import { TicketsPage } from "./TicketsPage";
 
 vi.mock("./FormView", async () => await import("./testing/fakeFormView"));
+vi.mock("./rules", async () => await import("./testing/syncRules"));
 
 beforeEach(() => localStorage.setItem("hotline.locale", JSON.stringify("en")));
 afterEach(() => vi.unstubAllGlobals());
@@ -89,6 +90,24 @@ describe("the tickets page", () => {
     const input = completed[0]!.input as Record<string, unknown>;
     expect(input).toMatchObject({ ticketId: "1", token: 7, values: { amount: "250", category: "refund" } });
     expect(typeof input.commandId).toBe("string");
+  });
+
+  it("runs the ticket's rules at my step on its values and what I type", async () => {
+    const rules = `values.phone = "+" + values.amount + "-" + values.secret;
+if (Number(values.amount) > 200) error("amount", "Too much at " + step);`;
+    fakeGraphqlServer({
+      TicketTypes: TYPES,
+      Tickets: { data: { tickets: { items: [listItem("1")], total: 1 } } },
+      Ticket: { data: { ticket: ticket("1", { rules }) } },
+    });
+    renderInShell(<TicketsPage />, []);
+    fireEvent.click(await screen.findByText("T-1"));
+    const detail = await screen.findByTestId("ticket-detail");
+    // The hidden field's value is the ticket's; the step is the task's.
+    await waitFor(() => expect(within(detail).getByTestId("ticket-rules-computed").textContent).toContain("Phone+100-s3"));
+    fireEvent.change(await within(detail).findByTestId("form-field-amount"), { target: { value: "250" } });
+    await waitFor(() => expect(within(detail).getByTestId("ticket-rules-computed").textContent).toContain("Phone+250-s3"));
+    expect(within(detail).getByTestId("ticket-rules-errors").textContent).toContain("Amount: Too much at Task_7");
   });
 
   it("shows a ticket read-only when no open step is mine, and lists the server's refusal by field", async () => {

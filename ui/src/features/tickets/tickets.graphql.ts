@@ -28,6 +28,10 @@ export interface TicketType {
   form: FormSchema;
   /** The form of the published version, which new tickets fill in (null before a publish). */
   publishedForm: FormSchema | null;
+  /** The draft's form rules (JavaScript, see `rules.ts`); empty for none. */
+  rules: string;
+  /** The published version's rules, which new tickets run; null for none. */
+  publishedRules: string | null;
   workflowXml: string | null;
   version: number;
   publishedAt: string | null;
@@ -68,6 +72,8 @@ export interface Ticket {
   status: TicketStatus;
   values: FormValues;
   form: FormSchema;
+  /** The form rules of the version this ticket runs on; null for none. */
+  rules: string | null;
   starterName: string;
   createdAt: string;
   updatedAt: string;
@@ -96,7 +102,7 @@ export interface CommandResult {
 
 const COMMAND_RESULT = "commandId aggregateId duplicate";
 
-const TYPE_FIELDS = "id name description form publishedForm workflowXml version publishedAt updatedAt steps { id name assignee dueSeconds fields { key access } }";
+const TYPE_FIELDS = "id name description form publishedForm rules publishedRules workflowXml version publishedAt updatedAt steps { id name assignee dueSeconds fields { key access } }";
 
 export const TICKET_TYPES_QUERY = /* GraphQL */ `
   query TicketTypes {
@@ -143,7 +149,7 @@ export interface TicketsVariables {
   limit: number;
 }
 
-export type TicketListItem = Omit<Ticket, "values" | "form" | "callId" | "history">;
+export type TicketListItem = Omit<Ticket, "values" | "form" | "rules" | "callId" | "history">;
 
 export interface TicketsData {
   tickets: { items: TicketListItem[]; total: number };
@@ -152,7 +158,7 @@ export interface TicketsData {
 export const TICKET_QUERY = /* GraphQL */ `
   query Ticket($id: UUID!) {
     ticket(id: $id) {
-      id number typeId typeName version title status values form starterName createdAt updatedAt conversationId callId
+      id number typeId typeName version title status values form rules starterName createdAt updatedAt conversationId callId
       tasks { ${TASK_FIELDS} }
       history { at kind actorName stepName text }
     }
@@ -180,7 +186,7 @@ export const CREATE_TICKET_TYPE_MUTATION = /* GraphQL */ `
 `;
 
 export interface CreateTicketTypeVariables {
-  input: { commandId: string; name: string; description: string; form: FormSchema };
+  input: { commandId: string; name: string; description: string; form: FormSchema; rules: string };
 }
 
 export interface CreateTicketTypeData {
@@ -194,7 +200,7 @@ export const UPDATE_TICKET_TYPE_MUTATION = /* GraphQL */ `
 `;
 
 export interface UpdateTicketTypeVariables {
-  input: { commandId: string; typeId: string; name: string; description: string; form: FormSchema };
+  input: { commandId: string; typeId: string; name: string; description: string; form: FormSchema; rules: string };
 }
 
 export interface UpdateTicketTypeData {

@@ -293,6 +293,7 @@ const DETAILED_CODES = new Set([
   "ticket_type.invalid_condition",
   "ticket_type.invalid_form",
   "ticket_type.too_large",
+  "ticket_type.rules_failed",
 ]);
 
 /** The server's own message of a refusal worth showing in full; null otherwise. */

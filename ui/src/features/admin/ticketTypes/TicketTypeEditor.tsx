@@ -1,7 +1,8 @@
 /**
- * One ticket type in the designer: name and description, the form (form-js editor) and the
- * workflow (bpmn-js and our step panel), Save (create or update the draft form) and
- * Publish (save, then publish the workflow XML). A type without a workflow starts with the
+ * One ticket type in the designer: name and description, the form (form-js editor), the
+ * workflow (bpmn-js and our step panel) and the form rules (JavaScript), Save (create or
+ * update the draft form and rules) and Publish (save, then publish the workflow XML); the
+ * rules are published with the workflow. A type without a workflow starts with the
  * two-step template (start → "Handle" by the starter, every field editable → end), so
  * publishing works at once. The server's refusals show in full (an invalid workflow lists
  * every problem).
@@ -30,6 +31,7 @@ import {
 } from "../../tickets/tickets.graphql";
 import { formFields, serverDetail, starterForm, templateXml } from "../../tickets/workflow";
 import { useCommandId } from "../shared/commandId";
+import { RulesEditor } from "./RulesEditor";
 
 const FormDesigner = lazy(() => import("./FormDesigner").then((module) => ({ default: module.FormDesigner })));
 const WorkflowDesigner = lazy(() => import("./WorkflowDesigner").then((module) => ({ default: module.WorkflowDesigner })));
@@ -71,6 +73,7 @@ export function TicketTypeEditor({ typeId, canEdit, onCreated, onSaved, onBack }
         description: type?.description ?? "",
         form: type?.form ?? starterForm(t("ticketTypes.starterField")),
         xml: type?.workflowXml ?? null,
+        rules: type?.rules ?? "",
       }}
       version={type?.version ?? 0}
       publishedAt={type?.publishedAt ?? null}
@@ -91,7 +94,7 @@ export function TicketTypeEditor({ typeId, canEdit, onCreated, onSaved, onBack }
 
 interface BodyProps {
   typeId: string | null;
-  initial: { name: string; description: string; form: FormSchema; xml: string | null };
+  initial: { name: string; description: string; form: FormSchema; xml: string | null; rules: string };
   version: number;
   publishedAt: string | null;
   canEdit: boolean;
@@ -109,6 +112,8 @@ function EditorBody({ typeId, initial, version, publishedAt, canEdit, onCreated,
   const [form] = Form.useForm<Header>();
   const [schema, setSchema] = useState<FormSchema>(initial.form);
   const fields = useMemo(() => formFields(schema), [schema]);
+  const labels = useMemo(() => new Map(fields.map((field) => [field.key, field.label])), [fields]);
+  const [rules, setRules] = useState(initial.rules);
   // The workflow as the designer last reported it; the template until the designer has one.
   const [xml, setXml] = useState<string | null>(initial.xml);
   const reportedXml = useRef<string | null>(null);
@@ -137,7 +142,7 @@ function EditorBody({ typeId, initial, version, publishedAt, canEdit, onCreated,
     setFailure(undefined);
   };
 
-  /** Saves the header and the form; the type's id, or null when refused. */
+  /** Saves the header, the form and the rules; the type's id, or null when refused. */
   const save = async (): Promise<string | null> => {
     let header: Header;
     try {
@@ -146,7 +151,7 @@ function EditorBody({ typeId, initial, version, publishedAt, canEdit, onCreated,
       return null;
     }
     setFailure(undefined);
-    const input = { commandId: saveCommand, name: header.name.trim(), description: (header.description ?? "").trim(), form: schema };
+    const input = { commandId: saveCommand, name: header.name.trim(), description: (header.description ?? "").trim(), form: schema, rules };
     try {
       if (savedId) {
         await update.mutate({ input: { ...input, typeId: savedId } });
@@ -160,7 +165,11 @@ function EditorBody({ typeId, initial, version, publishedAt, canEdit, onCreated,
     } catch (caught) {
       if (caught instanceof GraphqlError && NAME_CODES.has(caught.code)) form.setFields([{ name: "name", errors: [errorText(caught)] }]);
       else if (caught instanceof GraphqlError && caught.code === "ticket_type.invalid_description") form.setFields([{ name: "description", errors: [errorText(caught)] }]);
-      else setFailure(caught);
+      else {
+        // Rules that do not compile or do not finish: shown beside them.
+        if (caught instanceof GraphqlError && caught.code === "ticket_type.rules_failed") setTab("rules");
+        setFailure(caught);
+      }
       return null;
     }
   };
@@ -280,6 +289,21 @@ function EditorBody({ typeId, initial, version, publishedAt, canEdit, onCreated,
                   }}
                 />
               </Suspense>
+            ),
+          },
+          {
+            key: "rules",
+            label: <span data-testid="ticket-type-tab-rules">{t("ticketTypes.tabRules")}</span>,
+            children: (
+              <RulesEditor
+                rules={rules}
+                disabled={!canEdit}
+                labels={labels}
+                onChange={(next) => {
+                  setRules(next);
+                  changed();
+                }}
+              />
             ),
           },
         ]}

@@ -13,6 +13,7 @@ vi.mock("./FormDesigner", () => ({
     return <div data-testid="ticket-form-designer" />;
   },
 }));
+vi.mock("../../tickets/rules", async () => await import("../../tickets/testing/syncRules"));
 vi.mock("./WorkflowDesigner", () => ({
   WorkflowDesigner: ({ xml }: { xml: string }) => {
     designers.workflowXml.push(xml);
@@ -95,5 +96,61 @@ describe("the ticket types page", () => {
     fireEvent.click(screen.getByTestId("ticket-type-save"));
     const problem = await screen.findByText("A ticket type with this name already exists.");
     expect(problem.closest(".ant-form-item")!.querySelector("[data-testid=ticket-type-name]")).toBeTruthy();
+  });
+
+  it("edits the rules, tries them on sample values and saves them", async () => {
+    const updated: Record<string, unknown>[] = [];
+    fakeGraphqlServer({
+      TicketTypes: TYPES,
+      TicketType: { data: { ticketType: { ...ticketType("type-1", "Refund", 2), rules: "values.total = 1;" } } },
+      UpdateTicketType: (variables) => {
+        updated.push(variables);
+        return updated.length === 1
+          ? { errors: [{ message: "the form rules ran longer than 250 ms and were stopped (a loop that never ends?)", extensions: { code: "ticket_type.rules_failed" } }] }
+          : { data: { updateTicketType: { commandId: "c", aggregateId: "type-1", duplicate: false } } };
+      },
+    });
+    renderInShell(<TicketTypesPage />, ["ticket_type.edit"]);
+    fireEvent.click(await screen.findByText("Refund"));
+    fireEvent.click(await screen.findByTestId("ticket-type-tab-rules"));
+    const rules = (await screen.findByTestId("ticket-type-rules")) as HTMLTextAreaElement;
+    await waitFor(() => expect(rules.value).toBe("values.total = 1;"));
+    const script = 'values.total = values.amount * 2;\nif (values.total > 100) error("amount", "At most 50");';
+    fireEvent.change(rules, { target: { value: script } });
+    fireEvent.change(screen.getByTestId("ticket-type-rules-sample"), { target: { value: '{"amount": 60}' } });
+    fireEvent.click(screen.getByTestId("ticket-type-rules-try"));
+    const result = await screen.findByTestId("ticket-type-rules-result");
+    expect(within(result).getByTestId("ticket-rules-computed").textContent).toContain("total120");
+    // Named by the form's label.
+    expect(within(result).getByTestId("ticket-rules-errors").textContent).toContain("Amount: At most 50");
+
+    fireEvent.change(rules, { target: { value: "values.total = ;" } });
+    fireEvent.click(screen.getByTestId("ticket-type-rules-try"));
+    await waitFor(() => expect(screen.getByTestId("ticket-type-rules-result").textContent).toContain("The form rules do not compile: SyntaxError"));
+
+    // The server's refusal shows in full, beside the rules; the next save goes through.
+    fireEvent.change(rules, { target: { value: "while (true) {}" } });
+    fireEvent.click(screen.getByTestId("ticket-type-tab-form"));
+    fireEvent.click(screen.getByTestId("ticket-type-save"));
+    const error = await screen.findByTestId("ticket-type-error");
+    expect(error.textContent).toContain("The form rules failed:");
+    expect(within(error).getByTestId("ticket-type-error-detail").textContent).toContain("250 ms");
+    expect(screen.getByTestId("ticket-type-rules")).toBeTruthy();
+    fireEvent.change(screen.getByTestId("ticket-type-rules"), { target: { value: script } });
+    fireEvent.click(screen.getByTestId("ticket-type-save"));
+    await waitFor(() => expect(updated).toHaveLength(2));
+    expect(updated[0]!.input).toMatchObject({ typeId: "type-1", rules: "while (true) {}" });
+    expect(updated[1]!.input).toMatchObject({ typeId: "type-1", rules: script });
+  });
+
+  it("tells a sample that is not a JSON object", async () => {
+    fakeGraphqlServer({ TicketTypes: TYPES, TicketType: { data: { ticketType: ticketType("type-1", "Refund", 2) } } });
+    renderInShell(<TicketTypesPage />, ["ticket_type.edit"]);
+    fireEvent.click(await screen.findByText("Refund"));
+    fireEvent.click(await screen.findByTestId("ticket-type-tab-rules"));
+    fireEvent.change(await screen.findByTestId("ticket-type-rules-sample"), { target: { value: "[1]" } });
+    fireEvent.click(screen.getByTestId("ticket-type-rules-try"));
+    expect(await screen.findByText("The sample values must be a JSON object.")).toBeTruthy();
+    expect(screen.queryByTestId("ticket-type-rules-result")).toBeNull();
   });
 });

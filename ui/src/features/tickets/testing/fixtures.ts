@@ -18,6 +18,8 @@ export function ticketType(id: string, name: string, version = 1): TicketType {
     description: "",
     form: FORM,
     publishedForm: version > 0 ? FORM : null,
+    rules: "",
+    publishedRules: null,
     workflowXml: version > 0 ? "<bpmn:definitions/>" : null,
     version,
     publishedAt: version > 0 ? "2025-03-01T09:00:00Z" : null,
@@ -58,6 +60,7 @@ export function ticket(id: string, overrides: Partial<Ticket> = {}): Ticket {
     status: "OPEN",
     values: { amount: "100", phone: "138", secret: "s3", category: "refund" },
     form: FORM,
+    rules: null,
     starterName: "Ann Lee",
     createdAt: "2025-03-01T10:00:00Z",
     updatedAt: "2025-03-01T11:00:00Z",
@@ -70,6 +73,6 @@ export function ticket(id: string, overrides: Partial<Ticket> = {}): Ticket {
 }
 
 export function listItem(id: string, overrides: Partial<Ticket> = {}): TicketListItem {
-  const { values: _values, form: _form, callId: _callId, history: _history, ...item } = ticket(id, overrides);
+  const { values: _values, form: _form, rules: _rules, callId: _callId, history: _history, ...item } = ticket(id, overrides);
   return item;
 }

@@ -1,0 +1,58 @@
+import { fireEvent, screen, waitFor } from "@testing-library/react";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { fakeGraphqlServer } from "../../test/fakeServer";
+import { renderInShell } from "../customers/testing/shell";
+import { NewTicketModal } from "./NewTicketModal";
+import { ticketType } from "./testing/fixtures";
+
+vi.mock("./FormView", async () => await import("./testing/fakeFormView"));
+vi.mock("./rules", async () => await import("./testing/syncRules"));
+
+beforeEach(() => localStorage.setItem("hotline.locale", JSON.stringify("en")));
+afterEach(() => vi.unstubAllGlobals());
+
+// Only the published version's rules count: the draft's are another's work in progress.
+const RULES = `if (values.amount === "boom") null.boom;
+values.category = Number(values.amount) > 100 ? "large" : "small";
+if (Number(values.amount) > 500) error("amount", "At most 500 at " + step);`;
+const TYPE = { ...ticketType("type-1", "Refund", 2), rules: "values.category = 'draft';", publishedRules: RULES };
+
+describe("the new-ticket form's rules", () => {
+  it("show what they calculate and refuse as the user types; the server still decides", async () => {
+    const opened: Record<string, unknown>[] = [];
+    fakeGraphqlServer({
+      TicketTypes: { data: { ticketTypes: [TYPE] } },
+      OpenTicket: (variables) => {
+        opened.push(variables);
+        return { errors: [{ message: "amount: At most 500 at start", extensions: { code: "ticket.invalid_values", fields: [{ field: "amount", message: "At most 500 at start" }] } as { code: string } }] };
+      },
+    });
+    renderInShell(<NewTicketModal open onClose={() => {}} onOpened={() => {}} initialTitle="Refund please" />, ["ticket.create"]);
+    const amount = await screen.findByTestId("form-field-amount");
+    fireEvent.change(amount, { target: { value: "600" } });
+    await waitFor(() => expect(screen.getByTestId("ticket-rules-computed").textContent).toContain("Categorylarge"));
+    expect(screen.getByTestId("ticket-rules-errors").textContent).toContain("Amount: At most 500 at start");
+
+    // Not blocked by the browser's result: the server's refusal shows as before.
+    fireEvent.click(screen.getByTestId("ticket-new-submit"));
+    await waitFor(() => expect(opened).toHaveLength(1));
+    expect(opened[0]!.input).toMatchObject({ values: { amount: "600" } });
+    expect((await screen.findByTestId("ticket-new-error")).textContent).toContain("Amount: At most 500 at start");
+
+    fireEvent.change(amount, { target: { value: "50" } });
+    await waitFor(() => expect(screen.getByTestId("ticket-rules-computed").textContent).toContain("Categorysmall"));
+    expect(screen.queryByTestId("ticket-rules-errors")).toBeNull();
+
+    fireEvent.change(amount, { target: { value: "boom" } });
+    await waitFor(() => expect(screen.getByTestId("ticket-rules-failure").textContent).toContain("The form rules threw an error: TypeError"));
+    expect(screen.queryByTestId("ticket-rules-computed")).toBeNull();
+  });
+
+  it("show nothing for a type without rules", async () => {
+    fakeGraphqlServer({ TicketTypes: { data: { ticketTypes: [ticketType("type-1", "Refund", 2)] } } });
+    renderInShell(<NewTicketModal open onClose={() => {}} onOpened={() => {}} />, ["ticket.create"]);
+    fireEvent.change(await screen.findByTestId("form-field-amount"), { target: { value: "600" } });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(screen.queryByTestId("ticket-rules-computed")).toBeNull();
+  });
+});
