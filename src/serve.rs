@@ -28,6 +28,23 @@ use hotline_projections::{ProjectionRunner, RunnerHandle};
 use tower_http::services::{ServeDir, ServeFile};
 use uuid::Uuid;
 
+/// `--sip-listen`, `--smtp-listen`: an address to listen on, or `off`.
+#[derive(Debug, Clone, Copy)]
+pub struct ListenAddress(pub Option<SocketAddr>);
+
+impl std::str::FromStr for ListenAddress {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text.eq_ignore_ascii_case("off") {
+            return Ok(Self(None));
+        }
+        text.parse()
+            .map(|address| Self(Some(address)))
+            .map_err(|_| format!("{text:?} is neither an address such as 0.0.0.0:5060 nor `off`"))
+    }
+}
+
 #[derive(clap::Args)]
 pub struct ServeOptions {
     /// Address to listen on (port 0 picks a free port; the chosen one is printed).
@@ -49,7 +66,7 @@ pub struct ServeOptions {
     /// SIP for desk phones and trunks: UDP and TCP on this address (port 0 picks a free
     /// one, printed at start); `off` turns SIP off. 0.0.0.0:5060 lets phones on the LAN in.
     #[arg(long, env = "HOTLINE_SIP_LISTEN", default_value = "127.0.0.1:5060")]
-    sip_listen: crate::sip::SipListen,
+    sip_listen: ListenAddress,
     /// The address calls' media (RTP) binds to and announces in SDP; by default the SIP
     /// address (which must then not be 0.0.0.0 or ::).
     #[arg(long, env = "HOTLINE_RTP_ADDRESS")]
@@ -65,7 +82,7 @@ pub struct ServeOptions {
     /// Where the SMTP listener for replies to tickets listens (port 0 picks a free one,
     /// printed at start); `off` turns it off. Point the support address's mail here.
     #[arg(long, env = "HOTLINE_SMTP_LISTEN", default_value = "127.0.0.1:2525")]
-    smtp_listen: crate::mail::SmtpListen,
+    smtp_listen: ListenAddress,
     /// The name the SMTP listener greets with.
     #[arg(long, env = "HOTLINE_SMTP_HOSTNAME", default_value = "hotline")]
     smtp_hostname: String,

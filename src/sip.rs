@@ -36,23 +36,6 @@ use hotline_projections::telephony;
 use sqlx::AnyPool;
 use uuid::Uuid;
 
-/// `--sip-listen`: an address for UDP and TCP alike, or `off`.
-#[derive(Debug, Clone, Copy)]
-pub struct SipListen(pub Option<SocketAddr>);
-
-impl FromStr for SipListen {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        if text.eq_ignore_ascii_case("off") {
-            return Ok(Self(None));
-        }
-        text.parse()
-            .map(|address| Self(Some(address)))
-            .map_err(|_| format!("{text:?} is neither an address such as 0.0.0.0:5060 nor `off`"))
-    }
-}
-
 /// `--rtp-ports`: `FIRST-LAST`.
 #[derive(Debug, Clone)]
 pub struct PortRange(pub std::ops::RangeInclusive<u16>);

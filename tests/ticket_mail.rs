@@ -55,6 +55,25 @@ async fn ticket(server: &Server, token: &str, id: &str) -> Value {
     data(server.graphql(Some(token), TICKET, json!({ "id": id })).await)["ticket"].clone()
 }
 
+fn mails_in(ticket: &Value) -> usize {
+    ticket["history"]
+        .as_array()
+        .map_or(0, |history| history.iter().filter(|entry| entry["kind"] == "mail_received").count())
+}
+
+/// The ticket once `ready` holds of it, read again until then (up to `MAIL_WAIT`).
+async fn ticket_until(server: &Server, token: &str, id: &str, ready: impl Fn(&Value) -> bool) -> Value {
+    let deadline = tokio::time::Instant::now() + MAIL_WAIT;
+    loop {
+        let found = ticket(server, token, id).await;
+        if ready(&found) {
+            return found;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the ticket never got there: {found}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test]
 async fn reminders_reach_the_relay_and_replies_join_the_ticket() {
     let sink = SmtpSink::start().await;
@@ -116,7 +135,7 @@ async fn reminders_reach_the_relay_and_replies_join_the_ticket() {
     sink.wait_for(MAIL_WAIT, to("agent1@demo.example", "Overdue")).await;
     let escalated = sink.wait_for(MAIL_WAIT, to("supervisor@demo.example", "Overdue")).await;
     assert!(escalated.body_text().contains("It has been escalated to you."), "{escalated:?}");
-    let overdue = ticket(&server, &agent, &ticket_id).await;
+    let overdue = ticket_until(&server, &agent, &ticket_id, |ticket| ticket["tasks"][0]["overdue"] == true).await;
     assert_eq!(overdue["tasks"][0]["overdue"], true, "{overdue}");
     let kinds: Vec<&str> =
         overdue["history"].as_array().unwrap().iter().map(|entry| entry["kind"].as_str().unwrap()).collect();
@@ -133,7 +152,8 @@ async fn reminders_reach_the_relay_and_replies_join_the_ticket() {
     // Delivered twice (a relay retrying): it joins once.
     let codes = smtp::send(&smtp_address, "agent1@demo.example", "care@demo.example", &reply).await;
     assert_eq!(codes.last(), Some(&250));
-    let replied = ticket(&server, &agent, &ticket_id).await;
+    // The listener answers once the reply is in the log; the read model follows.
+    let replied = ticket_until(&server, &agent, &ticket_id, |ticket| mails_in(ticket) > 0).await;
     let mails: Vec<&Value> =
         replied["history"].as_array().unwrap().iter().filter(|entry| entry["kind"] == "mail_received").collect();
     assert_eq!(mails.len(), 1, "{replied}");
@@ -153,7 +173,7 @@ async fn reminders_reach_the_relay_and_replies_join_the_ticket() {
     );
     let unknown = smtp::send(&smtp_address, "vera@mail.example", "nobody@demo.example", &outside).await;
     assert_eq!(unknown.last(), Some(&550));
-    let last = ticket(&server, &agent, &ticket_id).await;
+    let last = ticket_until(&server, &agent, &ticket_id, |ticket| mails_in(ticket) == 2).await;
     let entry = last["history"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(
         (entry["kind"].as_str(), entry["actorName"].as_str()),

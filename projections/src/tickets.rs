@@ -1310,23 +1310,7 @@ pub async fn todos(pool: &AnyPool, tenant_id: Uuid, owner: &Performer) -> Projec
 /// Open tasks of every tenant whose next SLA check (the reminder, then the due time) has
 /// come by `now`, the longest waiting first; `due_at` is the time of that check.
 pub async fn due_sla_checks(pool: &AnyPool, now: DateTime<Utc>, limit: u32) -> ProjectionResult<Vec<DueTimer>> {
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT tenant_id, ticket_id, token, next_sla_at FROM {TICKET_TASKS_TABLE} WHERE next_sla_at <= $1 \
-         ORDER BY next_sla_at, tenant_id, ticket_id, token LIMIT {limit}"
-    )))
-    .bind(micros(now))
-    .fetch_all(pool)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(DueTimer {
-                tenant_id: uuid_column(row, "tenant_id")?,
-                ticket_id: uuid_column(row, "ticket_id")?,
-                token: version_column(row, "token")?,
-                due_at: time_column(row, "next_sla_at")?,
-            })
-        })
-        .collect()
+    due_rows(pool, TICKET_TASKS_TABLE, "next_sla_at", now, limit).await
 }
 
 /// The ticket of a tenant with this number (replies by mail name it in their subject).
@@ -1343,9 +1327,20 @@ pub async fn ticket_by_number(pool: &AnyPool, tenant_id: Uuid, number: &str) -> 
 
 /// Timers of every tenant due at `now` or before, the longest overdue first.
 pub async fn due_timers(pool: &AnyPool, now: DateTime<Utc>, limit: u32) -> ProjectionResult<Vec<DueTimer>> {
+    due_rows(pool, TICKET_TIMERS_TABLE, "due_at", now, limit).await
+}
+
+/// The rows of `table` whose time `column` has come by `now`, the earliest first.
+async fn due_rows(
+    pool: &AnyPool,
+    table: &str,
+    column: &str,
+    now: DateTime<Utc>,
+    limit: u32,
+) -> ProjectionResult<Vec<DueTimer>> {
     let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT tenant_id, ticket_id, token, due_at FROM {TICKET_TIMERS_TABLE} WHERE due_at <= $1 \
-         ORDER BY due_at, tenant_id, ticket_id, token LIMIT {limit}"
+        "SELECT tenant_id, ticket_id, token, {column} FROM {table} WHERE {column} <= $1 \
+         ORDER BY {column}, tenant_id, ticket_id, token LIMIT {limit}"
     )))
     .bind(micros(now))
     .fetch_all(pool)
@@ -1356,7 +1351,7 @@ pub async fn due_timers(pool: &AnyPool, now: DateTime<Utc>, limit: u32) -> Proje
                 tenant_id: uuid_column(row, "tenant_id")?,
                 ticket_id: uuid_column(row, "ticket_id")?,
                 token: version_column(row, "token")?,
-                due_at: time_column(row, "due_at")?,
+                due_at: time_column(row, column)?,
             })
         })
         .collect()

@@ -11,7 +11,6 @@ mod reminders;
 mod replies;
 
 use std::net::SocketAddr;
-use std::str::FromStr;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -23,22 +22,7 @@ use hotline_infra::store::SharedEventStore;
 use hotline_projections::RunnerHandle;
 use sqlx::AnyPool;
 
-/// An address to listen on, or `off`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SmtpListen(pub Option<SocketAddr>);
-
-impl FromStr for SmtpListen {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        if text.eq_ignore_ascii_case("off") {
-            return Ok(Self(None));
-        }
-        text.parse()
-            .map(|address| Self(Some(address)))
-            .map_err(|_| format!("{text:?} is neither an address such as 0.0.0.0:25 nor `off`"))
-    }
-}
+use crate::serve::ListenAddress;
 
 /// What mail needs from the rest of the node.
 pub struct MailParts {
@@ -55,7 +39,7 @@ pub struct MailParts {
 pub async fn start(
     parts: MailParts,
     relay: Option<&str>,
-    listen: SmtpListen,
+    listen: ListenAddress,
     hostname: &str,
 ) -> anyhow::Result<Option<SocketAddr>> {
     let outbox = outbox::Outbox::open(parts.read_models.clone()).await.context("opening the mail outbox")?;
