@@ -17,6 +17,7 @@ use hotline_command_api::customers::CustomerService;
 use hotline_command_api::identity::NewUser;
 use hotline_command_api::knowledge::{self, KnowledgeService};
 use hotline_command_api::live::LiveHub;
+use hotline_command_api::tickets::services::ServiceCaller;
 use hotline_command_api::{Dispatcher, IdentityService, TokenSigner};
 use hotline_domain::access::BuiltInRole;
 use hotline_infra::database::{self, DatabaseLocation};
@@ -178,8 +179,8 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
     let hub = LiveHub::start(database.events.clone()).await.context("following the log")?;
     let chat = ChatService::new(dispatcher.clone(), hub, database.blobs.clone(), signer);
     let customers = CustomerService::new(dispatcher.clone(), keys.clone());
-    // Outgoing webhooks; the retry schedule and timeout can be shortened (tests) by env vars,
-    // and an on-premise install lets them reach its LAN.
+    // Outgoing webhooks and tickets' service calls; the retry schedule and timeout can be
+    // shortened (tests) by env vars, and an on-premise install lets them reach its LAN.
     let webhook_config = hotline_command_api::webhooks::DeliveryConfig::from_values(
         std::env::var("HOTLINE_WEBHOOK_RETRY_SCHEDULE_MS").ok().as_deref(),
         std::env::var("HOTLINE_WEBHOOK_TIMEOUT_MS").ok().as_deref(),
@@ -190,7 +191,7 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
         dispatcher.clone(),
         database.secrets.clone(),
         database.read_models.clone(),
-        webhook_config,
+        webhook_config.clone(),
     )
     .await
     .context("opening the webhook deliveries")?;
@@ -207,8 +208,11 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
     let demo_password =
         if options.no_demo { None } else { Some(bootstrap_demo(&identity, &chat, database.secrets.as_ref()).await?) };
     chat::reactions::start_background(chat.clone(), database.checkpoints.clone());
-    let tickets = hotline_command_api::TicketService::new(dispatcher.clone());
-    crate::ticket_timers::start(tickets.clone(), database.read_models.clone(), Utc::now);
+    let tickets = hotline_command_api::TicketService::new(dispatcher.clone(), database.secrets.clone());
+    let service_caller = ServiceCaller::open(tickets.clone(), database.read_models.clone(), webhook_config, Utc::now)
+        .await
+        .map_err(|error| anyhow::anyhow!("opening the ticket service calls: {}", error.message))?;
+    crate::ticket_timers::start(tickets.clone(), service_caller, database.read_models.clone(), Utc::now);
     let mail_parts = crate::mail::MailParts {
         store: database.events.clone(),
         read_models: database.read_models.clone(),

@@ -1,7 +1,8 @@
-//! Fires tickets' workflow timers and records their tasks' SLA stages when they fall due:
-//! each second, the due timers of every tenant (the `ticket_timers` read model) become
-//! `FireTimer` commands and the tasks whose reminder or due time has come (`ticket_tasks`)
-//! become `CheckSla` commands, as the system. Each command id is derived from what fell
+//! Fires tickets' workflow timers, records their tasks' SLA stages and makes their service
+//! calls when they fall due: each second, the due timers of every tenant (the `ticket_timers`
+//! read model) become `FireTimer` commands, the tasks whose reminder or due time has come
+//! (`ticket_tasks`) become `CheckSla` commands, as the system, and the wanted service calls
+//! (`ticket_services`) go to the [`ServiceCaller`], which makes each once it is due. Each command id is derived from what fell
 //! due, so two API nodes doing the same append it once, and an item still listed because
 //! the read model lags is done again harmlessly.
 
@@ -9,7 +10,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use hotline_command_api::TicketService;
-use hotline_projections::tickets::{due_sla_checks, due_timers};
+use hotline_command_api::tickets::services::ServiceCaller;
+use hotline_projections::tickets::{due_service_calls, due_sla_checks, due_timers};
 use sqlx::AnyPool;
 
 /// How often due timers are looked for: a timer fires at most this late.
@@ -18,18 +20,18 @@ const TICK: Duration = Duration::from_secs(1);
 const PER_TICK: u32 = 200;
 
 /// Starts the timer task; `clock` says what time it is (the system clock in production).
-pub fn start(tickets: TicketService, read_models: AnyPool, clock: fn() -> DateTime<Utc>) {
+pub fn start(tickets: TicketService, services: ServiceCaller, read_models: AnyPool, clock: fn() -> DateTime<Utc>) {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(TICK);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             interval.tick().await;
-            tick(&tickets, &read_models, clock()).await;
+            tick(&tickets, &services, &read_models, clock()).await;
         }
     });
 }
 
-async fn tick(tickets: &TicketService, read_models: &AnyPool, now: DateTime<Utc>) {
+async fn tick(tickets: &TicketService, services: &ServiceCaller, read_models: &AnyPool, now: DateTime<Utc>) {
     match due_timers(read_models, now, PER_TICK).await {
         Ok(due) => {
             for timer in due {
@@ -50,5 +52,13 @@ async fn tick(tickets: &TicketService, read_models: &AnyPool, now: DateTime<Utc>
             }
         }
         Err(error) => tracing::warn!(%error, "reading the tasks whose SLA is due"),
+    }
+    match due_service_calls(read_models, now, PER_TICK).await {
+        Ok(due) => {
+            for call in due {
+                services.call_if_due(call.tenant_id, call.ticket_id, call.token);
+            }
+        }
+        Err(error) => tracing::warn!(%error, "reading the wanted service calls"),
     }
 }

@@ -165,7 +165,7 @@ async fn round(
         projections: projections.clone(),
         chat,
         customers,
-        tickets: hotline_command_api::TicketService::new(identity.dispatcher().clone()),
+        tickets: hotline_command_api::TicketService::new(identity.dispatcher().clone(), database.secrets.clone()),
         knowledge,
         knowledge_index,
         webhooks,

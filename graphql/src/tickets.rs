@@ -3,7 +3,7 @@
 //!
 //! Reading tickets needs `menu.tickets`; reading types also `menu.admin.ticket_types`, since
 //! the designer lists them. Changing a type needs `ticket_type.edit`; opening and cancelling
-//! a ticket `ticket.create`; completing a task is for the task's candidates (checked by the
+//! a ticket, and retrying a failed service call, `ticket.create`; completing a task is for the task's candidates (checked by the
 //! domain), commenting for any holder of `menu.tickets`. Which tickets a user sees, comments
 //! on or cancels follows their data scope on `tickets` (see `TicketScope`).
 
@@ -18,8 +18,8 @@ use hotline_command_api::{ApiError, Session};
 use hotline_domain::access::{BuiltInRole, DataScope};
 use hotline_domain::ticket::{Candidate, FieldAccess, Origin, Performer};
 use hotline_projections::tickets::{
-    self as read_model, FieldRuleView, TicketFilter as ReadFilter, TicketScope, TicketStatus as ReadStatus,
-    TicketStepView, TicketTaskView, TicketTodoView, TicketTypeView, TicketView,
+    self as read_model, FieldRuleView, TicketFilter as ReadFilter, TicketScope, TicketServiceCallView,
+    TicketStatus as ReadStatus, TicketStepView, TicketTaskView, TicketTodoView, TicketTypeView, TicketView,
 };
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -135,6 +135,9 @@ pub struct TicketType {
     pub rules: String,
     /// The published version's form rules, which new tickets run; null for none.
     pub published_rules: Option<String>,
+    /// When the type's signing secret for service calls was last created or rotated; null:
+    /// none yet (service calls fail until one exists).
+    pub service_secret_rotated_at: Option<DateTime<Utc>>,
     /// The published version; 0 before the first publish (a type cannot open tickets before).
     pub version: u32,
     pub published_at: Option<DateTime<Utc>>,
@@ -154,6 +157,7 @@ impl From<TicketTypeView> for TicketType {
             published_form: view.published_form.map(Json),
             rules: view.rules,
             published_rules: view.published_rules,
+            service_secret_rotated_at: view.service_secret_rotated_at,
             version: view.version,
             published_at: view.published_at,
             updated_at: view.updated_at,
@@ -183,12 +187,47 @@ pub struct TicketTask {
     pub fields: Vec<TicketFieldRule>,
 }
 
+/// A service task the ticket waits on.
+#[derive(SimpleObject, Clone)]
+pub struct TicketServiceCall {
+    pub token: u32,
+    pub step_name: String,
+    pub url: String,
+    /// The last call failed for good; `retryTicketService` calls it again.
+    pub failed: bool,
+    /// Why it failed (the receiver's status and answer, or the network's error).
+    pub error: Option<String>,
+    /// Since when the ticket has waited there.
+    pub since: DateTime<Utc>,
+}
+
+impl From<TicketServiceCallView> for TicketServiceCall {
+    fn from(view: TicketServiceCallView) -> Self {
+        Self {
+            token: view.token,
+            step_name: view.step_name,
+            url: view.url,
+            failed: view.error.is_some(),
+            error: view.error,
+            since: view.called_at,
+        }
+    }
+}
+
+/// A type's new signing secret for service calls.
+#[derive(SimpleObject)]
+pub struct RotatedTicketServiceSecret {
+    /// Shown this once: the receiver verifies service calls with it.
+    pub secret: String,
+    pub rotated_at: DateTime<Utc>,
+}
+
 #[derive(SimpleObject, Clone)]
 pub struct TicketHistoryEntry {
     pub at: DateTime<Utc>,
-    /// `opened`, `task_completed`, `timer_fired`, `service_done`, `commented`, `cancelled`,
-    /// `finished`, `reminded`, `overdue` (`text`: who it was escalated to) or `mail_received`
-    /// (`text`: the reply).
+    /// `opened`, `task_completed`, `timer_fired`, `service_done`, `service_failed` (`text`:
+    /// the error), `service_retried`, `commented`, `cancelled`, `finished`, `reminded`,
+    /// `overdue` (`text`: who it was escalated to) or `mail_received` (`text`: the reply).
     pub kind: String,
     /// Empty for the system; for mail, the user whose address sent it, else the address.
     pub actor_name: String,
@@ -220,6 +259,8 @@ pub struct Ticket {
     pub call_id: Option<Uuid>,
     /// The open tasks (several while parallel branches run).
     pub tasks: Vec<TicketTask>,
+    /// The service tasks this ticket waits on: being called, or failed and waiting for a retry.
+    pub service_calls: Vec<TicketServiceCall>,
     /// Oldest first.
     pub history: Vec<TicketHistoryEntry>,
 }
@@ -359,6 +400,12 @@ async fn ticket_detail(
     for task in task_views {
         tasks.push(task_of(session, names, task).await?);
     }
+    let service_calls = read_model::ticket_service_calls(&state.read_models, session.tenant_id, view.ticket_id)
+        .await
+        .map_err(read_model_error)?
+        .into_iter()
+        .map(TicketServiceCall::from)
+        .collect();
     let mut history = Vec::with_capacity(view.history.len());
     for entry in view.history {
         let actor_name = match (entry.actor_id, entry.from) {
@@ -395,6 +442,7 @@ async fn ticket_detail(
         conversation_id: view.conversation_id,
         call_id: view.call_id,
         tasks,
+        service_calls,
         history,
     })
 }
@@ -609,6 +657,14 @@ pub struct CancelTicketInput {
     pub reason: String,
 }
 
+#[derive(InputObject)]
+pub struct RetryTicketServiceInput {
+    pub command_id: Option<Uuid>,
+    pub ticket_id: Uuid,
+    /// The token waiting at the failed service task (`TicketServiceCall.token`).
+    pub token: u32,
+}
+
 fn draft(name: String, description: String, form: Json<Value>, rules: Option<String>) -> TypeDraft {
     TypeDraft { name, description, form: form.0, rules }
 }
@@ -765,6 +821,38 @@ impl TicketMutation {
         visible_ticket(state, session, input.ticket_id).await?;
         let outcome = tickets
             .comment(session, command_id(input.command_id), input.ticket_id, input.text, Utc::now())
+            .await
+            .or_graphql_error()?;
+        state.wait_for_read_models(&outcome, READ_YOUR_WRITES_TIMEOUT).await;
+        Ok(CommandResult::new(input.ticket_id, outcome))
+    }
+
+    /// Creates or replaces the type's signing secret for service calls (`ticket_type.edit`);
+    /// the old one stops working at once. The secret is in the answer and nowhere else.
+    async fn rotate_ticket_service_secret(
+        &self,
+        context: &Context<'_>,
+        type_id: Uuid,
+    ) -> async_graphql::Result<RotatedTicketServiceSecret> {
+        let (state, session, tickets) = service(context)?;
+        let now = Utc::now();
+        let rotated = tickets.rotate_service_secret(session, type_id, now).await.or_graphql_error()?;
+        state.wait_for_read_models(&rotated.outcome, READ_YOUR_WRITES_TIMEOUT).await;
+        Ok(RotatedTicketServiceSecret { secret: rotated.secret, rotated_at: now })
+    }
+
+    /// Calls a failed service task again (`ticket.create`): a new round of calls, retried on
+    /// the same schedule.
+    async fn retry_ticket_service(
+        &self,
+        context: &Context<'_>,
+        input: RetryTicketServiceInput,
+    ) -> async_graphql::Result<CommandResult> {
+        let (state, session, tickets) = service(context)?;
+        session.require(CREATE_PERMISSION).or_graphql_error()?;
+        visible_ticket(state, session, input.ticket_id).await?;
+        let outcome = tickets
+            .retry_service(session, command_id(input.command_id), input.ticket_id, input.token, Utc::now())
             .await
             .or_graphql_error()?;
         state.wait_for_read_models(&outcome, READ_YOUR_WRITES_TIMEOUT).await;

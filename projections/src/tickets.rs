@@ -10,6 +10,8 @@
 //!   to-do lists are queries on it, and so is the SLA task of `hotline serve`;
 //! - `ticket_timers`: the timers tickets wait on, with their due time, which the timer task
 //!   of `hotline serve` fires when due;
+//! - `ticket_services`: the service tasks tickets wait on, with when a call is wanted (none
+//!   once it failed for good), which the service caller of `hotline serve` makes;
 //! - `ticket_people`: who opened, acted on or commented on each ticket, for the data scope
 //!   on tickets (see [`TicketScope`]).
 //!
@@ -44,6 +46,7 @@ pub const TICKETS_TABLE: &str = "tickets";
 pub const TICKET_TASKS_TABLE: &str = "ticket_tasks";
 pub const TICKET_TIMERS_TABLE: &str = "ticket_timers";
 pub const TICKET_PEOPLE_TABLE: &str = "ticket_people";
+pub const TICKET_SERVICES_TABLE: &str = "ticket_services";
 
 /// The most tickets one page returns.
 pub const MAX_TICKETS_PER_PAGE: u32 = 200;
@@ -81,6 +84,8 @@ pub struct TicketTypeView {
     pub rules: String,
     /// The published version's form rules.
     pub published_rules: Option<String>,
+    /// When the type's signing secret for service calls was last made; `None`: none yet.
+    pub service_secret_rotated_at: Option<DateTime<Utc>>,
     /// The published version; 0 before the first publish.
     pub version: u32,
     pub published_at: Option<DateTime<Utc>>,
@@ -119,8 +124,9 @@ impl TicketStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketHistoryEntry {
     pub at: DateTime<Utc>,
-    /// `opened`, `task_completed`, `timer_fired`, `service_done`, `commented`, `cancelled`,
-    /// `finished`, `reminded`, `overdue`, `mail_received`.
+    /// `opened`, `task_completed`, `timer_fired`, `service_done`, `service_failed`,
+    /// `service_retried`, `commented`, `cancelled`, `finished`, `reminded`, `overdue`,
+    /// `mail_received`.
     pub kind: String,
     /// The user who acted; `None` for the system (a timer, the end of the workflow) and for
     /// mail from outside.
@@ -175,6 +181,20 @@ pub struct TicketTaskView {
     pub fields: Vec<FieldRuleView>,
 }
 
+/// A service task a ticket waits on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketServiceCallView {
+    pub ticket_id: Uuid,
+    pub token: u32,
+    pub step_id: String,
+    pub step_name: String,
+    pub url: String,
+    /// Since when the ticket has waited there.
+    pub called_at: DateTime<Utc>,
+    /// Why the call failed for good; `None` while it is being made.
+    pub error: Option<String>,
+}
+
 /// A task on someone's to-do list, with what the list shows of its ticket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketTodoView {
@@ -211,6 +231,7 @@ const CREATE_TYPES: &str = "CREATE TABLE IF NOT EXISTS {table} (\
      published_form TEXT NULL, \
      rules TEXT NOT NULL, \
      published_rules TEXT NULL, \
+     service_secret_at BIGINT NULL, \
      version BIGINT NOT NULL, \
      published_at BIGINT NULL, \
      updated_at BIGINT NOT NULL, \
@@ -280,6 +301,22 @@ const CREATE_TIMERS: &str = "CREATE TABLE IF NOT EXISTS {table} (\
      PRIMARY KEY (tenant_id, ticket_id, token))";
 
 const INDEX_TIMERS: &str = "CREATE INDEX IF NOT EXISTS {table}_by_due ON {table} (due_at)";
+
+/// `call_at` is when a call is wanted: the wait's start, a retry's time, or none once the
+/// call failed for good (`error`).
+const CREATE_SERVICES: &str = "CREATE TABLE IF NOT EXISTS {table} (\
+     tenant_id TEXT NOT NULL, \
+     ticket_id TEXT NOT NULL, \
+     token BIGINT NOT NULL, \
+     node TEXT NOT NULL, \
+     step_name TEXT NOT NULL, \
+     url TEXT NOT NULL, \
+     called_at BIGINT NOT NULL, \
+     call_at BIGINT NULL, \
+     error TEXT NULL, \
+     PRIMARY KEY (tenant_id, ticket_id, token))";
+
+const INDEX_SERVICES: &str = "CREATE INDEX IF NOT EXISTS {table}_by_call ON {table} (call_at)";
 
 const CREATE_PEOPLE: &str = "CREATE TABLE IF NOT EXISTS {table} (\
      tenant_id TEXT NOT NULL, \
@@ -442,6 +479,7 @@ impl Projection for TicketsProjection {
             TICKET_TASKS_TABLE,
             TICKET_TIMERS_TABLE,
             TICKET_PEOPLE_TABLE,
+            TICKET_SERVICES_TABLE,
         ]
     }
 
@@ -460,6 +498,8 @@ impl Projection for TicketsProjection {
                 sql(INDEX_TIMERS, TICKET_TIMERS_TABLE, suffix),
                 sql(CREATE_PEOPLE, TICKET_PEOPLE_TABLE, suffix),
                 sql(INDEX_PEOPLE, TICKET_PEOPLE_TABLE, suffix),
+                sql(CREATE_SERVICES, TICKET_SERVICES_TABLE, suffix),
+                sql(INDEX_SERVICES, TICKET_SERVICES_TABLE, suffix),
             ],
         )
         .await?;
@@ -473,6 +513,12 @@ impl Projection for TicketsProjection {
             }
             let versions = table_name(TICKET_TYPE_VERSIONS_TABLE, suffix);
             sqlx::query(AssertSqlSafe(format!("ALTER TABLE {versions} ADD COLUMN rules TEXT NULL")))
+                .execute(&mut *connection)
+                .await?;
+        }
+        // Type tables made before service secrets lack the column: no type had one.
+        if !has_column(connection, &types, "service_secret_at").await? {
+            sqlx::query(AssertSqlSafe(format!("ALTER TABLE {types} ADD COLUMN service_secret_at BIGINT NULL")))
                 .execute(&mut *connection)
                 .await?;
         }
@@ -547,6 +593,7 @@ async fn apply_type_event(
         TicketTypeEvent::Published(published) => published.type_id,
         TicketTypeEvent::Renamed(renamed) => renamed.type_id,
         TicketTypeEvent::RulesUpdated(updated) => updated.type_id,
+        TicketTypeEvent::ServiceSecretRotated(rotated) => rotated.type_id,
     };
     if applied_version(connection, &select, tenant, type_id).await? >= envelope.stream_version {
         return Ok(());
@@ -556,8 +603,8 @@ async fn apply_type_event(
         TicketTypeEvent::Created(created) => {
             let insert = batch.sql(
                 "INSERT INTO {table} (tenant_id, type_id, name, description, form, workflow_xml, published_form, \
-                 rules, published_rules, version, published_at, updated_at, steps, stream_version) \
-                 VALUES ($1, $2, $3, $4, $5, NULL, NULL, '', NULL, 0, NULL, $6, '[]', $7)",
+                 rules, published_rules, service_secret_at, version, published_at, updated_at, steps, \
+                 stream_version) VALUES ($1, $2, $3, $4, $5, NULL, NULL, '', NULL, NULL, 0, NULL, $6, '[]', $7)",
                 TICKET_TYPES_TABLE,
             );
             sqlx::query(AssertSqlSafe(insert))
@@ -594,6 +641,19 @@ async fn apply_type_event(
             sqlx::query(AssertSqlSafe(update))
                 .bind(updated.script)
                 .bind(micros(updated.at))
+                .bind(stream_version)
+                .bind(tenant)
+                .bind(id)
+                .execute(&mut *connection)
+                .await?;
+        }
+        TicketTypeEvent::ServiceSecretRotated(rotated) => {
+            let update = batch.sql(
+                "UPDATE {table} SET service_secret_at = $1, stream_version = $2 WHERE tenant_id = $3 AND type_id = $4",
+                TICKET_TYPES_TABLE,
+            );
+            sqlx::query(AssertSqlSafe(update))
+                .bind(micros(rotated.at))
                 .bind(stream_version)
                 .bind(tenant)
                 .bind(id)
@@ -675,7 +735,10 @@ async fn apply_ticket_event(
     let (ticket_id, person) = match &event {
         TicketEvent::Opened(opened) => (opened.ticket_id, Some(opened.starter)),
         TicketEvent::TaskCompleted(completed) => (completed.ticket_id, Some(completed.by)),
-        TicketEvent::TimerFired(resumed) | TicketEvent::ServiceDone(resumed) => (resumed.ticket_id, None),
+        TicketEvent::TimerFired(resumed) => (resumed.ticket_id, None),
+        TicketEvent::ServiceDone(returned) => (returned.ticket_id, None),
+        TicketEvent::ServiceFailed(failed) => (failed.ticket_id, None),
+        TicketEvent::ServiceRetried(retried) => (retried.ticket_id, Some(retried.by)),
         TicketEvent::Commented(commented) => (commented.ticket_id, Some(commented.author)),
         TicketEvent::Cancelled(cancelled) => (cancelled.ticket_id, Some(cancelled.by)),
         TicketEvent::TaskReminded(reminded) => (reminded.ticket_id, None),
@@ -756,11 +819,45 @@ async fn apply_ticket_event(
             apply_steps(connection, batch, tenant_id, ticket_id, &mut row, &completed.steps, completed.at).await?;
             completed.at
         }
-        TicketEvent::TimerFired(resumed) | TicketEvent::ServiceDone(resumed) => {
-            let kind = if envelope.event_type == ticket::TIMER_FIRED { "timer_fired" } else { "service_done" };
-            row.history.push(TicketHistoryEntry::new(kind, resumed.at, None));
+        TicketEvent::TimerFired(resumed) => {
+            row.history.push(TicketHistoryEntry::new("timer_fired", resumed.at, None));
             apply_steps(connection, batch, tenant_id, ticket_id, &mut row, &resumed.steps, resumed.at).await?;
             resumed.at
+        }
+        TicketEvent::ServiceDone(returned) => {
+            let node = returned.steps.iter().find_map(|step| match step {
+                Step::Resumed { token, node, .. } if *token == returned.token => Some(node.clone()),
+                _ => None,
+            });
+            let step_name = match node {
+                Some(node) => step_name(connection, batch, tenant_id, &row, &node).await?,
+                None => None,
+            };
+            row.values.extend(returned.values.unwrap_or_default());
+            row.history
+                .push(TicketHistoryEntry { step_name, ..TicketHistoryEntry::new("service_done", returned.at, None) });
+            apply_steps(connection, batch, tenant_id, ticket_id, &mut row, &returned.steps, returned.at).await?;
+            returned.at
+        }
+        TicketEvent::ServiceFailed(failed) => {
+            let step_name = step_name(connection, batch, tenant_id, &row, &failed.node).await?;
+            row.history.push(TicketHistoryEntry {
+                step_name,
+                text: Some(failed.error.clone()),
+                ..TicketHistoryEntry::new("service_failed", failed.at, None)
+            });
+            update_service(connection, batch, tenant_id, ticket_id, failed.token, None, Some(failed.error)).await?;
+            failed.at
+        }
+        TicketEvent::ServiceRetried(retried) => {
+            let step_name = step_name(connection, batch, tenant_id, &row, &retried.node).await?;
+            row.history.push(TicketHistoryEntry {
+                step_name,
+                ..TicketHistoryEntry::new("service_retried", retried.at, Some(retried.by))
+            });
+            let call_at = Some(micros(retried.at));
+            update_service(connection, batch, tenant_id, ticket_id, retried.token, call_at, None).await?;
+            retried.at
         }
         TicketEvent::Commented(commented) => {
             row.history.push(TicketHistoryEntry {
@@ -845,6 +942,31 @@ async fn update_sla(
     Ok(())
 }
 
+/// Moves a service call on: wanted at `call_at` (a retry), or failed for good with `error`.
+async fn update_service(
+    connection: &mut AnyConnection,
+    batch: &Batch<'_>,
+    tenant_id: Uuid,
+    ticket_id: Uuid,
+    token: u32,
+    call_at: Option<i64>,
+    error: Option<String>,
+) -> ProjectionResult<()> {
+    let update = batch.sql(
+        "UPDATE {table} SET call_at = $1, error = $2 WHERE tenant_id = $3 AND ticket_id = $4 AND token = $5",
+        TICKET_SERVICES_TABLE,
+    );
+    sqlx::query(AssertSqlSafe(update))
+        .bind(call_at)
+        .bind(error)
+        .bind(tenant_id.to_string())
+        .bind(ticket_id.to_string())
+        .bind(i64::from(token))
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
+}
+
 async fn read_row(
     connection: &mut AnyConnection,
     batch: &Batch<'_>,
@@ -899,14 +1021,14 @@ async fn write_row(
     Ok(())
 }
 
-/// Removes a ticket's open tasks and timers (it finished or was cancelled).
+/// Removes a ticket's open tasks, timers and service calls (it finished or was cancelled).
 async fn close_waits(
     connection: &mut AnyConnection,
     batch: &Batch<'_>,
     tenant_id: Uuid,
     ticket_id: Uuid,
 ) -> ProjectionResult<()> {
-    for table in [TICKET_TASKS_TABLE, TICKET_TIMERS_TABLE] {
+    for table in WAIT_TABLES {
         let delete = batch.sql("DELETE FROM {table} WHERE tenant_id = $1 AND ticket_id = $2", table);
         sqlx::query(AssertSqlSafe(delete))
             .bind(tenant_id.to_string())
@@ -916,6 +1038,9 @@ async fn close_waits(
     }
     Ok(())
 }
+
+/// The tables of what a token waits on, a row per waiting token.
+const WAIT_TABLES: [&str; 3] = [TICKET_TASKS_TABLE, TICKET_TIMERS_TABLE, TICKET_SERVICES_TABLE];
 
 /// Folds the engine's steps into the task rows: an activated task opens a row, a resumed
 /// token closes its row, and the end of the workflow finishes the ticket.
@@ -940,7 +1065,12 @@ async fn apply_steps(
          ON CONFLICT (tenant_id, ticket_id, token) DO NOTHING",
         TICKET_TIMERS_TABLE,
     );
-    let deletes = [TICKET_TASKS_TABLE, TICKET_TIMERS_TABLE]
+    let insert_service = batch.sql(
+        "INSERT INTO {table} (tenant_id, ticket_id, token, node, step_name, url, called_at, call_at, error) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, NULL) ON CONFLICT (tenant_id, ticket_id, token) DO NOTHING",
+        TICKET_SERVICES_TABLE,
+    );
+    let deletes = WAIT_TABLES
         .map(|table| batch.sql("DELETE FROM {table} WHERE tenant_id = $1 AND ticket_id = $2 AND token = $3", table));
     for step in steps {
         match step {
@@ -980,7 +1110,21 @@ async fn apply_steps(
                     .execute(&mut *connection)
                     .await?;
             }
-            // The token waited on a task or a timer: that wait is over.
+            Step::ServiceCalled { token, node, url } => {
+                let workflow = batch.workflow(connection, tenant_id, row.type_id, row.version).await?;
+                let name = workflow.node(node).map_or_else(|| node.clone(), |found| found.name.clone());
+                sqlx::query(AssertSqlSafe(insert_service.as_str()))
+                    .bind(tenant_id.to_string())
+                    .bind(ticket_id.to_string())
+                    .bind(i64::from(*token))
+                    .bind(node.clone())
+                    .bind(name)
+                    .bind(url.clone())
+                    .bind(micros(at))
+                    .execute(&mut *connection)
+                    .await?;
+            }
+            // The token waited on a task, a timer or a service: that wait is over.
             Step::Resumed { token, .. } => {
                 for delete in &deletes {
                     sqlx::query(AssertSqlSafe(delete.as_str()))
@@ -997,7 +1141,6 @@ async fn apply_steps(
                 close_waits(connection, batch, tenant_id, ticket_id).await?;
             }
             Step::TokenPassed { .. }
-            | Step::ServiceCalled { .. }
             | Step::GatewayChose { .. }
             | Step::TokensSplit { .. }
             | Step::TokenArrived { .. }
@@ -1024,6 +1167,9 @@ fn type_from_row(row: &AnyRow) -> ProjectionResult<TicketTypeView> {
             .map_err(|error| ProjectionError::CorruptRow(format!("published_form: {error}")))?,
         rules: row.try_get("rules")?,
         published_rules: row.try_get("published_rules")?,
+        service_secret_rotated_at: row
+            .try_get::<Option<i64>, _>("service_secret_at")?
+            .and_then(DateTime::from_timestamp_micros),
         version: version_column(row, "version")?,
         published_at: published_at.and_then(DateTime::from_timestamp_micros),
         updated_at: time_column(row, "updated_at")?,
@@ -1032,7 +1178,7 @@ fn type_from_row(row: &AnyRow) -> ProjectionResult<TicketTypeView> {
 }
 
 const TYPE_COLUMNS: &str = "tenant_id, type_id, name, description, form, workflow_xml, published_form, rules, \
-     published_rules, version, published_at, updated_at, steps";
+     published_rules, service_secret_at, version, published_at, updated_at, steps";
 
 /// The tenant's ticket types, by name.
 pub async fn list_ticket_types(pool: &AnyPool, tenant_id: Uuid) -> ProjectionResult<Vec<TicketTypeView>> {
@@ -1272,6 +1418,41 @@ pub async fn ticket_tasks(pool: &AnyPool, tenant_id: Uuid, ticket_id: Uuid) -> P
     .fetch_all(pool)
     .await?;
     rows.iter().map(task_from_row).collect()
+}
+
+/// The service tasks a ticket waits on, oldest first.
+pub async fn ticket_service_calls(
+    pool: &AnyPool,
+    tenant_id: Uuid,
+    ticket_id: Uuid,
+) -> ProjectionResult<Vec<TicketServiceCallView>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT ticket_id, token, node, step_name, url, called_at, error FROM {TICKET_SERVICES_TABLE} \
+         WHERE tenant_id = $1 AND ticket_id = $2 ORDER BY token"
+    )))
+    .bind(tenant_id.to_string())
+    .bind(ticket_id.to_string())
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(TicketServiceCallView {
+                ticket_id: uuid_column(row, "ticket_id")?,
+                token: version_column(row, "token")?,
+                step_id: row.try_get("node")?,
+                step_name: row.try_get("step_name")?,
+                url: row.try_get("url")?,
+                called_at: time_column(row, "called_at")?,
+                error: row.try_get("error")?,
+            })
+        })
+        .collect()
+}
+
+/// Service calls of every tenant that are wanted by `now` (not failed for good), the
+/// longest waiting first.
+pub async fn due_service_calls(pool: &AnyPool, now: DateTime<Utc>, limit: u32) -> ProjectionResult<Vec<DueTimer>> {
+    due_rows(pool, TICKET_SERVICES_TABLE, "call_at", now, limit).await
 }
 
 /// The open tasks `owner` may complete: theirs by user, one of their roles or their unit;

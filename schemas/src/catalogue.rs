@@ -63,10 +63,13 @@ use hotline_domain::telephony::{
     ExtensionUpdated, MusicAdded, MusicRemoved, QueueMusicSet, TelephonyEvent, TrunkDefinition, TrunkRegistration,
     TrunkRemoved,
 };
-use hotline_domain::ticket::ticket_type::{FormUpdated, Published, Renamed, RulesUpdated, TypeCreated};
+use hotline_domain::ticket::ticket_type::{
+    FormUpdated, Published, Renamed, RulesUpdated, ServiceSecretRotated, TypeCreated,
+};
 use hotline_domain::ticket::{
-    self, Cancelled, Candidate, Commented, MailReceived, Opened, Origin, Resumed, Step, TaskCompleted, TaskOverdue,
-    TaskReminded, TicketEvent, TicketTypeEvent, parse_bpmn, ticket_type,
+    self, Cancelled, Candidate, Commented, MailReceived, Opened, Origin, Resumed, ServiceFailed, ServiceRetried,
+    ServiceReturned, Step, TaskCompleted, TaskOverdue, TaskReminded, TicketEvent, TicketTypeEvent, parse_bpmn,
+    ticket_type,
 };
 use hotline_domain::webhook::{
     self, EndpointDisabled, EndpointRef, EndpointRegistered, EndpointSettings, EndpointUpdated, SecretRotated,
@@ -572,6 +575,16 @@ fn ticket_samples() -> Vec<Sample> {
         ),
         Sample::new(
             ticket_type::CONTEXT,
+            "The secret the type's service tasks sign their calls with (Standard Webhooks) was created or \
+             replaced; the old one stops working. The event names where the secret is kept, never the secret.",
+            TicketTypeEvent::ServiceSecretRotated(ServiceSecretRotated {
+                type_id,
+                secret_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_00a7),
+                at,
+            }),
+        ),
+        Sample::new(
+            ticket_type::CONTEXT,
             "A ticket type was renamed or its description changed.",
             TicketTypeEvent::Renamed(Renamed { type_id, name: "Refunds".into(), description: "Money back".into(), at }),
         ),
@@ -618,8 +631,34 @@ fn ticket_samples() -> Vec<Sample> {
         ),
         Sample::new(
             ticket::CONTEXT,
-            "A service task's call to an outside system was done, and the token waiting on it moved on.",
-            TicketEvent::ServiceDone(resumed(vec![Step::Resumed { token: 2, node: "notify".into(), next: 3 }])),
+            "A service task's signed call to an outside system was answered: `values` are what the answer \
+             set (checked against the form; absent for none), and the token waiting on it moved on.",
+            TicketEvent::ServiceDone(ServiceReturned {
+                ticket_id,
+                token: 2,
+                values: Some(values("Refund approved by finance")),
+                steps: vec![Step::Resumed { token: 2, node: "notify".into(), next: 3 }],
+                at,
+            }),
+        ),
+        Sample::new(
+            ticket::CONTEXT,
+            "Calling a service task failed for good (every retry, or an answer retrying cannot change): \
+             `error` says why, `attempts` how many calls were made. The ticket waits there until someone \
+             retries.",
+            TicketEvent::ServiceFailed(ServiceFailed {
+                ticket_id,
+                token: 2,
+                node: "notify".into(),
+                error: "HTTP 503: maintenance".into(),
+                attempts: 7,
+                at,
+            }),
+        ),
+        Sample::new(
+            ticket::CONTEXT,
+            "Someone asked for a failed service call to be made again: a new round of calls starts.",
+            TicketEvent::ServiceRetried(ServiceRetried { ticket_id, token: 2, node: "notify".into(), by: user_id, at }),
         ),
         Sample::new(
             ticket::CONTEXT,

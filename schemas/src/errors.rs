@@ -168,6 +168,10 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     ("ticket.no_such_task", "No open user task has this token (it was completed already, or never was)."),
     ("ticket.no_such_timer", "No timer of the ticket waits with this token."),
     ("ticket.no_such_service", "No service task of the ticket waits with this token."),
+    (
+        "ticket.service_not_failed",
+        "The service call has not failed: it is still being made, so there is nothing to retry.",
+    ),
     ("ticket.timer_not_due", "The timer is not due yet."),
     (
         "ticket_type.rules_failed",

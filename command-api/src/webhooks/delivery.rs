@@ -128,7 +128,7 @@ pub(crate) fn http_client(config: &DeliveryConfig) -> reqwest::Result<reqwest::C
 }
 
 /// What a failed request is recorded as: the guard's refusal when it stopped the connection.
-fn request_error_text(error: reqwest::Error) -> String {
+pub(crate) fn request_error_text(error: reqwest::Error) -> String {
     let error = error.without_url();
     if error.is_timeout() {
         return "the receiver did not answer in time".to_owned();

@@ -20,6 +20,8 @@ use crate::DomainError;
 
 /// How deep XML elements may nest (a bound on the recursion over sub-processes too).
 const MAX_XML_DEPTH: usize = 64;
+/// The longest URL a service task may call.
+pub const MAX_SERVICE_URL_BYTES: usize = 2000;
 
 /// Flow nodes that BPMN has and Hotline does not run.
 const UNSUPPORTED: [&str; 14] = [
@@ -214,7 +216,14 @@ fn read_scope(
             "serviceTask" => {
                 let url =
                     element.hotline("url").filter(|url| !url.trim().is_empty()).ok_or_else(|| at("no hotline:url"))?;
-                NodeKind::ServiceTask { url: url.trim().to_owned() }
+                let url = url.trim();
+                let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
+                if !scheme_ok || url.len() > MAX_SERVICE_URL_BYTES || url.contains(char::is_whitespace) {
+                    return Err(at(&format!(
+                        "hotline:url must be an http:// or https:// address of at most {MAX_SERVICE_URL_BYTES} bytes"
+                    )));
+                }
+                NodeKind::ServiceTask { url: url.to_owned() }
             }
             _ => NodeKind::SubProcess,
         };

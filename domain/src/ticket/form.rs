@@ -255,18 +255,18 @@ pub fn validate_values(
     errors
 }
 
-/// Checks values the type's rules calculated: each must be a field of the form and fit it;
-/// access and `required` do not apply (the rules, not the person, set them).
+/// Checks values the type's rules calculated or a service task's answer set: each must be a
+/// field of the form and fit it; access and `required` do not apply (no person set them).
 pub fn check_computed(spec: &FormSpec, values: &Map<String, Value>) -> Vec<FieldError> {
     let mut errors = Vec::new();
     for (key, value) in values {
         match spec.field(key) {
-            None => errors.push(FieldError::new(key, "the rules set a field the form does not have")),
+            None => errors.push(FieldError::new(key, "a calculated value for a field the form does not have")),
             Some(field) => {
                 if let Some(message) =
                     Some(value).filter(|value| !value.is_null()).and_then(|value| check_type(field, value).err())
                 {
-                    errors.push(FieldError::new(key, format!("the rules set a value that does not fit: {message}")));
+                    errors.push(FieldError::new(key, format!("a calculated value that does not fit: {message}")));
                 }
             }
         }

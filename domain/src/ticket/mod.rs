@@ -49,6 +49,8 @@ pub const CANCELLED: &str = "hotline.ticket.cancelled";
 pub const TASK_REMINDED: &str = "hotline.ticket.task_reminded";
 pub const TASK_OVERDUE: &str = "hotline.ticket.task_overdue";
 pub const MAIL_RECEIVED: &str = "hotline.ticket.mail_received";
+pub const SERVICE_FAILED: &str = "hotline.ticket.service_failed";
+pub const SERVICE_RETRIED: &str = "hotline.ticket.service_retried";
 
 pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_COMMENT_CHARS: usize = 4000;
@@ -57,6 +59,8 @@ pub const MAX_REASON_CHARS: usize = 1000;
 /// quoted thread must not lose the reply).
 pub const MAX_MAIL_TEXT_CHARS: usize = 20_000;
 pub const MAX_MAIL_SUBJECT_CHARS: usize = 500;
+/// A failed service call's error is kept up to this length.
+pub const MAX_SERVICE_ERROR_CHARS: usize = 2000;
 
 pub fn stream_id(ticket_id: Uuid) -> StreamId {
     StreamId::new(CONTEXT, ticket_id)
@@ -140,9 +144,26 @@ pub enum TicketAction {
         token: TokenId,
         workflow: Workflow,
     },
+    /// The service task `token` waits at was called and answered; `values` (from its answer)
+    /// are checked against the form and recorded before the workflow moves on, so a gateway
+    /// after the task can route on them.
     ServiceDone {
         token: TokenId,
+        values: Map<String, Value>,
         workflow: Workflow,
+        form: FormSpec,
+    },
+    /// Calling the service task `token` waits at failed for good (every retry, or a refusal
+    /// that retrying cannot change): the ticket keeps waiting there until someone retries.
+    FailService {
+        token: TokenId,
+        error: String,
+        attempts: u32,
+    },
+    /// Someone asks for a failed service call to be made again.
+    RetryService {
+        token: TokenId,
+        by: Uuid,
     },
     Comment {
         text: String,
@@ -174,12 +195,14 @@ pub enum TicketEvent {
     Opened(Opened),
     TaskCompleted(TaskCompleted),
     TimerFired(Resumed),
-    ServiceDone(Resumed),
+    ServiceDone(ServiceReturned),
     Commented(Commented),
     Cancelled(Cancelled),
     TaskReminded(TaskReminded),
     TaskOverdue(TaskOverdue),
     MailReceived(MailReceived),
+    ServiceFailed(ServiceFailed),
+    ServiceRetried(ServiceRetried),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -208,12 +231,47 @@ pub struct TaskCompleted {
     pub at: DateTime<Utc>,
 }
 
-/// A timer fired or a service task returned.
+/// A timer fired.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Resumed {
     pub ticket_id: Uuid,
     pub token: TokenId,
     pub steps: Vec<Step>,
+    pub at: DateTime<Utc>,
+}
+
+/// A service task was called and answered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceReturned {
+    pub ticket_id: Uuid,
+    pub token: TokenId,
+    /// The values its answer set (added later: absent in older events, meaning none).
+    #[serde(default)]
+    pub values: Option<Map<String, Value>>,
+    pub steps: Vec<Step>,
+    pub at: DateTime<Utc>,
+}
+
+/// Calling a service task failed for good; the ticket waits there until someone retries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceFailed {
+    pub ticket_id: Uuid,
+    pub token: TokenId,
+    pub node: String,
+    /// What went wrong: the receiver's status and answer, or the network's error.
+    pub error: String,
+    /// How many calls were made.
+    pub attempts: u32,
+    pub at: DateTime<Utc>,
+}
+
+/// Someone asked for a failed service call to be made again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceRetried {
+    pub ticket_id: Uuid,
+    pub token: TokenId,
+    pub node: String,
+    pub by: Uuid,
     pub at: DateTime<Utc>,
 }
 
@@ -277,6 +335,15 @@ pub enum SlaStage {
     Overdue,
 }
 
+/// A service task a token waits at: which call it is on (each retry is a new round, so a
+/// receiver can tell a retry asked for by a person from a redelivery of the same call) and
+/// whether that call failed for good.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ServiceCall {
+    pub round: u32,
+    pub failed: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Status {
     #[default]
@@ -299,9 +366,11 @@ pub struct TicketState {
     pub sla: BTreeMap<TokenId, SlaStage>,
     /// Message ids of the mails already joined.
     pub mail_ids: BTreeSet<String>,
+    /// The service tasks tokens wait at.
+    pub services: BTreeMap<TokenId, ServiceCall>,
 }
 
-const EVENT_TYPES: [&str; 9] = [
+const EVENT_TYPES: [&str; 11] = [
     OPENED,
     TASK_COMPLETED,
     TIMER_FIRED,
@@ -311,6 +380,8 @@ const EVENT_TYPES: [&str; 9] = [
     TASK_REMINDED,
     TASK_OVERDUE,
     MAIL_RECEIVED,
+    SERVICE_FAILED,
+    SERVICE_RETRIED,
 ];
 
 impl DomainEvent for TicketEvent {
@@ -325,6 +396,8 @@ impl DomainEvent for TicketEvent {
             TicketEvent::TaskReminded(_) => TASK_REMINDED,
             TicketEvent::TaskOverdue(_) => TASK_OVERDUE,
             TicketEvent::MailReceived(_) => MAIL_RECEIVED,
+            TicketEvent::ServiceFailed(_) => SERVICE_FAILED,
+            TicketEvent::ServiceRetried(_) => SERVICE_RETRIED,
         }
     }
 
@@ -336,12 +409,15 @@ impl DomainEvent for TicketEvent {
         let payload = match self {
             TicketEvent::Opened(event) => serde_json::to_value(event),
             TicketEvent::TaskCompleted(event) => serde_json::to_value(event),
-            TicketEvent::TimerFired(event) | TicketEvent::ServiceDone(event) => serde_json::to_value(event),
+            TicketEvent::TimerFired(event) => serde_json::to_value(event),
+            TicketEvent::ServiceDone(event) => serde_json::to_value(event),
             TicketEvent::Commented(event) => serde_json::to_value(event),
             TicketEvent::Cancelled(event) => serde_json::to_value(event),
             TicketEvent::TaskReminded(event) => serde_json::to_value(event),
             TicketEvent::TaskOverdue(event) => serde_json::to_value(event),
             TicketEvent::MailReceived(event) => serde_json::to_value(event),
+            TicketEvent::ServiceFailed(event) => serde_json::to_value(event),
+            TicketEvent::ServiceRetried(event) => serde_json::to_value(event),
         };
         payload.expect("plain struct serialises")
     }
@@ -357,7 +433,9 @@ impl DomainEvent for TicketEvent {
             CANCELLED => read_payload(event_type, 1, payload, TicketEvent::Cancelled),
             TASK_REMINDED => read_payload(event_type, 1, payload, TicketEvent::TaskReminded),
             TASK_OVERDUE => read_payload(event_type, 1, payload, TicketEvent::TaskOverdue),
-            _ => read_payload(event_type, 1, payload, TicketEvent::MailReceived),
+            MAIL_RECEIVED => read_payload(event_type, 1, payload, TicketEvent::MailReceived),
+            SERVICE_FAILED => read_payload(event_type, 1, payload, TicketEvent::ServiceFailed),
+            _ => read_payload(event_type, 1, payload, TicketEvent::ServiceRetried),
         }
     }
 }
@@ -378,6 +456,14 @@ fn bounded(text: &str, min: usize, max: usize, code: &'static str, what: &str) -
 
 fn cut(text: &str, max_chars: usize) -> String {
     text.chars().take(max_chars).collect()
+}
+
+/// The service task `token` waits at, and its call.
+fn waiting_service(state: &TicketState, token: TokenId) -> Result<(String, ServiceCall), DomainError> {
+    match (state.instance.tokens.get(&token), state.services.get(&token)) {
+        (Some(waiting), Some(call)) if waiting.wait == Wait::Service => Ok((waiting.node.clone(), *call)),
+        _ => Err(DomainError::new("ticket.no_such_service", format!("token {token} is not waiting at a service task"))),
+    }
 }
 
 /// The next SLA stage of the task `token` waits at, if it has come by `at`. A task that
@@ -509,9 +595,41 @@ impl Decider for Ticket {
                 let steps = engine::fire_timer(workflow, &state.instance, *token, &state.values, starter, at)?;
                 TicketEvent::TimerFired(Resumed { ticket_id, token: *token, steps, at })
             }
-            TicketAction::ServiceDone { token, workflow } => {
-                let steps = engine::service_done(workflow, &state.instance, *token, &state.values, starter, at)?;
-                TicketEvent::ServiceDone(Resumed { ticket_id, token: *token, steps, at })
+            TicketAction::ServiceDone { token, values, workflow, form } => {
+                let errors = check_computed(form, values);
+                if !errors.is_empty() {
+                    return Err(invalid_values(&errors));
+                }
+                let mut merged = state.values.clone();
+                merged.extend(values.clone());
+                let steps = engine::service_done(workflow, &state.instance, *token, &merged, starter, at)?;
+                let values = Some(values.clone()).filter(|values| !values.is_empty());
+                TicketEvent::ServiceDone(ServiceReturned { ticket_id, token: *token, values, steps, at })
+            }
+            TicketAction::FailService { token, error, attempts } => {
+                let (node, call) = waiting_service(state, *token)?;
+                if call.failed {
+                    return Ok(vec![]);
+                }
+                let error = cut(error.trim(), MAX_SERVICE_ERROR_CHARS);
+                TicketEvent::ServiceFailed(ServiceFailed {
+                    ticket_id,
+                    token: *token,
+                    node,
+                    error,
+                    attempts: *attempts,
+                    at,
+                })
+            }
+            TicketAction::RetryService { token, by } => {
+                let (node, call) = waiting_service(state, *token)?;
+                if !call.failed {
+                    return Err(DomainError::new(
+                        "ticket.service_not_failed",
+                        "this service call has not failed: it is still being made",
+                    ));
+                }
+                TicketEvent::ServiceRetried(ServiceRetried { ticket_id, token: *token, node, by: *by, at })
             }
             TicketAction::Comment { text, author } => {
                 let text = bounded(text, 1, MAX_COMMENT_CHARS, "ticket.invalid_comment", "a comment")?;
@@ -556,7 +674,11 @@ impl Decider for Ticket {
                 state.values.extend(completed.values.clone());
                 &completed.steps[..]
             }
-            TicketEvent::TimerFired(resumed) | TicketEvent::ServiceDone(resumed) => &resumed.steps[..],
+            TicketEvent::TimerFired(resumed) => &resumed.steps[..],
+            TicketEvent::ServiceDone(returned) => {
+                state.values.extend(returned.values.clone().unwrap_or_default());
+                &returned.steps[..]
+            }
             TicketEvent::Commented(_) => &[],
             TicketEvent::Cancelled(_) => {
                 state.status = Status::Cancelled;
@@ -574,13 +696,29 @@ impl Decider for Ticket {
                 state.mail_ids.insert(mail.message_id.clone());
                 &[]
             }
+            TicketEvent::ServiceFailed(failed) => {
+                state.services.entry(failed.token).or_default().failed = true;
+                &[]
+            }
+            TicketEvent::ServiceRetried(retried) => {
+                let call = state.services.entry(retried.token).or_default();
+                call.round += 1;
+                call.failed = false;
+                &[]
+            }
         };
         for step in steps {
             state.instance.apply(step);
         }
-        // A token that stopped waiting takes its SLA stage with it.
+        // A token that stopped waiting takes its SLA stage and its service call with it.
         let instance = &state.instance;
         state.sla.retain(|token, _| instance.tokens.contains_key(token));
+        state.services.retain(|token, _| instance.tokens.contains_key(token));
+        for (token, waiting) in &instance.tokens {
+            if waiting.wait == Wait::Service {
+                state.services.entry(*token).or_default();
+            }
+        }
         if state.instance.finished && state.status == Status::Open {
             state.status = Status::Finished;
         }

@@ -269,6 +269,8 @@ fn unsupported_and_malformed_elements_are_named() {
         (r#"<userTask id="u" hotline:fields="a=write"/>"#, "userTask u"),
         (r#"<userTask id="u" hotline:due="soon"/>"#, "userTask u"),
         (r#"<serviceTask id="svc"/>"#, "serviceTask svc"),
+        (r#"<serviceTask id="svc" hotline:url="ftp://x.example/"/>"#, "an http:// or https:// address"),
+        (r#"<serviceTask id="svc" hotline:url="https://x.example/a b"/>"#, "an http:// or https:// address"),
         (
             r#"<intermediateCatchEvent id="m"><messageEventDefinition/></intermediateCatchEvent>"#,
             "intermediateCatchEvent m",
@@ -769,6 +771,17 @@ fn a_ticket_type_is_created_and_published_in_versions() {
     assert_eq!(state.name, "Complaints");
 }
 
+#[test]
+fn a_type_keeps_the_id_of_its_latest_service_secret() {
+    let rotate = |secret: u128| TicketTypeAction::RotateServiceSecret { secret_id: Uuid::from_u128(secret) };
+    assert_eq!(decide_type(TicketTypeState::default(), rotate(1)).unwrap_err().code, "ticket_type.not_found");
+    let (state, events) = decide_type(created_type(), rotate(1)).unwrap();
+    assert_eq!(state.service_secret_id, Some(Uuid::from_u128(1)));
+    assert_eq!(events.len(), 1);
+    assert!(decide_type(state.clone(), rotate(1)).unwrap().1.is_empty(), "the same secret again changes nothing");
+    assert_eq!(decide_type(state, rotate(2)).unwrap().0.service_secret_id, Some(Uuid::from_u128(2)));
+}
+
 fn ticket_command(action: TicketAction) -> TicketCommand {
     TicketCommand { tenant_id: TENANT, ticket_id: TICKET, at: at(), action }
 }
@@ -877,8 +890,12 @@ fn values_the_rules_computed_are_kept_whatever_the_step_lets_the_person_edit() {
     }
     let error = decide(&state, wrong).unwrap_err();
     assert_eq!(error.code, "ticket.invalid_values");
-    assert!(error.message.contains("amount: the rules set a value that does not fit"), "{}", error.message);
-    assert!(error.message.contains("ghost: the rules set a field the form does not have"), "{}", error.message);
+    assert!(error.message.contains("amount: a calculated value that does not fit"), "{}", error.message);
+    assert!(
+        error.message.contains("ghost: a calculated value for a field the form does not have"),
+        "{}",
+        error.message
+    );
 }
 
 #[test]
@@ -1040,6 +1057,11 @@ fn every_event_survives_its_payload() {
             at: at(),
         }),
         TicketTypeEvent::RulesUpdated(ticket_type::RulesUpdated { type_id: TYPE, script: "".into(), at: at() }),
+        TicketTypeEvent::ServiceSecretRotated(ticket_type::ServiceSecretRotated {
+            type_id: TYPE,
+            secret_id: Uuid::from_u128(0x5EC),
+            at: at(),
+        }),
     ];
     for event in type_events {
         let back =
@@ -1051,9 +1073,31 @@ fn every_event_survives_its_payload() {
         decide(&TicketState::default(), open_action(&pwf, 1, json!({"subject": "Printer"}))).unwrap();
     events.extend(decide(&state, complete(1, json!({}), STARTER, &pwf)).unwrap().1);
     let resumed = Resumed { ticket_id: TICKET, token: 1, steps: vec![Step::Finished], at: at() };
+    let returned = ServiceReturned {
+        ticket_id: TICKET,
+        token: 1,
+        values: Some(map(json!({"amount": 5}))),
+        steps: vec![Step::Finished],
+        at: at(),
+    };
     events.extend([
-        TicketEvent::TimerFired(resumed.clone()),
-        TicketEvent::ServiceDone(resumed),
+        TicketEvent::TimerFired(resumed),
+        TicketEvent::ServiceDone(returned),
+        TicketEvent::ServiceFailed(ServiceFailed {
+            ticket_id: TICKET,
+            token: 1,
+            node: "svc".into(),
+            error: "HTTP 500".into(),
+            attempts: 7,
+            at: at(),
+        }),
+        TicketEvent::ServiceRetried(ServiceRetried {
+            ticket_id: TICKET,
+            token: 1,
+            node: "svc".into(),
+            by: AGENT,
+            at: at(),
+        }),
         TicketEvent::Commented(Commented { ticket_id: TICKET, author: AGENT, text: "t".into(), at: at() }),
         TicketEvent::Cancelled(Cancelled { ticket_id: TICKET, by: AGENT, reason: "r".into(), at: at() }),
         TicketEvent::TaskReminded(TaskReminded {
@@ -1084,7 +1128,7 @@ fn every_event_survives_its_payload() {
         }),
     ]);
     let kinds: BTreeSet<&str> = events.iter().map(DomainEvent::event_type).collect();
-    assert_eq!(kinds.len(), 9);
+    assert_eq!(kinds.len(), EVENT_TYPES.len());
     for event in events {
         let back = TicketEvent::from_stored(event.event_type(), event.schema_version(), &event.to_payload()).unwrap();
         assert_eq!(back, event);
@@ -1176,7 +1220,8 @@ fn all_steps(events: &[TicketEvent]) -> Vec<Step> {
         .flat_map(|event| match event {
             TicketEvent::Opened(opened) => opened.steps.clone(),
             TicketEvent::TaskCompleted(completed) => completed.steps.clone(),
-            TicketEvent::TimerFired(resumed) | TicketEvent::ServiceDone(resumed) => resumed.steps.clone(),
+            TicketEvent::TimerFired(resumed) => resumed.steps.clone(),
+            TicketEvent::ServiceDone(returned) => returned.steps.clone(),
             _ => vec![],
         })
         .collect()
@@ -1272,4 +1317,79 @@ fn a_running_ticket_stays_on_the_version_it_opened_with() {
     let (fresh, _) = decide(&fresh, complete(0, json!({}), STARTER, &version_2.workflow)).unwrap();
     assert_eq!(fresh.status, Status::Open);
     assert_eq!(tasks(&fresh.instance), [(1, "review")]);
+}
+
+// ---------------------------------------------------------------- service tasks
+
+/// A service task first, then a gateway on the amount its answer may set.
+fn with_service() -> Workflow {
+    let role = format!("role:{ROLE}");
+    workflow(
+        &(format!(
+            r#"<startEvent id="s"/><serviceTask id="svc" name="Look up" hotline:url="https://crm.example/lookup"/>
+            <exclusiveGateway id="g" default="small"/>
+            <userTask id="big" hotline:assignee="{role}"/><userTask id="low" hotline:assignee="{role}"/>
+            <endEvent id="e1"/><endEvent id="e2"/>
+            <sequenceFlow id="large" sourceRef="g" targetRef="big"><conditionExpression>amount &gt; 100</conditionExpression></sequenceFlow>"#
+        ) + &flows(&[
+            ("f0", "s", "svc"),
+            ("f1", "svc", "g"),
+            ("small", "g", "low"),
+            ("f2", "big", "e1"),
+            ("f3", "low", "e2"),
+        ])),
+    )
+}
+
+fn service_done(token: TokenId, values: Value, workflow: &Workflow) -> TicketAction {
+    TicketAction::ServiceDone { token, values: map(values), workflow: workflow.clone(), form: form() }
+}
+
+#[test]
+fn a_service_answer_sets_values_that_the_next_gateway_routes_on() {
+    let wf = with_service();
+    let (state, _) = decide(&TicketState::default(), open_action(&wf, 1, json!({"subject": "Printer"}))).unwrap();
+    assert_eq!(state.services.get(&0), Some(&ServiceCall { round: 0, failed: false }));
+    let error = decide(&state, service_done(0, json!({"amount": "lots"}), &wf)).unwrap_err();
+    assert_eq!(error.code, "ticket.invalid_values", "an answer is checked against the form");
+    let error = decide(&state, service_done(0, json!({"nope": 1}), &wf)).unwrap_err();
+    assert_eq!(error.code, "ticket.invalid_values");
+    assert_eq!(decide(&state, service_done(7, json!({}), &wf)).unwrap_err().code, "ticket.no_such_service");
+
+    let (done, events) = decide(&state, service_done(0, json!({"amount": 500}), &wf)).unwrap();
+    let TicketEvent::ServiceDone(returned) = &events[0] else { panic!("{events:?}") };
+    assert_eq!(returned.values, Some(map(json!({"amount": 500}))));
+    assert_eq!(done.values["amount"], json!(500));
+    assert_eq!(tasks(&done.instance), [(1, "big")], "the gateway saw the answer's amount");
+    assert!(done.services.is_empty(), "the service wait is over");
+
+    let (quiet, events) = decide(&state, service_done(0, json!({}), &wf)).unwrap();
+    let TicketEvent::ServiceDone(returned) = &events[0] else { panic!("{events:?}") };
+    assert_eq!(returned.values, None, "an answer without values records none");
+    assert_eq!(tasks(&quiet.instance), [(1, "low")]);
+}
+
+#[test]
+fn a_failed_service_call_waits_for_a_retry_in_a_new_round() {
+    let wf = with_service();
+    let (state, _) = decide(&TicketState::default(), open_action(&wf, 1, json!({"subject": "Printer"}))).unwrap();
+    let retry = TicketAction::RetryService { token: 0, by: AGENT };
+    assert_eq!(decide(&state, retry.clone()).unwrap_err().code, "ticket.service_not_failed");
+    let fail = TicketAction::FailService { token: 0, error: format!("HTTP 500: {}", "x".repeat(5000)), attempts: 7 };
+    let (failed, events) = decide(&state, fail.clone()).unwrap();
+    let TicketEvent::ServiceFailed(recorded) = &events[0] else { panic!("{events:?}") };
+    assert_eq!((recorded.node.as_str(), recorded.attempts), ("svc", 7));
+    assert_eq!(recorded.error.chars().count(), MAX_SERVICE_ERROR_CHARS, "a long error is cut");
+    assert!(failed.services[&0].failed);
+    assert!(decide(&failed, fail).unwrap().1.is_empty(), "a second failure of the same round records nothing");
+    assert_eq!(
+        decide(&failed, TicketAction::FailService { token: 3, error: "x".into(), attempts: 1 }).unwrap_err().code,
+        "ticket.no_such_service"
+    );
+
+    let (retried, events) = decide(&failed, retry).unwrap();
+    assert!(matches!(&events[0], TicketEvent::ServiceRetried(event) if event.by == AGENT && event.node == "svc"));
+    assert_eq!(retried.services[&0], ServiceCall { round: 1, failed: false });
+    let (done, _) = decide(&retried, service_done(0, json!({}), &wf)).unwrap();
+    assert_eq!(tasks(&done.instance), [(1, "low")]);
 }

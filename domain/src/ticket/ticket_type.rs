@@ -4,7 +4,8 @@
 //!
 //! Stream `ticket_type-<id>`. Publishing parses and validates the BPMN against the current
 //! draft form and freezes both as the next version; tickets keep the version they opened
-//! with, so a later publish never changes a running ticket.
+//! with, so a later publish never changes a running ticket. A type also holds the id of the
+//! secret its service tasks sign their calls with (the secret itself is in the secret store).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -23,6 +24,7 @@ pub const FORM_UPDATED: &str = "hotline.ticket_type.form_updated";
 pub const PUBLISHED: &str = "hotline.ticket_type.published";
 pub const RENAMED: &str = "hotline.ticket_type.renamed";
 pub const RULES_UPDATED: &str = "hotline.ticket_type.rules_updated";
+pub const SERVICE_SECRET_ROTATED: &str = "hotline.ticket_type.service_secret_rotated";
 
 pub const MAX_NAME_CHARS: usize = 80;
 pub const MAX_DESCRIPTION_CHARS: usize = 500;
@@ -66,6 +68,11 @@ pub enum TicketTypeAction {
     UpdateRules {
         script: String,
     },
+    /// Service tasks sign their calls with the secret stored under `secret_id` from now on;
+    /// the service put it in the secret store and shows it once.
+    RotateServiceSecret {
+        secret_id: Uuid,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,6 +82,7 @@ pub enum TicketTypeEvent {
     Published(Published),
     Renamed(Renamed),
     RulesUpdated(RulesUpdated),
+    ServiceSecretRotated(ServiceSecretRotated),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -115,6 +123,15 @@ pub struct RulesUpdated {
     pub at: DateTime<Utc>,
 }
 
+/// The type's service calls are signed with a new secret; the old one no longer works.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceSecretRotated {
+    pub type_id: Uuid,
+    /// Where the secret is in the secret store (never the secret itself).
+    pub secret_id: Uuid,
+    pub at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Renamed {
     pub type_id: Uuid,
@@ -142,9 +159,11 @@ pub struct TicketTypeState {
     pub rules: String,
     /// The latest published version; 0 before the first publish.
     pub version: u32,
+    /// The secret service calls are signed with, if one was made.
+    pub service_secret_id: Option<Uuid>,
 }
 
-const EVENT_TYPES: [&str; 5] = [CREATED, FORM_UPDATED, PUBLISHED, RENAMED, RULES_UPDATED];
+const EVENT_TYPES: [&str; 6] = [CREATED, FORM_UPDATED, PUBLISHED, RENAMED, RULES_UPDATED, SERVICE_SECRET_ROTATED];
 
 impl DomainEvent for TicketTypeEvent {
     fn event_type(&self) -> &'static str {
@@ -154,6 +173,7 @@ impl DomainEvent for TicketTypeEvent {
             TicketTypeEvent::Published(_) => PUBLISHED,
             TicketTypeEvent::Renamed(_) => RENAMED,
             TicketTypeEvent::RulesUpdated(_) => RULES_UPDATED,
+            TicketTypeEvent::ServiceSecretRotated(_) => SERVICE_SECRET_ROTATED,
         }
     }
 
@@ -168,6 +188,7 @@ impl DomainEvent for TicketTypeEvent {
             TicketTypeEvent::Published(event) => serde_json::to_value(event),
             TicketTypeEvent::Renamed(event) => serde_json::to_value(event),
             TicketTypeEvent::RulesUpdated(event) => serde_json::to_value(event),
+            TicketTypeEvent::ServiceSecretRotated(event) => serde_json::to_value(event),
         };
         payload.expect("plain struct serialises")
     }
@@ -179,7 +200,8 @@ impl DomainEvent for TicketTypeEvent {
             FORM_UPDATED => read_payload(event_type, 1, payload, TicketTypeEvent::FormUpdated),
             PUBLISHED => read_payload(event_type, 1, payload, TicketTypeEvent::Published),
             RENAMED => read_payload(event_type, 1, payload, TicketTypeEvent::Renamed),
-            _ => read_payload(event_type, 1, payload, TicketTypeEvent::RulesUpdated),
+            RULES_UPDATED => read_payload(event_type, 1, payload, TicketTypeEvent::RulesUpdated),
+            _ => read_payload(event_type, 1, payload, TicketTypeEvent::ServiceSecretRotated),
         }
     }
 }
@@ -269,6 +291,12 @@ impl Decider for TicketType {
                 }
                 TicketTypeEvent::RulesUpdated(RulesUpdated { type_id, script: script.clone(), at })
             }
+            TicketTypeAction::RotateServiceSecret { secret_id } => {
+                if state.service_secret_id == Some(*secret_id) {
+                    return Ok(vec![]);
+                }
+                TicketTypeEvent::ServiceSecretRotated(ServiceSecretRotated { type_id, secret_id: *secret_id, at })
+            }
         };
         Ok(vec![event])
     }
@@ -291,6 +319,7 @@ impl Decider for TicketType {
             TicketTypeEvent::Published(published) => state.version = published.version,
             TicketTypeEvent::Renamed(renamed) => state.name = renamed.name.clone(),
             TicketTypeEvent::RulesUpdated(updated) => state.rules = updated.script.clone(),
+            TicketTypeEvent::ServiceSecretRotated(rotated) => state.service_secret_id = Some(rotated.secret_id),
         }
         state
     }

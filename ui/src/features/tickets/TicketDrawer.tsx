@@ -3,10 +3,11 @@
  * fields removed, read-only ones disabled, required ones required), "Complete <step>"
  * sending the values of that step's editable fields only (the form rules of the ticket's
  * version run on them as the user types, at that step), the open tasks with their
- * candidates, due times and whether they are overdue, the history (mail replies among the
- * comments), a comment box and cancelling with a reason.
+ * candidates, due times and whether they are overdue, the service tasks it waits on (a failed
+ * one with its error and Retry), the history (mail replies among the comments), a comment box
+ * and cancelling with a reason.
  */
-import { MailOutlined } from "@ant-design/icons";
+import { MailOutlined, RedoOutlined } from "@ant-design/icons";
 import { Alert, App, Button, Descriptions, Drawer, Empty, Input, List, Modal, Radio, Skeleton, Space, Tag, theme, Timeline, Typography } from "antd";
 import { useMemo, useRef, useState } from "react";
 import { newCommandId } from "../../api/client";
@@ -29,9 +30,12 @@ import {
   type CompleteTicketTaskData,
   type CompleteTicketTaskVariables,
   type FormValues,
+  RETRY_TICKET_SERVICE_MUTATION,
+  type RetryTicketServiceVariables,
   type Ticket,
   TICKET_QUERY,
   type TicketData,
+  type TicketServiceCall,
   type TicketTask,
 } from "./tickets.graphql";
 import { useFormRules } from "./useFormRules";
@@ -98,6 +102,10 @@ function TicketDetail({ ticket, onChanged }: { ticket: Ticket; onChanged: () => 
   const [cancelling, setCancelling] = useState(false);
   const [reason, setReason] = useState("");
   const [cancelCommand, renewCancelCommand] = useCommandId();
+  const retry = useMutation<unknown, RetryTicketServiceVariables>(RETRY_TICKET_SERVICE_MUTATION);
+  const [retryCommand, renewRetryCommand] = useCommandId();
+  /** The token of the service call being retried. */
+  const [retrying, setRetrying] = useState<number | null>(null);
   const labels = new Map(formFields(ticket.form).map((field) => [field.key, field.label]));
   const problems = ticketFieldErrors(completeError);
   const isOpen = ticket.status === "OPEN";
@@ -137,6 +145,21 @@ function TicketDetail({ ticket, onChanged }: { ticket: Ticket; onChanged: () => 
     }
     setCancelling(false);
     void message.success(t("tickets.cancelled", { number: ticket.number }));
+    onChanged();
+  };
+
+  const retryService = async (call: TicketServiceCall) => {
+    setRetrying(call.token);
+    try {
+      await retry.mutate({ input: { commandId: retryCommand, ticketId: ticket.id, token: call.token } });
+    } catch (caught) {
+      void message.error(errorText(caught));
+      return;
+    } finally {
+      setRetrying(null);
+    }
+    renewRetryCommand();
+    void message.success(t("tickets.serviceRetried", { step: call.stepName }));
     onChanged();
   };
 
@@ -198,6 +221,54 @@ function TicketDetail({ ticket, onChanged }: { ticket: Ticket; onChanged: () => 
           />
         )}
       </div>
+
+      {ticket.serviceCalls.length > 0 ? (
+        <div>
+          <Typography.Title level={5}>{t("tickets.serviceCalls")}</Typography.Title>
+          <List
+            size="small"
+            bordered
+            dataSource={ticket.serviceCalls}
+            renderItem={(call) => (
+              <List.Item
+                data-testid="ticket-service-call"
+                data-token={call.token}
+                actions={
+                  call.failed && isOpen
+                    ? [
+                        <Button key="retry" size="small" icon={<RedoOutlined />} data-testid="ticket-service-retry" loading={retrying === call.token} disabled={retrying !== null && retrying !== call.token} onClick={() => void retryService(call)}>
+                          {t("tickets.serviceRetry")}
+                        </Button>,
+                      ]
+                    : undefined
+                }
+              >
+                <Space orientation="vertical" size={0} style={{ minWidth: 0 }}>
+                  <Space wrap>
+                    <Typography.Text strong>{call.stepName}</Typography.Text>
+                    {call.failed ? (
+                      <Tag color="error" data-testid="ticket-service-failed">
+                        {t("tickets.serviceFailed")}
+                      </Tag>
+                    ) : (
+                      <Tag color="processing">{t("tickets.serviceCalling")}</Tag>
+                    )}
+                    <Typography.Text type="secondary">{t("tickets.serviceSince", { time: formatDateTime(call.since, locale) })}</Typography.Text>
+                  </Space>
+                  <Typography.Text type="secondary" style={{ wordBreak: "break-all" }}>
+                    {call.url}
+                  </Typography.Text>
+                  {call.failed && call.error ? (
+                    <Typography.Text type="danger" style={{ whiteSpace: "pre-wrap", wordBreak: "break-word" }} data-testid="ticket-service-error">
+                      {call.error}
+                    </Typography.Text>
+                  ) : null}
+                </Space>
+              </List.Item>
+            )}
+          />
+        </div>
+      ) : null}
 
       {isOpen && mine.length > 1 ? (
         <Radio.Group value={taskToken} onChange={(event) => setTaskToken(event.target.value as number)} data-testid="ticket-task-choice">
@@ -266,7 +337,7 @@ function TicketDetail({ ticket, onChanged }: { ticket: Ticket; onChanged: () => 
                   {entry.stepName ? ` · ${entry.stepName}` : ""}
                 </span>
                 {entry.text ? (
-                  <Typography.Paragraph style={{ marginBottom: 0, whiteSpace: "pre-wrap" }}>
+                  <Typography.Paragraph type={entry.kind === "service_failed" ? "danger" : undefined} style={{ marginBottom: 0, whiteSpace: "pre-wrap" }}>
                     {/* An overdue step's text names whom it was escalated to. */}
                     {entry.kind === "overdue" ? t("tickets.history.escalatedTo", { name: entry.text }) : entry.text}
                   </Typography.Paragraph>
@@ -318,6 +389,8 @@ const HISTORY_KINDS: Record<string, string> = {
   task_completed: "tickets.history.taskCompleted",
   timer_fired: "tickets.history.timerFired",
   service_done: "tickets.history.serviceDone",
+  service_failed: "tickets.history.serviceFailed",
+  service_retried: "tickets.history.serviceRetried",
   commented: "tickets.history.commented",
   cancelled: "tickets.history.cancelled",
   finished: "tickets.history.finished",

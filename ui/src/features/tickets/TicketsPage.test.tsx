@@ -172,6 +172,84 @@ if (Number(values.amount) > 200) error("amount", "Too much at " + step);`;
     expect(history.querySelector(".anticon-mail")).not.toBeNull();
   });
 
+  it("shows the service calls it waits on and retries a failed one", async () => {
+    const retries: Record<string, unknown>[] = [];
+    let retried = false;
+    window.history.replaceState(null, "", "/tickets?open=1");
+    const server = fakeGraphqlServer({
+      TicketTypes: TYPES,
+      Tickets: { data: { tickets: { items: [listItem("1")], total: 1 } } },
+      Ticket: () => ({
+        data: {
+          ticket: ticket("1", {
+            updatedAt: retried ? "2025-03-01T12:05:00Z" : "2025-03-01T11:00:00Z",
+            serviceCalls: [
+              { token: 4, stepName: "Notify ERP", url: "https://erp.example.com/hook", failed: !retried, error: retried ? null : "503: try later", since: "2025-03-01T11:00:00Z" },
+              { token: 5, stepName: "Check stock", url: "https://stock.example.com/hook", failed: false, error: null, since: "2025-03-01T11:00:00Z" },
+            ],
+            history: [
+              { at: "2025-03-01T11:00:00Z", kind: "service_failed", actorName: "", stepName: "Notify ERP", text: "503: try later" },
+              { at: "2025-03-01T11:30:00Z", kind: "service_retried", actorName: "Ann Lee", stepName: "Notify ERP", text: null },
+              { at: "2025-03-01T11:31:00Z", kind: "service_done", actorName: "", stepName: "Check stock", text: null },
+            ],
+          }),
+        },
+      }),
+      RetryTicketService: (variables) => {
+        retries.push(variables);
+        retried = true;
+        return { data: { retryTicketService: { commandId: "c", aggregateId: "1", duplicate: false } } };
+      },
+    });
+    renderInShell(<TicketsPage />, ["ticket.create"]);
+    const detail = await screen.findByTestId("ticket-detail");
+    window.history.replaceState(null, "", "/");
+    const [failed, calling] = within(detail).getAllByTestId("ticket-service-call");
+    expect(failed!.textContent).toContain("Notify ERP");
+    expect(failed!.textContent).toContain("https://erp.example.com/hook");
+    expect(within(failed!).getByTestId("ticket-service-failed").textContent).toBe("Failed");
+    expect(within(failed!).getByTestId("ticket-service-error").textContent).toBe("503: try later");
+    expect(calling!.textContent).toContain("Calling…");
+    expect(within(calling!).queryByTestId("ticket-service-retry")).toBeNull();
+    const history = within(detail).getByTestId("ticket-history");
+    expect(history.textContent).toContain("Service call failed · Notify ERP");
+    expect(history.textContent).toContain("503: try later");
+    expect(history.textContent).toContain("Ann Lee");
+    expect(history.textContent).toContain("Service call retried · Notify ERP");
+    expect(history.textContent).toContain("Service answered · Check stock");
+
+    fireEvent.click(within(failed!).getByTestId("ticket-service-retry"));
+    await waitFor(() => expect(retries).toHaveLength(1));
+    const input = retries[0]!.input as Record<string, unknown>;
+    expect(input).toMatchObject({ ticketId: "1", token: 4 });
+    expect(typeof input.commandId).toBe("string");
+    // Fetched again: the call is being made once more.
+    await waitFor(() => expect(within(screen.getByTestId("ticket-detail")).queryByTestId("ticket-service-failed")).toBeNull());
+    expect(server.requests.filter((request) => request.operation === "Ticket").length).toBeGreaterThan(1);
+  });
+
+  it("offers no retry on a ticket that is no longer open", async () => {
+    window.history.replaceState(null, "", "/tickets?open=1");
+    fakeGraphqlServer({
+      TicketTypes: TYPES,
+      Tickets: { data: { tickets: { items: [listItem("1")], total: 1 } } },
+      Ticket: {
+        data: {
+          ticket: ticket("1", {
+            status: "CANCELLED",
+            tasks: [],
+            serviceCalls: [{ token: 4, stepName: "Notify ERP", url: "https://erp.example.com/hook", failed: true, error: "timed out", since: "2025-03-01T11:00:00Z" }],
+          }),
+        },
+      },
+    });
+    renderInShell(<TicketsPage />, ["ticket.create"]);
+    const detail = await screen.findByTestId("ticket-detail");
+    window.history.replaceState(null, "", "/");
+    expect(within(detail).getByTestId("ticket-service-error").textContent).toBe("timed out");
+    expect(within(detail).queryByTestId("ticket-service-retry")).toBeNull();
+  });
+
   it("comments on a ticket and cancels it with a reason", async () => {
     const comments: Record<string, unknown>[] = [];
     const cancels: Record<string, unknown>[] = [];

@@ -37,6 +37,8 @@ export interface TicketType {
   publishedAt: string | null;
   updatedAt: string;
   steps: TicketStep[];
+  /** When the signing secret of its service calls was last made; null: none yet (service calls fail). */
+  serviceSecretRotatedAt: string | null;
 }
 
 export interface TicketTask {
@@ -52,6 +54,18 @@ export interface TicketTask {
   overdue: boolean;
   mine: boolean;
   fields: TicketFieldRule[];
+}
+
+/** A service task the ticket waits on: being called, or failed and waiting for a retry. */
+export interface TicketServiceCall {
+  token: number;
+  stepName: string;
+  url: string;
+  /** The last call failed for good; retryTicketService calls it again. */
+  failed: boolean;
+  /** Why it failed: the receiver's status and answer, or the network error. */
+  error: string | null;
+  since: string;
 }
 
 export interface TicketHistoryEntry {
@@ -80,6 +94,7 @@ export interface Ticket {
   conversationId: string | null;
   callId: string | null;
   tasks: TicketTask[];
+  serviceCalls: TicketServiceCall[];
   history: TicketHistoryEntry[];
 }
 
@@ -102,7 +117,7 @@ export interface CommandResult {
 
 const COMMAND_RESULT = "commandId aggregateId duplicate";
 
-const TYPE_FIELDS = "id name description form publishedForm rules publishedRules workflowXml version publishedAt updatedAt steps { id name assignee dueSeconds fields { key access } }";
+const TYPE_FIELDS = "id name description form publishedForm rules publishedRules workflowXml version publishedAt updatedAt steps { id name assignee dueSeconds fields { key access } } serviceSecretRotatedAt";
 
 export const TICKET_TYPES_QUERY = /* GraphQL */ `
   query TicketTypes {
@@ -149,7 +164,7 @@ export interface TicketsVariables {
   limit: number;
 }
 
-export type TicketListItem = Omit<Ticket, "values" | "form" | "rules" | "callId" | "history">;
+export type TicketListItem = Omit<Ticket, "values" | "form" | "rules" | "callId" | "serviceCalls" | "history">;
 
 export interface TicketsData {
   tickets: { items: TicketListItem[]; total: number };
@@ -160,6 +175,7 @@ export const TICKET_QUERY = /* GraphQL */ `
     ticket(id: $id) {
       id number typeId typeName version title status values form rules starterName createdAt updatedAt conversationId callId
       tasks { ${TASK_FIELDS} }
+      serviceCalls { token stepName url failed error since }
       history { at kind actorName stepName text }
     }
   }
@@ -267,6 +283,27 @@ export const CANCEL_TICKET_MUTATION = /* GraphQL */ `
 
 export interface CancelTicketVariables {
   input: { commandId: string; ticketId: string; reason: string };
+}
+
+export const RETRY_TICKET_SERVICE_MUTATION = /* GraphQL */ `
+  mutation RetryTicketService($input: RetryTicketServiceInput!) {
+    retryTicketService(input: $input) { ${COMMAND_RESULT} }
+  }
+`;
+
+export interface RetryTicketServiceVariables {
+  input: { commandId: string; ticketId: string; token: number };
+}
+
+export const ROTATE_TICKET_SERVICE_SECRET_MUTATION = /* GraphQL */ `
+  mutation RotateTicketServiceSecret($typeId: UUID!) {
+    rotateTicketServiceSecret(typeId: $typeId) { secret rotatedAt }
+  }
+`;
+
+export interface RotateTicketServiceSecretData {
+  /** `whsec_...`, shown in this answer only. */
+  rotateTicketServiceSecret: { secret: string; rotatedAt: string };
 }
 
 /** Users for the workflow's assignee picker. */

@@ -2,7 +2,8 @@
  * One ticket type in the designer: name and description, the form (form-js editor), the
  * workflow (bpmn-js and our step panel) and the form rules (JavaScript), Save (create or
  * update the draft form and rules) and Publish (save, then publish the workflow XML); the
- * rules are published with the workflow. A type without a workflow starts with the
+ * rules are published with the workflow. The "Service calls" tab makes or rotates the secret
+ * the type's service tasks sign their calls with. A type without a workflow starts with the
  * two-step template (start → "Handle" by the starter, every field editable → end), so
  * publishing works at once. The server's refusals show in full (an invalid workflow lists
  * every problem).
@@ -32,6 +33,7 @@ import {
 import { formFields, serverDetail, starterForm, templateXml } from "../../tickets/workflow";
 import { useCommandId } from "../shared/commandId";
 import { RulesEditor } from "./RulesEditor";
+import { ServiceSecretPanel } from "./ServiceSecretPanel";
 
 const FormDesigner = lazy(() => import("./FormDesigner").then((module) => ({ default: module.FormDesigner })));
 const WorkflowDesigner = lazy(() => import("./WorkflowDesigner").then((module) => ({ default: module.WorkflowDesigner })));
@@ -77,6 +79,7 @@ export function TicketTypeEditor({ typeId, canEdit, onCreated, onSaved, onBack }
       }}
       version={type?.version ?? 0}
       publishedAt={type?.publishedAt ?? null}
+      serviceSecretRotatedAt={type?.serviceSecretRotatedAt ?? null}
       canEdit={canEdit}
       onCreated={onCreated}
       onSaved={(id) => {
@@ -86,6 +89,7 @@ export function TicketTypeEditor({ typeId, canEdit, onCreated, onSaved, onBack }
         else setCreatedId(id);
       }}
       onBack={onBack}
+      onSecretRotated={() => void loaded.refetch()}
       notify={(text) => void message.success(text)}
       locale={locale}
     />
@@ -97,16 +101,18 @@ interface BodyProps {
   initial: { name: string; description: string; form: FormSchema; xml: string | null; rules: string };
   version: number;
   publishedAt: string | null;
+  serviceSecretRotatedAt: string | null;
   canEdit: boolean;
   onCreated: (id: string) => void;
   /** After a save or a publish, with the type's id. */
   onSaved: (id: string) => void;
   onBack: () => void;
+  onSecretRotated: () => void;
   notify: (text: string) => void;
   locale: ReturnType<typeof useI18n>["locale"];
 }
 
-function EditorBody({ typeId, initial, version, publishedAt, canEdit, onCreated, onSaved, onBack, notify, locale }: BodyProps) {
+function EditorBody({ typeId, initial, version, publishedAt, serviceSecretRotatedAt, canEdit, onCreated, onSaved, onBack, onSecretRotated, notify, locale }: BodyProps) {
   const { t } = useI18n();
   const errorText = useErrorText();
   const [form] = Form.useForm<Header>();
@@ -305,6 +311,11 @@ function EditorBody({ typeId, initial, version, publishedAt, canEdit, onCreated,
                 }}
               />
             ),
+          },
+          {
+            key: "services",
+            label: <span data-testid="ticket-type-tab-services">{t("ticketTypes.tabServices")}</span>,
+            children: <ServiceSecretPanel typeId={savedId} typeName={initial.name} rotatedAt={serviceSecretRotatedAt} canEdit={canEdit} onRotated={onSecretRotated} />,
           },
         ]}
       />

@@ -143,6 +143,61 @@ describe("the ticket types page", () => {
     expect(updated[1]!.input).toMatchObject({ typeId: "type-1", rules: script });
   });
 
+  it("creates the signing secret for service calls, shows it once, and asks before rotating it", async () => {
+    const rotations: Record<string, unknown>[] = [];
+    let rotatedAt: string | null = null;
+    fakeGraphqlServer({
+      TicketTypes: TYPES,
+      TicketType: () => ({ data: { ticketType: { ...ticketType("type-1", "Refund", 2), serviceSecretRotatedAt: rotatedAt } } }),
+      RotateTicketServiceSecret: (variables) => {
+        rotations.push(variables);
+        rotatedAt = "2025-03-02T09:00:00Z";
+        return { data: { rotateTicketServiceSecret: { secret: `whsec_secret${rotations.length}`, rotatedAt } } };
+      },
+    });
+    renderInShell(<TicketTypesPage />, ["ticket_type.edit"]);
+    fireEvent.click(await screen.findByText("Refund"));
+    fireEvent.click(await screen.findByTestId("ticket-type-tab-services"));
+    const panel = await screen.findByTestId("ticket-type-service-secret");
+    expect(within(panel).getByTestId("ticket-type-service-secret-state").textContent).toContain("No signing secret yet");
+    const create = within(panel).getByTestId("ticket-type-service-secret-rotate");
+    expect(create.textContent).toBe("Create signing secret");
+    fireEvent.click(create);
+
+    expect((await screen.findByTestId("ticket-type-service-secret-value")).textContent).toContain("whsec_secret1");
+    expect(rotations).toEqual([{ typeId: "type-1" }]);
+    expect(screen.getByText("Signing secret for service calls")).toBeTruthy();
+    expect(screen.getByText(/webhook-id, webhook-timestamp and webhook-signature/)).toBeTruthy();
+    expect(screen.getByText(/docs\/tickets\.md/)).toBeTruthy();
+    // Fetched again: the type has a secret now.
+    await waitFor(() => expect(screen.getByTestId("ticket-type-service-secret-state").textContent).toContain("Signing secret created or last rotated"));
+    fireEvent.click(screen.getByTestId("ticket-type-service-secret-value-done"));
+    await waitFor(() => expect(screen.queryByTestId("ticket-type-service-secret-value")).toBeNull());
+
+    // Rotating asks first: the old secret stops working.
+    const rotate = screen.getByTestId("ticket-type-service-secret-rotate");
+    expect(rotate.textContent).toBe("Rotate signing secret");
+    fireEvent.click(rotate);
+    expect(await screen.findByText(/The current secret stops working at once/)).toBeTruthy();
+    expect(rotations).toHaveLength(1);
+    fireEvent.click(screen.getByTestId("ticket-type-service-secret-rotate-confirm"));
+    expect((await screen.findByTestId("ticket-type-service-secret-value")).textContent).toContain("whsec_secret2");
+    expect(rotations).toHaveLength(2);
+  });
+
+  it("shows the secret's state without ticket_type.edit but offers no rotation", async () => {
+    fakeGraphqlServer({
+      TicketTypes: TYPES,
+      TicketType: { data: { ticketType: { ...ticketType("type-1", "Refund", 2), serviceSecretRotatedAt: "2025-03-02T09:00:00Z" } } },
+    });
+    renderInShell(<TicketTypesPage />, []);
+    fireEvent.click(await screen.findByText("Refund"));
+    fireEvent.click(await screen.findByTestId("ticket-type-tab-services"));
+    const panel = await screen.findByTestId("ticket-type-service-secret");
+    expect(within(panel).getByTestId("ticket-type-service-secret-state").textContent).toContain("Signing secret created or last rotated");
+    expect(within(panel).queryByTestId("ticket-type-service-secret-rotate")).toBeNull();
+  });
+
   it("tells a sample that is not a JSON object", async () => {
     fakeGraphqlServer({ TicketTypes: TYPES, TicketType: { data: { ticketType: ticketType("type-1", "Refund", 2) } } });
     renderInShell(<TicketTypesPage />, ["ticket_type.edit"]);

@@ -1,7 +1,7 @@
 /** A secret, shown once: a webhook's signing secret after `registerWebhook` or
- * `rotateWebhookSecret` (the default texts), or another page's (an extension's SIP password)
- * with its own `texts`. The server never shows it again, so the dialog says so and offers a
- * copy button. */
+ * `rotateWebhookSecret` (the default texts), or another page's (an extension's SIP password,
+ * a ticket type's signing secret for service calls) with its own `texts`. The server never
+ * shows it again, so the dialog says so and offers a copy button. */
 import { Alert, Button, Modal, Space, Typography } from "antd";
 import type { ReactNode } from "react";
 import { useT } from "../../../i18n";
@@ -10,8 +10,8 @@ interface Props {
   /** The secret to show and what it belongs to (an endpoint's URL); null when closed. */
   secret: { subject: string; value: string } | null;
   onClose: () => void;
-  /** The dialog's title, warning and advice; the webhook's by default. */
-  texts?: { title: string; warning: string; howTo: string };
+  /** The dialog's title, warning and advice; each the webhook's when not given. */
+  texts?: { title?: string; warning?: string; howTo?: string };
   /** Shown under the secret (e.g. the settings it goes with). */
   extra?: ReactNode;
   /** The secret's test id; the done button's is `<testId>-done`. */

@@ -25,6 +25,7 @@ export function ticketType(id: string, name: string, version = 1): TicketType {
     publishedAt: version > 0 ? "2025-03-01T09:00:00Z" : null,
     updatedAt: "2025-03-01T09:00:00Z",
     steps: [],
+    serviceSecretRotatedAt: null,
   };
 }
 
@@ -67,12 +68,13 @@ export function ticket(id: string, overrides: Partial<Ticket> = {}): Ticket {
     conversationId: null,
     callId: null,
     tasks: [task(7)],
+    serviceCalls: [],
     history: [{ at: "2025-03-01T10:00:00Z", kind: "opened", actorName: "Ann Lee", stepName: null, text: null }],
     ...overrides,
   };
 }
 
 export function listItem(id: string, overrides: Partial<Ticket> = {}): TicketListItem {
-  const { values: _values, form: _form, rules: _rules, callId: _callId, history: _history, ...item } = ticket(id, overrides);
+  const { values: _values, form: _form, rules: _rules, callId: _callId, serviceCalls: _serviceCalls, history: _history, ...item } = ticket(id, overrides);
   return item;
 }

@@ -5,6 +5,10 @@
 //! published workflow and form of the ticket's version (read from the type's stream, and
 //! kept in memory: a published version never changes), and who the performer is (their
 //! roles and unit, from the session).
+//!
+//! [`services`] makes the calls of service tasks to outside systems.
+
+pub mod services;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -16,6 +20,7 @@ use hotline_domain::ticket::{
 };
 use hotline_domain::{Actor, DomainEvent, FieldError};
 use hotline_infra::rules::{self, RulesError, RulesOutcome};
+use hotline_infra::secrets::SecretStore;
 use hotline_infra::store::Direction;
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -33,6 +38,8 @@ pub const TYPES_EDIT_PERMISSION: &str = "ticket_type.edit";
 pub const TIMERS_ACTOR: &str = "ticket-timers";
 /// Who joins mail replies to tickets, in the log.
 pub const MAIL_ACTOR: &str = "mail";
+/// Who records the answers and failures of service tasks' calls, in the log.
+pub const SERVICES_ACTOR: &str = "ticket-services";
 
 /// The step name the rules see when a ticket is opened.
 pub const RULES_AT_START: &str = "start";
@@ -116,7 +123,15 @@ type Definitions = Mutex<HashMap<(Uuid, Uuid, u32), Arc<Definition>>>;
 #[derive(Clone)]
 pub struct TicketService {
     dispatcher: Arc<Dispatcher>,
+    /// Where the types' signing secrets for service calls are kept.
+    secrets: Arc<dyn SecretStore>,
     definitions: Arc<Definitions>,
+}
+
+/// A type's new signing secret for service calls, shown this once.
+pub struct RotatedServiceSecret {
+    pub secret: String,
+    pub outcome: CommandOutcome,
 }
 
 fn invalid_values(errors: Vec<FieldError>) -> ApiError {
@@ -136,8 +151,12 @@ fn merged(mut first: CommandOutcome, second: CommandOutcome) -> CommandOutcome {
 }
 
 impl TicketService {
-    pub fn new(dispatcher: Arc<Dispatcher>) -> Self {
-        Self { dispatcher, definitions: Arc::default() }
+    pub fn new(dispatcher: Arc<Dispatcher>, secrets: Arc<dyn SecretStore>) -> Self {
+        Self { dispatcher, secrets, definitions: Arc::default() }
+    }
+
+    pub fn dispatcher(&self) -> &Arc<Dispatcher> {
+        &self.dispatcher
     }
 
     async fn dispatch_type(
@@ -229,6 +248,39 @@ impl TicketService {
     ) -> Result<CommandOutcome, ApiError> {
         session.require(TYPES_EDIT_PERMISSION)?;
         self.dispatch_type(session, command_id, type_id, TicketTypeAction::Publish { bpmn_xml }, now).await
+    }
+
+    /// Makes a new signing secret for the type's service calls; the old one stops working at
+    /// once and is destroyed. The secret is in the answer and in the secret store, nowhere else.
+    pub async fn rotate_service_secret(
+        &self,
+        session: &Session,
+        type_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<RotatedServiceSecret, ApiError> {
+        session.require(TYPES_EDIT_PERMISSION)?;
+        let stream_id = ticket_type::stream_id(type_id);
+        let (state, _) = self.dispatcher.load::<TicketType>(session.tenant_id, &stream_id).await?;
+        let secret = crate::webhooks::delivery::new_secret();
+        let secret_id = Uuid::now_v7();
+        self.secrets.put(session.tenant_id, secret_id, &secret).await?;
+        let action = TicketTypeAction::RotateServiceSecret { secret_id };
+        let outcome = match self.dispatch_type(session, Uuid::now_v7(), type_id, action, now).await {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                // Refused (no such type): the new secret must not linger.
+                if let Err(error) = self.secrets.delete(session.tenant_id, secret_id).await {
+                    tracing::warn!(%error, %type_id, "deleting an unused service secret");
+                }
+                return Err(error);
+            }
+        };
+        if let Some(old) = state.service_secret_id
+            && let Err(error) = self.secrets.delete(session.tenant_id, old).await
+        {
+            tracing::warn!(%error, %type_id, "deleting a rotated service secret");
+        }
+        Ok(RotatedServiceSecret { secret, outcome })
     }
 
     /// The workflow and form of a published version, read once from the type's stream.
@@ -399,7 +451,7 @@ impl TicketService {
         command_id: Uuid,
         actor: &str,
         now: DateTime<Utc>,
-        action: impl FnOnce(&Workflow) -> TicketAction,
+        action: impl FnOnce(&Definition) -> TicketAction,
     ) -> Result<CommandOutcome, ApiError> {
         let (state, _) = self.dispatcher.load::<Ticket>(tenant_id, &ticket::stream_id(ticket_id)).await?;
         let Some(type_id) = state.type_id else {
@@ -411,7 +463,7 @@ impl TicketService {
         };
         let definition = self.definition(tenant_id, type_id, state.version).await?;
         let meta = CommandMeta::new(command_id, tenant_id, Actor::system(actor), now);
-        let command = TicketCommand { tenant_id, ticket_id, at: now, action: action(&definition.workflow) };
+        let command = TicketCommand { tenant_id, ticket_id, at: now, action: action(&definition) };
         self.dispatcher.dispatch::<Ticket>(&meta, &command).await
     }
 
@@ -425,8 +477,8 @@ impl TicketService {
         now: DateTime<Utc>,
     ) -> Result<CommandOutcome, ApiError> {
         let command_id = Uuid::new_v5(&ticket_id, format!("timer-{token}").as_bytes());
-        self.dispatch_as_system(tenant_id, ticket_id, command_id, TIMERS_ACTOR, now, |workflow| {
-            TicketAction::FireTimer { token, workflow: workflow.clone() }
+        self.dispatch_as_system(tenant_id, ticket_id, command_id, TIMERS_ACTOR, now, |definition| {
+            TicketAction::FireTimer { token, workflow: definition.workflow.clone() }
         })
         .await
     }
@@ -443,8 +495,8 @@ impl TicketService {
         now: DateTime<Utc>,
     ) -> Result<CommandOutcome, ApiError> {
         let command_id = Uuid::new_v5(&ticket_id, format!("sla-{token}-{}", check_at.timestamp_micros()).as_bytes());
-        self.dispatch_as_system(tenant_id, ticket_id, command_id, TIMERS_ACTOR, now, |workflow| {
-            TicketAction::CheckSla { token, workflow: workflow.clone() }
+        self.dispatch_as_system(tenant_id, ticket_id, command_id, TIMERS_ACTOR, now, |definition| {
+            TicketAction::CheckSla { token, workflow: definition.workflow.clone() }
         })
         .await
     }
@@ -469,6 +521,65 @@ impl TicketService {
             message_id,
         })
         .await
+    }
+
+    /// Records a service call's answer, as the system: its values are checked against the
+    /// form, and the workflow moves on. `round` (the call's) makes the command id.
+    pub async fn service_done(
+        &self,
+        tenant_id: Uuid,
+        ticket_id: Uuid,
+        token: TokenId,
+        round: u32,
+        values: Map<String, Value>,
+        now: DateTime<Utc>,
+    ) -> Result<CommandOutcome, ApiError> {
+        let command_id = Uuid::new_v5(&ticket_id, format!("service-done-{token}-{round}").as_bytes());
+        self.dispatch_as_system(tenant_id, ticket_id, command_id, SERVICES_ACTOR, now, |definition| {
+            TicketAction::ServiceDone {
+                token,
+                values,
+                workflow: definition.workflow.clone(),
+                form: definition.form.clone(),
+            }
+        })
+        .await
+    }
+
+    /// Records that a service call failed for good, as the system; the ticket waits there
+    /// until someone retries.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn fail_service(
+        &self,
+        tenant_id: Uuid,
+        ticket_id: Uuid,
+        token: TokenId,
+        round: u32,
+        error: String,
+        attempts: u32,
+        now: DateTime<Utc>,
+    ) -> Result<CommandOutcome, ApiError> {
+        let command_id = Uuid::new_v5(&ticket_id, format!("service-failed-{token}-{round}").as_bytes());
+        self.dispatch_as_system(tenant_id, ticket_id, command_id, SERVICES_ACTOR, now, |_| TicketAction::FailService {
+            token,
+            error,
+            attempts,
+        })
+        .await
+    }
+
+    /// Calls a failed service task again (`ticket.create`).
+    pub async fn retry_service(
+        &self,
+        session: &Session,
+        command_id: Uuid,
+        ticket_id: Uuid,
+        token: TokenId,
+        now: DateTime<Utc>,
+    ) -> Result<CommandOutcome, ApiError> {
+        session.require(CREATE_PERMISSION)?;
+        let action = TicketAction::RetryService { token, by: session.user_id };
+        self.dispatch_ticket(session, command_id, ticket_id, action, now).await
     }
 
     pub async fn comment(
