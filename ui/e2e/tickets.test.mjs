@@ -280,6 +280,15 @@ describe("tickets in the browser", { timeout: 8 * 60_000 }, () => {
     assert.match(xml, new RegExp(`sourceRef="${second}" targetRef="EndEvent_1"`), xml);
     assert.equal((xml.match(/<bpmn:sequenceFlow /g) ?? []).length, 3, xml);
 
+    // The type's signing secret for service calls: made once, shown once, then only its date.
+    await admin.getByTestId("ticket-type-tab-services").click();
+    await admin.getByTestId("ticket-type-service-secret-rotate").click();
+    const secret = admin.getByTestId("ticket-type-service-secret-value");
+    await secret.getByText("whsec_", { exact: false }).waitFor();
+    await admin.getByTestId("ticket-type-service-secret-value-done").click();
+    await secret.waitFor({ state: "hidden" });
+    await admin.locator('[data-testid="ticket-type-service-secret-state"].ant-alert-success').waitFor();
+
     await admin.getByTestId("ticket-type-back").click();
     const row = admin.getByTestId("ticket-types-table").locator("tr").filter({ has: admin.getByTestId("ticket-type-open").getByText(TYPE, { exact: true }) });
     await row.getByText("v1", { exact: true }).waitFor();
