@@ -846,7 +846,8 @@ async fn apply_ticket_event(
                 text: Some(failed.error.clone()),
                 ..TicketHistoryEntry::new("service_failed", failed.at, None)
             });
-            update_service(connection, batch, tenant_id, ticket_id, failed.token, None, Some(failed.error)).await?;
+            let call = WaitRow { table: TICKET_SERVICES_TABLE, tenant_id, ticket_id, token: failed.token };
+            update_wait(connection, batch, call, SERVICE_COLUMNS, None::<i64>, Some(failed.error)).await?;
             failed.at
         }
         TicketEvent::ServiceRetried(retried) => {
@@ -855,8 +856,9 @@ async fn apply_ticket_event(
                 step_name,
                 ..TicketHistoryEntry::new("service_retried", retried.at, Some(retried.by))
             });
+            let call = WaitRow { table: TICKET_SERVICES_TABLE, tenant_id, ticket_id, token: retried.token };
             let call_at = Some(micros(retried.at));
-            update_service(connection, batch, tenant_id, ticket_id, retried.token, call_at, None).await?;
+            update_wait(connection, batch, call, SERVICE_COLUMNS, call_at, None::<String>).await?;
             retried.at
         }
         TicketEvent::Commented(commented) => {
@@ -870,8 +872,9 @@ async fn apply_ticket_event(
             let step_name = step_name(connection, batch, tenant_id, &row, &reminded.node).await?;
             row.history
                 .push(TicketHistoryEntry { step_name, ..TicketHistoryEntry::new("reminded", reminded.at, None) });
-            let due_at = micros(reminded.due_at);
-            update_sla(connection, batch, tenant_id, ticket_id, reminded.token, Some(due_at), false).await?;
+            let task = WaitRow { table: TICKET_TASKS_TABLE, tenant_id, ticket_id, token: reminded.token };
+            // The next check is the due time.
+            update_wait(connection, batch, task, SLA_COLUMNS, Some(micros(reminded.due_at)), 0i64).await?;
             reminded.at
         }
         TicketEvent::TaskOverdue(overdue) => {
@@ -881,7 +884,9 @@ async fn apply_ticket_event(
                 escalated_to: overdue.escalated_to,
                 ..TicketHistoryEntry::new("overdue", overdue.at, None)
             });
-            update_sla(connection, batch, tenant_id, ticket_id, overdue.token, None, true).await?;
+            let task = WaitRow { table: TICKET_TASKS_TABLE, tenant_id, ticket_id, token: overdue.token };
+            // Overdue is the last SLA stage: no check is left.
+            update_wait(connection, batch, task, SLA_COLUMNS, None::<i64>, 1i64).await?;
             overdue.at
         }
         TicketEvent::MailReceived(mail) => {
@@ -917,51 +922,47 @@ async fn step_name(
     Ok(workflow.nodes.iter().find(|candidate| candidate.id == node).map(|found| found.name.clone()))
 }
 
-/// Moves a task's next SLA check on (to its due time after the reminder, to none once overdue).
-async fn update_sla(
-    connection: &mut AnyConnection,
-    batch: &Batch<'_>,
+/// A task's next SLA check, and whether it is overdue (0 or 1).
+const SLA_COLUMNS: [&str; 2] = ["next_sla_at", "overdue"];
+/// When a service call is wanted, and why it failed for good.
+const SERVICE_COLUMNS: [&str; 2] = ["call_at", "error"];
+
+/// A token's row in one of the wait tables (tasks, services).
+struct WaitRow<'a> {
+    table: &'a str,
     tenant_id: Uuid,
     ticket_id: Uuid,
     token: u32,
-    next_sla_at: Option<i64>,
-    overdue: bool,
-) -> ProjectionResult<()> {
-    let update = batch.sql(
-        "UPDATE {table} SET next_sla_at = $1, overdue = $2 WHERE tenant_id = $3 AND ticket_id = $4 AND token = $5",
-        TICKET_TASKS_TABLE,
-    );
-    sqlx::query(AssertSqlSafe(update))
-        .bind(next_sla_at)
-        .bind(i64::from(overdue))
-        .bind(tenant_id.to_string())
-        .bind(ticket_id.to_string())
-        .bind(i64::from(token))
-        .execute(&mut *connection)
-        .await?;
-    Ok(())
 }
 
-/// Moves a service call on: wanted at `call_at` (a retry), or failed for good with `error`.
-async fn update_service(
+/// Sets two columns of a waiting token's row: a task's next SLA check and whether it is
+/// overdue, or when a service call is wanted and why it failed.
+async fn update_wait<A, B>(
     connection: &mut AnyConnection,
     batch: &Batch<'_>,
-    tenant_id: Uuid,
-    ticket_id: Uuid,
-    token: u32,
-    call_at: Option<i64>,
-    error: Option<String>,
-) -> ProjectionResult<()> {
+    row: WaitRow<'_>,
+    columns: [&str; 2],
+    first: A,
+    second: B,
+) -> ProjectionResult<()>
+where
+    A: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send,
+    B: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send,
+{
+    let [first_column, second_column] = columns;
     let update = batch.sql(
-        "UPDATE {table} SET call_at = $1, error = $2 WHERE tenant_id = $3 AND ticket_id = $4 AND token = $5",
-        TICKET_SERVICES_TABLE,
+        &format!(
+            "UPDATE {{table}} SET {first_column} = $1, {second_column} = $2 \
+             WHERE tenant_id = $3 AND ticket_id = $4 AND token = $5"
+        ),
+        row.table,
     );
     sqlx::query(AssertSqlSafe(update))
-        .bind(call_at)
-        .bind(error)
-        .bind(tenant_id.to_string())
-        .bind(ticket_id.to_string())
-        .bind(i64::from(token))
+        .bind(first)
+        .bind(second)
+        .bind(row.tenant_id.to_string())
+        .bind(row.ticket_id.to_string())
+        .bind(i64::from(row.token))
         .execute(&mut *connection)
         .await?;
     Ok(())
