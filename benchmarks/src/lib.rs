@@ -17,10 +17,10 @@
 //! - `baseline`: the raw INSERTs the stores are compared with.
 //! - `scratch`: throw-away SQLite directories and PostgreSQL databases.
 //! - one module per benchmark: `sqlite_commands`, `sqlite_batch_append`, `postgres_append`,
-//!   `projection_rebuild`, `subscription_latency`, `acd_decision`, `chat_websockets`,
-//!   `customer_import`, `knowledge_search`, `kafka_relay`, `kafka_latency`, `kafka_catch_up`,
-//!   `call_setup` and `concurrent_calls` (which run this binary as `hotline serve` and sipp
-//!   beside it).
+//!   `projection_rebuild`, `tickets_projection`, `subscription_latency`, `acd_decision`,
+//!   `ticket_rules`, `chat_websockets`, `customer_import`, `knowledge_search`, `kafka_relay`,
+//!   `kafka_latency`, `kafka_catch_up`, `call_setup` and `concurrent_calls` (which run this
+//!   binary as `hotline serve` and sipp beside it).
 //! - `voice`: what the voice benchmarks share: the server process, sipp, CPU time.
 //! - `kafka`: what the Kafka benchmarks share: a tansu broker as a child process on loopback
 //!   (`tansu` on the PATH or `HOTLINE_BENCH_TANSU`), fresh topics, positioned consumers.
@@ -44,6 +44,8 @@ mod scratch;
 mod sqlite_batch_append;
 mod sqlite_commands;
 mod subscription_latency;
+mod ticket_rules;
+mod tickets_projection;
 mod voice;
 mod workload;
 
@@ -58,8 +60,10 @@ pub const BENCHMARKS: &[&str] = &[
     "sqlite-batch-append",
     "postgres-append",
     "projection-rebuild",
+    "tickets-projection",
     "subscription-latency",
     "acd-decision",
+    "ticket-rules",
     "chat-websockets",
     "customer-import",
     "knowledge-search",
@@ -115,8 +119,10 @@ pub async fn run(name: &str, options: BenchOptions) -> anyhow::Result<BenchRepor
         "sqlite-batch-append" => sqlite_batch_append::run(&options).await,
         "postgres-append" => postgres_append::run(&options).await,
         "projection-rebuild" => projection_rebuild::run(&options).await,
+        "tickets-projection" => tickets_projection::run(&options).await,
         "subscription-latency" => subscription_latency::run(&options).await,
         "acd-decision" => acd_decision::run(&options).await,
+        "ticket-rules" => ticket_rules::run(&options).await,
         "chat-websockets" => chat_websockets::run(&options).await,
         "customer-import" => customer_import::run(&options).await,
         "knowledge-search" => knowledge_search::run(&options).await,

@@ -1,5 +1,6 @@
-//! What the benchmarks send: identity commands and user histories, built before the clock
-//! starts, with the real deciders and the real event payloads.
+//! What the benchmarks send: identity commands and user histories, and a ticket type with
+//! its tickets' form, rules and histories, built before the clock starts, with the real
+//! deciders and the real event payloads.
 //!
 //! The commands go through `Dispatcher::dispatch::<User>` directly, not through the identity
 //! service, so no password is hashed: a command names a made-up credential id, which is all
@@ -9,10 +10,15 @@ use chrono::{DateTime, Utc};
 use hotline_command_api::dispatcher::{CommandMeta, Dispatcher};
 use hotline_domain::access::BuiltInRole;
 use hotline_domain::identity::tenant::{Tenant, TenantCommand};
-use hotline_domain::identity::user::{User, UserCommand, UserEvent, UserState};
+use hotline_domain::identity::user::{User, UserCommand, UserState};
 use hotline_domain::identity::{tenant_id_for_slug, user_id_for_username};
-use hotline_domain::{Actor, Decider, DomainEvent, EventEnvelope, ExpectedVersion, NewEvent};
+use hotline_domain::ticket::{
+    Performer, Ticket, TicketAction, TicketCommand, TicketState, TicketType, TicketTypeAction, TicketTypeCommand,
+    TicketTypeState,
+};
+use hotline_domain::{Actor, Decider, DomainEvent, EventEnvelope, ExpectedVersion, NewEvent, StreamId};
 use hotline_infra::store::{AppendRequest, EventStore, Scope};
+use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 /// Events read per page when the log is read back.
@@ -78,7 +84,7 @@ pub(crate) fn user_history(tenant_id: Uuid, username: &str, events: usize, now: 
         state = changed.iter().fold(state, User::evolve);
         history.extend(changed);
     }
-    append_request(tenant_id, &create, &history, now)
+    append_request(tenant_id, User::stream_id(&create), &history, now)
 }
 
 /// One append request for a new user stream: `user.created`, then `events - 1`
@@ -111,14 +117,20 @@ pub(crate) fn user_history_with_updates(
         state = updated.iter().fold(state, User::evolve);
         history.extend(updated);
     }
-    append_request(tenant_id, &create, &history, now)
+    append_request(tenant_id, User::stream_id(&create), &history, now)
 }
 
-fn append_request(tenant_id: Uuid, create: &UserCommand, history: &[UserEvent], now: DateTime<Utc>) -> AppendRequest {
+/// One append request creating `stream_id` with `history`.
+fn append_request(
+    tenant_id: Uuid,
+    stream_id: StreamId,
+    history: &[impl DomainEvent],
+    now: DateTime<Utc>,
+) -> AppendRequest {
     let command_id = Uuid::now_v7();
     AppendRequest {
         tenant_id,
-        stream_id: User::stream_id(create),
+        stream_id,
         expected_version: ExpectedVersion::NoStream,
         actor: bench_actor(),
         correlation_id: command_id,
@@ -128,7 +140,7 @@ fn append_request(tenant_id: Uuid, create: &UserCommand, history: &[UserEvent], 
     }
 }
 
-fn new_event(event: &UserEvent, now: DateTime<Utc>) -> NewEvent {
+fn new_event(event: &impl DomainEvent, now: DateTime<Utc>) -> NewEvent {
     NewEvent::new(Uuid::now_v7(), event.event_type(), event.schema_version(), now, event.to_payload())
 }
 
@@ -150,4 +162,140 @@ pub(crate) async fn read_log(store: &dyn EventStore) -> anyhow::Result<Vec<Event
             return Ok(log);
         }
     }
+}
+
+/// The form rules of the benchmarks' ticket type, as a designer writes them: a calculation,
+/// two refusals, and a default that depends on the step.
+pub(crate) const TICKET_RULES: &str = "values.total = (values.price || 0) * (values.quantity || 0);\n\
+     if (values.total > 1000 && !values.reason) error('reason', 'Say why above 1,000');\n\
+     if (values.quantity > 100 && values.category !== 'product') error('quantity', 'Only products by the 100');\n\
+     if (step === 'start' && values.urgent === undefined) values.urgent = values.total > 5000;";
+
+/// The workflow of the benchmarks' ticket type: start → review (due in a day) → resolve →
+/// end, both tasks the starter's.
+const TICKET_WORKFLOW: &str = r#"<bpmn:definitions id="d"
+    xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:hotline="https://hotline.example/bpmn">
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="review" />
+    <bpmn:userTask id="review" name="Review" hotline:fields="approved=required, reason=editable" hotline:due="P1D" />
+    <bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="resolve" />
+    <bpmn:userTask id="resolve" name="Resolve" hotline:fields="resolution=required" />
+    <bpmn:sequenceFlow id="f3" sourceRef="resolve" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+</bpmn:definitions>"#;
+
+/// The benchmarks' ticket form (form-js): 10 fields of the usual kinds, with bounds.
+pub(crate) fn ticket_form() -> Value {
+    json!({ "type": "default", "components": [
+        { "type": "text", "text": "# Order problem" },
+        { "type": "textfield", "key": "customer", "label": "Customer",
+          "validate": { "required": true, "minLength": 2, "maxLength": 80 } },
+        { "type": "textfield", "key": "email", "label": "E-mail", "validate": { "maxLength": 120 } },
+        { "type": "select", "key": "category", "label": "Category", "validate": { "required": true },
+          "values": [{ "label": "Billing", "value": "billing" }, { "label": "Delivery", "value": "delivery" },
+                     { "label": "Product", "value": "product" }, { "label": "Other", "value": "other" }] },
+        { "type": "number", "key": "price", "label": "Price", "validate": { "min": 0, "max": 100000 } },
+        { "type": "number", "key": "quantity", "label": "Quantity", "validate": { "min": 1, "max": 1000 } },
+        { "type": "number", "key": "total", "label": "Total", "readonly": true },
+        { "type": "textfield", "key": "reason", "label": "Reason", "validate": { "maxLength": 500 } },
+        { "type": "checkbox", "key": "urgent", "label": "Urgent" },
+        { "type": "checkbox", "key": "approved", "label": "Approved" },
+        { "type": "textarea", "key": "resolution", "label": "Resolution", "validate": { "maxLength": 2000 } },
+    ] })
+}
+
+/// What an agent fills in when opening ticket `number`: 5 or 6 of the form's fields, varied,
+/// and accepted by [`TICKET_RULES`] (a reason whenever the total passes 1,000, for about half
+/// of them). `total` and `urgent` are left to the rules.
+pub(crate) fn ticket_values(number: usize) -> Map<String, Value> {
+    let price = 5 + (number * 37) % 400;
+    let quantity = 1 + number % 12;
+    let category = ["billing", "delivery", "product", "other"][number % 4];
+    let mut values = json!({
+        "customer": format!("Customer {number}"),
+        "email": format!("customer{number}@example.com"),
+        "category": category,
+        "price": price,
+        "quantity": quantity,
+    });
+    if price * quantity > 1000 {
+        values["reason"] = json!(format!("Bulk order {number}, agreed on the phone"));
+    }
+    values.as_object().expect("an object").clone()
+}
+
+/// One append request creating the ticket type `type_id`: created with [`ticket_form`], its
+/// rules set to [`TICKET_RULES`], and version 1 published with [`TICKET_WORKFLOW`], decided
+/// by the ticket-type decider itself.
+pub(crate) fn ticket_type_history(tenant_id: Uuid, type_id: Uuid, now: DateTime<Utc>) -> AppendRequest {
+    let actions = [
+        TicketTypeAction::Create { name: "Order problem".into(), description: String::new(), form: ticket_form() },
+        TicketTypeAction::UpdateRules { script: TICKET_RULES.into() },
+        TicketTypeAction::Publish { bpmn_xml: TICKET_WORKFLOW.into() },
+    ];
+    let mut state = TicketTypeState::default();
+    let mut history = Vec::new();
+    for action in actions {
+        let command = TicketTypeCommand { tenant_id, type_id, at: now, action };
+        let decided = TicketType::decide(&state, &command).expect("the benchmark's ticket type is valid");
+        state = decided.iter().fold(state, TicketType::evolve);
+        history.extend(decided);
+    }
+    append_request(tenant_id, hotline_domain::ticket::ticket_type::stream_id(type_id), &history, now)
+}
+
+/// One append request for a new ticket of the type [`ticket_type_history`] made: opened by
+/// `starter` with [`ticket_values`] (and the total the rules calculate), then its review and
+/// its resolve task completed, decided by the ticket decider itself: `ticket.opened` and two
+/// `ticket.task_completed`, the ticket finished.
+pub(crate) fn ticket_history(
+    tenant_id: Uuid,
+    type_id: Uuid,
+    starter: Uuid,
+    number: usize,
+    now: DateTime<Utc>,
+) -> AppendRequest {
+    let workflow = hotline_domain::ticket::parse_bpmn(TICKET_WORKFLOW).expect("the benchmark's workflow parses");
+    let form = hotline_domain::ticket::FormSpec::from_form_js(&ticket_form()).expect("the benchmark's form parses");
+    let values = ticket_values(number);
+    let total = values["price"].as_u64().unwrap_or(0) * values["quantity"].as_u64().unwrap_or(0);
+    let ticket_id = Uuid::now_v7();
+    let performer = Performer { user_id: starter, role_ids: vec![], org_unit_ids: vec![] };
+    let mut state = TicketState::default();
+    let mut history = Vec::new();
+    let mut decide = |state: &mut TicketState, minutes: i64, action: TicketAction| {
+        let command = TicketCommand { tenant_id, ticket_id, at: now + chrono::Duration::minutes(minutes), action };
+        let decided = Ticket::decide(state, &command).expect("the benchmark's ticket commands are valid");
+        *state = decided.iter().fold(std::mem::take(state), Ticket::evolve);
+        history.extend(decided);
+    };
+    let open = TicketAction::Open {
+        type_id,
+        version: 1,
+        workflow: workflow.clone(),
+        form: form.clone(),
+        title: format!("Order problem {number}"),
+        values,
+        computed: json!({ "total": total, "urgent": total > 5000 }).as_object().expect("an object").clone(),
+        starter,
+        origin: None,
+    };
+    decide(&mut state, 0, open);
+    let completions = [json!({ "approved": true }), json!({ "resolution": format!("Refunded, order {number}") })];
+    for (minutes, values) in (30..).step_by(30).zip(completions) {
+        let (token, _) = state.instance.active_tasks().next().expect("a task is open");
+        let complete = TicketAction::CompleteTask {
+            token,
+            values: values.as_object().expect("an object").clone(),
+            computed: Map::new(),
+            performer: performer.clone(),
+            workflow: workflow.clone(),
+            form: form.clone(),
+        };
+        decide(&mut state, minutes, complete);
+    }
+    debug_assert_eq!(state.status, hotline_domain::ticket::Status::Finished);
+    append_request(tenant_id, hotline_domain::ticket::stream_id(ticket_id), &history, now)
 }

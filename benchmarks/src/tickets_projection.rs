@@ -1,0 +1,234 @@
+//! `tickets-projection`: `hotline_projections::rebuild` of the `tickets` projection (ticket
+//! types, versions, tickets, tasks, people) from a SQLite store of 10,000 tickets into the
+//! SQLite read-model file, against reading the same events with `read_all` paging alone (the
+//! floor: a rebuild must read them all).
+//!
+//! The store holds one ticket type (created, its rules set, a two-task workflow published)
+//! and its tickets, each opened with 5 or 6 of the form's 10 fields filled (2 more calculated)
+//! and its two tasks completed: `ticket.opened` and two `ticket.task_completed`, decided by
+//! the real deciders, so every event moves the ticket's row, its tasks and its people. Both
+//! files are opened the way `hotline serve` opens them (`database::open`, embedded mode). A
+//! diagnostic times the projection's `apply` alone, on the events already in memory, in
+//! transactions of the rebuild's batch size.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use hotline_domain::EventEnvelope;
+use hotline_infra::database::{self, DatabaseLocation};
+use hotline_infra::store::{Scope, SharedEventStore};
+use hotline_projections::Projection;
+use hotline_projections::runner::{BATCH_SIZE, begin_write};
+use hotline_projections::tickets::TicketsProjection;
+use sqlx::{AnyPool, AssertSqlSafe};
+use uuid::Uuid;
+
+use crate::BenchOptions;
+use crate::measure::{Timed, median_round, run_clients};
+use crate::report::{BenchReport, Role, thousands};
+use crate::scratch::ScratchDirectory;
+use crate::workload;
+
+const DEFAULT_TICKETS: usize = 10_000;
+/// `ticket.opened` and two `ticket.task_completed`.
+const EVENTS_PER_TICKET: usize = 3;
+/// The type's `created`, `rules_updated` and `published`.
+const TYPE_EVENTS: usize = 3;
+/// Concurrent appenders while filling, so that group commit takes big batches.
+const FILL_CLIENTS: usize = 256;
+/// Set here, not by an issue: a catch-up of a million ticket events (a large tenant's
+/// year) in under two minutes.
+const TARGET_EVENTS_PER_SECOND: f64 = 10_000.0;
+/// Table suffix of the apply-alone diagnostic's tables, beside the live and the `__rebuild` tables.
+const APPLY_ALONE_SUFFIX: &str = "__bench";
+
+struct Round {
+    rebuild: Timed,
+    read_floor: Timed,
+    apply_alone: Timed,
+}
+
+pub(crate) async fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
+    let tickets = options.scaled(DEFAULT_TICKETS, 20);
+    let events = TYPE_EVENTS + tickets * EVENTS_PER_TICKET;
+    let mut report = BenchReport::new(
+        "tickets-projection",
+        format!(
+            "rebuild of the `tickets` projection from a SQLite store of {} events (one ticket type with a \
+             two-task workflow; {} tickets, each opened with 5 or 6 of its form's 10 fields filled and 2 \
+             calculated, and both tasks completed) into the SQLite read-model file, both opened as `hotline serve` \
+             opens them; {} rounds on the same filled store.",
+            thousands(events as f64),
+            thousands(tickets as f64),
+            options.rounds,
+        ),
+    );
+    let scratch = ScratchDirectory::create(&options.work_dir)?;
+    let database = database::open(&DatabaseLocation::Embedded { data_dir: scratch.path().to_owned() }).await?;
+    let fill = fill(options, &database.events, tickets).await?;
+    anyhow::ensure!(
+        fill.completed == tickets,
+        "filling the store stopped at the time limit after {} of {tickets} tickets; raise the limit or lower the scale",
+        fill.completed
+    );
+    let fill_measurement = fill.into_measurement(
+        Role::Diagnostic,
+        format!("fill: SqliteEventStore::append, {EVENTS_PER_TICKET} events per request, {FILL_CLIENTS} clients"),
+        "events",
+        EVENTS_PER_TICKET,
+        "request",
+    );
+
+    let (mut rebuilds, mut floors, mut applies) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..options.rounds.max(1) {
+        let round = round(&database.events, &database.read_models).await?;
+        rebuilds.push(round.rebuild);
+        floors.push(round.read_floor);
+        applies.push(round.apply_alone);
+    }
+    let ratios: Vec<f64> = rebuilds.iter().zip(&floors).map(|(rebuild, floor)| rebuild.rate() / floor.rate()).collect();
+    let rebuild = report
+        .measure(median_round(rebuilds).into_measurement(
+            Role::System,
+            "hotline_projections::rebuild(tickets), whole log",
+            "events",
+            1,
+            "rebuild",
+        ))
+        .clone();
+    report.measure(median_round(floors).into_measurement(
+        Role::Baseline,
+        "read_all paging alone, 1,000 per page (the floor)",
+        "events",
+        1,
+        "page of 1,000 events",
+    ));
+    report.measure(median_round(applies).into_measurement(
+        Role::Diagnostic,
+        "TicketsProjection::apply alone, events in memory, 1,000 per transaction",
+        "events",
+        1,
+        "transaction of 1,000 events",
+    ));
+    report.measure(fill_measurement);
+    report.ratio_of_rounds("rebuild / read floor (events/s)", &ratios);
+    report.check_rate(&rebuild, TARGET_EVENTS_PER_SECOND);
+    let (finished, open_tasks): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM tickets WHERE status = 'finished'), (SELECT COUNT(*) FROM ticket_tasks)",
+    )
+    .fetch_one(&database.read_models)
+    .await?;
+    anyhow::ensure!(
+        finished as usize == tickets && open_tasks == 0,
+        "the rebuilt read model holds {finished} finished tickets and {open_tasks} open tasks; {tickets} tickets \
+         were finished"
+    );
+    report.note(format!(
+        "the rebuilt `tickets` table holds all {} tickets, finished, and `ticket_tasks` no open task (checked after \
+         the last round)",
+        thousands(finished as f64)
+    ));
+    database.read_models.close().await;
+    Ok(report)
+}
+
+/// Appends the type, then every ticket's history from many clients at once, in big
+/// group-commit batches. The type goes first: the projection reads a ticket's workflow from
+/// the published version's row.
+async fn fill(options: &BenchOptions, store: &SharedEventStore, tickets: usize) -> anyhow::Result<Timed> {
+    let now = chrono::Utc::now();
+    let tenant_id = hotline_domain::identity::tenant_id_for_slug("bench-tickets");
+    let type_id = Uuid::now_v7();
+    store.append(workload::ticket_type_history(tenant_id, type_id, now)).await?;
+    // A few dozen agents open the tickets and do their tasks.
+    let starters: Vec<Uuid> = (0..50).map(|_| Uuid::now_v7()).collect();
+    let requests = (0..tickets)
+        .map(|number| workload::ticket_history(tenant_id, type_id, starters[number % starters.len()], number, now))
+        .collect::<Vec<_>>();
+    let appending_store = Arc::clone(store);
+    run_clients(FILL_CLIENTS, requests, options.phase_time_limit, move |request| {
+        let store = Arc::clone(&appending_store);
+        async move {
+            store.append(request).await?;
+            Ok(())
+        }
+    })
+    .await
+}
+
+/// The read floor, the rebuild, and the apply alone on the pages the floor read.
+async fn round(store: &SharedEventStore, read_models: &AnyPool) -> anyhow::Result<Round> {
+    let started = Instant::now();
+    let mut cursor = 0;
+    let mut pages = Vec::new();
+    let mut latencies = Vec::new();
+    loop {
+        let begun = Instant::now();
+        let page = store.read_all(Scope::Global, cursor, BATCH_SIZE).await?;
+        latencies.push(begun.elapsed());
+        let Some(last) = page.last() else { break };
+        cursor = last.global_position;
+        let full = page.len() == BATCH_SIZE;
+        pages.push(page);
+        if !full {
+            break;
+        }
+    }
+    let events_read = pages.iter().map(Vec::len).sum();
+    let read_floor = Timed { completed: events_read, elapsed: started.elapsed(), latencies };
+
+    let started = Instant::now();
+    let rebuilt = hotline_projections::rebuild(store.as_ref(), read_models, &TicketsProjection, 0).await?;
+    // One rebuild is one operation: its duration is the elapsed column, not a latency.
+    let rebuild = Timed { completed: rebuilt.events as usize, elapsed: started.elapsed(), latencies: vec![] };
+    let apply_alone = apply_alone(read_models, &pages).await?;
+    Ok(Round { rebuild, read_floor, apply_alone })
+}
+
+/// The projection's `apply` on events already read, one transaction per page, into tables of
+/// their own (dropped afterwards).
+async fn apply_alone(read_models: &AnyPool, pages: &[Vec<EventEnvelope>]) -> anyhow::Result<Timed> {
+    let mut connection = read_models.acquire().await?;
+    let projection = TicketsProjection;
+    drop_apply_alone_tables(&mut connection, &projection).await?;
+    projection.create_tables(&mut connection, APPLY_ALONE_SUFFIX).await?;
+    let started = Instant::now();
+    let mut latencies = Vec::with_capacity(pages.len());
+    for page in pages {
+        let begun = Instant::now();
+        let mut transaction = begin_write(&mut connection).await?;
+        projection.apply(&mut transaction, APPLY_ALONE_SUFFIX, page).await?;
+        transaction.commit().await?;
+        latencies.push(begun.elapsed());
+    }
+    let events_applied = pages.iter().map(Vec::len).sum();
+    let timed = Timed { completed: events_applied, elapsed: started.elapsed(), latencies };
+    drop_apply_alone_tables(&mut connection, &projection).await?;
+    Ok(timed)
+}
+
+async fn drop_apply_alone_tables(
+    connection: &mut sqlx::AnyConnection,
+    projection: &TicketsProjection,
+) -> anyhow::Result<()> {
+    for table in projection.tables() {
+        let sql = format!("DROP TABLE IF EXISTS {table}{APPLY_ALONE_SUFFIX}");
+        sqlx::query(AssertSqlSafe(sql)).execute(&mut *connection).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_small_run_rebuilds_every_ticket_and_reports_the_floor() {
+        let options = BenchOptions { scale: 0.002, rounds: 1, ..BenchOptions::default() };
+        let report = run(&options).await.unwrap();
+        assert_eq!(report.measurements.len(), 4);
+        assert!(report.measurements.iter().all(|measurement| measurement.operations > 0), "{report}");
+        assert_eq!(report.ratios.len(), 1);
+        assert_eq!(report.checks.len(), 1);
+    }
+}
