@@ -19,7 +19,7 @@
 //! at or below it are skipped. Names (of users, roles, units) are not copied here: the API
 //! looks them up when it answers, so a renamed user shows under the new name.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -425,15 +425,65 @@ fn candidate_from_parts(kind: &str, id: Uuid) -> Option<Candidate> {
     }
 }
 
-/// What a batch needs again and again: the statements, and the workflows read so far.
+/// A ticket row this batch read or made: events change it in memory, and it is written back
+/// once, when the batch ends.
+struct CachedTicket {
+    row: TicketRow,
+    /// The last event applied to it.
+    stream_version: i64,
+    updated_at: DateTime<Utc>,
+    /// Changed since it was read or inserted.
+    dirty: bool,
+}
+
+/// What a batch needs again and again: the statements, the workflows read so far, the ticket
+/// rows it has touched (in the order it touched them) and the people it has recorded.
 struct Batch<'a> {
     suffix: &'a str,
     workflows: HashMap<(Uuid, Uuid, u32), Workflow>,
+    tickets: HashMap<(Uuid, Uuid), CachedTicket>,
+    touched: Vec<(Uuid, Uuid)>,
+    people: HashSet<(Uuid, Uuid, Uuid)>,
 }
 
-impl Batch<'_> {
+impl<'a> Batch<'a> {
+    fn new(suffix: &'a str) -> Self {
+        Self { suffix, workflows: HashMap::new(), tickets: HashMap::new(), touched: Vec::new(), people: HashSet::new() }
+    }
+
     fn sql(&self, template: &str, table: &str) -> String {
         sql(template, table, self.suffix)
+    }
+
+    /// The ticket row, from this batch's cache or the table (`None`: not opened yet).
+    async fn ticket(
+        &mut self,
+        connection: &mut AnyConnection,
+        tenant_id: Uuid,
+        ticket_id: Uuid,
+    ) -> ProjectionResult<Option<&mut CachedTicket>> {
+        let key = (tenant_id, ticket_id);
+        if !self.tickets.contains_key(&key) {
+            let Some(cached) = read_row(connection, self, tenant_id, ticket_id).await? else { return Ok(None) };
+            self.remember(key, cached);
+        }
+        Ok(self.tickets.get_mut(&key))
+    }
+
+    fn remember(&mut self, key: (Uuid, Uuid), cached: CachedTicket) {
+        self.touched.push(key);
+        self.tickets.insert(key, cached);
+    }
+
+    /// Writes back the ticket rows the batch changed.
+    async fn flush(&self, connection: &mut AnyConnection) -> ProjectionResult<()> {
+        for key in &self.touched {
+            let cached = &self.tickets[key];
+            if cached.dirty {
+                write_row(connection, self, key.0, key.1, cached).await?;
+            }
+        }
+        Ok(())
     }
 
     /// The workflow of a published version (from this projection's own versions table).
@@ -544,7 +594,7 @@ impl Projection for TicketsProjection {
         suffix: &str,
         events: &[EventEnvelope],
     ) -> ProjectionResult<()> {
-        let mut batch = Batch { suffix, workflows: HashMap::new() };
+        let mut batch = Batch::new(suffix);
         for envelope in events.iter().filter(handled) {
             let position = envelope.global_position;
             if envelope.stream_id.context() == ticket_type::CONTEXT {
@@ -558,6 +608,7 @@ impl Projection for TicketsProjection {
                 apply_ticket_event(connection, &mut batch, envelope, event).await?;
             }
         }
+        batch.flush(connection).await?;
         Ok(())
     }
 }
@@ -745,24 +796,11 @@ async fn apply_ticket_event(
         TicketEvent::TaskOverdue(overdue) => (overdue.ticket_id, None),
         TicketEvent::MailReceived(mail) => (mail.ticket_id, mail.author),
     };
-    let select = batch.sql("SELECT stream_version FROM {table} WHERE tenant_id = $1 AND ticket_id = $2", TICKETS_TABLE);
-    if applied_version(connection, &select, tenant_id, ticket_id).await? >= envelope.stream_version {
-        return Ok(());
-    }
-    if let Some(person) = person {
-        let insert = batch.sql(
-            "INSERT INTO {table} (tenant_id, ticket_id, user_id) VALUES ($1, $2, $3) \
-             ON CONFLICT (tenant_id, ticket_id, user_id) DO NOTHING",
-            TICKET_PEOPLE_TABLE,
-        );
-        sqlx::query(AssertSqlSafe(insert))
-            .bind(tenant_id.to_string())
-            .bind(ticket_id.to_string())
-            .bind(person.to_string())
-            .execute(&mut *connection)
-            .await?;
-    }
     if let TicketEvent::Opened(opened) = event {
+        // A ticket's first event: its row exists only if this event was applied already.
+        if batch.tickets.contains_key(&(tenant_id, ticket_id)) {
+            return Ok(());
+        }
         let origin = opened.origin;
         let (conversation_id, call_id) = match origin {
             Some(Origin::Conversation(id)) => (Some(id.to_string()), None),
@@ -773,11 +811,12 @@ async fn apply_ticket_event(
         let insert = batch.sql(
             "INSERT INTO {table} (tenant_id, ticket_id, number, type_id, version, title, folded_text, status, \
              field_values, starter_id, created_at, updated_at, conversation_id, call_id, history, stream_version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, $10, $11, $12, $13, $14)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, $10, $11, $12, $13, $14) \
+             ON CONFLICT (tenant_id, ticket_id) DO NOTHING",
             TICKETS_TABLE,
         );
         let folded = format!("{} {}", opened.number, opened.title).to_lowercase();
-        sqlx::query(AssertSqlSafe(insert))
+        let inserted = sqlx::query(AssertSqlSafe(insert))
             .bind(tenant_id.to_string())
             .bind(ticket_id.to_string())
             .bind(opened.number)
@@ -794,6 +833,10 @@ async fn apply_ticket_event(
             .bind(stream_version)
             .execute(&mut *connection)
             .await?;
+        if inserted.rows_affected() == 0 {
+            return Ok(());
+        }
+        record_person(connection, batch, tenant_id, ticket_id, person).await?;
         let mut row = TicketRow {
             type_id: opened.type_id,
             version: opened.version,
@@ -802,11 +845,21 @@ async fn apply_ticket_event(
             history,
         };
         apply_steps(connection, batch, tenant_id, ticket_id, &mut row, &opened.steps, opened.at).await?;
-        return write_row(connection, batch, tenant_id, ticket_id, &row, opened.at, stream_version).await;
+        // As inserted, unless the workflow ended at once.
+        let dirty = row.status != TicketStatus::Open;
+        batch.remember((tenant_id, ticket_id), CachedTicket { row, stream_version, updated_at: opened.at, dirty });
+        return Ok(());
     }
-    let Some(mut row) = read_row(connection, batch, tenant_id, ticket_id).await? else {
+    let applied = batch.ticket(connection, tenant_id, ticket_id).await?.map(|cached| cached.stream_version);
+    let Some(applied) = applied else {
         return Err(ProjectionError::CorruptRow(format!("ticket {ticket_id} was not opened")));
     };
+    if applied >= stream_version {
+        return Ok(());
+    }
+    record_person(connection, batch, tenant_id, ticket_id, person).await?;
+    let cached = batch.tickets.remove(&(tenant_id, ticket_id)).expect("just read into the batch");
+    let mut row = cached.row;
     let at = match event {
         TicketEvent::Opened(_) => unreachable!("handled above"),
         TicketEvent::TaskCompleted(completed) => {
@@ -907,7 +960,33 @@ async fn apply_ticket_event(
             cancelled.at
         }
     };
-    write_row(connection, batch, tenant_id, ticket_id, &row, at, stream_version).await
+    batch.tickets.insert((tenant_id, ticket_id), CachedTicket { row, stream_version, updated_at: at, dirty: true });
+    Ok(())
+}
+
+/// Records that `person` acted on the ticket (once per batch), for the data scope on tickets.
+async fn record_person(
+    connection: &mut AnyConnection,
+    batch: &mut Batch<'_>,
+    tenant_id: Uuid,
+    ticket_id: Uuid,
+    person: Option<Uuid>,
+) -> ProjectionResult<()> {
+    let Some(person) = person.filter(|person| batch.people.insert((tenant_id, ticket_id, *person))) else {
+        return Ok(());
+    };
+    let insert = batch.sql(
+        "INSERT INTO {table} (tenant_id, ticket_id, user_id) VALUES ($1, $2, $3) \
+         ON CONFLICT (tenant_id, ticket_id, user_id) DO NOTHING",
+        TICKET_PEOPLE_TABLE,
+    );
+    sqlx::query(AssertSqlSafe(insert))
+        .bind(tenant_id.to_string())
+        .bind(ticket_id.to_string())
+        .bind(person.to_string())
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
 }
 
 /// The name of a node of the version the ticket runs on.
@@ -973,9 +1052,10 @@ async fn read_row(
     batch: &Batch<'_>,
     tenant_id: Uuid,
     ticket_id: Uuid,
-) -> ProjectionResult<Option<TicketRow>> {
+) -> ProjectionResult<Option<CachedTicket>> {
     let select = batch.sql(
-        "SELECT type_id, version, status, field_values, history FROM {table} WHERE tenant_id = $1 AND ticket_id = $2",
+        "SELECT type_id, version, status, field_values, history, updated_at, stream_version FROM {table} \
+         WHERE tenant_id = $1 AND ticket_id = $2",
         TICKETS_TABLE,
     );
     let Some(row) = sqlx::query(AssertSqlSafe(select))
@@ -986,12 +1066,18 @@ async fn read_row(
     else {
         return Ok(None);
     };
-    Ok(Some(TicketRow {
+    let ticket = TicketRow {
         type_id: uuid_column(&row, "type_id")?,
         version: version_column(&row, "version")?,
         status: crate::rows::enum_column(&row, "status", TicketStatus::parse)?,
         values: json_column(&row, "field_values")?,
         history: json_column(&row, "history")?,
+    };
+    Ok(Some(CachedTicket {
+        row: ticket,
+        stream_version: row.try_get("stream_version")?,
+        updated_at: time_column(&row, "updated_at")?,
+        dirty: false,
     }))
 }
 
@@ -1000,10 +1086,9 @@ async fn write_row(
     batch: &Batch<'_>,
     tenant_id: Uuid,
     ticket_id: Uuid,
-    row: &TicketRow,
-    at: DateTime<Utc>,
-    stream_version: i64,
+    cached: &CachedTicket,
 ) -> ProjectionResult<()> {
+    let row = &cached.row;
     let update = batch.sql(
         "UPDATE {table} SET status = $1, field_values = $2, history = $3, updated_at = $4, stream_version = $5 \
          WHERE tenant_id = $6 AND ticket_id = $7",
@@ -1013,8 +1098,8 @@ async fn write_row(
         .bind(row.status.as_str())
         .bind(json_text(&row.values))
         .bind(json_text(&row.history))
-        .bind(micros(at))
-        .bind(stream_version)
+        .bind(micros(cached.updated_at))
+        .bind(cached.stream_version)
         .bind(tenant_id.to_string())
         .bind(ticket_id.to_string())
         .execute(&mut *connection)
@@ -1126,8 +1211,20 @@ async fn apply_steps(
                     .await?;
             }
             // The token waited on a task, a timer or a service: that wait is over.
-            Step::Resumed { token, .. } => {
-                for delete in &deletes {
+            Step::Resumed { token, node, .. } => {
+                let workflow = batch.workflow(connection, tenant_id, row.type_id, row.version).await?;
+                // Only the table of what the node waits on holds its row (all, should the
+                // version somehow lack the node).
+                let waited_in = match workflow.node(node).map(|found| &found.kind) {
+                    Some(NodeKind::UserTask(_)) => Some(TICKET_TASKS_TABLE),
+                    Some(NodeKind::Timer { .. }) => Some(TICKET_TIMERS_TABLE),
+                    Some(NodeKind::ServiceTask { .. }) => Some(TICKET_SERVICES_TABLE),
+                    _ => None,
+                };
+                for (table, delete) in WAIT_TABLES.iter().zip(&deletes) {
+                    if waited_in.is_some_and(|waited_in| waited_in != *table) {
+                        continue;
+                    }
                     sqlx::query(AssertSqlSafe(delete.as_str()))
                         .bind(tenant_id.to_string())
                         .bind(ticket_id.to_string())
@@ -1136,10 +1233,11 @@ async fn apply_steps(
                         .await?;
                 }
             }
+            // The workflow finishes once no token is left: every wait's row went with its
+            // token's `Resumed`.
             Step::Finished => {
                 row.status = TicketStatus::Finished;
                 row.history.push(TicketHistoryEntry::new("finished", at, None));
-                close_waits(connection, batch, tenant_id, ticket_id).await?;
             }
             Step::TokenPassed { .. }
             | Step::GatewayChose { .. }
