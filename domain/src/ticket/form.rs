@@ -274,6 +274,16 @@ pub fn check_computed(spec: &FormSpec, values: &Map<String, Value>) -> Vec<Field
     errors
 }
 
+/// The compiled program of a pattern may use at most this much memory.
+const PATTERN_SIZE_LIMIT: usize = 256 * 1024;
+
+/// A field's `validate.pattern` as the server runs it: the regex crate's syntax, which reads
+/// the patterns forms use (classes, anchors, repetition) as JavaScript does, but not
+/// look-around or back-references.
+pub fn pattern_regex(pattern: &str) -> Result<regex::Regex, String> {
+    regex::RegexBuilder::new(pattern).size_limit(PATTERN_SIZE_LIMIT).build().map_err(|error| error.to_string())
+}
+
 fn check_type(field: &FormField, value: &Value) -> Result<(), String> {
     let in_options = |text: &str| field.options.is_empty() || field.options.iter().any(|option| option == text);
     match field.kind {
@@ -289,6 +299,15 @@ fn check_type(field: &FormField, value: &Value) -> Result<(), String> {
                 && chars > max as usize
             {
                 return Err(format!("must be at most {max} characters"));
+            }
+            // As form-js does: anywhere in the text, and not on an empty one. A pattern this
+            // build cannot read (saved before patterns were checked) is left to the browser.
+            if let Some(pattern) = field.pattern.as_deref()
+                && !text.is_empty()
+                && let Ok(regex) = pattern_regex(pattern)
+                && !regex.is_match(text)
+            {
+                return Err(format!("must match the pattern {pattern}"));
             }
         }
         FieldKind::Number => {

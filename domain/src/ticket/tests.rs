@@ -115,7 +115,7 @@ fn bad_form_schemas_are_refused() {
 fn values_are_checked_for_type_bounds_options_and_access() {
     let spec = form();
     let values = map(json!({
-        "subject": "ab", "amount": 2000, "category": "c", "again": "yes", "tags": ["x", "z"],
+        "subject": "ab", "amount": 2000, "category": "c", "again": "yes", "note": "Not lower", "tags": ["x", "z"],
         "when": 5, "items": [1], "secret": "s", "nope": 1
     }));
     let access = |key: &str| if key == "secret" { FieldAccess::Hidden } else { FieldAccess::Editable };
@@ -128,6 +128,7 @@ fn values_are_checked_for_type_bounds_options_and_access() {
             ("amount", "must be at most 1000"),
             ("category", "\"c\" is not one of the options"),
             ("again", "must be true or false"),
+            ("note", "must match the pattern ^[a-z]*$"),
             ("tags", "\"z\" is not one of the options"),
             ("when", "must be a date or time"),
             ("items", "every row must be an object"),
@@ -135,9 +136,10 @@ fn values_are_checked_for_type_bounds_options_and_access() {
             ("nope", "unknown field"),
         ]
     );
-    let ok = map(
-        json!({"subject": "Printer", "amount": 10, "category": "a", "tags": ["y"], "items": [{"sku": "1"}], "extra": [1]}),
-    );
+    let ok = map(json!({
+        "subject": "Printer", "amount": 10, "category": "a", "note": "lower", "tags": ["y"], "items": [{"sku": "1"}],
+        "extra": [1]
+    }));
     assert_eq!(validate_values(&spec, &ok, &|_| FieldAccess::Editable), []);
     let required = validate_values(&spec, &map(json!({"subject": "Printer"})), &|key| {
         if key == "note" { FieldAccess::Required } else { FieldAccess::ReadOnly }
@@ -743,6 +745,16 @@ fn a_ticket_type_is_created_and_published_in_versions() {
     let bad_form =
         TicketTypeAction::Create { name: "X".into(), description: "".into(), form: json!({"components": 1}) };
     assert_eq!(decide_type(TicketTypeState::default(), bad_form).unwrap_err().code, "ticket_type.invalid_form");
+    // The server checks patterns too: one it cannot read is refused when the form is saved.
+    let look_ahead =
+        json!({"components": [{"type": "textfield", "key": "code", "validate": {"pattern": "^(?=A)\\w+$"}}]});
+    let error = decide_type(
+        TicketTypeState::default(),
+        TicketTypeAction::Create { name: "X".into(), description: "".into(), form: look_ahead },
+    )
+    .unwrap_err();
+    assert_eq!(error.code, "ticket_type.invalid_form");
+    assert!(error.message.contains("field code: the pattern ^(?=A)\\w+$ cannot be checked"), "{}", error.message);
     let no_name = TicketTypeAction::Create { name: "  ".into(), description: "".into(), form: form_json() };
     assert_eq!(decide_type(TicketTypeState::default(), no_name).unwrap_err().code, "ticket_type.invalid_name");
     let publish = |xml: &str| TicketTypeAction::Publish { bpmn_xml: xml.to_owned() };

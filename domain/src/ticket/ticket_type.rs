@@ -13,7 +13,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::bpmn::parse_bpmn;
-use super::form::FormSpec;
+use super::form::{FormSpec, pattern_regex};
 use super::workflow::{Workflow, validate};
 use crate::{Decider, DomainError, DomainEvent, StreamId, UpcastError, read_payload};
 
@@ -229,7 +229,19 @@ fn check_form(form: &Value) -> Result<FormSpec, DomainError> {
     if form.to_string().len() > MAX_DOCUMENT_BYTES {
         return Err(DomainError::new("ticket_type.too_large", "a form schema is at most 1 MB"));
     }
-    FormSpec::from_form_js(form)
+    let spec = FormSpec::from_form_js(form)?;
+    // The server checks patterns too, so it must be able to read them.
+    for field in &spec.fields {
+        if let Some(pattern) = field.pattern.as_deref()
+            && let Err(error) = pattern_regex(pattern)
+        {
+            return Err(DomainError::new(
+                "ticket_type.invalid_form",
+                format!("field {}: the pattern {pattern} cannot be checked: {error}", field.key),
+            ));
+        }
+    }
+    Ok(spec)
 }
 
 pub struct TicketType;
