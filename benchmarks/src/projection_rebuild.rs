@@ -10,8 +10,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use hotline_domain::EventEnvelope;
 use hotline_infra::database::{self, DatabaseLocation};
-use hotline_infra::store::{Scope, SharedEventStore};
+use hotline_infra::store::{AppendRequest, Scope, SharedEventStore};
 use hotline_projections::runner::{BATCH_SIZE, begin_write};
 use hotline_projections::{Projection, UsersProjection};
 use sqlx::{AnyPool, AssertSqlSafe};
@@ -27,7 +28,7 @@ const DEFAULT_EVENTS: usize = 200_000;
 const EVENTS_PER_USER: usize = 5;
 const TENANTS: usize = 4;
 /// Concurrent appenders while filling, so that group commit takes big batches.
-const FILL_CLIENTS: usize = 256;
+pub(crate) const FILL_CLIENTS: usize = 256;
 const TARGET_EVENTS_PER_SECOND: f64 = 100_000.0;
 /// Table suffix of the diagnostics' tables, beside the live and the `__rebuild` tables.
 const APPLY_ALONE_SUFFIX: &str = "__bench";
@@ -173,6 +174,15 @@ async fn fill(options: &BenchOptions, store: &SharedEventStore, users: usize) ->
             )
         })
         .collect::<Vec<_>>();
+    append_all(options, store, requests).await
+}
+
+/// Appends the requests from many clients at once, so group commit takes big batches.
+pub(crate) async fn append_all(
+    options: &BenchOptions,
+    store: &SharedEventStore,
+    requests: Vec<AppendRequest>,
+) -> anyhow::Result<Timed> {
     let appending_store = Arc::clone(store);
     run_clients(FILL_CLIENTS, requests, options.phase_time_limit, move |request| {
         let store = Arc::clone(&appending_store);
@@ -185,8 +195,22 @@ async fn fill(options: &BenchOptions, store: &SharedEventStore, users: usize) ->
 }
 
 async fn round(store: &SharedEventStore, read_models: &AnyPool) -> anyhow::Result<Round> {
-    // The floor: every page the rebuild reads, and nothing else. Keeps the events of the
-    // last round's read for the apply-alone diagnostic.
+    let (read_floor, pages) = read_floor(store).await?;
+
+    let started = Instant::now();
+    let rebuilt = hotline_projections::rebuild(store.as_ref(), read_models, &UsersProjection, 0).await?;
+    let elapsed = started.elapsed();
+    // One rebuild is one operation: its duration is the elapsed column, not a latency.
+    let rebuild = Timed { completed: rebuilt.events as usize, elapsed, latencies: vec![] };
+
+    let apply_alone = apply_alone(read_models, &UsersProjection, &pages).await?;
+    let rebuild_loop = rebuild_loop(store, read_models).await?;
+    Ok(Round { rebuild, read_floor, apply_alone, rebuild_loop })
+}
+
+/// The floor: every page a rebuild reads, and nothing else. Returns the pages too, for the
+/// apply-alone diagnostic.
+pub(crate) async fn read_floor(store: &SharedEventStore) -> anyhow::Result<(Timed, Vec<Vec<EventEnvelope>>)> {
     let started = Instant::now();
     let mut cursor = 0;
     let mut pages = Vec::new();
@@ -204,17 +228,7 @@ async fn round(store: &SharedEventStore, read_models: &AnyPool) -> anyhow::Resul
         }
     }
     let events_read = pages.iter().map(Vec::len).sum();
-    let read_floor = Timed { completed: events_read, elapsed: started.elapsed(), latencies };
-
-    let started = Instant::now();
-    let rebuilt = hotline_projections::rebuild(store.as_ref(), read_models, &UsersProjection, 0).await?;
-    let elapsed = started.elapsed();
-    // One rebuild is one operation: its duration is the elapsed column, not a latency.
-    let rebuild = Timed { completed: rebuilt.events as usize, elapsed, latencies: vec![] };
-
-    let apply_alone = apply_alone(read_models, &pages).await?;
-    let rebuild_loop = rebuild_loop(store, read_models).await?;
-    Ok(Round { rebuild, read_floor, apply_alone, rebuild_loop })
+    Ok((Timed { completed: events_read, elapsed: started.elapsed(), latencies }, pages))
 }
 
 /// Reads and applies page after page into tables of their own, as `rebuild` does before its
@@ -251,10 +265,13 @@ async fn rebuild_loop(store: &SharedEventStore, read_models: &AnyPool) -> anyhow
 
 /// The projection's `apply` on events already read, one transaction per page, into tables of
 /// their own (dropped afterwards).
-async fn apply_alone(read_models: &AnyPool, pages: &[Vec<hotline_domain::EventEnvelope>]) -> anyhow::Result<Timed> {
+pub(crate) async fn apply_alone(
+    read_models: &AnyPool,
+    projection: &dyn Projection,
+    pages: &[Vec<EventEnvelope>],
+) -> anyhow::Result<Timed> {
     let mut connection = read_models.acquire().await?;
-    let projection = UsersProjection;
-    drop_apply_alone_tables(&mut connection, &projection).await?;
+    drop_apply_alone_tables(&mut connection, projection).await?;
     projection.create_tables(&mut connection, APPLY_ALONE_SUFFIX).await?;
     let started = Instant::now();
     let mut latencies = Vec::with_capacity(pages.len());
@@ -267,13 +284,13 @@ async fn apply_alone(read_models: &AnyPool, pages: &[Vec<hotline_domain::EventEn
     }
     let events_applied = pages.iter().map(Vec::len).sum();
     let timed = Timed { completed: events_applied, elapsed: started.elapsed(), latencies };
-    drop_apply_alone_tables(&mut connection, &projection).await?;
+    drop_apply_alone_tables(&mut connection, projection).await?;
     Ok(timed)
 }
 
 async fn drop_apply_alone_tables(
     connection: &mut sqlx::AnyConnection,
-    projection: &UsersProjection,
+    projection: &dyn Projection,
 ) -> anyhow::Result<()> {
     for table in projection.tables() {
         let sql = format!("DROP TABLE IF EXISTS {table}{APPLY_ALONE_SUFFIX}");

@@ -11,20 +11,17 @@
 //! diagnostic times the projection's `apply` alone, on the events already in memory, in
 //! transactions of the rebuild's batch size.
 
-use std::sync::Arc;
 use std::time::Instant;
 
-use hotline_domain::EventEnvelope;
 use hotline_infra::database::{self, DatabaseLocation};
-use hotline_infra::store::{Scope, SharedEventStore};
-use hotline_projections::Projection;
-use hotline_projections::runner::{BATCH_SIZE, begin_write};
+use hotline_infra::store::SharedEventStore;
 use hotline_projections::tickets::TicketsProjection;
-use sqlx::{AnyPool, AssertSqlSafe};
+use sqlx::AnyPool;
 use uuid::Uuid;
 
 use crate::BenchOptions;
-use crate::measure::{Timed, median_round, run_clients};
+use crate::measure::{Timed, median_round};
+use crate::projection_rebuild::{FILL_CLIENTS, append_all, apply_alone, read_floor};
 use crate::report::{BenchReport, Role, thousands};
 use crate::scratch::ScratchDirectory;
 use crate::workload;
@@ -34,13 +31,9 @@ const DEFAULT_TICKETS: usize = 10_000;
 const EVENTS_PER_TICKET: usize = 3;
 /// The type's `created`, `rules_updated` and `published`.
 const TYPE_EVENTS: usize = 3;
-/// Concurrent appenders while filling, so that group commit takes big batches.
-const FILL_CLIENTS: usize = 256;
 /// Set here, not by an issue: a catch-up of a million ticket events (a large tenant's
 /// year) in under two minutes.
 const TARGET_EVENTS_PER_SECOND: f64 = 10_000.0;
-/// Table suffix of the apply-alone diagnostic's tables, beside the live and the `__rebuild` tables.
-const APPLY_ALONE_SUFFIX: &str = "__bench";
 
 struct Round {
     rebuild: Timed,
@@ -145,77 +138,18 @@ async fn fill(options: &BenchOptions, store: &SharedEventStore, tickets: usize) 
     let requests = (0..tickets)
         .map(|number| workload::ticket_history(tenant_id, type_id, starters[number % starters.len()], number, now))
         .collect::<Vec<_>>();
-    let appending_store = Arc::clone(store);
-    run_clients(FILL_CLIENTS, requests, options.phase_time_limit, move |request| {
-        let store = Arc::clone(&appending_store);
-        async move {
-            store.append(request).await?;
-            Ok(())
-        }
-    })
-    .await
+    append_all(options, store, requests).await
 }
 
 /// The read floor, the rebuild, and the apply alone on the pages the floor read.
 async fn round(store: &SharedEventStore, read_models: &AnyPool) -> anyhow::Result<Round> {
-    let started = Instant::now();
-    let mut cursor = 0;
-    let mut pages = Vec::new();
-    let mut latencies = Vec::new();
-    loop {
-        let begun = Instant::now();
-        let page = store.read_all(Scope::Global, cursor, BATCH_SIZE).await?;
-        latencies.push(begun.elapsed());
-        let Some(last) = page.last() else { break };
-        cursor = last.global_position;
-        let full = page.len() == BATCH_SIZE;
-        pages.push(page);
-        if !full {
-            break;
-        }
-    }
-    let events_read = pages.iter().map(Vec::len).sum();
-    let read_floor = Timed { completed: events_read, elapsed: started.elapsed(), latencies };
-
+    let (read_floor, pages) = read_floor(store).await?;
     let started = Instant::now();
     let rebuilt = hotline_projections::rebuild(store.as_ref(), read_models, &TicketsProjection, 0).await?;
     // One rebuild is one operation: its duration is the elapsed column, not a latency.
     let rebuild = Timed { completed: rebuilt.events as usize, elapsed: started.elapsed(), latencies: vec![] };
-    let apply_alone = apply_alone(read_models, &pages).await?;
+    let apply_alone = apply_alone(read_models, &TicketsProjection, &pages).await?;
     Ok(Round { rebuild, read_floor, apply_alone })
-}
-
-/// The projection's `apply` on events already read, one transaction per page, into tables of
-/// their own (dropped afterwards).
-async fn apply_alone(read_models: &AnyPool, pages: &[Vec<EventEnvelope>]) -> anyhow::Result<Timed> {
-    let mut connection = read_models.acquire().await?;
-    let projection = TicketsProjection;
-    drop_apply_alone_tables(&mut connection, &projection).await?;
-    projection.create_tables(&mut connection, APPLY_ALONE_SUFFIX).await?;
-    let started = Instant::now();
-    let mut latencies = Vec::with_capacity(pages.len());
-    for page in pages {
-        let begun = Instant::now();
-        let mut transaction = begin_write(&mut connection).await?;
-        projection.apply(&mut transaction, APPLY_ALONE_SUFFIX, page).await?;
-        transaction.commit().await?;
-        latencies.push(begun.elapsed());
-    }
-    let events_applied = pages.iter().map(Vec::len).sum();
-    let timed = Timed { completed: events_applied, elapsed: started.elapsed(), latencies };
-    drop_apply_alone_tables(&mut connection, &projection).await?;
-    Ok(timed)
-}
-
-async fn drop_apply_alone_tables(
-    connection: &mut sqlx::AnyConnection,
-    projection: &TicketsProjection,
-) -> anyhow::Result<()> {
-    for table in projection.tables() {
-        let sql = format!("DROP TABLE IF EXISTS {table}{APPLY_ALONE_SUFFIX}");
-        sqlx::query(AssertSqlSafe(sql)).execute(&mut *connection).await?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
