@@ -87,6 +87,10 @@ pub struct ServeOptions {
     /// The name the SMTP listener greets with.
     #[arg(long, env = "HOTLINE_SMTP_HOSTNAME", default_value = "hotline")]
     smtp_hostname: String,
+    /// The web app's address as people outside reach it (`https://desk.example.com`), for
+    /// links in mail (outside collaborators' links); by default the address listened on.
+    #[arg(long, env = "HOTLINE_PUBLIC_URL")]
+    public_url: Option<String>,
     /// The Kafka consumer group of the projector nodes.
     #[arg(long, env = "HOTLINE_KAFKA_GROUP", default_value = hotline_projections::kafka::DEFAULT_GROUP)]
     kafka_group: String,
@@ -176,6 +180,12 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
     let dispatcher = Arc::new(Dispatcher::new(database.events.clone(), options.max_payload_bytes));
     let signer = TokenSigner::load_or_create(database.secrets.as_ref()).await?;
     let identity = IdentityService::new(dispatcher.clone(), database.secrets.clone(), signer.clone());
+    // Bound before the background processes start, so that mail can link to the address.
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .with_context(|| format!("listening on {}", options.listen))?;
+    let address = listener.local_addr()?;
+    let public_url = options.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
     let hub = LiveHub::start(database.events.clone()).await.context("following the log")?;
     let chat = ChatService::new(dispatcher.clone(), hub, database.blobs.clone(), signer);
     let customers = CustomerService::new(dispatcher.clone(), keys.clone());
@@ -219,6 +229,8 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
         projections: projections.clone(),
         tickets: tickets.clone(),
         checkpoints: database.checkpoints.clone(),
+        signer: identity.signer().clone(),
+        public_url,
         clock: Utc::now,
     };
     let smtp_address =
@@ -300,14 +312,11 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
                 to_wav: hotline_media::music::to_wav,
             },
         ))
+        .merge(hotline_graphql::ticket_links::router(graphql_state.clone()))
         .merge(hotline_graphql::router(graphql_state))
         .merge(web_app(&options.web_root))
         .layer(tower_http::trace::TraceLayer::new_for_http());
 
-    let listener = tokio::net::TcpListener::bind(options.listen)
-        .await
-        .with_context(|| format!("listening on {}", options.listen))?;
-    let address = listener.local_addr()?;
     println!(
         "hotline: listening on http://{address} ({})",
         match location {

@@ -13,8 +13,8 @@ use hotline_domain::identity::tenant::{Tenant, TenantCommand};
 use hotline_domain::identity::user::{User, UserCommand, UserState};
 use hotline_domain::identity::{tenant_id_for_slug, user_id_for_username};
 use hotline_domain::ticket::{
-    Performer, Ticket, TicketAction, TicketCommand, TicketState, TicketType, TicketTypeAction, TicketTypeCommand,
-    TicketTypeState,
+    Member, Performer, Ticket, TicketAction, TicketCommand, TicketState, TicketType, TicketTypeAction,
+    TicketTypeCommand, TicketTypeState,
 };
 use hotline_domain::{Actor, Decider, DomainEvent, EventEnvelope, ExpectedVersion, NewEvent, StreamId};
 use hotline_infra::store::{AppendRequest, EventStore, Scope};
@@ -262,7 +262,7 @@ pub(crate) fn ticket_history(
     let values = ticket_values(number);
     let total = values["price"].as_u64().unwrap_or(0) * values["quantity"].as_u64().unwrap_or(0);
     let ticket_id = Uuid::now_v7();
-    let performer = Performer { user_id: starter, role_ids: vec![], org_unit_ids: vec![] };
+    let performer = Performer::User(Member { user_id: starter, role_ids: vec![], org_unit_ids: vec![] });
     let mut state = TicketState::default();
     let mut history = Vec::new();
     let mut decide = |state: &mut TicketState, minutes: i64, action: TicketAction| {

@@ -189,6 +189,47 @@ impl TokenSigner {
     }
 }
 
+/// What an outside collaborator's link carries: the task it opens (ticket and token), the
+/// address it was mailed to, and when it expires.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkClaims {
+    pub tenant_id: Uuid,
+    pub ticket_id: Uuid,
+    pub token: u32,
+    pub address: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Separates collaborators' links from the other tokens: none can pass for another.
+const LINK_CONTEXT: &[u8] = b"hotline collaborator link\0";
+
+impl TokenSigner {
+    pub fn issue_link(&self, claims: &LinkClaims) -> String {
+        let body = serde_json::to_vec(claims).expect("link claims serialise");
+        let tag = self.mac(&[LINK_CONTEXT, &body].concat()).finalize().into_bytes();
+        format!("{}.{}", URL_SAFE_NO_PAD.encode(&body), URL_SAFE_NO_PAD.encode(tag))
+    }
+
+    /// The claims of a genuine link (`ticket.link_invalid` otherwise) that has not expired at
+    /// `now` (`ticket.link_expired`).
+    pub fn verify_link(&self, link: &str, now: DateTime<Utc>) -> Result<LinkClaims, ApiError> {
+        let invalid = || ApiError::new(StatusCode::NOT_FOUND, "ticket.link_invalid", "this link is not valid");
+        let (body, tag) = link.split_once('.').ok_or_else(invalid)?;
+        let body = URL_SAFE_NO_PAD.decode(body).map_err(|_| invalid())?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| invalid())?;
+        self.mac(&[LINK_CONTEXT, &body].concat()).verify_slice(&tag).map_err(|_| invalid())?;
+        let claims: LinkClaims = serde_json::from_slice(&body).map_err(|_| invalid())?;
+        if claims.expires_at <= now {
+            return Err(ApiError::new(
+                StatusCode::GONE,
+                "ticket.link_expired",
+                "this link has expired; ask the organisation for a new one",
+            ));
+        }
+        Ok(claims)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,6 +266,31 @@ mod tests {
         assert!(check_password_policy("short").is_err());
         assert!(check_password_policy("long enough!").is_ok());
         assert!(check_password_policy(&"x".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn a_link_opens_its_task_until_it_expires_and_passes_for_no_other_token() {
+        let signer = TokenSigner::new([7; 32]);
+        let now = Utc::now();
+        let claims = LinkClaims {
+            tenant_id: Uuid::from_u128(1),
+            ticket_id: Uuid::from_u128(2),
+            token: 3,
+            address: "supplier@example.com".into(),
+            expires_at: now + Duration::days(7),
+        };
+        let link = signer.issue_link(&claims);
+        assert_eq!(signer.verify_link(&link, now), Ok(claims.clone()));
+        assert_eq!(signer.verify_link(&link, now + Duration::days(8)).unwrap_err().code, "ticket.link_expired");
+        assert_eq!(TokenSigner::new([8; 32]).verify_link(&link, now).unwrap_err().code, "ticket.link_invalid");
+        assert!(signer.verify(&link, now).is_err() && signer.verify_visitor(&link).is_err());
+        let session = signer.issue(&TokenClaims {
+            tenant_id: claims.tenant_id,
+            user_id: claims.ticket_id,
+            issued_at: now,
+            expires_at: claims.expires_at,
+        });
+        assert_eq!(signer.verify_link(&session, now).unwrap_err().code, "ticket.link_invalid");
     }
 
     #[test]

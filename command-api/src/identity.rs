@@ -72,6 +72,11 @@ impl IdentityService {
         &self.dispatcher
     }
 
+    /// The deployment's signer, for the other tokens it makes (visitors', collaborators' links).
+    pub fn signer(&self) -> &TokenSigner {
+        &self.signer
+    }
+
     pub fn access(&self) -> &Arc<AccessResolver> {
         &self.access
     }

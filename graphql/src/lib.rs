@@ -21,6 +21,8 @@
 //!   recordings' download route), and [`tickets`] (ticket types, tickets, tasks, to-dos).
 //! - [`audit_http`]: the audit export over HTTP (`GET /api/audit/export`, CloudEvents JSON
 //!   Lines with the hash chain); the audit log's queries live in [`log`].
+//! - [`ticket_links`]: the outside collaborator's page's routes (`/api/ticket-links/{link}`),
+//!   where a signed link, not a session, opens one task.
 //! - [`forks`]: the forks of projections for analysts (listing and dropping them; building
 //!   one is `forkProjection` in [`log`]).
 //! - [`types`]: GraphQL object types shared by several contexts.
@@ -41,6 +43,7 @@ pub mod organisation;
 pub mod schema;
 pub mod settings;
 pub mod telephony;
+pub mod ticket_links;
 pub mod tickets;
 pub mod types;
 pub mod webhooks;

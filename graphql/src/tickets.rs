@@ -16,7 +16,7 @@ use hotline_command_api::tickets::{
 };
 use hotline_command_api::{ApiError, Session};
 use hotline_domain::access::{BuiltInRole, DataScope};
-use hotline_domain::ticket::{Candidate, FieldAccess, Origin, Performer};
+use hotline_domain::ticket::{Candidate, FieldAccess, Member, Origin};
 use hotline_projections::tickets::{
     self as read_model, FieldRuleView, TicketFilter as ReadFilter, TicketScope, TicketServiceCallView,
     TicketStatus as ReadStatus, TicketStepView, TicketTaskView, TicketTodoView, TicketTypeView, TicketView,
@@ -83,6 +83,8 @@ pub enum TicketCandidateKind {
     User,
     Role,
     OrgUnit,
+    /// An outside collaborator, by e-mail address (the name); they work through mailed links.
+    External,
 }
 
 #[derive(SimpleObject, Clone)]
@@ -172,8 +174,9 @@ pub struct TicketTask {
     pub step_id: String,
     pub step_name: String,
     pub candidate_kind: TicketCandidateKind,
+    /// The nil id for an outside collaborator.
     pub candidate_id: Uuid,
-    /// The user's display name, the role's or the unit's name.
+    /// The user's display name, the role's or the unit's name, the collaborator's address.
     pub candidate_name: String,
     pub activated_at: DateTime<Utc>,
     pub due_at: Option<DateTime<Utc>>,
@@ -185,6 +188,9 @@ pub struct TicketTask {
     pub mine: bool,
     /// Field access at this step; keys not listed are read-only.
     pub fields: Vec<TicketFieldRule>,
+    /// An outside collaborator's task: when the latest link mailed for it expires (null until
+    /// one is sent).
+    pub link_expires_at: Option<DateTime<Utc>>,
 }
 
 /// A service task the ticket waits on.
@@ -226,10 +232,12 @@ pub struct RotatedTicketServiceSecret {
 pub struct TicketHistoryEntry {
     pub at: DateTime<Utc>,
     /// `opened`, `task_completed`, `timer_fired`, `service_done`, `service_failed` (`text`:
-    /// the error), `service_retried`, `commented`, `cancelled`, `finished`, `reminded`,
-    /// `overdue` (`text`: who it was escalated to) or `mail_received` (`text`: the reply).
+    /// the error), `service_retried`, `link_sent` (`text`: the address), `commented`,
+    /// `cancelled`, `finished`, `reminded`, `overdue` (`text`: who it was escalated to) or
+    /// `mail_received` (`text`: the reply).
     pub kind: String,
-    /// Empty for the system; for mail, the user whose address sent it, else the address.
+    /// Empty for the system; for mail, the user whose address sent it, else the address; for
+    /// an outside collaborator, their address.
     pub actor_name: String,
     pub step_name: Option<String>,
     pub text: Option<String>,
@@ -361,21 +369,25 @@ impl<'a> Names<'a> {
                 self.units.insert(*unit_id, name.clone());
                 Ok(name)
             }
+            Candidate::External(address) => Ok(address.clone()),
         }
     }
 }
 
+/// A candidate's kind and id; an outside collaborator has the nil id (their name is their
+/// address).
 fn candidate_parts(candidate: &Candidate) -> (TicketCandidateKind, Uuid) {
     match candidate {
         Candidate::User(id) => (TicketCandidateKind::User, *id),
         Candidate::Role(id) => (TicketCandidateKind::Role, *id),
         Candidate::OrgUnit(id) => (TicketCandidateKind::OrgUnit, *id),
+        Candidate::External(_) => (TicketCandidateKind::External, Uuid::nil()),
     }
 }
 
 /// The caller, as the domain matches them against a task's candidate.
-fn performer(session: &Session) -> Performer {
-    Performer {
+fn performer(session: &Session) -> Member {
+    Member {
         user_id: session.user_id,
         role_ids: session.access.role_ids.clone(),
         org_unit_ids: session.access.org_unit_id.into_iter().collect(),
@@ -462,6 +474,7 @@ async fn task_of(session: &Session, names: &mut Names<'_>, task: TicketTaskView)
         overdue: task.overdue,
         mine: performer(session).matches(&task.candidate),
         fields: rules(task.fields),
+        link_expires_at: task.link_expires_at,
     })
 }
 
@@ -665,6 +678,14 @@ pub struct RetryTicketServiceInput {
     pub token: u32,
 }
 
+#[derive(InputObject)]
+pub struct SendTicketLinkInput {
+    pub command_id: Option<Uuid>,
+    pub ticket_id: Uuid,
+    /// The token waiting at the outside collaborator's task (`TicketTask.token`).
+    pub token: u32,
+}
+
 fn draft(name: String, description: String, form: Json<Value>, rules: Option<String>) -> TypeDraft {
     TypeDraft { name, description, form: form.0, rules }
 }
@@ -853,6 +874,24 @@ impl TicketMutation {
         visible_ticket(state, session, input.ticket_id).await?;
         let outcome = tickets
             .retry_service(session, command_id(input.command_id), input.ticket_id, input.token, Utc::now())
+            .await
+            .or_graphql_error()?;
+        state.wait_for_read_models(&outcome, READ_YOUR_WRITES_TIMEOUT).await;
+        Ok(CommandResult::new(input.ticket_id, outcome))
+    }
+
+    /// Mails an outside collaborator's task a new link, valid for seven days
+    /// (`ticket.create`).
+    async fn send_ticket_link(
+        &self,
+        context: &Context<'_>,
+        input: SendTicketLinkInput,
+    ) -> async_graphql::Result<CommandResult> {
+        let (state, session, tickets) = service(context)?;
+        session.require(CREATE_PERMISSION).or_graphql_error()?;
+        visible_ticket(state, session, input.ticket_id).await?;
+        let outcome = tickets
+            .send_link(session, command_id(input.command_id), input.ticket_id, input.token, Utc::now())
             .await
             .or_graphql_error()?;
         state.wait_for_read_models(&outcome, READ_YOUR_WRITES_TIMEOUT).await;

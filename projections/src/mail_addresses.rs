@@ -198,15 +198,13 @@ pub async fn tenant_by_support_address(pool: &AnyPool, address: &str) -> Project
 }
 
 /// The users with an address whom any of `candidates` names: the user, the holders of the
-/// role, the members of the unit. Ordered by user name, each once.
+/// role, the members of the unit. Ordered by user name, each once. Outside collaborators are
+/// no users: whoever mails them has their address in the candidate already.
 pub async fn mail_recipients(
     pool: &AnyPool,
     tenant_id: Uuid,
     candidates: &[Candidate],
 ) -> ProjectionResult<Vec<MailRecipient>> {
-    if candidates.is_empty() {
-        return Ok(Vec::new());
-    }
     let mut conditions = Vec::new();
     let mut binds = vec![tenant_id.to_string()];
     for candidate in candidates {
@@ -215,9 +213,13 @@ pub async fn mail_recipients(
             // `role_ids` is a JSON array of ids: the quoted id matches one element exactly.
             Candidate::Role(role) => ("u.role_ids LIKE ${}", format!("%\"{role}\"%")),
             Candidate::OrgUnit(unit) => ("u.org_unit_id = ${}", unit.to_string()),
+            Candidate::External(_) => continue,
         };
         binds.push(value);
         conditions.push(condition.replace("{}", &binds.len().to_string()));
+    }
+    if conditions.is_empty() {
+        return Ok(Vec::new());
     }
     let mut query = sqlx::query(AssertSqlSafe(format!(
         "SELECT u.user_id, u.display_name, m.address FROM {USERS_TABLE} u \

@@ -24,7 +24,7 @@ use std::collections::{HashMap, HashSet};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hotline_domain::ticket::{
-    self, Assignee, Candidate, FieldAccess, NodeKind, Origin, Performer, Step, TicketEvent, TicketTypeEvent, Workflow,
+    self, Assignee, Candidate, FieldAccess, Member, NodeKind, Origin, Step, TicketEvent, TicketTypeEvent, Workflow,
     ticket_type,
 };
 use hotline_domain::{DomainEvent, EventEnvelope};
@@ -125,18 +125,19 @@ impl TicketStatus {
 pub struct TicketHistoryEntry {
     pub at: DateTime<Utc>,
     /// `opened`, `task_completed`, `timer_fired`, `service_done`, `service_failed`,
-    /// `service_retried`, `commented`, `cancelled`, `finished`, `reminded`, `overdue`,
-    /// `mail_received`.
+    /// `service_retried`, `link_sent`, `commented`, `cancelled`, `finished`, `reminded`,
+    /// `overdue`, `mail_received`.
     pub kind: String,
-    /// The user who acted; `None` for the system (a timer, the end of the workflow) and for
-    /// mail from outside.
+    /// The user who acted; `None` for the system (a timer, the end of the workflow), for
+    /// mail from outside and for outside collaborators.
     pub actor_id: Option<Uuid>,
     pub step_name: Option<String>,
     pub text: Option<String>,
     /// `overdue`: who the task was escalated to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escalated_to: Option<Candidate>,
-    /// `mail_received`: the sender's address.
+    /// `mail_received`: the sender's address; `task_completed` by an outside collaborator:
+    /// theirs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
 }
@@ -179,6 +180,8 @@ pub struct TicketTaskView {
     pub remind_at: Option<DateTime<Utc>>,
     pub overdue: bool,
     pub fields: Vec<FieldRuleView>,
+    /// An outside collaborator's task: when the latest link mailed for it expires.
+    pub link_expires_at: Option<DateTime<Utc>>,
 }
 
 /// A service task a ticket waits on.
@@ -285,6 +288,7 @@ const CREATE_TASKS: &str = "CREATE TABLE IF NOT EXISTS {table} (\
      next_sla_at BIGINT NULL, \
      overdue BIGINT NOT NULL, \
      fields TEXT NOT NULL, \
+     link_expires_at BIGINT NULL, \
      PRIMARY KEY (tenant_id, ticket_id, token))";
 
 const INDEX_TASKS: &str =
@@ -333,7 +337,7 @@ pub enum TicketScope {
     /// The tickets `reader` opened, acted on or may act on now (a task for them, one of their
     /// roles or their unit), and those that people of `units` opened or acted on.
     Involving {
-        reader: Performer,
+        reader: Member,
         units: Vec<Uuid>,
     },
 }
@@ -383,6 +387,8 @@ fn assignee_text(assignee: &Assignee) -> String {
         Assignee::Role(id) => format!("role:{id}"),
         Assignee::OrgUnit(id) => format!("unit:{id}"),
         Assignee::FormField(key) => format!("field:{key}"),
+        Assignee::External(address) => format!("external:{address}"),
+        Assignee::ExternalField(key) => format!("external-field:{key}"),
     }
 }
 
@@ -408,19 +414,23 @@ fn steps_of(workflow: &Workflow) -> Vec<TicketStepView> {
         .collect()
 }
 
-fn candidate_parts(candidate: &Candidate) -> (&'static str, Uuid) {
+/// A candidate as its kind and id columns (an outside collaborator's id is their address).
+fn candidate_parts(candidate: &Candidate) -> (&'static str, String) {
     match candidate {
-        Candidate::User(id) => ("user", *id),
-        Candidate::Role(id) => ("role", *id),
-        Candidate::OrgUnit(id) => ("org_unit", *id),
+        Candidate::User(id) => ("user", id.to_string()),
+        Candidate::Role(id) => ("role", id.to_string()),
+        Candidate::OrgUnit(id) => ("org_unit", id.to_string()),
+        Candidate::External(address) => ("external", address.clone()),
     }
 }
 
-fn candidate_from_parts(kind: &str, id: Uuid) -> Option<Candidate> {
+fn candidate_from_parts(kind: &str, id: String) -> Option<Candidate> {
+    let uuid = || Uuid::parse_str(&id).ok();
     match kind {
-        "user" => Some(Candidate::User(id)),
-        "role" => Some(Candidate::Role(id)),
-        "org_unit" => Some(Candidate::OrgUnit(id)),
+        "user" => Some(Candidate::User(uuid()?)),
+        "role" => Some(Candidate::Role(uuid()?)),
+        "org_unit" => Some(Candidate::OrgUnit(uuid()?)),
+        "external" => Some(Candidate::External(id)),
         _ => None,
     }
 }
@@ -582,6 +592,12 @@ impl Projection for TicketsProjection {
                     .await?;
             }
             sqlx::query(AssertSqlSafe(format!("UPDATE {table} SET next_sla_at = due_at")))
+                .execute(&mut *connection)
+                .await?;
+        }
+        // Task tables made before outside collaborators lack their links: no task had one.
+        if !has_column(connection, &table, "link_expires_at").await? {
+            sqlx::query(AssertSqlSafe(format!("ALTER TABLE {table} ADD COLUMN link_expires_at BIGINT NULL")))
                 .execute(&mut *connection)
                 .await?;
         }
@@ -785,7 +801,10 @@ async fn apply_ticket_event(
     // The ticket, and the person who acted (the system fires timers and ends services).
     let (ticket_id, person) = match &event {
         TicketEvent::Opened(opened) => (opened.ticket_id, Some(opened.starter)),
-        TicketEvent::TaskCompleted(completed) => (completed.ticket_id, Some(completed.by)),
+        // An outside collaborator is no user: the nil id is not recorded as a person.
+        TicketEvent::TaskCompleted(completed) => {
+            (completed.ticket_id, Some(completed.by).filter(|_| completed.collaborator.is_none()))
+        }
         TicketEvent::TimerFired(resumed) => (resumed.ticket_id, None),
         TicketEvent::ServiceDone(returned) => (returned.ticket_id, None),
         TicketEvent::ServiceFailed(failed) => (failed.ticket_id, None),
@@ -795,6 +814,7 @@ async fn apply_ticket_event(
         TicketEvent::TaskReminded(reminded) => (reminded.ticket_id, None),
         TicketEvent::TaskOverdue(overdue) => (overdue.ticket_id, None),
         TicketEvent::MailReceived(mail) => (mail.ticket_id, mail.author),
+        TicketEvent::LinkSent(sent) => (sent.ticket_id, sent.by),
     };
     if let TicketEvent::Opened(opened) = event {
         // A ticket's first event: its row exists only if this event was applied already.
@@ -865,9 +885,11 @@ async fn apply_ticket_event(
         TicketEvent::TaskCompleted(completed) => {
             let step_name = step_name(connection, batch, tenant_id, &row, &completed.node).await?;
             row.values.extend(completed.values);
+            let by = Some(completed.by).filter(|_| completed.collaborator.is_none());
             row.history.push(TicketHistoryEntry {
                 step_name,
-                ..TicketHistoryEntry::new("task_completed", completed.at, Some(completed.by))
+                from: completed.collaborator,
+                ..TicketHistoryEntry::new("task_completed", completed.at, by)
             });
             apply_steps(connection, batch, tenant_id, ticket_id, &mut row, &completed.steps, completed.at).await?;
             completed.at
@@ -913,6 +935,26 @@ async fn apply_ticket_event(
             let call_at = Some(micros(retried.at));
             update_wait(connection, batch, call, SERVICE_COLUMNS, call_at, None::<String>).await?;
             retried.at
+        }
+        TicketEvent::LinkSent(sent) => {
+            let step_name = step_name(connection, batch, tenant_id, &row, &sent.node).await?;
+            row.history.push(TicketHistoryEntry {
+                step_name,
+                text: Some(sent.address),
+                ..TicketHistoryEntry::new("link_sent", sent.at, sent.by)
+            });
+            let update = batch.sql(
+                "UPDATE {table} SET link_expires_at = $1 WHERE tenant_id = $2 AND ticket_id = $3 AND token = $4",
+                TICKET_TASKS_TABLE,
+            );
+            sqlx::query(AssertSqlSafe(update))
+                .bind(micros(sent.expires_at))
+                .bind(tenant_id.to_string())
+                .bind(ticket_id.to_string())
+                .bind(i64::from(sent.token))
+                .execute(&mut *connection)
+                .await?;
+            sent.at
         }
         TicketEvent::Commented(commented) => {
             row.history.push(TicketHistoryEntry {
@@ -1177,7 +1219,7 @@ async fn apply_steps(
                     .bind(node.clone())
                     .bind(name)
                     .bind(kind)
-                    .bind(candidate_id.to_string())
+                    .bind(candidate_id)
                     .bind(micros(at))
                     .bind(due_at.map(micros))
                     .bind(remind_at.map(micros))
@@ -1387,7 +1429,7 @@ impl Binds {
 }
 
 /// The tasks of alias `k` that `owner` may complete: theirs by user, role or unit.
-fn may_complete(owner: &Performer, binds: &mut Binds) -> String {
+fn may_complete(owner: &Member, binds: &mut Binds) -> String {
     let mut alternatives =
         vec![format!("(k.candidate_kind = 'user' AND k.candidate_id = {})", binds.add(owner.user_id.to_string()))];
     for (kind, ids) in [("role", &owner.role_ids), ("org_unit", &owner.org_unit_ids)] {
@@ -1487,9 +1529,10 @@ pub async fn find_tickets(
 
 fn task_from_row(row: &AnyRow) -> ProjectionResult<TicketTaskView> {
     let kind: String = row.try_get("candidate_kind")?;
-    let candidate = candidate_from_parts(&kind, uuid_column(row, "candidate_id")?)
-        .ok_or_else(|| ProjectionError::CorruptRow(format!("candidate kind {kind:?}")))?;
+    let candidate = candidate_from_parts(&kind, row.try_get("candidate_id")?)
+        .ok_or_else(|| ProjectionError::CorruptRow(format!("candidate {kind:?}")))?;
     let due_at: Option<i64> = row.try_get("due_at")?;
+    let link_expires_at: Option<i64> = row.try_get("link_expires_at")?;
     let remind_at: Option<i64> = row.try_get("remind_at")?;
     let overdue: i64 = row.try_get("overdue")?;
     Ok(TicketTaskView {
@@ -1503,6 +1546,7 @@ fn task_from_row(row: &AnyRow) -> ProjectionResult<TicketTaskView> {
         remind_at: remind_at.and_then(DateTime::from_timestamp_micros),
         overdue: overdue != 0,
         fields: json_column(row, "fields")?,
+        link_expires_at: link_expires_at.and_then(DateTime::from_timestamp_micros),
     })
 }
 
@@ -1510,7 +1554,7 @@ fn task_from_row(row: &AnyRow) -> ProjectionResult<TicketTaskView> {
 pub async fn ticket_tasks(pool: &AnyPool, tenant_id: Uuid, ticket_id: Uuid) -> ProjectionResult<Vec<TicketTaskView>> {
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT ticket_id, token, step_id, step_name, candidate_kind, candidate_id, activated_at, due_at, remind_at, \
-         overdue, fields FROM {TICKET_TASKS_TABLE} WHERE tenant_id = $1 AND ticket_id = $2 ORDER BY token"
+         overdue, fields, link_expires_at FROM {TICKET_TASKS_TABLE} WHERE tenant_id = $1 AND ticket_id = $2 ORDER BY token"
     )))
     .bind(tenant_id.to_string())
     .bind(ticket_id.to_string())
@@ -1556,7 +1600,7 @@ pub async fn due_service_calls(pool: &AnyPool, now: DateTime<Utc>, limit: u32) -
 
 /// The open tasks `owner` may complete: theirs by user, one of their roles or their unit;
 /// the most urgent first (by due time, then the oldest).
-pub async fn todos(pool: &AnyPool, tenant_id: Uuid, owner: &Performer) -> ProjectionResult<Vec<TicketTodoView>> {
+pub async fn todos(pool: &AnyPool, tenant_id: Uuid, owner: &Member) -> ProjectionResult<Vec<TicketTodoView>> {
     let mut binds = Binds::default();
     let tenant = binds.add(tenant_id.to_string());
     let mine = may_complete(owner, &mut binds);

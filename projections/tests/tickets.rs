@@ -11,8 +11,8 @@ use common::{
     Backend, TIME_LIMIT, TestEnv, assert_replays_change_nothing, create_tenant, decide_and_append, dump_table,
 };
 use hotline_domain::ticket::{
-    FormSpec, Origin, Performer, Ticket, TicketAction, TicketCommand, TicketType, TicketTypeAction, TicketTypeCommand,
-    TokenId, Workflow, parse_bpmn,
+    FormSpec, Member, Origin, Performer, Ticket, TicketAction, TicketCommand, TicketType, TicketTypeAction,
+    TicketTypeCommand, TokenId, Workflow, parse_bpmn,
 };
 use hotline_projections::tickets::{
     TicketFilter, TicketScope, TicketStatus, TicketsProjection, due_sla_checks, find_tickets, get_ticket,
@@ -77,8 +77,8 @@ fn subject(text: &str) -> Map<String, Value> {
     values
 }
 
-fn performer(user: u128, roles: &[u128]) -> Performer {
-    Performer { user_id: id(user), role_ids: roles.iter().copied().map(id).collect(), org_unit_ids: Vec::new() }
+fn performer(user: u128, roles: &[u128]) -> Member {
+    Member { user_id: id(user), role_ids: roles.iter().copied().map(id).collect(), org_unit_ids: Vec::new() }
 }
 
 struct Written {
@@ -111,12 +111,12 @@ fn open(workflow: &Workflow, title: &str, origin: Option<Origin>) -> TicketActio
     }
 }
 
-fn complete(workflow: &Workflow, token: TokenId, values: Map<String, Value>, who: Performer) -> TicketAction {
+fn complete(workflow: &Workflow, token: TokenId, values: Map<String, Value>, who: Member) -> TicketAction {
     TicketAction::CompleteTask {
         token,
         values,
         computed: Map::new(),
-        performer: who,
+        performer: Performer::User(who),
         workflow: workflow.clone(),
         form: FormSpec::from_form_js(&form()).unwrap(),
     }

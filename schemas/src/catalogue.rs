@@ -67,9 +67,9 @@ use hotline_domain::ticket::ticket_type::{
     FormUpdated, Published, Renamed, RulesUpdated, ServiceSecretRotated, TypeCreated,
 };
 use hotline_domain::ticket::{
-    self, Cancelled, Candidate, Commented, MailReceived, Opened, Origin, Resumed, ServiceFailed, ServiceRetried,
-    ServiceReturned, Step, TaskCompleted, TaskOverdue, TaskReminded, TicketEvent, TicketTypeEvent, parse_bpmn,
-    ticket_type,
+    self, Cancelled, Candidate, Commented, LinkSent, MailReceived, Opened, Origin, Resumed, ServiceFailed,
+    ServiceRetried, ServiceReturned, Step, TaskCompleted, TaskOverdue, TaskReminded, TicketEvent, TicketTypeEvent,
+    parse_bpmn, ticket_type,
 };
 use hotline_domain::webhook::{
     self, EndpointDisabled, EndpointRef, EndpointRegistered, EndpointSettings, EndpointUpdated, SecretRotated,
@@ -609,12 +609,15 @@ fn ticket_samples() -> Vec<Sample> {
         Sample::new(
             ticket::CONTEXT,
             "A user task was completed by its candidate with the values the step let them edit; `steps` are the \
-             engine's moves from there (the token resumed under a new id, the next tasks, the end).",
+             engine's moves from there (the token resumed under a new id, the next tasks, the end). `by` is the \
+             user; when an outside collaborator did it through their mailed link, `by` is the nil id and \
+             `collaborator` their address (absent otherwise).",
             TicketEvent::TaskCompleted(TaskCompleted {
                 ticket_id,
                 token: 1,
                 node: "handle".into(),
-                by: user_id,
+                by: Uuid::nil(),
+                collaborator: Some("supplier@example.com".into()),
                 values: values("Refund sent"),
                 steps: vec![
                     Step::Resumed { token: 1, node: "handle".into(), next: 2 },
@@ -659,6 +662,21 @@ fn ticket_samples() -> Vec<Sample> {
             ticket::CONTEXT,
             "Someone asked for a failed service call to be made again: a new round of calls starts.",
             TicketEvent::ServiceRetried(ServiceRetried { ticket_id, token: 2, node: "notify".into(), by: user_id, at }),
+        ),
+        Sample::new(
+            ticket::CONTEXT,
+            "A signed link to the task `token` waits at, valid until `expires_at`, was mailed to its outside \
+             collaborator (`address`). `by` is who asked for it again; null when the system sent it as the task \
+             started.",
+            TicketEvent::LinkSent(LinkSent {
+                ticket_id,
+                token: 1,
+                node: "quote".into(),
+                address: "supplier@example.com".into(),
+                expires_at: at + chrono::Duration::days(7),
+                by: Some(user_id),
+                at,
+            }),
         ),
         Sample::new(
             ticket::CONTEXT,

@@ -173,6 +173,10 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
         "The service call has not failed: it is still being made, so there is nothing to retry.",
     ),
     ("ticket.timer_not_due", "The timer is not due yet."),
+    ("ticket.not_external", "The task is not done by an outside collaborator, so it takes no link."),
+    ("ticket.invalid_link", "A link must expire after it is sent."),
+    ("ticket.link_invalid", "The collaborator's link is not genuine, or no link was sent for its task."),
+    ("ticket.link_expired", "The collaborator's link has expired: someone at the organisation can send a new one."),
     (
         "ticket_type.rules_failed",
         "The form rules did not compile, threw an error, or ran out of time or memory; the message says which.",

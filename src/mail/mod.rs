@@ -3,9 +3,11 @@
 //! which joins them to their ticket. See `docs/mail.md`.
 //!
 //! - [`reminders`]: the follower that turns SLA events into queued mail;
+//! - [`links`]: outside collaborators' links, recorded and mailed by the same follower;
 //! - [`outbox`]: the queue and the worker that sends it;
 //! - [`replies`]: what the listener does with a mail.
 
+mod links;
 mod outbox;
 mod reminders;
 mod replies;
@@ -16,6 +18,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use hotline_command_api::TicketService;
+use hotline_command_api::auth::TokenSigner;
 use hotline_infra::checkpoints::ProcessCheckpoints;
 use hotline_infra::mail::{MailSender, SmtpListener};
 use hotline_infra::store::SharedEventStore;
@@ -31,6 +34,10 @@ pub struct MailParts {
     pub projections: RunnerHandle,
     pub tickets: TicketService,
     pub checkpoints: ProcessCheckpoints,
+    /// Signs outside collaborators' links.
+    pub signer: TokenSigner,
+    /// The web app's address as people reach it, for links in mail.
+    pub public_url: String,
     pub clock: fn() -> DateTime<Utc>,
 }
 
@@ -58,6 +65,7 @@ pub async fn start(
         tickets: parts.tickets.clone(),
         outbox,
         checkpoints: parts.checkpoints,
+        links: links::LinkMaker { signer: parts.signer, public_url: parts.public_url },
         clock: parts.clock,
     }
     .start();

@@ -1,6 +1,8 @@
 //! Turns tickets' SLA events into mail: a follower of the log that, for each
 //! `hotline.ticket.task_reminded` and `hotline.ticket.task_overdue`, finds who is told (whoever
 //! may do the task, and the escalation's people when overdue) and queues one mail to each.
+//! It also drives outside collaborators' links (see [`super::links`]): a task activated for
+//! an address gets its first link recorded, and each `hotline.ticket.link_sent` is mailed.
 //!
 //! This is the reminder command's mail channel: the decision (who, when, why) is the
 //! ticket's event; a channel only delivers it. SMS, WeChat and voice will follow the same
@@ -12,24 +14,25 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use hotline_command_api::TicketService;
-use hotline_domain::ticket::{self, Candidate, TicketEvent, ticket_number};
+use hotline_domain::ticket::{self, Candidate, LinkSent, TicketEvent, TokenId, ticket_number};
 use hotline_domain::{DomainEvent, EventEnvelope};
 use hotline_infra::checkpoints::ProcessCheckpoints;
 use hotline_infra::mail::OutgoingMail;
 use hotline_infra::store::{Scope, SharedEventStore, subscribe};
 use hotline_projections::RunnerHandle;
-use hotline_projections::mail_addresses::{mail_recipients, support_address};
+use hotline_projections::mail_addresses::{MailRecipient, mail_recipients, support_address};
 use hotline_projections::tickets::{TicketScope, get_ticket};
 use sqlx::AnyPool;
 use uuid::Uuid;
 
+use super::links::LinkMaker;
 use super::outbox::{Outbox, QueuedMail};
 
 /// The follower's name in `process_checkpoints`.
 pub const CHECKPOINT_NAME: &str = "ticket-mail";
 /// How long the follower waits for the read models to reach an event before composing
 /// its mail from them anyway.
-const READ_MODEL_WAIT: Duration = Duration::from_secs(10);
+pub(super) const READ_MODEL_WAIT: Duration = Duration::from_secs(10);
 
 pub struct Reminders {
     pub store: SharedEventStore,
@@ -38,6 +41,7 @@ pub struct Reminders {
     pub tickets: TicketService,
     pub outbox: Outbox,
     pub checkpoints: ProcessCheckpoints,
+    pub links: LinkMaker,
     pub clock: fn() -> DateTime<Utc>,
 }
 
@@ -49,19 +53,53 @@ enum Reason {
 
 struct Notice {
     ticket_id: Uuid,
+    token: TokenId,
     node: String,
     candidate: Candidate,
     due_at: DateTime<Utc>,
     reason: Reason,
 }
 
-fn notice(envelope: &EventEnvelope) -> Option<Notice> {
-    if envelope.event_type != ticket::TASK_REMINDED && envelope.event_type != ticket::TASK_OVERDUE {
+/// What the follower does for an event.
+enum Work {
+    Notice(Notice),
+    /// Tasks just activated for outside collaborators: their first links are due.
+    FirstLinks {
+        ticket_id: Uuid,
+        tokens: Vec<TokenId>,
+    },
+    MailLink(LinkSent),
+}
+
+fn work(envelope: &EventEnvelope) -> Option<Work> {
+    if envelope.stream_id.context() != ticket::CONTEXT {
         return None;
     }
-    match TicketEvent::from_stored(&envelope.event_type, envelope.schema_version, &envelope.payload).ok()? {
+    let event = TicketEvent::from_stored(&envelope.event_type, envelope.schema_version, &envelope.payload).ok()?;
+    let (ticket_id, steps) = match event {
+        TicketEvent::LinkSent(sent) => return Some(Work::MailLink(sent)),
+        TicketEvent::TaskReminded(_) | TicketEvent::TaskOverdue(_) => return notice(event).map(Work::Notice),
+        TicketEvent::Opened(opened) => (opened.ticket_id, opened.steps),
+        TicketEvent::TaskCompleted(completed) => (completed.ticket_id, completed.steps),
+        TicketEvent::TimerFired(resumed) => (resumed.ticket_id, resumed.steps),
+        TicketEvent::ServiceDone(returned) => (returned.ticket_id, returned.steps),
+        _ => return None,
+    };
+    let tokens: Vec<TokenId> = steps
+        .iter()
+        .filter_map(|step| match step {
+            ticket::Step::TaskActivated { token, candidate: Candidate::External(_), .. } => Some(*token),
+            _ => None,
+        })
+        .collect();
+    (!tokens.is_empty()).then_some(Work::FirstLinks { ticket_id, tokens })
+}
+
+fn notice(event: TicketEvent) -> Option<Notice> {
+    match event {
         TicketEvent::TaskReminded(reminded) => Some(Notice {
             ticket_id: reminded.ticket_id,
+            token: reminded.token,
             node: reminded.node,
             candidate: reminded.candidate,
             due_at: reminded.due_at,
@@ -69,6 +107,7 @@ fn notice(envelope: &EventEnvelope) -> Option<Notice> {
         }),
         TicketEvent::TaskOverdue(overdue) => Some(Notice {
             ticket_id: overdue.ticket_id,
+            token: overdue.token,
             node: overdue.node,
             candidate: overdue.candidate,
             due_at: overdue.due_at,
@@ -98,8 +137,15 @@ impl Reminders {
                             break;
                         }
                     };
-                    if let Some(notice) = notice(&envelope) {
-                        if let Err(error) = self.queue(&envelope, notice).await {
+                    if let Some(work) = work(&envelope) {
+                        let done = match work {
+                            Work::Notice(notice) => self.queue(&envelope, notice).await,
+                            Work::FirstLinks { ticket_id, tokens } => {
+                                self.first_links(envelope.tenant_id, ticket_id, &tokens).await
+                            }
+                            Work::MailLink(sent) => self.mail_link(&envelope, sent).await,
+                        };
+                        if let Err(error) = done {
                             // Not saved past this event: it is read again after the pause.
                             tracing::warn!(%error, position = envelope.global_position, "queuing ticket mail");
                             break;
@@ -132,13 +178,22 @@ impl Reminders {
         let from_name = settings.map(|settings| settings.organisation_name).unwrap_or_default();
         let number = ticket_number(ticket.ticket_id);
         // Whoever may do the task, then the escalation's people who are not among them.
-        let mut recipients: Vec<_> = mail_recipients(&self.read_models, tenant_id, &[notice.candidate])
-            .await?
-            .into_iter()
-            .map(|recipient| (recipient, false))
-            .collect();
-        if let Reason::Overdue { escalated_to: Some(escalated_to) } = notice.reason {
-            for person in mail_recipients(&self.read_models, tenant_id, &[escalated_to]).await? {
+        let mut recipients: Vec<_> =
+            mail_recipients(&self.read_models, tenant_id, std::slice::from_ref(&notice.candidate))
+                .await?
+                .into_iter()
+                .map(|recipient| (recipient, false))
+                .collect();
+        // An outside collaborator is told at their address, with their link while it lives.
+        let mut link = None;
+        if let Candidate::External(address) = &notice.candidate {
+            link = self.live_link(tenant_id, notice.ticket_id, notice.token, address).await?;
+            let outsider =
+                MailRecipient { user_id: Uuid::nil(), display_name: String::new(), address: address.clone() };
+            recipients.push((outsider, false));
+        }
+        if let Reason::Overdue { escalated_to: Some(escalated_to) } = &notice.reason {
+            for person in mail_recipients(&self.read_models, tenant_id, std::slice::from_ref(escalated_to)).await? {
                 if !recipients.iter().any(|(told, _)| told.user_id == person.user_id) {
                     recipients.push((person, true));
                 }
@@ -158,6 +213,7 @@ impl Reminders {
                     due_at: notice.due_at,
                     overdue: matches!(notice.reason, Reason::Overdue { .. }),
                     escalated_to_them,
+                    link: link.as_deref().filter(|_| recipient.user_id.is_nil()),
                 });
                 QueuedMail {
                     id: Uuid::new_v5(&envelope.id, recipient.user_id.as_bytes()),
@@ -187,12 +243,14 @@ struct Composition<'a> {
     due_at: DateTime<Utc>,
     overdue: bool,
     escalated_to_them: bool,
+    /// An outside collaborator's link, for them.
+    link: Option<&'a str>,
 }
 
 /// The subject and text of a reminder, in English then Chinese (the tenant's people may
 /// read either). The ticket number stays in the subject: a reply joins the ticket by it.
 fn compose(mail: &Composition<'_>) -> (String, String) {
-    let Composition { name, number, title, step, due_at, overdue, escalated_to_them } = *mail;
+    let Composition { name, number, title, step, due_at, overdue, escalated_to_them, link } = *mail;
     let due = due_at.format("%Y-%m-%d %H:%M UTC");
     let (what_en, what_zh) = if overdue {
         (format!("was due at {due} and is overdue"), format!("已于 {due} 到期，现已超时"))
@@ -206,10 +264,20 @@ fn compose(mail: &Composition<'_>) -> (String, String) {
     };
     let (escalated_en, escalated_zh) =
         if escalated_to_them { ("\nIt has been escalated to you.", "\n此事项已升级给您。") } else { ("", "") };
+    let (link_en, link_zh) = match link {
+        Some(url) => (format!("\n\nOpen your link to do it:\n{url}"), format!("\n\n请打开您的链接填写：\n{url}")),
+        None => (String::new(), String::new()),
+    };
+    // An outside collaborator has no name here: the greeting goes without one.
+    let (hello_en, hello_zh) = if name.is_empty() {
+        ("Hello".to_owned(), "您好".to_owned())
+    } else {
+        (format!("Hello {name}"), format!("{name}，您好"))
+    };
     let text = format!(
-        "Hello {name},\n\nThe step \"{step}\" of ticket {number} \"{title}\" {what_en}.{escalated_en}\n\n\
+        "{hello_en},\n\nThe step \"{step}\" of ticket {number} \"{title}\" {what_en}.{escalated_en}{link_en}\n\n\
          Reply to this mail to add a note to the ticket (keep [{number}] in the subject).\n\n\
-         --\n\n{name}，您好：\n\n工单 {number}「{title}」的步骤「{step}」{what_zh}。{escalated_zh}\n\n\
+         --\n\n{hello_zh}：\n\n工单 {number}「{title}」的步骤「{step}」{what_zh}。{escalated_zh}{link_zh}\n\n\
          回复此邮件即可在工单中留言（请保留主题中的 [{number}]）。\n"
     );
     (subject, text)
@@ -231,6 +299,7 @@ mod tests {
             due_at: Utc.with_ymd_and_hms(2026, 11, 28, 9, 30, 0).unwrap(),
             overdue: false,
             escalated_to_them: false,
+            link: None,
         };
         let (subject, text) = compose(&mail);
         assert_eq!(subject, "[T00000000AB] Reminder 提醒: Approve - Refund");

@@ -6,8 +6,10 @@
 //! kept in memory: a published version never changes), and who the performer is (their
 //! roles and unit, from the session).
 //!
-//! [`services`] makes the calls of service tasks to outside systems.
+//! [`services`] makes the calls of service tasks to outside systems; [`links`] lets outside
+//! collaborators do their tasks through signed links.
 
+pub mod links;
 pub mod services;
 
 use std::collections::HashMap;
@@ -15,7 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use hotline_domain::ticket::{
-    self, FieldAccess, FormSpec, NodeKind, Origin, Performer, Ticket, TicketAction, TicketCommand, TicketType,
+    self, FieldAccess, FormSpec, Member, NodeKind, Origin, Performer, Ticket, TicketAction, TicketCommand, TicketType,
     TicketTypeAction, TicketTypeCommand, TicketTypeEvent, TokenId, Workflow, ticket_type, validate_values,
 };
 use hotline_domain::{Actor, DomainEvent, FieldError};
@@ -51,6 +53,8 @@ const READ_PAGE: usize = 100;
 pub struct Definition {
     pub workflow: Workflow,
     pub form: FormSpec,
+    /// The form as designed (form-js), which `form` reads.
+    pub schema: Value,
     /// The form rules (JavaScript), if the version has any.
     pub rules: Option<String>,
 }
@@ -307,7 +311,12 @@ impl TicketService {
                     continue;
                 }
                 let form = FormSpec::from_form_js(&published.form)?;
-                let definition = Arc::new(Definition { workflow: published.workflow, form, rules: published.rules });
+                let definition = Arc::new(Definition {
+                    workflow: published.workflow,
+                    form,
+                    schema: published.form,
+                    rules: published.rules,
+                });
                 self.definitions.lock().expect("definitions lock poisoned").insert(key, definition.clone());
                 return Ok(definition);
             }
@@ -397,7 +406,28 @@ impl TicketService {
         now: DateTime<Utc>,
     ) -> Result<CommandOutcome, ApiError> {
         session.require(MENU_PERMISSION)?;
-        let (state, _) = self.dispatcher.load::<Ticket>(session.tenant_id, &ticket::stream_id(ticket_id)).await?;
+        let performer = Performer::User(Member {
+            user_id: session.user_id,
+            role_ids: session.access.role_ids.clone(),
+            org_unit_ids: session.access.org_unit_id.into_iter().collect(),
+        });
+        let meta = CommandMeta::new(command_id, session.tenant_id, session.actor(), now);
+        self.complete(meta, ticket_id, token, values, performer).await
+    }
+
+    /// Completes a task for a user or an outside collaborator: the step's field access and
+    /// the rules first, so that every field in error is named at once; the domain decides
+    /// again and refuses what is not the performer's to do.
+    async fn complete(
+        &self,
+        meta: CommandMeta,
+        ticket_id: Uuid,
+        token: TokenId,
+        values: Map<String, Value>,
+        performer: Performer,
+    ) -> Result<CommandOutcome, ApiError> {
+        let (tenant_id, now) = (meta.tenant_id, meta.occurred_at);
+        let (state, _) = self.dispatcher.load::<Ticket>(tenant_id, &ticket::stream_id(ticket_id)).await?;
         let Some(type_id) = state.type_id else {
             return Err(ApiError::new(
                 axum::http::StatusCode::NOT_FOUND,
@@ -405,9 +435,7 @@ impl TicketService {
                 format!("no ticket {ticket_id}"),
             ));
         };
-        let definition = self.definition(session.tenant_id, type_id, state.version).await?;
-        // The step's field rules, to name every field in error at once; the domain decides
-        // again and refuses what is not the performer's to do.
+        let definition = self.definition(tenant_id, type_id, state.version).await?;
         let step = state.instance.tokens.get(&token).and_then(|waiting| {
             definition.workflow.nodes.iter().find(|node| node.id == waiting.node).and_then(|node| match &node.kind {
                 NodeKind::UserTask(task) => Some(task),
@@ -426,11 +454,6 @@ impl TicketService {
         after.extend(values.clone());
         let outcome = run_rules(definition.rules.as_deref(), &after, &node).await?;
         rule_errors(&outcome)?;
-        let performer = Performer {
-            user_id: session.user_id,
-            role_ids: session.access.role_ids.clone(),
-            org_unit_ids: session.access.org_unit_id.into_iter().collect(),
-        };
         let action = TicketAction::CompleteTask {
             token,
             values,
@@ -439,7 +462,8 @@ impl TicketService {
             workflow: definition.workflow.clone(),
             form: definition.form.clone(),
         };
-        self.dispatch_ticket(session, command_id, ticket_id, action, now).await
+        let command = TicketCommand { tenant_id, ticket_id, at: now, action };
+        self.dispatcher.dispatch::<Ticket>(&meta, &command).await
     }
 
     /// Dispatches a command of the system (not of a user) on a ticket, built from the

@@ -248,6 +248,11 @@ fn parse_assignee(text: &str, what: &str) -> Result<Assignee, String> {
         "role" => Assignee::Role(uuid()?),
         "unit" => Assignee::OrgUnit(uuid()?),
         "field" => Assignee::FormField(value.trim().to_owned()),
+        "external" => Assignee::External(
+            crate::email::parse_address(value, "ticket_type.invalid_workflow")
+                .map_err(|error| format!("{what}: {}", error.message))?,
+        ),
+        "external-field" => Assignee::ExternalField(value.trim().to_owned()),
         _ => return Err(format!("{what} {text:?} is not understood")),
     })
 }

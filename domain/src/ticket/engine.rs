@@ -92,12 +92,15 @@ pub enum Step {
 }
 
 /// Who may complete a task, resolved when the task was activated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "id", rename_all = "snake_case")]
 pub enum Candidate {
     User(Uuid),
     Role(Uuid),
     OrgUnit(Uuid),
+    /// An outside collaborator's e-mail address (in `id`): they complete the task through a
+    /// link mailed to them, never as a user.
+    External(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,9 +150,11 @@ impl Instance {
                 self.tokens.remove(token);
                 self.put(*next, node, Wait::Moving);
             }
-            Step::TaskActivated { token, node, candidate, due_at, remind_at } => {
-                self.put(*token, node, Wait::Task { candidate: *candidate, due_at: *due_at, remind_at: *remind_at })
-            }
+            Step::TaskActivated { token, node, candidate, due_at, remind_at } => self.put(
+                *token,
+                node,
+                Wait::Task { candidate: candidate.clone(), due_at: *due_at, remind_at: *remind_at },
+            ),
             Step::TimerStarted { token, node, due_at } => self.put(*token, node, Wait::Timer { due_at: *due_at }),
             Step::ServiceCalled { token, node, .. } => self.put(*token, node, Wait::Service),
             Step::TokenArrived { token, node, flow } => self.put(*token, node, Wait::Join { flow: flow.clone() }),
@@ -278,7 +283,10 @@ impl<'a> Run<'a> {
                 let candidate = candidate_of(&task.assignee, self.values, self.starter).ok_or_else(|| {
                     DomainError::new(
                         "ticket.no_assignee",
-                        format!("{}: the field naming the assignee does not hold a user id", node.label()),
+                        format!(
+                            "{}: the field naming the assignee does not hold a user id or an e-mail address",
+                            node.label()
+                        ),
                     )
                 })?;
                 let due_at = task.due_seconds.map(|seconds| self.at + seconds_to_duration(seconds));
@@ -372,7 +380,7 @@ impl<'a> Run<'a> {
 }
 
 /// Who an assignee names, given the ticket's values and its starter; `None` when a form
-/// field should name a user and does not.
+/// field should name a user (or hold an address) and does not.
 pub fn candidate_of(assignee: &Assignee, values: &Map<String, Value>, starter: Uuid) -> Option<Candidate> {
     Some(match assignee {
         Assignee::Starter => Candidate::User(starter),
@@ -382,6 +390,10 @@ pub fn candidate_of(assignee: &Assignee, values: &Map<String, Value>, starter: U
         Assignee::FormField(key) => {
             Candidate::User(values.get(key).and_then(Value::as_str).and_then(|text| Uuid::parse_str(text).ok())?)
         }
+        Assignee::External(address) => Candidate::External(address.clone()),
+        Assignee::ExternalField(key) => Candidate::External(
+            crate::email::parse_address(values.get(key).and_then(Value::as_str)?, "ticket.no_assignee").ok()?,
+        ),
     })
 }
 

@@ -51,6 +51,7 @@ pub const TASK_OVERDUE: &str = "hotline.ticket.task_overdue";
 pub const MAIL_RECEIVED: &str = "hotline.ticket.mail_received";
 pub const SERVICE_FAILED: &str = "hotline.ticket.service_failed";
 pub const SERVICE_RETRIED: &str = "hotline.ticket.service_retried";
+pub const LINK_SENT: &str = "hotline.ticket.link_sent";
 
 pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_COMMENT_CHARS: usize = 4000;
@@ -89,20 +90,44 @@ pub enum Origin {
     Call(Uuid),
 }
 
-/// Who is completing a task, with the roles and units they hold (resolved by the service).
+/// A user, with the roles and units they hold (resolved by the service): who may do a task
+/// is matched against them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Performer {
+pub struct Member {
     pub user_id: Uuid,
     pub role_ids: Vec<Uuid>,
     pub org_unit_ids: Vec<Uuid>,
 }
 
-impl Performer {
+impl Member {
     pub fn matches(&self, candidate: &Candidate) -> bool {
         match candidate {
             Candidate::User(user) => *user == self.user_id,
             Candidate::Role(role) => self.role_ids.contains(role),
             Candidate::OrgUnit(unit) => self.org_unit_ids.contains(unit),
+            Candidate::External(_) => false,
+        }
+    }
+}
+
+/// Who is completing a task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Performer {
+    User(Member),
+    /// An outside collaborator, through a genuine link mailed to `address` that expires at
+    /// `link_expires_at` (the service checked its signature; the ticket checks the rest).
+    Collaborator {
+        address: String,
+        link_expires_at: DateTime<Utc>,
+    },
+}
+
+impl Performer {
+    pub fn matches(&self, candidate: &Candidate) -> bool {
+        match (self, candidate) {
+            (Performer::User(member), _) => member.matches(candidate),
+            (Performer::Collaborator { address, .. }, Candidate::External(invited)) => address == invited,
+            (Performer::Collaborator { .. }, _) => false,
         }
     }
 }
@@ -165,6 +190,14 @@ pub enum TicketAction {
         token: TokenId,
         by: Uuid,
     },
+    /// Mail the outside collaborator of the task `token` waits at a link valid until
+    /// `expires_at`. `by` is the person asking for it again; `None` is the system, at the
+    /// task's start, and sends at most one link per task (a follower may ask twice).
+    SendLink {
+        token: TokenId,
+        expires_at: DateTime<Utc>,
+        by: Option<Uuid>,
+    },
     Comment {
         text: String,
         author: Uuid,
@@ -203,6 +236,7 @@ pub enum TicketEvent {
     MailReceived(MailReceived),
     ServiceFailed(ServiceFailed),
     ServiceRetried(ServiceRetried),
+    LinkSent(LinkSent),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -224,7 +258,12 @@ pub struct TaskCompleted {
     pub ticket_id: Uuid,
     pub token: TokenId,
     pub node: String,
+    /// The user; the nil id when an outside collaborator did it (`collaborator`).
     pub by: Uuid,
+    /// The outside collaborator's address, when they did it through their link (added with
+    /// collaborators: absent in older events).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collaborator: Option<String>,
     /// Only the values submitted with this completion.
     pub values: Map<String, Value>,
     pub steps: Vec<Step>,
@@ -272,6 +311,19 @@ pub struct ServiceRetried {
     pub token: TokenId,
     pub node: String,
     pub by: Uuid,
+    pub at: DateTime<Utc>,
+}
+
+/// A link to the task `token` waits at went to its outside collaborator by mail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkSent {
+    pub ticket_id: Uuid,
+    pub token: TokenId,
+    pub node: String,
+    pub address: String,
+    pub expires_at: DateTime<Utc>,
+    /// Who asked for it again; `None`: sent by the system when the task started.
+    pub by: Option<Uuid>,
     pub at: DateTime<Utc>,
 }
 
@@ -368,9 +420,11 @@ pub struct TicketState {
     pub mail_ids: BTreeSet<String>,
     /// The service tasks tokens wait at.
     pub services: BTreeMap<TokenId, ServiceCall>,
+    /// When the latest link mailed for each waiting outside collaborator's task expires.
+    pub links: BTreeMap<TokenId, DateTime<Utc>>,
 }
 
-const EVENT_TYPES: [&str; 11] = [
+const EVENT_TYPES: [&str; 12] = [
     OPENED,
     TASK_COMPLETED,
     TIMER_FIRED,
@@ -382,6 +436,7 @@ const EVENT_TYPES: [&str; 11] = [
     MAIL_RECEIVED,
     SERVICE_FAILED,
     SERVICE_RETRIED,
+    LINK_SENT,
 ];
 
 impl DomainEvent for TicketEvent {
@@ -398,6 +453,7 @@ impl DomainEvent for TicketEvent {
             TicketEvent::MailReceived(_) => MAIL_RECEIVED,
             TicketEvent::ServiceFailed(_) => SERVICE_FAILED,
             TicketEvent::ServiceRetried(_) => SERVICE_RETRIED,
+            TicketEvent::LinkSent(_) => LINK_SENT,
         }
     }
 
@@ -418,6 +474,7 @@ impl DomainEvent for TicketEvent {
             TicketEvent::MailReceived(event) => serde_json::to_value(event),
             TicketEvent::ServiceFailed(event) => serde_json::to_value(event),
             TicketEvent::ServiceRetried(event) => serde_json::to_value(event),
+            TicketEvent::LinkSent(event) => serde_json::to_value(event),
         };
         payload.expect("plain struct serialises")
     }
@@ -435,7 +492,8 @@ impl DomainEvent for TicketEvent {
             TASK_OVERDUE => read_payload(event_type, 1, payload, TicketEvent::TaskOverdue),
             MAIL_RECEIVED => read_payload(event_type, 1, payload, TicketEvent::MailReceived),
             SERVICE_FAILED => read_payload(event_type, 1, payload, TicketEvent::ServiceFailed),
-            _ => read_payload(event_type, 1, payload, TicketEvent::ServiceRetried),
+            SERVICE_RETRIED => read_payload(event_type, 1, payload, TicketEvent::ServiceRetried),
+            _ => read_payload(event_type, 1, payload, TicketEvent::LinkSent),
         }
     }
 }
@@ -466,6 +524,37 @@ fn waiting_service(state: &TicketState, token: TokenId) -> Result<(String, Servi
     }
 }
 
+/// The step and the address of the outside collaborator's task `token` waits at.
+fn external_task(state: &TicketState, token: TokenId) -> Result<(String, String), DomainError> {
+    match state.instance.tokens.get(&token) {
+        Some(Token { node, wait: Wait::Task { candidate: Candidate::External(address), .. } }) => {
+            Ok((node.clone(), address.clone()))
+        }
+        Some(Token { wait: Wait::Task { .. }, .. }) => Err(DomainError::new(
+            "ticket.not_external",
+            format!("the task of token {token} is not done by an outside collaborator"),
+        )),
+        _ => Err(DomainError::new("ticket.no_such_task", format!("no open task with token {token}"))),
+    }
+}
+
+/// A collaborator's link still opens the task: one was sent for it (a link for an earlier
+/// task at the same step has another token) and it has not expired.
+fn check_link(
+    state: &TicketState,
+    token: TokenId,
+    link_expires_at: DateTime<Utc>,
+    at: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    if !state.links.contains_key(&token) {
+        return Err(DomainError::new("ticket.link_invalid", "no link was sent for this task"));
+    }
+    if at >= link_expires_at {
+        return Err(DomainError::new("ticket.link_expired", "this link has expired; ask for a new one"));
+    }
+    Ok(())
+}
+
 /// The next SLA stage of the task `token` waits at, if it has come by `at`. A task that
 /// became overdue before its reminder went out is only reported overdue.
 fn check_sla(
@@ -480,7 +569,7 @@ fn check_sla(
     let Wait::Task { candidate, due_at: Some(due_at), remind_at } = &waiting.wait else {
         return Err(DomainError::new("ticket.sla_not_due", format!("the task of token {token} has no due time")));
     };
-    let (candidate, due_at, node) = (*candidate, *due_at, waiting.node.clone());
+    let (candidate, due_at, node) = (candidate.clone(), *due_at, waiting.node.clone());
     let reached = state.sla.get(&token).copied();
     if at >= due_at && reached < Some(SlaStage::Overdue) {
         let escalate = match workflow.node(&node).map(|node| &node.kind) {
@@ -565,6 +654,9 @@ impl Decider for Ticket {
                 if !performer.matches(candidate) {
                     return Err(DomainError::new("ticket.not_your_task", "this task is assigned to someone else"));
                 }
+                if let Performer::Collaborator { link_expires_at, .. } = performer {
+                    check_link(state, *token, *link_expires_at, at)?;
+                }
                 let Some(NodeKind::UserTask(task)) = workflow.node(&waiting.node).map(|node| &node.kind) else {
                     return Err(DomainError::new(
                         "ticket.broken_workflow",
@@ -581,11 +673,16 @@ impl Decider for Ticket {
                 let mut merged = state.values.clone();
                 merged.extend(values.clone());
                 let steps = engine::complete_task(workflow, &state.instance, *token, &merged, starter, at)?;
+                let (by, collaborator) = match performer {
+                    Performer::User(member) => (member.user_id, None),
+                    Performer::Collaborator { address, .. } => (Uuid::nil(), Some(address.clone())),
+                };
                 TicketEvent::TaskCompleted(TaskCompleted {
                     ticket_id,
                     token: *token,
                     node: waiting.node.clone(),
-                    by: performer.user_id,
+                    by,
+                    collaborator,
                     values,
                     steps,
                     at,
@@ -630,6 +727,24 @@ impl Decider for Ticket {
                     ));
                 }
                 TicketEvent::ServiceRetried(ServiceRetried { ticket_id, token: *token, node, by: *by, at })
+            }
+            TicketAction::SendLink { token, expires_at, by } => {
+                let (node, address) = external_task(state, *token)?;
+                if by.is_none() && state.links.contains_key(token) {
+                    return Ok(vec![]);
+                }
+                if *expires_at <= at {
+                    return Err(DomainError::new("ticket.invalid_link", "a link must expire after it is sent"));
+                }
+                TicketEvent::LinkSent(LinkSent {
+                    ticket_id,
+                    token: *token,
+                    node,
+                    address,
+                    expires_at: *expires_at,
+                    by: *by,
+                    at,
+                })
             }
             TicketAction::Comment { text, author } => {
                 let text = bounded(text, 1, MAX_COMMENT_CHARS, "ticket.invalid_comment", "a comment")?;
@@ -706,6 +821,10 @@ impl Decider for Ticket {
                 call.failed = false;
                 &[]
             }
+            TicketEvent::LinkSent(sent) => {
+                state.links.insert(sent.token, sent.expires_at);
+                &[]
+            }
         };
         for step in steps {
             state.instance.apply(step);
@@ -714,6 +833,7 @@ impl Decider for Ticket {
         let instance = &state.instance;
         state.sla.retain(|token, _| instance.tokens.contains_key(token));
         state.services.retain(|token, _| instance.tokens.contains_key(token));
+        state.links.retain(|token, _| instance.tokens.contains_key(token));
         for (token, waiting) in &instance.tokens {
             if waiting.wait == Wait::Service {
                 state.services.entry(*token).or_default();

@@ -819,7 +819,7 @@ fn decide(state: &TicketState, action: TicketAction) -> Result<(TicketState, Vec
 }
 
 fn performer(user_id: Uuid) -> Performer {
-    Performer { user_id, role_ids: vec![ROLE.parse().unwrap()], org_unit_ids: vec![] }
+    Performer::User(Member { user_id, role_ids: vec![ROLE.parse().unwrap()], org_unit_ids: vec![] })
 }
 
 fn complete(token: TokenId, values: Value, by: Uuid, workflow: &Workflow) -> TicketAction {
@@ -958,7 +958,7 @@ fn a_task_is_reminded_before_its_due_time_then_reported_overdue_once_each() {
     assert_eq!(early.code, "ticket.sla_not_due");
     let (state, events) = decide_at(&state, check(), at() + Duration::hours(3)).unwrap();
     let TicketEvent::TaskReminded(reminded) = &events[0] else { panic!("expected a reminder: {events:?}") };
-    assert_eq!((reminded.candidate, reminded.due_at), (Candidate::User(STARTER), at() + Duration::hours(4)));
+    assert_eq!((reminded.candidate.clone(), reminded.due_at), (Candidate::User(STARTER), at() + Duration::hours(4)));
     let again = decide_at(&state, check(), at() + Duration::hours(3) + Duration::minutes(1)).unwrap_err();
     assert_eq!(again.code, "ticket.sla_not_due", "one reminder per task");
     let (state, events) = decide_at(&state, check(), at() + Duration::hours(5)).unwrap();
@@ -1127,6 +1127,15 @@ fn every_event_survives_its_payload() {
             candidate: Candidate::User(AGENT),
             escalated_to: None,
             due_at: at(),
+            at: at(),
+        }),
+        TicketEvent::LinkSent(LinkSent {
+            ticket_id: TICKET,
+            token: 1,
+            node: "t".into(),
+            address: "supplier@b.example".into(),
+            expires_at: at(),
+            by: Some(AGENT),
             at: at(),
         }),
         TicketEvent::MailReceived(MailReceived {
@@ -1404,4 +1413,112 @@ fn a_failed_service_call_waits_for_a_retry_in_a_new_round() {
     assert_eq!(retried.services[&0], ServiceCall { round: 1, failed: false });
     let (done, _) = decide(&retried, service_done(0, json!({}), &wf)).unwrap();
     assert_eq!(tasks(&done.instance), [(1, "low")]);
+}
+
+// ---------------------------------------------------------------- outside collaborators
+
+/// The starter, then a supplier by the address in `note`'s place (`assignee` holds it), then
+/// the starter again.
+fn with_collaborator(assignee: &str) -> Workflow {
+    workflow(
+        &(format!(
+            r#"<startEvent id="s"/><userTask id="quote" name="Quote" hotline:assignee="{assignee}" hotline:fields="amount=required,subject=readonly"/><userTask id="check"/><endEvent id="e"/>"#
+        ) + &flows(&[("f1", "s", "quote"), ("f2", "quote", "check"), ("f3", "check", "e")])),
+    )
+}
+
+fn collaborator(address: &str, link_expires_at: DateTime<Utc>) -> Performer {
+    Performer::Collaborator { address: address.into(), link_expires_at }
+}
+
+fn complete_as(token: TokenId, values: Value, performer: Performer, workflow: &Workflow) -> TicketAction {
+    TicketAction::CompleteTask {
+        token,
+        values: map(values),
+        computed: Map::new(),
+        performer,
+        workflow: workflow.clone(),
+        form: form(),
+    }
+}
+
+#[test]
+fn an_outside_collaborator_is_named_by_address_or_by_a_field_holding_one() {
+    let fixed = with_collaborator("external:Supplier@Example.COM");
+    let steps = engine::start(&fixed, &Map::new(), STARTER, at()).unwrap();
+    assert!(steps.contains(&Step::TaskActivated {
+        token: 0,
+        node: "quote".into(),
+        candidate: Candidate::External("Supplier@example.com".into()),
+        due_at: None,
+        remind_at: None,
+    }));
+    let by_field = with_collaborator("external-field:assignee");
+    let values = map(json!({"assignee": " buyer@example.org "}));
+    let steps = engine::start(&by_field, &values, STARTER, at()).unwrap();
+    assert!(
+        matches!(&steps[1], Step::TaskActivated { candidate: Candidate::External(address), .. } if address == "buyer@example.org")
+    );
+    let error = engine::start(&by_field, &map(json!({"assignee": "nobody"})), STARTER, at()).unwrap_err();
+    assert_eq!(error.code, "ticket.no_assignee");
+    let error = parse_bpmn(&document(r#"<userTask id="t" hotline:assignee="external:not-an-address"/>"#)).unwrap_err();
+    assert!(error.message.contains("not an e-mail address"), "{}", error.message);
+    let escalating = parse_bpmn(&document(
+        &(r#"<startEvent id="s"/><userTask id="t" hotline:due="PT1H" hotline:escalate="external:a@b.example"/><endEvent id="e"/>"#
+            .to_owned()
+            + &flows(&[("f1", "s", "t"), ("f2", "t", "e")])),
+    ))
+    .unwrap();
+    let error = validate(&escalating, &form()).unwrap_err();
+    assert!(error.message.contains("escalates to an outside collaborator"), "{}", error.message);
+}
+
+#[test]
+fn a_collaborator_completes_their_task_only_through_a_live_link_sent_for_it() {
+    let wf = with_collaborator("external:supplier@example.com");
+    let (state, _) = decide(&TicketState::default(), open_action(&wf, 1, json!({"subject": "Printer"}))).unwrap();
+    let expires_at = at() + Duration::days(7);
+    let send = |by| TicketAction::SendLink { token: 0, expires_at, by };
+    let supplier = || collaborator("supplier@example.com", expires_at);
+    // No link was sent yet: a forged completion before it is refused.
+    let error = decide(&state, complete_as(0, json!({"amount": 5}), supplier(), &wf)).unwrap_err();
+    assert_eq!(error.code, "ticket.link_invalid");
+    let (state, events) = decide(&state, send(None)).unwrap();
+    let TicketEvent::LinkSent(sent) = &events[0] else { panic!("{events:?}") };
+    assert_eq!((sent.address.as_str(), sent.node.as_str(), sent.by), ("supplier@example.com", "quote", None));
+    assert_eq!(state.links.get(&0), Some(&expires_at));
+    // The system sends one link per task; a person may send another.
+    assert!(decide(&state, send(None)).unwrap().1.is_empty());
+    assert_eq!(decide(&state, send(Some(AGENT))).unwrap().1.len(), 1);
+    let stale = TicketAction::SendLink { token: 0, expires_at: at(), by: Some(AGENT) };
+    assert_eq!(decide(&state, stale).unwrap_err().code, "ticket.invalid_link");
+    // Users cannot do an outsider's task, nor another address, nor an expired link.
+    assert_eq!(
+        decide(&state, complete(0, json!({"amount": 5}), STARTER, &wf)).unwrap_err().code,
+        "ticket.not_your_task"
+    );
+    let other = collaborator("other@example.com", expires_at);
+    assert_eq!(
+        decide(&state, complete_as(0, json!({"amount": 5}), other, &wf)).unwrap_err().code,
+        "ticket.not_your_task"
+    );
+    let late =
+        TicketCommand { at: expires_at, ..ticket_command(complete_as(0, json!({"amount": 5}), supplier(), &wf)) };
+    assert_eq!(Ticket::decide(&state, &late).unwrap_err().code, "ticket.link_expired");
+    // The step's form is checked for them as for anyone.
+    let error = decide(&state, complete_as(0, json!({"subject": "Mine"}), supplier(), &wf)).unwrap_err();
+    assert_eq!(error.code, "ticket.invalid_values");
+    let (state, events) = decide(&state, complete_as(0, json!({"amount": 5}), supplier(), &wf)).unwrap();
+    let TicketEvent::TaskCompleted(done) = &events[0] else { panic!("{events:?}") };
+    assert_eq!((done.by, done.collaborator.as_deref()), (Uuid::nil(), Some("supplier@example.com")));
+    assert_eq!(state.values.get("amount"), Some(&json!(5)));
+    assert!(state.links.is_empty(), "the link went with its task");
+    // The link does nothing once its task is done, and a user's task takes no link.
+    assert_eq!(
+        decide(&state, complete_as(0, json!({"amount": 6}), supplier(), &wf)).unwrap_err().code,
+        "ticket.no_such_task"
+    );
+    let next = state.instance.active_tasks().next().unwrap().0;
+    let send_user_task = TicketAction::SendLink { token: next, expires_at, by: Some(AGENT) };
+    assert_eq!(decide(&state, send_user_task).unwrap_err().code, "ticket.not_external");
 }

@@ -75,6 +75,12 @@ pub enum Assignee {
     OrgUnit(Uuid),
     /// The form field (key) whose value is a user id, read when the task is activated.
     FormField(String),
+    /// Someone outside the organisation, by e-mail address: they are mailed a signed,
+    /// expiring link to the task's form.
+    External(String),
+    /// Like [`Assignee::External`], with the address read from a form field (key) when the
+    /// task is activated.
+    ExternalField(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -256,15 +262,20 @@ fn check_node(workflow: &Workflow, node: &Node, form: &FormSpec, problems: &mut 
                     problems.push(format!("user task {name} lists field {key}, which is not in the form"));
                 }
             }
-            if let Assignee::FormField(key) = &task.assignee
+            if let Assignee::FormField(key) | Assignee::ExternalField(key) = &task.assignee
                 && form.field(key).is_none()
             {
                 problems.push(format!("user task {name} is assigned by field {key}, which is not in the form"));
             }
-            if let Some(Assignee::FormField(key)) = &task.escalate
-                && form.field(key).is_none()
-            {
-                problems.push(format!("user task {name} escalates by field {key}, which is not in the form"));
+            match &task.escalate {
+                Some(Assignee::FormField(key)) if form.field(key).is_none() => {
+                    problems.push(format!("user task {name} escalates by field {key}, which is not in the form"))
+                }
+                // Escalation is within the organisation: an outsider cannot take a task over.
+                Some(Assignee::External(_) | Assignee::ExternalField(_)) => problems.push(format!(
+                    "user task {name} escalates to an outside collaborator; escalate to a person, role or unit"
+                )),
+                _ => {}
             }
             match (task.remind_seconds, task.due_seconds) {
                 (Some(_), None) => problems.push(format!("user task {name} has a reminder but no due time")),

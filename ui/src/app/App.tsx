@@ -1,15 +1,19 @@
-/** The providers (language, skin, antd) and the choice between the log-in page and the shell. */
-import { App as AntApp, ConfigProvider } from "antd";
+/** The providers (language, skin, antd) and the choice between the log-in page and the shell,
+ * or, for a `/collaborate/<link>` path, an outside collaborator's page (no log-in, no session). */
+import { App as AntApp, ConfigProvider, Spin } from "antd";
 import enUS from "antd/locale/en_US";
 import zhCN from "antd/locale/zh_CN";
 import zhTW from "antd/locale/zh_TW";
 import type { ConfigProviderProps } from "antd";
-import { useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import { getSession, onSessionChange, type Session, setSession } from "../api/session";
 import { LoginPage } from "../features/auth/LoginPage";
+import { collaborateLink } from "../features/collaborate/link";
 import { AppShell } from "../features/shell/AppShell";
 import { I18nProvider, type Locale, useI18n } from "../i18n";
 import { SkinProvider, useSkin } from "../theme/SkinProvider";
+
+const CollaboratePage = lazy(() => import("../features/collaborate/CollaboratePage").then((module) => ({ default: module.CollaboratePage })));
 
 type AntLocale = NonNullable<ConfigProviderProps["locale"]>;
 const ANTD_LOCALES: Record<Locale, AntLocale> = { "zh-CN": zhCN, "zh-TW": zhTW, en: enUS };
@@ -27,13 +31,27 @@ function useSession(): Session | null {
   return session;
 }
 
+/** The log-in page or the shell, by the session. */
+function SessionChoice() {
+  const session = useSession();
+  return session ? <AppShell key={session.token} session={session} /> : <LoginPage />;
+}
+
 function Themed() {
   const { locale } = useI18n();
   const { skin } = useSkin();
-  const session = useSession();
+  const [link] = useState(() => collaborateLink(window.location.pathname));
   return (
     <ConfigProvider locale={ANTD_LOCALES[locale]} theme={skin.theme}>
-      <AntApp>{session ? <AppShell key={session.token} session={session} /> : <LoginPage />}</AntApp>
+      <AntApp>
+        {link !== null ? (
+          <Suspense fallback={<Spin style={{ display: "block", margin: "48px auto" }} />}>
+            <CollaboratePage link={link} />
+          </Suspense>
+        ) : (
+          <SessionChoice />
+        )}
+      </AntApp>
     </ConfigProvider>
   );
 }

@@ -3,11 +3,12 @@
  * fields removed, read-only ones disabled, required ones required), "Complete <step>"
  * sending the values of that step's editable fields only (the form rules of the ticket's
  * version run on them as the user types, at that step), the open tasks with their
- * candidates, due times and whether they are overdue, the service tasks it waits on (a failed
+ * candidates, due times and whether they are overdue (an outside collaborator's with when its
+ * mailed link expires and "Send link again"), the service tasks it waits on (a failed
  * one with its error and Retry), the history (mail replies among the comments), a comment box
  * and cancelling with a reason.
  */
-import { MailOutlined, RedoOutlined } from "@ant-design/icons";
+import { MailOutlined, RedoOutlined, SendOutlined } from "@ant-design/icons";
 import { Alert, App, Button, Descriptions, Drawer, Empty, Input, List, Modal, Radio, Skeleton, Space, Tag, theme, Timeline, Typography } from "antd";
 import { useMemo, useRef, useState } from "react";
 import { newCommandId } from "../../api/client";
@@ -32,6 +33,8 @@ import {
   type FormValues,
   RETRY_TICKET_SERVICE_MUTATION,
   type RetryTicketServiceVariables,
+  SEND_TICKET_LINK_MUTATION,
+  type SendTicketLinkVariables,
   type Ticket,
   TICKET_QUERY,
   type TicketData,
@@ -106,6 +109,10 @@ function TicketDetail({ ticket, onChanged }: { ticket: Ticket; onChanged: () => 
   const [retryCommand, renewRetryCommand] = useCommandId();
   /** The token of the service call being retried. */
   const [retrying, setRetrying] = useState<number | null>(null);
+  const sendLink = useMutation<unknown, SendTicketLinkVariables>(SEND_TICKET_LINK_MUTATION);
+  const [sendLinkCommand, renewSendLinkCommand] = useCommandId();
+  /** The token of the external task whose link is being sent again. */
+  const [sendingLink, setSendingLink] = useState<number | null>(null);
   const labels = new Map(formFields(ticket.form).map((field) => [field.key, field.label]));
   const problems = ticketFieldErrors(completeError);
   const isOpen = ticket.status === "OPEN";
@@ -163,6 +170,21 @@ function TicketDetail({ ticket, onChanged }: { ticket: Ticket; onChanged: () => 
     onChanged();
   };
 
+  const sendLinkAgain = async (item: TicketTask) => {
+    setSendingLink(item.token);
+    try {
+      await sendLink.mutate({ input: { commandId: sendLinkCommand, ticketId: ticket.id, token: item.token } });
+    } catch (caught) {
+      void message.error(errorText(caught));
+      return;
+    } finally {
+      setSendingLink(null);
+    }
+    renewSendLinkCommand();
+    void message.success(t("tickets.linkSentTo", { address: item.candidateName }));
+    onChanged();
+  };
+
   return (
     <Space orientation="vertical" size="middle" style={{ width: "100%" }} data-testid="ticket-detail" data-ticket-id={ticket.id}>
       <Descriptions size="small" column={2} bordered>
@@ -200,7 +222,19 @@ function TicketDetail({ ticket, onChanged }: { ticket: Ticket; onChanged: () => 
             bordered
             dataSource={ticket.tasks}
             renderItem={(item) => (
-              <List.Item data-testid="ticket-task" data-token={item.token}>
+              <List.Item
+                data-testid="ticket-task"
+                data-token={item.token}
+                actions={
+                  item.candidateKind === "EXTERNAL" && isOpen
+                    ? [
+                        <Button key="send-link" size="small" icon={<SendOutlined />} data-testid="ticket-task-send-link" loading={sendingLink === item.token} disabled={sendingLink !== null && sendingLink !== item.token} onClick={() => void sendLinkAgain(item)}>
+                          {t("tickets.sendLinkAgain")}
+                        </Button>,
+                      ]
+                    : undefined
+                }
+              >
                 <Space wrap>
                   <Typography.Text strong>{item.stepName}</Typography.Text>
                   <span>
@@ -214,6 +248,7 @@ function TicketDetail({ ticket, onChanged }: { ticket: Ticket; onChanged: () => 
                       {t("tickets.overdue")}
                     </Tag>
                   ) : null}
+                  {item.candidateKind === "EXTERNAL" ? <LinkState expiresAt={item.linkExpiresAt} /> : null}
                   {item.mine ? <Tag color="blue">{t("tickets.mine")}</Tag> : null}
                 </Space>
               </List.Item>
@@ -333,13 +368,18 @@ function TicketDetail({ ticket, onChanged }: { ticket: Ticket; onChanged: () => 
                 </Typography.Text>
                 <span>
                   {entry.kind === "mail_received" ? <MailOutlined style={{ marginInlineEnd: token.marginXXS }} /> : null}
+                  {entry.kind === "link_sent" ? <SendOutlined style={{ marginInlineEnd: token.marginXXS }} /> : null}
                   {historyKind(entry.kind, t)}
                   {entry.stepName ? ` · ${entry.stepName}` : ""}
                 </span>
                 {entry.text ? (
                   <Typography.Paragraph type={entry.kind === "service_failed" ? "danger" : undefined} style={{ marginBottom: 0, whiteSpace: "pre-wrap" }}>
                     {/* An overdue step's text names whom it was escalated to. */}
-                    {entry.kind === "overdue" ? t("tickets.history.escalatedTo", { name: entry.text }) : entry.text}
+                    {entry.kind === "overdue"
+                      ? t("tickets.history.escalatedTo", { name: entry.text })
+                      : entry.kind === "link_sent"
+                        ? t("tickets.history.linkSentTo", { address: entry.text })
+                        : entry.text}
                   </Typography.Paragraph>
                 ) : null}
               </Space>
@@ -383,6 +423,24 @@ function TicketDetail({ ticket, onChanged }: { ticket: Ticket; onChanged: () => 
   );
 }
 
+/** Where an external task's mailed link stands: when it expires, expired, or not sent yet. */
+function LinkState({ expiresAt }: { expiresAt: string | null }) {
+  const { t, locale } = useI18n();
+  if (!expiresAt) {
+    return (
+      <Typography.Text type="warning" data-testid="ticket-task-link" data-state="unsent">
+        {t("tickets.linkNotSent")}
+      </Typography.Text>
+    );
+  }
+  const expired = overdue(expiresAt);
+  return (
+    <Typography.Text type={expired ? "danger" : "secondary"} data-testid="ticket-task-link" data-state={expired ? "expired" : "sent"} title={formatDateTime(expiresAt, locale)}>
+      {expired ? t("tickets.linkExpired") : t("tickets.linkExpiresAt", { time: formatDateTime(expiresAt, locale) })}
+    </Typography.Text>
+  );
+}
+
 /** The server's history kinds (graphql/src/tickets.rs); another shows as it comes. */
 const HISTORY_KINDS: Record<string, string> = {
   opened: "tickets.history.opened",
@@ -397,6 +455,7 @@ const HISTORY_KINDS: Record<string, string> = {
   reminded: "tickets.history.reminded",
   overdue: "tickets.history.overdue",
   mail_received: "tickets.history.mailReceived",
+  link_sent: "tickets.history.linkSent",
 };
 
 function historyKind(kind: string, t: ReturnType<typeof useI18n>["t"]): string {

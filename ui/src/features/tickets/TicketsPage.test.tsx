@@ -1,9 +1,10 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { fakeGraphqlServer } from "../../test/fakeServer";
+import { fakeGraphqlServer, graphqlError } from "../../test/fakeServer";
 import { renderInShell } from "../customers/testing/shell";
 import { pick } from "../customers/testing/select";
 import { listItem, task, ticket, ticketType } from "./testing/fixtures";
+import { NIL_UUID } from "./tickets.graphql";
 import { TicketsPage } from "./TicketsPage";
 
 vi.mock("./FormView", async () => await import("./testing/fakeFormView"));
@@ -248,6 +249,98 @@ if (Number(values.amount) > 200) error("amount", "Too much at " + step);`;
     window.history.replaceState(null, "", "/");
     expect(within(detail).getByTestId("ticket-service-error").textContent).toBe("timed out");
     expect(within(detail).queryByTestId("ticket-service-retry")).toBeNull();
+  });
+
+  it("shows an outside collaborator's steps with their links and sends a link again", async () => {
+    const sends: Record<string, unknown>[] = [];
+    let sent = false;
+    const external = (token: number, address: string, linkExpiresAt: string | null, stepName: string) =>
+      task(token, { stepName, candidateKind: "EXTERNAL", candidateId: NIL_UUID, candidateName: address, mine: false, linkExpiresAt });
+    window.history.replaceState(null, "", "/tickets?open=1");
+    const server = fakeGraphqlServer({
+      TicketTypes: TYPES,
+      Tickets: { data: { tickets: { items: [listItem("1")], total: 1 } } },
+      Ticket: () => ({
+        data: {
+          ticket: ticket("1", {
+            updatedAt: sent ? "2025-03-01T12:05:00Z" : "2025-03-01T11:00:00Z",
+            tasks: [
+              external(7, "supplier@example.com", sent ? "2099-03-08T12:05:00Z" : "2025-03-08T11:00:00Z", "Supplier quote"),
+              external(8, "carrier@example.com", "2099-03-08T11:00:00Z", "Carrier quote"),
+              external(9, "insurer@example.com", null, "Insurer check"),
+            ],
+            history: [
+              { at: "2025-03-01T11:00:00Z", kind: "link_sent", actorName: "", stepName: "Supplier quote", text: "supplier@example.com" },
+              { at: "2025-03-01T11:30:00Z", kind: "task_completed", actorName: "lab@example.com", stepName: "Lab report", text: null },
+            ],
+          }),
+        },
+      }),
+      SendTicketLink: (variables) => {
+        sends.push(variables);
+        sent = true;
+        return { data: { sendTicketLink: { commandId: "c", aggregateId: "1", duplicate: false } } };
+      },
+    });
+    renderInShell(<TicketsPage />, ["ticket.create"]);
+    const detail = await screen.findByTestId("ticket-detail");
+    window.history.replaceState(null, "", "/");
+    const [expired, live, unsent] = within(detail).getAllByTestId("ticket-task");
+    expect(expired!.textContent).toContain("External: supplier@example.com");
+    expect(within(expired!).getByTestId("ticket-task-link").textContent).toBe("link expired");
+    expect(within(live!).getByTestId("ticket-task-link").textContent).toContain("link expires ");
+    expect(within(unsent!).getByTestId("ticket-task-link").textContent).toBe("link not sent yet");
+    expect(within(detail).getAllByTestId("ticket-task-send-link")).toHaveLength(3);
+    const history = within(detail).getByTestId("ticket-history");
+    expect(history.textContent).toContain("Link sent · Supplier quote");
+    expect(history.textContent).toContain("To supplier@example.com");
+    expect(history.textContent).toContain("System");
+    expect(history.textContent).toContain("lab@example.com");
+
+    fireEvent.click(within(expired!).getByTestId("ticket-task-send-link"));
+    await waitFor(() => expect(sends).toHaveLength(1));
+    const input = sends[0]!.input as Record<string, unknown>;
+    expect(input).toMatchObject({ ticketId: "1", token: 7 });
+    expect(typeof input.commandId).toBe("string");
+    expect(await screen.findByText("A new link was mailed to supplier@example.com")).toBeTruthy();
+    // Fetched again: the new link's expiry shows.
+    await waitFor(() => expect(within(within(screen.getByTestId("ticket-detail")).getAllByTestId("ticket-task")[0]!).getByTestId("ticket-task-link").textContent).toContain("link expires "));
+    expect(server.requests.filter((request) => request.operation === "Ticket").length).toBeGreaterThan(1);
+
+    // Each send is a new command.
+    fireEvent.click(within(within(screen.getByTestId("ticket-detail")).getAllByTestId("ticket-task")[1]!).getByTestId("ticket-task-send-link"));
+    await waitFor(() => expect(sends).toHaveLength(2));
+    expect((sends[1]!.input as Record<string, unknown>).commandId).not.toBe(input.commandId);
+  });
+
+  it("says why a link could not be sent, and offers no sending on a closed ticket", async () => {
+    window.history.replaceState(null, "", "/tickets?open=1");
+    fakeGraphqlServer({
+      TicketTypes: TYPES,
+      Tickets: { data: { tickets: { items: [listItem("1")], total: 1 } } },
+      Ticket: { data: { ticket: ticket("1", { tasks: [task(7, { candidateKind: "EXTERNAL", candidateId: NIL_UUID, candidateName: "supplier@example.com", mine: false })] }) } },
+      SendTicketLink: graphqlError("ticket.not_external"),
+    });
+    const view = renderInShell(<TicketsPage />, ["ticket.create"]);
+    let detail = await screen.findByTestId("ticket-detail");
+    window.history.replaceState(null, "", "/");
+    fireEvent.click(within(detail).getByTestId("ticket-task-send-link"));
+    expect(await screen.findByText("This step is not done by an outside collaborator.")).toBeTruthy();
+    view.unmount();
+
+    window.history.replaceState(null, "", "/tickets?open=1");
+    fakeGraphqlServer({
+      TicketTypes: TYPES,
+      Tickets: { data: { tickets: { items: [listItem("1")], total: 1 } } },
+      Ticket: {
+        data: { ticket: ticket("1", { status: "FINISHED", tasks: [task(7, { candidateKind: "EXTERNAL", candidateId: NIL_UUID, candidateName: "supplier@example.com", mine: false })] }) },
+      },
+    });
+    renderInShell(<TicketsPage />, ["ticket.create"]);
+    detail = await screen.findByTestId("ticket-detail");
+    window.history.replaceState(null, "", "/");
+    expect(within(detail).getByTestId("ticket-task").textContent).toContain("supplier@example.com");
+    expect(within(detail).queryByTestId("ticket-task-send-link")).toBeNull();
   });
 
   it("comments on a ticket and cancels it with a reason", async () => {

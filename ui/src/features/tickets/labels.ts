@@ -25,4 +25,5 @@ export const CANDIDATE_KEYS: Record<TicketCandidateKind, MessageKey> = {
   USER: "tickets.candidate.user",
   ROLE: "tickets.candidate.role",
   ORG_UNIT: "tickets.candidate.unit",
+  EXTERNAL: "tickets.candidate.external",
 };

@@ -2,7 +2,11 @@
 
 export type TicketFieldAccess = "HIDDEN" | "READ_ONLY" | "EDITABLE" | "REQUIRED";
 export type TicketStatus = "OPEN" | "FINISHED" | "CANCELLED";
-export type TicketCandidateKind = "USER" | "ROLE" | "ORG_UNIT";
+/** EXTERNAL: an outside person mailed a link (candidateId the nil UUID, candidateName the address). */
+export type TicketCandidateKind = "USER" | "ROLE" | "ORG_UNIT" | "EXTERNAL";
+
+/** The candidate id of an external task: no user, role or unit. */
+export const NIL_UUID = "00000000-0000-0000-0000-000000000000";
 
 /** A form-js schema (`{ type: "default", components: [...] }`), as JSON. */
 export type FormSchema = Record<string, unknown>;
@@ -54,6 +58,8 @@ export interface TicketTask {
   overdue: boolean;
   mine: boolean;
   fields: TicketFieldRule[];
+  /** An external task: when the latest link mailed for it expires; null until one was sent. */
+  linkExpiresAt: string | null;
 }
 
 /** A service task the ticket waits on: being called, or failed and waiting for a retry. */
@@ -70,6 +76,9 @@ export interface TicketServiceCall {
 
 export interface TicketHistoryEntry {
   at: string;
+  /** `link_sent`: `text` is the address the link went to, `actorName` who asked for it again
+   * (empty: the system, as the step started). A `task_completed` through a link has the
+   * collaborator's address as `actorName`. */
   kind: string;
   actorName: string;
   stepName: string | null;
@@ -139,7 +148,7 @@ export interface TicketTypeData {
   ticketType: TicketType | null;
 }
 
-const TASK_FIELDS = "token stepId stepName candidateKind candidateId candidateName activatedAt dueAt overdue mine fields { key access }";
+const TASK_FIELDS = "token stepId stepName candidateKind candidateId candidateName activatedAt dueAt overdue mine fields { key access } linkExpiresAt";
 
 export const TICKETS_QUERY = /* GraphQL */ `
   query Tickets($filter: TicketFilter, $offset: Int!, $limit: Int!) {
@@ -292,6 +301,17 @@ export const RETRY_TICKET_SERVICE_MUTATION = /* GraphQL */ `
 `;
 
 export interface RetryTicketServiceVariables {
+  input: { commandId: string; ticketId: string; token: number };
+}
+
+/** Mails a fresh link (valid 7 days) to the outside collaborator of an external task. */
+export const SEND_TICKET_LINK_MUTATION = /* GraphQL */ `
+  mutation SendTicketLink($input: SendTicketLinkInput!) {
+    sendTicketLink(input: $input) { ${COMMAND_RESULT} }
+  }
+`;
+
+export interface SendTicketLinkVariables {
   input: { commandId: string; ticketId: string; token: number };
 }
 

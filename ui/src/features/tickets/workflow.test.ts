@@ -78,12 +78,22 @@ describe("durations", () => {
 
 describe("assignees", () => {
   it("reads and writes each kind", () => {
-    for (const text of ["starter", "user:0b6f2d5e-0000-4000-8000-000000000001", "role:r-1", "unit:u-1", "field:owner"]) {
+    for (const text of ["starter", "user:0b6f2d5e-0000-4000-8000-000000000001", "role:r-1", "unit:u-1", "field:owner", "external:supplier@example.com", "external-field:supplierMail"]) {
       expect(formatAssignee(parseAssignee(text)!)).toBe(text);
     }
     expect(parseAssignee("group:1")).toBeNull();
     expect(parseAssignee("role:")).toBeNull();
     expect(parseAssignee("")).toBeNull();
+  });
+
+  it("reads an outside collaborator, by a fixed address or the address in a form field", () => {
+    expect(parseAssignee("external:supplier@example.com")).toEqual({ kind: "external", address: "supplier@example.com" });
+    expect(parseAssignee(" external: supplier@example.com ")).toEqual({ kind: "external", address: "supplier@example.com" });
+    expect(parseAssignee("external-field:supplierMail")).toEqual({ kind: "externalField", key: "supplierMail" });
+    expect(formatAssignee({ kind: "external", address: "a@b.example" })).toBe("external:a@b.example");
+    expect(formatAssignee({ kind: "externalField", key: "mail" })).toBe("external-field:mail");
+    expect(parseAssignee("external:")).toBeNull();
+    expect(parseAssignee("external-field:")).toBeNull();
   });
 });
 

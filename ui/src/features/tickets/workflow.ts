@@ -95,7 +95,11 @@ export function formatDuration(hours: number | null | undefined, minutes: number
 export type Assignee =
   | { kind: "starter" }
   | { kind: "user" | "role" | "unit"; id: string }
-  | { kind: "field"; key: string };
+  | { kind: "field"; key: string }
+  /** An outside person, mailed a link to the step's form: a fixed address… */
+  | { kind: "external"; address: string }
+  /** …or the address in a form field. */
+  | { kind: "externalField"; key: string };
 
 export function parseAssignee(text: string | null | undefined): Assignee | null {
   const value = (text ?? "").trim();
@@ -107,6 +111,8 @@ export function parseAssignee(text: string | null | undefined): Assignee | null 
   if (!rest) return null;
   if (kind === "user" || kind === "role" || kind === "unit") return { kind, id: rest };
   if (kind === "field") return { kind, key: rest };
+  if (kind === "external") return { kind, address: rest };
+  if (kind === "external-field") return { kind: "externalField", key: rest };
   return null;
 }
 
@@ -116,6 +122,10 @@ export function formatAssignee(assignee: Assignee): string {
       return "starter";
     case "field":
       return `field:${assignee.key}`;
+    case "external":
+      return `external:${assignee.address}`;
+    case "externalField":
+      return `external-field:${assignee.key}`;
     default:
       return `${assignee.kind}:${assignee.id}`;
   }

@@ -41,6 +41,48 @@ describe("the step panel", () => {
     expect(patches.at(-1)).toEqual({ assignee: "role:r-1" });
   });
 
+  it("hands a step to an outside collaborator: the address in a form field or a fixed one, never for escalation", async () => {
+    // No roles, units or users: every option fits in the (virtual) dropdown.
+    fakeGraphqlServer({ RoleNames: { data: { roles: [] } }, OrgUnits: { data: { orgUnits: [] } }, TicketUserNames: { data: { users: [] } } });
+    const patches: StepPatch[] = [];
+    const mailField = [{ key: "supplierMail", label: "Supplier mail" }];
+    const view = renderInShell(<StepPanel selected={userTask} formFields={mailField} onChange={(patch) => patches.push(patch)} />, []);
+    const assignee = await screen.findByTestId("ticket-step-assignee");
+    expect(await optionLabels(assignee)).toEqual(["The one who opened the ticket", "Supplier mail (supplierMail)", "An e-mail address…", "Address in Supplier mail (supplierMail)"]);
+    expect(screen.queryByText(/expires in 7 days/)).toBeNull();
+    await pick(assignee, "Address in Supplier mail (supplierMail)");
+    expect(patches.at(-1)).toEqual({ assignee: "external-field:supplierMail" });
+
+    // "An e-mail address…" writes nothing until an address is entered.
+    const before = patches.length;
+    await pick(assignee, "An e-mail address…");
+    const address = await screen.findByTestId("ticket-step-external-address");
+    expect(patches).toHaveLength(before);
+    expect(screen.getByText("Enter the e-mail address the link goes to")).toBeTruthy();
+    expect(screen.getByText(/expires in 7 days and can be sent again from the ticket/)).toBeTruthy();
+    fireEvent.change(address, { target: { value: "  supplier@example.com " } });
+    fireEvent.blur(address);
+    expect(patches.at(-1)).toEqual({ assignee: "external:supplier@example.com" });
+    view.unmount();
+
+    // A step that has one shows it; another choice replaces it.
+    serve();
+    renderInShell(<StepPanel selected={{ ...userTask, assignee: "external:supplier@example.com" }} formFields={FIELDS} onChange={(patch) => patches.push(patch)} />, []);
+    expect(((await screen.findByTestId("ticket-step-external-address")) as HTMLInputElement).value).toBe("supplier@example.com");
+    expect(screen.getByTestId("ticket-step-assignee").textContent).toContain("An e-mail address…");
+    expect(screen.getByText(/expires in 7 days/)).toBeTruthy();
+    const changed = screen.getByTestId("ticket-step-external-address");
+    fireEvent.change(changed, { target: { value: "other@example.com" } });
+    fireEvent.keyDown(changed, { key: "Enter", code: "Enter", keyCode: 13 });
+    expect(patches.at(-1)).toEqual({ assignee: "external:other@example.com" });
+
+    // Escalation: roles, units and users only.
+    const escalate = screen.getByTestId("ticket-step-escalate");
+    await waitFor(async () => expect(await optionLabels(escalate)).toContain("Bob Chen (bob)"));
+    const labels = await optionLabels(escalate);
+    expect(labels.some((label) => label.startsWith("Address in") || label === "An e-mail address…")).toBe(false);
+  });
+
   it("sets each field's access and the due time as attributes", async () => {
     serve();
     const patches: StepPatch[] = [];

@@ -1,10 +1,11 @@
 /**
  * Our own property panel beside the workflow canvas (no bpmn-js-properties-panel): for a
- * user task its name, assignee, each form field's access, its due time, how long before that
- * a reminder goes out and who else hears when it is overdue; for a flow out of an exclusive
- * gateway its condition and whether it is the default; for a service task its URL. It only
- * describes the selection and reports patches; WorkflowDesigner applies them with
- * `modeling.updateProperties`.
+ * user task its name, assignee (a user, role, unit, the user in a form field, or an outside
+ * collaborator mailed a link: a fixed address or the one in a form field), each form field's
+ * access, its due time, how long before that a reminder goes out and who else hears when it
+ * is overdue; for a flow out of an exclusive gateway its condition and whether it is the
+ * default; for a service task its URL. It only describes the selection and reports patches;
+ * WorkflowDesigner applies them with `modeling.updateProperties`.
  */
 import { Alert, Empty, Form, Input, InputNumber, Select, Space, Switch, Table, Typography } from "antd";
 import { useEffect, useMemo, useState } from "react";
@@ -97,6 +98,12 @@ function optionsShowing(options: SelectOptions, value: string): SelectOptions {
   return known || !value ? options : [{ value, label: value }, ...options];
 }
 
+/** The assignee select's value for "An e-mail address…": any `external:<address>` shows as it. */
+const EXTERNAL_ADDRESS = "external:";
+
+/** Roughly an e-mail address (the server checks it properly). */
+const LOOKS_LIKE_ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
 function UserTaskProperties({ selected, formFields, onChange, disabled }: { selected: Extract<Selected, { kind: "userTask" }>; formFields: readonly FormField[]; onChange: (patch: StepPatch) => void; disabled?: boolean }) {
   const t = useT();
   const roles = useRoles();
@@ -132,7 +139,44 @@ function UserTaskProperties({ selected, formFields, onChange, disabled }: { sele
       label: t("ticketTypes.assignee.fields"),
       options: formFields.map((field) => ({ value: `field:${field.key}`, label: `${field.label} (${field.key})` })),
     },
+    // Not offered for escalation: an outside person is mailed a link to the step, not told it is overdue.
+    {
+      label: t("ticketTypes.assignee.external"),
+      options: [
+        { value: EXTERNAL_ADDRESS, label: t("ticketTypes.assignee.externalAddress") },
+        ...formFields.map((field) => ({ value: `external-field:${field.key}`, label: t("ticketTypes.assignee.externalField", { field: `${field.label} (${field.key})` }) })),
+      ],
+    },
   ];
+  // "An e-mail address…": chosen for this element (nothing is written until an address is
+  // entered), or the attribute already names one.
+  const [addressChosenFor, setAddressChosenFor] = useState<string | null>(null);
+  const fixedAddress = selected.assignee.startsWith(EXTERNAL_ADDRESS);
+  const addressMode = fixedAddress || addressChosenFor === selected.id;
+  const address = fixedAddress ? selected.assignee.slice(EXTERNAL_ADDRESS.length).trim() : "";
+  const external = addressMode || selected.assignee.startsWith("external-field:");
+  const assigneeProblem = !selected.assignee
+    ? addressMode
+      ? t("ticketTypes.assignee.externalAddressMissing")
+      : t("ticketTypes.assigneeMissing")
+    : addressMode && !address
+      ? t("ticketTypes.assignee.externalAddressMissing")
+      : addressMode && !LOOKS_LIKE_ADDRESS.test(address)
+        ? t("ticketTypes.assignee.externalAddressInvalid")
+        : undefined;
+  const chooseAssignee = (assignee: string) => {
+    if (assignee === EXTERNAL_ADDRESS) {
+      setAddressChosenFor(selected.id);
+      return;
+    }
+    setAddressChosenFor(null);
+    onChange({ assignee });
+  };
+  const setAddress = (text: string) => {
+    const trimmed = text.trim();
+    // An empty address would leave the step with no one: keep what the attribute says.
+    if (trimmed && trimmed !== address) onChange({ assignee: `${EXTERNAL_ADDRESS}${trimmed}` });
+  };
 
   const setAccess = (key: string, level: TicketFieldAccess) => onChange({ fields: formatFieldsAttribute({ ...access, [key]: level }, keys) });
   const setDue = (hours: number | null, minutes: number | null) => {
@@ -144,14 +188,24 @@ function UserTaskProperties({ selected, formFields, onChange, disabled }: { sele
 
   return (
     <>
-      <Form.Item label={t("ticketTypes.assignee")} validateStatus={selected.assignee ? undefined : "warning"} help={selected.assignee ? undefined : t("ticketTypes.assigneeMissing")}>
-        <Select
-          data-testid="ticket-step-assignee"
-          showSearch={{ optionFilterProp: "label" }}
-          value={selected.assignee || undefined}
-          options={optionsShowing(assigneeOptions, selected.assignee)}
-          onChange={(assignee: string) => onChange({ assignee })}
-        />
+      <Form.Item
+        label={t("ticketTypes.assignee")}
+        validateStatus={assigneeProblem ? "warning" : undefined}
+        help={assigneeProblem}
+        extra={external ? t("ticketTypes.assignee.externalHint") : undefined}
+      >
+        <Space orientation="vertical" style={{ width: "100%" }}>
+          <Select
+            data-testid="ticket-step-assignee"
+            showSearch={{ optionFilterProp: "label" }}
+            value={addressMode ? EXTERNAL_ADDRESS : selected.assignee || undefined}
+            options={addressMode ? assigneeOptions : optionsShowing(assigneeOptions, selected.assignee)}
+            onChange={chooseAssignee}
+          />
+          {addressMode ? (
+            <CommitInput testId="ticket-step-external-address" value={address} placeholder="name@example.com" disabled={disabled} onCommit={setAddress} />
+          ) : null}
+        </Space>
       </Form.Item>
       <Form.Item label={t("ticketTypes.fieldAccess")} extra={t("ticketTypes.fieldAccessHint")}>
         {formFields.length === 0 ? (

@@ -46,6 +46,7 @@ export function task(token: number, overrides: Partial<TicketTask> = {}): Ticket
       { key: "secret", access: "HIDDEN" },
       { key: "category", access: "REQUIRED" },
     ],
+    linkExpiresAt: null,
     ...overrides,
   };
 }

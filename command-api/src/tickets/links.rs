@@ -1,0 +1,200 @@
+//! Outside collaborators: a user task assigned to an e-mail address is done by someone
+//! without an account, through a signed link mailed to them.
+//!
+//! The link is stateless: [`LinkClaims`] signed with the deployment's token key (see
+//! `auth`), naming the ticket, the task's token, the address and the expiry. The log records
+//! each link sent (`hotline.ticket.link_sent`), and the ticket decides whether a link still
+//! opens its task: one was sent for that token, it has not expired, and the task is still
+//! waiting for that address. A resent link does not revoke an earlier one before its expiry.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, Utc};
+use hotline_domain::Actor;
+use hotline_domain::ticket::{
+    self, Candidate, FieldAccess, NodeKind, Performer, Status, Ticket, TicketAction, TicketState, TokenId, Wait,
+};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::{CREATE_PERMISSION, TicketService};
+use crate::auth::{LinkClaims, Session};
+use crate::dispatcher::{CommandMeta, CommandOutcome};
+use crate::error::ApiError;
+
+/// How long a mailed link opens its task.
+pub const LINK_LIFETIME: Duration = Duration::days(7);
+/// Who sends the first link of a task, and completes tasks for collaborators, in the log.
+pub const LINKS_ACTOR: &str = "ticket-links";
+
+/// What the collaborator's page shows: the ticket, the step, and the part of the form the
+/// step shows them. Fields the step does not list stay inside the organisation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CollaboratorTask {
+    pub ticket_number: String,
+    pub title: String,
+    pub step_name: String,
+    pub address: String,
+    pub expires_at: DateTime<Utc>,
+    /// The form-js schema without the fields the step does not show.
+    pub form: Value,
+    /// Access of each field shown (never hidden).
+    pub fields: Vec<(String, FieldAccess)>,
+    /// The ticket's values of the fields shown.
+    pub values: Map<String, Value>,
+}
+
+fn already_done() -> ApiError {
+    ApiError::new(axum::http::StatusCode::CONFLICT, "ticket.no_such_task", "this step is already done")
+}
+
+/// The task a link opens, while it still waits for the link's address.
+fn linked_task<'a>(state: &'a TicketState, claims: &LinkClaims) -> Result<&'a str, ApiError> {
+    match state.status {
+        Status::Open => {}
+        Status::NotOpened => {
+            return Err(ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "ticket.link_invalid",
+                "this link is not valid",
+            ));
+        }
+        Status::Finished | Status::Cancelled => {
+            return Err(ApiError::new(axum::http::StatusCode::CONFLICT, "ticket.closed", "this ticket is closed"));
+        }
+    }
+    match state.instance.tokens.get(&claims.token) {
+        Some(waiting) => match &waiting.wait {
+            Wait::Task { candidate: Candidate::External(address), .. } if *address == claims.address => {
+                Ok(&waiting.node)
+            }
+            _ => Err(already_done()),
+        },
+        None => Err(already_done()),
+    }
+}
+
+/// The field a component holds: its key, or a dynamic list's path (its columns are its own).
+fn field_of(component: &Value) -> Option<&str> {
+    component.get("key").or_else(|| component.get("path")).and_then(Value::as_str)
+}
+
+/// The form-js schema with only the components whose field is in `shown`, and those that
+/// hold no value (text; groups, keeping their own shown components).
+fn shown_form(schema: &Value, shown: &BTreeSet<&str>) -> Value {
+    let mut schema = schema.clone();
+    if let Some(components) = schema.get_mut("components").and_then(Value::as_array_mut) {
+        components.retain(|component| field_of(component).is_none_or(|key| shown.contains(key)));
+        for component in components.iter_mut() {
+            if field_of(component).is_none() && component.get("components").is_some() {
+                *component = shown_form(component, shown);
+            }
+        }
+    }
+    schema
+}
+
+impl TicketService {
+    /// What a genuine, live link opens (its signature and expiry already checked).
+    pub async fn collaborator_task(&self, claims: &LinkClaims) -> Result<CollaboratorTask, ApiError> {
+        let (state, _) = self.dispatcher.load::<Ticket>(claims.tenant_id, &ticket::stream_id(claims.ticket_id)).await?;
+        let node_id = linked_task(&state, claims)?;
+        let type_id = state.type_id.ok_or_else(already_done)?;
+        let definition = self.definition(claims.tenant_id, type_id, state.version).await?;
+        let node = definition.workflow.node(node_id).ok_or_else(already_done)?;
+        let NodeKind::UserTask(task) = &node.kind else { return Err(already_done()) };
+        let fields: Vec<(String, FieldAccess)> = task
+            .fields
+            .iter()
+            .filter(|(key, access)| **access != FieldAccess::Hidden && definition.form.field(key).is_some())
+            .map(|(key, access)| (key.clone(), *access))
+            .collect();
+        let shown: BTreeSet<&str> = fields.iter().map(|(key, _)| key.as_str()).collect();
+        let values =
+            state.values.iter().filter(|(key, _)| shown.contains(key.as_str())).map(|(k, v)| (k.clone(), v.clone()));
+        Ok(CollaboratorTask {
+            ticket_number: ticket::ticket_number(claims.ticket_id),
+            title: state.title.clone(),
+            step_name: node.label().to_owned(),
+            address: claims.address.clone(),
+            expires_at: claims.expires_at,
+            form: shown_form(&definition.schema, &shown),
+            values: values.collect(),
+            fields,
+        })
+    }
+
+    /// Completes the task a genuine, live link opens, with the values its step lets them
+    /// edit, as the collaborator the link was mailed to.
+    pub async fn complete_by_link(
+        &self,
+        claims: &LinkClaims,
+        values: Map<String, Value>,
+        now: DateTime<Utc>,
+    ) -> Result<CommandOutcome, ApiError> {
+        let meta = CommandMeta::new(Uuid::now_v7(), claims.tenant_id, Actor::system(LINKS_ACTOR), now);
+        let performer = Performer::Collaborator { address: claims.address.clone(), link_expires_at: claims.expires_at };
+        self.complete(meta, claims.ticket_id, claims.token, values, performer).await
+    }
+
+    /// Records the first link of an outside collaborator's task, as the system; the task's
+    /// token makes the command id, and the ticket records one such link per task.
+    pub async fn send_first_link(
+        &self,
+        tenant_id: Uuid,
+        ticket_id: Uuid,
+        token: TokenId,
+        now: DateTime<Utc>,
+    ) -> Result<CommandOutcome, ApiError> {
+        let command_id = Uuid::new_v5(&ticket_id, format!("link-{token}").as_bytes());
+        let meta = CommandMeta::new(command_id, tenant_id, Actor::system(LINKS_ACTOR), now);
+        let action = TicketAction::SendLink { token, expires_at: now + LINK_LIFETIME, by: None };
+        let command = ticket::TicketCommand { tenant_id, ticket_id, at: now, action };
+        self.dispatcher.dispatch::<Ticket>(&meta, &command).await
+    }
+
+    /// Mails the collaborator a new link (`ticket.create`), valid for [`LINK_LIFETIME`].
+    pub async fn send_link(
+        &self,
+        session: &Session,
+        command_id: Uuid,
+        ticket_id: Uuid,
+        token: TokenId,
+        now: DateTime<Utc>,
+    ) -> Result<CommandOutcome, ApiError> {
+        session.require(CREATE_PERMISSION)?;
+        let action = TicketAction::SendLink { token, expires_at: now + LINK_LIFETIME, by: Some(session.user_id) };
+        self.dispatch_ticket(session, command_id, ticket_id, action, now).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn the_collaborator_sees_only_the_fields_their_step_shows() {
+        let schema = json!({"type": "default", "components": [
+            {"type": "text", "text": "Quote"},
+            {"type": "number", "key": "amount"},
+            {"type": "textfield", "key": "internal_note"},
+            {"type": "group", "label": "More", "components": [
+                {"type": "textfield", "key": "reason"},
+                {"type": "textfield", "key": "cost_centre"}
+            ]},
+            {"type": "dynamiclist", "path": "items", "components": [{"type": "textfield", "key": "sku"}]}
+        ]});
+        let shown = BTreeSet::from(["amount", "reason", "items"]);
+        assert_eq!(
+            shown_form(&schema, &shown),
+            json!({"type": "default", "components": [
+                {"type": "text", "text": "Quote"},
+                {"type": "number", "key": "amount"},
+                {"type": "group", "label": "More", "components": [{"type": "textfield", "key": "reason"}]},
+                {"type": "dynamiclist", "path": "items", "components": [{"type": "textfield", "key": "sku"}]}
+            ]})
+        );
+    }
+}

@@ -1,0 +1,92 @@
+//! The API of the outside collaborator's page (`/collaborate/<link>` in the web app): no
+//! session, the signed link is the credential.
+//!
+//! - `GET /api/ticket-links/{link}`: the ticket, the step and the part of its form the step
+//!   shows, with the values of those fields;
+//! - `POST /api/ticket-links/{link}` with `{"values": {...}}`: completes the step.
+//!
+//! Errors are problem+json: `ticket.link_invalid` (404), `ticket.link_expired` (410),
+//! `ticket.no_such_task` and `ticket.closed` (409: done already, or closed), and
+//! `ticket.invalid_values` (422, naming the fields).
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::Utc;
+use hotline_command_api::ApiError;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use hotline_domain::ticket::FieldAccess;
+
+use crate::identity::mutation::READ_YOUR_WRITES_TIMEOUT;
+use crate::schema::GraphqlState;
+
+pub fn router(state: GraphqlState) -> Router {
+    Router::new().route("/api/ticket-links/{link}", get(show).post(complete)).with_state(state)
+}
+
+/// The statuses a person at a browser should see: the domain says 422 for every refusal.
+fn for_the_page(error: ApiError) -> ApiError {
+    let status = match error.code {
+        "ticket.link_invalid" => StatusCode::NOT_FOUND,
+        "ticket.link_expired" => StatusCode::GONE,
+        "ticket.no_such_task" | "ticket.closed" | "ticket.not_your_task" => StatusCode::CONFLICT,
+        _ => return error,
+    };
+    ApiError { status, ..error }
+}
+
+async fn show(State(state): State<GraphqlState>, Path(link): Path<String>) -> Result<Json<Value>, ApiError> {
+    let claims = state.identity.signer().verify_link(&link, Utc::now())?;
+    let task = state.tickets.collaborator_task(&claims).await.map_err(for_the_page)?;
+    let organisation = hotline_projections::get_tenant_settings(&state.read_models, claims.tenant_id)
+        .await
+        .map_err(|error| ApiError::internal(format!("reading the tenant's settings: {error}")))?
+        .map(|settings| settings.organisation_name)
+        .unwrap_or_default();
+    let fields: Vec<Value> =
+        task.fields.iter().map(|(key, access)| json!({"key": key, "access": access_name(*access)})).collect();
+    Ok(Json(json!({
+        "organisation": organisation,
+        "ticketNumber": task.ticket_number,
+        "title": task.title,
+        "stepName": task.step_name,
+        "address": task.address,
+        "expiresAt": task.expires_at,
+        "form": task.form,
+        "fields": fields,
+        "values": task.values,
+    })))
+}
+
+/// As GraphQL's `FieldAccessKind` names it, so the page shares the web app's form code.
+fn access_name(access: FieldAccess) -> &'static str {
+    match access {
+        FieldAccess::Hidden => "HIDDEN",
+        FieldAccess::ReadOnly => "READ_ONLY",
+        FieldAccess::Editable => "EDITABLE",
+        FieldAccess::Required => "REQUIRED",
+    }
+}
+
+#[derive(Deserialize)]
+struct Completion {
+    values: Map<String, Value>,
+}
+
+async fn complete(
+    State(state): State<GraphqlState>,
+    Path(link): Path<String>,
+    body: Result<Json<Completion>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let now = Utc::now();
+    let claims = state.identity.signer().verify_link(&link, now)?;
+    let Json(Completion { values }) = body.map_err(ApiError::from)?;
+    let outcome = state.tickets.complete_by_link(&claims, values, now).await.map_err(for_the_page)?;
+    // Whoever looks at the ticket next (the collaborator reloading, an agent) sees the step done.
+    state.wait_for_read_models(&outcome, READ_YOUR_WRITES_TIMEOUT).await;
+    Ok(Json(json!({"completed": true})))
+}

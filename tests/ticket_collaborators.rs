@@ -1,0 +1,204 @@
+//! Outside collaborators end to end, through the real binary: a step assigned to the address
+//! in a form field is mailed a signed link (to an SMTP relay the test runs); the link opens
+//! the step's part of the form without a log-in and completes the step once; a person may
+//! send another link; a tampered link opens nothing.
+
+mod common;
+
+use std::time::Duration;
+
+use common::smtp::{SmtpSink, SunkMail};
+use common::{Location, Server, error_code, http_client};
+use serde_json::{Value, json};
+
+const SETTINGS: &str =
+    "mutation($input: UpdateTenantSettingsInput!) { updateTenantSettings(input: $input) { lastPosition } }";
+const CREATE_TYPE: &str =
+    "mutation($input: CreateTicketTypeInput!) { createTicketType(input: $input) { aggregateId } }";
+const PUBLISH: &str =
+    "mutation($input: PublishTicketWorkflowInput!) { publishTicketWorkflow(input: $input) { lastPosition } }";
+const OPEN: &str = "mutation($input: OpenTicketInput!) { openTicket(input: $input) { aggregateId } }";
+const SEND_LINK: &str = "mutation($input: SendTicketLinkInput!) { sendTicketLink(input: $input) { lastPosition } }";
+const TICKET: &str = "query($id: UUID!) { ticket(id: $id) { number values \
+     tasks { token stepName candidateKind candidateId candidateName mine linkExpiresAt } \
+     history { kind actorName stepName text } } }";
+const MAIL_WAIT: Duration = Duration::from_secs(20);
+const SUPPLIER: &str = "supplier@mail.example";
+
+fn data(response: Value) -> Value {
+    assert!(response["errors"].is_null(), "unexpected errors: {response}");
+    response["data"].clone()
+}
+
+fn form() -> Value {
+    json!({ "type": "default", "components": [
+        { "type": "textfield", "key": "reason", "label": "Reason" },
+        { "type": "textfield", "key": "supplier", "label": "Supplier's address" },
+        { "type": "textfield", "key": "internal", "label": "Internal note" },
+        { "type": "number", "key": "amount", "label": "Quote", "validate": { "min": 0 } }
+    ] })
+}
+
+const WORKFLOW: &str = r#"<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:hotline="https://hotline.example/schema/bpmn" id="d">
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="quote" />
+    <bpmn:userTask id="quote" name="Quote" hotline:assignee="external-field:supplier" hotline:fields="amount=required,reason=readonly" />
+    <bpmn:sequenceFlow id="f2" sourceRef="quote" targetRef="check" />
+    <bpmn:userTask id="check" name="Check" hotline:assignee="starter" />
+    <bpmn:sequenceFlow id="f3" sourceRef="check" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+</bpmn:definitions>"#;
+
+/// The link a mail carries (the part after `/collaborate/`), and the whole address.
+fn link_in(mail: &SunkMail) -> (String, String) {
+    let text = mail.body_text();
+    let url = text
+        .split_whitespace()
+        .find(|word| word.contains("/collaborate/"))
+        .unwrap_or_else(|| panic!("no link in {text}"))
+        .to_owned();
+    let link = url.rsplit_once("/collaborate/").unwrap().1.to_owned();
+    (link, url)
+}
+
+async fn page(server: &Server, link: &str) -> (u16, Value) {
+    let response = http_client().get(format!("{}/api/ticket-links/{link}", server.base_url)).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+async fn submit(server: &Server, link: &str, values: Value) -> (u16, Value) {
+    let response = http_client()
+        .post(format!("{}/api/ticket-links/{link}", server.base_url))
+        .json(&json!({ "values": values }))
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn an_outside_collaborator_does_their_step_through_the_mailed_link() {
+    let sink = SmtpSink::start().await;
+    let server = Server::start_with(&Location::embedded(), &[("HOTLINE_SMTP_RELAY", &sink.url())]);
+    let admin = server.demo_admin_token().await;
+    let password = server.demo_password.clone().unwrap();
+    let agent = server.login("demo", "agent1", &password).await;
+    let settings = json!({ "input": { "organisationName": "Demo Care", "logoUrl": "", "copyright": "",
+        "hotlineNumber": "", "websiteUrl": "", "supportEmail": "care@demo.example" } });
+    data(server.graphql(Some(&admin), SETTINGS, settings).await);
+
+    // Escalating to an outsider cannot be published.
+    let input = json!({ "input": { "name": "Supplier quotes", "description": "", "form": form() } });
+    let type_id =
+        data(server.graphql(Some(&admin), CREATE_TYPE, input).await)["createTicketType"]["aggregateId"].clone();
+    let escalating = WORKFLOW.replace(
+        r#"hotline:assignee="starter""#,
+        r#"hotline:due="PT1H" hotline:escalate="external:boss@mail.example""#,
+    );
+    let refused =
+        server.graphql(Some(&admin), PUBLISH, json!({ "input": { "typeId": type_id, "bpmnXml": escalating } })).await;
+    assert_eq!(error_code(&refused), "ticket_type.invalid_workflow", "{refused}");
+    data(server.graphql(Some(&admin), PUBLISH, json!({ "input": { "typeId": type_id, "bpmnXml": WORKFLOW } })).await);
+
+    let values = json!({ "reason": "Broken on arrival", "supplier": SUPPLIER, "internal": "Margin 40%" });
+    let open = json!({ "input": { "typeId": type_id, "title": "Replace the printer", "values": values } });
+    let ticket_id =
+        data(server.graphql(Some(&agent), OPEN, open).await)["openTicket"]["aggregateId"].as_str().unwrap().to_owned();
+
+    // The supplier is mailed a link, from the support address, naming the ticket and step.
+    let first = sink.wait_for(MAIL_WAIT, |mail| mail.recipients == [SUPPLIER]).await;
+    let ticket = data(server.graphql(Some(&agent), TICKET, json!({ "id": ticket_id })).await)["ticket"].clone();
+    let number = ticket["number"].as_str().unwrap();
+    assert!(first.header("Subject").unwrap().contains(number), "{first:?}");
+    assert!(first.header("From").unwrap().contains("<care@demo.example>"), "{first:?}");
+    let (link, url) = link_in(&first);
+    assert!(url.starts_with(&format!("{}/collaborate/", server.base_url)), "{url}");
+    assert!(first.body_text().contains("Demo Care asks you to fill in the step \"Quote\""));
+    let task = &ticket["tasks"][0];
+    assert_eq!(
+        (task["candidateKind"].as_str(), task["candidateName"].as_str(), task["mine"].as_bool()),
+        (Some("EXTERNAL"), Some(SUPPLIER), Some(false)),
+        "{ticket}"
+    );
+    assert!(task["linkExpiresAt"].is_string(), "{ticket}");
+
+    // The page shows the step's fields only: not the internal note, nor the address field.
+    let (status, shown) = page(&server, &link).await;
+    assert_eq!(status, 200, "{shown}");
+    assert_eq!(
+        (shown["organisation"].as_str(), shown["ticketNumber"].as_str(), shown["stepName"].as_str()),
+        (Some("Demo Care"), Some(number), Some("Quote"))
+    );
+    assert_eq!(shown["values"], json!({ "reason": "Broken on arrival" }));
+    assert_eq!(
+        shown["fields"],
+        json!([{ "key": "amount", "access": "REQUIRED" }, { "key": "reason", "access": "READ_ONLY" }])
+    );
+    let keys: Vec<&str> = shown["form"]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|component| component["key"].as_str())
+        .collect();
+    assert_eq!(keys, ["reason", "amount"]);
+
+    // A tampered link opens nothing.
+    let (body, tag) = link.split_once('.').unwrap();
+    let tampered = format!("{body}x.{tag}");
+    let (status, problem) = page(&server, &tampered).await;
+    assert_eq!((status, problem["code"].as_str()), (404, Some("ticket.link_invalid")), "{problem}");
+    let (status, problem) = submit(&server, "not-a-link", json!({ "amount": 1 })).await;
+    assert_eq!((status, problem["code"].as_str()), (404, Some("ticket.link_invalid")), "{problem}");
+
+    // An agent sends another link; both work until the step is done.
+    let input = json!({ "input": { "ticketId": ticket_id, "token": task["token"] } });
+    data(server.graphql(Some(&agent), SEND_LINK, input).await);
+    let second = sink.wait_for(MAIL_WAIT, |mail| mail.recipients == [SUPPLIER] && link_in(mail).0 != link).await;
+    let (second_link, _) = link_in(&second);
+    assert_eq!(page(&server, &second_link).await.0, 200);
+
+    // Bad values are refused with the fields named, and nothing moves.
+    let (status, problem) = submit(&server, &link, json!({ "amount": -5 })).await;
+    assert_eq!((status, problem["code"].as_str()), (422, Some("ticket.invalid_values")), "{problem}");
+    assert_eq!(problem["fields"][0]["field"], "amount", "{problem}");
+    let (status, problem) = submit(&server, &link, json!({ "amount": 120, "reason": "Mine now" })).await;
+    assert_eq!((status, problem["code"].as_str()), (422, Some("ticket.invalid_values")), "{problem}");
+    let (status, done) = submit(&server, &link, json!({ "amount": 120 })).await;
+    assert_eq!((status, &done), (200, &json!({ "completed": true })));
+
+    // Done once: neither link opens the step again.
+    let (status, problem) = submit(&server, &second_link, json!({ "amount": 130 })).await;
+    assert_eq!((status, problem["code"].as_str()), (409, Some("ticket.no_such_task")), "{problem}");
+    assert_eq!(page(&server, &link).await.0, 409);
+
+    // The ticket moved on to the agent, with the quote, and its history says who did what.
+    let ticket = data(server.graphql(Some(&agent), TICKET, json!({ "id": ticket_id })).await)["ticket"].clone();
+    assert_eq!(ticket["values"]["amount"], 120, "{ticket}");
+    assert_eq!(
+        (ticket["tasks"][0]["stepName"].as_str(), ticket["tasks"][0]["mine"].as_bool()),
+        (Some("Check"), Some(true))
+    );
+    let history: Vec<(&str, &str)> = ticket["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| (entry["kind"].as_str().unwrap(), entry["actorName"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        history,
+        [
+            ("opened", "Demo agent one"),
+            ("link_sent", ""),
+            ("link_sent", "Demo agent one"),
+            ("task_completed", SUPPLIER)
+        ],
+        "{ticket}"
+    );
+    // A person's step takes no link.
+    let input = json!({ "input": { "ticketId": ticket_id, "token": ticket["tasks"][0]["token"] } });
+    let refused = server.graphql(Some(&agent), SEND_LINK, input).await;
+    assert_eq!(error_code(&refused), "ticket.not_external", "{refused}");
+}
