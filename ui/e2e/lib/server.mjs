@@ -28,10 +28,11 @@ const OUTSIDE_SETTINGS = ["HOTLINE_DATABASE_URL", "HOTLINE_DATA_DIR", "HOTLINE_L
  */
 
 /**
- * @param {{ startTimeoutMs?: number, lifetimeMs?: number }} [options]
+ * @param {{ startTimeoutMs?: number, lifetimeMs?: number, environment?: Record<string, string> }} [options]
+ *   `environment`: settings of the test's own (an SMTP relay it runs, say)
  * @returns {Promise<Hotline>}
  */
-export async function startHotline({ startTimeoutMs = 60_000, lifetimeMs = 15 * 60_000 } = {}) {
+export async function startHotline({ startTimeoutMs = 60_000, lifetimeMs = 15 * 60_000, environment = {} } = {}) {
   const configured = process.env.HOTLINE_BIN || "target/debug/hotline";
   const bin = isAbsolute(configured) ? configured : join(REPO_ROOT, configured);
   if (!existsSync(bin)) throw new Error(`no hotline binary at ${bin}: run \`cargo build\` first, or set HOTLINE_BIN`);
@@ -41,8 +42,9 @@ export async function startHotline({ startTimeoutMs = 60_000, lifetimeMs = 15 * 
   /** @type {NodeJS.ProcessEnv} */
   const env = { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" };
   for (const name of OUTSIDE_SETTINGS) delete env[name];
+  Object.assign(env, environment);
 
-  const child = spawn(bin, ["serve", "--listen", "127.0.0.1:0", "--sip-listen", "127.0.0.1:0", "--data-dir", dataDir, "--web-root", webRoot], {
+  const child = spawn(bin, ["serve", "--listen", "127.0.0.1:0", "--sip-listen", "127.0.0.1:0", "--smtp-listen", "127.0.0.1:0", "--data-dir", dataDir, "--web-root", webRoot], {
     cwd: REPO_ROOT,
     env,
     stdio: ["ignore", "pipe", "pipe"],
