@@ -17,17 +17,13 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
+use common::tickets::{CREATE_TYPE, OPEN, PUBLISH};
 use common::{Location, Server, error_code};
 use hotline_command_api::webhooks::delivery::{secret_key, sign};
 use serde_json::{Value, json};
 
-const CREATE_TYPE: &str =
-    "mutation($input: CreateTicketTypeInput!) { createTicketType(input: $input) { aggregateId } }";
 const UPDATE_TYPE: &str =
     "mutation($input: UpdateTicketTypeInput!) { updateTicketType(input: $input) { lastPosition } }";
-const PUBLISH: &str =
-    "mutation($input: PublishTicketWorkflowInput!) { publishTicketWorkflow(input: $input) { lastPosition } }";
-const OPEN: &str = "mutation($input: OpenTicketInput!) { openTicket(input: $input) { aggregateId } }";
 const TYPES: &str = "{ ticketTypes { id rules publishedRules } }";
 const TICKET: &str = "query($id: UUID!) { ticket(id: $id) { values rules } }";
 

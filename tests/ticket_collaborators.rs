@@ -8,16 +8,10 @@ mod common;
 use std::time::Duration;
 
 use common::smtp::{SmtpSink, SunkMail};
+use common::tickets::{CREATE_TYPE, OPEN, PUBLISH, SETTINGS};
 use common::{Location, Server, error_code, http_client};
 use serde_json::{Value, json};
 
-const SETTINGS: &str =
-    "mutation($input: UpdateTenantSettingsInput!) { updateTenantSettings(input: $input) { lastPosition } }";
-const CREATE_TYPE: &str =
-    "mutation($input: CreateTicketTypeInput!) { createTicketType(input: $input) { aggregateId } }";
-const PUBLISH: &str =
-    "mutation($input: PublishTicketWorkflowInput!) { publishTicketWorkflow(input: $input) { lastPosition } }";
-const OPEN: &str = "mutation($input: OpenTicketInput!) { openTicket(input: $input) { aggregateId } }";
 const SEND_LINK: &str = "mutation($input: SendTicketLinkInput!) { sendTicketLink(input: $input) { lastPosition } }";
 const TICKET: &str = "query($id: UUID!) { ticket(id: $id) { number values \
      tasks { token stepName candidateKind candidateId candidateName mine linkExpiresAt } \

@@ -12,17 +12,11 @@ mod common;
 use std::time::Duration;
 
 use common::smtp::{self, SmtpSink};
+use common::tickets::{CREATE_TYPE, OPEN, PUBLISH, SETTINGS};
 use common::{Location, Server, error_code};
 use hotline_domain::access::BuiltInRole;
 use serde_json::{Value, json};
 
-const SETTINGS: &str =
-    "mutation($input: UpdateTenantSettingsInput!) { updateTenantSettings(input: $input) { lastPosition } }";
-const CREATE_TYPE: &str =
-    "mutation($input: CreateTicketTypeInput!) { createTicketType(input: $input) { aggregateId } }";
-const PUBLISH: &str =
-    "mutation($input: PublishTicketWorkflowInput!) { publishTicketWorkflow(input: $input) { lastPosition } }";
-const OPEN: &str = "mutation($input: OpenTicketInput!) { openTicket(input: $input) { aggregateId } }";
 const TICKET: &str = "query($id: UUID!) { ticket(id: $id) { number tasks { overdue dueAt remindAt } \
      history { kind actorName stepName text } } }";
 const ME: &str = "{ users { username email } tenantSettings { supportEmail } }";

@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::tickets::{CREATE_TYPE, OPEN, PUBLISH};
 use common::{Location, Server, WAIT, error_code};
 use futures::{SinkExt, StreamExt};
 use hotline_domain::access::BuiltInRole;
@@ -13,11 +14,6 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
-const CREATE_TYPE: &str =
-    "mutation($input: CreateTicketTypeInput!) { createTicketType(input: $input) { aggregateId } }";
-const PUBLISH: &str =
-    "mutation($input: PublishTicketWorkflowInput!) { publishTicketWorkflow(input: $input) { lastPosition } }";
-const OPEN: &str = "mutation($input: OpenTicketInput!) { openTicket(input: $input) { aggregateId } }";
 const COMPLETE: &str =
     "mutation($input: CompleteTicketTaskInput!) { completeTicketTask(input: $input) { lastPosition } }";
 const COMMENT: &str = "mutation($input: CommentTicketInput!) { commentTicket(input: $input) { lastPosition } }";

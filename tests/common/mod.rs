@@ -15,6 +15,18 @@ use uuid::Uuid;
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_hotline");
 
+/// GraphQL documents several ticket tests send.
+pub mod tickets {
+    pub const CREATE_TYPE: &str =
+        "mutation($input: CreateTicketTypeInput!) { createTicketType(input: $input) { aggregateId } }";
+    pub const PUBLISH: &str =
+        "mutation($input: PublishTicketWorkflowInput!) { publishTicketWorkflow(input: $input) { lastPosition } }";
+    pub const OPEN: &str = "mutation($input: OpenTicketInput!) { openTicket(input: $input) { aggregateId } }";
+    /// Sets the tenant's settings (the support address mail comes from).
+    pub const SETTINGS: &str =
+        "mutation($input: UpdateTenantSettingsInput!) { updateTenantSettings(input: $input) { lastPosition } }";
+}
+
 /// Where a test server keeps its data.
 #[derive(Clone, Debug)]
 pub enum Location {

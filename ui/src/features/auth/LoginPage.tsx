@@ -1,11 +1,12 @@
 /** Log-in: tenant (slug), user name, password. Errors in the user's language. */
-import { LockOutlined, ShopOutlined, TranslationOutlined, UserOutlined } from "@ant-design/icons";
-import { Alert, Button, Card, Dropdown, Form, Input, Layout, theme, Typography } from "antd";
+import { LockOutlined, ShopOutlined, UserOutlined } from "@ant-design/icons";
+import { Alert, Button, Card, Form, Input, Layout, theme, Typography } from "antd";
 import { useState } from "react";
 import { useErrorText } from "../../api/errors";
 import { useMutation } from "../../api/hooks";
 import { setSession } from "../../api/session";
-import { LOCALE_NAMES, LOCALES, useI18n } from "../../i18n";
+import { useI18n } from "../../i18n";
+import { LanguageMenu } from "../../i18n/LanguageMenu";
 import { isString, type Preference, usePreference } from "../../preferences/storage";
 import { LOGIN_MUTATION, type LoginData, type LoginVariables } from "./login.graphql";
 
@@ -13,7 +14,7 @@ import { LOGIN_MUTATION, type LoginData, type LoginVariables } from "./login.gra
 const lastTenantPreference: Preference<string> = { key: "hotline.login.tenant", fallback: () => "", isValid: isString };
 
 export function LoginPage() {
-  const { t, locale, setLocale } = useI18n();
+  const { t } = useI18n();
   const errorText = useErrorText();
   const { token } = theme.useToken();
   const [lastTenant, setLastTenant] = usePreference(lastTenantPreference);
@@ -43,19 +44,7 @@ export function LoginPage() {
   return (
     <Layout style={{ minHeight: "100vh", alignItems: "center", justifyContent: "center", padding: token.paddingLG }}>
       <div style={{ position: "absolute", top: token.padding, right: token.paddingLG }}>
-        <Dropdown
-          trigger={["click"]}
-          menu={{
-            selectable: true,
-            selectedKeys: [locale],
-            items: LOCALES.map((id) => ({ key: id, label: <span lang={id}>{LOCALE_NAMES[id]}</span> })),
-            onClick: ({ key }) => setLocale(key as (typeof LOCALES)[number]),
-          }}
-        >
-          <Button type="text" icon={<TranslationOutlined />} data-testid="login-language">
-            {LOCALE_NAMES[locale]}
-          </Button>
-        </Dropdown>
+        <LanguageMenu testId="login-language" />
       </div>
       <Card style={{ width: "100%", maxWidth: 400 }} data-testid="login">
         <div style={{ textAlign: "center", marginBottom: token.marginLG }}>

@@ -6,12 +6,12 @@
  * ticket closed shows why instead; a refused answer shows why above Send and keeps what was
  * typed.
  */
-import { TranslationOutlined } from "@ant-design/icons";
-import { Alert, Button, Card, Dropdown, Layout, Result, Skeleton, Space, theme, Typography } from "antd";
+import { Alert, Button, Card, Layout, Result, Skeleton, Space, theme, Typography } from "antd";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { CLIENT_CODES, GraphqlError } from "../../api/client";
 import { useErrorText } from "../../api/errors";
-import { LOCALE_NAMES, LOCALES, useI18n } from "../../i18n";
+import { useI18n } from "../../i18n";
+import { LanguageMenu } from "../../i18n/LanguageMenu";
 import { formatDateTime } from "../../i18n/format";
 import type { FormViewApi } from "../tickets/FormView";
 import { LazyFormView } from "../tickets/LazyFormView";
@@ -47,7 +47,7 @@ export function CollaboratePage({ link }: { link: string }) {
     <Layout style={{ minHeight: "100vh" }}>
       <div style={{ maxWidth: 720, width: "100%", margin: "0 auto", padding: "8px 12px 24px", boxSizing: "border-box" }} data-testid="collaborate-page">
         <div style={{ display: "flex", justifyContent: "flex-end" }}>
-          <LanguageMenu />
+          <LanguageMenu testId="collaborate-language" />
         </div>
         <Card>
           {load.state === "loading" ? <Skeleton active /> : null}
@@ -56,26 +56,6 @@ export function CollaboratePage({ link }: { link: string }) {
         </Card>
       </div>
     </Layout>
-  );
-}
-
-/** The collaborator's language (their browser's at first), as on the log-in page. */
-function LanguageMenu() {
-  const { locale, setLocale } = useI18n();
-  return (
-    <Dropdown
-      trigger={["click"]}
-      menu={{
-        selectable: true,
-        selectedKeys: [locale],
-        items: LOCALES.map((id) => ({ key: id, label: <span lang={id}>{LOCALE_NAMES[id]}</span> })),
-        onClick: ({ key }) => setLocale(key as (typeof LOCALES)[number]),
-      }}
-    >
-      <Button type="text" icon={<TranslationOutlined />} data-testid="collaborate-language">
-        {LOCALE_NAMES[locale]}
-      </Button>
-    </Dropdown>
   );
 }
 
