@@ -19,7 +19,7 @@ use sqlx::{AnyPool, AssertSqlSafe};
 
 use crate::BenchOptions;
 use crate::measure::{Timed, median_round, run_clients};
-use crate::report::{BenchReport, Role, thousands};
+use crate::report::{BenchReport, Measurement, Role, thousands};
 use crate::scratch::ScratchDirectory;
 use crate::workload;
 
@@ -82,7 +82,6 @@ pub(crate) async fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
     for _ in 0..options.rounds.max(1) {
         rounds.push(round(&database.events, &database.read_models).await?);
     }
-    let ratios = rounds.iter().map(|round| round.rebuild.rate() / round.read_floor.rate()).collect::<Vec<_>>();
     // How the median rebuild's time splits, from the loop measured in the same round.
     rounds.sort_by(|left, right| left.rebuild.rate().total_cmp(&right.rebuild.rate()));
     let split = {
@@ -103,36 +102,12 @@ pub(crate) async fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
             share(rest),
         )
     };
-    let (mut rebuilds, mut floors, mut applies, mut loops) = (vec![], vec![], vec![], vec![]);
+    let (mut rebuilds, mut loops) = (RebuildRounds::default(), vec![]);
     for round in rounds {
-        rebuilds.push(round.rebuild);
-        floors.push(round.read_floor);
-        applies.push(round.apply_alone);
+        rebuilds.push(round.rebuild, round.read_floor, round.apply_alone);
         loops.push(round.rebuild_loop.timed);
     }
-    let rebuild = report
-        .measure(median_round(rebuilds).into_measurement(
-            Role::System,
-            "hotline_projections::rebuild(users), whole log",
-            "events",
-            1,
-            "rebuild",
-        ))
-        .clone();
-    report.measure(median_round(floors).into_measurement(
-        Role::Baseline,
-        "read_all paging alone, 1,000 per page (the floor)",
-        "events",
-        1,
-        "page of 1,000 events",
-    ));
-    report.measure(median_round(applies).into_measurement(
-        Role::Diagnostic,
-        "UsersProjection::apply alone, events in memory, 1,000 per transaction",
-        "events",
-        1,
-        "transaction of 1,000 events",
-    ));
+    let rebuild = rebuilds.report(&mut report, "users", "UsersProjection");
     report.measure(median_round(loops).into_measurement(
         Role::Diagnostic,
         "rebuild's loop without the swap: read_all + apply + commit per page",
@@ -141,7 +116,6 @@ pub(crate) async fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
         "page",
     ));
     report.measure(fill_measurement);
-    report.ratio_of_rounds("rebuild / read floor (events/s)", &ratios);
     report.check_rate(&rebuild, TARGET_EVENTS_PER_SECOND);
     report.note(split);
     let users_in_read_model: i64 =
@@ -159,6 +133,55 @@ pub(crate) async fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
 }
 
 /// Appends every user's history, from many clients at once, in big group-commit batches.
+/// What a rebuild benchmark measures each round: the rebuild, the read floor and the apply
+/// alone (the users and tickets projections report them alike).
+#[derive(Default)]
+pub(crate) struct RebuildRounds {
+    rebuilds: Vec<Timed>,
+    floors: Vec<Timed>,
+    applies: Vec<Timed>,
+}
+
+impl RebuildRounds {
+    pub(crate) fn push(&mut self, rebuild: Timed, read_floor: Timed, apply_alone: Timed) {
+        self.rebuilds.push(rebuild);
+        self.floors.push(read_floor);
+        self.applies.push(apply_alone);
+    }
+
+    /// Reports the medians and the rebuild / floor ratio of the rounds; returns the rebuild's
+    /// measurement, for the target check.
+    pub(crate) fn report(self, report: &mut BenchReport, projection: &str, apply_type: &str) -> Measurement {
+        let ratios: Vec<f64> =
+            self.rebuilds.iter().zip(&self.floors).map(|(rebuild, floor)| rebuild.rate() / floor.rate()).collect();
+        let rebuild = report
+            .measure(median_round(self.rebuilds).into_measurement(
+                Role::System,
+                format!("hotline_projections::rebuild({projection}), whole log"),
+                "events",
+                1,
+                "rebuild",
+            ))
+            .clone();
+        report.measure(median_round(self.floors).into_measurement(
+            Role::Baseline,
+            "read_all paging alone, 1,000 per page (the floor)",
+            "events",
+            1,
+            "page of 1,000 events",
+        ));
+        report.measure(median_round(self.applies).into_measurement(
+            Role::Diagnostic,
+            format!("{apply_type}::apply alone, events in memory, 1,000 per transaction"),
+            "events",
+            1,
+            "transaction of 1,000 events",
+        ));
+        report.ratio_of_rounds("rebuild / read floor (events/s)", &ratios);
+        rebuild
+    }
+}
+
 async fn fill(options: &BenchOptions, store: &SharedEventStore, users: usize) -> anyhow::Result<Timed> {
     let now = chrono::Utc::now();
     let tenant_ids = (0..TENANTS)

@@ -114,23 +114,16 @@ pub(crate) async fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
     Ok(report)
 }
 
-/// `runs` runs of `script` over the value sets in turn.
+/// `runs` rules runs over the value sets (cycled), each checked to calculate and accept.
 fn rules_runs(script: &str, inputs: &[Map<String, Value>], runs: usize, time_limit: Duration) -> anyhow::Result<Timed> {
-    let started = Instant::now();
-    let mut latencies = Vec::with_capacity(runs);
-    for values in inputs.iter().cycle().take(runs) {
-        if started.elapsed() >= time_limit {
-            break;
-        }
-        let begun = Instant::now();
+    timed(inputs, runs, time_limit, |values| {
         let outcome = hotline_infra::rules::run(script, values, "start")?;
-        latencies.push(begun.elapsed());
         anyhow::ensure!(
             (script.is_empty() || outcome.computed.contains_key("total")) && outcome.errors.is_empty(),
             "the rules did not calculate and accept as expected: {outcome:?}"
         );
-    }
-    Ok(Timed { completed: latencies.len(), elapsed: started.elapsed(), latencies })
+        Ok(())
+    })
 }
 
 /// `runs` checks of the same value sets against the form.
@@ -140,6 +133,20 @@ fn validations(
     runs: usize,
     time_limit: Duration,
 ) -> anyhow::Result<Timed> {
+    timed(inputs, runs, time_limit, |values| {
+        let errors = validate_values(form, values, &|_| FieldAccess::Editable);
+        anyhow::ensure!(errors.is_empty(), "the form refused the benchmark's values: {errors:?}");
+        Ok(())
+    })
+}
+
+/// Times `each` over the value sets (cycled) `runs` times, or until `time_limit`.
+fn timed(
+    inputs: &[Map<String, Value>],
+    runs: usize,
+    time_limit: Duration,
+    mut each: impl FnMut(&Map<String, Value>) -> anyhow::Result<()>,
+) -> anyhow::Result<Timed> {
     let started = Instant::now();
     let mut latencies = Vec::with_capacity(runs);
     for values in inputs.iter().cycle().take(runs) {
@@ -147,9 +154,8 @@ fn validations(
             break;
         }
         let begun = Instant::now();
-        let errors = validate_values(form, values, &|_| FieldAccess::Editable);
+        each(values)?;
         latencies.push(begun.elapsed());
-        anyhow::ensure!(errors.is_empty(), "the form refused the benchmark's values: {errors:?}");
     }
     Ok(Timed { completed: latencies.len(), elapsed: started.elapsed(), latencies })
 }

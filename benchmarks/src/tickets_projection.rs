@@ -20,8 +20,8 @@ use sqlx::AnyPool;
 use uuid::Uuid;
 
 use crate::BenchOptions;
-use crate::measure::{Timed, median_round};
-use crate::projection_rebuild::{FILL_CLIENTS, append_all, apply_alone, read_floor};
+use crate::measure::Timed;
+use crate::projection_rebuild::{FILL_CLIENTS, RebuildRounds, append_all, apply_alone, read_floor};
 use crate::report::{BenchReport, Role, thousands};
 use crate::scratch::ScratchDirectory;
 use crate::workload;
@@ -72,39 +72,13 @@ pub(crate) async fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
         "request",
     );
 
-    let (mut rebuilds, mut floors, mut applies) = (Vec::new(), Vec::new(), Vec::new());
+    let mut rounds = RebuildRounds::default();
     for _ in 0..options.rounds.max(1) {
         let round = round(&database.events, &database.read_models).await?;
-        rebuilds.push(round.rebuild);
-        floors.push(round.read_floor);
-        applies.push(round.apply_alone);
+        rounds.push(round.rebuild, round.read_floor, round.apply_alone);
     }
-    let ratios: Vec<f64> = rebuilds.iter().zip(&floors).map(|(rebuild, floor)| rebuild.rate() / floor.rate()).collect();
-    let rebuild = report
-        .measure(median_round(rebuilds).into_measurement(
-            Role::System,
-            "hotline_projections::rebuild(tickets), whole log",
-            "events",
-            1,
-            "rebuild",
-        ))
-        .clone();
-    report.measure(median_round(floors).into_measurement(
-        Role::Baseline,
-        "read_all paging alone, 1,000 per page (the floor)",
-        "events",
-        1,
-        "page of 1,000 events",
-    ));
-    report.measure(median_round(applies).into_measurement(
-        Role::Diagnostic,
-        "TicketsProjection::apply alone, events in memory, 1,000 per transaction",
-        "events",
-        1,
-        "transaction of 1,000 events",
-    ));
+    let rebuild = rounds.report(&mut report, "tickets", "TicketsProjection");
     report.measure(fill_measurement);
-    report.ratio_of_rounds("rebuild / read floor (events/s)", &ratios);
     report.check_rate(&rebuild, TARGET_EVENTS_PER_SECOND);
     let (finished, open_tasks): (i64, i64) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM tickets WHERE status = 'finished'), (SELECT COUNT(*) FROM ticket_tasks)",
