@@ -56,7 +56,7 @@ async fn tick(tickets: &TicketService, services: &ServiceCaller, read_models: &A
     match due_service_calls(read_models, now, PER_TICK).await {
         Ok(due) => {
             for call in due {
-                services.call_if_due(call.tenant_id, call.ticket_id, call.token);
+                services.call_if_due(call.tenant_id, call.ticket_id, call.token, call.due_at);
             }
         }
         Err(error) => tracing::warn!(%error, "reading the wanted service calls"),

@@ -13,9 +13,11 @@
 //! Calls reach only the addresses the webhooks' address policy allows and follow no
 //! redirect. Attempts are counted in `ticket_service_attempts`, one row per call (ticket,
 //! token, round), claimed with an optimistic update: two nodes never make the same attempt,
-//! and a restart resumes the schedule where it was.
+//! and a restart resumes the schedule where it was. A node remembers when each call it saw
+//! waiting out a back-off may next be tried, so that until then the call costs nothing (no
+//! stream load, no query) on each tick.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -43,6 +45,9 @@ const CREATE_ATTEMPTS: &str = "CREATE TABLE IF NOT EXISTS ticket_service_attempt
 const CLAIM_MARGIN: Duration = Duration::from_secs(30);
 /// Calls made at once at most; more wait for a free slot.
 const CONCURRENT_CALLS: usize = 16;
+/// Remembered back-offs beyond which the memory is pruned of the passed ones (calls whose
+/// ticket was closed while they waited are never looked at again).
+const BACKOFFS_KEPT: usize = 10_000;
 /// The largest answer read; a longer one is refused.
 const MAX_ANSWER_BYTES: usize = 256 * 1024;
 /// How much of a refusing answer's body goes into the recorded error.
@@ -58,6 +63,13 @@ enum Attempt {
     Fail(String),
 }
 
+/// What claiming a call's next attempt gave.
+enum Claim {
+    Attempt(u32),
+    /// Not due before this time (microseconds).
+    NotBefore(i64),
+}
+
 /// Makes the calls of service tasks; cheap to clone.
 #[derive(Clone)]
 pub struct ServiceCaller {
@@ -70,6 +82,23 @@ pub struct ServiceCaller {
     clock: fn() -> DateTime<Utc>,
     /// The calls (ticket, token) this node is busy with, so a slow receiver is not asked twice.
     busy: Arc<Mutex<HashSet<(Uuid, TokenId)>>>,
+    /// Calls waiting out a back-off: since when the call is wanted (a person's retry is
+    /// wanted anew, and is not held back by the last round's back-off) and the time, in
+    /// microseconds, before which the attempts table says it is not due.
+    backoffs: Arc<Mutex<HashMap<(Uuid, TokenId), Backoff>>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Backoff {
+    wanted_since: DateTime<Utc>,
+    not_before: i64,
+}
+
+impl Backoff {
+    /// Whether the call wanted since `wanted_since` is still held back at `now`.
+    fn holds(&self, wanted_since: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+        self.wanted_since == wanted_since && self.not_before > micros(now)
+    }
 }
 
 fn database(error: sqlx::Error) -> ApiError {
@@ -110,19 +139,38 @@ impl ServiceCaller {
             slots: Arc::new(Semaphore::new(CONCURRENT_CALLS)),
             clock,
             busy: Arc::default(),
+            backoffs: Arc::default(),
         })
+    }
+
+    fn backoffs(&self) -> std::sync::MutexGuard<'_, HashMap<(Uuid, TokenId), Backoff>> {
+        self.backoffs.lock().expect("service call back-offs lock poisoned")
+    }
+
+    /// Remembers that the call is not due before `not_before` (microseconds).
+    fn hold_back(&self, call: (Uuid, TokenId), wanted_since: DateTime<Utc>, not_before: i64) {
+        let now = micros((self.clock)());
+        let mut backoffs = self.backoffs();
+        if backoffs.len() >= BACKOFFS_KEPT {
+            backoffs.retain(|_, backoff| backoff.not_before > now);
+        }
+        backoffs.insert(call, Backoff { wanted_since, not_before });
     }
 
     /// Makes the call the ticket's token waits on, in the background, if its next attempt is
     /// due and this node claims it; returns at once.
-    pub fn call_if_due(&self, tenant_id: Uuid, ticket_id: Uuid, token: TokenId) {
-        if !self.busy.lock().expect("busy calls lock poisoned").insert((ticket_id, token)) {
+    /// `wanted_since` is when the read model says the call became wanted.
+    pub fn call_if_due(&self, tenant_id: Uuid, ticket_id: Uuid, token: TokenId, wanted_since: DateTime<Utc>) {
+        let now = (self.clock)();
+        let held_back =
+            self.backoffs().get(&(ticket_id, token)).is_some_and(|backoff| backoff.holds(wanted_since, now));
+        if held_back || !self.busy.lock().expect("busy calls lock poisoned").insert((ticket_id, token)) {
             return;
         }
         let caller = self.clone();
         tokio::spawn(async move {
             if let Ok(_slot) = caller.slots.acquire().await
-                && let Err(error) = caller.attempt(tenant_id, ticket_id, token, (caller.clock)()).await
+                && let Err(error) = caller.attempt(tenant_id, ticket_id, token, wanted_since, (caller.clock)()).await
             {
                 tracing::warn!(error = %error.message, %ticket_id, token, "calling a ticket's service task");
             }
@@ -135,8 +183,10 @@ impl ServiceCaller {
         tenant_id: Uuid,
         ticket_id: Uuid,
         token: TokenId,
+        wanted_since: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<(), ApiError> {
+        self.backoffs().remove(&(ticket_id, token));
         let dispatcher = self.tickets.dispatcher();
         let (state, _) = dispatcher.load::<Ticket>(tenant_id, &ticket::stream_id(ticket_id)).await?;
         // The read model may lag: the log says whether the call is still wanted.
@@ -144,7 +194,13 @@ impl ServiceCaller {
         let Some(call) = wanted else { return Ok(()) };
         let round = call.round;
         let id = call_id(ticket_id, token, round);
-        let Some(attempt) = self.claim(id, now).await? else { return Ok(()) };
+        let attempt = match self.claim(id, now).await? {
+            Claim::Attempt(attempt) => attempt,
+            Claim::NotBefore(next) => {
+                self.hold_back((ticket_id, token), wanted_since, next);
+                return Ok(());
+            }
+        };
         let outcome = self.call(tenant_id, ticket_id, token, &state, id, attempt, now).await?;
         let error = match outcome {
             Attempt::Answered(values) => {
@@ -157,7 +213,12 @@ impl ServiceCaller {
                 }
             }
             Attempt::Retry(error) => match self.config.retry_schedule.get(attempt as usize - 1) {
-                Some(wait) => return self.retry_later(id, later(now, *wait), &error).await,
+                Some(wait) => {
+                    let next = later(now, *wait);
+                    self.retry_later(id, next, &error).await?;
+                    self.hold_back((ticket_id, token), wanted_since, next);
+                    return Ok(());
+                }
                 None => error,
             },
             Attempt::Fail(error) => error,
@@ -167,8 +228,9 @@ impl ServiceCaller {
         self.forget(id).await
     }
 
-    /// Claims the call's next attempt if it is due: returns its number (1 for the first).
-    async fn claim(&self, id: Uuid, now: DateTime<Utc>) -> Result<Option<u32>, ApiError> {
+    /// Claims the call's next attempt if it is due: its number (1 for the first), else when
+    /// it is due (or when the node that claimed it may be given up on).
+    async fn claim(&self, id: Uuid, now: DateTime<Utc>) -> Result<Claim, ApiError> {
         sqlx::query(
             "INSERT INTO ticket_service_attempts (call_id, attempts, next_attempt_at) VALUES ($1, 0, 0) \
              ON CONFLICT (call_id) DO NOTHING",
@@ -185,7 +247,7 @@ impl ServiceCaller {
         let (attempts, next): (i64, i64) =
             (row.try_get("attempts").map_err(database)?, row.try_get("next_attempt_at").map_err(database)?);
         if next > micros(now) {
-            return Ok(None);
+            return Ok(Claim::NotBefore(next));
         }
         let claimed = sqlx::query(
             "UPDATE ticket_service_attempts SET attempts = attempts + 1, next_attempt_at = $1 \
@@ -197,7 +259,11 @@ impl ServiceCaller {
         .execute(&self.pool)
         .await
         .map_err(database)?;
-        Ok((claimed.rows_affected() == 1).then(|| u32::try_from(attempts + 1).unwrap_or(u32::MAX)))
+        Ok(match claimed.rows_affected() {
+            1 => Claim::Attempt(u32::try_from(attempts + 1).unwrap_or(u32::MAX)),
+            // Another node claimed it just now: whatever it decides, look again next time.
+            _ => Claim::NotBefore(micros(now)),
+        })
     }
 
     async fn retry_later(&self, id: Uuid, at: i64, error: &str) -> Result<(), ApiError> {
@@ -338,6 +404,16 @@ fn answer_values(answer: &[u8]) -> Result<Map<String, Value>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_back_off_holds_its_round_until_it_passes_but_never_a_persons_retry() {
+        let wanted_since = DateTime::from_timestamp(1_000, 0).unwrap();
+        let now = DateTime::from_timestamp(2_000, 0).unwrap();
+        let backoff = Backoff { wanted_since, not_before: later(now, Duration::from_secs(60)) };
+        assert!(backoff.holds(wanted_since, now));
+        assert!(!backoff.holds(wanted_since, now + chrono::Duration::seconds(60)), "due again");
+        assert!(!backoff.holds(now, now), "a retry is wanted since it was asked for");
+    }
 
     #[test]
     fn an_answer_sets_values_only_through_a_values_object() {
