@@ -8,6 +8,10 @@ import { type Answers, type MenuEntry, menuFor, shellAnswers, signedInAt } from 
 import { MUSIC_UPLOAD_PATH } from "./music";
 import type { AccessNumber, Extension, MusicFile, TelephonyChoicesData, Trunk } from "./telephony.graphql";
 
+// These render the whole shell and walk antd tables, modals and forms in jsdom: on a loaded
+// 2-core machine one may take over the default 30 s, so they get more room before timing out.
+vi.setConfig({ testTimeout: 90_000 });
+
 const ADMIN_MENU: MenuEntry = {
   key: "menu.admin",
   titleKey: "menu.admin",
