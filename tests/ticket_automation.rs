@@ -258,8 +258,12 @@ async fn service_tasks_make_signed_calls_whose_answers_route_the_workflow_and_fa
     assert!(listed["serviceSecretRotatedAt"].is_string(), "{listed}");
 
     data(server.graphql(Some(&admin), RETRY, retry(&first, &token)).await);
-    let ticket =
-        ticket_when(&server, &admin, &first, "the answer", |ticket| ticket["tasks"][0]["stepName"] == "Approve").await;
+    // The ticket's row (values, history) and its tasks are read by separate queries, so a
+    // poll can see the new task before the row: wait on the row, which is read first.
+    let answered =
+        |ticket: &Value| ticket["history"].as_array().unwrap().iter().any(|entry| entry["kind"] == "service_done");
+    let ticket = ticket_when(&server, &admin, &first, "the answer", answered).await;
+    assert_eq!(ticket["tasks"][0]["stepName"], "Approve", "{ticket}");
     assert_eq!(ticket["values"]["amount"], 500, "the answer's value is recorded: {ticket}");
     assert_eq!(ticket["serviceCalls"], json!([]), "{ticket}");
     let kinds: Vec<&str> =

@@ -38,6 +38,7 @@ pub mod envelope;
 pub mod identity;
 pub mod knowledge;
 pub mod organisation;
+pub mod saved_queries;
 pub mod telephony;
 pub mod ticket;
 pub mod webhook;

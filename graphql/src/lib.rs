@@ -44,6 +44,7 @@ pub mod schema;
 pub mod settings;
 pub mod telephony;
 pub mod ticket_links;
+pub mod ticket_queries;
 pub mod tickets;
 pub mod types;
 pub mod webhooks;

@@ -39,6 +39,7 @@ use crate::music::{MusicMutation, MusicQuery};
 use crate::organisation::{OrganisationMutation, OrganisationQuery};
 use crate::settings::{SettingsMutation, SettingsQuery};
 use crate::telephony::{TelephonyMutation, TelephonyQuery};
+use crate::ticket_queries::{TicketQueriesMutation, TicketQueriesQuery};
 use crate::tickets::{TicketMutation, TicketQuery};
 use crate::webhooks::{WebhookMutation, WebhookQuery};
 
@@ -59,6 +60,7 @@ pub struct QueryRoot(
     ForkQuery,
     CallQuery,
     TicketQuery,
+    TicketQueriesQuery,
 );
 
 #[derive(async_graphql::MergedObject, Default)]
@@ -77,6 +79,7 @@ pub struct MutationRoot(
     ForkMutation,
     CallMutation,
     TicketMutation,
+    TicketQueriesMutation,
 );
 
 #[derive(async_graphql::MergedSubscription, Default)]

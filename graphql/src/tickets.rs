@@ -28,6 +28,7 @@ use crate::error::{OrGraphqlError, graphql_error};
 use crate::identity::mutation::READ_YOUR_WRITES_TIMEOUT;
 use crate::identity::query::read_model_error;
 use crate::schema::{GraphqlState, session};
+use crate::ticket_queries::TicketFilter;
 use crate::types::CommandResult;
 
 /// Who may do what with a form field at one step.
@@ -306,17 +307,6 @@ impl From<TicketTodoView> for TicketTodo {
     }
 }
 
-#[derive(InputObject, Default)]
-pub struct TicketFilter {
-    pub status: Option<TicketStatus>,
-    pub type_id: Option<Uuid>,
-    /// In the number or the title.
-    pub text: Option<String>,
-    /// Only tickets the caller opened.
-    pub started_by_me: Option<bool>,
-    pub conversation_id: Option<Uuid>,
-}
-
 /// Names of users, roles and units, each looked up once per request.
 struct Names<'a> {
     state: &'a GraphqlState,
@@ -550,14 +540,9 @@ impl TicketQuery {
     ) -> async_graphql::Result<TicketPage> {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
         session.require(MENU_PERMISSION).or_graphql_error()?;
-        let filter = filter.unwrap_or_default();
-        let read_filter = ReadFilter {
-            status: filter.status.map(ReadStatus::from),
-            type_id: filter.type_id,
-            text: filter.text,
-            starter_id: filter.started_by_me.unwrap_or(false).then_some(session.user_id),
-            conversation_id: filter.conversation_id,
-        };
+        let (query, conversation_id) = filter.unwrap_or_default().into_query()?;
+        let read_filter =
+            ReadFilter { conversation_id, ..ReadFilter::of_query(&query, &performer(session), Utc::now()) };
         let scope = scope(state, session).await?;
         let (views, total) =
             read_model::find_tickets(&state.read_models, session.tenant_id, &scope, &read_filter, offset, limit)

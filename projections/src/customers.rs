@@ -34,8 +34,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use futures::StreamExt;
 use hotline_domain::customer::{
-    self, Condition, ConditionOp, CustomerEvent, FIELDS_CONTEXT, FIELDS_DEFINED, FieldType, FieldsDefined,
-    QUERIES_CONTEXT, QUERY_DELETED, QUERY_SAVED, SavedQueriesEvent, SavedQuery, Sealed,
+    self, Condition, ConditionOp, CustomerEvent, CustomerQueries, FIELDS_CONTEXT, FIELDS_DEFINED, FieldType,
+    FieldsDefined, SavedQuery, Sealed,
 };
 use hotline_domain::{DomainEvent, EventEnvelope};
 use hotline_infra::keys::{self, SubjectKeys};
@@ -47,6 +47,7 @@ use uuid::Uuid;
 
 use crate::rows::{execute_all, like_escaped, sql, time_column, to_i64, uuid_column};
 use crate::runner::{Projection, ProjectionError, ProjectionResult, table_name};
+use crate::saved_queries;
 
 pub const CUSTOMERS_TABLE: &str = "customers";
 pub const CUSTOMER_VALUES_TABLE: &str = "customer_values";
@@ -128,36 +129,11 @@ const CREATE_FIELD_TYPES: &str = "CREATE TABLE IF NOT EXISTS {table} (\
      position BIGINT NOT NULL, \
      PRIMARY KEY (tenant_id, key))";
 
-const CREATE_SAVED_QUERIES: &str = "CREATE TABLE IF NOT EXISTS {table} (\
-     tenant_id TEXT NOT NULL, \
-     query_id TEXT NOT NULL, \
-     owner_id TEXT NOT NULL, \
-     name TEXT NOT NULL, \
-     shared BIGINT NOT NULL, \
-     definition_json TEXT NOT NULL, \
-     deleted BIGINT NOT NULL, \
-     position BIGINT NOT NULL, \
-     PRIMARY KEY (tenant_id, query_id))";
-
-const CREATE_SAVED_QUERIES_INDEXES: [&str; 1] =
-    ["CREATE INDEX IF NOT EXISTS {table}_by_owner ON {table} (tenant_id, owner_id)"];
-
 const UPSERT_FIELD_TYPE: &str = "INSERT INTO {table} (tenant_id, key, field_type, position) VALUES ($1, $2, $3, $4) \
      ON CONFLICT (tenant_id, key) DO UPDATE SET field_type = excluded.field_type, position = excluded.position \
      WHERE {table}.position < excluded.position";
 
 const SELECT_FIELD_TYPES: &str = "SELECT key, field_type FROM {table} WHERE tenant_id = $1";
-
-const SAVE_QUERY: &str = "INSERT INTO {table} (tenant_id, query_id, owner_id, name, shared, definition_json, \
-     deleted, position) VALUES ($1, $2, $3, $4, $5, $6, 0, $7) \
-     ON CONFLICT (tenant_id, query_id) DO UPDATE SET owner_id = excluded.owner_id, name = excluded.name, \
-     shared = excluded.shared, definition_json = excluded.definition_json, deleted = 0, \
-     position = excluded.position WHERE {table}.position < excluded.position";
-
-const DELETE_QUERY: &str = "INSERT INTO {table} (tenant_id, query_id, owner_id, name, shared, definition_json, \
-     deleted, position) VALUES ($1, $2, $3, '', 0, '{}', 1, $4) \
-     ON CONFLICT (tenant_id, query_id) DO UPDATE SET name = '', shared = 0, definition_json = '{}', deleted = 1, \
-     position = excluded.position WHERE {table}.position < excluded.position";
 
 const CUSTOMER_COLUMNS: &str = "c.customer_id, c.forgotten, c.name, c.phone, c.created_at, c.updated_at, c.values_json";
 
@@ -392,7 +368,7 @@ fn handled(envelope: &&EventEnvelope) -> bool {
             matches!(envelope.event_type.as_str(), customer::CREATED | customer::UPDATED | customer::FORGOTTEN)
         }
         FIELDS_CONTEXT => envelope.event_type == FIELDS_DEFINED,
-        QUERIES_CONTEXT => matches!(envelope.event_type.as_str(), QUERY_SAVED | QUERY_DELETED),
+        _ if saved_queries::handles::<CustomerQueries>(envelope) => true,
         _ => false,
     }
 }
@@ -430,9 +406,7 @@ impl Projection for CustomersProjection {
         statements.push(sql(CREATE_VALUES, CUSTOMER_VALUES_TABLE, suffix));
         statements.extend(CREATE_VALUES_INDEXES.iter().map(|index| sql(index, CUSTOMER_VALUES_TABLE, suffix)));
         statements.push(sql(CREATE_FIELD_TYPES, CUSTOMER_FIELD_TYPES_TABLE, suffix));
-        statements.push(sql(CREATE_SAVED_QUERIES, CUSTOMER_SAVED_QUERIES_TABLE, suffix));
-        statements
-            .extend(CREATE_SAVED_QUERIES_INDEXES.iter().map(|index| sql(index, CUSTOMER_SAVED_QUERIES_TABLE, suffix)));
+        statements.extend(saved_queries::create_statements(CUSTOMER_SAVED_QUERIES_TABLE, suffix));
         execute_all(connection, &statements).await
     }
 
@@ -444,8 +418,6 @@ impl Projection for CustomersProjection {
     ) -> ProjectionResult<()> {
         let tables = Tables::new(suffix);
         let upsert_field_type = sql(UPSERT_FIELD_TYPE, CUSTOMER_FIELD_TYPES_TABLE, suffix);
-        let save_query = sql(SAVE_QUERY, CUSTOMER_SAVED_QUERIES_TABLE, suffix);
-        let delete_query = sql(DELETE_QUERY, CUSTOMER_SAVED_QUERIES_TABLE, suffix);
         let mut changes: Vec<Change> = Vec::new();
         let mut change_of: HashMap<(Uuid, Uuid), usize> = HashMap::new();
         for envelope in events.iter().filter(handled) {
@@ -468,37 +440,9 @@ impl Projection for CustomersProjection {
                             .await?;
                     }
                 }
-                QUERIES_CONTEXT => {
-                    let event = SavedQueriesEvent::from_stored(
-                        &envelope.event_type,
-                        envelope.schema_version,
-                        &envelope.payload,
-                    )
-                    .map_err(upcast)?;
-                    match event {
-                        SavedQueriesEvent::Saved(query) => {
-                            let definition = serde_json::to_string(&query).expect("a saved query serialises");
-                            sqlx::query(AssertSqlSafe(save_query.as_str()))
-                                .bind(tenant_id.to_string())
-                                .bind(query.query_id.to_string())
-                                .bind(query.owner_id.to_string())
-                                .bind(query.name)
-                                .bind(i64::from(query.shared))
-                                .bind(definition)
-                                .bind(to_i64(position))
-                                .execute(&mut *connection)
-                                .await?;
-                        }
-                        SavedQueriesEvent::Deleted(deleted) => {
-                            sqlx::query(AssertSqlSafe(delete_query.as_str()))
-                                .bind(tenant_id.to_string())
-                                .bind(deleted.query_id.to_string())
-                                .bind(deleted.owner_id.to_string())
-                                .bind(to_i64(position))
-                                .execute(&mut *connection)
-                                .await?;
-                        }
-                    }
+                _ if saved_queries::handles::<CustomerQueries>(envelope) => {
+                    saved_queries::apply::<CustomerQueries>(connection, CUSTOMER_SAVED_QUERIES_TABLE, suffix, envelope)
+                        .await?;
                 }
                 _ => {
                     let event =
@@ -1037,25 +981,10 @@ pub async fn customers_by_phone_or_email(
     rows.iter().map(customer_from_row).collect()
 }
 
-fn saved_query_from_row(row: &AnyRow) -> ProjectionResult<SavedQuery> {
-    let definition: String = row.try_get("definition_json")?;
-    serde_json::from_str(&definition).map_err(|error| ProjectionError::CorruptRow(format!("saved query: {error}")))
-}
-
-const SAVED_QUERY_COLUMNS: &str = "definition_json";
-
 /// The saved queries `user_id` sees in the caller's tenant: their own and the shared ones,
 /// ordered by name.
 pub async fn list_saved_queries(pool: &AnyPool, tenant_id: Uuid, user_id: Uuid) -> ProjectionResult<Vec<SavedQuery>> {
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {SAVED_QUERY_COLUMNS} FROM {CUSTOMER_SAVED_QUERIES_TABLE} \
-         WHERE tenant_id = $1 AND deleted = 0 AND (owner_id = $2 OR shared = 1) ORDER BY name, query_id"
-    )))
-    .bind(tenant_id.to_string())
-    .bind(user_id.to_string())
-    .fetch_all(pool)
-    .await?;
-    rows.iter().map(saved_query_from_row).collect()
+    saved_queries::list(pool, CUSTOMER_SAVED_QUERIES_TABLE, tenant_id, user_id).await
 }
 
 /// One saved query of the caller's tenant, when `user_id` sees it (theirs, or shared).
@@ -1065,16 +994,7 @@ pub async fn get_saved_query(
     user_id: Uuid,
     query_id: Uuid,
 ) -> ProjectionResult<Option<SavedQuery>> {
-    let row = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {SAVED_QUERY_COLUMNS} FROM {CUSTOMER_SAVED_QUERIES_TABLE} \
-         WHERE tenant_id = $1 AND query_id = $2 AND deleted = 0 AND (owner_id = $3 OR shared = 1)"
-    )))
-    .bind(tenant_id.to_string())
-    .bind(query_id.to_string())
-    .bind(user_id.to_string())
-    .fetch_optional(pool)
-    .await?;
-    row.as_ref().map(saved_query_from_row).transpose()
+    saved_queries::get(pool, CUSTOMER_SAVED_QUERIES_TABLE, tenant_id, user_id, query_id).await
 }
 
 #[cfg(test)]

@@ -54,6 +54,7 @@ pub mod organisation;
 pub mod queue_stats;
 mod rows;
 pub mod runner;
+mod saved_queries;
 pub mod telephony;
 pub mod tenant_settings;
 pub mod tenant_usage;

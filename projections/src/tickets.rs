@@ -23,6 +23,9 @@ use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use hotline_domain::ticket::queries::{
+    Condition, ConditionOp, SavedTicketQuery, TicketQueries, TicketQuery, TicketSort,
+};
 use hotline_domain::ticket::{
     self, Assignee, Candidate, FieldAccess, Member, NodeKind, Origin, Step, TicketEvent, TicketTypeEvent, Workflow,
     ticket_type,
@@ -38,7 +41,8 @@ use crate::identity::USERS_TABLE;
 use crate::rows::{
     execute_all, has_column, like_escaped, optional_uuid_column, sql, time_column, to_i64, to_u64, uuid_column,
 };
-use crate::runner::{Projection, ProjectionError, ProjectionResult, table_name};
+use crate::runner::{Projection, ProjectionError, ProjectionResult, is_sqlite, table_name};
+use crate::saved_queries;
 
 pub const TICKET_TYPES_TABLE: &str = "ticket_types";
 pub const TICKET_TYPE_VERSIONS_TABLE: &str = "ticket_type_versions";
@@ -47,6 +51,7 @@ pub const TICKET_TASKS_TABLE: &str = "ticket_tasks";
 pub const TICKET_TIMERS_TABLE: &str = "ticket_timers";
 pub const TICKET_PEOPLE_TABLE: &str = "ticket_people";
 pub const TICKET_SERVICES_TABLE: &str = "ticket_services";
+pub const TICKET_SAVED_QUERIES_TABLE: &str = "ticket_saved_queries";
 
 /// The most tickets one page returns.
 pub const MAX_TICKETS_PER_PAGE: u32 = 200;
@@ -211,8 +216,8 @@ pub struct TicketTodoView {
     pub due_at: Option<DateTime<Utc>>,
 }
 
-/// Which tickets a list shows; every condition given must hold.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Which tickets a list shows, and in which order; every condition given must hold.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TicketFilter {
     pub status: Option<TicketStatus>,
     pub type_id: Option<Uuid>,
@@ -220,6 +225,37 @@ pub struct TicketFilter {
     pub text: Option<String>,
     pub starter_id: Option<Uuid>,
     pub conversation_id: Option<Uuid>,
+    /// An open task of the ticket waits on these people.
+    pub waiting_on: Option<WaitingOn>,
+    /// An open task of the ticket has a deadline in this window.
+    pub due: Option<DueWindow>,
+    /// On form values (see [`hotline_domain::ticket::queries`]); check them with
+    /// `TicketQuery::check` first.
+    pub conditions: Vec<Condition>,
+    /// `None`: the most recently changed first.
+    pub sort: Option<TicketSort>,
+    pub sort_descending: bool,
+}
+
+/// Whose work an open task waits on, for [`TicketFilter::waiting_on`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum WaitingOn {
+    /// A task the member may complete (theirs, their roles' or their units').
+    MayComplete(Member),
+    User(Uuid),
+    Role(Uuid),
+    Unit(Uuid),
+    /// Any outside collaborator.
+    External,
+}
+
+/// A deadline window, for [`TicketFilter::due`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DueWindow {
+    /// Due before `now`.
+    Overdue { now: DateTime<Utc> },
+    /// Due from `now` to `until`.
+    Between { now: DateTime<Utc>, until: DateTime<Utc> },
 }
 
 pub struct TicketsProjection;
@@ -359,6 +395,7 @@ fn handled(envelope: &&EventEnvelope) -> bool {
     let context = envelope.stream_id.context();
     (context == ticket::CONTEXT && envelope.event_type.starts_with("hotline.ticket."))
         || (context == ticket_type::CONTEXT && envelope.event_type.starts_with("hotline.ticket_type."))
+        || saved_queries::handles::<TicketQueries>(envelope)
 }
 
 fn json_text(value: &impl Serialize) -> String {
@@ -540,6 +577,7 @@ impl Projection for TicketsProjection {
             TICKET_TIMERS_TABLE,
             TICKET_PEOPLE_TABLE,
             TICKET_SERVICES_TABLE,
+            TICKET_SAVED_QUERIES_TABLE,
         ]
     }
 
@@ -563,6 +601,7 @@ impl Projection for TicketsProjection {
             ],
         )
         .await?;
+        execute_all(connection, &saved_queries::create_statements(TICKET_SAVED_QUERIES_TABLE, suffix)).await?;
         // Type tables made before form rules lack them: no type had any.
         let types = table_name(TICKET_TYPES_TABLE, suffix);
         if !has_column(connection, &types, "rules").await? {
@@ -613,7 +652,9 @@ impl Projection for TicketsProjection {
         let mut batch = Batch::new(suffix);
         for envelope in events.iter().filter(handled) {
             let position = envelope.global_position;
-            if envelope.stream_id.context() == ticket_type::CONTEXT {
+            if saved_queries::handles::<TicketQueries>(envelope) {
+                saved_queries::apply::<TicketQueries>(connection, TICKET_SAVED_QUERIES_TABLE, suffix, envelope).await?;
+            } else if envelope.stream_id.context() == ticket_type::CONTEXT {
                 let event =
                     TicketTypeEvent::from_stored(&envelope.event_type, envelope.schema_version, &envelope.payload)
                         .map_err(|source| ProjectionError::Upcast { position, source })?;
@@ -1485,8 +1526,8 @@ pub async fn get_ticket(
     row.as_ref().map(ticket_from_row).transpose()
 }
 
-/// A page of the tenant's tickets matching `filter` that `scope` lets the reader see, most
-/// recently changed first, and how many match in all.
+/// A page of the tenant's tickets that `scope` lets the reader see and `filter` picks, in the
+/// filter's order, with how many there are in all.
 pub async fn find_tickets(
     pool: &AnyPool,
     tenant_id: Uuid,
@@ -1495,6 +1536,8 @@ pub async fn find_tickets(
     offset: u32,
     limit: u32,
 ) -> ProjectionResult<(Vec<TicketView>, u64)> {
+    let mut connection = pool.acquire().await?;
+    let dialect = if is_sqlite(&connection) { Dialect::Sqlite } else { Dialect::Postgres };
     let mut binds = Binds::default();
     let mut conditions = vec![format!("t.tenant_id = {}", binds.add(tenant_id.to_string()))];
     if let Some(status) = filter.status {
@@ -1513,18 +1556,222 @@ pub async fn find_tickets(
         let pattern = binds.add(format!("%{}%", like_escaped(&text.to_lowercase())));
         conditions.push(format!("t.folded_text LIKE {pattern} ESCAPE '\\'"));
     }
+    let mut task_conditions = Vec::new();
+    if let Some(waiting_on) = &filter.waiting_on {
+        task_conditions.push(waiting_on_condition(waiting_on, &mut binds));
+    }
+    if let Some(due) = filter.due {
+        task_conditions.push(due_condition(due, &mut binds));
+    }
+    if !task_conditions.is_empty() {
+        conditions.push(format!(
+            "EXISTS (SELECT 1 FROM {TICKET_TASKS_TABLE} k WHERE k.tenant_id = t.tenant_id \
+             AND k.ticket_id = t.ticket_id AND {})",
+            task_conditions.join(" AND ")
+        ));
+    }
+    for condition in &filter.conditions {
+        conditions.push(dialect.value_condition(condition, &mut binds));
+    }
     conditions.push(visible(scope, &mut binds));
     let clause = conditions.join(" AND ");
     let count = sqlx::query(AssertSqlSafe(format!("SELECT COUNT(*) AS total FROM {TICKETS_TABLE} t WHERE {clause}")));
-    let total: i64 = Binds(binds.0.clone()).bind_to(count).fetch_one(pool).await?.try_get("total")?;
+    let total: i64 = Binds(binds.0.clone()).bind_to(count).fetch_one(&mut *connection).await?.try_get("total")?;
     let page = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {TICKET_COLUMNS} {} WHERE {clause} ORDER BY t.updated_at DESC, t.ticket_id LIMIT {} OFFSET {}",
+        "SELECT {TICKET_COLUMNS} {} WHERE {clause} ORDER BY {} LIMIT {} OFFSET {}",
         tickets_from(),
+        order_by(filter.sort, filter.sort_descending),
         limit.min(MAX_TICKETS_PER_PAGE),
         offset
     )));
-    let rows = binds.bind_to(page).fetch_all(pool).await?;
+    let rows = binds.bind_to(page).fetch_all(&mut *connection).await?;
     Ok((rows.iter().map(ticket_from_row).collect::<ProjectionResult<_>>()?, to_u64("count", total)?))
+}
+
+impl TicketFilter {
+    /// The filter a ticket query gives when `reader` runs it at `now` ("mine" and "due
+    /// within" depend on both).
+    pub fn of_query(query: &TicketQuery, reader: &Member, now: DateTime<Utc>) -> Self {
+        use hotline_domain::ticket::queries::{DueFilter, StatusFilter, WaitingOn as Waiting};
+        TicketFilter {
+            status: query.status.map(|status| match status {
+                StatusFilter::Open => TicketStatus::Open,
+                StatusFilter::Finished => TicketStatus::Finished,
+                StatusFilter::Cancelled => TicketStatus::Cancelled,
+            }),
+            type_id: query.type_id,
+            text: query.text.clone(),
+            starter_id: query.started_by_me.then_some(reader.user_id),
+            conversation_id: None,
+            waiting_on: query.waiting_on.map(|waiting_on| match waiting_on {
+                Waiting::Me => WaitingOn::MayComplete(reader.clone()),
+                Waiting::User { user_id } => WaitingOn::User(user_id),
+                Waiting::Role { role_id } => WaitingOn::Role(role_id),
+                Waiting::Unit { org_unit_id } => WaitingOn::Unit(org_unit_id),
+                Waiting::External => WaitingOn::External,
+            }),
+            due: query.due.map(|due| match due {
+                DueFilter::Overdue => DueWindow::Overdue { now },
+                DueFilter::Within { hours } => {
+                    DueWindow::Between { now, until: now + chrono::Duration::hours(i64::from(hours)) }
+                }
+            }),
+            conditions: query.conditions.clone(),
+            sort: query.sort,
+            sort_descending: query.sort_descending,
+        }
+    }
+}
+
+/// The condition on open tasks of alias `k` that they wait on these people.
+fn waiting_on_condition(waiting_on: &WaitingOn, binds: &mut Binds) -> String {
+    let (kind, id) = match waiting_on {
+        WaitingOn::MayComplete(member) => return may_complete(member, binds),
+        WaitingOn::External => return "k.candidate_kind = 'external'".to_owned(),
+        WaitingOn::User(id) => ("user", id),
+        WaitingOn::Role(id) => ("role", id),
+        WaitingOn::Unit(id) => ("org_unit", id),
+    };
+    format!("(k.candidate_kind = '{kind}' AND k.candidate_id = {})", binds.add(id.to_string()))
+}
+
+/// The condition on open tasks of alias `k` that their due time is in the window.
+fn due_condition(due: DueWindow, binds: &mut Binds) -> String {
+    let mut at = |time: DateTime<Utc>| format!("CAST({} AS BIGINT)", binds.add(time.timestamp_micros().to_string()));
+    match due {
+        DueWindow::Overdue { now } => format!("k.due_at < {}", at(now)),
+        DueWindow::Between { now, until } => format!("k.due_at >= {} AND k.due_at <= {}", at(now), at(until)),
+    }
+}
+
+fn order_by(sort: Option<TicketSort>, descending: bool) -> String {
+    let direction = if descending { "DESC" } else { "ASC" };
+    match sort {
+        None => "t.updated_at DESC, t.ticket_id".to_owned(),
+        Some(TicketSort::Updated) => format!("t.updated_at {direction}, t.ticket_id"),
+        Some(TicketSort::Created) => format!("t.created_at {direction}, t.ticket_id"),
+        Some(TicketSort::Number) => format!("t.number {direction}, t.ticket_id"),
+        // Tickets without a deadline come last either way.
+        Some(TicketSort::Due) => {
+            let earliest = format!(
+                "(SELECT MIN(k.due_at) FROM {TICKET_TASKS_TABLE} k \
+                 WHERE k.tenant_id = t.tenant_id AND k.ticket_id = t.ticket_id)"
+            );
+            format!("CASE WHEN {earliest} IS NULL THEN 1 ELSE 0 END, {earliest} {direction}, t.ticket_id")
+        }
+    }
+}
+
+/// The SQL dialect of the read models: form values are JSON text, read with each one's
+/// JSON functions.
+#[derive(Clone, Copy)]
+enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// The value of form field `key` as text (NULL when absent or JSON null); `key` is bound.
+    fn text(self, key: &str, binds: &mut Binds) -> String {
+        match self {
+            Dialect::Sqlite => {
+                format!("CAST(json_extract(t.field_values, {}) AS TEXT)", binds.add(format!("$.\"{key}\"")))
+            }
+            Dialect::Postgres => format!("(CAST(t.field_values AS JSONB) ->> {})", binds.add(key.to_owned())),
+        }
+    }
+
+    /// The value of form field `key` as a number when it is a JSON number, else NULL.
+    fn number(self, key: &str, binds: &mut Binds) -> String {
+        match self {
+            Dialect::Sqlite => {
+                let path = binds.add(format!("$.\"{key}\""));
+                format!(
+                    "(CASE WHEN json_type(t.field_values, {path}) IN ('integer', 'real') \
+                     THEN json_extract(t.field_values, {path}) END)"
+                )
+            }
+            Dialect::Postgres => {
+                let key = binds.add(key.to_owned());
+                format!(
+                    "(CASE WHEN jsonb_typeof(CAST(t.field_values AS JSONB) -> {key}) = 'number' \
+                     THEN CAST(CAST(t.field_values AS JSONB) ->> {key} AS DOUBLE PRECISION) END)"
+                )
+            }
+        }
+    }
+
+    /// Text compared in code-point order (ISO dates and times sort right), whatever the
+    /// database's collation.
+    fn ordered(self, text: String) -> String {
+        match self {
+            Dialect::Sqlite => text,
+            Dialect::Postgres => format!("{text} COLLATE \"C\""),
+        }
+    }
+
+    /// The condition on tickets of alias `t` that one form value meets `condition`. A value
+    /// that reads as a number compares with JSON numbers; any other compares as text
+    /// (ignoring case for equals, contains and starts with).
+    fn value_condition(self, condition: &Condition, binds: &mut Binds) -> String {
+        let key = condition.field.as_str();
+        let text = self.text(key, binds);
+        let value = condition.value().unwrap_or_default().trim().to_owned();
+        let numeric = value.parse::<f64>().is_ok_and(f64::is_finite);
+        let number_of = |binds: &mut Binds, value: String| format!("CAST({} AS DOUBLE PRECISION)", binds.add(value));
+        match condition.op {
+            ConditionOp::IsEmpty => format!("({text} IS NULL OR {text} = '' OR {text} = '[]')"),
+            ConditionOp::NotEmpty => format!("({text} IS NOT NULL AND {text} <> '' AND {text} <> '[]')"),
+            ConditionOp::Contains | ConditionOp::StartsWith => {
+                let escaped = like_escaped(&value.to_lowercase());
+                let pattern =
+                    if condition.op == ConditionOp::Contains { format!("%{escaped}%") } else { format!("{escaped}%") };
+                format!("LOWER({text}) LIKE {} ESCAPE '\\'", binds.add(pattern))
+            }
+            ConditionOp::Equals if numeric => {
+                let number = self.number(key, binds);
+                let folded = binds.add(value.to_lowercase());
+                format!("({number} = {} OR LOWER({text}) = {folded})", number_of(binds, value))
+            }
+            ConditionOp::Equals => format!("LOWER({text}) = {}", binds.add(value.to_lowercase())),
+            ConditionOp::GreaterThan | ConditionOp::LessThan | ConditionOp::Between => {
+                let (lowest, highest) = match condition.op {
+                    ConditionOp::GreaterThan => (Some((value, ">")), None),
+                    ConditionOp::LessThan => (None, Some((value, "<"))),
+                    _ => {
+                        (Some((value, ">=")), Some((condition.value_to().unwrap_or_default().trim().to_owned(), "<=")))
+                    }
+                };
+                let subject = if numeric { self.number(key, binds) } else { self.ordered(text) };
+                let mut bounds = Vec::new();
+                for (bound, operator) in lowest.into_iter().chain(highest) {
+                    let bound = if numeric { number_of(binds, bound) } else { self.ordered(binds.add(bound)) };
+                    bounds.push(format!("{subject} {operator} {bound}"));
+                }
+                format!("({})", bounds.join(" AND "))
+            }
+        }
+    }
+}
+
+/// The saved ticket queries `user_id` sees in the caller's tenant: their own and the shared
+/// ones, ordered by name.
+pub async fn list_saved_ticket_queries(
+    pool: &AnyPool,
+    tenant_id: Uuid,
+    user_id: Uuid,
+) -> ProjectionResult<Vec<SavedTicketQuery>> {
+    saved_queries::list(pool, TICKET_SAVED_QUERIES_TABLE, tenant_id, user_id).await
+}
+
+/// One saved ticket query of the caller's tenant, when `user_id` sees it (theirs, or shared).
+pub async fn get_saved_ticket_query(
+    pool: &AnyPool,
+    tenant_id: Uuid,
+    user_id: Uuid,
+    query_id: Uuid,
+) -> ProjectionResult<Option<SavedTicketQuery>> {
+    saved_queries::get(pool, TICKET_SAVED_QUERIES_TABLE, tenant_id, user_id, query_id).await
 }
 
 fn task_from_row(row: &AnyRow) -> ProjectionResult<TicketTaskView> {

@@ -13,8 +13,8 @@ use chrono::{DateTime, Duration, Utc};
 use common::{Backend, TIME_LIMIT, TestEnv, apply_again, create_tenant, decide_and_append, dump_table};
 use hotline_domain::customer::{
     self, Condition, ConditionOp, Customer, CustomerAction, CustomerCommand, CustomerEvent, CustomerFields,
-    DefineFields, FieldDefinition, FieldType, ProfileSealed, SavedQueries, SavedQueriesCommand, SavedQuery, Sealed,
-    check_conditions, field_types, validate_values,
+    CustomerQuery, DefineFields, FieldDefinition, FieldType, ProfileSealed, SavedQueries, SavedQueriesCommand,
+    SavedQuery, Sealed, check_conditions, field_types, validate_values,
 };
 use hotline_domain::{Actor, DomainEvent, EventEnvelope, StreamId};
 use hotline_infra::keys::{SubjectKeys, seal};
@@ -467,9 +467,11 @@ fn saved_query(query: u128, owner: u128, name: &str, shared: bool) -> SavedQuery
         name: name.into(),
         owner_id: id(owner),
         shared,
-        conditions: vec![condition("vip_level", ConditionOp::GreaterThan, Some("5"), None)],
-        sort_field: Some("name".into()),
-        sort_descending: true,
+        body: CustomerQuery {
+            conditions: vec![condition("vip_level", ConditionOp::GreaterThan, Some("5"), None)],
+            sort_field: Some("name".into()),
+            sort_descending: true,
+        },
     }
 }
 

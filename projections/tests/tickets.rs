@@ -10,13 +10,17 @@ use chrono::{DateTime, Duration, Utc};
 use common::{
     Backend, TIME_LIMIT, TestEnv, assert_replays_change_nothing, create_tenant, decide_and_append, dump_table,
 };
+use hotline_domain::ticket::queries::{
+    Condition, ConditionOp, SavedTicketQueries, SavedTicketQuery, TicketQueriesCommand, TicketQuery, TicketSort,
+};
 use hotline_domain::ticket::{
     FormSpec, Member, Origin, Performer, Ticket, TicketAction, TicketCommand, TicketType, TicketTypeAction,
     TicketTypeCommand, TokenId, Workflow, parse_bpmn,
 };
 use hotline_projections::tickets::{
-    TicketFilter, TicketScope, TicketStatus, TicketsProjection, due_sla_checks, find_tickets, get_ticket,
-    get_ticket_type, ticket_by_number, ticket_form, ticket_tasks, todos,
+    DueWindow, TicketFilter, TicketScope, TicketStatus, TicketsProjection, WaitingOn, due_sla_checks, find_tickets,
+    get_saved_ticket_query, get_ticket, get_ticket_type, list_saved_ticket_queries, ticket_by_number, ticket_form,
+    ticket_tasks, todos,
 };
 use hotline_projections::{ProjectionRunner, all_projections};
 use serde_json::{Map, Value, json};
@@ -361,4 +365,194 @@ async fn replaying_or_rebuilding_changes_nothing_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replaying_or_rebuilding_changes_nothing_on_postgres() {
     replaying_or_rebuilding_changes_nothing(Backend::Postgres).await;
+}
+
+const AMOUNTS_TYPE: u128 = 0x7e02;
+const HANDLER: u128 = 0xa0a1;
+const SMALL: u128 = 0x71d1;
+const LARGE: u128 = 0x71d2;
+const BLANK: u128 = 0x71d3;
+
+fn amounts_form() -> Value {
+    json!({ "type": "default", "components": [
+        { "type": "textfield", "key": "subject", "label": "Subject" },
+        { "type": "number", "key": "amount", "label": "Amount" },
+        { "type": "textfield", "key": "visit_on", "label": "Visit on" },
+    ] })
+}
+
+/// One user task for the handler, due two hours after it starts.
+fn amounts_xml() -> String {
+    format!(
+        r#"<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:hotline="https://hotline.example/schema/bpmn" id="d">
+  <bpmn:process id="p">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="handle" />
+    <bpmn:userTask id="handle" name="Handle" hotline:assignee="user:{handler}" hotline:due="PT2H" />
+    <bpmn:sequenceFlow id="f2" sourceRef="handle" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+</bpmn:definitions>"#,
+        handler = id(HANDLER)
+    )
+}
+
+/// Three tickets of one type, opened at minutes 10, 20 and 30 (each due two hours later):
+/// "Small" (amount 50, visit 2026-03-01), "Large" (amount 500, visit 2026-09-15) and "Blank"
+/// (no amount, no visit).
+async fn write_amounts(env: &TestEnv, tenant: Uuid) -> u64 {
+    let command =
+        |minute, action| TicketTypeCommand { tenant_id: tenant, type_id: id(AMOUNTS_TYPE), at: at(minute), action };
+    let create = TicketTypeAction::Create { name: "Claims".into(), description: "".into(), form: amounts_form() };
+    decide_and_append::<TicketType>(&env.store, tenant, command(0, create)).await;
+    let publish = TicketTypeAction::Publish { bpmn_xml: amounts_xml() };
+    decide_and_append::<TicketType>(&env.store, tenant, command(1, publish)).await;
+    let workflow = parse_bpmn(&amounts_xml()).unwrap();
+    let mut head = 0;
+    for (ticket, minute, title, amount, visit) in [
+        (SMALL, 10, "Small", Some(50), Some("2026-03-01")),
+        (LARGE, 20, "Large", Some(500), Some("2026-09-15")),
+        (BLANK, 30, "Blank", None, None),
+    ] {
+        let mut values = subject(title);
+        if let Some(amount) = amount {
+            values.insert("amount".into(), Value::from(amount));
+        }
+        if let Some(visit) = visit {
+            values.insert("visit_on".into(), Value::from(visit));
+        }
+        let action = TicketAction::Open {
+            type_id: id(AMOUNTS_TYPE),
+            version: 1,
+            workflow: workflow.clone(),
+            form: FormSpec::from_form_js(&amounts_form()).unwrap(),
+            title: title.into(),
+            values,
+            computed: Map::new(),
+            starter: id(STARTER),
+            origin: None,
+        };
+        head = ticket_command(env, tenant, ticket, minute, action).await;
+    }
+    head
+}
+
+async fn ticket_queries_pick_by_values_tasks_and_deadlines(backend: Backend) {
+    let env = TestEnv::new(backend).await;
+    let pool = &env.pool;
+    let (tenant, _) = create_tenant(&env.store, "initech").await;
+    write_amounts(&env, tenant).await;
+    let owner = id(0xa0b1);
+    let saved = |query_id: u128, name: &str, shared: bool, body: TicketQuery| TicketQueriesCommand::Save {
+        tenant_id: tenant,
+        query: SavedTicketQuery { query_id: id(query_id), name: name.into(), owner_id: owner, shared, body },
+        by_user: owner,
+    };
+    let large = TicketQuery {
+        conditions: vec![condition("amount", ConditionOp::GreaterThan, Some("100"), None)],
+        sort: Some(TicketSort::Number),
+        ..TicketQuery::default()
+    };
+    decide_and_append::<SavedTicketQueries>(&env.store, tenant, saved(0x51, "Large ones", true, large.clone())).await;
+    decide_and_append::<SavedTicketQueries>(&env.store, tenant, saved(0x52, "Private", false, TicketQuery::default()))
+        .await;
+    let head = decide_and_append::<SavedTicketQueries>(
+        &env.store,
+        tenant,
+        TicketQueriesCommand::Delete { tenant_id: tenant, query_id: id(0x52), by_user: owner },
+    )
+    .await;
+    let runner = ProjectionRunner::start(env.store.clone(), env.pool.clone(), all_projections(env.keys.clone()));
+    assert!(runner.wait_for(head, TIME_LIMIT).await);
+
+    let titles = |filter: TicketFilter| async move {
+        let (page, total) = find_tickets(pool, tenant, &TicketScope::All, &filter, 0, 50).await.unwrap();
+        assert_eq!(total, page.len() as u64);
+        page.into_iter().map(|ticket| ticket.title).collect::<Vec<_>>()
+    };
+    let on_values = |conditions: Vec<Condition>| TicketFilter {
+        conditions,
+        sort: Some(TicketSort::Created),
+        ..TicketFilter::default()
+    };
+    use ConditionOp::*;
+    let cases = [
+        (vec![condition("amount", GreaterThan, Some("100"), None)], vec!["Large"]),
+        (vec![condition("amount", LessThan, Some("100"), None)], vec!["Small"]),
+        (vec![condition("amount", Between, Some("50"), Some("500"))], vec!["Small", "Large"]),
+        (vec![condition("amount", Equals, Some("500.0"), None)], vec!["Large"]),
+        (vec![condition("amount", IsEmpty, None, None)], vec!["Blank"]),
+        (vec![condition("amount", NotEmpty, None, None)], vec!["Small", "Large"]),
+        (vec![condition("subject", Equals, Some("SMALL"), None)], vec!["Small"]),
+        (vec![condition("subject", Contains, Some("a"), None)], vec!["Small", "Large", "Blank"]),
+        (vec![condition("subject", StartsWith, Some("l"), None)], vec!["Large"]),
+        (vec![condition("subject", Contains, Some("%"), None)], vec![]),
+        (vec![condition("visit_on", LessThan, Some("2026-06-01"), None)], vec!["Small"]),
+        (vec![condition("visit_on", Between, Some("2026-01-01"), Some("2026-12-31"))], vec!["Small", "Large"]),
+        (
+            vec![condition("amount", NotEmpty, None, None), condition("visit_on", GreaterThan, Some("2026-06"), None)],
+            vec!["Large"],
+        ),
+        (vec![condition("missing", NotEmpty, None, None)], vec![]),
+    ];
+    for (conditions, expected) in cases {
+        assert_eq!(titles(on_values(conditions.clone())).await, expected, "{conditions:?}");
+    }
+
+    // Whose work: all three wait on the handler.
+    let waiting = |waiting_on: WaitingOn| TicketFilter {
+        waiting_on: Some(waiting_on),
+        sort: Some(TicketSort::Created),
+        ..TicketFilter::default()
+    };
+    assert_eq!(titles(waiting(WaitingOn::User(id(HANDLER)))).await, ["Small", "Large", "Blank"]);
+    assert_eq!(titles(waiting(WaitingOn::MayComplete(performer(HANDLER, &[])))).await.len(), 3);
+    assert!(titles(waiting(WaitingOn::MayComplete(performer(STARTER, &[CHECKERS])))).await.is_empty());
+    assert!(titles(waiting(WaitingOn::Role(id(CHECKERS)))).await.is_empty());
+    assert!(titles(waiting(WaitingOn::External)).await.is_empty());
+
+    // Deadlines: due at 2:10, 2:20 and 2:30.
+    let due = |window: DueWindow| TicketFilter { due: Some(window), ..TicketFilter::default() };
+    let minutes = |minute: i64| at(minute);
+    assert_eq!(titles(due(DueWindow::Overdue { now: minutes(135) })).await, ["Small"]);
+    assert_eq!(
+        titles(due(DueWindow::Between { now: minutes(135), until: minutes(155) })).await,
+        ["Blank", "Large"],
+        "the most recently changed first"
+    );
+    let by_due = |descending| TicketFilter {
+        sort: Some(TicketSort::Due),
+        sort_descending: descending,
+        ..TicketFilter::default()
+    };
+    assert_eq!(titles(by_due(false)).await, ["Small", "Large", "Blank"]);
+    assert_eq!(titles(by_due(true)).await, ["Blank", "Large", "Small"]);
+
+    // A saved query gives the filter the list runs; only shared or own queries are listed.
+    let (listed, mine) = (
+        list_saved_ticket_queries(pool, tenant, id(0xa0c1)).await.unwrap(),
+        list_saved_ticket_queries(pool, tenant, owner).await.unwrap(),
+    );
+    assert_eq!(listed.iter().map(|query| query.name.as_str()).collect::<Vec<_>>(), ["Large ones"]);
+    assert_eq!(mine.len(), 1, "the private query was deleted");
+    assert_eq!(listed[0].body, large);
+    let filter = TicketFilter::of_query(&listed[0].body, &performer(0xa0c1, &[]), at(0));
+    assert_eq!(titles(filter).await, ["Large"]);
+    assert!(get_saved_ticket_query(pool, tenant, owner, id(0x52)).await.unwrap().is_none());
+    assert!(get_saved_ticket_query(pool, Uuid::now_v7(), owner, id(0x51)).await.unwrap().is_none(), "per tenant");
+    runner.shutdown().await;
+}
+
+fn condition(field: &str, op: ConditionOp, value: Option<&str>, value_to: Option<&str>) -> Condition {
+    Condition { field: field.into(), op, value: value.map(str::to_owned), value_to: value_to.map(str::to_owned) }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ticket_queries_pick_by_values_tasks_and_deadlines_on_sqlite() {
+    ticket_queries_pick_by_values_tasks_and_deadlines(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ticket_queries_pick_by_values_tasks_and_deadlines_on_postgres() {
+    ticket_queries_pick_by_values_tasks_and_deadlines(Backend::Postgres).await;
 }

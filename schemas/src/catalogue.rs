@@ -38,8 +38,8 @@ use hotline_domain::conversation::{
     Transferred, Visitor,
 };
 use hotline_domain::customer::{
-    self, Condition, ConditionOp, CustomerEvent, FieldDefinition, FieldType, FieldsDefined, Forgotten, ProfileSealed,
-    QueryDeleted, SavedQueriesEvent, SavedQuery, Sealed,
+    self, Condition, ConditionOp, CustomerEvent, CustomerQuery, FieldDefinition, FieldType, FieldsDefined, Forgotten,
+    ProfileSealed, QueryDeleted, SavedQueriesEvent, SavedQuery, Sealed,
 };
 use hotline_domain::dictionary::{self, DictionaryCreated, DictionaryEntry, DictionaryEvent, EntriesSet, ValueType};
 use hotline_domain::identity::tenant::{self, TenantCreated, TenantEvent, TenantSettingsUpdated};
@@ -62,6 +62,10 @@ use hotline_domain::telephony::{
     self, AccessNumberAssigned, AccessNumberReleased, ExtensionPasswordRotated, ExtensionProvisioned, ExtensionRemoved,
     ExtensionUpdated, MusicAdded, MusicRemoved, QueueMusicSet, TelephonyEvent, TrunkDefinition, TrunkRegistration,
     TrunkRemoved,
+};
+use hotline_domain::ticket::queries::{
+    self as ticket_queries, DueFilter, SavedTicketQuery, StatusFilter, TicketQueriesEvent, TicketQuery, TicketSort,
+    WaitingOn,
 };
 use hotline_domain::ticket::ticket_type::{
     FormUpdated, Published, Renamed, RulesUpdated, ServiceSecretRotated, TypeCreated,
@@ -730,6 +734,42 @@ fn ticket_samples() -> Vec<Sample> {
                 at,
             }),
         ),
+        Sample::new(
+            ticket_queries::CONTEXT,
+            "A user saved a ticket query (the whole of it): a name, whether it is shared with the tenant, \
+             and what it searches for (status, type, text, whose work an open task waits on, deadlines, \
+             conditions on form values) with a sort.",
+            TicketQueriesEvent::Saved(SavedTicketQuery {
+                query_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0074),
+                name: "Large refunds due soon".into(),
+                owner_id: user_id,
+                shared: true,
+                body: TicketQuery {
+                    status: Some(StatusFilter::Open),
+                    type_id: Some(type_id),
+                    text: Some("refund".into()),
+                    started_by_me: false,
+                    waiting_on: Some(WaitingOn::User { user_id }),
+                    due: Some(DueFilter::Within { hours: 8 }),
+                    conditions: vec![Condition {
+                        field: "amount".into(),
+                        op: ConditionOp::Between,
+                        value: Some("500".into()),
+                        value_to: Some("5000".into()),
+                    }],
+                    sort: Some(TicketSort::Due),
+                    sort_descending: false,
+                },
+            }),
+        ),
+        Sample::new(
+            ticket_queries::CONTEXT,
+            "A saved ticket query was deleted by its owner; its id stays theirs.",
+            TicketQueriesEvent::Deleted(QueryDeleted {
+                query_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0074),
+                owner_id: user_id,
+            }),
+        ),
     ]
 }
 
@@ -1205,14 +1245,16 @@ fn customer_samples() -> Vec<Sample> {
                 name: "VIP customers".into(),
                 owner_id: user_id,
                 shared: true,
-                conditions: vec![Condition {
-                    field: "vip_level".into(),
-                    op: ConditionOp::Between,
-                    value: Some("3".into()),
-                    value_to: Some("9".into()),
-                }],
-                sort_field: Some("name".into()),
-                sort_descending: false,
+                body: CustomerQuery {
+                    conditions: vec![Condition {
+                        field: "vip_level".into(),
+                        op: ConditionOp::Between,
+                        value: Some("3".into()),
+                        value_to: Some("9".into()),
+                    }],
+                    sort_field: Some("name".into()),
+                    sort_descending: false,
+                },
             }),
         ),
         Sample::new(

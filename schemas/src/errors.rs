@@ -355,6 +355,19 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     ("customer_queries.name_taken", "You have a saved query with this name already (names compare ignoring case)."),
     ("customer_queries.not_found", "No such saved customer query."),
     ("customer_queries.not_owner", "The saved query is someone else's: only its owner changes or deletes it."),
+    // Domain: saved ticket queries (and the ticket list's filter).
+    (
+        "ticket_queries.invalid",
+        "A ticket query has a name of 1 to 80 characters without outer spaces, a searched text of at most 200 \
+         characters, \"due within\" of 1 hour to a year, and at most 20 conditions, each on a form field's key \
+         with the values its operator needs.",
+    ),
+    (
+        "ticket_queries.name_taken",
+        "You have a saved ticket query with this name already (names compare ignoring case).",
+    ),
+    ("ticket_queries.not_found", "No such saved ticket query."),
+    ("ticket_queries.not_owner", "The saved ticket query is someone else's: only its owner changes or deletes it."),
     // API: commands and requests.
     ("command.unknown_type", "The command type is not one this API knows."),
     ("command.invalid", "The command's fields are missing or malformed; the message names the field."),

@@ -339,8 +339,8 @@ impl CustomerService {
     ) -> Result<CommandOutcome, ApiError> {
         let meta = Self::meta(session, MENU_PERMISSION, command_id, now)?;
         let fields = self.fields(session.tenant_id).await?;
-        customer::check_conditions(&fields, &query.conditions)?;
-        if let Some(sort_field) = &query.sort_field {
+        customer::check_conditions(&fields, &query.body.conditions)?;
+        if let Some(sort_field) = &query.body.sort_field {
             customer::check_sort_field(&fields, sort_field)?;
         }
         let command =

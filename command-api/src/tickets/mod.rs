@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
+use hotline_domain::ticket::queries::{SavedTicketQueries, SavedTicketQuery, TicketQueriesCommand};
 use hotline_domain::ticket::{
     self, FieldAccess, FormSpec, Member, NodeKind, Origin, Performer, Ticket, TicketAction, TicketCommand, TicketType,
     TicketTypeAction, TicketTypeCommand, TicketTypeEvent, TokenId, Workflow, ticket_type, validate_values,
@@ -617,6 +618,33 @@ impl TicketService {
         session.require(MENU_PERMISSION)?;
         let action = TicketAction::Comment { text, author: session.user_id };
         self.dispatch_ticket(session, command_id, ticket_id, action, now).await
+    }
+
+    /// Saves one of the caller's ticket queries (a new one, or the whole of one of theirs).
+    pub async fn save_query(
+        &self,
+        session: &Session,
+        command_id: Uuid,
+        query: SavedTicketQuery,
+        now: DateTime<Utc>,
+    ) -> Result<CommandOutcome, ApiError> {
+        session.require(MENU_PERMISSION)?;
+        let meta = CommandMeta::new(command_id, session.tenant_id, session.actor(), now);
+        let command = TicketQueriesCommand::Save { tenant_id: session.tenant_id, query, by_user: session.user_id };
+        self.dispatcher.dispatch::<SavedTicketQueries>(&meta, &command).await
+    }
+
+    pub async fn delete_query(
+        &self,
+        session: &Session,
+        command_id: Uuid,
+        query_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<CommandOutcome, ApiError> {
+        session.require(MENU_PERMISSION)?;
+        let meta = CommandMeta::new(command_id, session.tenant_id, session.actor(), now);
+        let command = TicketQueriesCommand::Delete { tenant_id: session.tenant_id, query_id, by_user: session.user_id };
+        self.dispatcher.dispatch::<SavedTicketQueries>(&meta, &command).await
     }
 
     /// Cancels an open ticket: its open tasks leave every to-do list.

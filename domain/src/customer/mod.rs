@@ -30,9 +30,10 @@ pub use fields::{
     validate_values,
 };
 pub use queries::{
-    CONTEXT as QUERIES_CONTEXT, Condition, ConditionOp, MAX_CONDITIONS, MAX_QUERY_NAME_CHARS, QUERY_DELETED,
-    QUERY_SAVED, QueryDeleted, SavedQueries, SavedQueriesCommand, SavedQueriesEvent, SavedQueriesState, SavedQuery,
-    check_conditions, check_sort_field, field_types, queries_stream_id,
+    CONTEXT as QUERIES_CONTEXT, Condition, ConditionOp, CustomerQueries, CustomerQuery, MAX_CONDITIONS,
+    MAX_QUERY_NAME_CHARS, QUERY_DELETED, QUERY_SAVED, QueryDeleted, SavedQueries, SavedQueriesCommand,
+    SavedQueriesEvent, SavedQueriesState, SavedQuery, check_conditions, check_sort_field, field_types,
+    queries_stream_id,
 };
 
 use crate::{Decider, DomainError, DomainEvent, StreamId, UpcastError, read_payload};

@@ -1,9 +1,5 @@
-//! Saved customer queries: a named list of conditions on a tenant's customer fields, with a
-//! sort, that its owner keeps for themselves or shares with the whole tenant.
-//!
-//! One stream per tenant, `customer_queries-<tenant>`: a query's name is unique per owner, and
-//! that rule needs every query of the tenant in one place. Only the owner re-saves or deletes
-//! a query, and a query's id never changes owner (not even once it was deleted).
+//! Saved customer queries (see [`crate::saved_queries`]): a named list of conditions on a
+//! tenant's customer fields, with a sort.
 //!
 //! [`check_conditions`] says whether conditions fit the tenant's fields (the field exists, its
 //! type takes the operator, the value reads as that type). The decider cannot know the
@@ -13,11 +9,12 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use uuid::Uuid;
 
 use super::fields::{BUILT_IN_FIELDS, FieldDefinition, FieldType};
-use crate::{Decider, DomainError, DomainEvent, StreamId, UpcastError, read_payload};
+use crate::saved_queries::{self, QueryKind};
+pub use crate::saved_queries::{Condition, ConditionOp, MAX_QUERY_NAME_CHARS, QueryDeleted};
+use crate::{DomainError, StreamId};
 
 pub const CONTEXT: &str = "customer_queries";
 
@@ -26,64 +23,54 @@ pub const QUERY_DELETED: &str = "hotline.customer_queries.deleted";
 
 /// The most conditions one query holds.
 pub const MAX_CONDITIONS: usize = 20;
-/// A query's name is 1 to this many characters.
-pub const MAX_QUERY_NAME_CHARS: usize = 80;
 
 pub fn queries_stream_id(tenant_id: Uuid) -> StreamId {
     StreamId::new(CONTEXT, tenant_id)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ConditionOp {
-    Equals,
-    Contains,
-    StartsWith,
-    GreaterThan,
-    LessThan,
-    /// From `value` to `value_to`, both included.
-    Between,
-    /// The customer has no value for the field.
-    IsEmpty,
-    NotEmpty,
+/// What a saved customer query searches for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerQuery {
+    /// All must hold (AND); at most [`MAX_CONDITIONS`].
+    pub conditions: Vec<Condition>,
+    /// A field key to sort by; `None` sorts newest customers first.
+    pub sort_field: Option<String>,
+    pub sort_descending: bool,
 }
 
-impl ConditionOp {
-    pub const ALL: [ConditionOp; 8] = [
-        ConditionOp::Equals,
-        ConditionOp::Contains,
-        ConditionOp::StartsWith,
-        ConditionOp::GreaterThan,
-        ConditionOp::LessThan,
-        ConditionOp::Between,
-        ConditionOp::IsEmpty,
-        ConditionOp::NotEmpty,
-    ];
+/// Customers' kind of saved query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerQueries;
 
-    /// The serde name (`starts_with`, ...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ConditionOp::Equals => "equals",
-            ConditionOp::Contains => "contains",
-            ConditionOp::StartsWith => "starts_with",
-            ConditionOp::GreaterThan => "greater_than",
-            ConditionOp::LessThan => "less_than",
-            ConditionOp::Between => "between",
-            ConditionOp::IsEmpty => "is_empty",
-            ConditionOp::NotEmpty => "not_empty",
+impl QueryKind for CustomerQueries {
+    type Body = CustomerQuery;
+    const CONTEXT: &'static str = CONTEXT;
+    const SAVED: &'static str = QUERY_SAVED;
+    const DELETED: &'static str = QUERY_DELETED;
+    const INVALID: &'static str = "customer_queries.invalid";
+    const NOT_OWNER: &'static str = "customer_queries.not_owner";
+    const NAME_TAKEN: &'static str = "customer_queries.name_taken";
+    const NOT_FOUND: &'static str = "customer_queries.not_found";
+
+    fn check_body(body: &CustomerQuery) -> Result<(), String> {
+        if body.conditions.len() > MAX_CONDITIONS {
+            return Err(format!("a query has at most {MAX_CONDITIONS} conditions, not {}", body.conditions.len()));
         }
+        if body.sort_field.as_deref().is_some_and(|field| field.trim().is_empty()) {
+            return Err("a sort field names a field".into());
+        }
+        Ok(())
     }
+}
 
-    pub fn parse(text: &str) -> Option<Self> {
-        ConditionOp::ALL.into_iter().find(|op| op.as_str() == text)
-    }
+pub type SavedQuery = saved_queries::SavedQuery<CustomerQuery>;
+pub type SavedQueries = saved_queries::SavedQueries<CustomerQueries>;
+pub type SavedQueriesCommand = saved_queries::SavedQueriesCommand<CustomerQuery>;
+pub type SavedQueriesEvent = saved_queries::SavedQueriesEvent<CustomerQueries>;
+pub type SavedQueriesState = saved_queries::SavedQueriesState<CustomerQuery>;
 
-    /// Whether the operator compares with a value (all but `is_empty` and `not_empty`).
-    pub fn takes_value(self) -> bool {
-        !matches!(self, ConditionOp::IsEmpty | ConditionOp::NotEmpty)
-    }
-
-    /// Whether a field of this type takes the operator.
+impl ConditionOp {
+    /// Whether a customer field of this type takes the operator.
     pub fn applies_to(self, field_type: FieldType) -> bool {
         use ConditionOp::*;
         match field_type {
@@ -94,200 +81,6 @@ impl ConditionOp {
                 matches!(self, Equals | GreaterThan | LessThan | Between | IsEmpty | NotEmpty)
             }
         }
-    }
-}
-
-/// One condition on one field: `field op value [value_to]`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Condition {
-    /// A field key (built in or the tenant's).
-    pub field: String,
-    pub op: ConditionOp,
-    /// Required unless the operator is `is_empty` or `not_empty`.
-    pub value: Option<String>,
-    /// The upper end of `between` (ignored by the other operators).
-    pub value_to: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SavedQuery {
-    pub query_id: Uuid,
-    /// 1 to [`MAX_QUERY_NAME_CHARS`] characters, unique (ignoring case) among its owner's queries.
-    pub name: String,
-    pub owner_id: Uuid,
-    /// Shared queries are listed for every user of the tenant; only the owner changes them.
-    pub shared: bool,
-    /// All must hold (AND); at most [`MAX_CONDITIONS`].
-    pub conditions: Vec<Condition>,
-    /// A field key to sort by; `None` sorts newest customers first.
-    pub sort_field: Option<String>,
-    pub sort_descending: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SavedQueriesCommand {
-    /// Creates the query, or replaces the whole of one of `by_user`'s.
-    Save {
-        tenant_id: Uuid,
-        query: SavedQuery,
-        by_user: Uuid,
-    },
-    Delete {
-        tenant_id: Uuid,
-        query_id: Uuid,
-        by_user: Uuid,
-    },
-}
-
-impl SavedQueriesCommand {
-    pub fn tenant_id(&self) -> Uuid {
-        match self {
-            SavedQueriesCommand::Save { tenant_id, .. } | SavedQueriesCommand::Delete { tenant_id, .. } => *tenant_id,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SavedQueriesEvent {
-    /// The whole query, as saved.
-    Saved(SavedQuery),
-    Deleted(QueryDeleted),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QueryDeleted {
-    pub query_id: Uuid,
-    pub owner_id: Uuid,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SavedQueriesState {
-    /// The live queries, by id.
-    pub queries: BTreeMap<Uuid, SavedQuery>,
-    /// The owner of every query id ever saved (deleted ones too): an id never changes owner.
-    pub owners: BTreeMap<Uuid, Uuid>,
-}
-
-const EVENT_TYPES: [&str; 2] = [QUERY_SAVED, QUERY_DELETED];
-
-impl DomainEvent for SavedQueriesEvent {
-    fn event_type(&self) -> &'static str {
-        match self {
-            SavedQueriesEvent::Saved(_) => QUERY_SAVED,
-            SavedQueriesEvent::Deleted(_) => QUERY_DELETED,
-        }
-    }
-
-    fn schema_version(&self) -> u32 {
-        1
-    }
-
-    fn to_payload(&self) -> Value {
-        let payload = match self {
-            SavedQueriesEvent::Saved(query) => serde_json::to_value(query),
-            SavedQueriesEvent::Deleted(deleted) => serde_json::to_value(deleted),
-        };
-        payload.expect("plain struct serialises")
-    }
-
-    fn from_stored(event_type: &str, schema_version: u32, payload: &Value) -> Result<Self, UpcastError> {
-        UpcastError::check_first_version(&EVENT_TYPES, event_type, schema_version)?;
-        match event_type {
-            QUERY_SAVED => read_payload(event_type, 1, payload, SavedQueriesEvent::Saved),
-            _ => read_payload(event_type, 1, payload, SavedQueriesEvent::Deleted),
-        }
-    }
-}
-
-fn invalid_query(message: impl Into<String>) -> DomainError {
-    DomainError::new("customer_queries.invalid", message)
-}
-
-fn not_owner(query_id: Uuid) -> DomainError {
-    DomainError::new("customer_queries.not_owner", format!("query {query_id} is someone else's"))
-}
-
-/// Names compare trimmed and ignoring case.
-fn name_key(name: &str) -> String {
-    name.trim().to_lowercase()
-}
-
-fn check_shape(query: &SavedQuery) -> Result<(), DomainError> {
-    let name = query.name.as_str();
-    if name.trim().is_empty() || name.trim() != name || name.chars().count() > MAX_QUERY_NAME_CHARS {
-        return Err(invalid_query(format!(
-            "a query's name is 1 to {MAX_QUERY_NAME_CHARS} characters with no leading or trailing spaces"
-        )));
-    }
-    if query.conditions.len() > MAX_CONDITIONS {
-        return Err(invalid_query(format!(
-            "a query has at most {MAX_CONDITIONS} conditions, not {}",
-            query.conditions.len()
-        )));
-    }
-    if query.sort_field.as_deref().is_some_and(|field| field.trim().is_empty()) {
-        return Err(invalid_query("a sort field names a field"));
-    }
-    Ok(())
-}
-
-pub struct SavedQueries;
-
-impl Decider for SavedQueries {
-    type State = SavedQueriesState;
-    type Command = SavedQueriesCommand;
-    type Event = SavedQueriesEvent;
-
-    fn stream_id(command: &SavedQueriesCommand) -> StreamId {
-        queries_stream_id(command.tenant_id())
-    }
-
-    fn decide(state: &SavedQueriesState, command: &SavedQueriesCommand) -> Result<Vec<SavedQueriesEvent>, DomainError> {
-        match command {
-            SavedQueriesCommand::Save { query, by_user, .. } => {
-                let query_id = query.query_id;
-                if query.owner_id != *by_user || state.owners.get(&query_id).is_some_and(|owner| owner != by_user) {
-                    return Err(not_owner(query_id));
-                }
-                check_shape(query)?;
-                let key = name_key(&query.name);
-                let taken = state.queries.values().any(|other| {
-                    other.query_id != query_id && other.owner_id == *by_user && name_key(&other.name) == key
-                });
-                if taken {
-                    return Err(DomainError::new(
-                        "customer_queries.name_taken",
-                        format!("you have a query named {:?} already", query.name),
-                    ));
-                }
-                if state.queries.get(&query_id) == Some(query) {
-                    return Ok(vec![]);
-                }
-                Ok(vec![SavedQueriesEvent::Saved(query.clone())])
-            }
-            SavedQueriesCommand::Delete { query_id, by_user, .. } => match state.owners.get(query_id) {
-                None => Err(DomainError::new("customer_queries.not_found", format!("no query {query_id}"))),
-                Some(owner) if owner != by_user => Err(not_owner(*query_id)),
-                // Deleted already: nothing more to do.
-                Some(_) if !state.queries.contains_key(query_id) => Ok(vec![]),
-                Some(owner) => {
-                    Ok(vec![SavedQueriesEvent::Deleted(QueryDeleted { query_id: *query_id, owner_id: *owner })])
-                }
-            },
-        }
-    }
-
-    fn evolve(mut state: SavedQueriesState, event: &SavedQueriesEvent) -> SavedQueriesState {
-        match event {
-            SavedQueriesEvent::Saved(query) => {
-                state.owners.insert(query.query_id, query.owner_id);
-                state.queries.insert(query.query_id, query.clone());
-            }
-            SavedQueriesEvent::Deleted(deleted) => {
-                state.queries.remove(&deleted.query_id);
-            }
-        }
-        state
     }
 }
 
@@ -386,6 +179,7 @@ fn type_name(field_type: FieldType) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Decider, DomainEvent, UpcastError};
 
     const TENANT: Uuid = Uuid::from_u128(1);
     const ANN: Uuid = Uuid::from_u128(0xA1);
@@ -403,9 +197,11 @@ mod tests {
             name: name.into(),
             owner_id,
             shared: false,
-            conditions: vec![condition("name", ConditionOp::Contains, Some("Lee"), None)],
-            sort_field: Some("name".into()),
-            sort_descending: false,
+            body: CustomerQuery {
+                conditions: vec![condition("name", ConditionOp::Contains, Some("Lee"), None)],
+                sort_field: Some("name".into()),
+                sort_descending: false,
+            },
         }
     }
 
@@ -528,20 +324,24 @@ mod tests {
 
     #[test]
     fn given_nothing_when_a_query_is_badly_shaped_then_invalid() {
-        let many = SavedQuery {
-            conditions: vec![condition("name", ConditionOp::NotEmpty, None, None); MAX_CONDITIONS + 1],
-            ..query(Q1, ANN, "Many")
+        let with_conditions = |conditions: Vec<Condition>, name: &str| {
+            let mut query = query(Q1, ANN, name);
+            query.body.conditions = conditions;
+            query
         };
+        let many =
+            with_conditions(vec![condition("name", ConditionOp::NotEmpty, None, None); MAX_CONDITIONS + 1], "Many");
         let long = "x".repeat(MAX_QUERY_NAME_CHARS + 1);
-        let blank_sort = SavedQuery { sort_field: Some(" ".into()), ..query(Q1, ANN, "Sorted") };
+        let mut blank_sort = query(Q1, ANN, "Sorted");
+        blank_sort.body.sort_field = Some(" ".into());
         for bad in [many, query(Q1, ANN, ""), query(Q1, ANN, " Lees"), query(Q1, ANN, &long), blank_sort] {
             let refused = SavedQueries::decide(&SavedQueriesState::default(), &save(bad, ANN)).unwrap_err();
             assert_eq!(refused.code, "customer_queries.invalid");
         }
-        let at_most = SavedQuery {
-            conditions: vec![condition("name", ConditionOp::NotEmpty, None, None); MAX_CONDITIONS],
-            ..query(Q1, ANN, &"x".repeat(MAX_QUERY_NAME_CHARS))
-        };
+        let at_most = with_conditions(
+            vec![condition("name", ConditionOp::NotEmpty, None, None); MAX_CONDITIONS],
+            &"x".repeat(MAX_QUERY_NAME_CHARS),
+        );
         assert!(SavedQueries::decide(&SavedQueriesState::default(), &save(at_most, ANN)).is_ok());
     }
 

@@ -17,6 +17,7 @@ pub mod bpmn;
 pub mod condition;
 pub mod engine;
 pub mod form;
+pub mod queries;
 #[cfg(test)]
 mod tests;
 pub mod ticket_type;

@@ -107,7 +107,7 @@ async fn export(
                 .ok_or_else(|| {
                     ApiError::new(axum::http::StatusCode::NOT_FOUND, "customer.invalid_query", "no such saved query")
                 })?;
-            (query.conditions, query.sort_field.map(|field| (field, query.sort_descending)))
+            (query.body.conditions, query.body.sort_field.map(|field| (field, query.body.sort_descending)))
         }
     };
     let (customers, _) = read_model::find_customers(

@@ -373,9 +373,11 @@ impl CustomerMutation {
             name: input.name,
             owner_id: session.user_id,
             shared: input.shared,
-            conditions: input.conditions.into_iter().map(Condition::from).collect(),
-            sort_field: input.sort_field,
-            sort_descending: input.sort_descending,
+            body: customer::CustomerQuery {
+                conditions: input.conditions.into_iter().map(Condition::from).collect(),
+                sort_field: input.sort_field,
+                sort_descending: input.sort_descending,
+            },
         };
         let query_id = query.query_id;
         state.customers.save_query(session, command_id, query, Utc::now()).await.or_graphql_error()?;

@@ -239,9 +239,9 @@ impl SavedCustomerQuery {
             name: query.name,
             shared: query.shared,
             mine: query.owner_id == user_id,
-            conditions: query.conditions.into_iter().map(QueryCondition::from).collect(),
-            sort_field: query.sort_field,
-            sort_descending: query.sort_descending,
+            conditions: query.body.conditions.into_iter().map(QueryCondition::from).collect(),
+            sort_field: query.body.sort_field,
+            sort_descending: query.body.sort_descending,
         }
     }
 }

@@ -3,16 +3,15 @@
  * one, change its conditions in a small builder (field, an operator the field's type takes,
  * its values), apply them, save them under a name (shared or not), or delete your own.
  */
-import { DeleteOutlined, FilterOutlined, MinusCircleOutlined, PlusOutlined, SaveOutlined } from "@ant-design/icons";
-import { Alert, App, Button, Input, Popconfirm, Select, Space, Switch, Tag, theme, Typography } from "antd";
+import { FilterOutlined, PlusOutlined, SaveOutlined } from "@ant-design/icons";
+import { Alert, App, Button, Input, Space, Switch, Typography } from "antd";
 import { useMemo, useState } from "react";
 import { useErrorText } from "../../api/errors";
 import { useMutation, useQuery } from "../../api/hooks";
 import { useT } from "../../i18n";
 import { useCommandId } from "../admin/shared/commandId";
-import { ConditionValueInput } from "./ConditionValueInput";
+import { ConditionRows, NEW_CONDITION, SavedQueryPicker } from "./QueryParts";
 import {
-  type ConditionOp,
   type CustomerField,
   DELETE_CUSTOMER_QUERY_MUTATION,
   type DeleteCustomerQueryVariables,
@@ -24,7 +23,7 @@ import {
   type SavedCustomerQueriesData,
   type SavedCustomerQuery,
 } from "./customers.graphql";
-import { conditionInput, enabledFields, isCompleteCondition, operandCount, OPERATOR_KEYS, OPERATORS_BY_TYPE } from "./fields";
+import { conditionInput, enabledFields, isCompleteCondition, OPERATORS_BY_TYPE } from "./fields";
 
 /** What the table shows: the conditions, the order, and the saved query they came from. */
 export interface AppliedQuery {
@@ -49,7 +48,6 @@ export function QueryBar({ fields, applied, onApply }: Props) {
   const t = useT();
   const errorText = useErrorText();
   const { message } = App.useApp();
-  const { token } = theme.useToken();
   const saved = useQuery<SavedCustomerQueriesData>(SAVED_CUSTOMER_QUERIES_QUERY);
   const save = useMutation<SaveCustomerQueryData, SaveCustomerQueryVariables>(SAVE_CUSTOMER_QUERY_MUTATION);
   const remove = useMutation<unknown, DeleteCustomerQueryVariables>(DELETE_CUSTOMER_QUERY_MUTATION);
@@ -140,134 +138,48 @@ export function QueryBar({ fields, applied, onApply }: Props) {
     }
   };
 
-  const mine = queries.filter((query) => query.mine);
-  const others = queries.filter((query) => !query.mine);
-  const options = [
-    ...(mine.length > 0 ? [{ label: t("customers.query.mine"), options: mine.map((query) => ({ value: query.id, label: query.name })) }] : []),
-    ...(others.length > 0 ? [{ label: t("customers.query.shared"), options: others.map((query) => ({ value: query.id, label: query.name })) }] : []),
-  ];
-
-  const setCondition = (index: number, change: Partial<QueryCondition>) =>
-    changeDraft(draft.map((condition, at) => (at === index ? { ...condition, ...change } : condition)));
-
-  const changeField = (index: number, key: string) => {
+  const fieldOptions = useMemo(() => queryable.map((candidate) => ({ value: candidate.key, label: candidate.label })), [queryable]);
+  const operatorsOf = (key: string) => {
     const field = fieldOf(key);
-    const allowed = field ? OPERATORS_BY_TYPE[field.fieldType] : [];
-    const current = draft[index]!;
-    const op: ConditionOp = allowed.includes(current.op) ? current.op : (allowed[0] ?? "EQUALS");
-    setCondition(index, { field: key, op, value: null, valueTo: null });
+    return field ? OPERATORS_BY_TYPE[field.fieldType] : [];
   };
 
   return (
     <Space orientation="vertical" size="small" style={{ width: "100%" }} data-testid="query-bar">
-      <Space wrap>
-        <FilterOutlined />
-        <Select
-          style={{ minWidth: 240 }}
-          data-testid="query-select"
-          aria-label={t("customers.query.choose")}
-          placeholder={t("customers.query.all")}
-          allowClear
-          loading={saved.loading}
-          value={applied.queryId ?? undefined}
-          options={options}
-          optionRender={(option) => {
-            const query = queries.find((candidate) => candidate.id === option.value);
-            return (
-              <Space size={4}>
-                <span>{option.label}</span>
-                {query?.shared ? <Tag>{t("customers.query.sharedTag")}</Tag> : null}
-              </Space>
-            );
-          }}
-          onChange={(id: string | undefined) => choose(queries.find((query) => query.id === id) ?? null)}
-        />
-        {selected?.mine ? (
-          <Popconfirm
-            title={t("customers.query.deleteConfirm", { name: selected.name })}
-            okText={t("customers.query.delete")}
-            cancelText={t("common.cancel")}
-            okButtonProps={{ danger: true, "data-testid": "query-delete-confirm" }}
-            onConfirm={() => deleteQuery(selected)}
-          >
-            <Button icon={<DeleteOutlined />} data-testid="query-delete" loading={remove.loading}>
-              {t("customers.query.delete")}
-            </Button>
-          </Popconfirm>
-        ) : null}
-        {selected && !selected.mine ? <Typography.Text type="secondary">{t("customers.query.sharedHint")}</Typography.Text> : null}
-      </Space>
+      <SavedQueryPicker
+        queries={queries}
+        loading={saved.loading}
+        selectedId={applied.queryId}
+        onChoose={choose}
+        onDelete={deleteQuery}
+        deleting={remove.loading}
+        texts={{
+          choose: t("customers.query.choose"),
+          placeholder: t("customers.query.all"),
+          mine: t("customers.query.mine"),
+          shared: t("customers.query.shared"),
+          sharedTag: t("customers.query.sharedTag"),
+          sharedHint: t("customers.query.sharedHint"),
+          delete: t("customers.query.delete"),
+          deleteConfirm: (name) => t("customers.query.deleteConfirm", { name }),
+        }}
+      />
       {saved.error ? <Alert type="warning" showIcon title={errorText(saved.error)} /> : null}
-      {draft.map((condition, index) => {
-        const field = fieldOf(condition.field);
-        const operators = field ? OPERATORS_BY_TYPE[field.fieldType] : [];
-        const count = operandCount(condition.op);
-        const incomplete = showIncomplete && !isCompleteCondition(condition, fields);
-        return (
-          <Space
-            key={index}
-            wrap
-            data-testid="query-condition"
-            style={incomplete ? { outline: `1px solid ${token.colorError}`, borderRadius: token.borderRadius, padding: 2 } : undefined}
-          >
-            <Select
-              style={{ width: 180 }}
-              data-testid="query-field"
-              aria-label={t("customers.query.field")}
-              placeholder={t("customers.query.field")}
-              value={condition.field || undefined}
-              showSearch={{ optionFilterProp: "label" }}
-              options={queryable.map((candidate) => ({ value: candidate.key, label: candidate.label }))}
-              onChange={(key: string) => changeField(index, key)}
-            />
-            <Select
-              style={{ width: 150 }}
-              data-testid="query-op"
-              aria-label={t("customers.query.operator")}
-              disabled={!field}
-              value={field ? condition.op : undefined}
-              options={operators.map((op) => ({ value: op, label: t(OPERATOR_KEYS[op]) }))}
-              onChange={(op: ConditionOp) =>
-                setCondition(index, { op, value: operandCount(op) > 0 ? condition.value : null, valueTo: operandCount(op) > 1 ? condition.valueTo : null })
-              }
-            />
-            {count >= 1 ? (
-              <ConditionValueInput
-                fieldType={field?.fieldType}
-                value={condition.value}
-                onChange={(value) => setCondition(index, { value })}
-                testId="query-value"
-                ariaLabel={t("customers.query.value")}
-              />
-            ) : null}
-            {count === 2 ? (
-              <>
-                <Typography.Text type="secondary">{t("customers.query.and")}</Typography.Text>
-                <ConditionValueInput
-                  fieldType={field?.fieldType}
-                  value={condition.valueTo}
-                  onChange={(valueTo) => setCondition(index, { valueTo })}
-                  testId="query-value-to"
-                  ariaLabel={t("customers.query.valueTo")}
-                />
-              </>
-            ) : null}
-            <Button
-              type="text"
-              icon={<MinusCircleOutlined />}
-              aria-label={t("customers.query.removeCondition")}
-              data-testid="query-condition-remove"
-              onClick={() => changeDraft(draft.filter((_, at) => at !== index))}
-            />
-          </Space>
-        );
-      })}
+      <ConditionRows
+        conditions={draft}
+        onChange={changeDraft}
+        fieldOptions={fieldOptions}
+        operatorsOf={operatorsOf}
+        fieldTypeOf={(key) => fieldOf(key)?.fieldType}
+        isComplete={(condition) => isCompleteCondition(condition, fields)}
+        showIncomplete={showIncomplete}
+      />
       {showIncomplete ? <Typography.Text type="danger">{t("customers.query.incomplete")}</Typography.Text> : null}
       <Space wrap>
         <Button
           icon={<PlusOutlined />}
           data-testid="query-condition-add"
-          onClick={() => changeDraft([...draft, { field: "", op: "EQUALS", value: null, valueTo: null }])}
+          onClick={() => changeDraft([...draft, NEW_CONDITION])}
         >
           {t("customers.query.addCondition")}
         </Button>

@@ -4,6 +4,7 @@ import { fakeGraphqlServer, graphqlError } from "../../test/fakeServer";
 import { renderInShell } from "../customers/testing/shell";
 import { pick } from "../customers/testing/select";
 import { listItem, task, ticket, ticketType } from "./testing/fixtures";
+import { DEFAULT_TICKET_FILTER } from "./TicketQueryBar";
 import { NIL_UUID } from "./tickets.graphql";
 import { TicketsPage } from "./TicketsPage";
 
@@ -19,6 +20,7 @@ describe("the tickets page", () => {
   it("lists tickets with their steps, and filters by status, type, text and who started them", async () => {
     const server = fakeGraphqlServer({
       TicketTypes: TYPES,
+      SavedTicketQueries: { data: { savedTicketQueries: [] } },
       Tickets: () => ({
         data: { tickets: { items: [listItem("1"), listItem("2", { status: "FINISHED", tasks: [] })], total: 42 } },
       }),
@@ -31,7 +33,7 @@ describe("the tickets page", () => {
     expect(within(table).getByText("Review · Supervisors")).toBeTruthy();
     expect(within(table).getByText("Finished")).toBeTruthy();
     const first = server.requests.find((request) => request.operation === "Tickets")!;
-    expect(first.variables).toEqual({ filter: { status: "OPEN", typeId: null, text: null, startedByMe: null }, offset: 0, limit: 20 });
+    expect(first.variables).toEqual({ filter: DEFAULT_TICKET_FILTER, offset: 0, limit: 20 });
 
     await pick(screen.getByTestId("ticket-filter-type"), "Refund");
     const holder = screen.getByTestId("ticket-filter-text");
@@ -41,7 +43,7 @@ describe("the tickets page", () => {
     fireEvent.click(screen.getByTestId("ticket-filter-mine"));
     await waitFor(() => {
       const last = server.requests.filter((request) => request.operation === "Tickets").at(-1)!;
-      expect(last.variables).toEqual({ filter: { status: "OPEN", typeId: "type-1", text: "refund 42", startedByMe: true }, offset: 0, limit: 20 });
+      expect(last.variables).toEqual({ filter: { ...DEFAULT_TICKET_FILTER, typeId: "type-1", text: "refund 42", startedByMe: true }, offset: 0, limit: 20 });
     });
 
     // Page 2 asks for the next offset.

@@ -1,10 +1,11 @@
 /**
- * Tickets: a page of them (filters by status, type, text and "started by me"; offset and
- * limit), "New ticket" for holders of `ticket.create`, and a ticket's drawer (opened from
- * the list, from a to-do or from the desk, through `requestOpenTicket`, or `?open=<id>`).
+ * Tickets: a page of them (filtered and ordered through the query bar, with saved queries,
+ * one of which `?query=<id>` applies; offset and limit), "New ticket" for holders of
+ * `ticket.create`, and a ticket's drawer (opened from the list, from a to-do or from the
+ * desk, through `requestOpenTicket`, or `?open=<id>`).
  */
 import { PlusOutlined, ReloadOutlined } from "@ant-design/icons";
-import { Alert, App, Button, Card, Checkbox, Input, Select, Space, Table, Tag, Typography } from "antd";
+import { Alert, App, Button, Card, Space, Table, Tag, Typography } from "antd";
 import { useCallback, useMemo, useState } from "react";
 import { useErrorText } from "../../api/errors";
 import { useQuery } from "../../api/hooks";
@@ -15,24 +16,29 @@ import { STATUS_COLORS, STATUS_KEYS } from "./labels";
 import { NewTicketModal } from "./NewTicketModal";
 import { useOpenTicketRequests } from "./openTicket";
 import { TicketDrawer } from "./TicketDrawer";
+import { DEFAULT_TICKET_QUERY, type TicketQuery, TicketQueryBar } from "./TicketQueryBar";
 import {
   type TicketFilter,
   type TicketListItem,
   TICKETS_QUERY,
   type TicketsData,
-  type TicketStatus,
   TICKET_TYPES_QUERY,
   type TicketTypesData,
 } from "./tickets.graphql";
 import { overdue } from "./workflow";
 
 const PAGE_SIZES = ["20", "50", "100"];
-const STATUSES: readonly TicketStatus[] = ["OPEN", "FINISHED", "CANCELLED"];
 
 /** `?open=<id>` of the address the page was opened with, once. */
 function openFromAddress(): string | null {
   if (typeof window === "undefined") return null;
   return new URLSearchParams(window.location.search).get("open");
+}
+
+/** `?query=<saved query id>` of the address the page was opened with, once. */
+function queryFromAddressOnce(): string | null {
+  if (typeof window === "undefined") return null;
+  return new URLSearchParams(window.location.search).get("query");
 }
 
 export function TicketsPage() {
@@ -43,14 +49,14 @@ export function TicketsPage() {
   const canCreate = can("ticket.create");
   const types = useQuery<TicketTypesData>(TICKET_TYPES_QUERY);
 
-  const [status, setStatus] = useState<TicketStatus | undefined>("OPEN");
-  const [typeId, setTypeId] = useState<string | undefined>();
-  const [text, setText] = useState("");
-  const [startedByMe, setStartedByMe] = useState(false);
+  // `?query=<id>`: the list waits until the bar has applied that saved query.
+  const [queryFromAddress] = useState(queryFromAddressOnce);
+  const [resolved, setResolved] = useState(!queryFromAddress);
+  const [applied, setApplied] = useState<TicketQuery>(DEFAULT_TICKET_QUERY);
   const [page, setPage] = useState(1);
   const [pageSize, setPageSize] = useState(20);
-  const filter: TicketFilter = { status: status ?? null, typeId: typeId ?? null, text: text.trim() || null, startedByMe: startedByMe || null };
-  const tickets = useQuery<TicketsData>(TICKETS_QUERY, { filter, offset: (page - 1) * pageSize, limit: pageSize });
+  const filter: TicketFilter = applied.filter;
+  const tickets = useQuery<TicketsData>(TICKETS_QUERY, { filter, offset: (page - 1) * pageSize, limit: pageSize }, { skip: !resolved });
 
   const [viewing, setViewing] = useState<string | null>(openFromAddress);
   const [creating, setCreating] = useState(false);
@@ -107,52 +113,17 @@ export function TicketsPage() {
         </Space>
       }
     >
-      <Space wrap style={{ marginBottom: 16 }}>
-        <Select<TicketStatus>
-          allowClear
-          data-testid="ticket-filter-status"
-          style={{ minWidth: 140 }}
-          placeholder={t("tickets.anyStatus")}
-          value={status}
-          options={STATUSES.map((value) => ({ value, label: t(STATUS_KEYS[value]) }))}
-          onChange={(value) => {
-            setStatus(value ?? undefined);
-            setPage(1);
-          }}
-        />
-        <Select<string>
-          allowClear
-          data-testid="ticket-filter-type"
-          style={{ minWidth: 180 }}
-          placeholder={t("tickets.anyType")}
-          value={typeId}
-          options={(types.data?.ticketTypes ?? []).map((type) => ({ value: type.id, label: type.name }))}
-          onChange={(value) => {
-            setTypeId(value ?? undefined);
-            setPage(1);
-          }}
-        />
-        <Input.Search
-          allowClear
-          data-testid="ticket-filter-text"
-          placeholder={t("tickets.searchPlaceholder")}
-          style={{ width: 240 }}
-          onSearch={(value) => {
-            setText(value);
-            setPage(1);
-          }}
-        />
-        <Checkbox
-          data-testid="ticket-filter-mine"
-          checked={startedByMe}
-          onChange={(event) => {
-            setStartedByMe(event.target.checked);
-            setPage(1);
-          }}
-        >
-          {t("tickets.startedByMe")}
-        </Checkbox>
-      </Space>
+      <TicketQueryBar
+        types={types.data?.ticketTypes ?? []}
+        typesLoading={types.loading}
+        applied={applied}
+        openQueryId={queryFromAddress}
+        onApply={(query) => {
+          setApplied(query);
+          setResolved(true);
+          setPage(1);
+        }}
+      />
       {tickets.error ? <Alert type="error" showIcon title={errorText(tickets.error)} style={{ marginBottom: 16 }} /> : null}
       <Table<TicketListItem>
         rowKey="id"

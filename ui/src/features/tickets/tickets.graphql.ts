@@ -1,4 +1,7 @@
 /** Tickets (issue 7): ticket types, tickets, their tasks and the caller's to-dos. */
+import type { ConditionOp, QueryCondition } from "../customers/customers.graphql";
+
+export type { ConditionOp, QueryCondition };
 
 export type TicketFieldAccess = "HIDDEN" | "READ_ONLY" | "EDITABLE" | "REQUIRED";
 export type TicketStatus = "OPEN" | "FINISHED" | "CANCELLED";
@@ -159,12 +162,35 @@ export const TICKETS_QUERY = /* GraphQL */ `
   }
 `;
 
+/** Whose turn an open step is: mine, a user's, a role's, a unit's (those three name `id`), or an outside collaborator's. */
+export type TicketWaitingOnKind = "ME" | "USER" | "ROLE" | "UNIT" | "EXTERNAL";
+export type TicketDueKind = "OVERDUE" | "WITHIN";
+/** null: most recently changed first. */
+export type TicketSortField = "UPDATED" | "CREATED" | "DUE" | "NUMBER";
+
+export interface TicketWaitingOn {
+  kind: TicketWaitingOnKind;
+  id?: string | null;
+}
+
+export interface TicketDue {
+  kind: TicketDueKind;
+  /** 1 to 8784, for WITHIN only. */
+  hours?: number | null;
+}
+
 export interface TicketFilter {
   status?: TicketStatus | null;
   typeId?: string | null;
   text?: string | null;
   startedByMe?: boolean | null;
   conversationId?: string | null;
+  waitingOn?: TicketWaitingOn | null;
+  due?: TicketDue | null;
+  /** On form values by field key; a value that reads as a number compares numerically with number fields. */
+  conditions?: QueryCondition[] | null;
+  sort?: TicketSortField | null;
+  sortDescending?: boolean;
 }
 
 export interface TicketsVariables {
@@ -177,6 +203,75 @@ export type TicketListItem = Omit<Ticket, "values" | "form" | "rules" | "callId"
 
 export interface TicketsData {
   tickets: { items: TicketListItem[]; total: number };
+}
+
+/** A saved filter as the server answers it. */
+export interface TicketQueryFilter {
+  status: TicketStatus | null;
+  typeId: string | null;
+  text: string | null;
+  startedByMe: boolean;
+  waitingOn: TicketWaitingOn | null;
+  due: TicketDue | null;
+  conditions: QueryCondition[];
+  sort: TicketSortField | null;
+  sortDescending: boolean;
+}
+
+export interface SavedTicketQuery {
+  id: string;
+  name: string;
+  shared: boolean;
+  /** The caller's own (only its owner may change or delete it). */
+  mine: boolean;
+  filter: TicketQueryFilter;
+}
+
+const SAVED_TICKET_QUERY_FIELDS =
+  "id name shared mine filter { status typeId text startedByMe waitingOn { kind id } due { kind hours } conditions { field op value valueTo } sort sortDescending }";
+
+/** The caller's own saved ticket queries and those shared by others. */
+export const SAVED_TICKET_QUERIES_QUERY = /* GraphQL */ `
+  query SavedTicketQueries {
+    savedTicketQueries { ${SAVED_TICKET_QUERY_FIELDS} }
+  }
+`;
+
+export interface SavedTicketQueriesData {
+  savedTicketQueries: SavedTicketQuery[];
+}
+
+export const SAVE_TICKET_QUERY_MUTATION = /* GraphQL */ `
+  mutation SaveTicketQuery($commandId: UUID, $input: SavedTicketQueryInput!) {
+    saveTicketQuery(commandId: $commandId, input: $input) { ${SAVED_TICKET_QUERY_FIELDS} }
+  }
+`;
+
+export interface SaveTicketQueryVariables {
+  commandId: string;
+  input: {
+    /** Absent for a new saved query. */
+    id?: string;
+    name: string;
+    shared: boolean;
+    /** Never with `conversationId`. */
+    filter: Omit<TicketFilter, "conversationId">;
+  };
+}
+
+export interface SaveTicketQueryData {
+  saveTicketQuery: SavedTicketQuery;
+}
+
+export const DELETE_TICKET_QUERY_MUTATION = /* GraphQL */ `
+  mutation DeleteTicketQuery($commandId: UUID, $id: UUID!) {
+    deleteTicketQuery(commandId: $commandId, id: $id)
+  }
+`;
+
+export interface DeleteTicketQueryVariables {
+  commandId: string;
+  id: string;
 }
 
 export const TICKET_QUERY = /* GraphQL */ `
