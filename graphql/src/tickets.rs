@@ -20,8 +20,10 @@ use hotline_domain::ticket::{Candidate, FieldAccess, Member, Origin};
 use hotline_projections::tickets::{
     self as read_model, FieldRuleView, TicketFilter as ReadFilter, TicketScope, TicketServiceCallView,
     TicketStatus as ReadStatus, TicketStepView, TicketTaskView, TicketTodoView, TicketTypeView, TicketView,
+    VersionForm,
 };
 use serde_json::{Map, Value};
+use sqlx::AnyConnection;
 use uuid::Uuid;
 
 use crate::error::{OrGraphqlError, graphql_error};
@@ -384,30 +386,45 @@ fn performer(session: &Session) -> Member {
     }
 }
 
-/// A ticket with what the detail shows: its version's form, open tasks and named history.
-async fn ticket_detail(
-    state: &GraphqlState,
-    session: &Session,
-    names: &mut Names<'_>,
+/// What a ticket's detail shows, as read in one snapshot of the read models.
+struct DetailRows {
     view: TicketView,
-) -> async_graphql::Result<Ticket> {
-    let version_form = read_model::ticket_form(&state.read_models, session.tenant_id, view.type_id, view.version)
-        .await
-        .map_err(read_model_error)?;
+    version_form: Option<VersionForm>,
+    tasks: Vec<TicketTaskView>,
+    service_calls: Vec<TicketServiceCallView>,
+}
+
+/// Reads the rest of the detail of each ticket in the snapshot its rows came from.
+async fn detail_rows(
+    snapshot: &mut AnyConnection,
+    tenant_id: Uuid,
+    views: Vec<TicketView>,
+) -> async_graphql::Result<Vec<DetailRows>> {
+    let mut details = Vec::with_capacity(views.len());
+    for view in views {
+        let version_form = read_model::ticket_form(&mut *snapshot, tenant_id, view.type_id, view.version)
+            .await
+            .map_err(read_model_error)?;
+        let tasks =
+            read_model::ticket_tasks(&mut *snapshot, tenant_id, view.ticket_id).await.map_err(read_model_error)?;
+        let service_calls = read_model::ticket_service_calls(&mut *snapshot, tenant_id, view.ticket_id)
+            .await
+            .map_err(read_model_error)?;
+        details.push(DetailRows { view, version_form, tasks, service_calls });
+    }
+    Ok(details)
+}
+
+/// A ticket with what the detail shows: its version's form, open tasks and named history.
+/// Names are looked up once the snapshot is closed, so no request holds two connections.
+async fn ticket_detail(session: &Session, names: &mut Names<'_>, rows: DetailRows) -> async_graphql::Result<Ticket> {
+    let DetailRows { view, version_form, tasks: task_views, service_calls } = rows;
     let (form, rules) = version_form.map_or((Value::Null, None), |version| (version.form, version.rules));
-    let task_views = read_model::ticket_tasks(&state.read_models, session.tenant_id, view.ticket_id)
-        .await
-        .map_err(read_model_error)?;
     let mut tasks = Vec::with_capacity(task_views.len());
     for task in task_views {
         tasks.push(task_of(session, names, task).await?);
     }
-    let service_calls = read_model::ticket_service_calls(&state.read_models, session.tenant_id, view.ticket_id)
-        .await
-        .map_err(read_model_error)?
-        .into_iter()
-        .map(TicketServiceCall::from)
-        .collect();
+    let service_calls = service_calls.into_iter().map(TicketServiceCall::from).collect();
     let mut history = Vec::with_capacity(view.history.len());
     for entry in view.history {
         let actor_name = match (entry.actor_id, entry.from) {
@@ -544,14 +561,17 @@ impl TicketQuery {
         let read_filter =
             ReadFilter { conversation_id, ..ReadFilter::of_query(&query, &performer(session), Utc::now()) };
         let scope = scope(state, session).await?;
+        let mut snapshot = read_model::snapshot(&state.read_models).await.map_err(read_model_error)?;
         let (views, total) =
-            read_model::find_tickets(&state.read_models, session.tenant_id, &scope, &read_filter, offset, limit)
+            read_model::find_tickets(&mut snapshot, session.tenant_id, &scope, &read_filter, offset, limit)
                 .await
                 .map_err(read_model_error)?;
+        let details = detail_rows(&mut snapshot, session.tenant_id, views).await?;
+        drop(snapshot);
         let mut names = Names::new(state, session.tenant_id);
-        let mut items = Vec::with_capacity(views.len());
-        for view in views {
-            items.push(ticket_detail(state, session, &mut names, view).await?);
+        let mut items = Vec::with_capacity(details.len());
+        for rows in details {
+            items.push(ticket_detail(session, &mut names, rows).await?);
         }
         Ok(TicketPage { items, total })
     }
@@ -561,14 +581,16 @@ impl TicketQuery {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
         session.require(MENU_PERMISSION).or_graphql_error()?;
         let scope = scope(state, session).await?;
-        let Some(view) = read_model::get_ticket(&state.read_models, session.tenant_id, id, &scope)
-            .await
-            .map_err(read_model_error)?
+        let mut snapshot = read_model::snapshot(&state.read_models).await.map_err(read_model_error)?;
+        let Some(view) =
+            read_model::get_ticket(&mut *snapshot, session.tenant_id, id, &scope).await.map_err(read_model_error)?
         else {
             return Ok(None);
         };
+        let rows = detail_rows(&mut snapshot, session.tenant_id, vec![view]).await?.pop().expect("one ticket's rows");
+        drop(snapshot);
         let mut names = Names::new(state, session.tenant_id);
-        Ok(Some(ticket_detail(state, session, &mut names, view).await?))
+        Ok(Some(ticket_detail(session, &mut names, rows).await?))
     }
 
     /// The open tasks you may complete (yours, your roles' and your unit's), most urgent

@@ -34,7 +34,7 @@ use hotline_domain::{DomainEvent, EventEnvelope};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
+use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Executor, Row, Transaction};
 use uuid::Uuid;
 
 use crate::identity::USERS_TABLE;
@@ -1398,8 +1398,8 @@ pub struct VersionForm {
 }
 
 /// The form and rules of a published version.
-pub async fn ticket_form(
-    pool: &AnyPool,
+pub async fn ticket_form<'c>(
+    reader: impl Executor<'c, Database = Any>,
     tenant_id: Uuid,
     type_id: Uuid,
     version: u32,
@@ -1410,7 +1410,7 @@ pub async fn ticket_form(
     .bind(tenant_id.to_string())
     .bind(type_id.to_string())
     .bind(i64::from(version))
-    .fetch_optional(pool)
+    .fetch_optional(reader)
     .await?;
     row.map(|row| Ok(VersionForm { form: json_column(&row, "form")?, rules: row.try_get("rules")? })).transpose()
 }
@@ -1507,9 +1507,22 @@ fn visible(scope: &TicketScope, binds: &mut Binds) -> String {
     format!("({})", alternatives.join(" OR "))
 }
 
+/// A read-only transaction in which every read sees the read models as one batch left them:
+/// a ticket's row, tasks and service calls then agree (a projection batch commits them
+/// together, but separate reads could fall on either side of a commit).
+pub async fn snapshot(pool: &AnyPool) -> ProjectionResult<Transaction<'static, Any>> {
+    let mut transaction = pool.begin().await?;
+    // SQLite's deferred transaction reads one snapshot from its first read on; PostgreSQL's
+    // default isolation takes a new one per statement.
+    if !is_sqlite(&transaction) {
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute(&mut *transaction).await?;
+    }
+    Ok(transaction)
+}
+
 /// One ticket of the tenant, if `scope` lets the reader see it.
-pub async fn get_ticket(
-    pool: &AnyPool,
+pub async fn get_ticket<'c>(
+    reader: impl Executor<'c, Database = Any>,
     tenant_id: Uuid,
     ticket_id: Uuid,
     scope: &TicketScope,
@@ -1522,22 +1535,21 @@ pub async fn get_ticket(
         "SELECT {TICKET_COLUMNS} {} WHERE t.tenant_id = {tenant} AND t.ticket_id = {ticket} AND {visible}",
         tickets_from()
     )));
-    let row = binds.bind_to(query).fetch_optional(pool).await?;
+    let row = binds.bind_to(query).fetch_optional(reader).await?;
     row.as_ref().map(ticket_from_row).transpose()
 }
 
 /// A page of the tenant's tickets that `scope` lets the reader see and `filter` picks, in the
 /// filter's order, with how many there are in all.
 pub async fn find_tickets(
-    pool: &AnyPool,
+    connection: &mut AnyConnection,
     tenant_id: Uuid,
     scope: &TicketScope,
     filter: &TicketFilter,
     offset: u32,
     limit: u32,
 ) -> ProjectionResult<(Vec<TicketView>, u64)> {
-    let mut connection = pool.acquire().await?;
-    let dialect = if is_sqlite(&connection) { Dialect::Sqlite } else { Dialect::Postgres };
+    let dialect = if is_sqlite(connection) { Dialect::Sqlite } else { Dialect::Postgres };
     let mut binds = Binds::default();
     let mut conditions = vec![format!("t.tenant_id = {}", binds.add(tenant_id.to_string()))];
     if let Some(status) = filter.status {
@@ -1798,21 +1810,25 @@ fn task_from_row(row: &AnyRow) -> ProjectionResult<TicketTaskView> {
 }
 
 /// A ticket's open tasks, oldest first.
-pub async fn ticket_tasks(pool: &AnyPool, tenant_id: Uuid, ticket_id: Uuid) -> ProjectionResult<Vec<TicketTaskView>> {
+pub async fn ticket_tasks<'c>(
+    reader: impl Executor<'c, Database = Any>,
+    tenant_id: Uuid,
+    ticket_id: Uuid,
+) -> ProjectionResult<Vec<TicketTaskView>> {
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT ticket_id, token, step_id, step_name, candidate_kind, candidate_id, activated_at, due_at, remind_at, \
          overdue, fields, link_expires_at FROM {TICKET_TASKS_TABLE} WHERE tenant_id = $1 AND ticket_id = $2 ORDER BY token"
     )))
     .bind(tenant_id.to_string())
     .bind(ticket_id.to_string())
-    .fetch_all(pool)
+    .fetch_all(reader)
     .await?;
     rows.iter().map(task_from_row).collect()
 }
 
 /// The service tasks a ticket waits on, oldest first.
-pub async fn ticket_service_calls(
-    pool: &AnyPool,
+pub async fn ticket_service_calls<'c>(
+    reader: impl Executor<'c, Database = Any>,
     tenant_id: Uuid,
     ticket_id: Uuid,
 ) -> ProjectionResult<Vec<TicketServiceCallView>> {
@@ -1822,7 +1838,7 @@ pub async fn ticket_service_calls(
     )))
     .bind(tenant_id.to_string())
     .bind(ticket_id.to_string())
-    .fetch_all(pool)
+    .fetch_all(reader)
     .await?;
     rows.iter()
         .map(|row| {

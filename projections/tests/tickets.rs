@@ -19,12 +19,24 @@ use hotline_domain::ticket::{
 };
 use hotline_projections::tickets::{
     DueWindow, TicketFilter, TicketScope, TicketStatus, TicketsProjection, WaitingOn, due_sla_checks, find_tickets,
-    get_saved_ticket_query, get_ticket, get_ticket_type, list_saved_ticket_queries, ticket_by_number, ticket_form,
-    ticket_tasks, todos,
+    get_saved_ticket_query, get_ticket, get_ticket_type, list_saved_ticket_queries, snapshot, ticket_by_number,
+    ticket_form, ticket_tasks, todos,
 };
 use hotline_projections::{ProjectionRunner, all_projections};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
+
+/// `find_tickets` on a connection of the pool.
+async fn find(
+    pool: &sqlx::AnyPool,
+    tenant_id: Uuid,
+    scope: &TicketScope,
+    filter: &TicketFilter,
+    offset: u32,
+    limit: u32,
+) -> hotline_projections::runner::ProjectionResult<(Vec<hotline_projections::tickets::TicketView>, u64)> {
+    find_tickets(&mut pool.acquire().await.unwrap(), tenant_id, scope, filter, offset, limit).await
+}
 
 fn id(number: u128) -> Uuid {
     Uuid::from_u128(number)
@@ -185,6 +197,12 @@ async fn tickets_read_as_their_events_left_them(backend: Backend) {
     assert_eq!(first.updated_at, at(6));
     let open_tasks = ticket_tasks(pool, acme, id(TICKET_1)).await.unwrap();
     assert_eq!(open_tasks.iter().map(|task| task.step_name.as_str()).collect::<Vec<_>>(), ["Call back"]);
+    // The detail's reads can share one snapshot.
+    let mut reading = snapshot(pool).await.unwrap();
+    let seen = get_ticket(&mut *reading, acme, id(TICKET_1), &TicketScope::All).await.unwrap();
+    assert_eq!(seen.as_ref(), Some(&first));
+    assert_eq!(ticket_tasks(&mut *reading, acme, id(TICKET_1)).await.unwrap(), open_tasks);
+    reading.commit().await.unwrap();
 
     // Before "Check" was done, both branches were open: globex's ticket shows them still.
     let both = ticket_tasks(pool, globex, id(TICKET_1)).await.unwrap();
@@ -210,21 +228,21 @@ async fn tickets_read_as_their_events_left_them(backend: Backend) {
 
     // Filters.
     let every = TicketFilter::default();
-    let (page, total) = find_tickets(pool, acme, &TicketScope::All, &every, 0, 50).await.unwrap();
+    let (page, total) = find(pool, acme, &TicketScope::All, &every, 0, 50).await.unwrap();
     assert_eq!((total, page.len()), (2, 2));
     assert_eq!(page[0].ticket_id, id(TICKET_2), "the most recently changed first");
     let open_only = TicketFilter { status: Some(TicketStatus::Open), ..TicketFilter::default() };
-    assert_eq!(find_tickets(pool, acme, &TicketScope::All, &open_only, 0, 50).await.unwrap().1, 1);
+    assert_eq!(find(pool, acme, &TicketScope::All, &open_only, 0, 50).await.unwrap().1, 1);
     let by_text = TicketFilter { text: Some("LATE".into()), ..TicketFilter::default() };
-    let (found, _) = find_tickets(pool, acme, &TicketScope::All, &by_text, 0, 50).await.unwrap();
+    let (found, _) = find(pool, acme, &TicketScope::All, &by_text, 0, 50).await.unwrap();
     assert_eq!(found.iter().map(|ticket| ticket.ticket_id).collect::<Vec<_>>(), [id(TICKET_1)]);
     let wildcard = TicketFilter { text: Some("%".into()), ..TicketFilter::default() };
-    assert_eq!(find_tickets(pool, acme, &TicketScope::All, &wildcard, 0, 50).await.unwrap().1, 0, "% is no wildcard");
+    assert_eq!(find(pool, acme, &TicketScope::All, &wildcard, 0, 50).await.unwrap().1, 0, "% is no wildcard");
     let by_number = TicketFilter { text: Some(first.number.to_lowercase()), ..TicketFilter::default() };
-    assert_eq!(find_tickets(pool, acme, &TicketScope::All, &by_number, 0, 50).await.unwrap().1, 1);
+    assert_eq!(find(pool, acme, &TicketScope::All, &by_number, 0, 50).await.unwrap().1, 1);
     let of_chat = TicketFilter { conversation_id: Some(id(CONVERSATION)), ..TicketFilter::default() };
-    assert_eq!(find_tickets(pool, acme, &TicketScope::All, &of_chat, 0, 50).await.unwrap().1, 1);
-    let second_page = find_tickets(pool, acme, &TicketScope::All, &every, 1, 1).await.unwrap();
+    assert_eq!(find(pool, acme, &TicketScope::All, &of_chat, 0, 50).await.unwrap().1, 1);
+    let second_page = find(pool, acme, &TicketScope::All, &every, 1, 1).await.unwrap();
     assert_eq!((second_page.0.len(), second_page.1, second_page.0[0].ticket_id), (1, 2, id(TICKET_1)));
 
     // Data scope: a reader sees the tickets they opened, acted on or may act on now.
@@ -234,7 +252,7 @@ async fn tickets_read_as_their_events_left_them(backend: Backend) {
     };
     let every = &every;
     let seen = |scope: TicketScope| async move {
-        let (page, total) = find_tickets(pool, acme, &scope, every, 0, 50).await.unwrap();
+        let (page, total) = find(pool, acme, &scope, every, 0, 50).await.unwrap();
         assert_eq!(total, page.len() as u64);
         let mut ids: Vec<Uuid> = page.iter().map(|ticket| ticket.ticket_id).collect();
         ids.sort();
@@ -248,13 +266,13 @@ async fn tickets_read_as_their_events_left_them(backend: Backend) {
     assert_eq!(get_ticket(pool, acme, id(TICKET_1), &stranger).await.unwrap(), None);
     assert!(get_ticket(pool, acme, id(TICKET_1), &involving(CALLER, &[], &[])).await.unwrap().is_some());
     // globex's checkers may act on its ticket now, so they see it.
-    let (theirs, _) = find_tickets(pool, globex, &involving(0xa010, &[CHECKERS], &[]), every, 0, 50).await.unwrap();
+    let (theirs, _) = find(pool, globex, &involving(0xa010, &[CHECKERS], &[]), every, 0, 50).await.unwrap();
     assert_eq!(theirs.len(), 1);
 
     // Tenant isolation: globex's ticket 1 has globex's title, and a third tenant sees nothing.
     let theirs = get_ticket(pool, globex, id(TICKET_1), &TicketScope::All).await.unwrap().expect("globex's ticket");
     assert_eq!(theirs.title, "Globex refund");
-    assert_eq!(find_tickets(pool, Uuid::now_v7(), &TicketScope::All, every, 0, 50).await.unwrap().1, 0);
+    assert_eq!(find(pool, Uuid::now_v7(), &TicketScope::All, every, 0, 50).await.unwrap().1, 0);
     assert_eq!(get_ticket(pool, Uuid::now_v7(), id(TICKET_1), &TicketScope::All).await.unwrap(), None);
     runner.shutdown().await;
 }
@@ -466,7 +484,7 @@ async fn ticket_queries_pick_by_values_tasks_and_deadlines(backend: Backend) {
     assert!(runner.wait_for(head, TIME_LIMIT).await);
 
     let titles = |filter: TicketFilter| async move {
-        let (page, total) = find_tickets(pool, tenant, &TicketScope::All, &filter, 0, 50).await.unwrap();
+        let (page, total) = find(pool, tenant, &TicketScope::All, &filter, 0, 50).await.unwrap();
         assert_eq!(total, page.len() as u64);
         page.into_iter().map(|ticket| ticket.title).collect::<Vec<_>>()
     };
