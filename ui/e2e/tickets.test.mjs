@@ -33,6 +33,7 @@ const TYPE = "Complaint";
 const FIELD_KEY = "orderNumber";
 const FIELD_LABEL = "Order number";
 const TITLE = "Parcel arrived damaged";
+const SAVED_QUERY = "Order A-1002";
 const RULE_ERROR = "An order number looks like A-1001";
 // The server runs these again and records what they calculate: the ticket keeps "A-1001".
 const RULES = `values.${FIELD_KEY} = (values.${FIELD_KEY} || "").toUpperCase();
@@ -392,5 +393,41 @@ describe("tickets in the browser", { timeout: 8 * 60_000 }, () => {
     await todosUntil(supervisor, (texts) => texts.length === 0, "the supervisor has nothing left to do");
     await todosUntil(agent, (texts) => texts.length === 0, "agent1 has nothing left to do");
     await screenshot(supervisor, "tickets-supervisor-todos-empty");
+  });
+
+  flow("the supervisor finds the ticket by a form value, shares the query, and agent1 opens it from its link", async () => {
+    await supervisor.goto("/tickets");
+    const rows = () => supervisor.getByTestId("tickets-table").locator("tbody tr.ant-table-row");
+    await pick(supervisor, supervisor.getByTestId("ticket-filter-status"), "Finished");
+    await pick(supervisor, supervisor.getByTestId("ticket-filter-type"), TYPE);
+    await supervisor.getByTestId("query-condition-add").click();
+    await pick(supervisor, supervisor.getByTestId("query-field").last(), FIELD_LABEL);
+    // Equals ignores case; the server recorded "A-1002".
+    await supervisor.getByTestId("query-value").last().fill("a-1002");
+    await supervisor.getByTestId("query-apply").click();
+    await rows().filter({ hasText: TITLE }).waitFor();
+    assert.equal(await rows().count(), 1);
+    await supervisor.getByTestId("query-value").last().fill("A-9999");
+    await supervisor.getByTestId("query-apply").click();
+    await rows().first().waitFor({ state: "detached" });
+    await supervisor.getByTestId("query-value").last().fill("A-1002");
+    await supervisor.getByTestId("query-apply").click();
+    await rows().filter({ hasText: TITLE }).waitFor();
+
+    await supervisor.getByTestId("query-name").fill(SAVED_QUERY);
+    await supervisor.getByTestId("query-shared").check();
+    await supervisor.getByTestId("query-save-as").click();
+    await supervisor.getByTestId("query-copy-link").click();
+    await supervisor.waitForURL(/[?&]query=/);
+    const link = new URL(supervisor.url());
+    await screenshot(supervisor, "tickets-saved-query");
+
+    await agent.goto(`${link.pathname}${link.search}`);
+    const agentRows = agent.getByTestId("tickets-table").locator("tbody tr.ant-table-row");
+    await agentRows.filter({ hasText: TITLE }).waitFor();
+    assert.equal(await agentRows.count(), 1);
+    await agent.getByTestId("query-select").getByText(SAVED_QUERY).waitFor();
+    // Not agent1's to change: no save over it, no delete.
+    assert.equal(await agent.getByTestId("query-save").count(), 0);
   });
 });

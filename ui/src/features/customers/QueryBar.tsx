@@ -153,16 +153,8 @@ export function QueryBar({ fields, applied, onApply }: Props) {
         onChoose={choose}
         onDelete={deleteQuery}
         deleting={remove.loading}
-        texts={{
-          choose: t("customers.query.choose"),
-          placeholder: t("customers.query.all"),
-          mine: t("customers.query.mine"),
-          shared: t("customers.query.shared"),
-          sharedTag: t("customers.query.sharedTag"),
-          sharedHint: t("customers.query.sharedHint"),
-          delete: t("customers.query.delete"),
-          deleteConfirm: (name) => t("customers.query.deleteConfirm", { name }),
-        }}
+        textPrefix="customers.query"
+        placeholder={t("customers.query.all")}
       />
       {saved.error ? <Alert type="warning" showIcon title={errorText(saved.error)} /> : null}
       <ConditionRows

@@ -26,17 +26,11 @@ export interface SavedQueryEntry {
   mine: boolean;
 }
 
-/** The picker's texts, in the feature's own words. */
-export interface SavedQueryTexts {
-  choose: string;
-  placeholder: string;
-  mine: string;
-  shared: string;
-  sharedTag: string;
-  sharedHint: string;
-  delete: string;
-  deleteConfirm: (name: string) => string;
-}
+/**
+ * The feature whose texts the picker shows: `<feature>.choose`, `.mine`, `.shared`,
+ * `.sharedTag`, `.sharedHint`, `.delete` and `.deleteConfirm` (with `{name}`).
+ */
+export type SavedQueryTextPrefix = "customers.query" | "tickets.query";
 
 interface SavedQueryPickerProps<Q extends SavedQueryEntry> {
   queries: readonly Q[];
@@ -45,13 +39,24 @@ interface SavedQueryPickerProps<Q extends SavedQueryEntry> {
   onChoose: (query: Q | null) => void;
   onDelete: (query: Q) => Promise<void>;
   deleting: boolean;
-  texts: SavedQueryTexts;
+  textPrefix: SavedQueryTextPrefix;
+  /** Shown while no query is chosen. */
+  placeholder: string;
   /** Shown after the select while a query is chosen (e.g. "Copy link"). */
   actions?: (query: Q) => ReactNode;
 }
 
-export function SavedQueryPicker<Q extends SavedQueryEntry>({ queries, loading, selectedId, onChoose, onDelete, deleting, texts, actions }: SavedQueryPickerProps<Q>) {
+export function SavedQueryPicker<Q extends SavedQueryEntry>({ queries, loading, selectedId, onChoose, onDelete, deleting, textPrefix: prefix, placeholder, actions }: SavedQueryPickerProps<Q>) {
   const t = useT();
+  const texts = {
+    choose: t(`${prefix}.choose`),
+    mine: t(`${prefix}.mine`),
+    shared: t(`${prefix}.shared`),
+    sharedTag: t(`${prefix}.sharedTag`),
+    sharedHint: t(`${prefix}.sharedHint`),
+    delete: t(`${prefix}.delete`),
+    deleteConfirm: (name: string) => t(`${prefix}.deleteConfirm`, { name }),
+  };
   const selected = queries.find((query) => query.id === selectedId) ?? null;
   const group = (label: string, members: readonly Q[]) =>
     members.length > 0 ? [{ label, options: members.map((query) => ({ value: query.id, label: query.name })) }] : [];
@@ -63,7 +68,7 @@ export function SavedQueryPicker<Q extends SavedQueryEntry>({ queries, loading, 
         style={{ minWidth: 240 }}
         data-testid="query-select"
         aria-label={texts.choose}
-        placeholder={texts.placeholder}
+        placeholder={placeholder}
         allowClear
         loading={loading}
         value={selectedId ?? undefined}

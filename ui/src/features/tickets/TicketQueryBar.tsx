@@ -271,16 +271,8 @@ export function TicketQueryBar({ types, typesLoading, applied, onApply, openQuer
         onChoose={choose}
         onDelete={deleteQuery}
         deleting={remove.loading}
-        texts={{
-          choose: t("tickets.query.choose"),
-          placeholder: t("tickets.query.choose"),
-          mine: t("tickets.query.mine"),
-          shared: t("tickets.query.shared"),
-          sharedTag: t("tickets.query.sharedTag"),
-          sharedHint: t("tickets.query.sharedHint"),
-          delete: t("tickets.query.delete"),
-          deleteConfirm: (name) => t("tickets.query.deleteConfirm", { name }),
-        }}
+        textPrefix="tickets.query"
+        placeholder={t("tickets.query.choose")}
         actions={(query) => (
           <Button icon={<CopyOutlined />} data-testid="query-copy-link" onClick={() => void copyLink(query)}>
             {t("tickets.query.copyLink")}
