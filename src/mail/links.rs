@@ -6,14 +6,13 @@
 use chrono::{DateTime, Utc};
 use hotline_command_api::auth::{LinkClaims, TokenSigner};
 use hotline_domain::EventEnvelope;
-use hotline_domain::ticket::{LinkSent, TokenId, ticket_number};
+use hotline_domain::ticket::{LinkSent, TokenId};
 use hotline_infra::mail::OutgoingMail;
-use hotline_projections::mail_addresses::support_address;
-use hotline_projections::tickets::{TicketScope, get_ticket, ticket_tasks};
+use hotline_projections::tickets::ticket_tasks;
 use uuid::Uuid;
 
 use super::outbox::QueuedMail;
-use super::reminders::{READ_MODEL_WAIT, Reminders};
+use super::reminders::{MailContext, Reminders};
 
 /// How links are made: the deployment's signer, and the web app's address as people reach
 /// it (`--public-url`).
@@ -51,18 +50,8 @@ impl Reminders {
 
     pub(super) async fn mail_link(&self, envelope: &EventEnvelope, sent: LinkSent) -> anyhow::Result<()> {
         let tenant_id = envelope.tenant_id;
-        self.projections.wait_for(envelope.global_position, READ_MODEL_WAIT).await;
-        let Some(from_address) = support_address(&self.read_models, tenant_id).await? else {
-            tracing::warn!(%tenant_id, "a collaborator's link is not mailed: the tenant has no support address");
-            return Ok(());
-        };
-        let Some(ticket) = get_ticket(&self.read_models, tenant_id, sent.ticket_id, &TicketScope::All).await? else {
-            anyhow::bail!("ticket {} is not in the read model", sent.ticket_id);
-        };
-        let definition = self.tickets.definition(tenant_id, ticket.type_id, ticket.version).await?;
-        let step = definition.workflow.node(&sent.node).map_or(sent.node.clone(), |node| node.label().to_owned());
-        let settings = hotline_projections::get_tenant_settings(&self.read_models, tenant_id).await?;
-        let organisation = settings.map(|settings| settings.organisation_name).unwrap_or_default();
+        let context = self.mail_context(envelope, sent.ticket_id, &sent.node, "a collaborator's link").await?;
+        let Some(MailContext { from_address, organisation, number, title, step }) = context else { return Ok(()) };
         let claims = LinkClaims {
             tenant_id,
             ticket_id: sent.ticket_id,
@@ -72,8 +61,8 @@ impl Reminders {
         };
         let (subject, text) = compose_link(&LinkComposition {
             organisation: &organisation,
-            number: &ticket_number(sent.ticket_id),
-            title: &ticket.title,
+            number: &number,
+            title: &title,
             step: &step,
             url: &self.links.url(&claims),
             expires_at: sent.expires_at,

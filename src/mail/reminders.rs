@@ -32,7 +32,7 @@ use super::outbox::{Outbox, QueuedMail};
 pub const CHECKPOINT_NAME: &str = "ticket-mail";
 /// How long the follower waits for the read models to reach an event before composing
 /// its mail from them anyway.
-pub(super) const READ_MODEL_WAIT: Duration = Duration::from_secs(10);
+const READ_MODEL_WAIT: Duration = Duration::from_secs(10);
 
 pub struct Reminders {
     pub store: SharedEventStore,
@@ -161,22 +161,44 @@ impl Reminders {
         });
     }
 
-    async fn queue(&self, envelope: &EventEnvelope, notice: Notice) -> anyhow::Result<()> {
+    /// What every ticket mail starts from, once the read models have reached `envelope`
+    /// (names and addresses come from them); `None` when the tenant has no support address to
+    /// send from (`what` says which mail is not sent, in the warning).
+    pub(super) async fn mail_context(
+        &self,
+        envelope: &EventEnvelope,
+        ticket_id: Uuid,
+        node: &str,
+        what: &str,
+    ) -> anyhow::Result<Option<MailContext>> {
         let tenant_id = envelope.tenant_id;
-        // Names and addresses come from read models: let them reach this event first.
         self.projections.wait_for(envelope.global_position, READ_MODEL_WAIT).await;
         let Some(from_address) = support_address(&self.read_models, tenant_id).await? else {
-            tracing::warn!(%tenant_id, "a ticket reminder is not mailed: the tenant has no support address");
-            return Ok(());
+            tracing::warn!(%tenant_id, "{what} is not mailed: the tenant has no support address");
+            return Ok(None);
         };
-        let Some(ticket) = get_ticket(&self.read_models, tenant_id, notice.ticket_id, &TicketScope::All).await? else {
-            anyhow::bail!("ticket {} is not in the read model", notice.ticket_id);
+        let Some(ticket) = get_ticket(&self.read_models, tenant_id, ticket_id, &TicketScope::All).await? else {
+            anyhow::bail!("ticket {ticket_id} is not in the read model");
         };
         let definition = self.tickets.definition(tenant_id, ticket.type_id, ticket.version).await?;
-        let step = definition.workflow.node(&notice.node).map_or(notice.node.clone(), |node| node.label().to_owned());
+        let step = definition.workflow.node(node).map_or(node.to_owned(), |node| node.label().to_owned());
         let settings = hotline_projections::get_tenant_settings(&self.read_models, tenant_id).await?;
-        let from_name = settings.map(|settings| settings.organisation_name).unwrap_or_default();
-        let number = ticket_number(ticket.ticket_id);
+        let organisation = settings.map(|settings| settings.organisation_name).unwrap_or_default();
+        Ok(Some(MailContext {
+            from_address,
+            organisation,
+            number: ticket_number(ticket_id),
+            title: ticket.title,
+            step,
+        }))
+    }
+
+    async fn queue(&self, envelope: &EventEnvelope, notice: Notice) -> anyhow::Result<()> {
+        let tenant_id = envelope.tenant_id;
+        let context = self.mail_context(envelope, notice.ticket_id, &notice.node, "a ticket reminder").await?;
+        let Some(MailContext { from_address, organisation: from_name, number, title, step }) = context else {
+            return Ok(());
+        };
         // Whoever may do the task, then the escalation's people who are not among them.
         let mut recipients: Vec<_> =
             mail_recipients(&self.read_models, tenant_id, std::slice::from_ref(&notice.candidate))
@@ -208,7 +230,7 @@ impl Reminders {
                 let (subject, text) = compose(&Composition {
                     name: &recipient.display_name,
                     number: &number,
-                    title: &ticket.title,
+                    title: &title,
                     step: &step,
                     due_at: notice.due_at,
                     overdue: matches!(notice.reason, Reason::Overdue { .. }),
@@ -233,6 +255,17 @@ impl Reminders {
         self.outbox.queue(&mails, (self.clock)()).await?;
         Ok(())
     }
+}
+
+/// What a ticket mail names and where it comes from.
+pub(super) struct MailContext {
+    /// The tenant's support address.
+    pub from_address: String,
+    pub organisation: String,
+    pub number: String,
+    pub title: String,
+    /// The step's name (its id when it has none).
+    pub step: String,
 }
 
 struct Composition<'a> {
