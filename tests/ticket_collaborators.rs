@@ -147,23 +147,27 @@ async fn an_outside_collaborator_does_their_step_through_the_mailed_link() {
     let (status, problem) = submit(&server, "not-a-link", json!({ "amount": 1 })).await;
     assert_eq!((status, problem["code"].as_str()), (404, Some("ticket.link_invalid")), "{problem}");
 
-    // An agent sends another link; both work until the step is done.
+    // An agent sends another link, which revokes the first.
     let input = json!({ "input": { "ticketId": ticket_id, "token": task["token"] } });
     data(server.graphql(Some(&agent), SEND_LINK, input).await);
     let second = sink.wait_for(MAIL_WAIT, |mail| mail.recipients == [SUPPLIER] && link_in(mail).0 != link).await;
     let (second_link, _) = link_in(&second);
     assert_eq!(page(&server, &second_link).await.0, 200);
+    let (status, problem) = page(&server, &link).await;
+    assert_eq!((status, problem["code"].as_str()), (410, Some("ticket.link_superseded")), "{problem}");
+    let (status, problem) = submit(&server, &link, json!({ "amount": 120 })).await;
+    assert_eq!((status, problem["code"].as_str()), (410, Some("ticket.link_superseded")), "{problem}");
 
     // Bad values are refused with the fields named, and nothing moves.
-    let (status, problem) = submit(&server, &link, json!({ "amount": -5 })).await;
+    let (status, problem) = submit(&server, &second_link, json!({ "amount": -5 })).await;
     assert_eq!((status, problem["code"].as_str()), (422, Some("ticket.invalid_values")), "{problem}");
     assert_eq!(problem["fields"][0]["field"], "amount", "{problem}");
-    let (status, problem) = submit(&server, &link, json!({ "amount": 120, "reason": "Mine now" })).await;
+    let (status, problem) = submit(&server, &second_link, json!({ "amount": 120, "reason": "Mine now" })).await;
     assert_eq!((status, problem["code"].as_str()), (422, Some("ticket.invalid_values")), "{problem}");
-    let (status, done) = submit(&server, &link, json!({ "amount": 120 })).await;
+    let (status, done) = submit(&server, &second_link, json!({ "amount": 120 })).await;
     assert_eq!((status, &done), (200, &json!({ "completed": true })));
 
-    // Done once: neither link opens the step again.
+    // Done once: no link opens the step again.
     let (status, problem) = submit(&server, &second_link, json!({ "amount": 130 })).await;
     assert_eq!((status, problem["code"].as_str()), (409, Some("ticket.no_such_task")), "{problem}");
     assert_eq!(page(&server, &link).await.0, 409);

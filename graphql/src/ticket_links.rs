@@ -32,7 +32,7 @@ pub fn router(state: GraphqlState) -> Router {
 fn for_the_page(error: ApiError) -> ApiError {
     let status = match error.code {
         "ticket.link_invalid" => StatusCode::NOT_FOUND,
-        "ticket.link_expired" => StatusCode::GONE,
+        "ticket.link_expired" | "ticket.link_superseded" => StatusCode::GONE,
         "ticket.no_such_task" | "ticket.closed" | "ticket.not_your_task" => StatusCode::CONFLICT,
         _ => return error,
     };

@@ -177,6 +177,7 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     ("ticket.invalid_link", "A link must expire after it is sent."),
     ("ticket.link_invalid", "The collaborator's link is not genuine, or no link was sent for its task."),
     ("ticket.link_expired", "The collaborator's link has expired: someone at the organisation can send a new one."),
+    ("ticket.link_superseded", "A newer link was sent for the collaborator's step, which revokes the earlier ones."),
     (
         "ticket_type.rules_failed",
         "The form rules did not compile, threw an error, or ran out of time or memory; the message says which.",

@@ -63,15 +63,22 @@ fn linked_task<'a>(state: &'a TicketState, claims: &LinkClaims) -> Result<&'a st
             return Err(ApiError::new(axum::http::StatusCode::CONFLICT, "ticket.closed", "this ticket is closed"));
         }
     }
-    match state.instance.tokens.get(&claims.token) {
+    let node = match state.instance.tokens.get(&claims.token) {
         Some(waiting) => match &waiting.wait {
-            Wait::Task { candidate: Candidate::External(address), .. } if *address == claims.address => {
-                Ok(&waiting.node)
-            }
-            _ => Err(already_done()),
+            Wait::Task { candidate: Candidate::External(address), .. } if *address == claims.address => &waiting.node,
+            _ => return Err(already_done()),
         },
-        None => Err(already_done()),
-    }
+        None => return Err(already_done()),
+    };
+    // The signature's check saw the link is live; whether a newer one revoked it is the log's.
+    ticket::check_latest_link(state, claims.token, claims.expires_at).map_err(|refused| {
+        let status = match refused.code {
+            "ticket.link_superseded" => axum::http::StatusCode::GONE,
+            _ => axum::http::StatusCode::NOT_FOUND,
+        };
+        ApiError::new(status, refused.code, refused.message)
+    })?;
+    Ok(node)
 }
 
 /// The field a component holds: its key, or a dynamic list's path (its columns are its own).

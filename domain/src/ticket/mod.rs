@@ -539,19 +539,38 @@ fn external_task(state: &TicketState, token: TokenId) -> Result<(String, String)
     }
 }
 
-/// A collaborator's link still opens the task: one was sent for it (a link for an earlier
-/// task at the same step has another token) and it has not expired.
+/// A collaborator's link still opens the task: it is the latest one sent for it (see
+/// [`check_latest_link`]) and it has not expired.
 fn check_link(
     state: &TicketState,
     token: TokenId,
     link_expires_at: DateTime<Utc>,
     at: DateTime<Utc>,
 ) -> Result<(), DomainError> {
-    if !state.links.contains_key(&token) {
-        return Err(DomainError::new("ticket.link_invalid", "no link was sent for this task"));
-    }
+    check_latest_link(state, token, link_expires_at)?;
     if at >= link_expires_at {
         return Err(DomainError::new("ticket.link_expired", "this link has expired; ask for a new one"));
+    }
+    Ok(())
+}
+
+/// The link expiring at `link_expires_at` is the latest sent for the task of `token` (a link
+/// for an earlier task at the same step has another token). Sending a new link revokes the
+/// earlier ones: each expires at its own time, which names it.
+pub fn check_latest_link(
+    state: &TicketState,
+    token: TokenId,
+    link_expires_at: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    match state.links.get(&token) {
+        None => return Err(DomainError::new("ticket.link_invalid", "no link was sent for this task")),
+        Some(latest) if *latest != link_expires_at => {
+            return Err(DomainError::new(
+                "ticket.link_superseded",
+                "a newer link was sent for this step: use the one in the latest mail",
+            ));
+        }
+        Some(_) => {}
     }
     Ok(())
 }

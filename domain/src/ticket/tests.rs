@@ -1487,9 +1487,15 @@ fn a_collaborator_completes_their_task_only_through_a_live_link_sent_for_it() {
     let TicketEvent::LinkSent(sent) = &events[0] else { panic!("{events:?}") };
     assert_eq!((sent.address.as_str(), sent.node.as_str(), sent.by), ("supplier@example.com", "quote", None));
     assert_eq!(state.links.get(&0), Some(&expires_at));
-    // The system sends one link per task; a person may send another.
+    // The system sends one link per task; a person may send another, which revokes the first.
     assert!(decide(&state, send(None)).unwrap().1.is_empty());
-    assert_eq!(decide(&state, send(Some(AGENT))).unwrap().1.len(), 1);
+    let resend = TicketAction::SendLink { token: 0, expires_at: expires_at + Duration::hours(1), by: Some(AGENT) };
+    let (resent, events) = decide(&state, resend).unwrap();
+    assert_eq!(events.len(), 1);
+    let first_link = decide(&resent, complete_as(0, json!({"amount": 5}), supplier(), &wf)).unwrap_err();
+    assert_eq!(first_link.code, "ticket.link_superseded");
+    let latest = collaborator("supplier@example.com", expires_at + Duration::hours(1));
+    assert!(decide(&resent, complete_as(0, json!({"amount": 5}), latest, &wf)).is_ok());
     let stale = TicketAction::SendLink { token: 0, expires_at: at(), by: Some(AGENT) };
     assert_eq!(decide(&state, stale).unwrap_err().code, "ticket.invalid_link");
     // Users cannot do an outsider's task, nor another address, nor an expired link.

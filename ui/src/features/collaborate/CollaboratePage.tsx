@@ -22,7 +22,7 @@ import { fetchTicketLink, submitTicketLink, type TicketLink } from "./api";
 type Load = { state: "loading" } | { state: "failed"; error: unknown } | { state: "ready"; link: TicketLink };
 
 /** Refusals that say the step cannot be filled in any more (rather than that something broke). */
-const WARNING_CODES = new Set(["ticket.link_expired", "ticket.no_such_task", "ticket.closed"]);
+const WARNING_CODES = new Set(["ticket.link_expired", "ticket.link_superseded", "ticket.no_such_task", "ticket.closed"]);
 /** Failures worth another try as they are. */
 const RETRY_CODES = new Set<string>([CLIENT_CODES.network, CLIENT_CODES.badResponse, "internal"]);
 

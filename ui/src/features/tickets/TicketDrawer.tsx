@@ -228,7 +228,7 @@ function TicketDetail({ ticket, onChanged }: { ticket: Ticket; onChanged: () => 
                 actions={
                   item.candidateKind === "EXTERNAL" && isOpen
                     ? [
-                        <Button key="send-link" size="small" icon={<SendOutlined />} data-testid="ticket-task-send-link" loading={sendingLink === item.token} disabled={sendingLink !== null && sendingLink !== item.token} onClick={() => void sendLinkAgain(item)}>
+                        <Button key="send-link" size="small" icon={<SendOutlined />} data-testid="ticket-task-send-link" title={t("tickets.sendLinkAgainHint")} loading={sendingLink === item.token} disabled={sendingLink !== null && sendingLink !== item.token} onClick={() => void sendLinkAgain(item)}>
                           {t("tickets.sendLinkAgain")}
                         </Button>,
                       ]
