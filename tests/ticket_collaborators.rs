@@ -38,7 +38,7 @@ const WORKFLOW: &str = r#"<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/
   <bpmn:process id="p" isExecutable="true">
     <bpmn:startEvent id="start" />
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="quote" />
-    <bpmn:userTask id="quote" name="Quote" hotline:assignee="external-field:supplier" hotline:fields="amount=required,reason=readonly" />
+    <bpmn:userTask id="quote" name="Quote" hotline:assignee="external-field:supplier" hotline:fields="amount=required,reason=readonly" hotline:link-lifetime="P2D" />
     <bpmn:sequenceFlow id="f2" sourceRef="quote" targetRef="check" />
     <bpmn:userTask id="check" name="Check" hotline:assignee="starter" />
     <bpmn:sequenceFlow id="f3" sourceRef="check" targetRef="end" />
@@ -117,7 +117,10 @@ async fn an_outside_collaborator_does_their_step_through_the_mailed_link() {
         (Some("EXTERNAL"), Some(SUPPLIER), Some(false)),
         "{ticket}"
     );
-    assert!(task["linkExpiresAt"].is_string(), "{ticket}");
+    // The step's links live two days, not the default seven.
+    let expires_at: chrono::DateTime<chrono::Utc> = task["linkExpiresAt"].as_str().unwrap().parse().unwrap();
+    let lives = expires_at - chrono::Utc::now();
+    assert!(lives > chrono::Duration::hours(47) && lives <= chrono::Duration::hours(48), "{ticket}");
 
     // The page shows the step's fields only: not the internal note, nor the address field.
     let (status, shown) = page(&server, &link).await;

@@ -4,15 +4,17 @@
 //! The link is stateless: [`LinkClaims`] signed with the deployment's token key (see
 //! `auth`), naming the ticket, the task's token, the address and the expiry. The log records
 //! each link sent (`hotline.ticket.link_sent`), and the ticket decides whether a link still
-//! opens its task: one was sent for that token, it has not expired, and the task is still
-//! waiting for that address. A resent link does not revoke an earlier one before its expiry.
+//! opens its task: it is the latest sent for that token (a new link revokes the earlier ones),
+//! it has not expired, and the task is still waiting for that address. A link lives as long
+//! as its step says (`hotline:link-lifetime`), seven days by default.
 
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, Utc};
 use hotline_domain::Actor;
 use hotline_domain::ticket::{
-    self, Candidate, FieldAccess, NodeKind, Performer, Status, Ticket, TicketAction, TicketState, TokenId, Wait,
+    self, Candidate, DEFAULT_LINK_SECONDS, FieldAccess, NodeKind, Performer, Status, Ticket, TicketAction, TicketState,
+    TokenId, Wait,
 };
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -22,8 +24,6 @@ use crate::auth::{LinkClaims, Session};
 use crate::dispatcher::{CommandMeta, CommandOutcome};
 use crate::error::ApiError;
 
-/// How long a mailed link opens its task.
-pub const LINK_LIFETIME: Duration = Duration::days(7);
 /// Who sends the first link of a task, and completes tasks for collaborators, in the log.
 pub const LINKS_ACTOR: &str = "ticket-links";
 
@@ -155,12 +155,13 @@ impl TicketService {
     ) -> Result<CommandOutcome, ApiError> {
         let command_id = Uuid::new_v5(&ticket_id, format!("link-{token}").as_bytes());
         let meta = CommandMeta::new(command_id, tenant_id, Actor::system(LINKS_ACTOR), now);
-        let action = TicketAction::SendLink { token, expires_at: now + LINK_LIFETIME, by: None };
+        let lifetime = self.link_lifetime(tenant_id, ticket_id, token).await?;
+        let action = TicketAction::SendLink { token, expires_at: now + lifetime, by: None };
         let command = ticket::TicketCommand { tenant_id, ticket_id, at: now, action };
         self.dispatcher.dispatch::<Ticket>(&meta, &command).await
     }
 
-    /// Mails the collaborator a new link (`ticket.create`), valid for [`LINK_LIFETIME`].
+    /// Mails the collaborator a new link (`ticket.create`), valid as long as the step says.
     pub async fn send_link(
         &self,
         session: &Session,
@@ -170,8 +171,27 @@ impl TicketService {
         now: DateTime<Utc>,
     ) -> Result<CommandOutcome, ApiError> {
         session.require(CREATE_PERMISSION)?;
-        let action = TicketAction::SendLink { token, expires_at: now + LINK_LIFETIME, by: Some(session.user_id) };
+        let lifetime = self.link_lifetime(session.tenant_id, ticket_id, token).await?;
+        let action = TicketAction::SendLink { token, expires_at: now + lifetime, by: Some(session.user_id) };
         self.dispatch_ticket(session, command_id, ticket_id, action, now).await
+    }
+
+    /// How long a new link to the task of `token` lives: its step's lifetime, or the default.
+    async fn link_lifetime(&self, tenant_id: Uuid, ticket_id: Uuid, token: TokenId) -> Result<Duration, ApiError> {
+        let (state, _) = self.dispatcher.load::<Ticket>(tenant_id, &ticket::stream_id(ticket_id)).await?;
+        let step_lifetime = match (state.type_id, state.instance.tokens.get(&token)) {
+            (Some(type_id), Some(waiting)) => {
+                let definition = self.definition(tenant_id, type_id, state.version).await?;
+                match definition.workflow.node(&waiting.node).map(|node| &node.kind) {
+                    Some(NodeKind::UserTask(task)) => task.link_seconds,
+                    _ => None,
+                }
+            }
+            // No such ticket or task: the ticket refuses the link, whatever its lifetime.
+            _ => None,
+        };
+        let seconds = step_lifetime.unwrap_or(DEFAULT_LINK_SECONDS);
+        Ok(Duration::seconds(i64::try_from(seconds).expect("a link lifetime is at most 90 days")))
     }
 }
 

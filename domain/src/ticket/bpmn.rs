@@ -286,6 +286,7 @@ fn user_task(element: &Element) -> Result<UserTask, String> {
         due_seconds: optional_duration(element, "due")?,
         remind_seconds: optional_duration(element, "remind")?,
         escalate,
+        link_seconds: optional_duration(element, "link-lifetime")?,
     })
 }
 

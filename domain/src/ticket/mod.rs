@@ -35,7 +35,7 @@ pub use condition::Condition;
 pub use engine::{Candidate, Instance, Step, Token, TokenId, Wait, candidate_of};
 pub use form::{FieldAccess, FieldKind, FormField, FormSpec, check_computed, validate_values};
 pub use ticket_type::{TicketType, TicketTypeAction, TicketTypeCommand, TicketTypeEvent, TicketTypeState};
-pub use workflow::{Assignee, Flow, Node, NodeKind, UserTask, Workflow, validate};
+pub use workflow::{Assignee, DEFAULT_LINK_SECONDS, Flow, LINK_SECONDS, Node, NodeKind, UserTask, Workflow, validate};
 
 use crate::{Decider, DomainError, DomainEvent, FieldError, StreamId, UpcastError, read_payload};
 

@@ -325,6 +325,7 @@ fn task(fields: &[(&str, FieldAccess)], assignee: Assignee) -> NodeKind {
         due_seconds: None,
         remind_seconds: None,
         escalate: None,
+        link_seconds: None,
     })
 }
 
@@ -1527,4 +1528,32 @@ fn a_collaborator_completes_their_task_only_through_a_live_link_sent_for_it() {
     let next = state.instance.active_tasks().next().unwrap().0;
     let send_user_task = TicketAction::SendLink { token: next, expires_at, by: Some(AGENT) };
     assert_eq!(decide(&state, send_user_task).unwrap_err().code, "ticket.not_external");
+}
+
+#[test]
+fn a_step_may_set_how_long_its_collaborators_links_live() {
+    let one_step = |attributes: &str| {
+        parse_bpmn(&document(
+            &(format!(r#"<startEvent id="s"/><userTask id="t" {attributes}/><endEvent id="e"/>"#)
+                + &flows(&[("f1", "s", "t"), ("f2", "t", "e")])),
+        ))
+        .unwrap()
+    };
+    let lifetime = |workflow: &Workflow| match &workflow.node("t").unwrap().kind {
+        NodeKind::UserTask(task) => task.link_seconds,
+        other => panic!("{other:?}"),
+    };
+    let three_days = one_step(r#"hotline:assignee="external:a@b.example" hotline:link-lifetime="P3D""#);
+    assert_eq!(validate(&three_days, &form()), Ok(()));
+    assert_eq!(lifetime(&three_days), Some(3 * 24 * 3600));
+    assert_eq!(lifetime(&one_step(r#"hotline:assignee="external:a@b.example""#)), None, "the default");
+    for (attributes, problem) in [
+        (r#"hotline:assignee="starter" hotline:link-lifetime="P1D""#, "not done by an outside collaborator"),
+        (r#"hotline:assignee="external:a@b.example" hotline:link-lifetime="PT30M""#, "from an hour to 90 days"),
+        (r#"hotline:assignee="external:a@b.example" hotline:link-lifetime="P91D""#, "from an hour to 90 days"),
+    ] {
+        let error = validate(&one_step(attributes), &form()).unwrap_err();
+        assert!(error.message.contains(problem), "{attributes}: {}", error.message);
+    }
+    assert!(DEFAULT_LINK_SECONDS > 0 && LINK_SECONDS.contains(&DEFAULT_LINK_SECONDS));
 }

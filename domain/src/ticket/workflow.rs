@@ -57,7 +57,16 @@ pub struct UserTask {
     /// Who else is told when the task is overdue, besides whoever may do it.
     #[serde(default)]
     pub escalate: Option<Assignee>,
+    /// How long a link mailed to the outside collaborator doing the task lives; `None`:
+    /// [`DEFAULT_LINK_SECONDS`].
+    #[serde(default)]
+    pub link_seconds: Option<u64>,
 }
+
+/// A collaborator's link lives seven days unless the step says otherwise.
+pub const DEFAULT_LINK_SECONDS: u64 = 7 * 24 * 3600;
+/// A step's link lives at least an hour and at most 90 days.
+pub const LINK_SECONDS: std::ops::RangeInclusive<u64> = 3600..=90 * 24 * 3600;
 
 impl UserTask {
     pub fn access(&self, key: &str) -> FieldAccess {
@@ -285,6 +294,15 @@ fn check_node(workflow: &Workflow, node: &Node, form: &FormSpec, problems: &mut 
             }
             if task.escalate.is_some() && task.due_seconds.is_none() {
                 problems.push(format!("user task {name} escalates but has no due time"));
+            }
+            if let Some(seconds) = task.link_seconds {
+                if !matches!(task.assignee, Assignee::External(_) | Assignee::ExternalField(_)) {
+                    problems.push(format!(
+                        "user task {name} sets a link lifetime but is not done by an outside collaborator"
+                    ));
+                } else if !LINK_SECONDS.contains(&seconds) {
+                    problems.push(format!("user task {name}: a link lives from an hour to 90 days"));
+                }
             }
         }
         _ => {}

@@ -4,12 +4,15 @@ import {
   durationSeconds,
   editableValues,
   formatAssignee,
+  formatDaysHours,
   formatDuration,
   formatFieldsAttribute,
   formFieldKeys,
   formFields,
+  LINK_LIFETIME_SECONDS,
   overdue,
   parseAssignee,
+  parseDaysHours,
   parseDuration,
   parseFieldsAttribute,
   schemaForStep,
@@ -73,6 +76,22 @@ describe("durations", () => {
     expect(formatDuration(2, 0)).toBe("PT2H");
     expect(formatDuration(0, 0)).toBe("");
     expect(formatDuration(null, null)).toBe("");
+  });
+
+  it("turns them into days and hours and back, for a link's lifetime", () => {
+    expect(parseDaysHours("P2DT6H")).toEqual({ days: 2, hours: 6 });
+    expect(parseDaysHours("PT30H")).toEqual({ days: 1, hours: 6 });
+    expect(parseDaysHours("P1W")).toEqual({ days: 7, hours: 0 });
+    expect(parseDaysHours("PT1H30M")).toEqual({ days: 0, hours: 1 });
+    expect(parseDaysHours("nonsense")).toBeNull();
+    expect(parseDaysHours("")).toBeNull();
+    expect(formatDaysHours(3, 0)).toBe("P3D");
+    expect(formatDaysHours(0, 12)).toBe("PT12H");
+    expect(formatDaysHours(2, 6)).toBe("P2DT6H");
+    expect(formatDaysHours(0, 0)).toBe("");
+    expect(formatDaysHours(null, null)).toBe("");
+    for (const text of ["P3D", "PT12H", "P2DT6H"]) expect(durationSeconds(text)).toBe(parseDaysHours(text)!.days * 86_400 + parseDaysHours(text)!.hours * 3600);
+    expect(LINK_LIFETIME_SECONDS).toEqual({ min: 3600, max: 7_776_000, default: 604_800 });
   });
 });
 

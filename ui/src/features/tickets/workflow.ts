@@ -25,6 +25,8 @@ export const HOTLINE_MODDLE = {
         { name: "due", isAttr: true, type: "String" },
         { name: "remind", isAttr: true, type: "String" },
         { name: "escalate", isAttr: true, type: "String" },
+        // How long an outside collaborator's mailed link stays valid (`hotline:link-lifetime`).
+        { name: "link-lifetime", isAttr: true, type: "String" },
         { name: "url", isAttr: true, type: "String" },
       ],
     },
@@ -89,6 +91,25 @@ export function formatDuration(hours: number | null | undefined, minutes: number
   if (h === 0 && m === 0) return "";
   return `PT${h > 0 ? `${h}H` : ""}${m > 0 ? `${m}M` : ""}`;
 }
+
+/** Days and hours of a duration (weeks count as 7 days; what is below an hour is dropped); null when it is not one. */
+export function parseDaysHours(text: string | null | undefined): { days: number; hours: number } | null {
+  const seconds = durationSeconds(text);
+  if (seconds === null) return null;
+  const totalHours = Math.floor(seconds / 3600);
+  return { days: Math.floor(totalHours / 24), hours: totalHours % 24 };
+}
+
+/** Days and hours as `P2DT6H` (`P3D`, `PT12H`); empty for none. */
+export function formatDaysHours(days: number | null | undefined, hours: number | null | undefined): string {
+  const d = Math.max(0, Math.floor(days ?? 0));
+  const h = Math.max(0, Math.floor(hours ?? 0));
+  if (d === 0 && h === 0) return "";
+  return `P${d > 0 ? `${d}D` : ""}${h > 0 ? `T${h}H` : ""}`;
+}
+
+/** How long an outside collaborator's link may stay valid (`hotline:link-lifetime`), in seconds, as the server checks it. */
+export const LINK_LIFETIME_SECONDS = { min: 3600, max: 90 * 86_400, default: 7 * 86_400 } as const;
 
 // --- hotline:assignee -----------------------------------------------------------------
 

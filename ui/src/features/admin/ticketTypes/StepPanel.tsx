@@ -3,8 +3,9 @@
  * user task its name, assignee (a user, role, unit, the user in a form field, or an outside
  * collaborator mailed a link: a fixed address or the one in a form field), each form field's
  * access, its due time, how long before that a reminder goes out and who else hears when it
- * is overdue; for a flow out of an exclusive gateway its condition and whether it is the
- * default; for a service task its URL. It only describes the selection and reports patches;
+ * is overdue, and for an outside collaborator how long the mailed link stays valid; for a
+ * flow out of an exclusive gateway its condition and whether it is the default; for a service
+ * task its URL. It only describes the selection and reports patches;
  * WorkflowDesigner applies them with `modeling.updateProperties`.
  */
 import { Alert, Empty, Form, Input, InputNumber, Select, Space, Switch, Table, Typography } from "antd";
@@ -13,12 +14,23 @@ import { useQuery } from "../../../api/hooks";
 import { useT } from "../../../i18n";
 import { ACCESS_KEYS } from "../../tickets/labels";
 import { TICKET_USER_NAMES_QUERY, type TicketFieldAccess, type TicketUserNamesData } from "../../tickets/tickets.graphql";
-import { ACCESS_LEVELS, type FormField, formatDuration, formatFieldsAttribute, parseDuration, parseFieldsAttribute } from "../../tickets/workflow";
+import {
+  ACCESS_LEVELS,
+  durationSeconds,
+  type FormField,
+  formatDaysHours,
+  formatDuration,
+  formatFieldsAttribute,
+  LINK_LIFETIME_SECONDS,
+  parseDaysHours,
+  parseDuration,
+  parseFieldsAttribute,
+} from "../../tickets/workflow";
 import { useOrgUnits, unitPathLabel } from "../shared/orgUnits";
 import { roleLabel, useRoles } from "../shared/roles";
 
 export type Selected =
-  | { kind: "userTask"; id: string; name: string; assignee: string; fields: string; due: string; remind: string; escalate: string }
+  | { kind: "userTask"; id: string; name: string; assignee: string; fields: string; due: string; remind: string; escalate: string; linkLifetime: string }
   | { kind: "serviceTask"; id: string; name: string; url: string }
   | { kind: "flow"; id: string; name: string; condition: string; isDefault: boolean; fromExclusive: boolean }
   | { kind: "other"; id: string; name: string; type: string };
@@ -30,6 +42,7 @@ export interface StepPatch {
   due?: string;
   remind?: string;
   escalate?: string;
+  linkLifetime?: string;
   url?: string;
   condition?: string;
   isDefault?: boolean;
@@ -101,6 +114,9 @@ function optionsShowing(options: SelectOptions, value: string): SelectOptions {
 /** The assignee select's value for "An e-mail address…": any `external:<address>` shows as it. */
 const EXTERNAL_ADDRESS = "external:";
 
+/** An assignee that is an outside collaborator as the attribute says (not one being typed). */
+const isExternalAssignee = (assignee: string) => assignee.startsWith(EXTERNAL_ADDRESS) || assignee.startsWith("external-field:");
+
 /** Roughly an e-mail address (the server checks it properly). */
 const LOOKS_LIKE_ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -155,6 +171,19 @@ function UserTaskProperties({ selected, formFields, onChange, disabled }: { sele
   const addressMode = fixedAddress || addressChosenFor === selected.id;
   const address = fixedAddress ? selected.assignee.slice(EXTERNAL_ADDRESS.length).trim() : "";
   const external = addressMode || selected.assignee.startsWith("external-field:");
+  // How long the mailed link stays valid: only for an outside collaborator the attribute names
+  // (the server refuses it on any other step), from an hour to 90 days; empty for the default.
+  const linkAllowed = isExternalAssignee(selected.assignee);
+  const linkSeconds = durationSeconds(selected.linkLifetime);
+  const link = parseDaysHours(selected.linkLifetime);
+  const linkProblem =
+    selected.linkLifetime === ""
+      ? undefined
+      : linkSeconds === null
+        ? t("ticketTypes.linkLifetimeUnreadable", { value: selected.linkLifetime })
+        : linkSeconds < LINK_LIFETIME_SECONDS.min || linkSeconds > LINK_LIFETIME_SECONDS.max
+          ? t("ticketTypes.linkLifetimeRange")
+          : undefined;
   const assigneeProblem = !selected.assignee
     ? addressMode
       ? t("ticketTypes.assignee.externalAddressMissing")
@@ -170,7 +199,8 @@ function UserTaskProperties({ selected, formFields, onChange, disabled }: { sele
       return;
     }
     setAddressChosenFor(null);
-    onChange({ assignee });
+    // Only an outside collaborator gets a link: another assignee drops its lifetime.
+    onChange(!isExternalAssignee(assignee) && selected.linkLifetime !== "" ? { assignee, linkLifetime: "" } : { assignee });
   };
   const setAddress = (text: string) => {
     const trimmed = text.trim();
@@ -185,6 +215,7 @@ function UserTaskProperties({ selected, formFields, onChange, disabled }: { sele
     onChange(next === "" && selected.remind !== "" ? { due: next, remind: "" } : { due: next });
   };
   const setRemind = (hours: number | null, minutes: number | null) => onChange({ remind: formatDuration(hours, minutes) });
+  const setLinkLifetime = (days: number | null, hours: number | null) => onChange({ linkLifetime: formatDaysHours(days, hours) });
 
   return (
     <>
@@ -207,6 +238,45 @@ function UserTaskProperties({ selected, formFields, onChange, disabled }: { sele
           ) : null}
         </Space>
       </Form.Item>
+      {linkAllowed ? (
+        <Form.Item label={t("ticketTypes.linkLifetime")} extra={t("ticketTypes.linkLifetimeHint")} validateStatus={linkProblem ? "warning" : undefined} help={linkProblem}>
+          <Space>
+            <InputNumber<number>
+              data-testid="ticket-step-link-days"
+              min={0}
+              max={90}
+              precision={0}
+              value={link?.days ?? null}
+              suffix={t("ticketTypes.days")}
+              onChange={(days) => setLinkLifetime(days, link?.hours ?? 0)}
+            />
+            <InputNumber<number>
+              data-testid="ticket-step-link-hours"
+              min={0}
+              max={23}
+              precision={0}
+              value={link?.hours ?? null}
+              suffix={t("ticketTypes.hours")}
+              onChange={(hours) => setLinkLifetime(link?.days ?? 0, hours)}
+            />
+          </Space>
+        </Form.Item>
+      ) : selected.linkLifetime !== "" ? (
+        // A hand-written attribute on a step no outside collaborator does: the server refuses it.
+        <Form.Item>
+          <Alert
+            type="warning"
+            showIcon
+            data-testid="ticket-step-link-not-external"
+            title={t("ticketTypes.linkLifetimeNotExternal", { value: selected.linkLifetime })}
+            action={
+              <Typography.Link data-testid="ticket-step-link-remove" disabled={disabled} onClick={() => onChange({ linkLifetime: "" })}>
+                {t("ticketTypes.linkLifetimeRemove")}
+              </Typography.Link>
+            }
+          />
+        </Form.Item>
+      ) : null}
       <Form.Item label={t("ticketTypes.fieldAccess")} extra={t("ticketTypes.fieldAccessHint")}>
         {formFields.length === 0 ? (
           <Alert type="info" showIcon title={t("ticketTypes.noFormFields")} />

@@ -89,6 +89,7 @@ export function WorkflowDesigner({ xml, formFields, onChange, disabled }: Props)
     if (patch.due !== undefined) properties["hotline:due"] = patch.due || undefined;
     if (patch.remind !== undefined) properties["hotline:remind"] = patch.remind || undefined;
     if (patch.escalate !== undefined) properties["hotline:escalate"] = patch.escalate || undefined;
+    if (patch.linkLifetime !== undefined) properties["hotline:link-lifetime"] = patch.linkLifetime || undefined;
     if (patch.url !== undefined) properties["hotline:url"] = patch.url.trim() || undefined;
     if (patch.condition !== undefined) {
       const body = patch.condition.trim();

@@ -27,17 +27,23 @@ describe("the workflow's elements", () => {
       due: "",
       remind: "",
       escalate: "",
+      linkLifetime: "",
     });
     const set = (task as unknown as { set: (name: string, value: unknown) => void }).set.bind(task);
     set("hotline:due", "PT4H");
     set("hotline:remind", "PT30M");
     set("hotline:escalate", "role:r-1");
-    expect(describeElement({ id: task.id, type: task.$type, businessObject: task })).toMatchObject({ due: "PT4H", remind: "PT30M", escalate: "role:r-1" });
+    set("hotline:link-lifetime", "P2DT6H");
+    expect(describeElement({ id: task.id, type: task.$type, businessObject: task })).toMatchObject({ due: "PT4H", remind: "PT30M", escalate: "role:r-1", linkLifetime: "P2DT6H" });
     const { xml } = await moddle.toXML(root, { format: true });
     expect(xml).toContain('xmlns:hotline="https://hotline.example/schema/bpmn"');
     expect(xml).toContain('hotline:due="PT4H"');
     expect(xml).toContain('hotline:remind="PT30M"');
     expect(xml).toContain('hotline:escalate="role:r-1"');
+    expect(xml).toContain('hotline:link-lifetime="P2DT6H"');
+    // And it is read back from the XML as the server writes and reads it.
+    const again = (await read(xml)).byId.get("Task_handle")!;
+    expect(describeElement({ id: again.id, type: again.$type, businessObject: again })).toMatchObject({ linkLifetime: "P2DT6H" });
   });
 
   it("describes a flow out of an exclusive gateway with its condition and default", async () => {

@@ -50,6 +50,7 @@ export function describeElement(element: DiagramElement | null): Selected | null
         due: text("hotline:due"),
         remind: text("hotline:remind"),
         escalate: text("hotline:escalate"),
+        linkLifetime: text("hotline:link-lifetime"),
       };
     case "bpmn:ServiceTask":
       return { kind: "serviceTask", id: bo.id, name, url: text("hotline:url") };
