@@ -27,6 +27,7 @@ use super::{
     summaries, summary_of,
 };
 use crate::error::{OrGraphqlError, graphql_error};
+use crate::identity::mutation::READ_YOUR_WRITES_TIMEOUT;
 use crate::identity::query::read_model_error;
 use crate::schema::{GraphqlState, session};
 
@@ -467,6 +468,12 @@ impl DeskWatch {
             match self.live.recv().await {
                 Ok(LiveItem::Event(envelope)) => {
                     if let Some(event) = self.on_event(&envelope) {
+                        // The hub tells of an event as it is committed; the desk answers most
+                        // events by reading the read models, so it hears of one only once
+                        // they hold it (a rating read too early would never show).
+                        if event.kind != DeskEventKind::Message {
+                            self.state.projections.wait_for(envelope.global_position, READ_YOUR_WRITES_TIMEOUT).await;
+                        }
                         return Some(event);
                     }
                 }
