@@ -218,7 +218,8 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
     let demo_password =
         if options.no_demo { None } else { Some(bootstrap_demo(&identity, &chat, database.secrets.as_ref()).await?) };
     chat::reactions::start_background(chat.clone(), database.checkpoints.clone());
-    let tickets = hotline_command_api::TicketService::new(dispatcher.clone(), database.secrets.clone());
+    let tickets =
+        hotline_command_api::TicketService::new(dispatcher.clone(), database.secrets.clone(), database.blobs.clone());
     let service_caller = ServiceCaller::open(tickets.clone(), database.read_models.clone(), webhook_config, Utc::now)
         .await
         .map_err(|error| anyhow::anyhow!("opening the ticket service calls: {}", error.message))?;
@@ -313,6 +314,7 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
             },
         ))
         .merge(hotline_graphql::ticket_links::router(graphql_state.clone()))
+        .merge(hotline_graphql::ticket_export::router(graphql_state.clone()))
         .merge(hotline_graphql::router(graphql_state))
         .merge(web_app(&options.web_root))
         .layer(tower_http::trace::TraceLayer::new_for_http());

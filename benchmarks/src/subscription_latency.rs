@@ -165,7 +165,11 @@ async fn round(
         projections: projections.clone(),
         chat,
         customers,
-        tickets: hotline_command_api::TicketService::new(identity.dispatcher().clone(), database.secrets.clone()),
+        tickets: hotline_command_api::TicketService::new(
+            identity.dispatcher().clone(),
+            database.secrets.clone(),
+            database.blobs.clone(),
+        ),
         knowledge,
         knowledge_index,
         webhooks,

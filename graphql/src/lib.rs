@@ -21,6 +21,8 @@
 //!   recordings' download route), and [`tickets`] (ticket types, tickets, tasks, to-dos).
 //! - [`audit_http`]: the audit export over HTTP (`GET /api/audit/export`, CloudEvents JSON
 //!   Lines with the hash chain); the audit log's queries live in [`log`].
+//! - [`ticket_export`]: tickets exported through their types' Word and Excel templates, and
+//!   those templates' upload and download routes.
 //! - [`ticket_links`]: the outside collaborator's page's routes (`/api/ticket-links/{link}`),
 //!   where a signed link, not a session, opens one task.
 //! - [`forks`]: the forks of projections for analysts (listing and dropping them; building
@@ -43,6 +45,7 @@ pub mod organisation;
 pub mod schema;
 pub mod settings;
 pub mod telephony;
+pub mod ticket_export;
 pub mod ticket_links;
 pub mod ticket_queries;
 pub mod tickets;

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use async_graphql::{Context, Enum, InputObject, Json, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, Enum, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use hotline_command_api::tickets::{
     CREATE_PERMISSION, MENU_PERMISSION, TYPES_MENU_PERMISSION, TicketService, TypeDraft,
@@ -30,6 +30,7 @@ use crate::error::{OrGraphqlError, graphql_error};
 use crate::identity::mutation::READ_YOUR_WRITES_TIMEOUT;
 use crate::identity::query::read_model_error;
 use crate::schema::{GraphqlState, session};
+use crate::ticket_export::{TicketExportTemplate, export_templates_of};
 use crate::ticket_queries::TicketFilter;
 use crate::types::CommandResult;
 
@@ -124,6 +125,7 @@ impl From<TicketStepView> for TicketStep {
 }
 
 #[derive(SimpleObject, Clone)]
+#[graphql(complex)]
 pub struct TicketType {
     pub id: Uuid,
     pub name: String,
@@ -247,6 +249,7 @@ pub struct TicketHistoryEntry {
 }
 
 #[derive(SimpleObject, Clone)]
+#[graphql(complex)]
 pub struct Ticket {
     pub id: Uuid,
     /// The ticket's number, for people and for replies by mail.
@@ -274,6 +277,25 @@ pub struct Ticket {
     pub service_calls: Vec<TicketServiceCall>,
     /// Oldest first.
     pub history: Vec<TicketHistoryEntry>,
+}
+
+#[ComplexObject]
+impl TicketType {
+    /// The Word and Excel templates tickets of this type export through, by name.
+    async fn export_templates(&self, context: &Context<'_>) -> async_graphql::Result<Vec<TicketExportTemplate>> {
+        let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
+        export_templates_of(state, session.tenant_id, self.id).await
+    }
+}
+
+#[ComplexObject]
+impl Ticket {
+    /// The templates of the ticket's type, which `GET /api/tickets/{id}/export/{templateId}`
+    /// fills with this ticket.
+    async fn export_templates(&self, context: &Context<'_>) -> async_graphql::Result<Vec<TicketExportTemplate>> {
+        let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
+        export_templates_of(state, session.tenant_id, self.type_id).await
+    }
 }
 
 #[derive(SimpleObject)]
@@ -485,8 +507,27 @@ async fn task_of(session: &Session, names: &mut Names<'_>, task: TicketTaskView)
     })
 }
 
+/// A ticket with its tasks, service calls and names, if the caller's scope holds it.
+pub(crate) async fn read_ticket(
+    state: &GraphqlState,
+    session: &Session,
+    id: Uuid,
+) -> async_graphql::Result<Option<Ticket>> {
+    let scope = scope(state, session).await?;
+    let mut snapshot = read_model::snapshot(&state.read_models).await.map_err(read_model_error)?;
+    let Some(view) =
+        read_model::get_ticket(&mut *snapshot, session.tenant_id, id, &scope).await.map_err(read_model_error)?
+    else {
+        return Ok(None);
+    };
+    let rows = detail_rows(&mut snapshot, session.tenant_id, vec![view]).await?.pop().expect("one ticket's rows");
+    drop(snapshot);
+    let mut names = Names::new(state, session.tenant_id);
+    Ok(Some(ticket_detail(session, &mut names, rows).await?))
+}
+
 /// The caller's data scope on tickets, made concrete for the read model.
-async fn scope(state: &GraphqlState, session: &Session) -> async_graphql::Result<TicketScope> {
+pub(crate) async fn scope(state: &GraphqlState, session: &Session) -> async_graphql::Result<TicketScope> {
     let reader = performer(session);
     let units = match (session.access.scope_of("tickets"), session.access.org_unit_id) {
         (DataScope::All, _) => return Ok(TicketScope::All),
@@ -580,17 +621,7 @@ impl TicketQuery {
     async fn ticket(&self, context: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Ticket>> {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
         session.require(MENU_PERMISSION).or_graphql_error()?;
-        let scope = scope(state, session).await?;
-        let mut snapshot = read_model::snapshot(&state.read_models).await.map_err(read_model_error)?;
-        let Some(view) =
-            read_model::get_ticket(&mut *snapshot, session.tenant_id, id, &scope).await.map_err(read_model_error)?
-        else {
-            return Ok(None);
-        };
-        let rows = detail_rows(&mut snapshot, session.tenant_id, vec![view]).await?.pop().expect("one ticket's rows");
-        drop(snapshot);
-        let mut names = Names::new(state, session.tenant_id);
-        Ok(Some(ticket_detail(session, &mut names, rows).await?))
+        read_ticket(state, session, id).await
     }
 
     /// The open tasks you may complete (yours, your roles' and your unit's), most urgent
@@ -867,6 +898,32 @@ impl TicketMutation {
         let rotated = tickets.rotate_service_secret(session, type_id, now).await.or_graphql_error()?;
         state.wait_for_read_models(&rotated.outcome, READ_YOUR_WRITES_TIMEOUT).await;
         Ok(RotatedTicketServiceSecret { secret: rotated.secret, rotated_at: now })
+    }
+
+    /// Removes an export template from the type, and its file (`ticket_type.edit`).
+    async fn remove_ticket_export_template(
+        &self,
+        context: &Context<'_>,
+        type_id: Uuid,
+        template_id: Uuid,
+    ) -> async_graphql::Result<TicketType> {
+        let (state, session, tickets) = service(context)?;
+        let outcome = tickets
+            .remove_export_template(session, Uuid::now_v7(), type_id, template_id, Utc::now())
+            .await
+            .or_graphql_error()?;
+        state.wait_for_read_models(&outcome, READ_YOUR_WRITES_TIMEOUT).await;
+        let view = read_model::get_ticket_type(&state.read_models, session.tenant_id, type_id)
+            .await
+            .map_err(read_model_error)?
+            .ok_or_else(|| {
+                graphql_error(ApiError::new(
+                    axum::http::StatusCode::NOT_FOUND,
+                    "ticket_type.not_found",
+                    format!("no ticket type {type_id}"),
+                ))
+            })?;
+        Ok(view.into())
     }
 
     /// Calls a failed service task again (`ticket.create`): a new round of calls, retried on

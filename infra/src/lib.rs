@@ -17,6 +17,7 @@
 //! - [`search`]: the knowledge base's full-text index (tantivy, jieba for Chinese).
 //! - [`kafka`]: the distributed mode's bus: topic, message format, and the relay.
 //! - [`extract`]: the text of uploaded documents (.docx, .pdf, .txt), for that index.
+//! - [`office_templates`]: Word and Excel templates filled with a ticket's values (export).
 //! - [`mail`]: sending through an SMTP relay and receiving replies with an SMTP listener.
 //! - [`rules`]: tickets' form rules (JavaScript) in a sandboxed, time-limited QuickJS.
 
@@ -28,6 +29,7 @@ pub mod extract;
 pub mod kafka;
 pub mod keys;
 pub mod mail;
+pub mod office_templates;
 pub mod recordings;
 pub mod rules;
 pub mod search;

@@ -26,6 +26,7 @@ use chrono::{DateTime, Utc};
 use hotline_domain::ticket::queries::{
     Condition, ConditionOp, SavedTicketQuery, TicketQueries, TicketQuery, TicketSort,
 };
+use hotline_domain::ticket::ticket_type::{ExportTemplate, TemplateFormat};
 use hotline_domain::ticket::{
     self, Assignee, Candidate, FieldAccess, Member, NodeKind, Origin, Step, TicketEvent, TicketTypeEvent, Workflow,
     ticket_type,
@@ -52,6 +53,7 @@ pub const TICKET_TIMERS_TABLE: &str = "ticket_timers";
 pub const TICKET_PEOPLE_TABLE: &str = "ticket_people";
 pub const TICKET_SERVICES_TABLE: &str = "ticket_services";
 pub const TICKET_SAVED_QUERIES_TABLE: &str = "ticket_saved_queries";
+pub const TICKET_EXPORT_TEMPLATES_TABLE: &str = "ticket_export_templates";
 
 /// The most tickets one page returns.
 pub const MAX_TICKETS_PER_PAGE: u32 = 200;
@@ -358,6 +360,19 @@ const CREATE_SERVICES: &str = "CREATE TABLE IF NOT EXISTS {table} (\
 
 const INDEX_SERVICES: &str = "CREATE INDEX IF NOT EXISTS {table}_by_call ON {table} (call_at)";
 
+const CREATE_EXPORT_TEMPLATES: &str = "CREATE TABLE IF NOT EXISTS {table} (\
+     tenant_id TEXT NOT NULL, \
+     type_id TEXT NOT NULL, \
+     template_id TEXT NOT NULL, \
+     name TEXT NOT NULL, \
+     format TEXT NOT NULL, \
+     blob_id TEXT NOT NULL, \
+     file_name TEXT NOT NULL, \
+     size BIGINT NOT NULL, \
+     placeholders TEXT NOT NULL, \
+     added_at BIGINT NOT NULL, \
+     PRIMARY KEY (tenant_id, type_id, template_id))";
+
 const CREATE_PEOPLE: &str = "CREATE TABLE IF NOT EXISTS {table} (\
      tenant_id TEXT NOT NULL, \
      ticket_id TEXT NOT NULL, \
@@ -578,6 +593,7 @@ impl Projection for TicketsProjection {
             TICKET_PEOPLE_TABLE,
             TICKET_SERVICES_TABLE,
             TICKET_SAVED_QUERIES_TABLE,
+            TICKET_EXPORT_TEMPLATES_TABLE,
         ]
     }
 
@@ -598,6 +614,7 @@ impl Projection for TicketsProjection {
                 sql(INDEX_PEOPLE, TICKET_PEOPLE_TABLE, suffix),
                 sql(CREATE_SERVICES, TICKET_SERVICES_TABLE, suffix),
                 sql(INDEX_SERVICES, TICKET_SERVICES_TABLE, suffix),
+                sql(CREATE_EXPORT_TEMPLATES, TICKET_EXPORT_TEMPLATES_TABLE, suffix),
             ],
         )
         .await?;
@@ -702,6 +719,8 @@ async fn apply_type_event(
         TicketTypeEvent::Renamed(renamed) => renamed.type_id,
         TicketTypeEvent::RulesUpdated(updated) => updated.type_id,
         TicketTypeEvent::ServiceSecretRotated(rotated) => rotated.type_id,
+        TicketTypeEvent::ExportTemplateAdded(added) => added.type_id,
+        TicketTypeEvent::ExportTemplateRemoved(removed) => removed.type_id,
     };
     if applied_version(connection, &select, tenant, type_id).await? >= envelope.stream_version {
         return Ok(());
@@ -768,6 +787,42 @@ async fn apply_type_event(
                 .execute(&mut *connection)
                 .await?;
         }
+        TicketTypeEvent::ExportTemplateAdded(added) => {
+            let template = added.template;
+            let insert = batch.sql(
+                "INSERT INTO {table} (tenant_id, type_id, template_id, name, format, blob_id, file_name, size, \
+                 placeholders, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                 ON CONFLICT (tenant_id, type_id, template_id) DO NOTHING",
+                TICKET_EXPORT_TEMPLATES_TABLE,
+            );
+            sqlx::query(AssertSqlSafe(insert))
+                .bind(tenant.clone())
+                .bind(id.clone())
+                .bind(template.template_id.to_string())
+                .bind(template.name)
+                .bind(template.format.name())
+                .bind(template.blob_id.to_string())
+                .bind(template.file_name)
+                .bind(i64::try_from(template.size).unwrap_or(i64::MAX))
+                .bind(json_text(&template.placeholders))
+                .bind(micros(added.at))
+                .execute(&mut *connection)
+                .await?;
+            touch_type(connection, batch, &tenant, &id, added.at, stream_version).await?;
+        }
+        TicketTypeEvent::ExportTemplateRemoved(removed) => {
+            let delete = batch.sql(
+                "DELETE FROM {table} WHERE tenant_id = $1 AND type_id = $2 AND template_id = $3",
+                TICKET_EXPORT_TEMPLATES_TABLE,
+            );
+            sqlx::query(AssertSqlSafe(delete))
+                .bind(tenant.clone())
+                .bind(id.clone())
+                .bind(removed.template_id.to_string())
+                .execute(&mut *connection)
+                .await?;
+            touch_type(connection, batch, &tenant, &id, removed.at, stream_version).await?;
+        }
         TicketTypeEvent::Renamed(renamed) => {
             let update = batch.sql(
                 "UPDATE {table} SET name = $1, description = $2, updated_at = $3, stream_version = $4 \
@@ -819,6 +874,29 @@ async fn apply_type_event(
                 .await?;
         }
     }
+    Ok(())
+}
+
+/// Marks the type changed by an event that only touched its side tables.
+async fn touch_type(
+    connection: &mut AnyConnection,
+    batch: &Batch<'_>,
+    tenant: &str,
+    type_id: &str,
+    at: DateTime<Utc>,
+    stream_version: i64,
+) -> ProjectionResult<()> {
+    let update = batch.sql(
+        "UPDATE {table} SET updated_at = $1, stream_version = $2 WHERE tenant_id = $3 AND type_id = $4",
+        TICKET_TYPES_TABLE,
+    );
+    sqlx::query(AssertSqlSafe(update))
+        .bind(micros(at))
+        .bind(stream_version)
+        .bind(tenant.to_owned())
+        .bind(type_id.to_owned())
+        .execute(&mut *connection)
+        .await?;
     Ok(())
 }
 
@@ -1386,6 +1464,50 @@ pub async fn get_ticket_type(
     .fetch_optional(pool)
     .await?;
     row.as_ref().map(type_from_row).transpose()
+}
+
+/// An export template of a ticket type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportTemplateView {
+    pub type_id: Uuid,
+    pub template: ExportTemplate,
+    pub added_at: DateTime<Utc>,
+}
+
+/// The type's export templates, by name; all the tenant's with `type_id` `None`.
+pub async fn export_templates(
+    pool: &AnyPool,
+    tenant_id: Uuid,
+    type_id: Option<Uuid>,
+) -> ProjectionResult<Vec<ExportTemplateView>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT type_id, template_id, name, format, blob_id, file_name, size, placeholders, added_at \
+         FROM {TICKET_EXPORT_TEMPLATES_TABLE} WHERE tenant_id = $1 AND ($2 IS NULL OR type_id = $2) \
+         ORDER BY name, template_id"
+    )))
+    .bind(tenant_id.to_string())
+    .bind(type_id.map(|id| id.to_string()))
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let format: String = row.try_get("format")?;
+            Ok(ExportTemplateView {
+                type_id: uuid_column(row, "type_id")?,
+                template: ExportTemplate {
+                    template_id: uuid_column(row, "template_id")?,
+                    name: row.try_get("name")?,
+                    format: TemplateFormat::from_name(&format)
+                        .ok_or_else(|| ProjectionError::CorruptRow(format!("format: {format}")))?,
+                    blob_id: uuid_column(row, "blob_id")?,
+                    file_name: row.try_get("file_name")?,
+                    size: to_u64("size", row.try_get("size")?)?,
+                    placeholders: json_column(row, "placeholders")?,
+                },
+                added_at: time_column(row, "added_at")?,
+            })
+        })
+        .collect()
 }
 
 /// The form of a published version, as tickets of it fill it in.

@@ -13,14 +13,15 @@ use common::{
 use hotline_domain::ticket::queries::{
     Condition, ConditionOp, SavedTicketQueries, SavedTicketQuery, TicketQueriesCommand, TicketQuery, TicketSort,
 };
+use hotline_domain::ticket::ticket_type::{ExportTemplate, TemplateFormat};
 use hotline_domain::ticket::{
     FormSpec, Member, Origin, Performer, Ticket, TicketAction, TicketCommand, TicketType, TicketTypeAction,
     TicketTypeCommand, TokenId, Workflow, parse_bpmn,
 };
 use hotline_projections::tickets::{
-    DueWindow, TicketFilter, TicketScope, TicketStatus, TicketsProjection, WaitingOn, due_sla_checks, find_tickets,
-    get_saved_ticket_query, get_ticket, get_ticket_type, list_saved_ticket_queries, snapshot, ticket_by_number,
-    ticket_form, ticket_tasks, todos,
+    DueWindow, TicketFilter, TicketScope, TicketStatus, TicketsProjection, WaitingOn, due_sla_checks, export_templates,
+    find_tickets, get_saved_ticket_query, get_ticket, get_ticket_type, list_saved_ticket_queries, snapshot,
+    ticket_by_number, ticket_form, ticket_tasks, todos,
 };
 use hotline_projections::{ProjectionRunner, all_projections};
 use serde_json::{Map, Value, json};
@@ -138,7 +139,25 @@ fn complete(workflow: &Workflow, token: TokenId, values: Map<String, Value>, who
     }
 }
 
-/// acme: a type published once; ticket 1 from a conversation, its "Check" done (the
+const LETTER: u128 = 0xe1;
+const SHEET: u128 = 0xe2;
+
+fn add_template(template: u128, name: &str) -> TicketTypeAction {
+    let format = if name == "Sheet" { TemplateFormat::Xlsx } else { TemplateFormat::Docx };
+    TicketTypeAction::AddExportTemplate {
+        template: ExportTemplate {
+            template_id: id(template),
+            name: name.into(),
+            format,
+            blob_id: id(template + 0x100),
+            file_name: format!("{name}.{}", format.name()),
+            size: 2048,
+            placeholders: vec!["ticket.number".into(), "field.subject".into()],
+        },
+    }
+}
+
+/// acme: a type published once, with an export template (a second one added and removed); ticket 1 from a conversation, its "Check" done (the
 /// "Call back" still open) and commented; ticket 2 cancelled. globex: the same type id and
 /// ticket 1 id, opened.
 async fn write_tickets(env: &TestEnv) -> Written {
@@ -149,7 +168,10 @@ async fn write_tickets(env: &TestEnv) -> Written {
         let create = TicketTypeAction::Create { name: "Refund".into(), description: "".into(), form: form() };
         type_command(env, tenant, 0, create).await;
         type_command(env, tenant, 1, TicketTypeAction::Publish { bpmn_xml: workflow_xml() }).await;
+        type_command(env, tenant, 1, add_template(LETTER, "Letter")).await;
     }
+    type_command(env, acme, 1, add_template(SHEET, "Sheet")).await;
+    type_command(env, acme, 1, TicketTypeAction::RemoveExportTemplate { template_id: id(SHEET) }).await;
     let conversation = Some(Origin::Conversation(id(CONVERSATION)));
     ticket_command(env, acme, TICKET_1, 2, open(&workflow, "Late refund", conversation)).await;
     ticket_command(env, acme, TICKET_2, 3, open(&workflow, "Twice", None)).await;
@@ -173,6 +195,13 @@ async fn tickets_read_as_their_events_left_them(backend: Backend) {
     assert!(runner.wait_for(head, TIME_LIMIT).await);
 
     let refund = get_ticket_type(pool, acme, id(TYPE)).await.unwrap().expect("the type");
+    let templates = export_templates(pool, acme, Some(id(TYPE))).await.unwrap();
+    assert_eq!(templates.len(), 1, "the sheet was removed: {templates:?}");
+    assert_eq!((templates[0].template.name.as_str(), templates[0].template.format), ("Letter", TemplateFormat::Docx));
+    assert_eq!(templates[0].template.placeholders, ["ticket.number", "field.subject"]);
+    assert_eq!((templates[0].template.blob_id, templates[0].template.size), (id(LETTER + 0x100), 2048));
+    assert_eq!(export_templates(pool, acme, None).await.unwrap(), templates);
+    assert!(export_templates(pool, Uuid::now_v7(), Some(id(TYPE))).await.unwrap().is_empty(), "another tenant's");
     assert_eq!((refund.version, refund.published_form.as_ref()), (1, Some(&form())));
     let steps: Vec<(&str, &str)> =
         refund.steps.iter().map(|step| (step.name.as_str(), step.assignee.as_str())).collect();
@@ -354,6 +383,13 @@ async fn dump_all(env: &TestEnv) -> Vec<Vec<String>> {
         dump_table(&env.pool, "ticket_people", "tenant_id, ticket_id, user_id", "tenant_id, ticket_id, user_id").await,
         dump_table(
             &env.pool,
+            "ticket_export_templates",
+            "tenant_id, type_id, template_id, name, format, blob_id, file_name, size, placeholders, added_at",
+            "tenant_id, template_id",
+        )
+        .await,
+        dump_table(
+            &env.pool,
             "ticket_tasks",
             "tenant_id, ticket_id, token, step_id, step_name, candidate_kind, candidate_id, activated_at, due_at, \
              fields",
@@ -370,7 +406,7 @@ async fn replaying_or_rebuilding_changes_nothing(backend: Backend) {
     assert!(runner.wait_for(head, TIME_LIMIT).await);
     runner.shutdown().await;
     let live = dump_all(&env).await;
-    assert_eq!(live.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2, 3, 5, 3], "{live:?}");
+    assert_eq!(live.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2, 3, 5, 2, 3], "{live:?}");
 
     assert_replays_change_nothing(&env, Arc::new(TicketsProjection), head, dump_all).await;
 }

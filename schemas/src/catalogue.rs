@@ -68,7 +68,8 @@ use hotline_domain::ticket::queries::{
     WaitingOn,
 };
 use hotline_domain::ticket::ticket_type::{
-    FormUpdated, Published, Renamed, RulesUpdated, ServiceSecretRotated, TypeCreated,
+    ExportTemplate, ExportTemplateAdded, ExportTemplateRemoved, FormUpdated, Published, Renamed, RulesUpdated,
+    ServiceSecretRotated, TemplateFormat, TypeCreated,
 };
 use hotline_domain::ticket::{
     self, Cancelled, Candidate, Commented, LinkSent, MailReceived, Opened, Origin, Resumed, ServiceFailed,
@@ -584,6 +585,35 @@ fn ticket_samples() -> Vec<Sample> {
             TicketTypeEvent::ServiceSecretRotated(ServiceSecretRotated {
                 type_id,
                 secret_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_00a7),
+                at,
+            }),
+        ),
+        Sample::new(
+            ticket_type::CONTEXT,
+            "A Word (`docx`) or Excel (`xlsx`) template was added to the type: tickets of it export through \
+             it. The file is a blob beside the log (`blob_id`); `placeholders` are the names it uses \
+             (`ticket.<part>` and `field.<key>`), read when it was uploaded.",
+            TicketTypeEvent::ExportTemplateAdded(ExportTemplateAdded {
+                type_id,
+                template: ExportTemplate {
+                    template_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_00b1),
+                    name: "Refund letter".into(),
+                    format: TemplateFormat::Docx,
+                    blob_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_00b2),
+                    file_name: "Refund letter.docx".into(),
+                    size: 18_432,
+                    placeholders: vec!["ticket.number".into(), "field.amount".into()],
+                },
+                at,
+            }),
+        ),
+        Sample::new(
+            ticket_type::CONTEXT,
+            "An export template was removed from the type; its file (`blob_id`) is deleted.",
+            TicketTypeEvent::ExportTemplateRemoved(ExportTemplateRemoved {
+                type_id,
+                template_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_00b1),
+                blob_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_00b2),
                 at,
             }),
         ),

@@ -152,6 +152,15 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     ("ticket_type.invalid_condition", "A sequence flow's condition does not parse (the message says where)."),
     ("ticket_type.too_large", "A workflow's BPMN or a form's JSON is over 1 MB."),
     ("ticket_type.not_published", "The ticket type has no published workflow yet, so it opens no tickets."),
+    (
+        "ticket_type.invalid_template",
+        "An export template is not a readable Word (.docx) or Excel (.xlsx) file, has no name, or uses a placeholder \
+         that names nothing of the type; the message lists the placeholders it may use.",
+    ),
+    ("ticket_type.template_name_taken", "The ticket type has an export template of that name already."),
+    ("ticket_type.too_many_templates", "A ticket type keeps at most 20 export templates: remove one first."),
+    ("ticket_type.template_too_large", "An export template is at most 5 MB."),
+    ("ticket_type.template_not_found", "No such export template for this ticket type."),
     ("ticket.exists", "A ticket with this id exists already."),
     ("ticket.not_found", "No such ticket in this tenant."),
     ("ticket.closed", "The ticket is finished or cancelled: its workflow takes no more steps."),
@@ -594,6 +603,7 @@ mod tests {
             "ticket_type.not_published",
             "ticket.origin_not_found",
             "ticket_type.rules_failed",
+            "ticket_type.template_too_large",
         ];
         let stale: Vec<&str> = ERROR_CODES
             .iter()

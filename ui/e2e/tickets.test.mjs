@@ -6,12 +6,14 @@
  * ticket, then "Review" by the role Supervisor, which may edit that field) — and publishes
  * it; a visitor chats, agent1 takes the chat on the desk and opens a ticket from it; the
  * ticket goes through both steps, agent1 then the supervisor, each seeing it in their
- * workbench to-dos exactly while it is theirs.
+ * workbench to-dos exactly while it is theirs. The administrator then adds a Word template
+ * to the type and the supervisor exports the ticket through it.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { launchChromium, logIn, newContext, screenshot } from "./lib/browser.mjs";
 import { startHotline } from "./lib/server.mjs";
+import { unzipEntry, zip } from "./lib/zip.mjs";
 
 /** @typedef {import("playwright-core").Page} Page */
 /** @typedef {import("playwright-core").Locator} Locator */
@@ -429,5 +431,43 @@ describe("tickets in the browser", { timeout: 8 * 60_000 }, () => {
     await agent.getByTestId("query-select").getByText(SAVED_QUERY).waitFor();
     // Not agent1's to change: no save over it, no delete.
     assert.equal(await agent.getByTestId("query-save").count(), 0);
+  });
+  flow("the administrator adds a Word template to the type and the supervisor exports the ticket through it", async () => {
+    await admin.goto("/admin/ticket-types");
+    await admin.getByTestId("ticket-type-open").getByText(TYPE, { exact: true }).click();
+    await admin.getByTestId("ticket-type-tab-exports").click();
+    // As Word saves typed text: the placeholder split over two runs.
+    const runs = ["Ticket {{ticket.", "number}}: order {{field." + FIELD_KEY + "}}, {{ticket.status}}"]
+      .map((text) => `<w:r><w:t xml:space="preserve">${text}</w:t></w:r>`)
+      .join("");
+    const letter = zip({
+      "[Content_Types].xml": "<Types/>",
+      "word/document.xml": `<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p>${runs}</w:p></w:body></w:document>`,
+    });
+    await admin.getByTestId("export-template-upload").setInputFiles({
+      name: "Complaint letter.docx",
+      mimeType: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+      buffer: letter,
+    });
+    const row = admin.locator('[data-testid="export-template-row"][data-name="Complaint letter"]');
+    await row.waitFor();
+    await row.getByText(`field.${FIELD_KEY}`, { exact: false }).first().waitFor();
+    await screenshot(admin, "tickets-designer-export-templates");
+
+    await supervisor.goto("/tickets");
+    await pick(supervisor, supervisor.getByTestId("ticket-filter-status"), "Finished");
+    await supervisor.getByTestId("query-apply").click();
+    await supervisor.getByTestId("tickets-table").getByTestId("ticket-row-open").filter({ hasText: ticketNumber }).click();
+    const detail = supervisor.getByTestId("ticket-detail");
+    await detail.getByTestId("ticket-number").filter({ hasText: ticketNumber }).waitFor();
+    await detail.getByTestId("ticket-export").click();
+    const downloading = supervisor.waitForEvent("download");
+    await supervisor.locator('[data-testid="ticket-export-item"][data-name="Complaint letter"]').click();
+    const download = await downloading;
+    assert.equal(download.suggestedFilename(), `${ticketNumber} Complaint letter.docx`);
+    const chunks = [];
+    for await (const chunk of await download.createReadStream()) chunks.push(chunk);
+    const document = unzipEntry(Buffer.concat(chunks), "word/document.xml").replace(/<[^>]+>/g, "");
+    assert.equal(document, `Ticket ${ticketNumber}: order A-1002, Finished`);
   });
 });

@@ -7,10 +7,12 @@
 //! roles and unit, from the session).
 //!
 //! [`services`] makes the calls of service tasks to outside systems; [`links`] lets outside
-//! collaborators do their tasks through signed links.
+//! collaborators do their tasks through signed links; [`templates`] keeps the types' export
+//! templates.
 
 pub mod links;
 pub mod services;
+pub mod templates;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -22,6 +24,7 @@ use hotline_domain::ticket::{
     TicketTypeAction, TicketTypeCommand, TicketTypeEvent, TokenId, Workflow, ticket_type, validate_values,
 };
 use hotline_domain::{Actor, DomainEvent, FieldError};
+use hotline_infra::blobs::BlobStore;
 use hotline_infra::rules::{self, RulesError, RulesOutcome};
 use hotline_infra::secrets::SecretStore;
 use hotline_infra::store::Direction;
@@ -130,6 +133,8 @@ pub struct TicketService {
     dispatcher: Arc<Dispatcher>,
     /// Where the types' signing secrets for service calls are kept.
     secrets: Arc<dyn SecretStore>,
+    /// Where the types' export templates are kept.
+    blobs: BlobStore,
     definitions: Arc<Definitions>,
 }
 
@@ -156,8 +161,8 @@ fn merged(mut first: CommandOutcome, second: CommandOutcome) -> CommandOutcome {
 }
 
 impl TicketService {
-    pub fn new(dispatcher: Arc<Dispatcher>, secrets: Arc<dyn SecretStore>) -> Self {
-        Self { dispatcher, secrets, definitions: Arc::default() }
+    pub fn new(dispatcher: Arc<Dispatcher>, secrets: Arc<dyn SecretStore>, blobs: BlobStore) -> Self {
+        Self { dispatcher, secrets, blobs, definitions: Arc::default() }
     }
 
     pub fn dispatcher(&self) -> &Arc<Dispatcher> {

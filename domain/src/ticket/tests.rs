@@ -795,6 +795,60 @@ fn a_type_keeps_the_id_of_its_latest_service_secret() {
     assert_eq!(decide_type(state, rotate(2)).unwrap().0.service_secret_id, Some(Uuid::from_u128(2)));
 }
 
+fn template(id: u128, name: &str, placeholders: &[&str]) -> TicketTypeAction {
+    TicketTypeAction::AddExportTemplate {
+        template: ticket_type::ExportTemplate {
+            template_id: Uuid::from_u128(id),
+            name: name.into(),
+            format: ticket_type::TemplateFormat::Docx,
+            blob_id: Uuid::from_u128(1000 + id),
+            file_name: format!("{name}.docx"),
+            size: 100,
+            placeholders: placeholders.iter().map(|name| (*name).to_owned()).collect(),
+        },
+    }
+}
+
+#[test]
+fn export_templates_name_the_ticket_and_the_draft_forms_fields() {
+    assert_eq!(
+        decide_type(TicketTypeState::default(), template(1, "Letter", &[])).unwrap_err().code,
+        "ticket_type.not_found"
+    );
+    let (state, events) =
+        decide_type(created_type(), template(1, " Letter ", &["ticket.number", "field.amount", "field.note"])).unwrap();
+    assert_eq!(state.export_templates.len(), 1);
+    assert_eq!(state.export_templates[0].name, "Letter", "the name is trimmed");
+    assert!(matches!(&events[0], TicketTypeEvent::ExportTemplateAdded(_)));
+    assert!(decide_type(state.clone(), template(1, "Letter", &[])).unwrap().1.is_empty(), "the same template again");
+
+    let error = decide_type(state.clone(), template(2, "LETTER", &[])).unwrap_err();
+    assert_eq!(error.code, "ticket_type.template_name_taken");
+    let error = decide_type(state.clone(), template(2, "Other", &["field.nowhere"])).unwrap_err();
+    assert_eq!(error.code, "ticket_type.invalid_template");
+    assert!(error.message.contains("{{field.nowhere}} names nothing"), "{}", error.message);
+    assert!(
+        error.message.contains("{{ticket.number}}") && error.message.contains("{{field.subject}}"),
+        "{}",
+        error.message
+    );
+    let error = decide_type(state.clone(), template(2, "Other", &["ticket.secret"])).unwrap_err();
+    assert_eq!(error.code, "ticket_type.invalid_template");
+    assert_eq!(decide_type(state.clone(), template(2, " ", &[])).unwrap_err().code, "ticket_type.invalid_template");
+
+    let full = (2..=ticket_type::MAX_EXPORT_TEMPLATES as u128)
+        .fold(state, |state, id| decide_type(state, template(id, &format!("T{id}"), &[])).unwrap().0);
+    let error = decide_type(full.clone(), template(99, "One more", &[])).unwrap_err();
+    assert_eq!(error.code, "ticket_type.too_many_templates");
+
+    let remove = |id: u128| TicketTypeAction::RemoveExportTemplate { template_id: Uuid::from_u128(id) };
+    let (state, events) = decide_type(full, remove(1)).unwrap();
+    let TicketTypeEvent::ExportTemplateRemoved(removed) = &events[0] else { panic!("{events:?}") };
+    assert_eq!(removed.blob_id, Uuid::from_u128(1001), "the event names the file to delete");
+    assert_eq!(decide_type(state.clone(), remove(1)).unwrap_err().code, "ticket_type.template_not_found");
+    assert!(decide_type(state, template(1, "Letter", &[])).is_ok(), "the name is free again");
+}
+
 fn ticket_command(action: TicketAction) -> TicketCommand {
     TicketCommand { tenant_id: TENANT, ticket_id: TICKET, at: at(), action }
 }

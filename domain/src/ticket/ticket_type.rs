@@ -5,7 +5,9 @@
 //! Stream `ticket_type-<id>`. Publishing parses and validates the BPMN against the current
 //! draft form and freezes both as the next version; tickets keep the version they opened
 //! with, so a later publish never changes a running ticket. A type also holds the id of the
-//! secret its service tasks sign their calls with (the secret itself is in the secret store).
+//! secret its service tasks sign their calls with (the secret itself is in the secret store),
+//! and its export templates: Word or Excel files (kept in the blob store) whose placeholders
+//! name the ticket's parts and its form's fields.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -25,6 +27,8 @@ pub const PUBLISHED: &str = "hotline.ticket_type.published";
 pub const RENAMED: &str = "hotline.ticket_type.renamed";
 pub const RULES_UPDATED: &str = "hotline.ticket_type.rules_updated";
 pub const SERVICE_SECRET_ROTATED: &str = "hotline.ticket_type.service_secret_rotated";
+pub const EXPORT_TEMPLATE_ADDED: &str = "hotline.ticket_type.export_template_added";
+pub const EXPORT_TEMPLATE_REMOVED: &str = "hotline.ticket_type.export_template_removed";
 
 pub const MAX_NAME_CHARS: usize = 80;
 pub const MAX_DESCRIPTION_CHARS: usize = 500;
@@ -32,6 +36,19 @@ pub const MAX_DESCRIPTION_CHARS: usize = 500;
 pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
 /// The largest rules script accepted, in bytes.
 pub const MAX_RULES_BYTES: usize = 64 * 1024;
+/// The most export templates a type keeps.
+pub const MAX_EXPORT_TEMPLATES: usize = 20;
+/// The most placeholders one template may use.
+pub const MAX_TEMPLATE_PLACEHOLDERS: usize = 500;
+
+/// The ticket's own parts an export template's placeholders may name, each as
+/// `ticket.<part>` (`ticket.number`).
+pub const TICKET_PLACEHOLDERS: [&str; 10] =
+    ["number", "title", "type", "status", "opened_at", "updated_at", "opened_by", "step", "due_at", "exported_at"];
+/// A placeholder `ticket.<part>` stands for a part of the ticket.
+pub const TICKET_PLACEHOLDER_PREFIX: &str = "ticket.";
+/// A placeholder `field.<key>` stands for the value of the form field `key`.
+pub const FIELD_PLACEHOLDER_PREFIX: &str = "field.";
 
 pub fn stream_id(type_id: Uuid) -> StreamId {
     StreamId::new(CONTEXT, type_id)
@@ -73,6 +90,48 @@ pub enum TicketTypeAction {
     RotateServiceSecret {
         secret_id: Uuid,
     },
+    /// A Word or Excel template tickets of the type export through; the service stored its
+    /// file and read its placeholders.
+    AddExportTemplate {
+        template: ExportTemplate,
+    },
+    RemoveExportTemplate {
+        template_id: Uuid,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TemplateFormat {
+    Docx,
+    Xlsx,
+}
+
+impl TemplateFormat {
+    /// The format's name, as stored and as its files' extension.
+    pub fn name(self) -> &'static str {
+        match self {
+            TemplateFormat::Docx => "docx",
+            TemplateFormat::Xlsx => "xlsx",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        [TemplateFormat::Docx, TemplateFormat::Xlsx].into_iter().find(|format| format.name() == name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportTemplate {
+    pub template_id: Uuid,
+    pub name: String,
+    pub format: TemplateFormat,
+    /// Where the file is in the blob store.
+    pub blob_id: Uuid,
+    pub file_name: String,
+    pub size: u64,
+    /// The placeholder names the file uses (`ticket.number`, `field.order_number`).
+    pub placeholders: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,6 +142,24 @@ pub enum TicketTypeEvent {
     Renamed(Renamed),
     RulesUpdated(RulesUpdated),
     ServiceSecretRotated(ServiceSecretRotated),
+    ExportTemplateAdded(ExportTemplateAdded),
+    ExportTemplateRemoved(ExportTemplateRemoved),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportTemplateAdded {
+    pub type_id: Uuid,
+    pub template: ExportTemplate,
+    pub at: DateTime<Utc>,
+}
+
+/// The template is gone; its file may be deleted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportTemplateRemoved {
+    pub type_id: Uuid,
+    pub template_id: Uuid,
+    pub blob_id: Uuid,
+    pub at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -161,9 +238,19 @@ pub struct TicketTypeState {
     pub version: u32,
     /// The secret service calls are signed with, if one was made.
     pub service_secret_id: Option<Uuid>,
+    pub export_templates: Vec<ExportTemplate>,
 }
 
-const EVENT_TYPES: [&str; 6] = [CREATED, FORM_UPDATED, PUBLISHED, RENAMED, RULES_UPDATED, SERVICE_SECRET_ROTATED];
+const EVENT_TYPES: [&str; 8] = [
+    CREATED,
+    FORM_UPDATED,
+    PUBLISHED,
+    RENAMED,
+    RULES_UPDATED,
+    SERVICE_SECRET_ROTATED,
+    EXPORT_TEMPLATE_ADDED,
+    EXPORT_TEMPLATE_REMOVED,
+];
 
 impl DomainEvent for TicketTypeEvent {
     fn event_type(&self) -> &'static str {
@@ -174,6 +261,8 @@ impl DomainEvent for TicketTypeEvent {
             TicketTypeEvent::Renamed(_) => RENAMED,
             TicketTypeEvent::RulesUpdated(_) => RULES_UPDATED,
             TicketTypeEvent::ServiceSecretRotated(_) => SERVICE_SECRET_ROTATED,
+            TicketTypeEvent::ExportTemplateAdded(_) => EXPORT_TEMPLATE_ADDED,
+            TicketTypeEvent::ExportTemplateRemoved(_) => EXPORT_TEMPLATE_REMOVED,
         }
     }
 
@@ -189,6 +278,8 @@ impl DomainEvent for TicketTypeEvent {
             TicketTypeEvent::Renamed(event) => serde_json::to_value(event),
             TicketTypeEvent::RulesUpdated(event) => serde_json::to_value(event),
             TicketTypeEvent::ServiceSecretRotated(event) => serde_json::to_value(event),
+            TicketTypeEvent::ExportTemplateAdded(event) => serde_json::to_value(event),
+            TicketTypeEvent::ExportTemplateRemoved(event) => serde_json::to_value(event),
         };
         payload.expect("plain struct serialises")
     }
@@ -201,7 +292,9 @@ impl DomainEvent for TicketTypeEvent {
             PUBLISHED => read_payload(event_type, 1, payload, TicketTypeEvent::Published),
             RENAMED => read_payload(event_type, 1, payload, TicketTypeEvent::Renamed),
             RULES_UPDATED => read_payload(event_type, 1, payload, TicketTypeEvent::RulesUpdated),
-            _ => read_payload(event_type, 1, payload, TicketTypeEvent::ServiceSecretRotated),
+            SERVICE_SECRET_ROTATED => read_payload(event_type, 1, payload, TicketTypeEvent::ServiceSecretRotated),
+            EXPORT_TEMPLATE_ADDED => read_payload(event_type, 1, payload, TicketTypeEvent::ExportTemplateAdded),
+            _ => read_payload(event_type, 1, payload, TicketTypeEvent::ExportTemplateRemoved),
         }
     }
 }
@@ -242,6 +335,57 @@ fn check_form(form: &Value) -> Result<FormSpec, DomainError> {
         }
     }
     Ok(spec)
+}
+
+/// A template's name and placeholders, checked against the type's templates and draft form.
+fn check_template(state: &TicketTypeState, template: &ExportTemplate) -> Result<ExportTemplate, DomainError> {
+    let name = template.name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return Err(DomainError::new(
+            "ticket_type.invalid_template",
+            format!("a template's name has 1 to {MAX_NAME_CHARS} characters"),
+        ));
+    }
+    if state.export_templates.iter().any(|known| known.name.to_lowercase() == name.to_lowercase()) {
+        return Err(DomainError::new(
+            "ticket_type.template_name_taken",
+            format!("the type has a template named {name:?} already"),
+        ));
+    }
+    if state.export_templates.len() >= MAX_EXPORT_TEMPLATES {
+        return Err(DomainError::new(
+            "ticket_type.too_many_templates",
+            format!("a type keeps at most {MAX_EXPORT_TEMPLATES} templates; remove one first"),
+        ));
+    }
+    if template.placeholders.len() > MAX_TEMPLATE_PLACEHOLDERS {
+        return Err(DomainError::new(
+            "ticket_type.invalid_template",
+            format!("a template uses at most {MAX_TEMPLATE_PLACEHOLDERS} placeholders"),
+        ));
+    }
+    for placeholder in &template.placeholders {
+        let known = if let Some(key) = placeholder.strip_prefix(FIELD_PLACEHOLDER_PREFIX) {
+            state.form_spec.fields.iter().any(|field| field.key == key)
+        } else if let Some(part) = placeholder.strip_prefix(TICKET_PLACEHOLDER_PREFIX) {
+            TICKET_PLACEHOLDERS.contains(&part)
+        } else {
+            false
+        };
+        if !known {
+            let parts = TICKET_PLACEHOLDERS.iter().map(|part| format!("{TICKET_PLACEHOLDER_PREFIX}{part}"));
+            let fields = state.form_spec.fields.iter().map(|field| format!("{FIELD_PLACEHOLDER_PREFIX}{}", field.key));
+            let allowed: Vec<String> = parts.chain(fields).collect();
+            return Err(DomainError::new(
+                "ticket_type.invalid_template",
+                format!(
+                    "the template's placeholder {{{{{placeholder}}}}} names nothing of this type; it may use {}",
+                    allowed.iter().map(|name| format!("{{{{{name}}}}}")).collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(ExportTemplate { name: name.to_owned(), ..template.clone() })
 }
 
 pub struct TicketType;
@@ -309,6 +453,28 @@ impl Decider for TicketType {
                 }
                 TicketTypeEvent::ServiceSecretRotated(ServiceSecretRotated { type_id, secret_id: *secret_id, at })
             }
+            TicketTypeAction::AddExportTemplate { template } => {
+                if state.export_templates.iter().any(|known| known.template_id == template.template_id) {
+                    return Ok(vec![]);
+                }
+                let template = check_template(state, template)?;
+                TicketTypeEvent::ExportTemplateAdded(ExportTemplateAdded { type_id, template, at })
+            }
+            TicketTypeAction::RemoveExportTemplate { template_id } => {
+                let template = state
+                    .export_templates
+                    .iter()
+                    .find(|template| template.template_id == *template_id)
+                    .ok_or_else(|| {
+                        DomainError::new("ticket_type.template_not_found", format!("no export template {template_id}"))
+                    })?;
+                TicketTypeEvent::ExportTemplateRemoved(ExportTemplateRemoved {
+                    type_id,
+                    template_id: *template_id,
+                    blob_id: template.blob_id,
+                    at,
+                })
+            }
         };
         Ok(vec![event])
     }
@@ -332,6 +498,10 @@ impl Decider for TicketType {
             TicketTypeEvent::Renamed(renamed) => state.name = renamed.name.clone(),
             TicketTypeEvent::RulesUpdated(updated) => state.rules = updated.script.clone(),
             TicketTypeEvent::ServiceSecretRotated(rotated) => state.service_secret_id = Some(rotated.secret_id),
+            TicketTypeEvent::ExportTemplateAdded(added) => state.export_templates.push(added.template.clone()),
+            TicketTypeEvent::ExportTemplateRemoved(removed) => {
+                state.export_templates.retain(|template| template.template_id != removed.template_id);
+            }
         }
         state
     }

@@ -1,6 +1,7 @@
 /**
  * One ticket: its header, its form (form-js) as the chosen task of mine shows it (hidden
- * fields removed, read-only ones disabled, required ones required), "Complete <step>"
+ * fields removed, read-only ones disabled, required ones required), "Export" (the ticket
+ * filled into one of its type's Word or Excel templates, downloaded), "Complete <step>"
  * sending the values of that step's editable fields only (the form rules of the ticket's
  * version run on them as the user types, at that step), the open tasks with their
  * candidates, due times and whether they are overdue (an outside collaborator's with when its
@@ -8,11 +9,12 @@
  * one with its error and Retry), the history (mail replies among the comments), a comment box
  * and cancelling with a reason.
  */
-import { MailOutlined, RedoOutlined, SendOutlined } from "@ant-design/icons";
-import { Alert, App, Button, Descriptions, Drawer, Empty, Input, List, Modal, Radio, Skeleton, Space, Tag, theme, Timeline, Typography } from "antd";
+import { DownOutlined, ExportOutlined, MailOutlined, RedoOutlined, SendOutlined } from "@ant-design/icons";
+import { Alert, App, Button, Descriptions, Drawer, Dropdown, Empty, Input, List, Modal, Radio, Skeleton, Space, Tag, theme, Timeline, Typography } from "antd";
 import { useMemo, useRef, useState } from "react";
 import { newCommandId } from "../../api/client";
 import { useErrorText } from "../../api/errors";
+import { downloadFile } from "../../api/saveFile";
 import { useMutation, useQuery } from "../../api/hooks";
 import { useI18n } from "../../i18n";
 import { formatDateTime } from "../../i18n/format";
@@ -30,12 +32,16 @@ import {
   COMPLETE_TICKET_TASK_MUTATION,
   type CompleteTicketTaskData,
   type CompleteTicketTaskVariables,
+  exportFileName,
+  exportUrl,
   type FormValues,
   RETRY_TICKET_SERVICE_MUTATION,
   type RetryTicketServiceVariables,
   SEND_TICKET_LINK_MUTATION,
   type SendTicketLinkVariables,
+  TEMPLATE_MEDIA_TYPES,
   type Ticket,
+  type TicketExportTemplate,
   TICKET_QUERY,
   type TicketData,
   type TicketServiceCall,
@@ -354,6 +360,7 @@ function TicketDetail({ ticket, onChanged }: { ticket: Ticket; onChanged: () => 
             {t("tickets.cancelTicket")}
           </Button>
         ) : null}
+        <ExportButton ticket={ticket} />
       </Space>
 
       <div>
@@ -420,6 +427,56 @@ function TicketDetail({ ticket, onChanged }: { ticket: Ticket; onChanged: () => 
           }} />
       </Modal>
     </Space>
+  );
+}
+
+/** "Export": a menu of the type's templates; the chosen one downloads the ticket filled into
+ * it, its texts in the UI's language. Nothing without templates. */
+function ExportButton({ ticket }: { ticket: Ticket }) {
+  const { t, locale } = useI18n();
+  const errorText = useErrorText();
+  const { message } = App.useApp();
+  const [exporting, setExporting] = useState<string | null>(null);
+  const templates = ticket.exportTemplates ?? [];
+  if (templates.length === 0) return null;
+
+  const exportThrough = async (template: TicketExportTemplate) => {
+    setExporting(template.id);
+    try {
+      await downloadFile(exportUrl(ticket.id, template.id, locale), TEMPLATE_MEDIA_TYPES[template.format], exportFileName(ticket.number, template));
+    } catch (caught) {
+      void message.error(t("tickets.exportFailed", { name: template.name, reason: errorText(caught) }));
+    } finally {
+      setExporting(null);
+    }
+  };
+
+  return (
+    <Dropdown
+      trigger={["click"]}
+      disabled={exporting !== null}
+      menu={{
+        items: templates.map((template) => ({
+          key: template.id,
+          label: (
+            <span data-testid="ticket-export-item" data-name={template.name}>
+              {template.name} <Tag style={{ marginInlineStart: 4 }}>{template.format}</Tag>
+            </span>
+          ),
+        })),
+        onClick: ({ key }) => {
+          const template = templates.find((candidate) => candidate.id === key);
+          if (template) void exportThrough(template);
+        },
+      }}
+    >
+      <Button icon={<ExportOutlined />} loading={exporting !== null} title={t("tickets.exportHint")} data-testid="ticket-export">
+        <Space size={4}>
+          {t("tickets.export")}
+          <DownOutlined />
+        </Space>
+      </Button>
+    </Dropdown>
   );
 }
 

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { fakeGraphqlServer, graphqlError } from "../../test/fakeServer";
 import { renderInShell } from "../customers/testing/shell";
 import { pick } from "../customers/testing/select";
-import { listItem, task, ticket, ticketType } from "./testing/fixtures";
+import { exportTemplate, listItem, task, ticket, ticketType } from "./testing/fixtures";
 import { DEFAULT_TICKET_FILTER } from "./TicketQueryBar";
 import { NIL_UUID } from "./tickets.graphql";
 import { TicketsPage } from "./TicketsPage";
@@ -393,5 +393,73 @@ if (Number(values.amount) > 200) error("amount", "Too much at " + step);`;
     fireEvent.click(screen.getByTestId("ticket-cancel-confirm"));
     await waitFor(() => expect(cancels).toHaveLength(1));
     expect(cancels[0]!.input).toMatchObject({ ticketId: "1", reason: "Duplicate of T-0" });
+  });
+
+  it("offers no export when the ticket's type has no templates", async () => {
+    fakeGraphqlServer({
+      TicketTypes: TYPES,
+      Tickets: { data: { tickets: { items: [listItem("1")], total: 1 } } },
+      Ticket: { data: { ticket: ticket("1") } },
+    });
+    renderInShell(<TicketsPage />, []);
+    fireEvent.click(await screen.findByText("T-1"));
+    const detail = await screen.findByTestId("ticket-detail");
+    expect(within(detail).getByTestId("ticket-cancel")).toBeTruthy();
+    expect(within(detail).queryByTestId("ticket-export")).toBeNull();
+  });
+
+  it("exports the ticket through a chosen template in the UI's language and says why one failed", async () => {
+    localStorage.setItem("hotline.locale", JSON.stringify("zh-TW"));
+    const { fetchMock } = fakeGraphqlServer({
+      TicketTypes: TYPES,
+      Tickets: { data: { tickets: { items: [listItem("1")], total: 1 } } },
+      Ticket: {
+        data: {
+          ticket: ticket("1", {
+            status: "FINISHED",
+            tasks: [],
+            exportTemplates: [exportTemplate("x-1", "Refund letter"), exportTemplate("x-2", "Quote sheet", { format: "XLSX" })],
+          }),
+        },
+      },
+    });
+    const graphql = fetchMock.getMockImplementation()!;
+    const exports: { url: string; accept: string }[] = [];
+    fetchMock.mockImplementation(async (url: string, init: RequestInit) => {
+      if (!url.startsWith("/api/")) return graphql(url, init);
+      exports.push({ url, accept: (init.headers as Record<string, string>).accept ?? "" });
+      return exports.length === 1
+        ? new Response(new Blob(["PK"]), { status: 200 })
+        : new Response(JSON.stringify({ code: "ticket_type.template_not_found", detail: "gone" }), { status: 404, headers: { "content-type": "application/problem+json" } });
+    });
+    const createObjectURL = vi.fn(() => "blob:x");
+    const original = { createObjectURL: URL.createObjectURL, revokeObjectURL: URL.revokeObjectURL };
+    Object.assign(URL, { createObjectURL, revokeObjectURL: vi.fn() });
+    const click = vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(() => {});
+    try {
+      renderInShell(<TicketsPage />, []);
+      fireEvent.click(await screen.findByText("T-1"));
+      const detail = await screen.findByTestId("ticket-detail");
+      // On a closed ticket too.
+      fireEvent.click(within(detail).getByTestId("ticket-export"));
+      const items = await screen.findAllByTestId("ticket-export-item");
+      expect(items.map((item) => item.getAttribute("data-name"))).toEqual(["Refund letter", "Quote sheet"]);
+      fireEvent.click(items[1]!);
+      await waitFor(() => expect(click).toHaveBeenCalledTimes(1));
+      expect(exports[0]!.url).toBe("/api/tickets/1/export/x-2?language=zh-TW");
+      expect(exports[0]!.accept).toContain("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+      expect((click.mock.contexts[0] as HTMLAnchorElement).download).toBe("T-1 Quote sheet.xlsx");
+
+      await waitFor(() => expect(within(detail).getByTestId("ticket-export").className).not.toContain("ant-btn-loading"));
+      fireEvent.click(within(detail).getByTestId("ticket-export"));
+      const again = (await screen.findAllByTestId("ticket-export-item")).find((item) => item.getAttribute("data-name") === "Refund letter")!;
+      fireEvent.click(again);
+      await waitFor(() => expect(exports).toHaveLength(2));
+      expect(exports[1]!.url).toBe("/api/tickets/1/export/x-1?language=zh-TW");
+      expect(await screen.findByText("透過 Refund letter 匯出失敗：此匯出範本不存在（或已刪除）。")).toBeTruthy();
+    } finally {
+      click.mockRestore();
+      Object.assign(URL, original);
+    }
   });
 });

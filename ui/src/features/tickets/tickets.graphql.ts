@@ -46,6 +46,77 @@ export interface TicketType {
   steps: TicketStep[];
   /** When the signing secret of its service calls was last made; null: none yet (service calls fail). */
   serviceSecretRotatedAt: string | null;
+  /** The Word/Excel templates its tickets export through (at most 20). */
+  exportTemplates: TicketExportTemplate[];
+}
+
+export type TemplateFormat = "DOCX" | "XLSX";
+
+/** A Word (.docx) or Excel (.xlsx) file with `{{ticket.number}}`, `{{field.<key>}}`, ...
+ * placeholders that a ticket is exported through. */
+export interface TicketExportTemplate {
+  id: string;
+  name: string;
+  format: TemplateFormat;
+  fileName: string;
+  /** Bytes. */
+  size: number;
+  /** What it fills in, e.g. `ticket.number`, `field.order_number`. */
+  placeholders: string[];
+  addedAt: string;
+  /** Where the template file itself downloads (admins). */
+  url: string;
+}
+
+/** The answer of an upload: the template without its `url` (see `templateUrl`). */
+export type UploadedExportTemplate = Omit<TicketExportTemplate, "url">;
+
+/** The built-in placeholders a template may use besides `{{field.<form field key>}}`. */
+export const TICKET_PLACEHOLDERS = [
+  "ticket.number",
+  "ticket.title",
+  "ticket.type",
+  "ticket.status",
+  "ticket.opened_at",
+  "ticket.updated_at",
+  "ticket.opened_by",
+  "ticket.step",
+  "ticket.due_at",
+  "ticket.exported_at",
+] as const;
+
+/** Accepted template files. */
+export const TEMPLATE_ACCEPT = ".docx,.xlsx";
+
+const EXPORT_TEMPLATE_FIELDS = "id name format fileName size placeholders addedAt url";
+
+/** Where a template is uploaded to (the raw file as the body, see `postFile`); without a
+ * name the server names it after the file. */
+export function uploadTemplateUrl(typeId: string, name?: string | null): string {
+  const base = `/api/ticket-types/${encodeURIComponent(typeId)}/export-templates`;
+  const trimmed = name?.trim();
+  return trimmed ? `${base}?name=${encodeURIComponent(trimmed)}` : base;
+}
+
+/** Where a template file itself downloads (as the server's `url`). */
+export function templateUrl(typeId: string, templateId: string): string {
+  return `/api/ticket-types/${encodeURIComponent(typeId)}/export-templates/${encodeURIComponent(templateId)}`;
+}
+
+/** Where a ticket downloads filled through a template, its texts in `locale`. */
+export function exportUrl(ticketId: string, templateId: string, locale: string): string {
+  return `/api/tickets/${encodeURIComponent(ticketId)}/export/${encodeURIComponent(templateId)}?language=${encodeURIComponent(locale)}`;
+}
+
+/** The media type of a template's format, for `Accept`. */
+export const TEMPLATE_MEDIA_TYPES: Record<TemplateFormat, string> = {
+  DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+};
+
+/** The name a ticket's export downloads as: `T-1 Refund letter.docx`. */
+export function exportFileName(ticketNumber: string, template: Pick<TicketExportTemplate, "name" | "format">): string {
+  return `${ticketNumber} ${template.name}.${template.format.toLowerCase()}`;
 }
 
 export interface TicketTask {
@@ -108,6 +179,8 @@ export interface Ticket {
   tasks: TicketTask[];
   serviceCalls: TicketServiceCall[];
   history: TicketHistoryEntry[];
+  /** The templates of the ticket's type, to export it through. */
+  exportTemplates: TicketExportTemplate[];
 }
 
 export interface TicketTodo {
@@ -129,7 +202,7 @@ export interface CommandResult {
 
 const COMMAND_RESULT = "commandId aggregateId duplicate";
 
-const TYPE_FIELDS = "id name description form publishedForm rules publishedRules workflowXml version publishedAt updatedAt steps { id name assignee dueSeconds fields { key access } } serviceSecretRotatedAt";
+const TYPE_FIELDS = `id name description form publishedForm rules publishedRules workflowXml version publishedAt updatedAt steps { id name assignee dueSeconds fields { key access } } serviceSecretRotatedAt exportTemplates { ${EXPORT_TEMPLATE_FIELDS} }`;
 
 export const TICKET_TYPES_QUERY = /* GraphQL */ `
   query TicketTypes {
@@ -199,7 +272,7 @@ export interface TicketsVariables {
   limit: number;
 }
 
-export type TicketListItem = Omit<Ticket, "values" | "form" | "rules" | "callId" | "serviceCalls" | "history">;
+export type TicketListItem = Omit<Ticket, "values" | "form" | "rules" | "callId" | "serviceCalls" | "history" | "exportTemplates">;
 
 export interface TicketsData {
   tickets: { items: TicketListItem[]; total: number };
@@ -281,6 +354,7 @@ export const TICKET_QUERY = /* GraphQL */ `
       tasks { ${TASK_FIELDS} }
       serviceCalls { token stepName url failed error since }
       history { at kind actorName stepName text }
+      exportTemplates { ${EXPORT_TEMPLATE_FIELDS} }
     }
   }
 `;
@@ -419,6 +493,22 @@ export const ROTATE_TICKET_SERVICE_SECRET_MUTATION = /* GraphQL */ `
 export interface RotateTicketServiceSecretData {
   /** `whsec_...`, shown in this answer only. */
   rotateTicketServiceSecret: { secret: string; rotatedAt: string };
+}
+
+/** Removes a template from a type (`ticket_type.edit`); answers the type's templates left. */
+export const REMOVE_TICKET_EXPORT_TEMPLATE_MUTATION = /* GraphQL */ `
+  mutation RemoveTicketExportTemplate($typeId: UUID!, $templateId: UUID!) {
+    removeTicketExportTemplate(typeId: $typeId, templateId: $templateId) { id exportTemplates { ${EXPORT_TEMPLATE_FIELDS} } }
+  }
+`;
+
+export interface RemoveTicketExportTemplateVariables {
+  typeId: string;
+  templateId: string;
+}
+
+export interface RemoveTicketExportTemplateData {
+  removeTicketExportTemplate: { id: string; exportTemplates: TicketExportTemplate[] };
 }
 
 /** Users for the workflow's assignee picker. */

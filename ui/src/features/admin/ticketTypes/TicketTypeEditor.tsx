@@ -3,7 +3,8 @@
  * workflow (bpmn-js and our step panel) and the form rules (JavaScript), Save (create or
  * update the draft form and rules) and Publish (save, then publish the workflow XML); the
  * rules are published with the workflow. The "Service calls" tab makes or rotates the secret
- * the type's service tasks sign their calls with. A type without a workflow starts with the
+ * the type's service tasks sign their calls with; "Export templates" holds the Word and Excel
+ * files its tickets export through (a saved type only). A type without a workflow starts with the
  * two-step template (start → "Handle" by the starter, every field editable → end), so
  * publishing works at once. The server's refusals show in full (an invalid workflow lists
  * every problem).
@@ -21,6 +22,7 @@ import {
   type CreateTicketTypeData,
   type CreateTicketTypeVariables,
   type FormSchema,
+  type TicketExportTemplate,
   PUBLISH_TICKET_WORKFLOW_MUTATION,
   type PublishTicketWorkflowData,
   type PublishTicketWorkflowVariables,
@@ -33,6 +35,7 @@ import {
 import { formFields, serverDetail, starterForm, templateXml } from "../../tickets/workflow";
 import { useCommandId } from "../shared/commandId";
 import { RulesEditor } from "./RulesEditor";
+import { ExportTemplatesPanel } from "./ExportTemplatesPanel";
 import { ServiceSecretPanel } from "./ServiceSecretPanel";
 
 const FormDesigner = lazy(() => import("./FormDesigner").then((module) => ({ default: module.FormDesigner })));
@@ -52,6 +55,7 @@ interface Props {
 }
 
 const NAME_CODES = new Set(["ticket_type.exists", "ticket_type.invalid_name"]);
+const NO_TEMPLATES: TicketExportTemplate[] = [];
 
 export function TicketTypeEditor({ typeId, canEdit, onCreated, onSaved, onBack }: Props) {
   const { t, locale } = useI18n();
@@ -80,6 +84,7 @@ export function TicketTypeEditor({ typeId, canEdit, onCreated, onSaved, onBack }
       version={type?.version ?? 0}
       publishedAt={type?.publishedAt ?? null}
       serviceSecretRotatedAt={type?.serviceSecretRotatedAt ?? null}
+      exportTemplates={type?.exportTemplates ?? NO_TEMPLATES}
       canEdit={canEdit}
       onCreated={onCreated}
       onSaved={(id) => {
@@ -90,6 +95,7 @@ export function TicketTypeEditor({ typeId, canEdit, onCreated, onSaved, onBack }
       }}
       onBack={onBack}
       onSecretRotated={() => void loaded.refetch()}
+      onTemplatesChanged={() => void loaded.refetch()}
       notify={(text) => void message.success(text)}
       locale={locale}
     />
@@ -102,17 +108,19 @@ interface BodyProps {
   version: number;
   publishedAt: string | null;
   serviceSecretRotatedAt: string | null;
+  exportTemplates: TicketExportTemplate[];
   canEdit: boolean;
   onCreated: (id: string) => void;
   /** After a save or a publish, with the type's id. */
   onSaved: (id: string) => void;
   onBack: () => void;
   onSecretRotated: () => void;
+  onTemplatesChanged: () => void;
   notify: (text: string) => void;
   locale: ReturnType<typeof useI18n>["locale"];
 }
 
-function EditorBody({ typeId, initial, version, publishedAt, serviceSecretRotatedAt, canEdit, onCreated, onSaved, onBack, onSecretRotated, notify, locale }: BodyProps) {
+function EditorBody({ typeId, initial, version, publishedAt, serviceSecretRotatedAt, exportTemplates, canEdit, onCreated, onSaved, onBack, onSecretRotated, onTemplatesChanged, notify, locale }: BodyProps) {
   const { t } = useI18n();
   const errorText = useErrorText();
   const [form] = Form.useForm<Header>();
@@ -316,6 +324,11 @@ function EditorBody({ typeId, initial, version, publishedAt, serviceSecretRotate
             key: "services",
             label: <span data-testid="ticket-type-tab-services">{t("ticketTypes.tabServices")}</span>,
             children: <ServiceSecretPanel typeId={savedId} typeName={initial.name} rotatedAt={serviceSecretRotatedAt} canEdit={canEdit} onRotated={onSecretRotated} />,
+          },
+          {
+            key: "exports",
+            label: <span data-testid="ticket-type-tab-exports">{t("ticketTypes.tabExports")}</span>,
+            children: <ExportTemplatesPanel typeId={savedId} templates={exportTemplates} formFields={fields} canEdit={canEdit} onChanged={onTemplatesChanged} />,
           },
         ]}
       />

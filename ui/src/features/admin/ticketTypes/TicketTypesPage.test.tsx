@@ -2,7 +2,7 @@ import { act, fireEvent, screen, waitFor, within } from "@testing-library/react"
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { fakeGraphqlServer } from "../../../test/fakeServer";
 import { renderInShell } from "../../customers/testing/shell";
-import { ticketType } from "../../tickets/testing/fixtures";
+import { exportTemplate, ticketType } from "../../tickets/testing/fixtures";
 import { TicketTypesPage } from "./TicketTypesPage";
 
 // The bpmn.io designers need a real browser: stand-ins that report what the page gave them.
@@ -207,5 +207,39 @@ describe("the ticket types page", () => {
     fireEvent.click(screen.getByTestId("ticket-type-rules-try"));
     expect(await screen.findByText("The sample values must be a JSON object.")).toBeTruthy();
     expect(screen.queryByTestId("ticket-type-rules-result")).toBeNull();
+  });
+
+  it("shows a saved type's export templates with its form's field keys, and refetches the type after a removal", async () => {
+    let fetched = 0;
+    fakeGraphqlServer({
+      TicketTypes: TYPES,
+      TicketType: () => {
+        fetched++;
+        return { data: { ticketType: { ...ticketType("type-1", "Refund", 2), exportTemplates: fetched === 1 ? [exportTemplate("x-1", "Refund letter")] : [] } } };
+      },
+      RemoveTicketExportTemplate: { data: { removeTicketExportTemplate: { id: "type-1", exportTemplates: [] } } },
+    });
+    renderInShell(<TicketTypesPage />, ["ticket_type.edit"]);
+    fireEvent.click(await screen.findByText("Refund"));
+    fireEvent.click(await screen.findByTestId("ticket-type-tab-exports"));
+    const panel = await screen.findByTestId("export-templates");
+    expect(within(panel).getAllByTestId("export-template-field").map((field) => field.textContent)).toEqual([
+      "{{field.amount}}",
+      "{{field.phone}}",
+      "{{field.secret}}",
+      "{{field.category}}",
+    ]);
+    fireEvent.click(within(panel).getByTestId("export-template-remove"));
+    fireEvent.click(await screen.findByTestId("export-template-remove-confirm"));
+    await waitFor(() => expect(fetched).toBe(2));
+    await waitFor(() => expect(within(panel).queryByTestId("export-template-row")).toBeNull());
+  });
+
+  it("asks to save a new type before adding export templates", async () => {
+    fakeGraphqlServer({ TicketTypes: TYPES });
+    renderInShell(<TicketTypesPage />, ["ticket_type.edit"]);
+    fireEvent.click(await screen.findByTestId("ticket-type-new"));
+    fireEvent.click(await screen.findByTestId("ticket-type-tab-exports"));
+    expect(await screen.findByText("Save the type first: its export templates belong to it.")).toBeTruthy();
   });
 });

@@ -1,5 +1,5 @@
 /** Tickets and types for component tests. */
-import type { Ticket, TicketListItem, TicketTask, TicketType } from "../tickets.graphql";
+import type { Ticket, TicketExportTemplate, TicketListItem, TicketTask, TicketType } from "../tickets.graphql";
 
 export const FORM = {
   type: "default",
@@ -26,6 +26,21 @@ export function ticketType(id: string, name: string, version = 1): TicketType {
     updatedAt: "2025-03-01T09:00:00Z",
     steps: [],
     serviceSecretRotatedAt: null,
+    exportTemplates: [],
+  };
+}
+
+export function exportTemplate(id: string, name: string, overrides: Partial<TicketExportTemplate> = {}): TicketExportTemplate {
+  return {
+    id,
+    name,
+    format: "DOCX",
+    fileName: `${name}.docx`,
+    size: 20480,
+    placeholders: ["ticket.number", "field.amount"],
+    addedAt: "2025-03-01T09:00:00Z",
+    url: `/api/ticket-types/type-1/export-templates/${id}`,
+    ...overrides,
   };
 }
 
@@ -71,11 +86,12 @@ export function ticket(id: string, overrides: Partial<Ticket> = {}): Ticket {
     tasks: [task(7)],
     serviceCalls: [],
     history: [{ at: "2025-03-01T10:00:00Z", kind: "opened", actorName: "Ann Lee", stepName: null, text: null }],
+    exportTemplates: [],
     ...overrides,
   };
 }
 
 export function listItem(id: string, overrides: Partial<Ticket> = {}): TicketListItem {
-  const { values: _values, form: _form, rules: _rules, callId: _callId, serviceCalls: _serviceCalls, history: _history, ...item } = ticket(id, overrides);
+  const { values: _values, form: _form, rules: _rules, callId: _callId, serviceCalls: _serviceCalls, history: _history, exportTemplates: _exportTemplates, ...item } = ticket(id, overrides);
   return item;
 }

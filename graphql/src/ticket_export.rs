@@ -1,0 +1,388 @@
+//! A ticket's export through its type's Word or Excel templates, over HTTP with the session:
+//! - `POST /api/ticket-types/{typeId}/export-templates?name=`: the raw file as the body, its
+//!   name in `X-File-Name` (percent-encoded) → 201 the template (`ticket_type.edit`);
+//! - `GET /api/ticket-types/{typeId}/export-templates/{templateId}`: the template's file,
+//!   for the designer (`menu.admin.ticket_types`);
+//! - `GET /api/tickets/{ticketId}/export/{templateId}?language=`: the template filled with
+//!   the ticket, as a download (`menu.tickets`, and the ticket within the caller's scope:
+//!   outside it the answer is `ticket.not_found`, as for the ticket itself).
+//!
+//! Placeholders: `ticket.number`, `.title`, `.type`, `.status`, `.opened_at`, `.updated_at`,
+//! `.opened_by`, `.step` (the open steps), `.due_at` (the earliest), `.exported_at`, and
+//! `field.<key>` for form values: a choice shows its option's label, a list its items, a
+//! table one row per line, a yes/no field and the status in the export's language. Times are
+//! written in UTC. A placeholder the ticket has no value for is left empty.
+
+use async_graphql::{Enum, SimpleObject};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use hotline_command_api::files::{file_response, upload_name};
+use hotline_command_api::rest::session_from_headers;
+use hotline_command_api::tickets::templates::TemplateUpload;
+use hotline_command_api::tickets::{MENU_PERMISSION, TYPES_MENU_PERMISSION};
+use hotline_command_api::{ApiError, Session};
+use hotline_domain::ticket::ticket_type::{FIELD_PLACEHOLDER_PREFIX, TICKET_PLACEHOLDER_PREFIX, TemplateFormat};
+use hotline_infra::blobs::BlobInfo;
+use hotline_infra::office_templates::{self, MAX_TEMPLATE_BYTES};
+use hotline_projections::tickets::{self as read_model, ExportTemplateView};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use crate::identity::mutation::READ_YOUR_WRITES_TIMEOUT;
+use crate::identity::query::read_model_error;
+use crate::schema::GraphqlState;
+use crate::tickets::{Ticket, TicketStatus, read_ticket};
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(name = "TemplateFormat")]
+pub enum ExportFormat {
+    Docx,
+    Xlsx,
+}
+
+impl From<TemplateFormat> for ExportFormat {
+    fn from(format: TemplateFormat) -> Self {
+        match format {
+            TemplateFormat::Docx => ExportFormat::Docx,
+            TemplateFormat::Xlsx => ExportFormat::Xlsx,
+        }
+    }
+}
+
+#[derive(SimpleObject, Clone)]
+pub struct TicketExportTemplate {
+    pub id: Uuid,
+    pub name: String,
+    pub format: ExportFormat,
+    pub file_name: String,
+    /// In bytes.
+    pub size: u64,
+    /// The placeholders the file uses (`ticket.number`, `field.order_number`).
+    pub placeholders: Vec<String>,
+    pub added_at: DateTime<Utc>,
+    /// Where the template's file downloads (for the designer).
+    pub url: String,
+}
+
+impl From<ExportTemplateView> for TicketExportTemplate {
+    fn from(view: ExportTemplateView) -> Self {
+        let template = view.template;
+        Self {
+            id: template.template_id,
+            url: format!("/api/ticket-types/{}/export-templates/{}", view.type_id, template.template_id),
+            name: template.name,
+            format: template.format.into(),
+            file_name: template.file_name,
+            size: template.size,
+            placeholders: template.placeholders,
+            added_at: view.added_at,
+        }
+    }
+}
+
+/// The type's export templates, by name.
+pub(crate) async fn export_templates_of(
+    state: &GraphqlState,
+    tenant_id: Uuid,
+    type_id: Uuid,
+) -> async_graphql::Result<Vec<TicketExportTemplate>> {
+    let views =
+        read_model::export_templates(&state.read_models, tenant_id, Some(type_id)).await.map_err(read_model_error)?;
+    Ok(views.into_iter().map(TicketExportTemplate::from).collect())
+}
+
+pub fn router(state: GraphqlState) -> Router {
+    Router::new()
+        .route("/api/ticket-types/{type_id}/export-templates", post(upload))
+        // A little over the limit, so that the service answers a too-large file itself.
+        .layer(DefaultBodyLimit::max(MAX_TEMPLATE_BYTES + 1024))
+        .route("/api/ticket-types/{type_id}/export-templates/{template_id}", get(download_template))
+        .route("/api/tickets/{ticket_id}/export/{template_id}", get(export))
+        .with_state(state)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UploadQuery {
+    name: Option<String>,
+}
+
+async fn upload(
+    State(state): State<GraphqlState>,
+    Path(type_id): Path<Uuid>,
+    Query(query): Query<UploadQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let session = session_from_headers(&state.identity, &headers).await?;
+    let upload = TemplateUpload { name: query.name, file_name: upload_name(&headers), bytes: body.to_vec() };
+    let (template, outcome) = state.tickets.add_export_template(&session, type_id, upload, Utc::now()).await?;
+    state.wait_for_read_models(&outcome, READ_YOUR_WRITES_TIMEOUT).await;
+    let view = find_template(&state, &session, type_id, template.template_id).await?;
+    let template = TicketExportTemplate::from(view);
+    let format = match template.format {
+        ExportFormat::Docx => "DOCX",
+        ExportFormat::Xlsx => "XLSX",
+    };
+    let description = json!({
+        "id": template.id,
+        "name": template.name,
+        "format": format,
+        "fileName": template.file_name,
+        "size": template.size,
+        "placeholders": template.placeholders,
+        "addedAt": template.added_at,
+        "url": template.url,
+    });
+    Ok((StatusCode::CREATED, axum::Json(description)).into_response())
+}
+
+async fn find_template(
+    state: &GraphqlState,
+    session: &Session,
+    type_id: Uuid,
+    template_id: Uuid,
+) -> Result<ExportTemplateView, ApiError> {
+    let templates = read_model::export_templates(&state.read_models, session.tenant_id, Some(type_id))
+        .await
+        .map_err(|error| ApiError::internal(format!("reading export templates: {error}")))?;
+    templates.into_iter().find(|view| view.template.template_id == template_id).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "ticket_type.template_not_found",
+            format!("no export template {template_id}"),
+        )
+    })
+}
+
+async fn template_file(
+    state: &GraphqlState,
+    session: &Session,
+    view: &ExportTemplateView,
+) -> Result<(BlobInfo, Vec<u8>), ApiError> {
+    let template_id = view.template.template_id;
+    state.blobs.get(session.tenant_id, view.template.blob_id).await?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "ticket_type.template_not_found",
+            format!("no file for template {template_id}"),
+        )
+    })
+}
+
+async fn download_template(
+    State(state): State<GraphqlState>,
+    Path((type_id, template_id)): Path<(Uuid, Uuid)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let session = session_from_headers(&state.identity, &headers).await?;
+    session.require(TYPES_MENU_PERMISSION)?;
+    let view = find_template(&state, &session, type_id, template_id).await?;
+    let (info, bytes) = template_file(&state, &session, &view).await?;
+    Ok(file_response(&info, bytes, false))
+}
+
+/// The export's language: words it writes (status, yes and no, list separators).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Language {
+    English,
+    SimplifiedChinese,
+    TraditionalChinese,
+}
+
+impl Language {
+    fn parse(code: Option<&str>) -> Result<Self, ApiError> {
+        match code {
+            None | Some("en") => Ok(Language::English),
+            Some("zh-CN") => Ok(Language::SimplifiedChinese),
+            Some("zh-TW") => Ok(Language::TraditionalChinese),
+            Some(other) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "request.invalid",
+                format!("language {other:?} is not one of en, zh-CN, zh-TW"),
+            )),
+        }
+    }
+
+    fn status(self, status: TicketStatus) -> &'static str {
+        match (self, status) {
+            (Language::English, TicketStatus::Open) => "Open",
+            (Language::English, TicketStatus::Finished) => "Finished",
+            (Language::English, TicketStatus::Cancelled) => "Cancelled",
+            (Language::SimplifiedChinese, TicketStatus::Open) => "处理中",
+            (Language::SimplifiedChinese, TicketStatus::Finished) => "已完成",
+            (Language::SimplifiedChinese, TicketStatus::Cancelled) => "已取消",
+            (Language::TraditionalChinese, TicketStatus::Open) => "處理中",
+            (Language::TraditionalChinese, TicketStatus::Finished) => "已完成",
+            (Language::TraditionalChinese, TicketStatus::Cancelled) => "已取消",
+        }
+    }
+
+    fn yes_no(self, yes: bool) -> &'static str {
+        match (self, yes) {
+            (Language::English, true) => "Yes",
+            (Language::English, false) => "No",
+            (_, true) => "是",
+            (_, false) => "否",
+        }
+    }
+
+    fn separator(self) -> &'static str {
+        match self {
+            Language::English => ", ",
+            _ => "、",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExportQuery {
+    language: Option<String>,
+}
+
+async fn export(
+    State(state): State<GraphqlState>,
+    Path((ticket_id, template_id)): Path<(Uuid, Uuid)>,
+    Query(query): Query<ExportQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let session = session_from_headers(&state.identity, &headers).await?;
+    session.require(MENU_PERMISSION)?;
+    let language = Language::parse(query.language.as_deref())?;
+    let ticket = read_ticket(&state, &session, ticket_id)
+        .await
+        .map_err(|error| ApiError::internal(format!("reading ticket {ticket_id}: {}", error.message)))?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "ticket.not_found", format!("no ticket {ticket_id}")))?;
+    let view = find_template(&state, &session, ticket.type_id, template_id).await?;
+    let (_, bytes) = template_file(&state, &session, &view).await?;
+    let format = view.template.format;
+    let now = Utc::now();
+    let filled = tokio::task::spawn_blocking(move || {
+        office_templates::fill(format, &bytes, &mut |name| Some(placeholder_value(&ticket, language, now, name)))
+            .map(|filled| (ticket.number, filled))
+    })
+    .await
+    .map_err(|error| ApiError::internal(format!("filling a template: {error}")))?;
+    let (number, filled) = filled.map_err(hotline_command_api::tickets::templates::template_error)?;
+    let info = BlobInfo {
+        blob_id: view.template.template_id,
+        name: format!("{number} {}.{}", view.template.name, format.name()),
+        content_type: office_templates::content_type(format).to_owned(),
+        size: filled.len() as u64,
+    };
+    let mut response = file_response(&info, filled, false);
+    // Filled now, from the ticket as it is: never cached.
+    response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+fn time(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// What a placeholder stands for in this ticket; empty when nothing.
+fn placeholder_value(ticket: &Ticket, language: Language, now: DateTime<Utc>, name: &str) -> String {
+    if let Some(key) = name.strip_prefix(FIELD_PLACEHOLDER_PREFIX) {
+        let labels = option_labels(&ticket.form.0, key);
+        return ticket.values.0.get(key).map(|value| field_text(value, labels.as_ref(), language)).unwrap_or_default();
+    }
+    let separator = language.separator();
+    match name.strip_prefix(TICKET_PLACEHOLDER_PREFIX).unwrap_or_default() {
+        "number" => ticket.number.clone(),
+        "title" => ticket.title.clone(),
+        "type" => ticket.type_name.clone(),
+        "status" => language.status(ticket.status).to_owned(),
+        "opened_at" => time(ticket.created_at),
+        "updated_at" => time(ticket.updated_at),
+        "opened_by" => ticket.starter_name.clone(),
+        "step" => ticket.tasks.iter().map(|task| task.step_name.as_str()).collect::<Vec<_>>().join(separator),
+        "due_at" => ticket.tasks.iter().filter_map(|task| task.due_at).min().map(time).unwrap_or_default(),
+        "exported_at" => time(now),
+        _ => String::new(),
+    }
+}
+
+/// A form value as text: an option's label for its value, a list's items, a table's rows.
+fn field_text(value: &Value, labels: Option<&Map<String, Value>>, language: Language) -> String {
+    let scalar = |value: &Value| match value {
+        Value::Null => String::new(),
+        Value::Bool(yes) => language.yes_no(*yes).to_owned(),
+        Value::String(text) => {
+            labels.and_then(|labels| labels.get(text)).and_then(Value::as_str).unwrap_or(text).to_owned()
+        }
+        Value::Number(number) => {
+            let text = number.to_string();
+            labels.and_then(|labels| labels.get(&text)).and_then(Value::as_str).map_or(text, str::to_owned)
+        }
+        other => other.to_string(),
+    };
+    match value {
+        Value::Array(items) if items.iter().all(Value::is_object) && !items.is_empty() => items
+            .iter()
+            .map(|row| {
+                let cells = row.as_object().expect("checked").iter();
+                cells.map(|(key, cell)| format!("{key}: {}", field_text(cell, None, language))).collect::<Vec<_>>()
+            })
+            .map(|cells| cells.join("; "))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Value::Array(items) => items.iter().map(scalar).collect::<Vec<_>>().join(language.separator()),
+        Value::Object(_) => value.to_string(),
+        _ => scalar(value),
+    }
+}
+
+/// The labels of a choice field's static options (`values` in form-js), by value.
+fn option_labels(form: &Value, key: &str) -> Option<Map<String, Value>> {
+    let components = form.get("components")?.as_array()?;
+    components.iter().find_map(|component| {
+        if component.get("key").and_then(Value::as_str) == Some(key) {
+            let options = component.get("values")?.as_array()?;
+            let labels = options.iter().filter_map(|option| {
+                let value = match option.get("value")? {
+                    Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                Some((value, option.get("label")?.clone()))
+            });
+            return Some(labels.collect());
+        }
+        option_labels(component, key)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_values_read_as_people_read_them() {
+        let form = json!({"components": [
+            {"type": "group", "components": [
+                {"type": "select", "key": "category", "values": [{"label": "Billing", "value": "b"}, {"label": "Two", "value": 2}]}
+            ]}
+        ]});
+        let labels = option_labels(&form, "category");
+        let text = |value: Value, language| field_text(&value, labels.as_ref(), language);
+        assert_eq!(text(json!("b"), Language::English), "Billing");
+        assert_eq!(text(json!(2), Language::English), "Two");
+        assert_eq!(text(json!("other"), Language::English), "other");
+        assert_eq!(text(json!(["b", "x"]), Language::SimplifiedChinese), "Billing、x");
+        assert_eq!(text(json!(true), Language::TraditionalChinese), "是");
+        assert_eq!(text(json!(12.5), Language::English), "12.5");
+        assert_eq!(text(json!(null), Language::English), "");
+        assert_eq!(
+            field_text(&json!([{"sku": "A1", "qty": 2}, {"sku": "B2", "qty": 1}]), None, Language::English),
+            "qty: 2; sku: A1\nqty: 1; sku: B2"
+        );
+        assert_eq!(option_labels(&form, "missing"), None);
+        assert!(Language::parse(Some("fr")).is_err());
+    }
+}
