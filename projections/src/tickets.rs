@@ -19,7 +19,7 @@
 //! at or below it are skipped. Names (of users, roles, units) are not copied here: the API
 //! looks them up when it answers, so a renamed user shows under the new name.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -494,42 +494,195 @@ struct CachedTicket {
     /// The last event applied to it.
     stream_version: i64,
     updated_at: DateTime<Utc>,
-    /// Changed since it was read or inserted.
+    /// Changed since it was read.
     dirty: bool,
+    /// Opened in this batch: the columns that never change, inserted with the row at the end.
+    opened: Option<OpenedColumns>,
+}
+
+/// A ticket row's columns set once, at opening.
+struct OpenedColumns {
+    number: String,
+    title: String,
+    starter_id: Uuid,
+    created_at: DateTime<Utc>,
+    conversation_id: Option<String>,
+    call_id: Option<String>,
+}
+
+/// A task row to insert at the end of the batch (unless its token moves on before).
+struct PendingTask {
+    step_id: String,
+    step_name: String,
+    candidate_kind: String,
+    candidate_id: String,
+    activated_at: i64,
+    due_at: Option<i64>,
+    remind_at: Option<i64>,
+    fields: String,
+}
+
+/// A value bound into a multi-row statement.
+enum Cell {
+    Text(Option<String>),
+    Int(Option<i64>),
+}
+
+/// The most rows one multi-row statement carries (SQLite allows 32,766 parameters).
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// `($1, $2), ($3, $4)`: `rows` groups of `width` placeholders.
+fn placeholders(rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|row| {
+            let cells: Vec<String> = (1..=width).map(|column| format!("${}", row * width + column)).collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Runs `statement(placeholders)` over `rows` of `width` cells, `ROWS_PER_STATEMENT` at a time.
+async fn execute_rows(
+    connection: &mut AnyConnection,
+    rows: Vec<Vec<Cell>>,
+    width: usize,
+    statement: impl Fn(&str) -> String,
+) -> ProjectionResult<()> {
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Cell>> = rows.by_ref().take(ROWS_PER_STATEMENT).collect();
+        let text = statement(&placeholders(chunk.len(), width));
+        let mut query = sqlx::query(AssertSqlSafe(text));
+        for cell in chunk.into_iter().flatten() {
+            query = match cell {
+                Cell::Text(value) => query.bind(value),
+                Cell::Int(value) => query.bind(value),
+            };
+        }
+        query.execute(&mut *connection).await?;
+    }
+    Ok(())
 }
 
 /// What a batch needs again and again: the statements, the workflows read so far, the ticket
 /// rows it has touched (in the order it touched them) and the people it has recorded.
+///
+/// Rows are written set-wise: the batch's ticket rows are read in one statement per 500
+/// before its events are applied, and new rows (tickets, people, tasks) go in with one
+/// multi-row statement per kind at the end; a task opened and done within the batch is never
+/// written. Each statement is a round trip to the database's worker, which is what costs.
 struct Batch<'a> {
     suffix: &'a str,
     workflows: HashMap<(Uuid, Uuid, u32), Workflow>,
     tickets: HashMap<(Uuid, Uuid), CachedTicket>,
     touched: Vec<(Uuid, Uuid)>,
+    /// Tickets looked for before the events were applied: one not in `tickets` has no row.
+    looked_up: HashSet<(Uuid, Uuid)>,
     people: HashSet<(Uuid, Uuid, Uuid)>,
+    /// People recorded in this batch, to insert at its end.
+    new_people: Vec<(Uuid, Uuid, Uuid)>,
+    /// Task rows to insert, and task rows of earlier batches to delete.
+    new_tasks: BTreeMap<(Uuid, Uuid, u32), PendingTask>,
+    done_tasks: Vec<(Uuid, Uuid, u32)>,
 }
 
 impl<'a> Batch<'a> {
     fn new(suffix: &'a str) -> Self {
-        Self { suffix, workflows: HashMap::new(), tickets: HashMap::new(), touched: Vec::new(), people: HashSet::new() }
+        Self {
+            suffix,
+            workflows: HashMap::new(),
+            tickets: HashMap::new(),
+            touched: Vec::new(),
+            looked_up: HashSet::new(),
+            people: HashSet::new(),
+            new_people: Vec::new(),
+            new_tasks: BTreeMap::new(),
+            done_tasks: Vec::new(),
+        }
+    }
+
+    /// Reads the rows of the tickets `events` name, a statement per tenant and 500 tickets.
+    async fn look_up(&mut self, connection: &mut AnyConnection, events: &[&EventEnvelope]) -> ProjectionResult<()> {
+        let mut wanted: BTreeMap<Uuid, BTreeSet<Uuid>> = BTreeMap::new();
+        for envelope in events.iter().filter(|envelope| envelope.stream_id.context() == ticket::CONTEXT) {
+            let key = (envelope.tenant_id, envelope.stream_id.aggregate_id());
+            if self.looked_up.insert(key) && !self.tickets.contains_key(&key) {
+                wanted.entry(key.0).or_default().insert(key.1);
+            }
+        }
+        for (tenant_id, tickets) in wanted {
+            let tickets: Vec<Uuid> = tickets.into_iter().collect();
+            for chunk in tickets.chunks(ROWS_PER_STATEMENT) {
+                let ids: Vec<String> = (0..chunk.len()).map(|index| format!("${}", index + 2)).collect();
+                let select = self.sql(
+                    &format!(
+                        "SELECT ticket_id, type_id, version, status, field_values, history, updated_at, stream_version \
+                         FROM {{table}} WHERE tenant_id = $1 AND ticket_id IN ({})",
+                        ids.join(", ")
+                    ),
+                    TICKETS_TABLE,
+                );
+                let mut query = sqlx::query(AssertSqlSafe(select)).bind(tenant_id.to_string());
+                for ticket_id in chunk {
+                    query = query.bind(ticket_id.to_string());
+                }
+                for row in query.fetch_all(&mut *connection).await? {
+                    let cached = cached_from_row(&row)?;
+                    self.remember((tenant_id, uuid_column(&row, "ticket_id")?), cached);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the task rows opened and closed so far: before a statement that reads or
+    /// changes task rows, and at the end.
+    async fn flush_tasks(&mut self, connection: &mut AnyConnection) -> ProjectionResult<()> {
+        let done: Vec<Vec<Cell>> = std::mem::take(&mut self.done_tasks)
+            .into_iter()
+            .map(|(tenant_id, ticket_id, token)| {
+                vec![
+                    Cell::Text(Some(tenant_id.to_string())),
+                    Cell::Text(Some(ticket_id.to_string())),
+                    Cell::Int(Some(i64::from(token))),
+                ]
+            })
+            .collect();
+        let delete =
+            self.sql("DELETE FROM {table} WHERE (tenant_id, ticket_id, token) IN (VALUES {rows})", TICKET_TASKS_TABLE);
+        execute_rows(connection, done, 3, |rows| delete.replace("{rows}", rows)).await?;
+        let new: Vec<Vec<Cell>> = std::mem::take(&mut self.new_tasks)
+            .into_iter()
+            .map(|((tenant_id, ticket_id, token), task)| {
+                vec![
+                    Cell::Text(Some(tenant_id.to_string())),
+                    Cell::Text(Some(ticket_id.to_string())),
+                    Cell::Int(Some(i64::from(token))),
+                    Cell::Text(Some(task.step_id)),
+                    Cell::Text(Some(task.step_name)),
+                    Cell::Text(Some(task.candidate_kind)),
+                    Cell::Text(Some(task.candidate_id)),
+                    Cell::Int(Some(task.activated_at)),
+                    Cell::Int(task.due_at),
+                    Cell::Int(task.remind_at),
+                    Cell::Int(task.remind_at.or(task.due_at)),
+                    Cell::Int(Some(0)),
+                    Cell::Text(Some(task.fields)),
+                ]
+            })
+            .collect();
+        let insert = self.sql(
+            "INSERT INTO {table} (tenant_id, ticket_id, token, step_id, step_name, candidate_kind, candidate_id, \
+             activated_at, due_at, remind_at, next_sla_at, overdue, fields) VALUES {rows} \
+             ON CONFLICT (tenant_id, ticket_id, token) DO NOTHING",
+            TICKET_TASKS_TABLE,
+        );
+        execute_rows(connection, new, 13, |rows| insert.replace("{rows}", rows)).await
     }
 
     fn sql(&self, template: &str, table: &str) -> String {
         sql(template, table, self.suffix)
-    }
-
-    /// The ticket row, from this batch's cache or the table (`None`: not opened yet).
-    async fn ticket(
-        &mut self,
-        connection: &mut AnyConnection,
-        tenant_id: Uuid,
-        ticket_id: Uuid,
-    ) -> ProjectionResult<Option<&mut CachedTicket>> {
-        let key = (tenant_id, ticket_id);
-        if !self.tickets.contains_key(&key) {
-            let Some(cached) = read_row(connection, self, tenant_id, ticket_id).await? else { return Ok(None) };
-            self.remember(key, cached);
-        }
-        Ok(self.tickets.get_mut(&key))
     }
 
     fn remember(&mut self, key: (Uuid, Uuid), cached: CachedTicket) {
@@ -537,15 +690,41 @@ impl<'a> Batch<'a> {
         self.tickets.insert(key, cached);
     }
 
-    /// Writes back the ticket rows the batch changed.
-    async fn flush(&self, connection: &mut AnyConnection) -> ProjectionResult<()> {
+    /// Writes what the batch changed: task rows, people, new tickets, changed tickets.
+    async fn flush(&mut self, connection: &mut AnyConnection) -> ProjectionResult<()> {
+        self.flush_tasks(connection).await?;
+        let people: Vec<Vec<Cell>> = std::mem::take(&mut self.new_people)
+            .into_iter()
+            .map(|(tenant_id, ticket_id, user_id)| {
+                vec![
+                    Cell::Text(Some(tenant_id.to_string())),
+                    Cell::Text(Some(ticket_id.to_string())),
+                    Cell::Text(Some(user_id.to_string())),
+                ]
+            })
+            .collect();
+        let insert_people = self.sql(
+            "INSERT INTO {table} (tenant_id, ticket_id, user_id) VALUES {rows} \
+             ON CONFLICT (tenant_id, ticket_id, user_id) DO NOTHING",
+            TICKET_PEOPLE_TABLE,
+        );
+        execute_rows(connection, people, 3, |rows| insert_people.replace("{rows}", rows)).await?;
+        let mut opened = Vec::new();
         for key in &self.touched {
             let cached = &self.tickets[key];
-            if cached.dirty {
-                write_row(connection, self, key.0, key.1, cached).await?;
+            match &cached.opened {
+                Some(columns) => opened.push(opened_cells(*key, cached, columns)),
+                None if cached.dirty => write_row(connection, self, key.0, key.1, cached).await?,
+                None => {}
             }
         }
-        Ok(())
+        let insert_tickets = self.sql(
+            "INSERT INTO {table} (tenant_id, ticket_id, number, type_id, version, title, folded_text, status, \
+             field_values, starter_id, created_at, updated_at, conversation_id, call_id, history, stream_version) \
+             VALUES {rows} ON CONFLICT (tenant_id, ticket_id) DO NOTHING",
+            TICKETS_TABLE,
+        );
+        execute_rows(connection, opened, 16, |rows| insert_tickets.replace("{rows}", rows)).await
     }
 
     /// The workflow of a published version (from this projection's own versions table).
@@ -667,7 +846,9 @@ impl Projection for TicketsProjection {
         events: &[EventEnvelope],
     ) -> ProjectionResult<()> {
         let mut batch = Batch::new(suffix);
-        for envelope in events.iter().filter(handled) {
+        let handled: Vec<&EventEnvelope> = events.iter().filter(handled).collect();
+        batch.look_up(connection, &handled).await?;
+        for envelope in handled {
             let position = envelope.global_position;
             if saved_queries::handles::<TicketQueries>(envelope) {
                 saved_queries::apply::<TicketQueries>(connection, TICKET_SAVED_QUERIES_TABLE, suffix, envelope).await?;
@@ -947,35 +1128,7 @@ async fn apply_ticket_event(
             None => (None, None),
         };
         let history = vec![TicketHistoryEntry::new("opened", opened.at, Some(opened.starter))];
-        let insert = batch.sql(
-            "INSERT INTO {table} (tenant_id, ticket_id, number, type_id, version, title, folded_text, status, \
-             field_values, starter_id, created_at, updated_at, conversation_id, call_id, history, stream_version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, $10, $11, $12, $13, $14) \
-             ON CONFLICT (tenant_id, ticket_id) DO NOTHING",
-            TICKETS_TABLE,
-        );
-        let folded = format!("{} {}", opened.number, opened.title).to_lowercase();
-        let inserted = sqlx::query(AssertSqlSafe(insert))
-            .bind(tenant_id.to_string())
-            .bind(ticket_id.to_string())
-            .bind(opened.number)
-            .bind(opened.type_id.to_string())
-            .bind(i64::from(opened.version))
-            .bind(opened.title)
-            .bind(folded)
-            .bind(json_text(&opened.values))
-            .bind(opened.starter.to_string())
-            .bind(micros(opened.at))
-            .bind(conversation_id)
-            .bind(call_id)
-            .bind(json_text(&history))
-            .bind(stream_version)
-            .execute(&mut *connection)
-            .await?;
-        if inserted.rows_affected() == 0 {
-            return Ok(());
-        }
-        record_person(connection, batch, tenant_id, ticket_id, person).await?;
+        record_person(batch, tenant_id, ticket_id, person);
         let mut row = TicketRow {
             type_id: opened.type_id,
             version: opened.version,
@@ -984,20 +1137,29 @@ async fn apply_ticket_event(
             history,
         };
         apply_steps(connection, batch, tenant_id, ticket_id, &mut row, &opened.steps, opened.at).await?;
-        // As inserted, unless the workflow ended at once.
-        let dirty = row.status != TicketStatus::Open;
-        batch.remember((tenant_id, ticket_id), CachedTicket { row, stream_version, updated_at: opened.at, dirty });
+        let columns = OpenedColumns {
+            number: opened.number,
+            title: opened.title,
+            starter_id: opened.starter,
+            created_at: opened.at,
+            conversation_id,
+            call_id,
+        };
+        let cached = CachedTicket { row, stream_version, updated_at: opened.at, dirty: true, opened: Some(columns) };
+        batch.remember((tenant_id, ticket_id), cached);
         return Ok(());
     }
-    let applied = batch.ticket(connection, tenant_id, ticket_id).await?.map(|cached| cached.stream_version);
+    // Every ticket the batch names was looked up before its events were applied.
+    let applied = batch.tickets.get(&(tenant_id, ticket_id)).map(|cached| cached.stream_version);
     let Some(applied) = applied else {
         return Err(ProjectionError::CorruptRow(format!("ticket {ticket_id} was not opened")));
     };
     if applied >= stream_version {
         return Ok(());
     }
-    record_person(connection, batch, tenant_id, ticket_id, person).await?;
+    record_person(batch, tenant_id, ticket_id, person);
     let cached = batch.tickets.remove(&(tenant_id, ticket_id)).expect("just read into the batch");
+    let opened = cached.opened;
     let mut row = cached.row;
     let at = match event {
         TicketEvent::Opened(_) => unreachable!("handled above"),
@@ -1062,6 +1224,7 @@ async fn apply_ticket_event(
                 text: Some(sent.address),
                 ..TicketHistoryEntry::new("link_sent", sent.at, sent.by)
             });
+            batch.flush_tasks(connection).await?;
             let update = batch.sql(
                 "UPDATE {table} SET link_expires_at = $1 WHERE tenant_id = $2 AND ticket_id = $3 AND token = $4",
                 TICKET_TASKS_TABLE,
@@ -1121,33 +1284,41 @@ async fn apply_ticket_event(
             cancelled.at
         }
     };
-    batch.tickets.insert((tenant_id, ticket_id), CachedTicket { row, stream_version, updated_at: at, dirty: true });
+    batch
+        .tickets
+        .insert((tenant_id, ticket_id), CachedTicket { row, stream_version, updated_at: at, dirty: true, opened });
     Ok(())
 }
 
+/// The cells of a ticket opened in the batch, as it stands at the batch's end.
+fn opened_cells(key: (Uuid, Uuid), cached: &CachedTicket, columns: &OpenedColumns) -> Vec<Cell> {
+    let row = &cached.row;
+    let folded = format!("{} {}", columns.number, columns.title).to_lowercase();
+    vec![
+        Cell::Text(Some(key.0.to_string())),
+        Cell::Text(Some(key.1.to_string())),
+        Cell::Text(Some(columns.number.clone())),
+        Cell::Text(Some(row.type_id.to_string())),
+        Cell::Int(Some(i64::from(row.version))),
+        Cell::Text(Some(columns.title.clone())),
+        Cell::Text(Some(folded)),
+        Cell::Text(Some(row.status.as_str().to_owned())),
+        Cell::Text(Some(json_text(&row.values))),
+        Cell::Text(Some(columns.starter_id.to_string())),
+        Cell::Int(Some(micros(columns.created_at))),
+        Cell::Int(Some(micros(cached.updated_at))),
+        Cell::Text(columns.conversation_id.clone()),
+        Cell::Text(columns.call_id.clone()),
+        Cell::Text(Some(json_text(&row.history))),
+        Cell::Int(Some(cached.stream_version)),
+    ]
+}
+
 /// Records that `person` acted on the ticket (once per batch), for the data scope on tickets.
-async fn record_person(
-    connection: &mut AnyConnection,
-    batch: &mut Batch<'_>,
-    tenant_id: Uuid,
-    ticket_id: Uuid,
-    person: Option<Uuid>,
-) -> ProjectionResult<()> {
-    let Some(person) = person.filter(|person| batch.people.insert((tenant_id, ticket_id, *person))) else {
-        return Ok(());
-    };
-    let insert = batch.sql(
-        "INSERT INTO {table} (tenant_id, ticket_id, user_id) VALUES ($1, $2, $3) \
-         ON CONFLICT (tenant_id, ticket_id, user_id) DO NOTHING",
-        TICKET_PEOPLE_TABLE,
-    );
-    sqlx::query(AssertSqlSafe(insert))
-        .bind(tenant_id.to_string())
-        .bind(ticket_id.to_string())
-        .bind(person.to_string())
-        .execute(&mut *connection)
-        .await?;
-    Ok(())
+fn record_person(batch: &mut Batch<'_>, tenant_id: Uuid, ticket_id: Uuid, person: Option<Uuid>) {
+    if let Some(person) = person.filter(|person| batch.people.insert((tenant_id, ticket_id, *person))) {
+        batch.new_people.push((tenant_id, ticket_id, person));
+    }
 }
 
 /// The name of a node of the version the ticket runs on.
@@ -1179,7 +1350,7 @@ struct WaitRow<'a> {
 /// overdue, or when a service call is wanted and why it failed.
 async fn update_wait<A, B>(
     connection: &mut AnyConnection,
-    batch: &Batch<'_>,
+    batch: &mut Batch<'_>,
     row: WaitRow<'_>,
     columns: [&str; 2],
     first: A,
@@ -1189,6 +1360,7 @@ where
     A: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send,
     B: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send,
 {
+    batch.flush_tasks(connection).await?;
     let [first_column, second_column] = columns;
     let update = batch.sql(
         &format!(
@@ -1208,38 +1380,21 @@ where
     Ok(())
 }
 
-async fn read_row(
-    connection: &mut AnyConnection,
-    batch: &Batch<'_>,
-    tenant_id: Uuid,
-    ticket_id: Uuid,
-) -> ProjectionResult<Option<CachedTicket>> {
-    let select = batch.sql(
-        "SELECT type_id, version, status, field_values, history, updated_at, stream_version FROM {table} \
-         WHERE tenant_id = $1 AND ticket_id = $2",
-        TICKETS_TABLE,
-    );
-    let Some(row) = sqlx::query(AssertSqlSafe(select))
-        .bind(tenant_id.to_string())
-        .bind(ticket_id.to_string())
-        .fetch_optional(&mut *connection)
-        .await?
-    else {
-        return Ok(None);
-    };
+fn cached_from_row(row: &AnyRow) -> ProjectionResult<CachedTicket> {
     let ticket = TicketRow {
-        type_id: uuid_column(&row, "type_id")?,
-        version: version_column(&row, "version")?,
-        status: crate::rows::enum_column(&row, "status", TicketStatus::parse)?,
-        values: json_column(&row, "field_values")?,
-        history: json_column(&row, "history")?,
+        type_id: uuid_column(row, "type_id")?,
+        version: version_column(row, "version")?,
+        status: crate::rows::enum_column(row, "status", TicketStatus::parse)?,
+        values: json_column(row, "field_values")?,
+        history: json_column(row, "history")?,
     };
-    Ok(Some(CachedTicket {
+    Ok(CachedTicket {
         row: ticket,
         stream_version: row.try_get("stream_version")?,
-        updated_at: time_column(&row, "updated_at")?,
+        updated_at: time_column(row, "updated_at")?,
         dirty: false,
-    }))
+        opened: None,
+    })
 }
 
 async fn write_row(
@@ -1271,10 +1426,11 @@ async fn write_row(
 /// Removes a ticket's open tasks, timers and service calls (it finished or was cancelled).
 async fn close_waits(
     connection: &mut AnyConnection,
-    batch: &Batch<'_>,
+    batch: &mut Batch<'_>,
     tenant_id: Uuid,
     ticket_id: Uuid,
 ) -> ProjectionResult<()> {
+    batch.flush_tasks(connection).await?;
     for table in WAIT_TABLES {
         let delete = batch.sql("DELETE FROM {table} WHERE tenant_id = $1 AND ticket_id = $2", table);
         sqlx::query(AssertSqlSafe(delete))
@@ -1300,13 +1456,6 @@ async fn apply_steps(
     steps: &[Step],
     at: DateTime<Utc>,
 ) -> ProjectionResult<()> {
-    let insert = batch.sql(
-        "INSERT INTO {table} (tenant_id, ticket_id, token, step_id, step_name, candidate_kind, candidate_id, \
-         activated_at, due_at, remind_at, next_sla_at, overdue, fields) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12) \
-         ON CONFLICT (tenant_id, ticket_id, token) DO NOTHING",
-        TICKET_TASKS_TABLE,
-    );
     let insert_timer = batch.sql(
         "INSERT INTO {table} (tenant_id, ticket_id, token, node, due_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (tenant_id, ticket_id, token) DO NOTHING",
@@ -1331,21 +1480,17 @@ async fn apply_steps(
                     None => (node.clone(), Vec::new()),
                 };
                 let (kind, candidate_id) = candidate_parts(candidate);
-                sqlx::query(AssertSqlSafe(insert.as_str()))
-                    .bind(tenant_id.to_string())
-                    .bind(ticket_id.to_string())
-                    .bind(i64::from(*token))
-                    .bind(node.clone())
-                    .bind(name)
-                    .bind(kind)
-                    .bind(candidate_id)
-                    .bind(micros(at))
-                    .bind(due_at.map(micros))
-                    .bind(remind_at.map(micros))
-                    .bind(remind_at.or(*due_at).map(micros))
-                    .bind(json_text(&fields))
-                    .execute(&mut *connection)
-                    .await?;
+                let task = PendingTask {
+                    step_id: node.clone(),
+                    step_name: name,
+                    candidate_kind: kind.to_owned(),
+                    candidate_id,
+                    activated_at: micros(at),
+                    due_at: due_at.map(micros),
+                    remind_at: remind_at.map(micros),
+                    fields: json_text(&fields),
+                };
+                batch.new_tasks.insert((tenant_id, ticket_id, *token), task);
             }
             Step::TimerStarted { token, node, due_at } => {
                 sqlx::query(AssertSqlSafe(insert_timer.as_str()))
@@ -1384,6 +1529,14 @@ async fn apply_steps(
                 };
                 for (table, delete) in WAIT_TABLES.iter().zip(&deletes) {
                     if waited_in.is_some_and(|waited_in| waited_in != *table) {
+                        continue;
+                    }
+                    // A task row is written at the batch's end: one opened in this batch
+                    // never is.
+                    if *table == TICKET_TASKS_TABLE {
+                        if batch.new_tasks.remove(&(tenant_id, ticket_id, *token)).is_none() {
+                            batch.done_tasks.push((tenant_id, ticket_id, *token));
+                        }
                         continue;
                     }
                     sqlx::query(AssertSqlSafe(delete.as_str()))

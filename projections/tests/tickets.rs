@@ -46,6 +46,7 @@ fn id(number: u128) -> Uuid {
 const TYPE: u128 = 0x7e01;
 const TICKET_1: u128 = 0x71c1;
 const TICKET_2: u128 = 0x71c2;
+const TICKET_3: u128 = 0x71c3;
 const STARTER: u128 = 0xa001;
 const CALLER: u128 = 0xa002;
 const CHECKERS: u128 = 0x2001;
@@ -353,6 +354,33 @@ async fn a_task_is_due_for_its_reminder_then_its_due_time() {
     assert_eq!(ticket.history[1].step_name.as_deref(), Some("Check"));
     assert_eq!(ticket_by_number(pool, globex, &ticket.number).await.unwrap(), Some(id(TICKET_1)));
     assert_eq!(ticket_by_number(pool, Uuid::now_v7(), &ticket.number).await.unwrap(), None, "numbers are per tenant");
+}
+
+/// Opened, reminded and overdue before the projection runs: one batch holds the task's
+/// opening and the statements that change its row, which must find it written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_changed_in_the_batch_that_opened_it_keeps_every_change() {
+    let env = TestEnv::new(Backend::Sqlite).await;
+    let Written { globex, .. } = write_tickets(&env).await;
+    let workflow = parse_bpmn(&workflow_xml()).unwrap();
+    // Opened after the last statement of `write_tickets` that writes task rows (a cancel).
+    ticket_command(&env, globex, TICKET_3, 8, open(&workflow, "Late one", None)).await;
+    let check = || TicketAction::CheckSla { token: 1, workflow: workflow.clone() };
+    ticket_command(&env, globex, TICKET_3, 54, check()).await;
+    let head = ticket_command(&env, globex, TICKET_3, 69, check()).await;
+    // A rebuild applies the whole log as one batch.
+    let report = hotline_projections::rebuild(env.store.as_ref(), &env.pool, &TicketsProjection, 0).await.unwrap();
+    assert_eq!(report.position, head);
+    let ticket = get_ticket(&env.pool, globex, id(TICKET_3), &TicketScope::All).await.unwrap().unwrap();
+    let kinds: Vec<&str> = ticket.history.iter().map(|entry| entry.kind.as_str()).collect();
+    assert_eq!(kinds, ["opened", "reminded", "overdue"]);
+    let due: Vec<(Uuid, u32)> = due_sla_checks(&env.pool, at(10_000), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|check| (check.ticket_id, check.token))
+        .collect();
+    assert!(!due.contains(&(id(TICKET_3), 1)), "the overdue task has no check left: {due:?}");
 }
 
 async fn dump_all(env: &TestEnv) -> Vec<Vec<String>> {
