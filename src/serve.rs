@@ -224,12 +224,16 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
         .await
         .map_err(|error| anyhow::anyhow!("opening the ticket service calls: {}", error.message))?;
     crate::ticket_timers::start(tickets.clone(), service_caller, database.read_models.clone(), Utc::now);
+    let outbox = hotline_infra::mail::outbox::Outbox::open(database.read_models.clone())
+        .await
+        .context("opening the mail outbox")?;
     let mail_parts = crate::mail::MailParts {
         store: database.events.clone(),
         read_models: database.read_models.clone(),
         projections: projections.clone(),
         tickets: tickets.clone(),
         checkpoints: database.checkpoints.clone(),
+        outbox: outbox.clone(),
         signer: identity.signer().clone(),
         public_url,
         clock: Utc::now,
@@ -293,6 +297,7 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
         phones,
         call_control,
         blobs: database.blobs.clone(),
+        outbox,
     };
     let app = Router::new()
         .route("/metrics", get(metrics).with_state(projections.clone()))

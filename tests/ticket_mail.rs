@@ -129,6 +129,32 @@ async fn reminders_reach_the_relay_and_replies_join_the_ticket() {
     sink.wait_for(MAIL_WAIT, to("agent1@demo.example", "Overdue")).await;
     let escalated = sink.wait_for(MAIL_WAIT, to("supervisor@demo.example", "Overdue")).await;
     assert!(escalated.body_text().contains("It has been escalated to you."), "{escalated:?}");
+
+    // Administrators see the mail that went out (never its body); agents do not.
+    let outbox = "query($status: MailStatus) { mailOutbox(status: $status) { total items { id toAddress subject \
+         status attempts nextAttemptAt sentAt lastError } } }";
+    let mut sent = Value::Null;
+    for _ in 0..100 {
+        sent = data(server.graphql(Some(&admin), outbox, json!({ "status": "SENT" })).await)["mailOutbox"].clone();
+        if sent["total"] == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(sent["total"], 3, "the reminder and two overdue notices, sent: {sent}");
+    let first = &sent["items"][0];
+    assert!(first["subject"].as_str().unwrap().contains(&number), "{first}");
+    assert_eq!((first["attempts"].as_u64(), first["nextAttemptAt"].is_null()), (Some(1), true), "{first}");
+    assert!(first["sentAt"].is_string(), "{first}");
+    let with_body = server.graphql(Some(&admin), "{ mailOutbox { items { body } } }", json!({})).await;
+    assert!(!with_body["errors"].is_null(), "the outbox has no bodies: {with_body}");
+    let forbidden = server.graphql(Some(&agent), outbox, json!({})).await;
+    assert_eq!(error_code(&forbidden), "auth.forbidden");
+    let retry = "mutation($id: UUID!) { retryMail(id: $id) { status } }";
+    let not_dead = server.graphql(Some(&admin), retry, json!({ "id": first["id"] })).await;
+    assert_eq!(error_code(&not_dead), "mail.not_dead");
+    let unknown = server.graphql(Some(&admin), retry, json!({ "id": uuid::Uuid::now_v7() })).await;
+    assert_eq!(error_code(&unknown), "mail.not_found");
     let overdue = ticket_until(&server, &agent, &ticket_id, |ticket| ticket["tasks"][0]["overdue"] == true).await;
     assert_eq!(overdue["tasks"][0]["overdue"], true, "{overdue}");
     let kinds: Vec<&str> =

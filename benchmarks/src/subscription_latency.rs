@@ -176,6 +176,7 @@ async fn round(
         phones: std::sync::Arc::new(hotline_graphql::NoPhones),
         call_control: std::sync::Arc::new(hotline_graphql::NoCalls),
         blobs: database.blobs.clone(),
+        outbox: hotline_infra::mail::outbox::Outbox::open(database.read_models.clone()).await?,
     })
     .route("/echo", get(echo));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

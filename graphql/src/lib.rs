@@ -10,7 +10,8 @@
 //! - one module per bounded context, each with its part of the query, mutation and
 //!   subscription roots, merged in [`schema`]: [`identity`] (tenants, users, log-in) and
 //!   [`log`] (the event log and projection status), [`organisation`] (the unit trees),
-//!   [`dictionary`] (code lists), [`settings`] (tenant settings and usage) and [`chat`]
+//!   [`dictionary`] (code lists), [`settings`] (tenant settings and usage), [`mail_outbox`]
+//!   (the tenant's outgoing mail, for administrators) and [`chat`]
 //!   (web chat and routing: the agent desk, the live board, queues and the widget).
 //!   Also [`chat`] (the desk, the live board, ACD administration) and [`customers`]
 //!   (profiles, fields, saved queries, the address book, and the spreadsheet routes), and
@@ -40,6 +41,7 @@ pub mod forks;
 pub mod identity;
 pub mod knowledge;
 pub mod log;
+pub mod mail_outbox;
 pub mod music;
 pub mod organisation;
 pub mod schema;

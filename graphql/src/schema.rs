@@ -20,6 +20,7 @@ use hotline_command_api::tickets::TicketService;
 use hotline_command_api::webhooks::WebhookService;
 use hotline_command_api::{ApiError, CommandOutcome, IdentityService, Session};
 use hotline_infra::blobs::BlobStore;
+use hotline_infra::mail::outbox::Outbox;
 use hotline_infra::store::SharedEventStore;
 use hotline_projections::RunnerHandle;
 use hotline_projections::knowledge_index::KnowledgeIndexer;
@@ -35,6 +36,7 @@ use crate::forks::{ForkMutation, ForkQuery};
 use crate::identity::{IdentityMutation, IdentityQuery};
 use crate::knowledge::{KnowledgeMutation, KnowledgeQueryRoot};
 use crate::log::{LogMutation, LogQuery, LogSubscription};
+use crate::mail_outbox::{MailOutboxMutation, MailOutboxQuery};
 use crate::music::{MusicMutation, MusicQuery};
 use crate::organisation::{OrganisationMutation, OrganisationQuery};
 use crate::settings::{SettingsMutation, SettingsQuery};
@@ -61,6 +63,7 @@ pub struct QueryRoot(
     CallQuery,
     TicketQuery,
     TicketQueriesQuery,
+    MailOutboxQuery,
 );
 
 #[derive(async_graphql::MergedObject, Default)]
@@ -80,6 +83,7 @@ pub struct MutationRoot(
     CallMutation,
     TicketMutation,
     TicketQueriesMutation,
+    MailOutboxMutation,
 );
 
 #[derive(async_graphql::MergedSubscription, Default)]
@@ -110,6 +114,8 @@ pub struct GraphqlState {
     /// Files kept beside the log (music files here; attachments and recordings through
     /// their services).
     pub blobs: BlobStore,
+    /// The mail waiting to go out, and what went (administrators' view).
+    pub outbox: Outbox,
 }
 
 /// What an agent does to their call from the softphone bar.

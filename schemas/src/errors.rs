@@ -161,6 +161,8 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     ("ticket_type.too_many_templates", "A ticket type keeps at most 20 export templates: remove one first."),
     ("ticket_type.template_too_large", "An export template is at most 5 MB."),
     ("ticket_type.template_not_found", "No such export template for this ticket type."),
+    ("mail.not_found", "No such mail in your tenant's outbox."),
+    ("mail.not_dead", "Only a mail that gave up is sent again; this one is queued or sent already."),
     ("ticket.exists", "A ticket with this id exists already."),
     ("ticket.not_found", "No such ticket in this tenant."),
     ("ticket.closed", "The ticket is finished or cancelled: its workflow takes no more steps."),

@@ -11,8 +11,8 @@ use hotline_infra::mail::OutgoingMail;
 use hotline_projections::tickets::ticket_tasks;
 use uuid::Uuid;
 
-use super::outbox::QueuedMail;
 use super::reminders::{MailContext, Reminders};
+use hotline_infra::mail::outbox::QueuedMail;
 
 /// How links are made: the deployment's signer, and the web app's address as people reach
 /// it (`--public-url`).

@@ -4,11 +4,9 @@
 //!
 //! - [`reminders`]: the follower that turns SLA events into queued mail;
 //! - [`links`]: outside collaborators' links, recorded and mailed by the same follower;
-//! - [`outbox`]: the queue and the worker that sends it;
 //! - [`replies`]: what the listener does with a mail.
 
 mod links;
-mod outbox;
 mod reminders;
 mod replies;
 
@@ -20,6 +18,7 @@ use chrono::{DateTime, Utc};
 use hotline_command_api::TicketService;
 use hotline_command_api::auth::TokenSigner;
 use hotline_infra::checkpoints::ProcessCheckpoints;
+use hotline_infra::mail::outbox::Outbox;
 use hotline_infra::mail::{MailSender, SmtpListener};
 use hotline_infra::store::SharedEventStore;
 use hotline_projections::RunnerHandle;
@@ -34,6 +33,8 @@ pub struct MailParts {
     pub projections: RunnerHandle,
     pub tickets: TicketService,
     pub checkpoints: ProcessCheckpoints,
+    /// The mail to send (`hotline_infra::mail::outbox`), opened by the caller.
+    pub outbox: Outbox,
     /// Signs outside collaborators' links.
     pub signer: TokenSigner,
     /// The web app's address as people reach it, for links in mail.
@@ -49,7 +50,7 @@ pub async fn start(
     listen: ListenAddress,
     hostname: &str,
 ) -> anyhow::Result<Option<SocketAddr>> {
-    let outbox = outbox::Outbox::open(parts.read_models.clone()).await.context("opening the mail outbox")?;
+    let outbox = parts.outbox;
     match relay {
         Some(url) => {
             let sender = MailSender::new(url).map_err(|error| anyhow::anyhow!(error))?;

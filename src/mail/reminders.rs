@@ -26,7 +26,7 @@ use sqlx::AnyPool;
 use uuid::Uuid;
 
 use super::links::LinkMaker;
-use super::outbox::{Outbox, QueuedMail};
+use hotline_infra::mail::outbox::{Outbox, QueuedMail};
 
 /// The follower's name in `process_checkpoints`.
 pub const CHECKPOINT_NAME: &str = "ticket-mail";

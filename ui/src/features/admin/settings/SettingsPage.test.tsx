@@ -22,6 +22,7 @@ describe("the tenant settings page", () => {
     const updates: Record<string, unknown>[] = [];
     fakeGraphqlServer({
       SettingsPage: { data: { tenantSettings: SETTINGS, tenantUsage: { seats: 3, minutes: 0, messages: 0 }, tenant: { id: "t1", slug: "demo", name: "Acme" } } },
+      MailOutbox: { data: { mailOutbox: { items: [], total: 0 } } },
       UpdateTenantSettings: (variables) => {
         updates.push(variables.input as Record<string, unknown>);
         return graphqlError("tenant.invalid_support_email", "bad address");

@@ -1,6 +1,6 @@
 /** The tenant's settings (the name, logo, copyright, hotline number and website the header
  * and footer show, and the support address tickets' mail goes from and comes back to) and its
- * usage counters (seats, minutes, messages: what billing counts). */
+ * usage counters (seats, minutes, messages: what billing counts), and its outgoing mail. */
 import { ReloadOutlined } from "@ant-design/icons";
 import { Alert, App, Button, Card, Col, Form, Input, Row, Space, Statistic, Typography } from "antd";
 import { useEffect, useState } from "react";
@@ -12,6 +12,7 @@ import { useShell } from "../../shell/ShellContext";
 import { useCommandId } from "../shared/commandId";
 import { showOnField } from "../shared/serverErrors";
 import { isCleanText } from "../shared/validation";
+import { MailOutboxCard } from "./MailOutboxCard";
 import {
   COPYRIGHT_MAX,
   HOTLINE_NUMBER_MAX,
@@ -184,6 +185,7 @@ export function SettingsPage() {
           </Col>
         </Row>
       </Card>
+      <MailOutboxCard />
     </Space>
   );
 }
