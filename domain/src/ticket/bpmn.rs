@@ -138,17 +138,41 @@ fn read_tree(xml: &str) -> Result<Element, DomainError> {
     Ok(stack.pop().expect("the root"))
 }
 
-fn find_process(element: &Element) -> Option<&Element> {
+/// Every `process` of the document, in document order (a collaboration has one per pool).
+fn processes<'a>(element: &'a Element, found: &mut Vec<&'a Element>) {
     if element.local() == "process" {
-        return Some(element);
+        found.push(element);
+        return;
     }
-    element.children.iter().find_map(find_process)
+    for child in &element.children {
+        processes(child, found);
+    }
 }
 
-/// Parses a bpmn-js export. The first `process` is the workflow.
+/// Whether a process holds anything to run (an empty pool holds only lanes or notes).
+fn has_steps(process: &Element) -> bool {
+    process.children.iter().any(|child| !matches!(child.local(), "laneSet" | "documentation" | "extensionElements"))
+}
+
+/// Parses a bpmn-js export: the one process that has steps is the workflow. A collaboration
+/// whose other pools are empty is fine; steps in two pools are refused, since a ticket runs
+/// one process.
 pub fn parse_bpmn(xml: &str) -> Result<Workflow, DomainError> {
     let root = read_tree(xml)?;
-    let process = find_process(&root).ok_or_else(|| invalid("the document has no process"))?;
+    let mut found = Vec::new();
+    processes(&root, &mut found);
+    let first = *found.first().ok_or_else(|| invalid("the document has no process"))?;
+    let with_steps: Vec<&Element> = found.into_iter().filter(|process| has_steps(process)).collect();
+    if with_steps.len() > 1 {
+        let ids: Vec<String> =
+            with_steps.iter().map(|process| process.attribute("id").unwrap_or("(no id)").to_owned()).collect();
+        return Err(invalid(format!(
+            "the document has steps in {} processes ({}); a ticket runs one: draw every step in one pool",
+            ids.len(),
+            ids.join(", ")
+        )));
+    }
+    let process = with_steps.first().copied().unwrap_or(first);
     let mut workflow = Workflow::default();
     let mut ids = BTreeSet::new();
     read_scope(process, None, &mut workflow, &mut ids)?;

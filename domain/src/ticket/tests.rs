@@ -292,6 +292,23 @@ fn unsupported_and_malformed_elements_are_named() {
 }
 
 #[test]
+fn a_collaboration_runs_its_one_pool_with_steps() {
+    let pools = |second: &str| {
+        format!(
+            r#"<definitions><collaboration id="c"><participant id="a" processRef="empty"/><participant id="b" processRef="main"/></collaboration>
+            <process id="empty"><laneSet id="l"/></process>
+            <process id="main"><startEvent id="s"/><sequenceFlow id="f" sourceRef="s" targetRef="e"/><endEvent id="e"/></process>
+            {second}</definitions>"#
+        )
+    };
+    let workflow = parse_bpmn(&pools("")).expect("the empty pool is left aside");
+    assert_eq!(workflow.nodes.iter().map(|node| node.id.as_str()).collect::<Vec<_>>(), ["s", "e"]);
+    let error = parse_bpmn(&pools(r#"<process id="other"><startEvent id="s2"/></process>"#)).unwrap_err();
+    assert_eq!(error.code, "ticket_type.invalid_workflow");
+    assert!(error.message.contains("steps in 2 processes (main, other)"), "{}", error.message);
+}
+
+#[test]
 fn iso_durations_become_seconds() {
     assert_eq!(parse_duration("PT30M"), Ok(1800));
     assert_eq!(parse_duration("P1DT2H"), Ok(93_600));
