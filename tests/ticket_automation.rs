@@ -178,7 +178,7 @@ fn service_workflow(url: &str) -> String {
 
 const ROTATE: &str = "mutation($id: UUID!) { rotateTicketServiceSecret(typeId: $id) { secret rotatedAt } }";
 const RETRY: &str = "mutation($input: RetryTicketServiceInput!) { retryTicketService(input: $input) { lastPosition } }";
-const SERVICE_TICKET: &str = "query($id: UUID!) { ticket(id: $id) { status values tasks { stepName } \
+const SERVICE_TICKET: &str = "query($id: UUID!) { ticket(id: $id) { number status values tasks { stepName } \
      serviceCalls { token stepName url failed error } history { kind stepName text actorName } } }";
 
 /// A published type whose workflow calls `url` first.
@@ -256,6 +256,18 @@ async fn service_tasks_make_signed_calls_whose_answers_route_the_workflow_and_fa
     let types = data(server.graphql(Some(&admin), "{ ticketTypes { id serviceSecretRotatedAt } }", json!({})).await);
     let listed = types["ticketTypes"].as_array().unwrap().iter().find(|found| found["id"] == lookup).unwrap().clone();
     assert!(listed["serviceSecretRotatedAt"].is_string(), "{listed}");
+
+    // Administrators see the failed call among all tickets' calls; agents do not.
+    let calls_query = "query($failedOnly: Boolean!) { ticketServiceCalls(failedOnly: $failedOnly) { total \
+         items { ticketId number token stepName error } } }";
+    let waiting = data(server.graphql(Some(&admin), calls_query, json!({ "failedOnly": true })).await);
+    let page = &waiting["ticketServiceCalls"];
+    assert_eq!(page["total"], 1, "{page}");
+    assert_eq!((&page["items"][0]["ticketId"], &page["items"][0]["token"]), (&first, &token), "{page}");
+    assert!(page["items"][0]["error"].as_str().unwrap().contains("no signing secret"), "{page}");
+    assert_eq!(page["items"][0]["number"], ticket["number"]);
+    let forbidden = server.graphql(Some(&agent_token), calls_query, json!({ "failedOnly": false })).await;
+    assert_eq!(error_code(&forbidden), "auth.forbidden", "{forbidden}");
 
     data(server.graphql(Some(&admin), RETRY, retry(&first, &token)).await);
     // The ticket's row (values, history) and its tasks are read by separate queries, so a

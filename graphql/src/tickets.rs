@@ -298,6 +298,28 @@ impl Ticket {
     }
 }
 
+/// A service call a ticket waits on, across the tenant's tickets.
+#[derive(SimpleObject)]
+pub struct PendingTicketServiceCall {
+    pub ticket_id: Uuid,
+    pub number: String,
+    pub title: String,
+    pub type_name: String,
+    pub token: u32,
+    pub step_name: String,
+    pub url: String,
+    /// Since when the ticket has waited there.
+    pub called_at: DateTime<Utc>,
+    /// Why it failed for good; null while it is being called.
+    pub error: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct PendingTicketServiceCallPage {
+    pub items: Vec<PendingTicketServiceCall>,
+    pub total: u64,
+}
+
 #[derive(SimpleObject)]
 pub struct TicketPage {
     pub items: Vec<Ticket>,
@@ -622,6 +644,39 @@ impl TicketQuery {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
         session.require(MENU_PERMISSION).or_graphql_error()?;
         read_ticket(state, session, id).await
+    }
+
+    /// Every ticket's service calls, for administrators of ticket types
+    /// (`menu.admin.ticket_types`): those failed for good first (`retryTicketService` calls
+    /// them again), then those being called, the longest waiting first.
+    async fn ticket_service_calls(
+        &self,
+        context: &Context<'_>,
+        #[graphql(default = false)] failed_only: bool,
+        #[graphql(default = 0)] offset: u32,
+        #[graphql(default = 50, validator(minimum = 1, maximum = 200))] limit: u32,
+    ) -> async_graphql::Result<PendingTicketServiceCallPage> {
+        let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
+        session.require(TYPES_MENU_PERMISSION).or_graphql_error()?;
+        let (calls, total) =
+            read_model::pending_service_calls(&state.read_models, session.tenant_id, failed_only, offset, limit)
+                .await
+                .map_err(read_model_error)?;
+        let items = calls
+            .into_iter()
+            .map(|view| PendingTicketServiceCall {
+                ticket_id: view.call.ticket_id,
+                number: view.number,
+                title: view.title,
+                type_name: view.type_name,
+                token: view.call.token,
+                step_name: view.call.step_name,
+                url: view.call.url,
+                called_at: view.call.called_at,
+                error: view.call.error,
+            })
+            .collect();
+        Ok(PendingTicketServiceCallPage { items, total })
     }
 
     /// The open tasks you may complete (yours, your roles' and your unit's), most urgent

@@ -2115,19 +2115,71 @@ pub async fn ticket_service_calls<'c>(
     .bind(ticket_id.to_string())
     .fetch_all(reader)
     .await?;
-    rows.iter()
+    rows.iter().map(service_call_from_row).collect()
+}
+
+fn service_call_from_row(row: &AnyRow) -> ProjectionResult<TicketServiceCallView> {
+    Ok(TicketServiceCallView {
+        ticket_id: uuid_column(row, "ticket_id")?,
+        token: version_column(row, "token")?,
+        step_id: row.try_get("node")?,
+        step_name: row.try_get("step_name")?,
+        url: row.try_get("url")?,
+        called_at: time_column(row, "called_at")?,
+        error: row.try_get("error")?,
+    })
+}
+
+/// A service call a ticket waits on, with what a list shows of the ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingServiceCallView {
+    pub call: TicketServiceCallView,
+    pub number: String,
+    pub title: String,
+    pub type_name: String,
+}
+
+/// The tenant's tickets' service calls (only those failed for good with `failed_only`): the
+/// failed first, then the longest waiting; and how many there are.
+pub async fn pending_service_calls(
+    pool: &AnyPool,
+    tenant_id: Uuid,
+    failed_only: bool,
+    offset: u32,
+    limit: u32,
+) -> ProjectionResult<(Vec<PendingServiceCallView>, u64)> {
+    let failed = if failed_only { " AND s.error IS NOT NULL" } else { "" };
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT s.ticket_id, s.token, s.node, s.step_name, s.url, s.called_at, s.error, t.number, t.title, \
+         COALESCE(y.name, '') AS type_name FROM {TICKET_SERVICES_TABLE} s \
+         JOIN {TICKETS_TABLE} t ON t.tenant_id = s.tenant_id AND t.ticket_id = s.ticket_id \
+         LEFT JOIN {TICKET_TYPES_TABLE} y ON y.tenant_id = t.tenant_id AND y.type_id = t.type_id \
+         WHERE s.tenant_id = $1{failed} \
+         ORDER BY CASE WHEN s.error IS NULL THEN 1 ELSE 0 END, s.called_at, s.ticket_id, s.token LIMIT $2 OFFSET $3"
+    )))
+    .bind(tenant_id.to_string())
+    .bind(i64::from(limit))
+    .bind(i64::from(offset))
+    .fetch_all(pool)
+    .await?;
+    let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM {TICKET_SERVICES_TABLE} s WHERE s.tenant_id = $1{failed}"
+    )))
+    .bind(tenant_id.to_string())
+    .fetch_one(pool)
+    .await?;
+    let calls = rows
+        .iter()
         .map(|row| {
-            Ok(TicketServiceCallView {
-                ticket_id: uuid_column(row, "ticket_id")?,
-                token: version_column(row, "token")?,
-                step_id: row.try_get("node")?,
-                step_name: row.try_get("step_name")?,
-                url: row.try_get("url")?,
-                called_at: time_column(row, "called_at")?,
-                error: row.try_get("error")?,
+            Ok(PendingServiceCallView {
+                call: service_call_from_row(row)?,
+                number: row.try_get("number")?,
+                title: row.try_get("title")?,
+                type_name: row.try_get("type_name")?,
             })
         })
-        .collect()
+        .collect::<ProjectionResult<_>>()?;
+    Ok((calls, to_u64("total", total)?))
 }
 
 /// Service calls of every tenant that are wanted by `now` (not failed for good), the

@@ -521,3 +521,39 @@ export const TICKET_USER_NAMES_QUERY = /* GraphQL */ `
 export interface TicketUserNamesData {
   users: { id: string; username: string; displayName: string }[];
 }
+
+/** A service task some ticket waits on, across all tickets (`ticketServiceCalls`). */
+export interface PendingTicketServiceCall {
+  ticketId: string;
+  number: string;
+  title: string;
+  typeName: string;
+  token: number;
+  stepName: string;
+  url: string;
+  /** Since when the ticket has waited there. */
+  calledAt: string;
+  /** Why it failed for good; null while it is being called. */
+  error: string | null;
+}
+
+export interface TicketServiceCallsData {
+  ticketServiceCalls: { items: PendingTicketServiceCall[]; total: number };
+}
+
+export interface TicketServiceCallsVariables {
+  failedOnly: boolean;
+  offset: number;
+  limit: number;
+}
+
+/** Every ticket's pending and failed service calls (`menu.admin.ticket_types`): failed ones
+ * first (unless failedOnly), then the longest waiting first. */
+export const TICKET_SERVICE_CALLS_QUERY = /* GraphQL */ `
+  query TicketServiceCalls($failedOnly: Boolean!, $offset: Int!, $limit: Int!) {
+    ticketServiceCalls(failedOnly: $failedOnly, offset: $offset, limit: $limit) {
+      items { ticketId number title typeName token stepName url calledAt error }
+      total
+    }
+  }
+`;

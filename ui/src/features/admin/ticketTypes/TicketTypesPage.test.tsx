@@ -28,10 +28,12 @@ beforeEach(() => {
 afterEach(() => vi.unstubAllGlobals());
 
 const TYPES = { data: { ticketTypes: [ticketType("type-1", "Refund", 2), ticketType("type-2", "Complaint", 0)] } };
+// The service calls card below the list.
+const NO_CALLS = { data: { ticketServiceCalls: { items: [], total: 0 } } };
 
 describe("the ticket types page", () => {
   it("lists the types with their versions; only ticket_type.edit may add one", async () => {
-    fakeGraphqlServer({ TicketTypes: TYPES });
+    fakeGraphqlServer({ TicketTypes: TYPES, TicketServiceCalls: NO_CALLS });
     const view = renderInShell(<TicketTypesPage />, ["ticket_type.edit"]);
     const table = await screen.findByTestId("ticket-types-table");
     await within(table).findByText("Refund");
@@ -49,7 +51,7 @@ describe("the ticket types page", () => {
     const published: Record<string, unknown>[] = [];
     const problems = "Task_handle: no assignee\nFlow_2: condition refers to unknown field \"amont\"";
     fakeGraphqlServer({
-      TicketTypes: TYPES,
+      TicketTypes: TYPES, TicketServiceCalls: NO_CALLS,
       CreateTicketType: (variables) => {
         created.push(variables);
         return { data: { createTicketType: { commandId: "c", aggregateId: "type-9", duplicate: false } } };
@@ -82,7 +84,7 @@ describe("the ticket types page", () => {
 
   it("puts a name already taken under the name", async () => {
     fakeGraphqlServer({
-      TicketTypes: TYPES,
+      TicketTypes: TYPES, TicketServiceCalls: NO_CALLS,
       TicketType: { data: { ticketType: ticketType("type-1", "Refund", 2) } },
       UpdateTicketType: { errors: [{ message: "exists", extensions: { code: "ticket_type.exists" } }] },
     });
@@ -101,7 +103,7 @@ describe("the ticket types page", () => {
   it("edits the rules, tries them on sample values and saves them", async () => {
     const updated: Record<string, unknown>[] = [];
     fakeGraphqlServer({
-      TicketTypes: TYPES,
+      TicketTypes: TYPES, TicketServiceCalls: NO_CALLS,
       TicketType: { data: { ticketType: { ...ticketType("type-1", "Refund", 2), rules: "values.total = 1;" } } },
       UpdateTicketType: (variables) => {
         updated.push(variables);
@@ -147,7 +149,7 @@ describe("the ticket types page", () => {
     const rotations: Record<string, unknown>[] = [];
     let rotatedAt: string | null = null;
     fakeGraphqlServer({
-      TicketTypes: TYPES,
+      TicketTypes: TYPES, TicketServiceCalls: NO_CALLS,
       TicketType: () => ({ data: { ticketType: { ...ticketType("type-1", "Refund", 2), serviceSecretRotatedAt: rotatedAt } } }),
       RotateTicketServiceSecret: (variables) => {
         rotations.push(variables);
@@ -187,7 +189,7 @@ describe("the ticket types page", () => {
 
   it("shows the secret's state without ticket_type.edit but offers no rotation", async () => {
     fakeGraphqlServer({
-      TicketTypes: TYPES,
+      TicketTypes: TYPES, TicketServiceCalls: NO_CALLS,
       TicketType: { data: { ticketType: { ...ticketType("type-1", "Refund", 2), serviceSecretRotatedAt: "2025-03-02T09:00:00Z" } } },
     });
     renderInShell(<TicketTypesPage />, []);
@@ -199,7 +201,7 @@ describe("the ticket types page", () => {
   });
 
   it("tells a sample that is not a JSON object", async () => {
-    fakeGraphqlServer({ TicketTypes: TYPES, TicketType: { data: { ticketType: ticketType("type-1", "Refund", 2) } } });
+    fakeGraphqlServer({ TicketTypes: TYPES, TicketServiceCalls: NO_CALLS, TicketType: { data: { ticketType: ticketType("type-1", "Refund", 2) } } });
     renderInShell(<TicketTypesPage />, ["ticket_type.edit"]);
     fireEvent.click(await screen.findByText("Refund"));
     fireEvent.click(await screen.findByTestId("ticket-type-tab-rules"));
@@ -212,7 +214,7 @@ describe("the ticket types page", () => {
   it("shows a saved type's export templates with its form's field keys, and refetches the type after a removal", async () => {
     let fetched = 0;
     fakeGraphqlServer({
-      TicketTypes: TYPES,
+      TicketTypes: TYPES, TicketServiceCalls: NO_CALLS,
       TicketType: () => {
         fetched++;
         return { data: { ticketType: { ...ticketType("type-1", "Refund", 2), exportTemplates: fetched === 1 ? [exportTemplate("x-1", "Refund letter")] : [] } } };
@@ -236,7 +238,7 @@ describe("the ticket types page", () => {
   });
 
   it("asks to save a new type before adding export templates", async () => {
-    fakeGraphqlServer({ TicketTypes: TYPES });
+    fakeGraphqlServer({ TicketTypes: TYPES, TicketServiceCalls: NO_CALLS });
     renderInShell(<TicketTypesPage />, ["ticket_type.edit"]);
     fireEvent.click(await screen.findByTestId("ticket-type-new"));
     fireEvent.click(await screen.findByTestId("ticket-type-tab-exports"));
