@@ -8,6 +8,7 @@ import { useState } from "react";
 import { useErrorText } from "../../../api/errors";
 import { useMutation, useQuery } from "../../../api/hooks";
 import { useI18n } from "../../../i18n";
+import { useServerPaging } from "../../../lib/serverPaging";
 import { formatDateTime } from "../../../i18n/format";
 import { useShell } from "../../shell/ShellContext";
 import {
@@ -23,7 +24,6 @@ import {
 
 type StatusFilter = MailStatus | "ALL";
 
-const PAGE_SIZES = ["20", "50", "100"];
 
 const STATUS_KEYS: Record<MailStatus, string> = {
   QUEUED: "settings.outbox.status.queued",
@@ -42,9 +42,8 @@ export function MailOutboxCard() {
   const { access } = useShell();
   const canEdit = access.permissions.has("tenant.settings.edit");
   const [status, setStatus] = useState<StatusFilter>("ALL");
-  const [page, setPage] = useState(1);
-  const [pageSize, setPageSize] = useState(20);
-  const variables: MailOutboxVariables = { offset: (page - 1) * pageSize, limit: pageSize };
+  const paging = useServerPaging((total) => t("settings.outbox.total", { total }));
+  const variables: MailOutboxVariables = { offset: paging.offset, limit: paging.limit };
   if (status !== "ALL") variables.status = status;
   const outbox = useQuery<MailOutboxData>(MAIL_OUTBOX_QUERY, variables as unknown as Record<string, unknown>);
   const retry = useMutation<RetryMailData, RetryMailVariables>(RETRY_MAIL_MUTATION);
@@ -87,7 +86,7 @@ export function MailOutboxCard() {
           value={status}
           onChange={(next) => {
             setStatus(next);
-            setPage(1);
+            paging.firstPage();
           }}
           data-testid="mail-outbox-status"
           options={[
@@ -106,22 +105,8 @@ export function MailOutboxCard() {
           scroll={{ x: "max-content" }}
           locale={{ emptyText: t("settings.outbox.empty") }}
           onRow={(mail) => ({ "data-testid": "mail-outbox-row", "data-status": mail.status, "data-mail-id": mail.id }) as object}
-          pagination={{
-            current: page,
-            pageSize,
-            total: outbox.data?.mailOutbox.total ?? 0,
-            showSizeChanger: true,
-            pageSizeOptions: PAGE_SIZES,
-            showTotal: (total) => t("settings.outbox.total", { total }),
-          }}
-          onChange={(pagination) => {
-            if (pagination.pageSize && pagination.pageSize !== pageSize) {
-              setPageSize(pagination.pageSize);
-              setPage(1);
-            } else if (pagination.current) {
-              setPage(pagination.current);
-            }
-          }}
+          pagination={paging.pagination(outbox.data?.mailOutbox.total ?? 0)}
+          onChange={paging.onChange}
           columns={[
             {
               key: "createdAt",

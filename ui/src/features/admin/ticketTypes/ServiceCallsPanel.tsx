@@ -9,6 +9,7 @@ import { newCommandId } from "../../../api/client";
 import { useErrorText } from "../../../api/errors";
 import { useMutation, useQuery } from "../../../api/hooks";
 import { useI18n } from "../../../i18n";
+import { useServerPaging } from "../../../lib/serverPaging";
 import { formatDateTime } from "../../../i18n/format";
 import { useOpenTab, usePermission } from "../../customers/access";
 import { requestOpenTicket, TICKETS_PATH } from "../../tickets/openTicket";
@@ -21,7 +22,6 @@ import {
   type TicketServiceCallsVariables,
 } from "../../tickets/tickets.graphql";
 
-const PAGE_SIZES = ["20", "50", "100"];
 
 const callKey = (call: PendingTicketServiceCall) => `${call.ticketId}:${call.token}`;
 
@@ -33,9 +33,8 @@ export function ServiceCallsPanel() {
   const canRetry = can("ticket.create");
   const openTab = useOpenTab();
   const [failedOnly, setFailedOnly] = useState(false);
-  const [page, setPage] = useState(1);
-  const [pageSize, setPageSize] = useState(20);
-  const variables: TicketServiceCallsVariables = { failedOnly, offset: (page - 1) * pageSize, limit: pageSize };
+  const paging = useServerPaging((total) => t("ticketTypes.serviceCalls.total", { total }));
+  const variables: TicketServiceCallsVariables = { failedOnly, offset: paging.offset, limit: paging.limit };
   const calls = useQuery<TicketServiceCallsData>(TICKET_SERVICE_CALLS_QUERY, variables as unknown as Record<string, unknown>);
   const retry = useMutation<unknown, RetryTicketServiceVariables>(RETRY_TICKET_SERVICE_MUTATION);
   /** The call being retried (ticket and token). */
@@ -73,7 +72,7 @@ export function ServiceCallsPanel() {
               checked={failedOnly}
               onChange={(checked) => {
                 setFailedOnly(checked);
-                setPage(1);
+                paging.firstPage();
               }}
               data-testid="service-calls-failed-only"
               aria-label={t("ticketTypes.serviceCalls.failedOnly")}
@@ -99,22 +98,8 @@ export function ServiceCallsPanel() {
           onRow={(call) =>
             ({ "data-testid": "service-call-row", "data-failed": String(call.error !== null), "data-ticket-id": call.ticketId, "data-token": call.token }) as object
           }
-          pagination={{
-            current: page,
-            pageSize,
-            total: calls.data?.ticketServiceCalls.total ?? 0,
-            showSizeChanger: true,
-            pageSizeOptions: PAGE_SIZES,
-            showTotal: (total) => t("ticketTypes.serviceCalls.total", { total }),
-          }}
-          onChange={(pagination) => {
-            if (pagination.pageSize && pagination.pageSize !== pageSize) {
-              setPageSize(pagination.pageSize);
-              setPage(1);
-            } else if (pagination.current) {
-              setPage(pagination.current);
-            }
-          }}
+          pagination={paging.pagination(calls.data?.ticketServiceCalls.total ?? 0)}
+          onChange={paging.onChange}
           columns={[
             {
               key: "number",
