@@ -180,6 +180,9 @@ async fn a_ticket_exports_through_its_types_word_and_excel_templates() {
     assert!(strings.contains(">Broken vase<") && strings.contains(">A-1002<"), "{strings}");
     let bad_language = get(&server, &admin, &format!("/api/tickets/{ticket_id}/export/{summary_id}?language=fr")).await;
     assert_eq!(bad_language.status(), 400);
+    let misspelt = get(&server, &admin, &format!("/api/tickets/{ticket_id}/export/{summary_id}?lang=en")).await;
+    assert_eq!(misspelt.status(), 400);
+    assert_eq!(misspelt.json::<Value>().await.unwrap()["code"], "request.invalid", "problem+json, not plain text");
 
     // agent1 is not involved in the admin's ticket: it does not exist for them.
     let outside = get(&server, &agent, &format!("/api/tickets/{ticket_id}/export/{letter_id}")).await;

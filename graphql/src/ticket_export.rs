@@ -16,6 +16,7 @@
 use async_graphql::{Enum, SimpleObject};
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -116,11 +117,12 @@ struct UploadQuery {
 async fn upload(
     State(state): State<GraphqlState>,
     Path(type_id): Path<Uuid>,
-    Query(query): Query<UploadQuery>,
+    query: Result<Query<UploadQuery>, QueryRejection>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let session = session_from_headers(&state.identity, &headers).await?;
+    let Query(query) = query.map_err(bad_query)?;
     let upload = TemplateUpload { name: query.name, file_name: upload_name(&headers), bytes: body.to_vec() };
     let (template, outcome) = state.tickets.add_export_template(&session, type_id, upload, Utc::now()).await?;
     state.wait_for_read_models(&outcome, READ_YOUR_WRITES_TIMEOUT).await;
@@ -141,6 +143,11 @@ async fn upload(
         "url": template.url,
     });
     Ok((StatusCode::CREATED, axum::Json(description)).into_response())
+}
+
+/// A query string with an unknown or malformed parameter, as problem+json.
+fn bad_query(rejection: QueryRejection) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "request.invalid", rejection.body_text())
 }
 
 async fn find_template(
@@ -250,11 +257,12 @@ struct ExportQuery {
 async fn export(
     State(state): State<GraphqlState>,
     Path((ticket_id, template_id)): Path<(Uuid, Uuid)>,
-    Query(query): Query<ExportQuery>,
+    query: Result<Query<ExportQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let session = session_from_headers(&state.identity, &headers).await?;
     session.require(MENU_PERMISSION)?;
+    let Query(query) = query.map_err(bad_query)?;
     let language = Language::parse(query.language.as_deref())?;
     let ticket = read_ticket(&state, &session, ticket_id)
         .await
