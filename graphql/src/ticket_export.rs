@@ -124,9 +124,9 @@ async fn upload(
     let session = session_from_headers(&state.identity, &headers).await?;
     let Query(query) = query.map_err(bad_query)?;
     let upload = TemplateUpload { name: query.name, file_name: upload_name(&headers), bytes: body.to_vec() };
-    let (template, outcome) = state.tickets.add_export_template(&session, type_id, upload, Utc::now()).await?;
+    let (template_id, outcome) = state.tickets.add_export_template(&session, type_id, upload, Utc::now()).await?;
     state.wait_for_read_models(&outcome, READ_YOUR_WRITES_TIMEOUT).await;
-    let view = find_template(&state, &session, type_id, template.template_id).await?;
+    let view = find_template(&state, &session, type_id, template_id).await?;
     let template = TicketExportTemplate::from(view);
     let format = match template.format {
         ExportFormat::Docx => "DOCX",

@@ -39,15 +39,16 @@ pub fn template_error(error: TemplateError) -> ApiError {
 }
 
 impl TicketService {
-    /// Stores a template's file and adds it to the type. A template the type refuses (a name
-    /// taken, a placeholder naming no field) leaves no file behind.
+    /// Stores a template's file and adds it to the type; answers the new template's id (the
+    /// read model has it as the type recorded it). A template the type refuses (a name taken,
+    /// a placeholder naming no field) leaves no file behind.
     pub async fn add_export_template(
         &self,
         session: &Session,
         type_id: Uuid,
         upload: TemplateUpload,
         now: DateTime<Utc>,
-    ) -> Result<(ExportTemplate, CommandOutcome), ApiError> {
+    ) -> Result<(Uuid, CommandOutcome), ApiError> {
         session.require(TYPES_EDIT_PERMISSION)?;
         let TemplateUpload { name, file_name, bytes } = upload;
         if bytes.is_empty() {
@@ -87,14 +88,12 @@ impl TicketService {
             size: template.size,
         };
         self.blobs.put(session.tenant_id, &info, bytes).await?;
-        let action = TicketTypeAction::AddExportTemplate { template: template.clone() };
+        let (template_id, blob_id) = (template.template_id, template.blob_id);
+        let action = TicketTypeAction::AddExportTemplate { template };
         match self.dispatch_type(session, Uuid::now_v7(), type_id, action, now).await {
-            Ok(outcome) => {
-                let name = self.export_template(session, type_id, template.template_id).await?.name;
-                Ok((ExportTemplate { name, ..template }, outcome))
-            }
+            Ok(outcome) => Ok((template_id, outcome)),
             Err(error) => {
-                if let Err(error) = self.blobs.delete(session.tenant_id, template.blob_id).await {
+                if let Err(error) = self.blobs.delete(session.tenant_id, blob_id).await {
                     tracing::warn!(%error, %type_id, "deleting a refused template's file");
                 }
                 Err(error)
