@@ -320,6 +320,7 @@ pub async fn run(data_dir: &Path, options: ServeOptions) -> anyhow::Result<ExitC
         ))
         .merge(hotline_graphql::ticket_links::router(graphql_state.clone()))
         .merge(hotline_graphql::ticket_export::router(graphql_state.clone()))
+        .merge(hotline_graphql::ticket_fields::router(graphql_state.clone()))
         .merge(hotline_graphql::router(graphql_state))
         .merge(web_app(&options.web_root))
         .layer(tower_http::trace::TraceLayer::new_for_http());

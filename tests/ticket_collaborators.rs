@@ -73,6 +73,24 @@ async fn submit(server: &Server, link: &str, values: Value) -> (u16, Value) {
     (response.status().as_u16(), response.json().await.unwrap())
 }
 
+/// Posts a small PDF to `path`, with a session or (for a link) without.
+async fn post_file(server: &Server, path: &str, token: Option<&str>) -> (u16, Value) {
+    let mut request = http_client()
+        .post(format!("{}{path}", server.base_url))
+        .header("content-type", "application/pdf")
+        .header("x-file-name", "invoice.pdf")
+        .body(b"%PDF-1.7 invoice".to_vec());
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+async fn get_status(url: String) -> u16 {
+    http_client().get(url).send().await.unwrap().status().as_u16()
+}
+
 #[tokio::test]
 async fn an_outside_collaborator_does_their_step_through_the_mailed_link() {
     let sink = SmtpSink::start().await;
@@ -161,6 +179,10 @@ async fn an_outside_collaborator_does_their_step_through_the_mailed_link() {
     let (status, problem) = submit(&server, &link, json!({ "amount": 120 })).await;
     assert_eq!((status, problem["code"].as_str()), (410, Some("ticket.link_superseded")), "{problem}");
 
+    // The step has no upload field: the link takes no file.
+    let (status, problem) = post_file(&server, &format!("/api/ticket-links/{second_link}/files"), None).await;
+    assert_eq!((status, problem["code"].as_str()), (403, Some("ticket.upload_not_allowed")), "{problem}");
+
     // Bad values are refused with the fields named, and nothing moves.
     let (status, problem) = submit(&server, &second_link, json!({ "amount": -5 })).await;
     assert_eq!((status, problem["code"].as_str()), (422, Some("ticket.invalid_values")), "{problem}");
@@ -202,4 +224,65 @@ async fn an_outside_collaborator_does_their_step_through_the_mailed_link() {
     let input = json!({ "input": { "ticketId": ticket_id, "token": ticket["tasks"][0]["token"] } });
     let refused = server.graphql(Some(&agent), SEND_LINK, input).await;
     assert_eq!(error_code(&refused), "ticket.not_external", "{refused}");
+}
+
+#[tokio::test]
+async fn a_collaborator_sees_names_and_files_of_their_step_and_uploads_their_own() {
+    let sink = SmtpSink::start().await;
+    let server = Server::start_with(&Location::embedded(), &[("HOTLINE_SMTP_RELAY", &sink.url())]);
+    let admin = server.demo_admin_token().await;
+    let password = server.demo_password.clone().unwrap();
+    let agent = server.login("demo", "agent1", &password).await;
+    let settings = json!({ "input": { "organisationName": "Demo Care", "logoUrl": "", "copyright": "",
+        "hotlineNumber": "", "websiteUrl": "", "supportEmail": "care@demo.example" } });
+    data(server.graphql(Some(&admin), SETTINGS, settings).await);
+    let form = json!({ "type": "default", "components": [
+        { "type": "textfield", "key": "supplier", "label": "Supplier's address" },
+        { "type": "hotline-user", "key": "owner", "label": "Our contact" },
+        { "type": "hotline-upload", "key": "brief", "label": "Brief" },
+        { "type": "hotline-upload", "key": "invoice", "label": "Invoice" },
+        { "type": "hotline-upload", "key": "internal", "label": "Internal files" }
+    ] });
+    let workflow =
+        WORKFLOW.replace("amount=required,reason=readonly", "owner=readonly,brief=readonly,invoice=required");
+    let input = json!({ "input": { "name": "Supplier invoices", "description": "", "form": form } });
+    let type_id =
+        data(server.graphql(Some(&admin), CREATE_TYPE, input).await)["createTicketType"]["aggregateId"].clone();
+    data(server.graphql(Some(&admin), PUBLISH, json!({ "input": { "typeId": type_id, "bpmnXml": workflow } })).await);
+
+    let me = data(server.graphql(Some(&agent), "{ me { id } }", json!({})).await)["me"]["id"].clone();
+    let (status, brief) = post_file(&server, "/api/ticket-files", Some(&agent)).await;
+    assert_eq!(status, 201, "{brief}");
+    let (_, internal) = post_file(&server, "/api/ticket-files", Some(&agent)).await;
+    let values = json!({ "supplier": SUPPLIER, "owner": me, "brief": [brief], "internal": [internal] });
+    let open = json!({ "input": { "typeId": type_id, "title": "Invoice for May", "values": values } });
+    let ticket_id =
+        data(server.graphql(Some(&agent), OPEN, open).await)["openTicket"]["aggregateId"].as_str().unwrap().to_owned();
+    let (link, _) = link_in(&sink.wait_for(MAIL_WAIT, |mail| mail.recipients == [SUPPLIER]).await);
+
+    // The page names the contact, not their id; the brief downloads, the internal file not.
+    let (status, shown) = page(&server, &link).await;
+    assert_eq!(status, 200, "{shown}");
+    assert_eq!(shown["references"], json!([{ "kind": "USER", "id": me, "label": "Demo agent one", "parentId": null }]));
+    let file_url =
+        |blob: &Value| format!("{}/api/ticket-links/{link}/files/{}", server.base_url, blob.as_str().unwrap());
+    assert_eq!(get_status(file_url(&brief["blobId"])).await, 200);
+    assert_eq!(get_status(file_url(&internal["blobId"])).await, 404);
+
+    // The supplier uploads the invoice through the link and sends it with the step.
+    let (status, invoice) = post_file(&server, &format!("/api/ticket-links/{link}/files"), None).await;
+    assert_eq!(status, 201, "{invoice}");
+    let (status, done) = submit(&server, &link, json!({ "invoice": [invoice.clone()] })).await;
+    assert_eq!((status, &done), (200, &json!({ "completed": true })));
+    let ticket = data(server.graphql(Some(&agent), TICKET, json!({ "id": ticket_id })).await)["ticket"].clone();
+    assert_eq!(ticket["values"]["invoice"], json!([invoice]));
+    let blob = invoice["blobId"].as_str().unwrap();
+    let download = http_client()
+        .get(format!("{}/api/tickets/{ticket_id}/files/{blob}", server.base_url))
+        .bearer_auth(&agent)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.bytes().await.unwrap().as_ref(), b"%PDF-1.7 invoice");
 }

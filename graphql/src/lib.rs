@@ -26,6 +26,8 @@
 //!   those templates' upload and download routes.
 //! - [`ticket_links`]: the outside collaborator's page's routes (`/api/ticket-links/{link}`),
 //!   where a signed link, not a session, opens one task.
+//! - [`ticket_fields`]: what ticket forms' pickers and uploads need: options to choose from,
+//!   the names of chosen ids, and the files' upload and download routes.
 //! - [`forks`]: the forks of projections for analysts (listing and dropping them; building
 //!   one is `forkProjection` in [`log`]).
 //! - [`types`]: GraphQL object types shared by several contexts.
@@ -48,6 +50,7 @@ pub mod schema;
 pub mod settings;
 pub mod telephony;
 pub mod ticket_export;
+pub mod ticket_fields;
 pub mod ticket_links;
 pub mod ticket_queries;
 pub mod tickets;

@@ -41,6 +41,7 @@ use crate::music::{MusicMutation, MusicQuery};
 use crate::organisation::{OrganisationMutation, OrganisationQuery};
 use crate::settings::{SettingsMutation, SettingsQuery};
 use crate::telephony::{TelephonyMutation, TelephonyQuery};
+use crate::ticket_fields::TicketFieldsQuery;
 use crate::ticket_queries::{TicketQueriesMutation, TicketQueriesQuery};
 use crate::tickets::{TicketMutation, TicketQuery};
 use crate::webhooks::{WebhookMutation, WebhookQuery};
@@ -63,6 +64,7 @@ pub struct QueryRoot(
     CallQuery,
     TicketQuery,
     TicketQueriesQuery,
+    TicketFieldsQuery,
     MailOutboxQuery,
 );
 

@@ -9,9 +9,11 @@
 //!
 //! Placeholders: `ticket.number`, `.title`, `.type`, `.status`, `.opened_at`, `.updated_at`,
 //! `.opened_by`, `.step` (the open steps), `.due_at` (the earliest), `.exported_at`, and
-//! `field.<key>` for form values: a choice shows its option's label, a list its items, a
-//! table one row per line, a yes/no field and the status in the export's language. Times are
-//! written in UTC. A placeholder the ticket has no value for is left empty.
+//! `field.<key>` for form values: a choice or tree select shows its option's label, a picker
+//! the names of the users, groups, departments or tickets it holds, an upload its files'
+//! names, a list its items, a table one row per line, a yes/no field and the status in the
+//! export's language. Times are written in UTC. A placeholder the ticket has no value for is
+//! left empty.
 
 use async_graphql::{Enum, SimpleObject};
 use axum::Router;
@@ -38,6 +40,7 @@ use uuid::Uuid;
 use crate::identity::mutation::READ_YOUR_WRITES_TIMEOUT;
 use crate::identity::query::read_model_error;
 use crate::schema::GraphqlState;
+use crate::ticket_fields::ticket_references;
 use crate::tickets::{Ticket, TicketStatus, read_ticket};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -272,9 +275,18 @@ async fn export(
     let (_, bytes) = template_file(&state, &session, &view).await?;
     let format = view.template.format;
     let now = Utc::now();
+    let names: Map<String, Value> =
+        ticket_references(&state, &session, ticket.type_id, ticket.version, &ticket.values.0)
+            .await
+            .map_err(|error| ApiError::internal(format!("naming ticket {ticket_id}'s fields: {}", error.message)))?
+            .into_iter()
+            .map(|option| (option.id.to_string(), Value::String(option.label)))
+            .collect();
     let filled = tokio::task::spawn_blocking(move || {
-        office_templates::fill(format, &bytes, &mut |name| Some(placeholder_value(&ticket, language, now, name)))
-            .map(|filled| (ticket.number, filled))
+        office_templates::fill(format, &bytes, &mut |name| {
+            Some(placeholder_value(&ticket, &names, language, now, name))
+        })
+        .map(|filled| (ticket.number, filled))
     })
     .await
     .map_err(|error| ApiError::internal(format!("filling a template: {error}")))?;
@@ -295,11 +307,19 @@ fn time(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-/// What a placeholder stands for in this ticket; empty when nothing.
-fn placeholder_value(ticket: &Ticket, language: Language, now: DateTime<Utc>, name: &str) -> String {
+/// What a placeholder stands for in this ticket; empty when nothing. `names` are the names
+/// of the users, groups, departments and tickets the values' pickers hold, by id.
+fn placeholder_value(
+    ticket: &Ticket,
+    names: &Map<String, Value>,
+    language: Language,
+    now: DateTime<Utc>,
+    name: &str,
+) -> String {
     if let Some(key) = name.strip_prefix(FIELD_PLACEHOLDER_PREFIX) {
-        let labels = option_labels(&ticket.form.0, key);
-        return ticket.values.0.get(key).map(|value| field_text(value, labels.as_ref(), language)).unwrap_or_default();
+        let mut labels = option_labels(&ticket.form.0, key).unwrap_or_default();
+        labels.extend(names.clone());
+        return ticket.values.0.get(key).map(|value| field_text(value, Some(&labels), language)).unwrap_or_default();
     }
     let separator = language.separator();
     match name.strip_prefix(TICKET_PLACEHOLDER_PREFIX).unwrap_or_default() {
@@ -317,7 +337,8 @@ fn placeholder_value(ticket: &Ticket, language: Language, now: DateTime<Utc>, na
     }
 }
 
-/// A form value as text: an option's label for its value, a list's items, a table's rows.
+/// A form value as text: an option's (or a picked id's) label for its value, a list's items,
+/// an upload's file names, a table's rows.
 fn field_text(value: &Value, labels: Option<&Map<String, Value>>, language: Language) -> String {
     let scalar = |value: &Value| match value {
         Value::Null => String::new(),
@@ -331,7 +352,11 @@ fn field_text(value: &Value, labels: Option<&Map<String, Value>>, language: Lang
         }
         other => other.to_string(),
     };
+    let file_name = |item: &Value| item.get("blobId").and(item.get("name")).and_then(Value::as_str).map(str::to_owned);
     match value {
+        Value::Array(items) if !items.is_empty() && items.iter().all(|item| file_name(item).is_some()) => {
+            items.iter().filter_map(file_name).collect::<Vec<_>>().join(language.separator())
+        }
         Value::Array(items) if items.iter().all(Value::is_object) && !items.is_empty() => items
             .iter()
             .map(|row| {
@@ -347,11 +372,25 @@ fn field_text(value: &Value, labels: Option<&Map<String, Value>>, language: Lang
     }
 }
 
-/// The labels of a choice field's static options (`values` in form-js), by value.
+/// The labels of a choice field's static options (`values` in form-js) or of a tree
+/// select's nodes (`tree`), by value.
 fn option_labels(form: &Value, key: &str) -> Option<Map<String, Value>> {
+    fn tree_labels(nodes: &[Value], labels: &mut Map<String, Value>) {
+        for node in nodes {
+            if let (Some(value), Some(label)) = (node.get("value").and_then(Value::as_str), node.get("label")) {
+                labels.insert(value.to_owned(), label.clone());
+            }
+            tree_labels(node.get("children").and_then(Value::as_array).map_or(&[], Vec::as_slice), labels);
+        }
+    }
     let components = form.get("components")?.as_array()?;
     components.iter().find_map(|component| {
         if component.get("key").and_then(Value::as_str) == Some(key) {
+            if let Some(tree) = component.get("tree").and_then(Value::as_array) {
+                let mut labels = Map::new();
+                tree_labels(tree, &mut labels);
+                return Some(labels);
+            }
             let options = component.get("values")?.as_array()?;
             let labels = options.iter().filter_map(|option| {
                 let value = match option.get("value")? {
@@ -391,6 +430,16 @@ mod tests {
             "qty: 2; sku: A1\nqty: 1; sku: B2"
         );
         assert_eq!(option_labels(&form, "missing"), None);
+        let files = json!([
+            {"blobId": "00000000-0000-0000-0000-000000000001", "name": "scan.pdf", "size": 1, "contentType": "application/pdf"},
+            {"blobId": "00000000-0000-0000-0000-000000000002", "name": "photo.jpg", "size": 1, "contentType": "image/jpeg"}
+        ]);
+        assert_eq!(field_text(&files, None, Language::English), "scan.pdf, photo.jpg");
+        let tree = json!({"components": [{"type": "hotline-tree", "key": "region", "tree": [
+            {"value": "gd", "label": "Guangdong", "children": [{"value": "sz", "label": "Shenzhen"}]}
+        ]}]});
+        let labels = option_labels(&tree, "region");
+        assert_eq!(field_text(&json!("sz"), labels.as_ref(), Language::English), "Shenzhen");
         assert!(Language::parse(Some("fr")).is_err());
     }
 }

@@ -3,29 +3,43 @@
 //!
 //! - `GET /api/ticket-links/{link}`: the ticket, the step and the part of its form the step
 //!   shows, with the values of those fields;
-//! - `POST /api/ticket-links/{link}` with `{"values": {...}}`: completes the step.
+//! - `POST /api/ticket-links/{link}` with `{"values": {...}}`: completes the step;
+//! - `POST /api/ticket-links/{link}/files` (the raw file, its name in `X-File-Name`): keeps a
+//!   file for one of the step's upload fields → 201 the value the field holds for it;
+//! - `GET /api/ticket-links/{link}/files/{blobId}`: a file the fields shown hold.
 //!
 //! Errors are problem+json: `ticket.link_invalid` (404), `ticket.link_expired` (410),
 //! `ticket.no_such_task` and `ticket.closed` (409: done already, or closed), and
 //! `ticket.invalid_values` (422, naming the fields).
 
+use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::routing::get;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use hotline_command_api::ApiError;
+use hotline_command_api::files::upload_name;
+use hotline_domain::ticket::FieldAccess;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-
-use hotline_domain::ticket::FieldAccess;
+use uuid::Uuid;
 
 use crate::identity::mutation::READ_YOUR_WRITES_TIMEOUT;
 use crate::schema::GraphqlState;
+use crate::ticket_fields::{
+    FieldOptionKind, TicketLabels, content_type, created, download_of, file_body_limit, reference_labels,
+};
 
 pub fn router(state: GraphqlState) -> Router {
-    Router::new().route("/api/ticket-links/{link}", get(show).post(complete)).with_state(state)
+    Router::new()
+        .route("/api/ticket-links/{link}", get(show).post(complete))
+        .route("/api/ticket-links/{link}/files", post(upload))
+        .layer(file_body_limit())
+        .route("/api/ticket-links/{link}/files/{blob_id}", get(download))
+        .with_state(state)
 }
 
 /// The statuses a person at a browser should see: the domain says 422 for every refusal.
@@ -49,6 +63,19 @@ async fn show(State(state): State<GraphqlState>, Path(link): Path<String>) -> Re
         .unwrap_or_default();
     let fields: Vec<Value> =
         task.fields.iter().map(|(key, access)| json!({"key": key, "access": access_name(*access)})).collect();
+    let references: Vec<Value> = reference_labels(&state, claims.tenant_id, &task.references, TicketLabels::NumberOnly)
+        .await?
+        .into_iter()
+        .map(|option| {
+            let kind = match option.kind {
+                FieldOptionKind::User => "USER",
+                FieldOptionKind::Group => "GROUP",
+                FieldOptionKind::Department => "DEPARTMENT",
+                FieldOptionKind::Ticket => "TICKET",
+            };
+            json!({"kind": kind, "id": option.id, "label": option.label, "parentId": option.parent_id})
+        })
+        .collect();
     Ok(Json(json!({
         "organisation": organisation,
         "ticketNumber": task.ticket_number,
@@ -59,6 +86,7 @@ async fn show(State(state): State<GraphqlState>, Path(link): Path<String>) -> Re
         "form": task.form,
         "fields": fields,
         "values": task.values,
+        "references": references,
     })))
 }
 
@@ -89,4 +117,28 @@ async fn complete(
     // Whoever looks at the ticket next (the collaborator reloading, an agent) sees the step done.
     state.wait_for_read_models(&outcome, READ_YOUR_WRITES_TIMEOUT).await;
     Ok(Json(json!({"completed": true})))
+}
+
+async fn upload(
+    State(state): State<GraphqlState>,
+    Path(link): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let claims = state.identity.signer().verify_link(&link, Utc::now())?;
+    let name = upload_name(&headers);
+    let file = state
+        .tickets
+        .store_file_by_link(&claims, &name, content_type(&headers), body.to_vec())
+        .await
+        .map_err(for_the_page)?;
+    Ok(created(file))
+}
+
+async fn download(
+    State(state): State<GraphqlState>,
+    Path((link, blob_id)): Path<(String, Uuid)>,
+) -> Result<Response, ApiError> {
+    let claims = state.identity.signer().verify_link(&link, Utc::now())?;
+    download_of(state.tickets.link_file(&claims, blob_id).await.map_err(for_the_page)?, blob_id)
 }

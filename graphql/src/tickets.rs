@@ -31,6 +31,7 @@ use crate::identity::mutation::READ_YOUR_WRITES_TIMEOUT;
 use crate::identity::query::read_model_error;
 use crate::schema::{GraphqlState, session};
 use crate::ticket_export::{TicketExportTemplate, export_templates_of};
+use crate::ticket_fields::{FieldOption, ticket_references};
 use crate::ticket_queries::TicketFilter;
 use crate::types::CommandResult;
 
@@ -295,6 +296,13 @@ impl Ticket {
     async fn export_templates(&self, context: &Context<'_>) -> async_graphql::Result<Vec<TicketExportTemplate>> {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
         export_templates_of(state, session.tenant_id, self.type_id).await
+    }
+
+    /// The names of the users, user groups, departments and tickets the values' pickers hold
+    /// (tickets only when your scope holds them), so that the form shows names, not ids.
+    async fn references(&self, context: &Context<'_>) -> async_graphql::Result<Vec<FieldOption>> {
+        let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
+        ticket_references(state, session, self.type_id, self.version, &self.values).await
     }
 }
 

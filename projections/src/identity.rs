@@ -21,7 +21,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 use uuid::Uuid;
 
-use crate::rows::{execute_all, parse_uuid, sql, to_i64, to_u64};
+use crate::rows::{execute_all, like_escaped, parse_uuid, sql, to_i64, to_u64};
 use crate::runner::{Projection, ProjectionError, ProjectionResult, table_name};
 
 /// The largest page a list query returns, whatever `first` asks for.
@@ -593,6 +593,24 @@ pub async fn list_users(
     )))
     .bind(tenant_id.to_string())
     .bind(after_username.map(str::to_lowercase).unwrap_or_default())
+    .bind(page_limit(first))
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(user_from_row).collect()
+}
+
+/// The caller's tenant's users whose user name or display name holds `text` (ignoring case),
+/// ordered by user name: at most `first` (capped at [`MAX_PAGE_SIZE`]). For the pickers of
+/// forms, which any agent uses, so no data scope applies.
+pub async fn search_users(pool: &AnyPool, tenant_id: Uuid, text: &str, first: u32) -> ProjectionResult<Vec<UserView>> {
+    let pattern = format!("%{}%", like_escaped(&text.trim().to_lowercase()));
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {USER_COLUMNS} FROM {USERS_TABLE} WHERE tenant_id = $1 \
+         AND (username_key LIKE $2 ESCAPE '\\' OR LOWER(display_name) LIKE $2 ESCAPE '\\') \
+         ORDER BY username_key LIMIT $3"
+    )))
+    .bind(tenant_id.to_string())
+    .bind(pattern)
     .bind(page_limit(first))
     .fetch_all(pool)
     .await?;

@@ -76,7 +76,7 @@ pub use customers::{
 pub use dictionary::{DictionariesProjection, DictionaryView, get_dictionary, list_dictionaries};
 pub use identity::{
     MAX_PAGE_SIZE, TenantView, TenantsProjection, UserFilter, UserView, UsersProjection, count_users, get_tenant,
-    get_user, list_tenants, list_users,
+    get_user, list_tenants, list_users, search_users,
 };
 pub use organisation::{OrgUnitView, OrgUnitsProjection, get_org_unit, list_org_units, units_at_and_below};
 pub use queue_stats::{QueueDayStats, QueueStatsProjection, SERVICE_LEVEL_TARGET_SECONDS, queue_stats_for_day};

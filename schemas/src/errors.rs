@@ -189,6 +189,10 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     ("ticket.link_invalid", "The collaborator's link is not genuine, or no link was sent for its task."),
     ("ticket.link_expired", "The collaborator's link has expired: someone at the organisation can send a new one."),
     ("ticket.link_superseded", "A newer link was sent for the collaborator's step, which revokes the earlier ones."),
+    ("ticket.invalid_file", "A ticket's file needs a name (the X-File-Name header) and some content."),
+    ("ticket.file_too_large", "A ticket's file is at most 20 MB."),
+    ("ticket.file_not_found", "The ticket's fields hold no such file."),
+    ("ticket.upload_not_allowed", "The collaborator's step has no upload field for them to fill in."),
     (
         "ticket_type.rules_failed",
         "The form rules did not compile, threw an error, or ran out of time or memory; the message says which.",
@@ -606,6 +610,10 @@ mod tests {
             "ticket.origin_not_found",
             "ticket_type.rules_failed",
             "ticket_type.template_too_large",
+            "ticket.invalid_file",
+            "ticket.file_too_large",
+            "ticket.file_not_found",
+            "ticket.upload_not_allowed",
         ];
         let stale: Vec<&str> = ERROR_CODES
             .iter()

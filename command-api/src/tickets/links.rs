@@ -13,9 +13,10 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Duration, Utc};
 use hotline_domain::Actor;
 use hotline_domain::ticket::{
-    self, Candidate, DEFAULT_LINK_SECONDS, FieldAccess, NodeKind, Performer, Status, Ticket, TicketAction, TicketState,
-    TokenId, Wait,
+    self, Candidate, DEFAULT_LINK_SECONDS, FieldAccess, FieldKind, FieldReference, FileValue, NodeKind, Performer,
+    ReferenceKind, Status, Ticket, TicketAction, TicketState, TokenId, Wait, references,
 };
+use hotline_infra::blobs::BlobInfo;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -42,6 +43,10 @@ pub struct CollaboratorTask {
     pub fields: Vec<(String, FieldAccess)>,
     /// The ticket's values of the fields shown.
     pub values: Map<String, Value>,
+    /// The users, groups, units, tickets and files those values name.
+    pub references: Vec<FieldReference>,
+    /// Whether the step lets the collaborator fill in an upload field.
+    pub takes_files: bool,
 }
 
 fn already_done() -> ApiError {
@@ -117,18 +122,57 @@ impl TicketService {
             .map(|(key, access)| (key.clone(), *access))
             .collect();
         let shown: BTreeSet<&str> = fields.iter().map(|(key, _)| key.as_str()).collect();
-        let values =
-            state.values.iter().filter(|(key, _)| shown.contains(key.as_str())).map(|(k, v)| (k.clone(), v.clone()));
+        let values: Map<String, Value> = state
+            .values
+            .iter()
+            .filter(|(key, _)| shown.contains(key.as_str()))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect();
+        let takes_files = fields.iter().any(|(key, access)| {
+            matches!(access, FieldAccess::Editable | FieldAccess::Required)
+                && definition.form.field(key).is_some_and(|field| field.kind == FieldKind::Upload)
+        });
         Ok(CollaboratorTask {
+            references: references(&definition.form, &values),
+            takes_files,
             ticket_number: ticket::ticket_number(claims.ticket_id),
             title: state.title.clone(),
             step_name: node.label().to_owned(),
             address: claims.address.clone(),
             expires_at: claims.expires_at,
             form: shown_form(&definition.schema, &shown),
-            values: values.collect(),
+            values,
             fields,
         })
+    }
+
+    /// Keeps a file the collaborator puts in one of their step's upload fields; refused when
+    /// the step lets them edit no upload field.
+    pub async fn store_file_by_link(
+        &self,
+        claims: &LinkClaims,
+        name: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Result<FileValue, ApiError> {
+        if !self.collaborator_task(claims).await?.takes_files {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "ticket.upload_not_allowed",
+                "this step has no upload field for you to fill in",
+            ));
+        }
+        self.keep_file(claims.tenant_id, name, content_type, bytes).await
+    }
+
+    /// A file the fields the collaborator's step shows hold, with its bytes; `None` for any
+    /// other file.
+    pub async fn link_file(&self, claims: &LinkClaims, blob_id: Uuid) -> Result<Option<(BlobInfo, Vec<u8>)>, ApiError> {
+        let task = self.collaborator_task(claims).await?;
+        if !task.references.iter().any(|found| found.kind == ReferenceKind::File && found.id == blob_id) {
+            return Ok(None);
+        }
+        Ok(self.blobs.get(claims.tenant_id, blob_id).await?)
     }
 
     /// Completes the task a genuine, live link opens, with the values its step lets them

@@ -8,9 +8,10 @@
 //!
 //! [`services`] makes the calls of service tasks to outside systems; [`links`] lets outside
 //! collaborators do their tasks through signed links; [`templates`] keeps the types' export
-//! templates.
+//! templates; [`references`] checks what pickers and uploads point at and keeps the files.
 
 pub mod links;
+pub mod references;
 pub mod services;
 pub mod templates;
 
@@ -372,6 +373,7 @@ impl TicketService {
         }
         let outcome = run_rules(definition.rules.as_deref(), &values, RULES_AT_START).await?;
         rule_errors(&outcome)?;
+        self.check_references(session.tenant_id, &definition.form, &[&values, &outcome.computed]).await?;
         let ticket_id = Uuid::new_v5(&command_id, session.tenant_id.as_bytes());
         let action = TicketAction::Open {
             type_id,
@@ -460,6 +462,7 @@ impl TicketService {
         after.extend(values.clone());
         let outcome = run_rules(definition.rules.as_deref(), &after, &node).await?;
         rule_errors(&outcome)?;
+        self.check_references(tenant_id, &definition.form, &[&values, &outcome.computed]).await?;
         let action = TicketAction::CompleteTask {
             token,
             values,

@@ -7,11 +7,18 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use uuid::Uuid;
 
 use crate::{DomainError, FieldError};
 
 /// The most fields one form may hold.
 pub const MAX_FIELDS: usize = 200;
+/// The most values one multiple picker (or upload) may hold.
+pub const MAX_PICKED: usize = 100;
+/// The most nodes one tree select may offer.
+pub const MAX_TREE_NODES: usize = 5000;
+/// The longest file name an upload value may carry.
+const MAX_FILE_NAME: usize = 255;
 /// How deep groups may nest in a schema (a bound on the recursion, not a product rule).
 const MAX_NESTING: usize = 16;
 
@@ -28,8 +35,12 @@ pub struct FormField {
     /// Stored but not evaluated here: the domain has no regex engine (and must not get one
     /// just for this); the browser enforces it. A known gap: a hand-made request can bypass it.
     pub pattern: Option<String>,
-    /// The static `values` of radio, select, checklist and taglist components.
+    /// The static `values` of radio, select, checklist and taglist components, and every
+    /// node's value of a tree select.
     pub options: Vec<String>,
+    /// Whether a picker, tree select or upload holds several values (a list) or one.
+    #[serde(default)]
+    pub multiple: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,6 +54,18 @@ pub enum FieldKind {
     DateTime,
     /// A dynamic list: an array of row objects.
     Table,
+    /// A user of the tenant (`hotline-user`), by id.
+    User,
+    /// A user group (`hotline-group`): one of the tenant's roles, by id.
+    Group,
+    /// An organisation unit (`hotline-department`), by id.
+    Department,
+    /// A node of a static tree (`hotline-tree`), by its value.
+    Tree,
+    /// Another ticket (`hotline-relation`), by id.
+    Relation,
+    /// Files (`hotline-upload`): always a list of [`FileValue`]-shaped objects.
+    Upload,
     /// A component type this build does not know: any JSON value.
     Other,
 }
@@ -73,6 +96,14 @@ impl FieldAccess {
         }
     }
 }
+
+/// Our own component types (the web app registers them with form-js).
+const USER: &str = "hotline-user";
+const GROUP: &str = "hotline-group";
+const DEPARTMENT: &str = "hotline-department";
+const TREE: &str = "hotline-tree";
+const RELATION: &str = "hotline-relation";
+const UPLOAD: &str = "hotline-upload";
 
 /// Component types that only lay the form out and hold no value.
 const LAYOUT: [&str; 7] = ["text", "html", "spacer", "separator", "button", "image", "iframe"];
@@ -140,6 +171,12 @@ fn collect(components: &[Value], spec: &mut FormSpec, depth: usize) -> Result<()
                     | "taglist"
                     | "datetime"
                     | "dynamiclist"
+                    | USER
+                    | GROUP
+                    | DEPARTMENT
+                    | TREE
+                    | RELATION
+                    | UPLOAD
             ) =>
             {
                 return Err(invalid(format!("component {index} ({kind_name}) has no {key_attribute}")));
@@ -155,12 +192,12 @@ fn collect(components: &[Value], spec: &mut FormSpec, depth: usize) -> Result<()
         if spec.fields.len() == MAX_FIELDS {
             return Err(invalid(format!("a form holds at most {MAX_FIELDS} fields")));
         }
-        spec.fields.push(field(key, kind_name, object));
+        spec.fields.push(field(key, kind_name, object)?);
     }
     Ok(())
 }
 
-fn field(key: &str, kind_name: &str, object: &Map<String, Value>) -> FormField {
+fn field(key: &str, kind_name: &str, object: &Map<String, Value>) -> Result<FormField, DomainError> {
     let kind = match kind_name {
         "textfield" | "textarea" => FieldKind::Text,
         "number" => FieldKind::Number,
@@ -169,17 +206,27 @@ fn field(key: &str, kind_name: &str, object: &Map<String, Value>) -> FormField {
         "checklist" | "taglist" => FieldKind::MultiChoice,
         "datetime" => FieldKind::DateTime,
         "dynamiclist" => FieldKind::Table,
+        USER => FieldKind::User,
+        GROUP => FieldKind::Group,
+        DEPARTMENT => FieldKind::Department,
+        TREE => FieldKind::Tree,
+        RELATION => FieldKind::Relation,
+        UPLOAD => FieldKind::Upload,
         _ => FieldKind::Other,
     };
     let empty = Map::new();
     let validate = object.get("validate").and_then(Value::as_object).unwrap_or(&empty);
     let length = |name: &str| validate.get(name).and_then(Value::as_u64).map(|n| n.min(u64::from(u32::MAX)) as u32);
-    let options = object
-        .get("values")
-        .and_then(Value::as_array)
-        .map(|values| values.iter().filter_map(|option| option.get("value")).map(option_text).collect())
-        .unwrap_or_default();
-    FormField {
+    let options = if kind == FieldKind::Tree {
+        tree_values(key, object.get("tree"))?
+    } else {
+        object
+            .get("values")
+            .and_then(Value::as_array)
+            .map(|values| values.iter().filter_map(|option| option.get("value")).map(option_text).collect())
+            .unwrap_or_default()
+    };
+    Ok(FormField {
         key: key.to_owned(),
         label: object.get("label").and_then(Value::as_str).unwrap_or(key).to_owned(),
         kind,
@@ -190,7 +237,43 @@ fn field(key: &str, kind_name: &str, object: &Map<String, Value>) -> FormField {
         max: validate.get("max").and_then(Value::as_f64),
         pattern: validate.get("pattern").and_then(Value::as_str).map(str::to_owned),
         options,
+        multiple: object.get("multiple").and_then(Value::as_bool).unwrap_or(false),
+    })
+}
+
+/// Every node's value of a tree select's `tree` (`[{value, label, children?}]`), depth first.
+/// Values must be non-empty text and unique in the tree: they are what the ticket stores.
+fn tree_values(key: &str, tree: Option<&Value>) -> Result<Vec<String>, DomainError> {
+    fn walk(nodes: &[Value], depth: usize, key: &str, values: &mut Vec<String>) -> Result<(), DomainError> {
+        if depth > MAX_NESTING {
+            return Err(invalid(format!("the tree of field {key:?} nests deeper than {MAX_NESTING} levels")));
+        }
+        for node in nodes {
+            let value = node.get("value").and_then(Value::as_str).map(str::trim).unwrap_or_default();
+            if value.is_empty() {
+                return Err(invalid(format!("a node of the tree of field {key:?} has no value")));
+            }
+            if values.iter().any(|known| known == value) {
+                return Err(invalid(format!("the tree of field {key:?} holds the value {value:?} twice")));
+            }
+            if values.len() == MAX_TREE_NODES {
+                return Err(invalid(format!("the tree of field {key:?} has more than {MAX_TREE_NODES} nodes")));
+            }
+            values.push(value.to_owned());
+            if let Some(children) = node.get("children").and_then(Value::as_array) {
+                walk(children, depth + 1, key, values)?;
+            }
+        }
+        Ok(())
     }
+    let nodes = match tree {
+        None | Some(Value::Null) => return Err(invalid(format!("the tree select {key:?} has no tree"))),
+        Some(Value::Array(nodes)) if !nodes.is_empty() => nodes,
+        Some(_) => return Err(invalid(format!("the tree of field {key:?} is not a list of nodes"))),
+    };
+    let mut values = Vec::new();
+    walk(nodes, 0, key, &mut values)?;
+    Ok(values)
 }
 
 /// An option's value as text: form-js allows non-string option values.
@@ -350,7 +433,120 @@ fn check_type(field: &FormField, value: &Value) -> Result<(), String> {
                 return Err("every row must be an object".into());
             }
         }
+        FieldKind::User | FieldKind::Group | FieldKind::Department | FieldKind::Relation => {
+            for item in picked(field, value)? {
+                item.as_str().and_then(|text| Uuid::parse_str(text).ok()).ok_or("must be an id")?;
+            }
+        }
+        FieldKind::Tree => {
+            for item in picked(field, value)? {
+                let text = item.as_str().ok_or("must be one of the tree's nodes")?;
+                if !in_options(text) {
+                    return Err(format!("{text:?} is not a node of the tree"));
+                }
+            }
+        }
+        FieldKind::Upload => {
+            let files = value.as_array().ok_or("must be a list of files")?;
+            check_count(field, files.len())?;
+            for file in files {
+                file_value(file)?;
+            }
+        }
         FieldKind::Other => {}
     }
     Ok(())
+}
+
+/// A picker's chosen items: the one value, or the list of a multiple picker.
+fn picked<'v>(field: &FormField, value: &'v Value) -> Result<&'v [Value], String> {
+    if !field.multiple {
+        return if value.is_array() {
+            Err("must be one value, not a list".into())
+        } else {
+            Ok(std::slice::from_ref(value))
+        };
+    }
+    let items = value.as_array().ok_or("must be a list")?;
+    check_count(field, items.len())?;
+    Ok(items)
+}
+
+fn check_count(field: &FormField, count: usize) -> Result<(), String> {
+    let most = if field.multiple { MAX_PICKED } else { 1 };
+    if count > most {
+        return Err(format!("holds at most {most}"));
+    }
+    Ok(())
+}
+
+/// One file of an upload field, as the web app stores it: `{blobId, name, size, contentType}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileValue {
+    pub blob_id: Uuid,
+    pub name: String,
+    pub size: u64,
+    pub content_type: String,
+}
+
+fn file_value(value: &Value) -> Result<FileValue, String> {
+    let file =
+        FileValue::deserialize(value).map_err(|_| "every file must have a blobId, name, size and contentType")?;
+    if file.name.trim().is_empty() || file.name.chars().count() > MAX_FILE_NAME {
+        return Err(format!("a file's name must be 1 to {MAX_FILE_NAME} characters"));
+    }
+    Ok(file)
+}
+
+/// What a value of a picker or an upload points at, which only the log can confirm exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferenceKind {
+    User,
+    Group,
+    Department,
+    Ticket,
+    File,
+}
+
+/// One id a form value holds.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FieldReference {
+    pub field: String,
+    pub kind: ReferenceKind,
+    pub id: Uuid,
+}
+
+/// The ids the values of pickers and uploads hold, to be checked against the tenant's
+/// users, groups, units, tickets and files before the values are accepted. Values that are
+/// not well-formed are skipped: [`validate_values`] reports them.
+pub fn references(spec: &FormSpec, values: &Map<String, Value>) -> Vec<FieldReference> {
+    let mut found = Vec::new();
+    for (key, value) in values {
+        let Some(field) = spec.field(key) else { continue };
+        let kind = match field.kind {
+            FieldKind::User => ReferenceKind::User,
+            FieldKind::Group => ReferenceKind::Group,
+            FieldKind::Department => ReferenceKind::Department,
+            FieldKind::Relation => ReferenceKind::Ticket,
+            FieldKind::Upload => ReferenceKind::File,
+            _ => continue,
+        };
+        let items = match value {
+            Value::Array(items) => items.as_slice(),
+            single => std::slice::from_ref(single),
+        };
+        for item in items {
+            let id = if kind == ReferenceKind::File {
+                file_value(item).ok().map(|file| file.blob_id)
+            } else {
+                item.as_str().and_then(|text| Uuid::parse_str(text).ok())
+            };
+            if let Some(id) = id {
+                found.push(FieldReference { field: key.clone(), kind, id });
+            }
+        }
+    }
+    found
 }

@@ -149,6 +149,112 @@ fn values_are_checked_for_type_bounds_options_and_access() {
     assert_eq!(missing, [FieldError::new("subject", "required")]);
 }
 
+fn pickers_form() -> FormSpec {
+    FormSpec::from_form_js(&json!({"components": [
+        {"type": "hotline-user", "key": "owner", "label": "Owner"},
+        {"type": "hotline-user", "key": "watchers", "multiple": true},
+        {"type": "hotline-group", "key": "group"},
+        {"type": "hotline-department", "key": "department", "multiple": true},
+        {"type": "hotline-tree", "key": "region", "tree": [
+            {"value": "gd", "label": "Guangdong", "children": [{"value": "sz", "label": "Shenzhen"}]},
+            {"value": "hk", "label": "Hong Kong"}
+        ]},
+        {"type": "hotline-relation", "key": "related", "multiple": true},
+        {"type": "hotline-upload", "key": "evidence"}
+    ]}))
+    .unwrap()
+}
+
+const USER_ID: &str = "00000000-0000-0000-0000-0000000000a6";
+const OTHER_ID: &str = "00000000-0000-0000-0000-0000000000a7";
+
+fn file(blob: &str, name: &str) -> Value {
+    json!({"blobId": blob, "name": name, "size": 12, "contentType": "application/pdf"})
+}
+
+#[test]
+fn picker_tree_and_upload_components_are_read_with_their_kind_and_tree() {
+    let spec = pickers_form();
+    let kinds: Vec<(&str, FieldKind, bool)> =
+        spec.fields.iter().map(|field| (field.key.as_str(), field.kind, field.multiple)).collect();
+    assert_eq!(
+        kinds,
+        [
+            ("owner", FieldKind::User, false),
+            ("watchers", FieldKind::User, true),
+            ("group", FieldKind::Group, false),
+            ("department", FieldKind::Department, true),
+            ("region", FieldKind::Tree, false),
+            ("related", FieldKind::Relation, true),
+            ("evidence", FieldKind::Upload, false),
+        ]
+    );
+    assert_eq!(spec.field("region").unwrap().options, ["gd", "sz", "hk"], "every level can be chosen");
+}
+
+#[test]
+fn trees_without_nodes_values_or_with_a_value_twice_are_refused() {
+    let tree = |tree: Value| json!({"components": [{"type": "hotline-tree", "key": "t", "tree": tree}]});
+    let cases = [
+        json!({"components": [{"type": "hotline-tree", "key": "t"}]}),
+        json!({"components": [{"type": "hotline-user"}]}),
+        tree(json!([])),
+        tree(json!({"value": "a"})),
+        tree(json!([{"label": "no value"}])),
+        tree(json!([{"value": "a", "children": [{"value": "a"}]}])),
+    ];
+    for case in cases {
+        let error = FormSpec::from_form_js(&case).unwrap_err();
+        assert_eq!(error.code, "ticket_type.invalid_form", "{case}");
+    }
+}
+
+#[test]
+fn picker_values_are_ids_one_or_a_list_as_the_field_says() {
+    let spec = pickers_form();
+    let good = map(json!({
+        "owner": USER_ID, "watchers": [USER_ID, OTHER_ID], "group": OTHER_ID, "department": [OTHER_ID],
+        "region": "sz", "related": [], "evidence": [file(USER_ID, "scan.pdf")]
+    }));
+    assert_eq!(validate_values(&spec, &good, &|_| FieldAccess::Editable), []);
+    let bad = map(json!({
+        "owner": [USER_ID], "watchers": USER_ID, "group": "admins", "department": [7],
+        "region": "tokyo", "related": ["not-an-id"],
+        "evidence": [file(USER_ID, "a.pdf"), file(OTHER_ID, "b.pdf")]
+    }));
+    let mut fields: Vec<String> =
+        validate_values(&spec, &bad, &|_| FieldAccess::Editable).into_iter().map(|error| error.field).collect();
+    fields.sort();
+    assert_eq!(fields, ["department", "evidence", "group", "owner", "region", "related", "watchers"]);
+    let no_name = map(json!({"evidence": [{"blobId": USER_ID, "name": " ", "size": 1, "contentType": "x"}]}));
+    assert_eq!(validate_values(&spec, &no_name, &|_| FieldAccess::Editable).len(), 1);
+    let too_many = map(json!({"watchers": vec![USER_ID; form::MAX_PICKED + 1]}));
+    assert_eq!(validate_values(&spec, &too_many, &|_| FieldAccess::Editable).len(), 1);
+}
+
+#[test]
+fn references_name_every_id_the_pickers_and_uploads_hold() {
+    let spec = pickers_form();
+    let values = map(json!({
+        "owner": USER_ID, "watchers": [USER_ID, OTHER_ID], "department": [OTHER_ID], "region": "sz",
+        "related": ["not-an-id"], "evidence": [file(OTHER_ID, "scan.pdf")], "unknown": USER_ID
+    }));
+    let id = |text: &str| Uuid::parse_str(text).unwrap();
+    let mut found: Vec<(String, ReferenceKind, Uuid)> =
+        references(&spec, &values).into_iter().map(|found| (found.field, found.kind, found.id)).collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("department".to_owned(), ReferenceKind::Department, id(OTHER_ID)),
+            ("evidence".to_owned(), ReferenceKind::File, id(OTHER_ID)),
+            ("owner".to_owned(), ReferenceKind::User, id(USER_ID)),
+            ("watchers".to_owned(), ReferenceKind::User, id(USER_ID)),
+            ("watchers".to_owned(), ReferenceKind::User, id(OTHER_ID)),
+        ]
+    );
+}
+
 // ---------------------------------------------------------------- parser
 
 const EXPORT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>

@@ -1,8 +1,8 @@
 /**
  * Every GraphQL document of the web app (the `*.graphql.ts` files beside the components)
  * is valid against the server's checked-in SDL, plus what pending.graphql declares and the
- * SDL does not have yet: root fields (queries, mutations, subscriptions) and types, inputs
- * and enums. Anything neither has is still refused.
+ * SDL does not have yet: root fields (queries, mutations, subscriptions), fields of the
+ * SDL's object types, and types, inputs and enums. Anything neither has is still refused.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,10 +13,14 @@ import {
   type FieldDefinitionNode,
   type GraphQLObjectType,
   type GraphQLSchema,
+  isObjectType,
   Kind,
   type OperationTypeNode,
   parse,
+  TypeInfo,
   validate,
+  visit,
+  visitWithTypeInfo,
 } from "graphql";
 import { describe, expect, it } from "vitest";
 import { readRepoFile, UI_ROOT } from "../test/repo";
@@ -46,7 +50,7 @@ function rootType(schema: GraphQLSchema, operation: OperationTypeNode): GraphQLO
 
 interface Extended {
   schema: GraphQLSchema;
-  /** Root fields still pending, as `query.myDesk`, `mutation.setPresence`, ... */
+  /** Fields still pending: root ones as `query.myDesk`, `mutation.setPresence`, ..., others as `Ticket.references`. */
   pendingFields: string[];
   /** Named types still pending. */
   pendingTypes: string[];
@@ -63,13 +67,12 @@ function schemaWithPending(): Extended {
   for (const definition of pendingDefinitions) {
     if (definition.kind === Kind.OBJECT_TYPE_EXTENSION) {
       const operation = ROOT_OPERATIONS[definition.name.value];
-      if (!operation) throw new Error(`pending.graphql extends ${definition.name.value}: only QueryRoot, MutationRoot and SubscriptionRoot`);
-      const root = rootType(base, operation);
-      if (!root) throw new Error(`the SDL has no ${operation} type for pending.graphql to extend`);
-      const existing = root.getFields();
+      const extended = operation ? rootType(base, operation) : base.getType(definition.name.value);
+      if (!extended || !isObjectType(extended)) throw new Error(`the SDL has no object type for pending.graphql to extend as ${definition.name.value}`);
+      const existing = extended.getFields();
       const fields = (definition.fields ?? []).filter((field: FieldDefinitionNode) => !(field.name.value in existing));
-      pendingFields.push(...fields.map((field) => `${operation}.${field.name.value}`));
-      if (fields.length > 0) definitions.push({ ...definition, name: { ...definition.name, value: root.name }, fields });
+      pendingFields.push(...fields.map((field) => `${operation ?? extended.name}.${field.name.value}`));
+      if (fields.length > 0) definitions.push({ ...definition, name: { ...definition.name, value: extended.name }, fields });
     } else if (NAMED_TYPE_DEFINITIONS.includes(definition.kind) && "name" in definition && definition.name) {
       if (base.getType(definition.name.value)) continue;
       pendingTypes.push(definition.name.value);
@@ -99,16 +102,22 @@ function documents(): [string, string][] {
   return found;
 }
 
-/** The root fields the documents ask for, as `query.myDesk`, `subscription.liveBoard`, ... */
-function usedRootFields(all: readonly [string, string][]): Set<string> {
+/** The fields the documents ask for: root ones as `query.myDesk`, `subscription.liveBoard`,
+ * ..., others as `Ticket.references`. */
+function usedFields(schema: GraphQLSchema, all: readonly [string, string][]): Set<string> {
+  const roots = new Map(Object.values(ROOT_OPERATIONS).map((operation) => [rootType(schema, operation)?.name, operation]));
   const used = new Set<string>();
   for (const [, document] of all) {
-    for (const definition of parse(document).definitions) {
-      if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
-      for (const selection of definition.selectionSet.selections) {
-        if (selection.kind === Kind.FIELD) used.add(`${definition.operation}.${selection.name.value}`);
-      }
-    }
+    const typeInfo = new TypeInfo(schema);
+    visit(
+      parse(document),
+      visitWithTypeInfo(typeInfo, {
+        Field(node) {
+          const parent = typeInfo.getParentType()?.name;
+          if (parent) used.add(`${roots.get(parent) ?? parent}.${node.name.value}`);
+        },
+      }),
+    );
   }
   return used;
 }
@@ -139,11 +148,11 @@ describe("GraphQL documents", () => {
   });
 
   it("lists what the server does not have yet, each used by a document", () => {
-    // Informational: shrinks as the server catches up. A pending root field no document
-    // uses is left over: delete it from pending.graphql.
-    console.info(`pending GraphQL root fields: ${pendingFields.join(", ") || "none"}`);
+    // Informational: shrinks as the server catches up. A pending field no document uses is
+    // left over: delete it from pending.graphql.
+    console.info(`pending GraphQL fields: ${pendingFields.join(", ") || "none"}`);
     console.info(`pending GraphQL types: ${pendingTypes.join(", ") || "none"}`);
-    const used = usedRootFields(all);
+    const used = usedFields(schema, all);
     expect(pendingFields.filter((field) => !used.has(field))).toEqual([]);
   });
 });

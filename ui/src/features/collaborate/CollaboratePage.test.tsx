@@ -2,6 +2,7 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { App as AntApp, ConfigProvider } from "antd";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { I18nProvider } from "../../i18n";
+import { formDirectory } from "../tickets/testing/fakeFormView";
 import { CollaboratePage } from "./CollaboratePage";
 import { collaborateLink } from "./link";
 
@@ -31,6 +32,7 @@ const LINK = {
     { key: "reason", access: "READ_ONLY" },
   ],
   values: { reason: "broken", note: "" },
+  references: [],
 };
 
 interface Call {
@@ -175,6 +177,32 @@ describe("the collaborator's page", () => {
 });
 
 describe("collaborateLink", () => {
+  it("gives the form the link's references and its file routes, and no search", async () => {
+    const references = [{ kind: "USER" as const, id: "u-1", label: "Ann Lee", parentId: null }];
+    const stored = { blobId: "b-1", name: "quote.pdf", size: 4, contentType: "application/pdf" };
+    const calls = serve(() => json({ ...LINK, references }));
+    renderPage("abc/def");
+    await screen.findByTestId("form-field-amount");
+    const directory = formDirectory.current!;
+    expect(directory.references).toEqual(references);
+    expect(directory.search).toBeUndefined();
+    expect(directory.fileUrl?.(stored)).toBe("/api/ticket-links/abc%2Fdef/files/b-1");
+
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (url: string, init: RequestInit = {}) => {
+        calls.push({ url, method: init.method ?? "GET", headers: (init.headers ?? {}) as Record<string, string>, credentials: init.credentials, body: init.body });
+        return json(stored, 201);
+      }),
+    );
+    const file = new File(["%PDF"], "Angebot für dich.pdf", { type: "application/pdf" });
+    expect(await directory.upload!(file)).toEqual(stored);
+    const upload = calls.at(-1)!;
+    expect(upload).toMatchObject({ url: "/api/ticket-links/abc%2Fdef/files", method: "POST", credentials: "omit", body: file });
+    expect(upload.headers).toMatchObject({ "content-type": "application/pdf", "x-file-name": "Angebot%20f%C3%BCr%20dich.pdf" });
+    expect(upload.headers.authorization).toBeUndefined();
+  });
+
   it("reads the link of a /collaborate/ path, decoded", () => {
     expect(collaborateLink("/collaborate/abc.def")).toBe("abc.def");
     expect(collaborateLink("/collaborate/a%2Fb%20c/")).toBe("a/b c");

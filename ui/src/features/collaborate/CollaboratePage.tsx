@@ -17,7 +17,7 @@ import type { FormViewApi } from "../tickets/FormView";
 import { LazyFormView } from "../tickets/LazyFormView";
 import type { FormValues } from "../tickets/tickets.graphql";
 import { editableValues, formFields, schemaForStep, serverDetail, ticketFieldErrors } from "../tickets/workflow";
-import { fetchTicketLink, submitTicketLink, type TicketLink } from "./api";
+import { fetchTicketLink, submitTicketLink, type TicketLink, ticketLinkDirectory } from "./api";
 
 type Load = { state: "loading" } | { state: "failed"; error: unknown } | { state: "ready"; link: TicketLink };
 
@@ -86,6 +86,7 @@ function StepForm({ link, step }: { link: string; step: TicketLink }) {
   const { token } = theme.useToken();
   const schema = useMemo(() => schemaForStep(step.form, step.fields), [step.form, step.fields]);
   const labels = useMemo(() => new Map(formFields(step.form).map((field) => [field.key, field.label])), [step.form]);
+  const directory = useMemo(() => ticketLinkDirectory(link, step.references), [link, step.references]);
   const [values, setValues] = useState<FormValues>(step.values);
   const viewer = useRef<FormViewApi | null>(null);
   const [sending, setSending] = useState(false);
@@ -142,6 +143,7 @@ function StepForm({ link, step }: { link: string; step: TicketLink }) {
         <LazyFormView
           schema={schema}
           data={step.values}
+          directory={directory}
           onChange={setValues}
           onReady={(api) => {
             viewer.current = api;

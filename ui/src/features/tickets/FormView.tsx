@@ -1,11 +1,18 @@
 /**
  * A ticket's form, drawn by bpmn.io's form-js viewer (loaded lazily: see `LazyFormView`).
  * Reports each change; `onReady` hands over `validate` (the form's own checks, required
- * fields first) for the button that sends the values.
+ * fields first) for the button that sends the values. Hotline's own fields (users, groups,
+ * departments, trees, related tickets, files: `fields/`) are form-js fields whose antd
+ * controls render here, through portals, from the page's `directory`.
  */
 import "@bpmn-io/form-js/dist/assets/form-js.css";
 import { Form } from "@bpmn-io/form-js";
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, useState, useSyncExternalStore } from "react";
+import { createPortal } from "react-dom";
+import { type FieldDirectory, NO_DIRECTORY } from "./fields/directory";
+import { FieldControl } from "./fields/FieldControl";
+import { FieldPortals } from "./fields/fieldPortals";
+import { hotlineViewerModule } from "./fields/hotlineFields";
 import type { FormSchema, FormValues } from "./tickets.graphql";
 
 export interface FormViewApi {
@@ -20,21 +27,26 @@ export interface FormViewProps {
   onReady?: (api: FormViewApi) => void;
   /** Shows the whole form read-only. */
   readOnly?: boolean;
+  /** What Hotline's own fields search, name, upload and link; absent: they show the ids they hold and add no files. */
+  directory?: FieldDirectory;
 }
 
-export function FormView({ schema, data, onChange, onReady, readOnly }: FormViewProps) {
+export function FormView({ schema, data, onChange, onReady, readOnly, directory = NO_DIRECTORY }: FormViewProps) {
   const container = useRef<HTMLDivElement>(null);
   const latest = useRef({ onChange, onReady });
   useEffect(() => {
     latest.current = { onChange, onReady };
   }, [onChange, onReady]);
+  // The Hotline fields' slots, filled below: a new directory re-renders the controls only.
+  const [portals] = useState(() => new FieldPortals());
+  const slots = useSyncExternalStore(portals.subscribe, portals.getSnapshot);
   // The form starts again for another schema or other starting values (by content).
   const schemaKey = JSON.stringify(schema);
   const dataKey = JSON.stringify(data);
 
   useEffect(() => {
     if (!container.current) return;
-    const form = new Form({ container: container.current });
+    const form = new Form({ container: container.current, additionalModules: [hotlineViewerModule(portals)] });
     let live = true;
     form.on("changed", (event: { data?: FormValues }) => {
       if (live && event.data) latest.current.onChange?.({ ...event.data });
@@ -48,7 +60,12 @@ export function FormView({ schema, data, onChange, onReady, readOnly }: FormView
       live = false;
       form.destroy();
     };
-  }, [schemaKey, dataKey, readOnly]);
+  }, [schemaKey, dataKey, readOnly, portals]);
 
-  return <div ref={container} data-testid="ticket-form-view" className="hotline-ticket-form" />;
+  return (
+    <>
+      <div ref={container} data-testid="ticket-form-view" className="hotline-ticket-form" />
+      {slots.map((slot) => createPortal(<FieldControl state={slot.state} directory={directory} />, slot.element, slot.id))}
+    </>
+  );
 }

@@ -13,6 +13,7 @@ import { useMutation, useQuery } from "../../api/hooks";
 import { useT } from "../../i18n";
 import { useCommandId } from "../admin/shared/commandId";
 import type { FormViewApi } from "./FormView";
+import { useFieldDirectory } from "./fields/useFieldDirectory";
 import { LazyFormView } from "./LazyFormView";
 import { RULES_AT_START } from "./rules";
 import { RulesOutcome } from "./RulesOutcome";
@@ -60,6 +61,7 @@ export function NewTicketModal({ open, onClose, onOpened, conversationId, callId
   const type = published.find((candidate) => candidate.id === typeId) ?? null;
   const [values, setValues] = useState<FormValues>({});
   const viewer = useRef<FormViewApi | null>(null);
+  const directory = useFieldDirectory();
   const [commandId, renewCommandId] = useCommandId();
   const openTicket = useMutation<OpenTicketData, OpenTicketVariables>(OPEN_TICKET_MUTATION);
   const [failure, setFailure] = useState<unknown>();
@@ -173,6 +175,7 @@ export function NewTicketModal({ open, onClose, onOpened, conversationId, callId
           key={type.id}
           schema={(type.publishedForm ?? type.form)}
           data={{}}
+          directory={directory}
           onChange={(data) => {
             setValues(data);
             renewCommandId();

@@ -21,6 +21,7 @@ import { formatDateTime } from "../../i18n/format";
 import { useCommandId } from "../admin/shared/commandId";
 import { useOpenTab } from "../customers/access";
 import type { FormViewApi } from "./FormView";
+import { useFieldDirectory } from "./fields/useFieldDirectory";
 import { CANDIDATE_KEYS, STATUS_COLORS, STATUS_KEYS } from "./labels";
 import { LazyFormView } from "./LazyFormView";
 import { RulesOutcome } from "./RulesOutcome";
@@ -101,6 +102,7 @@ function TicketDetail({ ticket, onChanged }: { ticket: Ticket; onChanged: () => 
   const afterStep = useMemo(() => (task ? { ...ticket.values, ...editableValues(values, task.fields) } : ticket.values), [ticket.values, values, task]);
   const rules = useFormRules(task && ticket.status === "OPEN" ? ticket.rules : null, afterStep, task?.stepId ?? "");
   const viewer = useRef<FormViewApi | null>(null);
+  const directory = useFieldDirectory(ticket);
   const [completeCommand, setCompleteCommand] = useState(newCommandId);
   const complete = useMutation<CompleteTicketTaskData, CompleteTicketTaskVariables>(COMPLETE_TICKET_TASK_MUTATION);
   const [completeError, setCompleteError] = useState<unknown>();
@@ -327,6 +329,7 @@ function TicketDetail({ ticket, onChanged }: { ticket: Ticket; onChanged: () => 
           schema={schema}
           data={ticket.values}
           readOnly={!task || !isOpen}
+          directory={directory}
           onChange={(next) => {
             setValues(next);
             setCompleteCommand(newCommandId());

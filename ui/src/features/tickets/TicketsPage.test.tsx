@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { fakeGraphqlServer, graphqlError } from "../../test/fakeServer";
 import { renderInShell } from "../customers/testing/shell";
 import { pick } from "../customers/testing/select";
+import { formDirectory } from "./testing/fakeFormView";
 import { exportTemplate, listItem, task, ticket, ticketType } from "./testing/fixtures";
 import { DEFAULT_TICKET_FILTER } from "./TicketQueryBar";
 import { NIL_UUID } from "./tickets.graphql";
@@ -93,6 +94,27 @@ describe("the tickets page", () => {
     const input = completed[0]!.input as Record<string, unknown>;
     expect(input).toMatchObject({ ticketId: "1", token: 7, values: { amount: "250", category: "refund" } });
     expect(typeof input.commandId).toBe("string");
+  });
+
+  it("gives the ticket's form its references, the option search and the ticket's file links", async () => {
+    const references = [{ kind: "USER" as const, id: "u-1", label: "Ann Lee", parentId: null }];
+    const server = fakeGraphqlServer({
+      TicketTypes: TYPES,
+      Tickets: { data: { tickets: { items: [listItem("1")], total: 1 } } },
+      Ticket: { data: { ticket: ticket("1", { references }) } },
+      TicketFieldOptions: { data: { ticketFieldOptions: references } },
+    });
+    renderInShell(<TicketsPage />, ["ticket.create"]);
+    fireEvent.click(await screen.findByText("T-1"));
+    await within(await screen.findByTestId("ticket-detail")).findByTestId("form-field-amount");
+    const directory = formDirectory.current!;
+    expect(directory.references).toEqual(references);
+    expect(await directory.search!("USER", " ann ")).toEqual(references);
+    expect(server.requests.find((request) => request.operation === "TicketFieldOptions")!.variables).toEqual({ kind: "USER", search: "ann" });
+    await directory.search!("DEPARTMENT", "");
+    expect(server.requests.filter((request) => request.operation === "TicketFieldOptions").at(-1)!.variables).toEqual({ kind: "DEPARTMENT", search: null });
+    expect(directory.fileUrl!({ blobId: "b-1", name: "a.pdf", size: 1, contentType: "application/pdf" })).toBe("/api/tickets/1/files/b-1");
+    expect(directory.upload).toBeDefined();
   });
 
   it("runs the ticket's rules at my step on its values and what I type", async () => {

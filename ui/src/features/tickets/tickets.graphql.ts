@@ -1,5 +1,6 @@
 /** Tickets (issue 7): ticket types, tickets, their tasks and the caller's to-dos. */
 import type { ConditionOp, QueryCondition } from "../customers/customers.graphql";
+import type { FieldOption } from "./fields/directory";
 
 export type { ConditionOp, QueryCondition };
 
@@ -181,6 +182,8 @@ export interface Ticket {
   history: TicketHistoryEntry[];
   /** The templates of the ticket's type, to export it through. */
   exportTemplates: TicketExportTemplate[];
+  /** The names of the users, groups, departments and tickets its values hold (those the caller may see). */
+  references: FieldOption[];
 }
 
 export interface TicketTodo {
@@ -272,7 +275,7 @@ export interface TicketsVariables {
   limit: number;
 }
 
-export type TicketListItem = Omit<Ticket, "values" | "form" | "rules" | "callId" | "serviceCalls" | "history" | "exportTemplates">;
+export type TicketListItem = Omit<Ticket, "values" | "form" | "rules" | "callId" | "serviceCalls" | "history" | "exportTemplates" | "references">;
 
 export interface TicketsData {
   tickets: { items: TicketListItem[]; total: number };
@@ -355,12 +358,25 @@ export const TICKET_QUERY = /* GraphQL */ `
       serviceCalls { token stepName url failed error since }
       history { at kind actorName stepName text }
       exportTemplates { ${EXPORT_TEMPLATE_FIELDS} }
+      references { kind id label parentId }
     }
   }
 `;
 
 export interface TicketData {
   ticket: Ticket | null;
+}
+
+/** The options of a form's user, group, department or related-ticket field matching `search`
+ * (DEPARTMENT without one: the whole tree). */
+export const TICKET_FIELD_OPTIONS_QUERY = /* GraphQL */ `
+  query TicketFieldOptions($kind: TicketFieldOptionKind!, $search: String) {
+    ticketFieldOptions(kind: $kind, search: $search) { kind id label parentId }
+  }
+`;
+
+export interface TicketFieldOptionsData {
+  ticketFieldOptions: FieldOption[];
 }
 
 export const MY_TICKET_TODOS_QUERY = /* GraphQL */ `

@@ -1,5 +1,6 @@
-/** The form of a ticket type: bpmn.io's form-js editor (its own palette and properties).
- * Every change reports the schema. The bpmn.io watermark stays visible (its licence). */
+/** The form of a ticket type: bpmn.io's form-js editor (its own palette and properties) with
+ * Hotline's own fields (users, groups, departments, trees, related tickets, files) and their
+ * properties. Every change reports the schema. The bpmn.io watermark stays visible (its licence). */
 import "@bpmn-io/form-js/dist/assets/form-js.css";
 import "@bpmn-io/form-js/dist/assets/form-js-editor.css";
 import "@bpmn-io/form-js/dist/assets/properties-panel.css";
@@ -7,7 +8,9 @@ import { FormEditor } from "@bpmn-io/form-js";
 import { Alert, theme } from "antd";
 import { useEffect, useRef, useState } from "react";
 import { useT } from "../../../i18n";
+import { hotlineFieldsModule } from "../../tickets/fields/hotlineFields";
 import type { FormSchema } from "../../tickets/tickets.graphql";
+import { hotlinePropertiesModule } from "./hotlineFieldProperties";
 
 interface Props {
   schema: FormSchema;
@@ -27,7 +30,7 @@ export function FormDesigner({ schema, onChange }: Props) {
 
   useEffect(() => {
     if (!container.current) return;
-    const editor = new FormEditor({ container: container.current });
+    const editor = new FormEditor({ container: container.current, additionalModules: [hotlineFieldsModule, hotlinePropertiesModule] });
     let live = true;
     editor.on("changed", () => {
       if (live) latest.current(editor.saveSchema() as FormSchema);

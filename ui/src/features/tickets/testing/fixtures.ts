@@ -87,11 +87,12 @@ export function ticket(id: string, overrides: Partial<Ticket> = {}): Ticket {
     serviceCalls: [],
     history: [{ at: "2025-03-01T10:00:00Z", kind: "opened", actorName: "Ann Lee", stepName: null, text: null }],
     exportTemplates: [],
+    references: [],
     ...overrides,
   };
 }
 
 export function listItem(id: string, overrides: Partial<Ticket> = {}): TicketListItem {
-  const { values: _values, form: _form, rules: _rules, callId: _callId, serviceCalls: _serviceCalls, history: _history, exportTemplates: _exportTemplates, ...item } = ticket(id, overrides);
+  const { values: _values, form: _form, rules: _rules, callId: _callId, serviceCalls: _serviceCalls, history: _history, exportTemplates: _exportTemplates, references: _references, ...item } = ticket(id, overrides);
   return item;
 }

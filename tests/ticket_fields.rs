@@ -1,0 +1,183 @@
+//! The pickers and uploads of ticket forms, end to end through the real binary: the options
+//! an agent chooses from (users, user groups, departments, tickets in their scope), a file
+//! uploaded then named by a ticket's values, the names a ticket shows for the ids it holds,
+//! and the server refusing ids that name nothing of the tenant (another tenant's user, a made
+//! up file) before anything is recorded. A file downloads only through a ticket that holds
+//! it, for whoever may see that ticket.
+
+mod common;
+
+use common::tickets::{CREATE_TYPE, OPEN, PUBLISH};
+use common::{Location, Server, error_code};
+use hotline_domain::access::BuiltInRole;
+use serde_json::{Value, json};
+
+const OPTIONS: &str = "query($kind: TicketFieldOptionKind!, $search: String) { \
+     ticketFieldOptions(kind: $kind, search: $search) { kind id label parentId } }";
+const TICKET: &str = "query($id: UUID!) { ticket(id: $id) { number values references { kind id label parentId } } }";
+const CREATE_UNIT: &str = "mutation($input: CreateOrgUnitInput!) { createOrgUnit(input: $input) { aggregateId } }";
+const ME: &str = "{ me { id } }";
+
+/// Start → "Review" (whoever opened the ticket) → end.
+const WORKFLOW: &str = r#"<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:hotline="https://hotline.example/schema/bpmn" id="d">
+  <bpmn:process id="p">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="review" />
+    <bpmn:userTask id="review" name="Review" hotline:assignee="starter" />
+    <bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+</bpmn:definitions>"#;
+
+fn data(response: Value) -> Value {
+    assert!(response["errors"].is_null(), "unexpected errors: {response}");
+    response["data"].clone()
+}
+
+fn labels(options: &Value) -> Vec<String> {
+    options.as_array().unwrap().iter().map(|option| option["label"].as_str().unwrap().to_owned()).collect()
+}
+
+async fn upload(server: &Server, token: &str, name: &str, bytes: &[u8]) -> (u16, Value) {
+    let response = server
+        .http
+        .post(format!("{}/api/ticket-files", server.base_url))
+        .bearer_auth(token)
+        .header("content-type", "application/pdf")
+        .header("x-file-name", name)
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .expect("POST ticket-files");
+    (response.status().as_u16(), response.json().await.expect("a JSON answer"))
+}
+
+async fn get(server: &Server, token: &str, path: &str) -> reqwest::Response {
+    server.http.get(format!("{}{path}", server.base_url)).bearer_auth(token).send().await.expect("GET")
+}
+
+#[tokio::test]
+async fn pickers_and_uploads_hold_ids_the_tenant_has_and_show_their_names() {
+    let server = Server::start(&Location::embedded());
+    let admin = server.demo_admin_token().await;
+    let demo_password = server.demo_password.clone().expect("a demo password");
+    let agent = server.login("demo", "agent1", &demo_password).await;
+    let agent_id = data(server.graphql(Some(&agent), ME, json!({})).await)["me"]["id"].as_str().unwrap().to_owned();
+    let unit = json!({ "input": { "name": "Complaints desk", "kind": "DEPARTMENT", "dimension": "REPORTING" } });
+    let unit_id = data(server.graphql(Some(&admin), CREATE_UNIT, unit).await)["createOrgUnit"]["aggregateId"].clone();
+    let unit_id = unit_id.as_str().unwrap().to_owned();
+    let supervisors = BuiltInRole::Supervisor.id().to_string();
+
+    let form = json!({ "type": "default", "components": [
+        { "type": "hotline-user", "key": "owner", "label": "Owner" },
+        { "type": "hotline-group", "key": "team", "label": "Team" },
+        { "type": "hotline-department", "key": "unit", "label": "Department" },
+        { "type": "hotline-tree", "key": "region", "label": "Region", "tree": [
+            { "value": "gd", "label": "Guangdong", "children": [{ "value": "sz", "label": "Shenzhen" }] }
+        ] },
+        { "type": "hotline-relation", "key": "related", "label": "Related", "multiple": true },
+        { "type": "hotline-upload", "key": "evidence", "label": "Evidence", "multiple": true },
+    ] });
+    let input = json!({ "input": { "name": "Complaint", "description": "", "form": form } });
+    let type_id = data(server.graphql(Some(&admin), CREATE_TYPE, input).await)["createTicketType"]["aggregateId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    data(server.graphql(Some(&admin), PUBLISH, json!({ "input": { "typeId": type_id, "bpmnXml": WORKFLOW } })).await);
+
+    // What an agent picks from: users by name, groups (no platform role), the unit tree.
+    let options = |kind: &str, search: &str| json!({ "kind": kind, "search": search });
+    let users = data(server.graphql(Some(&agent), OPTIONS, options("USER", "AGENT1")).await);
+    let users = &users["ticketFieldOptions"];
+    assert!(users.as_array().unwrap().iter().any(|user| user["id"] == agent_id.as_str()), "{users}");
+    let groups = data(server.graphql(Some(&agent), OPTIONS, options("GROUP", "")).await);
+    let group_ids: Vec<&str> =
+        groups["ticketFieldOptions"].as_array().unwrap().iter().map(|group| group["id"].as_str().unwrap()).collect();
+    assert!(group_ids.contains(&supervisors.as_str()));
+    assert!(!group_ids.contains(&BuiltInRole::PlatformAdministrator.id().to_string().as_str()));
+    let units = data(server.graphql(Some(&agent), OPTIONS, options("DEPARTMENT", "")).await);
+    assert!(labels(&units["ticketFieldOptions"]).contains(&"Complaints desk".to_owned()), "{units}");
+
+    // A file is kept first; the form names it.
+    let (status, file) = upload(&server, &agent, "scan%20one.pdf", b"%PDF-1.7 scanned").await;
+    assert_eq!(status, 201, "{file}");
+    assert_eq!((file["name"].as_str(), file["size"].as_u64()), (Some("scan one.pdf"), Some(16)));
+    assert_eq!(file["contentType"], "application/pdf");
+    let (status, refused) = upload(&server, &agent, "empty.pdf", b"").await;
+    assert_eq!((status, refused["code"].as_str()), (422, Some("ticket.invalid_file")));
+
+    let open = |title: &str, values: Value| json!({ "input": { "typeId": type_id, "title": title, "values": values } });
+    let first = open(
+        "Noisy neighbours",
+        json!({
+            "owner": agent_id, "team": supervisors, "unit": unit_id, "region": "sz", "evidence": [file.clone()]
+        }),
+    );
+    let first_id =
+        data(server.graphql(Some(&agent), OPEN, first).await)["openTicket"]["aggregateId"].as_str().unwrap().to_owned();
+    let ticket = data(server.graphql(Some(&agent), TICKET, json!({ "id": first_id })).await)["ticket"].clone();
+    let number = ticket["number"].as_str().unwrap().to_owned();
+    let mut named = labels(&ticket["references"]);
+    named.sort();
+    assert_eq!(named, ["Complaints desk", "Demo agent one", "Supervisor"], "{ticket}");
+
+    // A second ticket relates to the first, which the agent finds by its title.
+    let found = data(server.graphql(Some(&agent), OPTIONS, options("TICKET", "noisy")).await);
+    assert_eq!(found["ticketFieldOptions"][0]["id"], first_id.as_str());
+    let second = open("Noise again", json!({ "related": [first_id] }));
+    let second_id = data(server.graphql(Some(&agent), OPEN, second).await)["openTicket"]["aggregateId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ticket = data(server.graphql(Some(&agent), TICKET, json!({ "id": second_id })).await)["ticket"].clone();
+    assert_eq!(labels(&ticket["references"]), [format!("{number} · Noisy neighbours")]);
+
+    // Ids that name nothing of this tenant are refused, each field named; nothing is opened.
+    let other_tenant = json!({ "input": { "slug": "acme", "name": "Acme",
+        "admin": { "username": "boss", "displayName": "Boss", "password": "acme password 1" } } });
+    let create_tenant = "mutation($input: CreateTenantInput!) { createTenant(input: $input) { aggregateId } }";
+    data(server.graphql(Some(&admin), create_tenant, other_tenant).await);
+    let boss = server.login("acme", "boss", "acme password 1").await;
+    let boss_id = data(server.graphql(Some(&boss), ME, json!({})).await)["me"]["id"].as_str().unwrap().to_owned();
+    let made_up = json!({ "blobId": "00000000-0000-0000-0000-00000000f11e", "name": "x.pdf", "size": 1,
+        "contentType": "application/pdf" });
+    let refused = server
+        .graphql(
+            Some(&agent),
+            OPEN,
+            open(
+                "Forged",
+                json!({
+                    "owner": boss_id, "unit": supervisors, "related": [unit_id], "evidence": [made_up]
+                }),
+            ),
+        )
+        .await;
+    assert_eq!(error_code(&refused), "ticket.invalid_values", "{refused}");
+    let mut fields: Vec<&str> = refused["errors"][0]["extensions"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|field| field["field"].as_str().unwrap())
+        .collect();
+    fields.sort();
+    assert_eq!(fields, ["evidence", "owner", "related", "unit"]);
+    let malformed = server.graphql(Some(&agent), OPEN, open("Bad", json!({ "owner": [agent_id] }))).await;
+    assert_eq!(error_code(&malformed), "ticket.invalid_values");
+    // The other tenant's admin cannot upload into, or pick from, this one.
+    let theirs = data(server.graphql(Some(&boss), OPTIONS, options("DEPARTMENT", "")).await);
+    assert!(!labels(&theirs["ticketFieldOptions"]).contains(&"Complaints desk".to_owned()), "{theirs}");
+
+    // The file downloads through its ticket, for those who may see the ticket.
+    let blob = file["blobId"].as_str().unwrap();
+    let download = get(&server, &agent, &format!("/api/tickets/{first_id}/files/{blob}")).await;
+    assert_eq!(download.status(), 200);
+    assert!(download.headers()["content-disposition"].to_str().unwrap().contains("scan"));
+    assert_eq!(download.bytes().await.unwrap().as_ref(), b"%PDF-1.7 scanned");
+    let not_held = get(&server, &agent, &format!("/api/tickets/{second_id}/files/{blob}")).await;
+    assert_eq!(not_held.status(), 404);
+    assert_eq!(not_held.json::<Value>().await.unwrap()["code"], "ticket.file_not_found");
+    let elsewhere = get(&server, &boss, &format!("/api/tickets/{first_id}/files/{blob}")).await;
+    assert_eq!(elsewhere.status(), 404);
+    assert_eq!(elsewhere.json::<Value>().await.unwrap()["code"], "ticket.not_found");
+}
