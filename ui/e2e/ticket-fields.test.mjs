@@ -78,6 +78,9 @@ describe("ticket form pickers and uploads in the browser", { timeout: 5 * 60_000
       await admin.getByTestId("ticket-type-name").fill(TYPE);
       const designer = admin.getByTestId("ticket-form-designer");
       await designer.locator(".fjs-form-field").filter({ hasText: "Description" }).first().waitFor();
+      // form-js's own file picker (files that never reach the server) is not offered.
+      await designer.locator('.fjs-palette-field[data-field-type="hotline-upload"]').waitFor();
+      assert.equal(await designer.locator('.fjs-palette-field[data-field-type="filepicker"]').isVisible(), false);
       await addField(admin, designer, "hotline-user", "User", "contact", "Contact person");
       await addField(admin, designer, "hotline-upload", "File upload", "evidence", "Evidence");
       await screenshot(admin, "ticket-fields-designer");

@@ -149,6 +149,12 @@ fn collect(components: &[Value], spec: &mut FormSpec, depth: usize) -> Result<()
         if LAYOUT.contains(&kind_name) {
             continue;
         }
+        if kind_name == "filepicker" {
+            // form-js's picker keeps the files in the browser: they would never be stored.
+            return Err(invalid(format!(
+                "component {index} is a file picker, whose files never reach the server: use a file upload field ({UPLOAD})"
+            )));
+        }
         if kind_name == "group" {
             if let Some(children) = object.get("components").and_then(Value::as_array) {
                 collect(children, spec, depth + 1)?;

@@ -193,11 +193,12 @@ fn picker_tree_and_upload_components_are_read_with_their_kind_and_tree() {
 }
 
 #[test]
-fn trees_without_nodes_values_or_with_a_value_twice_are_refused() {
+fn keyless_pickers_bad_trees_and_browser_only_file_pickers_are_refused() {
     let tree = |tree: Value| json!({"components": [{"type": "hotline-tree", "key": "t", "tree": tree}]});
     let cases = [
         json!({"components": [{"type": "hotline-tree", "key": "t"}]}),
         json!({"components": [{"type": "hotline-user"}]}),
+        json!({"components": [{"type": "filepicker", "key": "files"}]}),
         tree(json!([])),
         tree(json!({"value": "a"})),
         tree(json!([{"label": "no value"}])),

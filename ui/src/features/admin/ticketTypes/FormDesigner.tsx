@@ -4,6 +4,7 @@
 import "@bpmn-io/form-js/dist/assets/form-js.css";
 import "@bpmn-io/form-js/dist/assets/form-js-editor.css";
 import "@bpmn-io/form-js/dist/assets/properties-panel.css";
+import "./FormDesigner.css";
 import { FormEditor } from "@bpmn-io/form-js";
 import { Alert, theme } from "antd";
 import { useEffect, useRef, useState } from "react";
@@ -45,7 +46,7 @@ export function FormDesigner({ schema, onChange }: Props) {
   return (
     <>
       {importError ? <Alert type="error" showIcon title={t("ticketTypes.formUnreadable")} description={importError} /> : null}
-      <div ref={container} data-testid="ticket-form-designer" style={{ height: 600, border: `1px solid ${token.colorBorderSecondary}`, borderRadius: token.borderRadius }} />
+      <div ref={container} data-testid="ticket-form-designer" className="hotline-form-designer" style={{ height: 600, border: `1px solid ${token.colorBorderSecondary}`, borderRadius: token.borderRadius }} />
     </>
   );
 }
