@@ -2,8 +2,9 @@
 //! an agent chooses from (users, user groups, departments, tickets in their scope), a file
 //! uploaded then named by a ticket's values, the names a ticket shows for the ids it holds,
 //! and the server refusing ids that name nothing of the tenant (another tenant's user, a made
-//! up file) before anything is recorded. A file downloads only through a ticket that holds
-//! it, for whoever may see that ticket.
+//! up file) before anything is recorded; a step assigned by a department field goes to the
+//! department chosen. A file downloads only through a ticket that holds it, for whoever may
+//! see that ticket.
 
 mod common;
 
@@ -167,6 +168,29 @@ async fn pickers_and_uploads_hold_ids_the_tenant_has_and_show_their_names() {
     // The other tenant's admin cannot upload into, or pick from, this one.
     let theirs = data(server.graphql(Some(&boss), OPTIONS, options("DEPARTMENT", "")).await);
     assert!(!labels(&theirs["ticketFieldOptions"]).contains(&"Complaints desk".to_owned()), "{theirs}");
+
+    // A step assigned by the department field goes to the department chosen.
+    let dispatch_form = json!({ "type": "default", "components": [
+        { "type": "hotline-department", "key": "unit", "label": "Department" }
+    ] });
+    let input = json!({ "input": { "name": "Dispatch", "description": "", "form": dispatch_form } });
+    let dispatch = data(server.graphql(Some(&admin), CREATE_TYPE, input).await)["createTicketType"]["aggregateId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let by_field = WORKFLOW.replace(r#"hotline:assignee="starter""#, r#"hotline:assignee="field:unit""#);
+    data(server.graphql(Some(&admin), PUBLISH, json!({ "input": { "typeId": dispatch, "bpmnXml": by_field } })).await);
+    let open_dispatch =
+        json!({ "input": { "typeId": dispatch, "title": "Streetlight out", "values": { "unit": unit_id } } });
+    let dispatched = data(server.graphql(Some(&agent), OPEN, open_dispatch).await)["openTicket"]["aggregateId"].clone();
+    let tasks = "query($id: UUID!) { ticket(id: $id) { tasks { candidateKind candidateId candidateName } } }";
+    let task =
+        data(server.graphql(Some(&admin), tasks, json!({ "id": dispatched })).await)["ticket"]["tasks"][0].clone();
+    assert_eq!(
+        (task["candidateKind"].as_str(), task["candidateId"].as_str(), task["candidateName"].as_str()),
+        (Some("ORG_UNIT"), Some(unit_id.as_str()), Some("Complaints desk")),
+        "{task}"
+    );
 
     // The file downloads through its ticket, for those who may see the ticket.
     let blob = file["blobId"].as_str().unwrap();

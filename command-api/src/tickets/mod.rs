@@ -318,12 +318,10 @@ impl TicketService {
                     continue;
                 }
                 let form = FormSpec::from_form_js(&published.form)?;
-                let definition = Arc::new(Definition {
-                    workflow: published.workflow,
-                    form,
-                    schema: published.form,
-                    rules: published.rules,
-                });
+                let mut workflow = published.workflow;
+                workflow.bind_form(&form);
+                let definition =
+                    Arc::new(Definition { workflow, form, schema: published.form, rules: published.rules });
                 self.definitions.lock().expect("definitions lock poisoned").insert(key, definition.clone());
                 return Ok(definition);
             }

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use super::form::ReferenceKind;
 use super::workflow::{Assignee, Node, NodeKind, Workflow};
 use crate::DomainError;
 
@@ -280,15 +281,16 @@ impl<'a> Run<'a> {
                 }
             }
             NodeKind::UserTask(task) => {
-                let candidate = candidate_of(&task.assignee, self.values, self.starter).ok_or_else(|| {
-                    DomainError::new(
-                        "ticket.no_assignee",
-                        format!(
-                            "{}: the field naming the assignee does not hold a user id or an e-mail address",
-                            node.label()
-                        ),
-                    )
-                })?;
+                let candidate =
+                    candidate_of(&task.assignee, self.values, self.starter, self.workflow).ok_or_else(|| {
+                        DomainError::new(
+                            "ticket.no_assignee",
+                            format!(
+                                "{}: the field naming the assignee holds no user, group, department or e-mail address",
+                                node.label()
+                            ),
+                        )
+                    })?;
                 let due_at = task.due_seconds.map(|seconds| self.at + seconds_to_duration(seconds));
                 let remind_at = due_at
                     .zip(task.remind_seconds)
@@ -380,15 +382,26 @@ impl<'a> Run<'a> {
 }
 
 /// Who an assignee names, given the ticket's values and its starter; `None` when a form
-/// field should name a user (or hold an address) and does not.
-pub fn candidate_of(assignee: &Assignee, values: &Map<String, Value>, starter: Uuid) -> Option<Candidate> {
+/// field should name someone (or hold an address) and does not. A field names a user, or the
+/// group or department its kind says (`workflow.field_targets`).
+pub fn candidate_of(
+    assignee: &Assignee,
+    values: &Map<String, Value>,
+    starter: Uuid,
+    workflow: &Workflow,
+) -> Option<Candidate> {
     Some(match assignee {
         Assignee::Starter => Candidate::User(starter),
         Assignee::User(user) => Candidate::User(*user),
         Assignee::Role(role) => Candidate::Role(*role),
         Assignee::OrgUnit(unit) => Candidate::OrgUnit(*unit),
         Assignee::FormField(key) => {
-            Candidate::User(values.get(key).and_then(Value::as_str).and_then(|text| Uuid::parse_str(text).ok())?)
+            let id = values.get(key).and_then(Value::as_str).and_then(|text| Uuid::parse_str(text).ok())?;
+            match workflow.field_targets.get(key) {
+                Some(ReferenceKind::Group) => Candidate::Role(id),
+                Some(ReferenceKind::Department) => Candidate::OrgUnit(id),
+                _ => Candidate::User(id),
+            }
         }
         Assignee::External(address) => Candidate::External(address.clone()),
         Assignee::ExternalField(key) => Candidate::External(

@@ -600,7 +600,7 @@ fn check_sla(
             _ => None,
         };
         let starter = state.starter.unwrap_or_default();
-        let escalated_to = escalate.and_then(|assignee| candidate_of(assignee, &state.values, starter));
+        let escalated_to = escalate.and_then(|assignee| candidate_of(assignee, &state.values, starter, workflow));
         return Ok(TicketEvent::TaskOverdue(TaskOverdue {
             ticket_id,
             token,

@@ -1,7 +1,7 @@
 //! Tests of ticket forms, the BPMN parser and validator, conditions, the token engine and the
 //! ticket and ticket-type deciders.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Duration, TimeZone};
 use proptest::prelude::*;
@@ -481,6 +481,7 @@ fn the_validator_reports_every_problem_at_once() {
             flow("f8", "s2", "sub", None),
             flow("f9", "sub", "inner", None),
         ],
+        field_targets: BTreeMap::new(),
     };
     let error = validate(&broken, &form()).unwrap_err();
     assert_eq!(error.code, "ticket_type.invalid_workflow");
@@ -523,6 +524,7 @@ fn start_and_end_events_have_their_own_rules() {
             flow("f3", "e", "s", None),
             flow("f4", "s", "e", None),
         ],
+        field_targets: BTreeMap::new(),
     };
     let message = validate(&broken, &form()).unwrap_err().message;
     assert!(message.contains("start event s has incoming flows"), "{message}");
@@ -832,6 +834,45 @@ fn a_field_assignee_resolves_to_the_user_in_the_field() {
     );
     let error = engine::start(&wf, &map(json!({"assignee": "bob"})), STARTER, at()).unwrap_err();
     assert_eq!(error.code, "ticket.no_assignee");
+}
+
+#[test]
+fn a_field_assignee_names_the_group_or_department_a_picker_holds_once_the_form_is_bound() {
+    let form = pickers_form();
+    let body = |key: &str| {
+        format!(r#"<startEvent id="s"/><userTask id="t" hotline:assignee="field:{key}"/><endEvent id="e"/>"#)
+            + &flows(&[("f0", "s", "t"), ("f1", "t", "e")])
+    };
+    let unit = Uuid::parse_str(OTHER_ID).unwrap();
+    for (key, value, candidate) in
+        [("group", json!(OTHER_ID), Candidate::Role(unit)), ("owner", json!(OTHER_ID), Candidate::User(unit))]
+    {
+        let mut wf = parse_bpmn(&document(&body(key))).unwrap();
+        validate(&wf, &form).unwrap();
+        wf.bind_form(&form);
+        let values = map(json!({ key: value }));
+        let instance = fold(&engine::start(&wf, &values, STARTER, at()).unwrap());
+        assert_eq!(instance.tokens[&0].wait, Wait::Task { candidate, due_at: None, remind_at: None }, "{key}");
+    }
+    // A department picker, single: the department takes the task.
+    let single_department = FormSpec::from_form_js(&json!({"components": [
+        {"type": "hotline-department", "key": "department"}
+    ]}))
+    .unwrap();
+    let mut wf = parse_bpmn(&document(&body("department"))).unwrap();
+    validate(&wf, &single_department).unwrap();
+    wf.bind_form(&single_department);
+    let instance = fold(&engine::start(&wf, &map(json!({"department": OTHER_ID})), STARTER, at()).unwrap());
+    assert_eq!(
+        instance.tokens[&0].wait,
+        Wait::Task { candidate: Candidate::OrgUnit(unit), due_at: None, remind_at: None }
+    );
+    // A field holding several values, files or a tree node names no one: not publishable.
+    for key in ["watchers", "department", "evidence", "region", "related"] {
+        let wf = parse_bpmn(&document(&body(key))).unwrap();
+        let error = validate(&wf, &form).unwrap_err();
+        assert!(error.message.contains(&format!("assigned by field {key}")), "{key}: {}", error.message);
+    }
 }
 
 // ---------------------------------------------------------------- aggregates

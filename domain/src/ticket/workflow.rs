@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::condition::Condition;
-use super::form::{FieldAccess, FormSpec};
+use super::form::{FieldAccess, FieldKind, FormSpec, ReferenceKind};
 use crate::DomainError;
 
 /// The most nodes one workflow may hold.
@@ -20,6 +20,27 @@ pub const MAX_NODES: usize = 500;
 pub struct Workflow {
     pub nodes: Vec<Node>,
     pub flows: Vec<Flow>,
+    /// What the group and department fields of the version's form name, for tasks assigned
+    /// by a field (`field:<key>`); any other field names a user. Bound from the form when a
+    /// version is loaded ([`Workflow::bind_form`]), not part of the published event.
+    #[serde(skip)]
+    pub field_targets: BTreeMap<String, ReferenceKind>,
+}
+
+impl Workflow {
+    /// Records which fields of `form` hold a user group or a department, so that a task
+    /// assigned by such a field goes to that group or department.
+    pub fn bind_form(&mut self, form: &FormSpec) {
+        self.field_targets = form
+            .fields
+            .iter()
+            .filter_map(|field| match field.kind {
+                FieldKind::Group => Some((field.key.clone(), ReferenceKind::Group)),
+                FieldKind::Department => Some((field.key.clone(), ReferenceKind::Department)),
+                _ => None,
+            })
+            .collect();
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -82,7 +103,8 @@ pub enum Assignee {
     User(Uuid),
     Role(Uuid),
     OrgUnit(Uuid),
-    /// The form field (key) whose value is a user id, read when the task is activated.
+    /// The form field (key) whose value is a user id (or, for a group or department field, the
+    /// group's or department's), read when the task is activated.
     FormField(String),
     /// Someone outside the organisation, by e-mail address: they are mailed a signed,
     /// expiring link to the task's form.
@@ -271,10 +293,29 @@ fn check_node(workflow: &Workflow, node: &Node, form: &FormSpec, problems: &mut 
                     problems.push(format!("user task {name} lists field {key}, which is not in the form"));
                 }
             }
-            if let Assignee::FormField(key) | Assignee::ExternalField(key) = &task.assignee
-                && form.field(key).is_none()
-            {
-                problems.push(format!("user task {name} is assigned by field {key}, which is not in the form"));
+            if let Assignee::FormField(key) | Assignee::ExternalField(key) = &task.assignee {
+                match form.field(key) {
+                    None => {
+                        problems.push(format!("user task {name} is assigned by field {key}, which is not in the form"))
+                    }
+                    Some(field) if field.multiple => problems
+                        .push(format!("user task {name} is assigned by field {key}, which holds several values")),
+                    Some(field)
+                        if !matches!(
+                            field.kind,
+                            FieldKind::Text
+                                | FieldKind::User
+                                | FieldKind::Group
+                                | FieldKind::Department
+                                | FieldKind::Other
+                        ) =>
+                    {
+                        problems.push(format!(
+                            "user task {name} is assigned by field {key}, which names no person, group or department"
+                        ))
+                    }
+                    Some(_) => {}
+                }
             }
             match &task.escalate {
                 Some(Assignee::FormField(key)) if form.field(key).is_none() => {
