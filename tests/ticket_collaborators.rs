@@ -73,6 +73,20 @@ async fn submit(server: &Server, link: &str, values: Value) -> (u16, Value) {
     (response.status().as_u16(), response.json().await.unwrap())
 }
 
+/// A server mailing through a sink, with the support address set; the admin's and agent1's
+/// tokens.
+async fn start_with_mail() -> (SmtpSink, Server, String, String) {
+    let sink = SmtpSink::start().await;
+    let server = Server::start_with(&Location::embedded(), &[("HOTLINE_SMTP_RELAY", &sink.url())]);
+    let admin = server.demo_admin_token().await;
+    let password = server.demo_password.clone().unwrap();
+    let agent = server.login("demo", "agent1", &password).await;
+    let settings = json!({ "input": { "organisationName": "Demo Care", "logoUrl": "", "copyright": "",
+        "hotlineNumber": "", "websiteUrl": "", "supportEmail": "care@demo.example" } });
+    data(server.graphql(Some(&admin), SETTINGS, settings).await);
+    (sink, server, admin, agent)
+}
+
 /// Posts a small PDF to `path`, with a session or (for a link) without.
 async fn post_file(server: &Server, path: &str, token: Option<&str>) -> (u16, Value) {
     let mut request = http_client()
@@ -93,14 +107,7 @@ async fn get_status(url: String) -> u16 {
 
 #[tokio::test]
 async fn an_outside_collaborator_does_their_step_through_the_mailed_link() {
-    let sink = SmtpSink::start().await;
-    let server = Server::start_with(&Location::embedded(), &[("HOTLINE_SMTP_RELAY", &sink.url())]);
-    let admin = server.demo_admin_token().await;
-    let password = server.demo_password.clone().unwrap();
-    let agent = server.login("demo", "agent1", &password).await;
-    let settings = json!({ "input": { "organisationName": "Demo Care", "logoUrl": "", "copyright": "",
-        "hotlineNumber": "", "websiteUrl": "", "supportEmail": "care@demo.example" } });
-    data(server.graphql(Some(&admin), SETTINGS, settings).await);
+    let (sink, server, admin, agent) = start_with_mail().await;
 
     // Escalating to an outsider cannot be published.
     let input = json!({ "input": { "name": "Supplier quotes", "description": "", "form": form() } });
@@ -228,14 +235,7 @@ async fn an_outside_collaborator_does_their_step_through_the_mailed_link() {
 
 #[tokio::test]
 async fn a_collaborator_sees_names_and_files_of_their_step_and_uploads_their_own() {
-    let sink = SmtpSink::start().await;
-    let server = Server::start_with(&Location::embedded(), &[("HOTLINE_SMTP_RELAY", &sink.url())]);
-    let admin = server.demo_admin_token().await;
-    let password = server.demo_password.clone().unwrap();
-    let agent = server.login("demo", "agent1", &password).await;
-    let settings = json!({ "input": { "organisationName": "Demo Care", "logoUrl": "", "copyright": "",
-        "hotlineNumber": "", "websiteUrl": "", "supportEmail": "care@demo.example" } });
-    data(server.graphql(Some(&admin), SETTINGS, settings).await);
+    let (sink, server, admin, agent) = start_with_mail().await;
     let form = json!({ "type": "default", "components": [
         { "type": "textfield", "key": "supplier", "label": "Supplier's address" },
         { "type": "hotline-user", "key": "owner", "label": "Our contact" },

@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::tickets::{CREATE_TYPE, OPEN, PUBLISH};
+use common::tickets::{CREATE_TYPE, OPEN, PUBLISH, REVIEW_BY_STARTER as WORKFLOW};
 use common::{Location, Server, error_code};
 use hotline_domain::access::BuiltInRole;
 use serde_json::{Value, json};
@@ -18,17 +18,6 @@ const OPTIONS: &str = "query($kind: TicketFieldOptionKind!, $search: String) { \
 const TICKET: &str = "query($id: UUID!) { ticket(id: $id) { number values references { kind id label parentId } } }";
 const CREATE_UNIT: &str = "mutation($input: CreateOrgUnitInput!) { createOrgUnit(input: $input) { aggregateId } }";
 const ME: &str = "{ me { id } }";
-
-/// Start → "Review" (whoever opened the ticket) → end.
-const WORKFLOW: &str = r#"<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:hotline="https://hotline.example/schema/bpmn" id="d">
-  <bpmn:process id="p">
-    <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="review" />
-    <bpmn:userTask id="review" name="Review" hotline:assignee="starter" />
-    <bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="end" />
-    <bpmn:endEvent id="end" />
-  </bpmn:process>
-</bpmn:definitions>"#;
 
 fn data(response: Value) -> Value {
     assert!(response["errors"].is_null(), "unexpected errors: {response}");
