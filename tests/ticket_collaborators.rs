@@ -46,31 +46,49 @@ const WORKFLOW: &str = r#"<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/
   </bpmn:process>
 </bpmn:definitions>"#;
 
-/// The link a mail carries (the part after `/collaborate/`), and the whole address.
+/// The link a mail carries (the fragment after `/collaborate#`), and the whole address.
 fn link_in(mail: &SunkMail) -> (String, String) {
     let text = mail.body_text();
     let url = text
         .split_whitespace()
-        .find(|word| word.contains("/collaborate/"))
+        .find(|word| word.contains("/collaborate#"))
         .unwrap_or_else(|| panic!("no link in {text}"))
         .to_owned();
-    let link = url.rsplit_once("/collaborate/").unwrap().1.to_owned();
+    let link = url.rsplit_once("/collaborate#").unwrap().1.to_owned();
     (link, url)
 }
 
-async fn page(server: &Server, link: &str) -> (u16, Value) {
-    let response = http_client().get(format!("{}/api/ticket-links/{link}", server.base_url)).send().await.unwrap();
+/// Who sends a request: a user (their token) or an outside collaborator (their link, in the
+/// header the page sends it in).
+#[derive(Clone, Copy)]
+enum Caller<'a> {
+    User(&'a str),
+    Link(&'a str),
+}
+
+fn request(server: &Server, method: reqwest::Method, path: &str, caller: Caller) -> reqwest::RequestBuilder {
+    let request = http_client().request(method, format!("{}{path}", server.base_url));
+    match caller {
+        Caller::User(token) => request.bearer_auth(token),
+        Caller::Link(link) => request.header("x-ticket-link", link),
+    }
+}
+
+async fn answer(request: reqwest::RequestBuilder) -> (u16, Value) {
+    let response = request.send().await.unwrap();
     (response.status().as_u16(), response.json().await.unwrap())
 }
 
+async fn page(server: &Server, link: &str) -> (u16, Value) {
+    answer(request(server, reqwest::Method::GET, "/api/ticket-link", Caller::Link(link))).await
+}
+
 async fn submit(server: &Server, link: &str, values: Value) -> (u16, Value) {
-    let response = http_client()
-        .post(format!("{}/api/ticket-links/{link}", server.base_url))
-        .json(&json!({ "values": values }))
-        .send()
-        .await
-        .unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
+    answer(
+        request(server, reqwest::Method::POST, "/api/ticket-link", Caller::Link(link))
+            .json(&json!({ "values": values })),
+    )
+    .await
 }
 
 /// A server mailing through a sink, with the support address set; the admin's and agent1's
@@ -87,22 +105,13 @@ async fn start_with_mail() -> (SmtpSink, Server, String, String) {
     (sink, server, admin, agent)
 }
 
-/// Posts a small PDF to `path`, with a session or (for a link) without.
-async fn post_file(server: &Server, path: &str, token: Option<&str>) -> (u16, Value) {
-    let mut request = http_client()
-        .post(format!("{}{path}", server.base_url))
+/// Posts a small PDF to `path`.
+async fn post_file(server: &Server, path: &str, caller: Caller<'_>) -> (u16, Value) {
+    let request = request(server, reqwest::Method::POST, path, caller)
         .header("content-type", "application/pdf")
         .header("x-file-name", "invoice.pdf")
         .body(b"%PDF-1.7 invoice".to_vec());
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
-}
-
-async fn get_status(url: String) -> u16 {
-    http_client().get(url).send().await.unwrap().status().as_u16()
+    answer(request).await
 }
 
 #[tokio::test]
@@ -134,7 +143,7 @@ async fn an_outside_collaborator_does_their_step_through_the_mailed_link() {
     assert!(first.header("Subject").unwrap().contains(number), "{first:?}");
     assert!(first.header("From").unwrap().contains("<care@demo.example>"), "{first:?}");
     let (link, url) = link_in(&first);
-    assert!(url.starts_with(&format!("{}/collaborate/", server.base_url)), "{url}");
+    assert!(url.starts_with(&format!("{}/collaborate#", server.base_url)), "{url}");
     assert!(first.body_text().contains("Demo Care asks you to fill in the step \"Quote\""));
     let task = &ticket["tasks"][0];
     assert_eq!(
@@ -174,6 +183,9 @@ async fn an_outside_collaborator_does_their_step_through_the_mailed_link() {
     assert_eq!((status, problem["code"].as_str()), (404, Some("ticket.link_invalid")), "{problem}");
     let (status, problem) = submit(&server, "not-a-link", json!({ "amount": 1 })).await;
     assert_eq!((status, problem["code"].as_str()), (404, Some("ticket.link_invalid")), "{problem}");
+    // Without the link (it travels in a header, never in the URL) there is nothing to open.
+    let (status, problem) = answer(http_client().get(format!("{}/api/ticket-link", server.base_url))).await;
+    assert_eq!((status, problem["code"].as_str()), (404, Some("ticket.link_invalid")), "{problem}");
 
     // An agent sends another link, which revokes the first.
     let input = json!({ "input": { "ticketId": ticket_id, "token": task["token"] } });
@@ -187,7 +199,7 @@ async fn an_outside_collaborator_does_their_step_through_the_mailed_link() {
     assert_eq!((status, problem["code"].as_str()), (410, Some("ticket.link_superseded")), "{problem}");
 
     // The step has no upload field: the link takes no file.
-    let (status, problem) = post_file(&server, &format!("/api/ticket-links/{second_link}/files"), None).await;
+    let (status, problem) = post_file(&server, "/api/ticket-link/files", Caller::Link(&second_link)).await;
     assert_eq!((status, problem["code"].as_str()), (403, Some("ticket.upload_not_allowed")), "{problem}");
 
     // Bad values are refused with the fields named, and nothing moves.
@@ -251,9 +263,9 @@ async fn a_collaborator_sees_names_and_files_of_their_step_and_uploads_their_own
     data(server.graphql(Some(&admin), PUBLISH, json!({ "input": { "typeId": type_id, "bpmnXml": workflow } })).await);
 
     let me = data(server.graphql(Some(&agent), "{ me { id } }", json!({})).await)["me"]["id"].clone();
-    let (status, brief) = post_file(&server, "/api/ticket-files", Some(&agent)).await;
+    let (status, brief) = post_file(&server, "/api/ticket-files", Caller::User(&agent)).await;
     assert_eq!(status, 201, "{brief}");
-    let (_, internal) = post_file(&server, "/api/ticket-files", Some(&agent)).await;
+    let (_, internal) = post_file(&server, "/api/ticket-files", Caller::User(&agent)).await;
     let values = json!({ "supplier": SUPPLIER, "owner": me, "brief": [brief], "internal": [internal] });
     let open = json!({ "input": { "typeId": type_id, "title": "Invoice for May", "values": values } });
     let ticket_id =
@@ -264,13 +276,15 @@ async fn a_collaborator_sees_names_and_files_of_their_step_and_uploads_their_own
     let (status, shown) = page(&server, &link).await;
     assert_eq!(status, 200, "{shown}");
     assert_eq!(shown["references"], json!([{ "kind": "USER", "id": me, "label": "Demo agent one", "parentId": null }]));
-    let file_url =
-        |blob: &Value| format!("{}/api/ticket-links/{link}/files/{}", server.base_url, blob.as_str().unwrap());
-    assert_eq!(get_status(file_url(&brief["blobId"])).await, 200);
-    assert_eq!(get_status(file_url(&internal["blobId"])).await, 404);
+    let file = |blob: &Value| {
+        let path = format!("/api/ticket-link/files/{}", blob.as_str().unwrap());
+        request(&server, reqwest::Method::GET, &path, Caller::Link(&link)).send()
+    };
+    assert_eq!(file(&brief["blobId"]).await.unwrap().status(), 200);
+    assert_eq!(file(&internal["blobId"]).await.unwrap().status(), 404);
 
     // The supplier uploads the invoice through the link and sends it with the step.
-    let (status, invoice) = post_file(&server, &format!("/api/ticket-links/{link}/files"), None).await;
+    let (status, invoice) = post_file(&server, "/api/ticket-link/files", Caller::Link(&link)).await;
     assert_eq!(status, 201, "{invoice}");
     let (status, done) = submit(&server, &link, json!({ "invoice": [invoice.clone()] })).await;
     assert_eq!((status, &done), (200, &json!({ "completed": true })));

@@ -24,7 +24,7 @@
 //!   Lines with the hash chain); the audit log's queries live in [`log`].
 //! - [`ticket_export`]: tickets exported through their types' Word and Excel templates, and
 //!   those templates' upload and download routes.
-//! - [`ticket_links`]: the outside collaborator's page's routes (`/api/ticket-links/{link}`),
+//! - [`ticket_links`]: the outside collaborator's page's routes (`/api/ticket-link`),
 //!   where a signed link, not a session, opens one task.
 //! - [`ticket_fields`]: what ticket forms' pickers and uploads need: options to choose from,
 //!   the names of chosen ids, and the files' upload and download routes.

@@ -1,16 +1,18 @@
-//! The API of the outside collaborator's page (`/collaborate/<link>` in the web app): no
-//! session, the signed link is the credential.
+//! The API of the outside collaborator's page (`/collaborate#<link>` in the web app): no
+//! session, the signed link is the credential. It travels in the `X-Ticket-Link` header,
+//! never in a URL, so that no proxy or access log keeps it while it is valid (the page reads
+//! it from the address's fragment, which browsers do not send).
 //!
-//! - `GET /api/ticket-links/{link}`: the ticket, the step and the part of its form the step
-//!   shows, with the values of those fields;
-//! - `POST /api/ticket-links/{link}` with `{"values": {...}}`: completes the step;
-//! - `POST /api/ticket-links/{link}/files` (the raw file, its name in `X-File-Name`): keeps a
-//!   file for one of the step's upload fields → 201 the value the field holds for it;
-//! - `GET /api/ticket-links/{link}/files/{blobId}`: a file the fields shown hold.
+//! - `GET /api/ticket-link`: the ticket, the step and the part of its form the step shows,
+//!   with the values of those fields and the names of the ids they hold;
+//! - `POST /api/ticket-link` with `{"values": {...}}`: completes the step;
+//! - `POST /api/ticket-link/files` (the raw file, its name in `X-File-Name`): keeps a file
+//!   for one of the step's upload fields → 201 the value the field holds for it;
+//! - `GET /api/ticket-link/files/{blobId}`: a file the fields shown hold.
 //!
-//! Errors are problem+json: `ticket.link_invalid` (404), `ticket.link_expired` (410),
-//! `ticket.no_such_task` and `ticket.closed` (409: done already, or closed), and
-//! `ticket.invalid_values` (422, naming the fields).
+//! Errors are problem+json: `ticket.link_invalid` (404, also for a missing header),
+//! `ticket.link_expired` (410), `ticket.no_such_task` and `ticket.closed` (409: done
+//! already, or closed), and `ticket.invalid_values` (422, naming the fields).
 
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
@@ -21,6 +23,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use hotline_command_api::ApiError;
+use hotline_command_api::auth::LinkClaims;
 use hotline_command_api::files::upload_name;
 use hotline_domain::ticket::FieldAccess;
 use serde::Deserialize;
@@ -35,11 +38,20 @@ use crate::ticket_fields::{
 
 pub fn router(state: GraphqlState) -> Router {
     Router::new()
-        .route("/api/ticket-links/{link}", get(show).post(complete))
-        .route("/api/ticket-links/{link}/files", post(upload))
+        .route("/api/ticket-link", get(show).post(complete))
+        .route("/api/ticket-link/files", post(upload))
         .layer(file_body_limit())
-        .route("/api/ticket-links/{link}/files/{blob_id}", get(download))
+        .route("/api/ticket-link/files/{blob_id}", get(download))
         .with_state(state)
+}
+
+/// The header the page sends its link in.
+pub const LINK_HEADER: &str = "x-ticket-link";
+
+/// The claims of the request's link, if it is genuine and live.
+fn claims_of(state: &GraphqlState, headers: &HeaderMap, now: chrono::DateTime<Utc>) -> Result<LinkClaims, ApiError> {
+    let link = headers.get(LINK_HEADER).and_then(|value| value.to_str().ok()).unwrap_or_default();
+    state.identity.signer().verify_link(link.trim(), now)
 }
 
 /// The statuses a person at a browser should see: the domain says 422 for every refusal.
@@ -53,8 +65,8 @@ fn for_the_page(error: ApiError) -> ApiError {
     ApiError { status, ..error }
 }
 
-async fn show(State(state): State<GraphqlState>, Path(link): Path<String>) -> Result<Json<Value>, ApiError> {
-    let claims = state.identity.signer().verify_link(&link, Utc::now())?;
+async fn show(State(state): State<GraphqlState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+    let claims = claims_of(&state, &headers, Utc::now())?;
     let task = state.tickets.collaborator_task(&claims).await.map_err(for_the_page)?;
     let organisation = hotline_projections::get_tenant_settings(&state.read_models, claims.tenant_id)
         .await
@@ -107,11 +119,11 @@ struct Completion {
 
 async fn complete(
     State(state): State<GraphqlState>,
-    Path(link): Path<String>,
+    headers: HeaderMap,
     body: Result<Json<Completion>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let now = Utc::now();
-    let claims = state.identity.signer().verify_link(&link, now)?;
+    let claims = claims_of(&state, &headers, now)?;
     let Json(Completion { values }) = body.map_err(ApiError::from)?;
     let outcome = state.tickets.complete_by_link(&claims, values, now).await.map_err(for_the_page)?;
     // Whoever looks at the ticket next (the collaborator reloading, an agent) sees the step done.
@@ -119,13 +131,8 @@ async fn complete(
     Ok(Json(json!({"completed": true})))
 }
 
-async fn upload(
-    State(state): State<GraphqlState>,
-    Path(link): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let claims = state.identity.signer().verify_link(&link, Utc::now())?;
+async fn upload(State(state): State<GraphqlState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+    let claims = claims_of(&state, &headers, Utc::now())?;
     let name = upload_name(&headers);
     let file = state
         .tickets
@@ -137,8 +144,9 @@ async fn upload(
 
 async fn download(
     State(state): State<GraphqlState>,
-    Path((link, blob_id)): Path<(String, Uuid)>,
+    Path(blob_id): Path<Uuid>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let claims = state.identity.signer().verify_link(&link, Utc::now())?;
+    let claims = claims_of(&state, &headers, Utc::now())?;
     download_of(state.tickets.link_file(&claims, blob_id).await.map_err(for_the_page)?, blob_id)
 }

@@ -24,7 +24,8 @@ pub struct LinkMaker {
 
 impl LinkMaker {
     pub fn url(&self, claims: &LinkClaims) -> String {
-        format!("{}/collaborate/{}", self.public_url.trim_end_matches('/'), self.signer.issue_link(claims))
+        // In the fragment, which browsers never send: the link stays out of servers' logs.
+        format!("{}/collaborate#{}", self.public_url.trim_end_matches('/'), self.signer.issue_link(claims))
     }
 }
 
@@ -143,11 +144,11 @@ mod tests {
             number: "T00000000AB",
             title: "Refund",
             step: "Quote",
-            url: "https://desk.example/collaborate/abc.def",
+            url: "https://desk.example/collaborate#abc.def",
             expires_at: Utc.with_ymd_and_hms(2026, 12, 5, 8, 0, 0).unwrap(),
         });
         assert!(subject.starts_with("[T00000000AB] "), "{subject}");
         assert!(text.contains("Acme asks you to fill in the step \"Quote\" of ticket T00000000AB \"Refund\"."));
-        assert!(text.contains("(it works until 2026-12-05 08:00 UTC):\nhttps://desk.example/collaborate/abc.def\n"));
+        assert!(text.contains("(it works until 2026-12-05 08:00 UTC):\nhttps://desk.example/collaborate#abc.def\n"));
     }
 }

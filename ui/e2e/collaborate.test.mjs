@@ -103,11 +103,19 @@ test("an outside collaborator fills in their step from the mailed link", { timeo
   const mail = await sink.waitFor((sunk) => sunk.recipients.includes(SUPPLIER));
   const url = bodyText(mail)
     .split(/\s+/)
-    .find((word) => word.includes("/collaborate/"));
-  if (!url?.startsWith(`${hotline.url}/collaborate/`)) assert.fail(`no link to the page in:\n${bodyText(mail)}`);
+    .find((word) => word.includes("/collaborate#"));
+  if (!url?.startsWith(`${hotline.url}/collaborate#`)) assert.fail(`no link to the page in:\n${bodyText(mail)}`);
+  const link = decodeURIComponent(url.slice(url.indexOf("#") + 1));
 
   const context = await newContext(browser, { baseURL: hotline.url });
   const page = await context.newPage();
+  // The link is the credential: no request the page makes carries it in its URL (logs keep
+  // those); the page's own address holds it in the fragment, which is never sent.
+  /** @type {string[]} */
+  const requested = [];
+  page.on("request", (request) => {
+    if (request.resourceType() !== "document") requested.push(request.url());
+  });
   try {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(url);
@@ -125,6 +133,8 @@ test("an outside collaborator fills in their step from the mailed link", { timeo
     await page.getByText("Field is required.").waitFor({ state: "detached" });
     await page.getByTestId("collaborate-submit").click();
     await page.getByTestId("collaborate-done").waitFor();
+    assert.ok(requested.length > 0);
+    assert.deepEqual(requested.filter((sent) => sent.includes(link) || sent.includes(encodeURIComponent(link))), []);
 
     // The ticket moved on to the agent, with the quote, done by the supplier.
     const ticket = (

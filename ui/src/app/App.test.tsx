@@ -11,7 +11,7 @@ afterEach(() => {
 });
 
 describe("the app", () => {
-  it("shows an outside collaborator's page for a /collaborate/ link, without logging in", async () => {
+  it("shows an outside collaborator's page for a /collaborate# link, without logging in", async () => {
     const calls: { url: string; init: RequestInit }[] = [];
     vi.stubGlobal(
       "fetch",
@@ -23,12 +23,13 @@ describe("the app", () => {
         });
       }),
     );
-    window.history.replaceState(null, "", "/collaborate/abc%2Fdef");
+    window.history.replaceState(null, "", "/collaborate#abc%2Fdef");
     render(<App />);
     expect((await screen.findByTestId("collaborate-error")).textContent).toContain("This link has expired; ask for a new one.");
     expect(screen.queryByTestId("login")).toBeNull();
     await waitFor(() => expect(calls).toHaveLength(1));
-    expect(calls[0]!.url).toBe("/api/ticket-links/abc%2Fdef");
+    expect(calls[0]!.url).toBe("/api/ticket-link");
+    expect((calls[0]!.init.headers as Record<string, string>)["x-ticket-link"]).toBe("abc/def");
     expect(calls[0]!.init.credentials).toBe("omit");
     expect((calls[0]!.init.headers as Record<string, string>).authorization).toBeUndefined();
   });

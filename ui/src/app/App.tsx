@@ -1,5 +1,5 @@
 /** The providers (language, skin, antd) and the choice between the log-in page and the shell,
- * or, for a `/collaborate/<link>` path, an outside collaborator's page (no log-in, no session). */
+ * or, for a `/collaborate#<link>` address, an outside collaborator's page (no log-in, no session). */
 import { App as AntApp, ConfigProvider, Spin } from "antd";
 import enUS from "antd/locale/en_US";
 import zhCN from "antd/locale/zh_CN";
@@ -40,7 +40,7 @@ function SessionChoice() {
 function Themed() {
   const { locale } = useI18n();
   const { skin } = useSkin();
-  const [link] = useState(() => collaborateLink(window.location.pathname));
+  const [link] = useState(() => collaborateLink(window.location));
   return (
     <ConfigProvider locale={ANTD_LOCALES[locale]} theme={skin.theme}>
       <AntApp>

@@ -93,7 +93,8 @@ describe("the collaborator's page", () => {
     expect(screen.getByTestId("collaborate-step").textContent).toBe("Step: Supplier quote");
     expect(header.textContent).toContain("supplier@example.com");
     expect(screen.getByTestId("collaborate-expires").textContent).toMatch(/^This link expires at .*2026/);
-    expect(calls[0]).toMatchObject({ url: "/api/ticket-links/abc%2Fdef%2B1", method: "GET", credentials: "omit" });
+    expect(calls[0]).toMatchObject({ url: "/api/ticket-link", method: "GET", credentials: "omit" });
+    expect(calls[0]!.headers["x-ticket-link"]).toBe("abc/def+1");
     expect(calls[0]!.headers.authorization).toBeUndefined();
 
     // Read-only fields are shown, not editable; a required one must be filled in first.
@@ -109,7 +110,8 @@ describe("the collaborator's page", () => {
     const done = await screen.findByTestId("collaborate-done");
     expect(done.textContent).toContain("Thank you, your answer was recorded");
     const post = calls.find((call) => call.method === "POST")!;
-    expect(post).toMatchObject({ url: "/api/ticket-links/abc%2Fdef%2B1", credentials: "omit", body: { values: { amount: "250", note: "" } } });
+    expect(post).toMatchObject({ url: "/api/ticket-link", credentials: "omit", body: { values: { amount: "250", note: "" } } });
+    expect(post.headers["x-ticket-link"]).toBe("abc/def+1");
     expect(post.headers["content-type"]).toBe("application/json");
     expect(post.headers.authorization).toBeUndefined();
     expect(screen.queryByTestId("collaborate-submit")).toBeNull();
@@ -186,7 +188,7 @@ describe("collaborateLink", () => {
     const directory = formDirectory.current!;
     expect(directory.references).toEqual(references);
     expect(directory.search).toBeUndefined();
-    expect(directory.fileUrl?.(stored)).toBe("/api/ticket-links/abc%2Fdef/files/b-1");
+    expect(directory.fileUrl).toBeUndefined();
 
     vi.stubGlobal(
       "fetch",
@@ -198,17 +200,39 @@ describe("collaborateLink", () => {
     const file = new File(["%PDF"], "Angebot für dich.pdf", { type: "application/pdf" });
     expect(await directory.upload!(file)).toEqual(stored);
     const upload = calls.at(-1)!;
-    expect(upload).toMatchObject({ url: "/api/ticket-links/abc%2Fdef/files", method: "POST", credentials: "omit", body: file });
-    expect(upload.headers).toMatchObject({ "content-type": "application/pdf", "x-file-name": "Angebot%20f%C3%BCr%20dich.pdf" });
+    expect(upload).toMatchObject({ url: "/api/ticket-link/files", method: "POST", credentials: "omit", body: file });
+    expect(upload.headers).toMatchObject({ "content-type": "application/pdf", "x-file-name": "Angebot%20f%C3%BCr%20dich.pdf", "x-ticket-link": "abc/def" });
     expect(upload.headers.authorization).toBeUndefined();
+
+    // A held file downloads through the link's header (no URL holds the link), saved by name.
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (url: string, init: RequestInit = {}) => {
+        calls.push({ url, method: init.method ?? "GET", headers: (init.headers ?? {}) as Record<string, string>, credentials: init.credentials, body: init.body });
+        return new Response("%PDF", { status: 200, headers: { "content-type": "application/pdf" } });
+      }),
+    );
+    const saved: string[] = [];
+    vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(function (this: HTMLAnchorElement) {
+      saved.push(this.download);
+    });
+    URL.createObjectURL = vi.fn(() => "blob:quote");
+    URL.revokeObjectURL = vi.fn();
+    await directory.download!(stored);
+    expect(calls.at(-1)).toMatchObject({ url: "/api/ticket-link/files/b-1", method: "GET", credentials: "omit" });
+    expect(calls.at(-1)!.headers["x-ticket-link"]).toBe("abc/def");
+    expect(saved).toEqual(["quote.pdf"]);
   });
 
-  it("reads the link of a /collaborate/ path, decoded", () => {
-    expect(collaborateLink("/collaborate/abc.def")).toBe("abc.def");
-    expect(collaborateLink("/collaborate/a%2Fb%20c/")).toBe("a/b c");
-    expect(collaborateLink("/collaborate/%E0%A4%A")).toBe("%E0%A4%A");
-    expect(collaborateLink("/collaborate/")).toBe("");
-    expect(collaborateLink("/tickets")).toBeNull();
-    expect(collaborateLink("/collaborate")).toBeNull();
+  it("reads the link of a /collaborate# address (or an older /collaborate/ path), decoded", () => {
+    const at = (pathname: string, hash = "") => collaborateLink({ pathname, hash });
+    expect(at("/collaborate", "#abc.def")).toBe("abc.def");
+    expect(at("/collaborate/", "#a%2Fb%20c")).toBe("a/b c");
+    expect(at("/collaborate", "")).toBe("");
+    expect(at("/collaborate/abc.def")).toBe("abc.def");
+    expect(at("/collaborate/a%2Fb%20c/")).toBe("a/b c");
+    expect(at("/collaborate/%E0%A4%A")).toBe("%E0%A4%A");
+    expect(at("/tickets", "#abc")).toBeNull();
+    expect(at("/collaborates")).toBeNull();
   });
 });

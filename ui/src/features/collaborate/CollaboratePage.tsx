@@ -1,5 +1,5 @@
 /**
- * The page an outside collaborator opens from the link mailed to them (`/collaborate/<link>`),
+ * The page an outside collaborator opens from the link mailed to them (`/collaborate#<link>`),
  * without logging in: the ticket and the step, the step's form (its read-only fields shown,
  * its editable ones to fill in) and Send, which completes the step with the values of the
  * editable fields only. A link that is not genuine, has expired, or whose step is done or

@@ -1,13 +1,15 @@
 /**
  * The public ticket-link routes an outside collaborator's page calls: plain fetch, no
- * session (no bearer token, no cookie). `GET /api/ticket-links/<link>` answers the step to
- * fill in, `POST` the same URL completes it; `POST <link>/files` uploads a file for its
- * upload fields and `GET <link>/files/<blob>` downloads one the ticket holds. Refusals are
+ * session (no bearer token, no cookie), the link in the `X-Ticket-Link` header (never in a
+ * URL, where logs would keep it). `GET /api/ticket-link` answers the step to fill in, `POST`
+ * the same URL completes it; `POST /api/ticket-link/files` uploads a file for its upload
+ * fields and `GET /api/ticket-link/files/<blob>` downloads one the ticket holds. Refusals are
  * problem+json, thrown as a `GraphqlError` with their `code` and `detail` as the other REST
  * calls do (api/upload.ts), the `fields` of `ticket.invalid_values` as `extensions.fields`
  * where `ticketFieldErrors` (tickets/workflow.ts) reads them.
  */
 import { CLIENT_CODES, GraphqlError } from "../../api/client";
+import { saveBlob } from "../../api/saveFile";
 import type { FieldDirectory, FieldOption, FileValue } from "../tickets/fields/directory";
 import type { FormSchema, FormValues, TicketFieldRule } from "../tickets/tickets.graphql";
 
@@ -33,12 +35,13 @@ export interface TicketLinkCompleted {
   completed: boolean;
 }
 
-export function ticketLinkUrl(link: string): string {
-  return `/api/ticket-links/${encodeURIComponent(link)}`;
-}
+export const TICKET_LINK_URL = "/api/ticket-link";
+/** The header the link travels in. */
+export const LINK_HEADER = "x-ticket-link";
+const ACCEPT_JSON = "application/json, application/problem+json";
 
-export function ticketLinkFileUrl(link: string, blobId: string): string {
-  return `${ticketLinkUrl(link)}/files/${encodeURIComponent(blobId)}`;
+export function ticketLinkFileUrl(blobId: string): string {
+  return `${TICKET_LINK_URL}/files/${encodeURIComponent(blobId)}`;
 }
 
 interface Problem {
@@ -63,14 +66,18 @@ function problemError(body: unknown, status: number): GraphqlError {
   );
 }
 
-async function call<T>(url: string, init: RequestInit): Promise<T> {
-  let response: Response;
+/** Sends a request with the link (and no session); a network failure is a `GraphqlError`. */
+async function send(url: string, link: string, init: RequestInit): Promise<Response> {
   try {
-    response = await fetch(url, { ...init, credentials: "omit" });
+    return await fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), [LINK_HEADER]: link }, credentials: "omit" });
   } catch (cause) {
     if (cause instanceof DOMException && cause.name === "AbortError") throw cause;
     throw new GraphqlError(CLIENT_CODES.network, String(cause));
   }
+}
+
+async function call<T>(url: string, link: string, init: RequestInit): Promise<T> {
+  const response = await send(url, link, init);
   let body: unknown;
   try {
     body = await response.json();
@@ -83,37 +90,45 @@ async function call<T>(url: string, init: RequestInit): Promise<T> {
 }
 
 export function fetchTicketLink(link: string, signal?: AbortSignal): Promise<TicketLink> {
-  return call<TicketLink>(ticketLinkUrl(link), { method: "GET", headers: { accept: "application/json, application/problem+json" }, signal });
+  return call<TicketLink>(TICKET_LINK_URL, link, { method: "GET", headers: { accept: ACCEPT_JSON }, signal });
 }
 
 /** Completes the step with `values` (those of its editable fields only). */
 export function submitTicketLink(link: string, values: FormValues): Promise<TicketLinkCompleted> {
-  return call<TicketLinkCompleted>(ticketLinkUrl(link), {
+  return call<TicketLinkCompleted>(TICKET_LINK_URL, link, {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json, application/problem+json" },
+    headers: { "content-type": "application/json", accept: ACCEPT_JSON },
     body: JSON.stringify({ values }),
   });
 }
 
 /** Uploads one file for the step's upload fields: the raw file as the body, its name percent-encoded. */
 export function uploadTicketLinkFile(link: string, file: File): Promise<FileValue> {
-  return call<FileValue>(`${ticketLinkUrl(link)}/files`, {
+  return call<FileValue>(`${TICKET_LINK_URL}/files`, link, {
     method: "POST",
     headers: {
       "content-type": file.type || "application/octet-stream",
       "x-file-name": encodeURIComponent(file.name),
-      accept: "application/json, application/problem+json",
+      accept: ACCEPT_JSON,
     },
     body: file,
   });
 }
 
+/** Downloads a file the step's fields hold and saves it under its name. */
+export async function downloadTicketLinkFile(link: string, file: FileValue): Promise<void> {
+  const response = await send(ticketLinkFileUrl(file.blobId), link, { method: "GET" });
+  if (!response.ok) throw problemError(await response.json().catch(() => null), response.status);
+  saveBlob(await response.blob(), file.name);
+}
+
 /** The form's directory on the collaborator's page: no searching (pickers show what the
- * values hold, named by the link's references), files through the link's routes. */
+ * values hold, named by the link's references), files through the link's routes (fetched
+ * with the link's header, so held files download on click rather than through a plain link). */
 export function ticketLinkDirectory(link: string, references: FieldOption[]): FieldDirectory {
   return {
     references,
     upload: (file) => uploadTicketLinkFile(link, file),
-    fileUrl: (file) => ticketLinkFileUrl(link, file.blobId),
+    download: (file) => downloadTicketLinkFile(link, file),
   };
 }

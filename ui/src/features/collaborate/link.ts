@@ -1,16 +1,25 @@
-/** The public page an outside collaborator opens from a mail: `/collaborate/<link>`. Kept apart
- * from the page (loaded lazily) so that the app's entry decides cheaply which one to show. */
+/** The public page an outside collaborator opens from a mail: `/collaborate#<link>`. The link
+ * is in the fragment, which browsers never send, so no server or proxy log holds it; the page
+ * sends it to the API in a header. Links mailed before that (`/collaborate/<link>`) still
+ * open. Kept apart from the page (loaded lazily) so that the app's entry decides cheaply
+ * which one to show. */
 
-export const COLLABORATE_PREFIX = "/collaborate/";
+const COLLABORATE_PATH = "/collaborate";
 
-/** The link of a `/collaborate/<link>` path (percent-decoded), or null for any other path. */
-export function collaborateLink(pathname: string): string | null {
-  if (!pathname.startsWith(COLLABORATE_PREFIX)) return null;
-  const rest = pathname.slice(COLLABORATE_PREFIX.length).replace(/\/+$/, "");
+function decoded(text: string): string {
   try {
-    return decodeURIComponent(rest);
+    return decodeURIComponent(text);
   } catch {
     // A malformed escape: the server says whether the link as it is means anything.
-    return rest;
+    return text;
   }
+}
+
+/** The link of a `/collaborate#<link>` (or older `/collaborate/<link>`) address,
+ * percent-decoded; null for any other page. */
+export function collaborateLink(location: { pathname: string; hash: string }): string | null {
+  const { pathname, hash } = location;
+  if (pathname === COLLABORATE_PATH || pathname === `${COLLABORATE_PATH}/`) return decoded(hash.replace(/^#/, ""));
+  if (!pathname.startsWith(`${COLLABORATE_PATH}/`)) return null;
+  return decoded(pathname.slice(COLLABORATE_PATH.length + 1).replace(/\/+$/, ""));
 }

@@ -193,7 +193,8 @@ function StaticTreeControl({ state }: { state: FieldControlState }) {
   );
 }
 
-/** Files: the held ones (linked when the directory says where they download), Upload adds one. */
+/** Files: the held ones (linked when the directory says where they download, or downloaded on
+ * click through the directory), Upload adds one. */
 function FileControl({ state, directory }: Props) {
   const t = useT();
   const errorText = useErrorText();
@@ -241,6 +242,11 @@ function FileControl({ state, directory }: Props) {
         customRequest={({ file, onSuccess }) => {
           const raw = file as File & { uid: string };
           void upload(raw, raw.uid).finally(() => onSuccess?.(null));
+        }}
+        onPreview={(item) => {
+          const file = files.find((held) => held.blobId === item.uid);
+          if (!file || !directory.download) return;
+          directory.download(file).catch((caught: unknown) => void message.error(t("ticketFields.downloadFailed", { name: file.name, reason: errorText(caught) })));
         }}
         onRemove={(removed) => {
           report(state, files.filter((file) => file.blobId !== removed.uid));

@@ -32,6 +32,8 @@ export interface FieldDirectory {
   upload?: (file: File) => Promise<FileValue>;
   /** Where a held file downloads from, or null (e.g. before the ticket exists). */
   fileUrl?: (file: FileValue) => string | null;
+  /** Downloads a held file where no plain link can (the collaborator's page sends its link in a header). */
+  download?: (file: FileValue) => Promise<void>;
 }
 
 /** A form without a directory: pickers show the ids they hold, files cannot be added. */
