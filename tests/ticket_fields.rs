@@ -4,7 +4,8 @@
 //! and the server refusing ids that name nothing of the tenant (another tenant's user, a made
 //! up file) before anything is recorded; a step assigned by a department field goes to the
 //! department chosen. A file downloads only through a ticket that holds it, for whoever may
-//! see that ticket.
+//! see that ticket. Query fields offer the dictionary entries or customers their designer
+//! configured, and hold only enabled entries and the tenant's own, unforgotten customers.
 
 mod common;
 
@@ -193,4 +194,139 @@ async fn pickers_and_uploads_hold_ids_the_tenant_has_and_show_their_names() {
     let elsewhere = get(&server, &boss, &format!("/api/tickets/{first_id}/files/{blob}")).await;
     assert_eq!(elsewhere.status(), 404);
     assert_eq!(elsewhere.json::<Value>().await.unwrap()["code"], "ticket.not_found");
+}
+
+const QUERY_OPTIONS: &str = "query($typeId: UUID!, $field: String!, $search: String) { \
+     ticketQueryOptions(typeId: $typeId, version: 1, field: $field, search: $search) { value label details } }";
+
+fn error_fields(response: &Value) -> Vec<String> {
+    let mut fields: Vec<String> = response["errors"][0]["extensions"]["fields"]
+        .as_array()
+        .unwrap_or_else(|| panic!("expected field errors: {response}"))
+        .iter()
+        .map(|field| field["field"].as_str().unwrap().to_owned())
+        .collect();
+    fields.sort();
+    fields
+}
+
+async fn create_customer(server: &Server, token: &str, values: &[(&str, &str)]) -> String {
+    let create = "mutation($v: [FieldValueInput!]!) { createCustomer(values: $v) { id } }";
+    let values: Vec<Value> = values.iter().map(|(key, value)| json!({ "key": key, "value": value })).collect();
+    let created = data(server.graphql(Some(token), create, json!({ "v": values })).await);
+    created["createCustomer"]["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn query_fields_offer_what_their_designer_configured_and_hold_only_what_the_tenant_has() {
+    let server = Server::start(&Location::embedded());
+    let admin = server.demo_admin_token().await;
+    let demo_password = server.demo_password.clone().expect("a demo password");
+    let agent = server.login("demo", "agent1", &demo_password).await;
+
+    // A dictionary of regions (one entry disabled) and customers with a city.
+    let create_dictionary =
+        "mutation($input: CreateDictionaryInput!) { createDictionary(input: $input) { aggregateId } }";
+    let regions = json!({ "input": { "code": "regions", "name": "Regions", "valueType": "TEXT" } });
+    data(server.graphql(Some(&admin), create_dictionary, regions).await);
+    let set_entries =
+        "mutation($input: SetDictionaryEntriesInput!) { setDictionaryEntries(input: $input) { aggregateId } }";
+    let entries = json!({ "input": { "code": "regions", "entries": [
+        { "code": "east", "label": "East China", "sortOrder": 1 },
+        { "code": "north", "label": "North China", "sortOrder": 2 },
+        { "code": "west", "label": "West China", "sortOrder": 3, "enabled": false },
+    ] } });
+    data(server.graphql(Some(&admin), set_entries, entries).await);
+    let define = "mutation($f: [CustomerFieldInput!]!) { defineCustomerFields(fields: $f) { key } }";
+    let city = json!([{ "key": "city", "label": "City", "fieldType": "TEXT", "required": false, "enabled": true,
+        "sortOrder": 0 }]);
+    data(server.graphql(Some(&admin), define, json!({ "f": city })).await);
+    let zhang =
+        create_customer(&server, &admin, &[("name", "Zhang San"), ("phone", "138 0013 8000"), ("city", "Shanghai")])
+            .await;
+    create_customer(&server, &admin, &[("name", "Li Si"), ("phone", "139 0000 0000"), ("city", "Beijing")]).await;
+    let wang =
+        create_customer(&server, &admin, &[("name", "Wang Wu"), ("phone", "137 1111 2222"), ("city", "shanghai")])
+            .await;
+
+    // A form naming sources the tenant does not have is refused when saved.
+    let query_field = |extra: Value| {
+        let mut field = json!({ "type": "hotline-query", "key": "q", "label": "Q" });
+        field.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        json!({ "input": { "name": "Broken", "description": "", "form": { "components": [field] } } })
+    };
+    let broken = [
+        json!({ "source": "dictionary", "dictionary": "planets" }),
+        json!({ "source": "customers", "conditions": [{ "field": "planet", "op": "equals", "value": "Mars" }] }),
+        json!({ "source": "customers", "conditions": [{ "field": "city", "op": "greater_than", "value": "3" }] }),
+        json!({ "source": "customers", "columns": ["planet"] }),
+    ];
+    for extra in broken {
+        let refused = server.graphql(Some(&admin), CREATE_TYPE, query_field(extra.clone())).await;
+        assert_eq!(error_code(&refused), "ticket_type.invalid_form", "{extra}: {refused}");
+    }
+
+    let form = json!({ "type": "default", "components": [
+        { "type": "hotline-query", "key": "region", "label": "Region", "source": "dictionary", "dictionary": "regions" },
+        { "type": "hotline-query", "key": "client", "label": "Client", "source": "customers",
+          "conditions": [{ "field": "city", "op": "equals", "value": "Shanghai" }], "columns": ["phone", "city"] },
+    ] });
+    let input = json!({ "input": { "name": "Visit", "description": "", "form": form } });
+    let type_id = data(server.graphql(Some(&admin), CREATE_TYPE, input).await)["createTicketType"]["aggregateId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    data(server.graphql(Some(&admin), PUBLISH, json!({ "input": { "typeId": type_id, "bpmnXml": WORKFLOW } })).await);
+
+    // The agent is offered enabled entries, and the Shanghai customers with their columns.
+    let query = |field: &str, search: &str| json!({ "typeId": type_id, "field": field, "search": search });
+    let offered = data(server.graphql(Some(&agent), QUERY_OPTIONS, query("region", "")).await);
+    assert_eq!(labels(&offered["ticketQueryOptions"]), ["East China", "North China"], "{offered}");
+    let offered = data(server.graphql(Some(&agent), QUERY_OPTIONS, query("region", "NORTH")).await);
+    assert_eq!(offered["ticketQueryOptions"][0]["value"], "north");
+    let offered = data(server.graphql(Some(&agent), QUERY_OPTIONS, query("client", "")).await);
+    assert_eq!(labels(&offered["ticketQueryOptions"]), ["Wang Wu", "Zhang San"], "{offered}");
+    assert_eq!(offered["ticketQueryOptions"][1]["details"], json!(["138 0013 8000", "Shanghai"]));
+    for search in ["zhang", "0013"] {
+        let offered = data(server.graphql(Some(&agent), QUERY_OPTIONS, query("client", search)).await);
+        assert_eq!(labels(&offered["ticketQueryOptions"]), ["Zhang San"], "{search}: {offered}");
+    }
+    let unknown = server.graphql(Some(&agent), QUERY_OPTIONS, query("title", "")).await;
+    assert_eq!(error_code(&unknown), "ticket.no_such_query_field");
+
+    // A ticket holds the code and the id, and shows their labels.
+    let open = |values: Value| json!({ "input": { "typeId": type_id, "title": "Visit", "values": values } });
+    let opened = data(server.graphql(Some(&agent), OPEN, open(json!({ "region": "east", "client": zhang }))).await);
+    let ticket_id = opened["openTicket"]["aggregateId"].as_str().unwrap().to_owned();
+    let labelled = "query($id: UUID!) { ticket(id: $id) { queryLabels { field value label } } }";
+    let ticket = data(server.graphql(Some(&agent), labelled, json!({ "id": ticket_id })).await);
+    assert_eq!(
+        ticket["ticket"]["queryLabels"],
+        json!([
+            { "field": "region", "value": "east", "label": "East China" },
+            { "field": "client", "value": zhang, "label": "Zhang San" },
+        ])
+    );
+
+    // A disabled entry, an unknown code, another tenant's or a forgotten customer: refused.
+    let other_tenant = json!({ "input": { "slug": "acme", "name": "Acme",
+        "admin": { "username": "boss", "displayName": "Boss", "password": "acme password 1" } } });
+    let create_tenant = "mutation($input: CreateTenantInput!) { createTenant(input: $input) { aggregateId } }";
+    data(server.graphql(Some(&admin), create_tenant, other_tenant).await);
+    let boss = server.login("acme", "boss", "acme password 1").await;
+    let theirs = create_customer(&server, &boss, &[("name", "Zhang San")]).await;
+    let refused = server.graphql(Some(&agent), OPEN, open(json!({ "region": "west", "client": theirs }))).await;
+    assert_eq!(error_code(&refused), "ticket.invalid_values", "{refused}");
+    assert_eq!(error_fields(&refused), ["client", "region"]);
+    let refused = server.graphql(Some(&agent), OPEN, open(json!({ "region": "south" }))).await;
+    assert_eq!(error_fields(&refused), ["region"]);
+    let forget = "mutation($id: UUID!) { forgetCustomer(id: $id) { id } }";
+    data(server.graphql(Some(&admin), forget, json!({ "id": wang })).await);
+    let refused = server.graphql(Some(&agent), OPEN, open(json!({ "client": wang }))).await;
+    assert_eq!(error_fields(&refused), ["client"]);
+    let offered = data(server.graphql(Some(&agent), QUERY_OPTIONS, query("client", "")).await);
+    assert_eq!(labels(&offered["ticketQueryOptions"]), ["Zhang San"], "a forgotten customer is not offered");
+    // The other tenant cannot run this tenant's field.
+    let foreign = server.graphql(Some(&boss), QUERY_OPTIONS, query("region", "")).await;
+    assert!(!foreign["errors"].is_null(), "{foreign}");
 }

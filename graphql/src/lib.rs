@@ -28,6 +28,8 @@
 //!   where a signed link, not a session, opens one task.
 //! - [`ticket_fields`]: what ticket forms' pickers and uploads need: options to choose from,
 //!   the names of chosen ids, and the files' upload and download routes.
+//! - [`ticket_query_field`]: what ticket forms' query fields need: the results of the query
+//!   a field's designer configured, and the labels of the values they hold.
 //! - [`forks`]: the forks of projections for analysts (listing and dropping them; building
 //!   one is `forkProjection` in [`log`]).
 //! - [`types`]: GraphQL object types shared by several contexts.
@@ -53,6 +55,7 @@ pub mod ticket_export;
 pub mod ticket_fields;
 pub mod ticket_links;
 pub mod ticket_queries;
+pub mod ticket_query_field;
 pub mod tickets;
 pub mod types;
 pub mod webhooks;

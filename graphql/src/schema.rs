@@ -43,6 +43,7 @@ use crate::settings::{SettingsMutation, SettingsQuery};
 use crate::telephony::{TelephonyMutation, TelephonyQuery};
 use crate::ticket_fields::TicketFieldsQuery;
 use crate::ticket_queries::{TicketQueriesMutation, TicketQueriesQuery};
+use crate::ticket_query_field::TicketQueryFieldQuery;
 use crate::tickets::{TicketMutation, TicketQuery};
 use crate::webhooks::{WebhookMutation, WebhookQuery};
 
@@ -65,6 +66,7 @@ pub struct QueryRoot(
     TicketQuery,
     TicketQueriesQuery,
     TicketFieldsQuery,
+    TicketQueryFieldQuery,
     MailOutboxQuery,
 );
 

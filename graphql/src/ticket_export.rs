@@ -15,6 +15,8 @@
 //! export's language. Times are written in UTC. A placeholder the ticket has no value for is
 //! left empty.
 
+use std::collections::HashMap;
+
 use async_graphql::{Enum, SimpleObject};
 use axum::Router;
 use axum::body::Bytes;
@@ -41,6 +43,7 @@ use crate::identity::mutation::READ_YOUR_WRITES_TIMEOUT;
 use crate::identity::query::read_model_error;
 use crate::schema::GraphqlState;
 use crate::ticket_fields::ticket_references;
+use crate::ticket_query_field::ticket_query_labels;
 use crate::tickets::{Ticket, TicketStatus, read_ticket};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -282,6 +285,14 @@ async fn export(
             .into_iter()
             .map(|option| (option.id.to_string(), Value::String(option.label)))
             .collect();
+    let mut names = FieldNames { by_id: names, by_field: HashMap::new() };
+    let query_labels =
+        ticket_query_labels(&state, &session, ticket.type_id, ticket.version, &ticket.values.0).await.map_err(
+            |error| ApiError::internal(format!("labelling ticket {ticket_id}'s query fields: {}", error.message)),
+        )?;
+    for label in query_labels {
+        names.by_field.entry(label.field).or_default().insert(label.value, Value::String(label.label));
+    }
     let filled = tokio::task::spawn_blocking(move || {
         office_templates::fill(format, &bytes, &mut |name| {
             Some(placeholder_value(&ticket, &names, language, now, name))
@@ -307,18 +318,26 @@ fn time(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-/// What a placeholder stands for in this ticket; empty when nothing. `names` are the names
-/// of the users, groups, departments and tickets the values' pickers hold, by id.
+/// The names of what a ticket's values hold, which its export writes instead of ids and codes.
+struct FieldNames {
+    /// The users, groups, departments and tickets the pickers hold, by id.
+    by_id: Map<String, Value>,
+    /// The labels of the entries and customers each query field holds, by value.
+    by_field: HashMap<String, Map<String, Value>>,
+}
+
+/// What a placeholder stands for in this ticket; empty when nothing.
 fn placeholder_value(
     ticket: &Ticket,
-    names: &Map<String, Value>,
+    names: &FieldNames,
     language: Language,
     now: DateTime<Utc>,
     name: &str,
 ) -> String {
     if let Some(key) = name.strip_prefix(FIELD_PLACEHOLDER_PREFIX) {
         let mut labels = option_labels(&ticket.form.0, key).unwrap_or_default();
-        labels.extend(names.clone());
+        labels.extend(names.by_id.clone());
+        labels.extend(names.by_field.get(key).cloned().unwrap_or_default());
         return ticket.values.0.get(key).map(|value| field_text(value, Some(&labels), language)).unwrap_or_default();
     }
     let separator = language.separator();

@@ -35,6 +35,7 @@ use crate::schema::GraphqlState;
 use crate::ticket_fields::{
     FieldOptionKind, TicketLabels, content_type, created, download_of, file_body_limit, reference_labels,
 };
+use crate::ticket_query_field::query_labels;
 
 pub fn router(state: GraphqlState) -> Router {
     Router::new()
@@ -88,6 +89,11 @@ async fn show(State(state): State<GraphqlState>, headers: HeaderMap) -> Result<J
             json!({"kind": kind, "id": option.id, "label": option.label, "parentId": option.parent_id})
         })
         .collect();
+    let query_labels = query_labels(&state, claims.tenant_id, &task.query_values).await?;
+    let query_labels: Vec<Value> = query_labels
+        .into_iter()
+        .map(|label| json!({"field": label.field, "value": label.value, "label": label.label}))
+        .collect();
     Ok(Json(json!({
         "organisation": organisation,
         "ticketNumber": task.ticket_number,
@@ -99,6 +105,7 @@ async fn show(State(state): State<GraphqlState>, headers: HeaderMap) -> Result<J
         "fields": fields,
         "values": task.values,
         "references": references,
+        "queryLabels": query_labels,
     })))
 }
 

@@ -33,6 +33,7 @@ use crate::schema::{GraphqlState, session};
 use crate::ticket_export::{TicketExportTemplate, export_templates_of};
 use crate::ticket_fields::{FieldOption, ticket_references};
 use crate::ticket_queries::TicketFilter;
+use crate::ticket_query_field::{QueryLabel, ticket_query_labels};
 use crate::types::CommandResult;
 
 /// Who may do what with a form field at one step.
@@ -303,6 +304,13 @@ impl Ticket {
     async fn references(&self, context: &Context<'_>) -> async_graphql::Result<Vec<FieldOption>> {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
         ticket_references(state, session, self.type_id, self.version, &self.values).await
+    }
+
+    /// The labels of the values the form's query fields hold (a dictionary entry's label, a
+    /// customer's name).
+    async fn query_labels(&self, context: &Context<'_>) -> async_graphql::Result<Vec<QueryLabel>> {
+        let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
+        ticket_query_labels(state, session, self.type_id, self.version, &self.values).await
     }
 }
 

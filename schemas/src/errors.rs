@@ -193,6 +193,7 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     ("ticket.file_too_large", "A ticket's file is at most 20 MB."),
     ("ticket.file_not_found", "The ticket's fields hold no such file."),
     ("ticket.upload_not_allowed", "The collaborator's step has no upload field for them to fill in."),
+    ("ticket.no_such_query_field", "The ticket type's form has no query field by that key."),
     (
         "ticket_type.rules_failed",
         "The form rules did not compile, threw an error, or ran out of time or memory; the message says which.",
@@ -614,6 +615,7 @@ mod tests {
             "ticket.file_too_large",
             "ticket.file_not_found",
             "ticket.upload_not_allowed",
+            "ticket.no_such_query_field",
         ];
         let stale: Vec<&str> = ERROR_CODES
             .iter()

@@ -1,10 +1,11 @@
 // @ts-check
 /**
  * Ticket forms' organisation and file fields end to end, against the real server in
- * Chromium: the administrator adds a user picker and an upload field from form-js's palette
- * and publishes the type; agent1 opens a ticket, picks a colleague by typing part of their
- * name and attaches a file; the ticket then shows the colleague by name (not id) and the
- * file downloads from it byte for byte.
+ * Chromium: the administrator adds a user picker, an upload field and a query field over a
+ * dictionary from form-js's palette and publishes the type; agent1 opens a ticket, picks a
+ * colleague by typing part of their name, a region from the dictionary by its label, and
+ * attaches a file; the ticket then shows the colleague and the region by name (not id or
+ * code) and the file downloads from it byte for byte.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -22,6 +23,28 @@ const FILE = { name: "recording-notes.pdf", mimeType: "application/pdf", buffer:
 let hotline;
 /** @type {import("playwright-core").Browser} */
 let browser;
+
+/** @param {string} username */
+async function token(username) {
+  const response = await fetch(`${hotline.url}/api/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ tenant: "demo", username, password: hotline.password }),
+  });
+  assert.equal(response.status, 200);
+  return /** @type {{ token: string }} */ (await response.json()).token;
+}
+
+/** @param {string} bearer @param {string} query @param {Record<string, unknown>} variables */
+async function graphql(bearer, query, variables) {
+  const response = await fetch(`${hotline.url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${bearer}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const answer = /** @type {{ data?: unknown, errors?: unknown }} */ (await response.json());
+  assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
+}
 
 /**
  * Adds a field of `type` from the form designer's palette (a palette entry takes Enter: the
@@ -70,6 +93,20 @@ describe("ticket form pickers and uploads in the browser", { timeout: 5 * 60_000
     /** @type {Page | undefined} */
     let agent;
     try {
+      // The tenant's regions, which the form's query field offers.
+      const adminToken = await token("admin");
+      await graphql(adminToken, "mutation($input: CreateDictionaryInput!) { createDictionary(input: $input) { aggregateId } }", {
+        input: { code: "regions", name: "Regions", valueType: "TEXT" },
+      });
+      await graphql(adminToken, "mutation($input: SetDictionaryEntriesInput!) { setDictionaryEntries(input: $input) { aggregateId } }", {
+        input: {
+          code: "regions",
+          entries: [
+            { code: "east", label: "East China", sortOrder: 1 },
+            { code: "north", label: "North China", sortOrder: 2 },
+          ],
+        },
+      });
       admin = await (await newContext(browser, { baseURL: hotline.url })).newPage();
       await logIn(admin, { username: "admin", password: hotline.password });
       await admin.goto("/admin/ticket-types");
@@ -82,6 +119,8 @@ describe("ticket form pickers and uploads in the browser", { timeout: 5 * 60_000
       assert.equal(await designer.locator('.fjs-palette-field[data-field-type="filepicker"]').isVisible(), false);
       await addField(admin, designer, "hotline-user", "User", "contact", "Contact person");
       await addField(admin, designer, "hotline-upload", "File upload", "evidence", "Evidence");
+      await addField(admin, designer, "hotline-query", "Query", "region", "Region");
+      await designer.locator("#bio-properties-panel-hotline-query-dictionary").selectOption("regions");
       await screenshot(admin, "ticket-fields-designer");
 
       // The template's workflow (one step for whoever opened the ticket, every field editable).
@@ -109,6 +148,12 @@ describe("ticket form pickers and uploads in the browser", { timeout: 5 * 60_000
       await dropdown.locator(".ant-select-item-option").getByText("Demo agent two", { exact: true }).click();
       await form.getByTestId("ticket-field-contact").getByText("Demo agent two", { exact: true }).waitFor();
 
+      // The query field offers the dictionary's entries by label.
+      await form.getByTestId("ticket-field-region").click();
+      await agent.keyboard.type("east");
+      await dropdown.locator(".ant-select-item-option").getByText("East China", { exact: true }).click();
+      await form.getByTestId("ticket-field-region").getByText("East China", { exact: true }).waitFor();
+
       // The file is kept as soon as it is chosen, and listed.
       await form.getByTestId("ticket-field-evidence").locator('input[type="file"]').setInputFiles(FILE);
       await form.getByTestId("ticket-field-evidence").getByText(FILE.name).waitFor();
@@ -121,6 +166,7 @@ describe("ticket form pickers and uploads in the browser", { timeout: 5 * 60_000
       await drawer.getByText(TITLE).first().waitFor();
       const drawerForm = drawer.getByTestId("ticket-form-view");
       await drawerForm.getByTestId("ticket-field-contact").getByText("Demo agent two", { exact: true }).waitFor();
+      await drawerForm.getByTestId("ticket-field-region").getByText("East China", { exact: true }).waitFor();
       const link = drawerForm.getByTestId("ticket-field-evidence").getByRole("link", { name: FILE.name });
       await link.waitFor();
       await screenshot(agent, "ticket-fields-drawer");

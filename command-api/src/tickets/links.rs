@@ -14,7 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 use hotline_domain::Actor;
 use hotline_domain::ticket::{
     self, Candidate, DEFAULT_LINK_SECONDS, FieldAccess, FieldKind, FieldReference, FileValue, NodeKind, Performer,
-    ReferenceKind, Status, Ticket, TicketAction, TicketState, TokenId, Wait, references,
+    QueryValue, ReferenceKind, Status, Ticket, TicketAction, TicketState, TokenId, Wait, query_values, references,
 };
 use hotline_infra::blobs::BlobInfo;
 use serde_json::{Map, Value};
@@ -45,6 +45,8 @@ pub struct CollaboratorTask {
     pub values: Map<String, Value>,
     /// The users, groups, units, tickets and files those values name.
     pub references: Vec<FieldReference>,
+    /// The dictionary entries and customers those values' query fields hold.
+    pub query_values: Vec<QueryValue>,
     /// Whether the step lets the collaborator fill in an upload field.
     pub takes_files: bool,
 }
@@ -134,6 +136,7 @@ impl TicketService {
         });
         Ok(CollaboratorTask {
             references: references(&definition.form, &values),
+            query_values: query_values(&definition.form, &values),
             takes_files,
             ticket_number: ticket::ticket_number(claims.ticket_id),
             title: state.title.clone(),

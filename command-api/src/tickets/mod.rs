@@ -199,6 +199,7 @@ impl TicketService {
         if let Some(rules) = &rules {
             try_rules(rules).await?;
         }
+        self.check_query_sources(session.tenant_id, &form).await?;
         let action = TicketTypeAction::Create { name, description, form };
         let created = self.dispatch_type(session, command_id, type_id, action, now).await?;
         let Some(script) = rules else { return Ok((type_id, created)) };
@@ -222,6 +223,7 @@ impl TicketService {
         if let Some(rules) = &rules {
             try_rules(rules).await?;
         }
+        self.check_query_sources(session.tenant_id, &form).await?;
         let renamed = self
             .dispatch_type(session, command_id, type_id, TicketTypeAction::Rename { name, description }, now)
             .await?;
@@ -371,7 +373,7 @@ impl TicketService {
         }
         let outcome = run_rules(definition.rules.as_deref(), &values, RULES_AT_START).await?;
         rule_errors(&outcome)?;
-        self.check_references(session.tenant_id, &definition.form, &[&values, &outcome.computed]).await?;
+        self.check_references(session.tenant_id, &definition.form, &[&values, &outcome.computed], &Map::new()).await?;
         let ticket_id = Uuid::new_v5(&command_id, session.tenant_id.as_bytes());
         let action = TicketAction::Open {
             type_id,
@@ -460,7 +462,7 @@ impl TicketService {
         after.extend(values.clone());
         let outcome = run_rules(definition.rules.as_deref(), &after, &node).await?;
         rule_errors(&outcome)?;
-        self.check_references(tenant_id, &definition.form, &[&values, &outcome.computed]).await?;
+        self.check_references(tenant_id, &definition.form, &[&values, &outcome.computed], &state.values).await?;
         let action = TicketAction::CompleteTask {
             token,
             values,

@@ -1,19 +1,25 @@
-//! Form values that point at other things: the users, groups, units and tickets of pickers
-//! and the files of uploads. The domain checks their shape; only the log and the blob store
-//! can say whether an id names something of the ticket's tenant, so that is checked here
-//! before a command goes on. A hand-made request cannot link a ticket to another tenant's
-//! user or file, or to an id that names nothing.
+//! Form values that point at other things: the users, groups, units and tickets of pickers,
+//! the files of uploads, and the dictionary entries and customers of query fields. The domain
+//! checks their shape; only the log and the blob store can say whether an id names something
+//! of the ticket's tenant, so that is checked here before a command goes on. A hand-made
+//! request cannot link a ticket to another tenant's user, file or customer, to a disabled
+//! entry, or to an id that names nothing. The sources query fields name (a dictionary, the
+//! customer fields their conditions use) are checked when a form is saved.
 //!
 //! Uploads are stored first ([`TicketService::store_file`]) and named by the values after,
 //! so that a form never carries file bytes.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use hotline_domain::access::role::{self, BuiltInRole, Role};
+use hotline_domain::customer::{self, BUILT_IN_FIELDS, Customer};
+use hotline_domain::dictionary::{self, Dictionary, DictionaryEntry};
 use hotline_domain::identity::user::{self, User};
 use hotline_domain::organisation::{self, Organisation, OrganisationState};
-use hotline_domain::ticket::{self, FileValue, FormSpec, ReferenceKind, Ticket, references};
-use hotline_domain::{FieldError, StreamId};
+use hotline_domain::ticket::{
+    self, FileValue, FormSpec, QuerySource, QueryValue, ReferenceKind, Ticket, query_values, references,
+};
+use hotline_domain::{DomainError, FieldError, StreamId};
 use hotline_infra::blobs::BlobInfo;
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -35,16 +41,24 @@ fn missing(kind: ReferenceKind) -> &'static str {
     }
 }
 
+fn invalid_form(message: String) -> DomainError {
+    DomainError::new("ticket_type.invalid_form", message)
+}
+
 impl TicketService {
-    /// Refuses values (typed, and calculated by the rules) whose pickers or uploads name
-    /// what the tenant does not have, naming every such field at once.
+    /// Refuses values (typed, and calculated by the rules) whose pickers, uploads or query
+    /// fields name what the tenant does not have, naming every such field at once. What a
+    /// field already `held` (the ticket's values before; empty when opening) was checked when
+    /// it was recorded: it stays, though its dictionary entry was disabled since.
     pub(crate) async fn check_references(
         &self,
         tenant_id: Uuid,
         form: &FormSpec,
         values: &[&Map<String, Value>],
+        held: &Map<String, Value>,
     ) -> Result<(), ApiError> {
-        let mut checked = BTreeSet::new();
+        let mut checked: BTreeSet<(ReferenceKind, Uuid)> = BTreeSet::new();
+        checked.extend(references(form, held).into_iter().map(|found| (found.kind, found.id)));
         let mut organisation: Option<OrganisationState> = None;
         let mut errors: Vec<FieldError> = Vec::new();
         for found in values.iter().flat_map(|values| references(form, values)) {
@@ -80,7 +94,106 @@ impl TicketService {
                 errors.push(FieldError::new(&found.field, missing(found.kind)));
             }
         }
+        let held = query_values(form, held);
+        let mut dictionaries: HashMap<String, Vec<DictionaryEntry>> = HashMap::new();
+        for found in values.iter().flat_map(|values| query_values(form, values)) {
+            if errors.iter().any(|error| error.field == found.field) || held.contains(&found) {
+                continue;
+            }
+            if let Some(problem) = self.query_value_problem(tenant_id, &found, &mut dictionaries).await? {
+                errors.push(FieldError::new(&found.field, problem));
+            }
+        }
         if errors.is_empty() { Ok(()) } else { Err(invalid_values(errors)) }
+    }
+
+    /// Why a query field may not hold a value, or `None` when it may: an enabled entry of its
+    /// dictionary, or a customer of the tenant who was not forgotten. (A customer's values are
+    /// not in the log's clear text, so the field's conditions narrow what is offered but are
+    /// not checked again here.)
+    async fn query_value_problem(
+        &self,
+        tenant_id: Uuid,
+        found: &QueryValue,
+        dictionaries: &mut HashMap<String, Vec<DictionaryEntry>>,
+    ) -> Result<Option<String>, ApiError> {
+        let problem = match &found.source {
+            QuerySource::Dictionary { code } => {
+                if !dictionaries.contains_key(code) {
+                    let entries = self.dictionary(tenant_id, code).await?.unwrap_or_default();
+                    dictionaries.insert(code.clone(), entries);
+                }
+                match dictionaries[code].iter().find(|entry| entry.code == found.value) {
+                    None => Some(format!("{:?} is not an entry of the dictionary {code}", found.value)),
+                    Some(entry) if !entry.enabled => Some(format!("the entry {:?} is disabled", found.value)),
+                    Some(_) => None,
+                }
+            }
+            QuerySource::Customers { .. } => {
+                let customer_id = Uuid::parse_str(&found.value).unwrap_or_default();
+                let stream = customer::stream_id(customer_id);
+                match self.dispatcher.load::<Customer>(tenant_id, &stream).await?.0.status {
+                    customer::Status::Active => None,
+                    customer::Status::Forgotten => Some("the customer was forgotten".to_owned()),
+                    customer::Status::NotCreated => Some("no such customer in this organisation".to_owned()),
+                }
+            }
+        };
+        Ok(problem)
+    }
+
+    /// The entries of the tenant's dictionary with this code; `None` when there is none.
+    async fn dictionary(&self, tenant_id: Uuid, code: &str) -> Result<Option<Vec<DictionaryEntry>>, ApiError> {
+        let stream = StreamId::new(dictionary::CONTEXT, dictionary::dictionary_id_for_code(tenant_id, code));
+        let (state, _) = self.dispatcher.load::<Dictionary>(tenant_id, &stream).await?;
+        Ok(state.created.map(|_| state.entries))
+    }
+
+    /// Refuses a form whose query fields name a dictionary the tenant does not have, or
+    /// customer fields (in conditions or columns) it does not define. A form the domain
+    /// cannot read passes: saving it is refused with the domain's own message.
+    pub(crate) async fn check_query_sources(&self, tenant_id: Uuid, form: &Value) -> Result<(), ApiError> {
+        let Ok(spec) = FormSpec::from_form_js(form) else { return Ok(()) };
+        let mut customer_fields = None;
+        for field in &spec.fields {
+            let key = &field.key;
+            match &field.query {
+                None => {}
+                Some(QuerySource::Dictionary { code }) => {
+                    let known = self.dictionary(tenant_id, code).await?.is_some();
+                    if !known {
+                        return Err(invalid_form(format!(
+                            "the query field {key:?} names the dictionary {code:?}, which this organisation does not have"
+                        ))
+                        .into());
+                    }
+                }
+                Some(QuerySource::Customers { conditions, columns }) => {
+                    if customer_fields.is_none() {
+                        let stream = customer::fields_stream_id(tenant_id);
+                        customer_fields =
+                            Some(self.dispatcher.load::<customer::CustomerFields>(tenant_id, &stream).await?.0.fields);
+                    }
+                    let fields = customer_fields.as_deref().unwrap_or_default();
+                    customer::check_conditions(fields, conditions).map_err(|error| {
+                        invalid_form(format!(
+                            "the query field {key:?} has a condition that does not fit: {}",
+                            error.message
+                        ))
+                    })?;
+                    if let Some(column) = columns
+                        .iter()
+                        .find(|column| !BUILT_IN_FIELDS.iter().chain(fields).any(|known| &known.key == *column))
+                    {
+                        return Err(invalid_form(format!(
+                            "the query field {key:?} shows the column {column:?}, which is not a customer field"
+                        ))
+                        .into());
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Keeps a file a user is about to put in a ticket's upload field, and answers the value

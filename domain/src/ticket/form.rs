@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use crate::customer::{Condition, ConditionOp, MAX_CONDITIONS};
+use crate::dictionary::MAX_CODE_CHARS;
 use crate::{DomainError, FieldError};
 
 /// The most fields one form may hold.
@@ -17,6 +19,8 @@ pub const MAX_FIELDS: usize = 200;
 pub const MAX_PICKED: usize = 100;
 /// The most nodes one tree select may offer.
 pub const MAX_TREE_NODES: usize = 5000;
+/// The most customer fields a query field shows beside each customer's name.
+pub const MAX_QUERY_COLUMNS: usize = 8;
 /// The longest file name an upload value may carry.
 const MAX_FILE_NAME: usize = 255;
 /// How deep groups may nest in a schema (a bound on the recursion, not a product rule).
@@ -38,9 +42,27 @@ pub struct FormField {
     /// The static `values` of radio, select, checklist and taglist components, and every
     /// node's value of a tree select.
     pub options: Vec<String>,
-    /// Whether a picker, tree select or upload holds several values (a list) or one.
+    /// Whether a picker, tree select, query or upload holds several values (a list) or one.
     #[serde(default)]
     pub multiple: bool,
+    /// Where a query field's options come from; `None` for the other kinds.
+    #[serde(default)]
+    pub query: Option<QuerySource>,
+}
+
+/// The query a query field (`hotline-query`, SP5's custom query) runs for its options, as its
+/// designer configured it: the browser never sends a query of its own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "source", rename_all = "snake_case")]
+pub enum QuerySource {
+    /// The enabled entries of the tenant's dictionary with this code; the field holds codes.
+    Dictionary { code: String },
+    /// The tenant's customers that every condition admits; the field holds customer ids.
+    Customers {
+        conditions: Vec<Condition>,
+        /// Customer field keys shown beside each customer's name.
+        columns: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,6 +88,9 @@ pub enum FieldKind {
     Relation,
     /// Files (`hotline-upload`): always a list of [`FileValue`]-shaped objects.
     Upload,
+    /// A result of the field's [`QuerySource`] (`hotline-query`): an entry's code or a
+    /// customer's id.
+    Query,
     /// A component type this build does not know: any JSON value.
     Other,
 }
@@ -104,6 +129,7 @@ const DEPARTMENT: &str = "hotline-department";
 const TREE: &str = "hotline-tree";
 const RELATION: &str = "hotline-relation";
 const UPLOAD: &str = "hotline-upload";
+const QUERY: &str = "hotline-query";
 
 /// Component types that only lay the form out and hold no value.
 const LAYOUT: [&str; 7] = ["text", "html", "spacer", "separator", "button", "image", "iframe"];
@@ -183,6 +209,7 @@ fn collect(components: &[Value], spec: &mut FormSpec, depth: usize) -> Result<()
                     | TREE
                     | RELATION
                     | UPLOAD
+                    | QUERY
             ) =>
             {
                 return Err(invalid(format!("component {index} ({kind_name}) has no {key_attribute}")));
@@ -218,6 +245,7 @@ fn field(key: &str, kind_name: &str, object: &Map<String, Value>) -> Result<Form
         TREE => FieldKind::Tree,
         RELATION => FieldKind::Relation,
         UPLOAD => FieldKind::Upload,
+        QUERY => FieldKind::Query,
         _ => FieldKind::Other,
     };
     let empty = Map::new();
@@ -244,7 +272,74 @@ fn field(key: &str, kind_name: &str, object: &Map<String, Value>) -> Result<Form
         pattern: validate.get("pattern").and_then(Value::as_str).map(str::to_owned),
         options,
         multiple: object.get("multiple").and_then(Value::as_bool).unwrap_or(false),
+        query: if kind == FieldKind::Query { Some(query_source(key, object)?) } else { None },
     })
+}
+
+/// A query field's `source` with what it needs: `dictionary` (a code) for a dictionary,
+/// `conditions` and `columns` for customers. Whether the dictionary or the customer fields
+/// exist only the tenant's log can say: the service checks that when the form is saved.
+fn query_source(key: &str, object: &Map<String, Value>) -> Result<QuerySource, DomainError> {
+    match object.get("source").and_then(Value::as_str) {
+        Some("dictionary") => {
+            let code = object.get("dictionary").and_then(Value::as_str).map(str::trim).unwrap_or_default();
+            if code.is_empty() || code.chars().count() > MAX_CODE_CHARS {
+                return Err(invalid(format!("the query field {key:?} names no dictionary")));
+            }
+            Ok(QuerySource::Dictionary { code: code.to_owned() })
+        }
+        Some("customers") => {
+            let conditions = match object.get("conditions") {
+                None | Some(Value::Null) => Vec::new(),
+                Some(Value::Array(items)) if items.len() <= MAX_CONDITIONS => {
+                    items.iter().map(|item| query_condition(key, item)).collect::<Result<_, _>>()?
+                }
+                Some(Value::Array(_)) => {
+                    return Err(invalid(format!("the query field {key:?} has more than {MAX_CONDITIONS} conditions")));
+                }
+                Some(_) => return Err(invalid(format!("the conditions of the query field {key:?} are not a list"))),
+            };
+            let columns: Vec<String> = match object.get("columns") {
+                None | Some(Value::Null) => Vec::new(),
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .map(|item| item.as_str().map(str::trim).filter(|column| !column.is_empty()).map(str::to_owned))
+                    .collect::<Option<_>>()
+                    .ok_or_else(|| invalid(format!("the columns of the query field {key:?} are not field keys")))?,
+                Some(_) => return Err(invalid(format!("the columns of the query field {key:?} are not a list"))),
+            };
+            if columns.len() > MAX_QUERY_COLUMNS {
+                return Err(invalid(format!("the query field {key:?} shows at most {MAX_QUERY_COLUMNS} columns")));
+            }
+            Ok(QuerySource::Customers { conditions, columns })
+        }
+        Some(other) => {
+            Err(invalid(format!("the query field {key:?} has an unknown source {other:?} (dictionary or customers)")))
+        }
+        None => Err(invalid(format!("the query field {key:?} has no source (dictionary or customers)"))),
+    }
+}
+
+/// One condition of a customer query field: `{field, op, value?, valueTo?}`.
+fn query_condition(key: &str, item: &Value) -> Result<Condition, DomainError> {
+    let bad = |what: &str| invalid(format!("a condition of the query field {key:?} {what}"));
+    let text = |name: &str| match item.get(name) {
+        Some(Value::String(text)) => Ok(Some(text.trim().to_owned()).filter(|text| !text.is_empty())),
+        Some(Value::Number(number)) => Ok(Some(number.to_string())),
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => Err(bad(&format!("has a {name} that is not text"))),
+    };
+    let field = text("field")?.ok_or_else(|| bad("names no field"))?;
+    let op = item
+        .get("op")
+        .and_then(|op| ConditionOp::deserialize(op).ok())
+        .ok_or_else(|| bad(&format!("on {field:?} has no known operator")))?;
+    let (value, value_to) = (text("value")?, text("valueTo")?);
+    let needs_value = !matches!(op, ConditionOp::IsEmpty | ConditionOp::NotEmpty);
+    if (needs_value && value.is_none()) || (op == ConditionOp::Between && value_to.is_none()) {
+        return Err(bad(&format!("on {field:?} lacks a value to compare with")));
+    }
+    Ok(Condition { field, op, value, value_to })
 }
 
 /// Every node's value of a tree select's `tree` (`[{value, label, children?}]`), depth first.
@@ -452,6 +547,17 @@ fn check_type(field: &FormField, value: &Value) -> Result<(), String> {
                 }
             }
         }
+        FieldKind::Query => {
+            let by_id = matches!(field.query, Some(QuerySource::Customers { .. }));
+            for item in picked(field, value)? {
+                let text = item.as_str().ok_or("must be one of the query's results")?;
+                if by_id {
+                    Uuid::parse_str(text).map_err(|_| "must be a customer's id")?;
+                } else if text.trim().is_empty() || text.chars().count() > MAX_CODE_CHARS {
+                    return Err("must be an entry's code".into());
+                }
+            }
+        }
         FieldKind::Upload => {
             let files = value.as_array().ok_or("must be a list of files")?;
             check_count(field, files.len())?;
@@ -553,6 +659,34 @@ pub fn references(spec: &FormSpec, values: &Map<String, Value>) -> Vec<FieldRefe
                 found.push(FieldReference { field: key.clone(), kind, id });
             }
         }
+    }
+    found
+}
+
+/// One value a query field holds: a dictionary entry's code or a customer's id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryValue {
+    pub field: String,
+    pub source: QuerySource,
+    pub value: String,
+}
+
+/// The values query fields hold, to be checked against the tenant's dictionaries and
+/// customers and to be labelled. Values that are not text are skipped: [`validate_values`]
+/// reports them.
+pub fn query_values(spec: &FormSpec, values: &Map<String, Value>) -> Vec<QueryValue> {
+    let mut found = Vec::new();
+    for field in &spec.fields {
+        let (Some(source), Some(value)) = (&field.query, values.get(&field.key)) else { continue };
+        let items = match value {
+            Value::Array(items) => items.as_slice(),
+            single => std::slice::from_ref(single),
+        };
+        found.extend(items.iter().filter_map(Value::as_str).map(|value| QueryValue {
+            field: field.key.clone(),
+            source: source.clone(),
+            value: value.to_owned(),
+        }));
     }
     found
 }

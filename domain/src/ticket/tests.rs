@@ -1776,3 +1776,79 @@ fn a_step_may_set_how_long_its_collaborators_links_live() {
     }
     assert!(DEFAULT_LINK_SECONDS > 0 && LINK_SECONDS.contains(&DEFAULT_LINK_SECONDS));
 }
+
+fn query_form() -> FormSpec {
+    FormSpec::from_form_js(&json!({"components": [
+        {"type": "hotline-query", "key": "region", "source": "dictionary", "dictionary": " regions "},
+        {"type": "hotline-query", "key": "customers", "source": "customers", "multiple": true,
+         "conditions": [
+             {"field": "city", "op": "equals", "value": "Shanghai"},
+             {"field": "level", "op": "between", "value": 1, "valueTo": "5"},
+             {"field": "phone", "op": "not_empty"}
+         ],
+         "columns": ["phone", "city"]}
+    ]}))
+    .unwrap()
+}
+
+#[test]
+fn query_fields_are_read_with_their_source() {
+    let spec = query_form();
+    let region = spec.field("region").unwrap();
+    assert_eq!(
+        (region.kind, region.query.clone()),
+        (FieldKind::Query, Some(QuerySource::Dictionary { code: "regions".into() }))
+    );
+    let Some(QuerySource::Customers { conditions, columns }) = &spec.field("customers").unwrap().query else {
+        panic!("customers source expected");
+    };
+    assert_eq!(columns, &["phone", "city"]);
+    assert_eq!(conditions.len(), 3);
+    assert_eq!(
+        (conditions[1].op, conditions[1].value.as_deref(), conditions[1].value_to.as_deref()),
+        (crate::customer::ConditionOp::Between, Some("1"), Some("5")),
+        "numbers read as text, valueTo as the upper end"
+    );
+}
+
+#[test]
+fn query_fields_without_a_usable_source_are_refused() {
+    let query = |extra: Value| {
+        let mut field = json!({"type": "hotline-query", "key": "q"});
+        field.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        json!({"components": [field]})
+    };
+    let cases = [
+        query(json!({})),
+        query(json!({"source": "sql"})),
+        query(json!({"source": "dictionary"})),
+        query(json!({"source": "dictionary", "dictionary": "  "})),
+        query(json!({"source": "customers", "conditions": {"field": "city"}})),
+        query(json!({"source": "customers", "conditions": [{"field": "city", "op": "like", "value": "x"}]})),
+        query(json!({"source": "customers", "conditions": [{"field": "city", "op": "equals"}]})),
+        query(json!({"source": "customers", "conditions": [{"field": "level", "op": "between", "value": "1"}]})),
+        query(json!({"source": "customers", "conditions": [{"op": "not_empty"}]})),
+        query(json!({"source": "customers", "columns": ["a", "b", "c", "d", "e", "f", "g", "h", "i"]})),
+        query(json!({"source": "customers", "columns": [3]})),
+    ];
+    for case in cases {
+        let error = FormSpec::from_form_js(&case).unwrap_err();
+        assert_eq!(error.code, "ticket_type.invalid_form", "{case}");
+    }
+}
+
+#[test]
+fn query_values_are_codes_or_customer_ids_and_are_listed_for_checking() {
+    let spec = query_form();
+    let good = map(json!({"region": "east", "customers": [USER_ID, OTHER_ID]}));
+    assert_eq!(validate_values(&spec, &good, &|_| FieldAccess::Editable), []);
+    let listed: Vec<(String, String)> =
+        query_values(&spec, &good).into_iter().map(|found| (found.field, found.value)).collect();
+    let expected = [("region", "east"), ("customers", USER_ID), ("customers", OTHER_ID)];
+    assert_eq!(listed, expected.map(|(field, value)| (field.to_owned(), value.to_owned())));
+    let bad = map(json!({"region": ["east"], "customers": ["not-an-id"]}));
+    let mut fields: Vec<String> =
+        validate_values(&spec, &bad, &|_| FieldAccess::Editable).into_iter().map(|error| error.field).collect();
+    fields.sort();
+    assert_eq!(fields, ["customers", "region"]);
+}

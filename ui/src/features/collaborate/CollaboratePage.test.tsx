@@ -33,6 +33,7 @@ const LINK = {
   ],
   values: { reason: "broken", note: "" },
   references: [],
+  queryLabels: [],
 };
 
 interface Call {
@@ -179,15 +180,18 @@ describe("the collaborator's page", () => {
 });
 
 describe("collaborateLink", () => {
-  it("gives the form the link's references and its file routes, and no search", async () => {
+  it("gives the form the link's references, query labels and its file routes, and no search", async () => {
     const references = [{ kind: "USER" as const, id: "u-1", label: "Ann Lee", parentId: null }];
+    const queryLabels = [{ field: "region", value: "sh", label: "Shanghai" }];
     const stored = { blobId: "b-1", name: "quote.pdf", size: 4, contentType: "application/pdf" };
-    const calls = serve(() => json({ ...LINK, references }));
+    const calls = serve(() => json({ ...LINK, references, queryLabels }));
     renderPage("abc/def");
     await screen.findByTestId("form-field-amount");
     const directory = formDirectory.current!;
     expect(directory.references).toEqual(references);
     expect(directory.search).toBeUndefined();
+    expect(directory.queryLabels).toEqual(queryLabels);
+    expect(directory.queryOptions).toBeUndefined();
     expect(directory.fileUrl).toBeUndefined();
 
     vi.stubGlobal(
@@ -222,6 +226,14 @@ describe("collaborateLink", () => {
     expect(calls.at(-1)).toMatchObject({ url: "/api/ticket-link/files/b-1", method: "GET", credentials: "omit" });
     expect(calls.at(-1)!.headers["x-ticket-link"]).toBe("abc/def");
     expect(saved).toEqual(["quote.pdf"]);
+  });
+
+  it("gives no query labels for a link answer without them", async () => {
+    const { queryLabels: _queryLabels, ...older } = LINK;
+    serve(() => json(older));
+    renderPage("abc/def");
+    await screen.findByTestId("form-field-amount");
+    expect(formDirectory.current!.queryLabels).toEqual([]);
   });
 
   it("reads the link of a /collaborate# address (or an older /collaborate/ path), decoded", () => {

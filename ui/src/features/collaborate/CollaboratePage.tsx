@@ -86,7 +86,7 @@ function StepForm({ link, step }: { link: string; step: TicketLink }) {
   const { token } = theme.useToken();
   const schema = useMemo(() => schemaForStep(step.form, step.fields), [step.form, step.fields]);
   const labels = useMemo(() => new Map(formFields(step.form).map((field) => [field.key, field.label])), [step.form]);
-  const directory = useMemo(() => ticketLinkDirectory(link, step.references), [link, step.references]);
+  const directory = useMemo(() => ticketLinkDirectory(link, step.references, step.queryLabels ?? []), [link, step.references, step.queryLabels]);
   const [values, setValues] = useState<FormValues>(step.values);
   const viewer = useRef<FormViewApi | null>(null);
   const [sending, setSending] = useState(false);

@@ -10,7 +10,7 @@
  */
 import { CLIENT_CODES, GraphqlError } from "../../api/client";
 import { saveBlob } from "../../api/saveFile";
-import type { FieldDirectory, FieldOption, FileValue } from "../tickets/fields/directory";
+import type { FieldDirectory, FieldOption, FileValue, QueryLabel } from "../tickets/fields/directory";
 import type { FormSchema, FormValues, TicketFieldRule } from "../tickets/tickets.graphql";
 
 /** What a link opens: the ticket, the step and the form as this step shows it. */
@@ -29,6 +29,8 @@ export interface TicketLink {
   values: FormValues;
   /** The names of the users, groups, departments and tickets the values hold. */
   references: FieldOption[];
+  /** The labels of the values its query fields hold (absent from a server before query fields). */
+  queryLabels?: QueryLabel[];
 }
 
 export interface TicketLinkCompleted {
@@ -122,12 +124,13 @@ export async function downloadTicketLinkFile(link: string, file: FileValue): Pro
   saveBlob(await response.blob(), file.name);
 }
 
-/** The form's directory on the collaborator's page: no searching (pickers show what the
- * values hold, named by the link's references), files through the link's routes (fetched
+/** The form's directory on the collaborator's page: no searching (pickers and query fields
+ * show what the values hold, named by the link's references and query labels), files through the link's routes (fetched
  * with the link's header, so held files download on click rather than through a plain link). */
-export function ticketLinkDirectory(link: string, references: FieldOption[]): FieldDirectory {
+export function ticketLinkDirectory(link: string, references: FieldOption[], queryLabels: QueryLabel[] = []): FieldDirectory {
   return {
     references,
+    queryLabels,
     upload: (file) => uploadTicketLinkFile(link, file),
     download: (file) => downloadTicketLinkFile(link, file),
   };

@@ -2,7 +2,7 @@
  * A ticket's form, drawn by bpmn.io's form-js viewer (loaded lazily: see `LazyFormView`).
  * Reports each change; `onReady` hands over `validate` (the form's own checks, required
  * fields first) for the button that sends the values. Hotline's own fields (users, groups,
- * departments, trees, related tickets, files: `fields/`) are form-js fields whose antd
+ * departments, trees, related tickets, queries, files: `fields/`) are form-js fields whose antd
  * controls render here, through portals, from the page's `directory`.
  */
 import "@bpmn-io/form-js/dist/assets/form-js.css";

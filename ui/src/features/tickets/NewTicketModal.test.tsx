@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { fakeGraphqlServer } from "../../test/fakeServer";
 import { renderInShell } from "../customers/testing/shell";
 import { NewTicketModal } from "./NewTicketModal";
+import { formDirectory } from "./testing/fakeFormView";
 import { ticketType } from "./testing/fixtures";
 
 vi.mock("./FormView", async () => await import("./testing/fakeFormView"));
@@ -54,5 +55,22 @@ describe("the new-ticket form's rules", () => {
     fireEvent.change(await screen.findByTestId("form-field-amount"), { target: { value: "600" } });
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(screen.queryByTestId("ticket-rules-computed")).toBeNull();
+  });
+});
+
+describe("the new-ticket form's directory", () => {
+  it("searches query options of the chosen type's published version, with nothing held yet", async () => {
+    const options = [{ value: "c-1", label: "Ann Lee", details: ["138"] }];
+    const server = fakeGraphqlServer({
+      TicketTypes: { data: { ticketTypes: [ticketType("type-1", "Refund", 4)] } },
+      TicketQueryOptions: { data: { ticketQueryOptions: options } },
+    });
+    renderInShell(<NewTicketModal open onClose={() => {}} onOpened={() => {}} />, ["ticket.create"]);
+    await screen.findByTestId("form-field-amount");
+    const directory = formDirectory.current!;
+    expect(directory.queryLabels).toEqual([]);
+    expect(directory.references).toEqual([]);
+    expect(await directory.queryOptions!("customer", "ann")).toEqual(options);
+    expect(server.requests.find((request) => request.operation === "TicketQueryOptions")!.variables).toEqual({ typeId: "type-1", version: 4, field: "customer", search: "ann" });
   });
 });

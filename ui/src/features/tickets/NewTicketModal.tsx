@@ -61,7 +61,7 @@ export function NewTicketModal({ open, onClose, onOpened, conversationId, callId
   const type = published.find((candidate) => candidate.id === typeId) ?? null;
   const [values, setValues] = useState<FormValues>({});
   const viewer = useRef<FormViewApi | null>(null);
-  const directory = useFieldDirectory();
+  const directory = useFieldDirectory(null, type);
   const [commandId, renewCommandId] = useCommandId();
   const openTicket = useMutation<OpenTicketData, OpenTicketVariables>(OPEN_TICKET_MUTATION);
   const [failure, setFailure] = useState<unknown>();

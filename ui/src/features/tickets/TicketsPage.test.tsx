@@ -117,6 +117,26 @@ describe("the tickets page", () => {
     expect(directory.upload).toBeDefined();
   });
 
+  it("gives the ticket's form its query labels and its version's query options", async () => {
+    const queryLabels = [{ field: "region", value: "sh", label: "Shanghai" }];
+    const options = [{ value: "bj", label: "Beijing", details: [] }];
+    const server = fakeGraphqlServer({
+      TicketTypes: TYPES,
+      Tickets: { data: { tickets: { items: [listItem("1")], total: 1 } } },
+      Ticket: { data: { ticket: ticket("1", { queryLabels, typeId: "type-1", version: 3 }) } },
+      TicketQueryOptions: { data: { ticketQueryOptions: options } },
+    });
+    renderInShell(<TicketsPage />, ["ticket.create"]);
+    fireEvent.click(await screen.findByText("T-1"));
+    await within(await screen.findByTestId("ticket-detail")).findByTestId("form-field-amount");
+    const directory = formDirectory.current!;
+    expect(directory.queryLabels).toEqual(queryLabels);
+    expect(await directory.queryOptions!("region", " bei ")).toEqual(options);
+    expect(server.requests.find((request) => request.operation === "TicketQueryOptions")!.variables).toEqual({ typeId: "type-1", version: 3, field: "region", search: "bei" });
+    await directory.queryOptions!("region", "");
+    expect(server.requests.filter((request) => request.operation === "TicketQueryOptions").at(-1)!.variables).toMatchObject({ search: null });
+  });
+
   it("runs the ticket's rules at my step on its values and what I type", async () => {
     const rules = `values.phone = "+" + values.amount + "-" + values.secret;
 if (Number(values.amount) > 200) error("amount", "Too much at " + step);`;

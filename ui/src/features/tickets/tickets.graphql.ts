@@ -1,6 +1,6 @@
 /** Tickets (issue 7): ticket types, tickets, their tasks and the caller's to-dos. */
 import type { ConditionOp, QueryCondition } from "../customers/customers.graphql";
-import type { FieldOption } from "./fields/directory";
+import type { FieldOption, QueryLabel, QueryOption } from "./fields/directory";
 
 export type { ConditionOp, QueryCondition };
 
@@ -184,6 +184,8 @@ export interface Ticket {
   exportTemplates: TicketExportTemplate[];
   /** The names of the users, groups, departments and tickets its values hold (those the caller may see). */
   references: FieldOption[];
+  /** The labels of the values its query fields hold. */
+  queryLabels: QueryLabel[];
 }
 
 export interface TicketTodo {
@@ -275,7 +277,7 @@ export interface TicketsVariables {
   limit: number;
 }
 
-export type TicketListItem = Omit<Ticket, "values" | "form" | "rules" | "callId" | "serviceCalls" | "history" | "exportTemplates" | "references">;
+export type TicketListItem = Omit<Ticket, "values" | "form" | "rules" | "callId" | "serviceCalls" | "history" | "exportTemplates" | "references" | "queryLabels">;
 
 export interface TicketsData {
   tickets: { items: TicketListItem[]; total: number };
@@ -359,6 +361,7 @@ export const TICKET_QUERY = /* GraphQL */ `
       history { at kind actorName stepName text }
       exportTemplates { ${EXPORT_TEMPLATE_FIELDS} }
       references { kind id label parentId }
+      queryLabels { field value label }
     }
   }
 `;
@@ -377,6 +380,47 @@ export const TICKET_FIELD_OPTIONS_QUERY = /* GraphQL */ `
 
 export interface TicketFieldOptionsData {
   ticketFieldOptions: FieldOption[];
+}
+
+/** The options of query field `field` (its key) of a type's published version matching `search`
+ * (none: the first page). */
+export const TICKET_QUERY_OPTIONS_QUERY = /* GraphQL */ `
+  query TicketQueryOptions($typeId: UUID!, $version: Int!, $field: String!, $search: String) {
+    ticketQueryOptions(typeId: $typeId, version: $version, field: $field, search: $search) { value label details }
+  }
+`;
+
+export interface TicketQueryOptionsVariables {
+  typeId: string;
+  version: number;
+  field: string;
+  search: string | null;
+}
+
+export interface TicketQueryOptionsData {
+  ticketQueryOptions: QueryOption[];
+}
+
+/** The tenant's dictionaries, for the form designer's query fields. */
+export const TICKET_FORM_DICTIONARIES_QUERY = /* GraphQL */ `
+  query TicketFormDictionaries {
+    dictionaries { code name }
+  }
+`;
+
+export interface TicketFormDictionariesData {
+  dictionaries: { code: string; name: string }[];
+}
+
+/** The customer fields, for the form designer's query fields (columns, conditions). */
+export const TICKET_FORM_CUSTOMER_FIELDS_QUERY = /* GraphQL */ `
+  query TicketFormCustomerFields {
+    customerFields { key label }
+  }
+`;
+
+export interface TicketFormCustomerFieldsData {
+  customerFields: { key: string; label: string }[];
 }
 
 export const MY_TICKET_TODOS_QUERY = /* GraphQL */ `

@@ -1,5 +1,7 @@
 import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { I18nProvider } from "../../../i18n";
+import { fakeGraphqlServer } from "../../../test/fakeServer";
+import { hotlineFieldsModule } from "../../tickets/fields/hotlineFields";
 import type { FormSchema } from "../../tickets/tickets.graphql";
 import { FormDesigner } from "./FormDesigner";
 
@@ -18,7 +20,13 @@ beforeAll(() => {
   );
 });
 afterAll(() => vi.unstubAllGlobals());
-beforeEach(() => localStorage.setItem("hotline.locale", JSON.stringify("en")));
+beforeEach(() => {
+  localStorage.setItem("hotline.locale", JSON.stringify("en"));
+  fakeGraphqlServer({
+    TicketFormDictionaries: { data: { dictionaries: [{ code: "regions", name: "Regions" }, { code: "levels", name: "Levels" }] } },
+    TicketFormCustomerFields: { data: { customerFields: [{ key: "phone", label: "Phone" }, { key: "city", label: "City" }] } },
+  });
+});
 
 const SCHEMA: FormSchema = {
   type: "default",
@@ -26,6 +34,7 @@ const SCHEMA: FormSchema = {
   components: [
     { type: "hotline-tree", key: "category", label: "Category", id: "Field_category", tree: [{ value: "hw", label: "Hardware" }] },
     { type: "hotline-upload", key: "files", label: "Files", id: "Field_files" },
+    { type: "hotline-query", key: "region", label: "Region", id: "Field_region", source: "dictionary", dictionary: "regions" },
   ],
 };
 
@@ -61,12 +70,14 @@ async function entry(designer: HTMLElement, id: string) {
 }
 
 describe("FormDesigner with Hotline's fields", () => {
-  it("offers the six field types in the palette", async () => {
+  it("offers the seven field types in the palette, Query after Related ticket", async () => {
     const { designer } = renderDesigner();
     await waitFor(() => expect(designer.querySelector('[data-field-type="hotline-user"]')).not.toBeNull());
     const types = [...designer.querySelectorAll<HTMLElement>(".fjs-palette-field")].map((button) => button.dataset.fieldType);
-    expect(types).toEqual(expect.arrayContaining(["hotline-user", "hotline-group", "hotline-department", "hotline-tree", "hotline-relation", "hotline-upload"]));
+    expect(types).toEqual(expect.arrayContaining(["hotline-user", "hotline-group", "hotline-department", "hotline-tree", "hotline-relation", "hotline-query", "hotline-upload"]));
     expect(designer.querySelector('[data-field-type="hotline-department"]')?.textContent).toBe("Department");
+    expect(designer.querySelector('[data-field-type="hotline-query"]')?.textContent).toBe("Query");
+    expect(types.indexOf("hotline-query")).toBe(types.indexOf("hotline-relation") + 1);
   });
 
   it("edits Multiple and the tree as text into the schema", async () => {
@@ -101,5 +112,73 @@ describe("FormDesigner with Hotline's fields", () => {
       fireEvent.input(accept, { target: { value: " .pdf,image/* " } });
     });
     await waitFor(() => expect(last().components[1]).toMatchObject({ type: "hotline-upload", accept: ".pdf,image/*" }));
+  });
+
+  it("edits a query field: the dictionary from the tenant's list, then customers with columns and conditions", async () => {
+    const { designer, last } = renderDesigner();
+    await select(designer, "Field_region");
+    const source = (await entry(designer, "hotline-query-source")).querySelector<HTMLSelectElement>("select")!;
+    expect(source.value).toBe("dictionary");
+    const dictionary = await waitFor(() => {
+      const found = designer.querySelector<HTMLSelectElement>('[data-entry-id="hotline-query-dictionary"] select');
+      if (!found) throw new Error("no dictionary select");
+      return found;
+    });
+    expect([...dictionary.options].map((option) => option.textContent)).toEqual(["(choose a dictionary)", "Regions (regions)", "Levels (levels)"]);
+    expect(dictionary.value).toBe("regions");
+    await act(async () => {
+      fireEvent.change(dictionary, { target: { value: "levels" } });
+    });
+    await waitFor(() => expect(last().components[2]).toMatchObject({ type: "hotline-query", source: "dictionary", dictionary: "levels" }));
+    expect(designer.querySelector('[data-entry-id="hotline-query-conditions"]')).toBeNull();
+
+    await act(async () => {
+      fireEvent.change(source, { target: { value: "customers" } });
+    });
+    await waitFor(() => expect(last().components[2]).toMatchObject({ source: "customers" }));
+    expect(last().components[2]!.dictionary).toBeUndefined();
+    expect(designer.querySelector('[data-entry-id="hotline-query-dictionary"]')).toBeNull();
+
+    const columnsEntry = await entry(designer, "hotline-query-columns");
+    expect(columnsEntry.textContent).toContain("phone (Phone), city (City)");
+    await act(async () => {
+      fireEvent.input(columnsEntry.querySelector("input")!, { target: { value: "phone, city" } });
+    });
+    await waitFor(() => expect(last().components[2]!.columns).toEqual(["phone", "city"]));
+
+    const conditionsEntry = await entry(designer, "hotline-query-conditions");
+    const conditions = conditionsEntry.querySelector<HTMLTextAreaElement>("textarea")!;
+    const typed = "city equals Shanghai\nlevel between 1 5\nphone not_empty\ncity near Beijing";
+    await act(async () => {
+      fireEvent.input(conditions, { target: { value: typed } });
+    });
+    await waitFor(() =>
+      expect(last().components[2]!.conditions).toEqual([
+        { field: "city", op: "equals", value: "Shanghai" },
+        { field: "level", op: "between", value: "1", valueTo: "5" },
+        { field: "phone", op: "not_empty" },
+      ]),
+    );
+    // The line that does not read is shown as an error and not saved; the text stays as typed.
+    expect(conditionsEntry.querySelector(".bio-properties-panel-error")?.textContent).toContain('Line 4: unknown operator "near"');
+    expect(conditions.value).toBe(typed);
+
+    // Back to a dictionary: the customers' properties go.
+    await act(async () => {
+      fireEvent.change(source, { target: { value: "dictionary" } });
+    });
+    await waitFor(() => expect(last().components[2]).toMatchObject({ source: "dictionary" }));
+    expect(last().components[2]!.conditions).toBeUndefined();
+    expect(last().components[2]!.columns).toBeUndefined();
+  });
+
+  it("starts a query field from the palette as a dictionary query named Query", () => {
+    const registered = new Map<string, { config: { create: (options?: Record<string, unknown>) => Record<string, unknown>; group: string } }>();
+    const Registration = hotlineFieldsModule.hotlineFields[1] as new (formFields: { register: (type: string, component: unknown) => void }) => unknown;
+    new Registration({ register: (type: string, component: unknown) => registered.set(type, component as never) });
+    const query = registered.get("hotline-query")!.config;
+    expect(query.group).toBe("selection");
+    expect(query.create({ id: "Field_1" })).toEqual({ label: "Query", source: "dictionary", id: "Field_1" });
+    expect(registered.get("hotline-tree")!.config.create()).toEqual({ label: "Tree select" });
   });
 });

@@ -1,6 +1,6 @@
 /** The form of a ticket type: bpmn.io's form-js editor (its own palette and properties) with
- * Hotline's own fields (users, groups, departments, trees, related tickets, files) and their
- * properties. Every change reports the schema. The bpmn.io watermark stays visible (its licence). */
+ * Hotline's own fields (users, groups, departments, trees, related tickets, queries, files) and
+ * their properties (a query field's list the tenant's dictionaries and customer fields). Every change reports the schema. The bpmn.io watermark stays visible (its licence). */
 import "@bpmn-io/form-js/dist/assets/form-js.css";
 import "@bpmn-io/form-js/dist/assets/form-js-editor.css";
 import "@bpmn-io/form-js/dist/assets/properties-panel.css";
@@ -8,9 +8,17 @@ import "./FormDesigner.css";
 import { FormEditor } from "@bpmn-io/form-js";
 import { Alert, theme } from "antd";
 import { useEffect, useRef, useState } from "react";
+import { useQuery } from "../../../api/hooks";
 import { useT } from "../../../i18n";
 import { hotlineFieldsModule } from "../../tickets/fields/hotlineFields";
-import type { FormSchema } from "../../tickets/tickets.graphql";
+import {
+  type FormSchema,
+  TICKET_FORM_CUSTOMER_FIELDS_QUERY,
+  TICKET_FORM_DICTIONARIES_QUERY,
+  type TicketFormCustomerFieldsData,
+  type TicketFormDictionariesData,
+} from "../../tickets/tickets.graphql";
+import { DesignerLists, designerListsModule } from "./designerLists";
 import { hotlinePropertiesModule } from "./hotlineFieldProperties";
 
 interface Props {
@@ -28,10 +36,17 @@ export function FormDesigner({ schema, onChange }: Props) {
   }, [onChange]);
   const [initialSchema] = useState(schema);
   const [importError, setImportError] = useState<string | null>(null);
+  // Lists for query fields' properties; one that fails to load leaves a text entry instead.
+  const [lists] = useState(() => new DesignerLists());
+  const dictionaries = useQuery<TicketFormDictionariesData>(TICKET_FORM_DICTIONARIES_QUERY);
+  const customerFields = useQuery<TicketFormCustomerFieldsData>(TICKET_FORM_CUSTOMER_FIELDS_QUERY);
+  useEffect(() => {
+    lists.set({ dictionaries: dictionaries.data?.dictionaries ?? null, customerFields: customerFields.data?.customerFields ?? null });
+  }, [lists, dictionaries.data, customerFields.data]);
 
   useEffect(() => {
     if (!container.current) return;
-    const editor = new FormEditor({ container: container.current, additionalModules: [hotlineFieldsModule, hotlinePropertiesModule] });
+    const editor = new FormEditor({ container: container.current, additionalModules: [hotlineFieldsModule, hotlinePropertiesModule, designerListsModule(lists)] });
     let live = true;
     editor.on("changed", () => {
       if (live) latest.current(editor.saveSchema() as FormSchema);
@@ -41,7 +56,7 @@ export function FormDesigner({ schema, onChange }: Props) {
       live = false;
       editor.destroy();
     };
-  }, [initialSchema]);
+  }, [initialSchema, lists]);
 
   return (
     <>

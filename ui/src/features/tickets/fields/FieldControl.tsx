@@ -1,7 +1,8 @@
 /**
  * The antd control of a Hotline form field (see `hotlineFields.ts`), rendered by `FormView`
  * into the field's slot: a searching Select for users, groups and related tickets, a
- * TreeSelect for departments and a designer's static tree, an Upload for files. What it
+ * TreeSelect for departments and a designer's static tree, a searching Select over a query
+ * field's dictionary entries or customers, an Upload for files. What it
  * lists, labels, uploads and links comes from the page's `FieldDirectory`.
  */
 import { UploadOutlined } from "@ant-design/icons";
@@ -9,9 +10,9 @@ import { App, Button, Select, TreeSelect, Typography, Upload, type UploadFile } 
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useErrorText } from "../../../api/errors";
 import { useT } from "../../../i18n";
-import type { FieldDirectory, FieldOption, FieldOptionKind, FileValue } from "./directory";
+import type { FieldDirectory, FieldOption, FieldOptionKind, FileValue, QueryOption } from "./directory";
 import type { FieldControlState } from "./fieldPortals";
-import { heldIds, OPTION_KINDS, sanitizeValue } from "./fieldTypes";
+import { heldIds, MAX_QUERY_VALUES, OPTION_KINDS, sanitizeValue } from "./fieldTypes";
 import type { TreeNode } from "./tree";
 
 interface Props {
@@ -32,6 +33,7 @@ export function FieldControl({ state, directory }: Props) {
   const { type } = state.field;
   if (type === "hotline-upload") return <FileControl state={state} directory={directory} />;
   if (type === "hotline-tree") return <StaticTreeControl state={state} />;
+  if (type === "hotline-query") return <QueryControl state={state} directory={directory} />;
   const kind = OPTION_KINDS[type]!;
   if (kind === "DEPARTMENT") return <DepartmentControl state={state} directory={directory} />;
   return <OptionControl state={state} directory={directory} kind={kind} />;
@@ -62,20 +64,20 @@ function commonProps(state: FieldControlState) {
   };
 }
 
-/** The directory's options of `kind` as they answer `text`; the answer to an older text is dropped. */
-function useOptionSearch(directory: FieldDirectory, kind: FieldOptionKind) {
-  const [options, setOptions] = useState<FieldOption[] | null>(null);
+/** The options `search` answers for `text`; the answer to an older text is dropped. */
+function useSearch<T>(search: ((text: string) => Promise<T[]>) | undefined) {
+  const [options, setOptions] = useState<T[] | null>(null);
   const [loading, setLoading] = useState(false);
   const latest = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
   useEffect(() => () => clearTimeout(timer.current), []);
   const run = useCallback(
     async (text: string) => {
-      if (!directory.search) return;
+      if (!search) return;
       const request = ++latest.current;
       setLoading(true);
       try {
-        const found = await directory.search(kind, text);
+        const found = await search(text);
         if (request === latest.current) setOptions(found);
       } catch {
         // A failed search lists nothing; the next keystroke tries again.
@@ -84,7 +86,7 @@ function useOptionSearch(directory: FieldDirectory, kind: FieldOptionKind) {
         if (request === latest.current) setLoading(false);
       }
     },
-    [directory, kind],
+    [search],
   );
   const searchSoon = useCallback(
     (text: string) => {
@@ -94,6 +96,12 @@ function useOptionSearch(directory: FieldDirectory, kind: FieldOptionKind) {
     [run],
   );
   return { options, loading, run, searchSoon };
+}
+
+/** The directory's options of `kind` as they answer a text. */
+function useOptionSearch(directory: FieldDirectory, kind: FieldOptionKind) {
+  const search = useMemo(() => (directory.search ? (text: string) => directory.search!(kind, text) : undefined), [directory, kind]);
+  return useSearch(search);
 }
 
 /** Users, groups and related tickets: searched as typed, chosen ones named from the references. */
@@ -116,6 +124,64 @@ function OptionControl({ state, directory, kind }: Props & { kind: FieldOptionKi
       showSearch={canSearch ? { filterOption: false, onSearch: searchSoon } : false}
       loading={loading}
       options={(options ?? []).map((option) => ({ value: option.id, label: option.label }))}
+      labelRender={({ value }) => labels.get(String(value)) ?? String(value)}
+      notFoundContent={loading ? t("common.loading") : t("ticketFields.noMatch")}
+      onOpenChange={(open) => {
+        if (open && options === null) void run("");
+      }}
+      onChange={(next) => report(state, next)}
+    />
+  );
+}
+
+/** An option's label, then the values of its shown columns (a customer's), in secondary text. */
+function QueryOptionLabel({ option }: { option: QueryOption }) {
+  const details = option.details.filter((detail) => detail !== "");
+  return (
+    <span>
+      {option.label}
+      {details.length > 0 ? (
+        <Typography.Text type="secondary" style={{ marginInlineStart: 8 }}>
+          {details.join(" · ")}
+        </Typography.Text>
+      ) : null}
+    </span>
+  );
+}
+
+/** A query field: its dictionary's entries or the customers its conditions find, searched as
+ * typed; held values named from the query labels (else shown as they are). Without the
+ * directory's `queryOptions` it shows what it holds and cannot change. */
+function QueryControl({ state, directory }: Props) {
+  const t = useT();
+  const { key } = state.field;
+  const search = useMemo(() => (directory.queryOptions ? (text: string) => directory.queryOptions!(key, text) : undefined), [directory, key]);
+  const { options, loading, run, searchSoon } = useSearch(search);
+  // Chosen options stay named after a later search no longer lists them.
+  const [seen, setSeen] = useState<ReadonlyMap<string, string>>(() => new Map());
+  useEffect(() => {
+    if (options?.length) setSeen((known) => new Map([...known, ...options.map((option) => [option.value, option.label] as const)]));
+  }, [options]);
+  const labels = useMemo(() => {
+    const known = new Map<string, string>();
+    for (const held of directory.queryLabels) if (held.field === key) known.set(held.value, held.label);
+    for (const [value, label] of seen) known.set(value, label);
+    return known;
+  }, [directory.queryLabels, key, seen]);
+  const canSearch = search !== undefined;
+  const common = commonProps(state);
+  return (
+    <Select<string | string[]>
+      {...common}
+      disabled={common.disabled || !canSearch}
+      mode={state.field.multiple ? "multiple" : undefined}
+      maxCount={state.field.multiple ? MAX_QUERY_VALUES : undefined}
+      value={selectValue(state)}
+      placeholder={canSearch ? t("ticketFields.searchQuery") : undefined}
+      open={canSearch ? undefined : false}
+      showSearch={canSearch ? { filterOption: false, onSearch: searchSoon } : false}
+      loading={loading}
+      options={(options ?? []).map((option) => ({ value: option.value, title: option.label, label: <QueryOptionLabel option={option} /> }))}
       labelRender={({ value }) => labels.get(String(value)) ?? String(value)}
       notFoundContent={loading ? t("common.loading") : t("ticketFields.noMatch")}
       onOpenChange={(open) => {

@@ -1,5 +1,5 @@
 /**
- * What the ticket form's organisation and file fields (see `fieldTypes.ts`) read from the page
+ * What the ticket form's organisation, query and file fields (see `fieldTypes.ts`) read from the page
  * that shows the form: option search, the labels of the ids a ticket already holds, file
  * upload and download. Each page builds its own (`useFieldDirectory.ts`, the collaborator page).
  */
@@ -23,11 +23,30 @@ export interface FileValue {
   contentType: string;
 }
 
+/** An option of a `hotline-query` field: a dictionary entry (its code) or a customer (its id). */
+export interface QueryOption {
+  value: string;
+  label: string;
+  /** The configured columns' values of a customer; [] for dictionary entries. */
+  details: string[];
+}
+
+/** The label of a value a ticket's `hotline-query` field (by key) holds. */
+export interface QueryLabel {
+  field: string;
+  value: string;
+  label: string;
+}
+
 export interface FieldDirectory {
   /** Searches a picker's options (absent on the collaborator page: pickers then only show what is chosen). DEPARTMENT with empty text returns the whole tree. */
   search?: (kind: FieldOptionKind, text: string) => Promise<FieldOption[]>;
   /** Labels of the ids the values already hold (from the server), so chosen values show names, not ids. */
   references: FieldOption[];
+  /** Searches the options of the query field `field` (its key) (absent on the collaborator page: query fields then only show what is chosen). */
+  queryOptions?: (field: string, text: string) => Promise<QueryOption[]>;
+  /** Labels of the values the query fields already hold (from the server). */
+  queryLabels: QueryLabel[];
   /** Uploads one file (absent: the upload field cannot add files). */
   upload?: (file: File) => Promise<FileValue>;
   /** Where a held file downloads from, or null (e.g. before the ticket exists). */
@@ -37,4 +56,4 @@ export interface FieldDirectory {
 }
 
 /** A form without a directory: pickers show the ids they hold, files cannot be added. */
-export const NO_DIRECTORY: FieldDirectory = { references: [] };
+export const NO_DIRECTORY: FieldDirectory = { references: [], queryLabels: [] };

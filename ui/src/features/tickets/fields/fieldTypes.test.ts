@@ -26,3 +26,13 @@ describe("Hotline field values", () => {
     expect(sanitizeValue({ type: "hotline-upload" }, null)).toEqual([]);
   });
 });
+
+describe("Query field values", () => {
+  it("hold a code or id, or an array of them when multiple", () => {
+    expect(emptyValue({ type: "hotline-query" })).toBeNull();
+    expect(emptyValue({ type: "hotline-query", multiple: true })).toEqual([]);
+    expect(sanitizeValue({ type: "hotline-query" }, ["sh", "bj"])).toBe("sh");
+    expect(sanitizeValue({ type: "hotline-query", multiple: true }, "sh")).toEqual(["sh"]);
+    expect(sanitizeValue({ type: "hotline-query", multiple: true }, ["sh", "sh", 3])).toEqual(["sh"]);
+  });
+});

@@ -3,11 +3,19 @@
  * this): their type names, the option kind each picker lists, their empty values and how a
  * value read from a ticket is made to fit the field. Pure: no preact, no React.
  */
+import type { QueryFieldCondition } from "./conditions";
 import type { FieldOptionKind, FileValue } from "./directory";
 import type { TreeNode } from "./tree";
 
-export const HOTLINE_FIELD_TYPES = ["hotline-user", "hotline-group", "hotline-department", "hotline-tree", "hotline-relation", "hotline-upload"] as const;
+export const HOTLINE_FIELD_TYPES = ["hotline-user", "hotline-group", "hotline-department", "hotline-tree", "hotline-relation", "hotline-query", "hotline-upload"] as const;
 export type HotlineFieldType = (typeof HOTLINE_FIELD_TYPES)[number];
+
+/** Where a `hotline-query` field's options come from: a tenant dictionary or the customer directory. */
+export const QUERY_SOURCES = ["dictionary", "customers"] as const;
+export type QuerySource = (typeof QUERY_SOURCES)[number];
+
+/** At most this many values in a multiple `hotline-query` field. */
+export const MAX_QUERY_VALUES = 100;
 
 /** A Hotline field as the form-js schema holds it. */
 export interface HotlineField {
@@ -25,6 +33,14 @@ export interface HotlineField {
   tree?: TreeNode[];
   /** `hotline-upload`: accepted files, as `<input accept>` (`.pdf,image/*`). */
   accept?: string;
+  /** `hotline-query`: where its options come from. */
+  source?: QuerySource;
+  /** `hotline-query` of source `dictionary`: the dictionary's code. */
+  dictionary?: string;
+  /** `hotline-query` of source `customers`: the customers it offers (all without). */
+  conditions?: QueryFieldCondition[];
+  /** `hotline-query` of source `customers`: customer field keys shown beside each name. */
+  columns?: string[];
 }
 
 /** The directory's option kind of each picker that lists them. */

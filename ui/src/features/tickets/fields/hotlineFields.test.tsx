@@ -4,7 +4,7 @@ import { I18nProvider } from "../../../i18n";
 import { openSelect, pick } from "../../customers/testing/select";
 import { FormView, type FormViewApi } from "../FormView";
 import type { FormValues } from "../tickets.graphql";
-import type { FieldDirectory, FieldOption, FieldOptionKind, FileValue } from "./directory";
+import type { FieldDirectory, FieldOption, FieldOptionKind, FileValue, QueryOption } from "./directory";
 
 const USER_ANN = "11111111-1111-1111-1111-111111111111";
 const USER_BOB = "22222222-2222-2222-2222-222222222222";
@@ -47,7 +47,7 @@ const REPORT: FileValue = { blobId: "blob-1", name: "report.pdf", size: 1234, co
 function fakeDirectory(overrides: Partial<FieldDirectory> = {}) {
   const search = vi.fn(async (kind: FieldOptionKind, text: string) => OPTIONS.filter((option) => option.kind === kind && option.label.toLowerCase().includes(text.toLowerCase())));
   const upload = vi.fn(async (file: File): Promise<FileValue> => ({ ...REPORT, name: file.name, size: file.size }));
-  const directory: FieldDirectory = { search, upload, references: [], fileUrl: (file) => `/files/${file.blobId}`, ...overrides };
+  const directory: FieldDirectory = { search, upload, references: [], queryLabels: [], fileUrl: (file) => `/files/${file.blobId}`, ...overrides };
   return { directory, search, upload };
 }
 
@@ -219,5 +219,85 @@ describe("Hotline form fields in the viewer", () => {
       valid = form.validate();
     });
     expect(valid).toBe(true);
+  });
+});
+
+const QUERY_SCHEMA = {
+  type: "default",
+  components: [
+    { type: "hotline-query", key: "region", label: "Region", id: "Field_region", source: "dictionary", dictionary: "regions" },
+    { type: "hotline-query", key: "customer", label: "Customer", id: "Field_customer", source: "customers", columns: ["phone", "city"], multiple: true },
+  ],
+};
+
+const REGIONS: QueryOption[] = [
+  { value: "sh", label: "Shanghai", details: [] },
+  { value: "bj", label: "Beijing", details: [] },
+];
+
+const CUSTOMERS: QueryOption[] = [
+  { value: "c-1", label: "Ann Lee", details: ["13800000001", "Shanghai"] },
+  { value: "c-2", label: "Bob Wu", details: ["13800000002", ""] },
+];
+
+function queryDirectory(overrides: Partial<FieldDirectory> = {}) {
+  const queryOptions = vi.fn(async (field: string, text: string) =>
+    (field === "region" ? REGIONS : CUSTOMERS).filter((option) => option.label.toLowerCase().includes(text.toLowerCase())),
+  );
+  const { directory } = fakeDirectory({ queryOptions, ...overrides });
+  return { directory, queryOptions };
+}
+
+describe("Query fields in the viewer", () => {
+  it("search a dictionary field's options by its key and store the entry's code", async () => {
+    const { directory, queryOptions } = queryDirectory();
+    const form = renderForm({ schema: QUERY_SCHEMA, directory });
+    const region = await control("region");
+    await waitFor(() => expect(form.last()).toEqual({ region: null, customer: [] }));
+    await openSelect(region);
+    await waitFor(() => expect(queryOptions).toHaveBeenCalledWith("region", ""));
+    fireEvent.change(within(region).getByRole("combobox"), { target: { value: "bei" } });
+    await waitFor(() => expect(queryOptions).toHaveBeenCalledWith("region", "bei"));
+    await pick(region, "Beijing");
+    await waitFor(() => expect(form.last()?.region).toBe("bj"));
+    expect(within(region).getByText("Beijing")).toBeTruthy();
+  });
+
+  it("show the held values' labels, a customer's columns in the options, and store an array when multiple", async () => {
+    const queryLabels = [
+      { field: "region", value: "sh", label: "Shanghai" },
+      { field: "customer", value: "c-9", label: "Cleo Tan" },
+      // Another field's label for the same value is not this one's.
+      { field: "other", value: "c-1", label: "Wrong" },
+    ];
+    const { directory } = queryDirectory({ queryLabels });
+    const form = renderForm({ schema: QUERY_SCHEMA, directory, data: { region: "sh", customer: ["c-9"] } });
+    const customer = await control("customer");
+    await waitFor(() => expect(within(customer).getByText("Cleo Tan")).toBeTruthy());
+    expect(within(await control("region")).getByText("Shanghai")).toBeTruthy();
+    const dropdown = await openSelect(customer);
+    await waitFor(() => expect(within(dropdown).getByText("13800000001 · Shanghai")).toBeTruthy());
+    expect(within(dropdown).getByText("13800000002")).toBeTruthy();
+    await pick(customer, "Ann Lee");
+    await waitFor(() => expect(form.last()?.customer).toEqual(["c-9", "c-1"]));
+    expect(within(customer).getByText("Ann Lee")).toBeTruthy();
+  });
+
+  it("without queryOptions, only show what they hold: labels, else the raw value", async () => {
+    const queryLabels = [{ field: "region", value: "sh", label: "Shanghai" }];
+    const { directory } = fakeDirectory({ queryLabels });
+    renderForm({ schema: QUERY_SCHEMA, directory, data: { region: "sh", customer: ["c-7"] } });
+    const region = await control("region");
+    await waitFor(() => expect(within(region).getByText("Shanghai")).toBeTruthy());
+    expect(within(await control("customer")).getByText("c-7")).toBeTruthy();
+    expect(region.classList.contains("ant-select-disabled")).toBe(true);
+  });
+
+  it("read-only, do not search", async () => {
+    const { directory, queryOptions } = queryDirectory({ queryLabels: [{ field: "region", value: "sh", label: "Shanghai" }] });
+    renderForm({ schema: QUERY_SCHEMA, directory, readOnly: true, data: { region: "sh" } });
+    const region = await control("region");
+    await waitFor(() => expect(within(region).getByText("Shanghai")).toBeTruthy());
+    expect(queryOptions).not.toHaveBeenCalled();
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Hotline's own form-js field types as form-js components (preact, as form-js renders):
- * users, groups, departments, a designer's static tree, related tickets and files. Each draws
+ * users, groups, departments, a designer's static tree, related tickets, a designer's query
+ * (dictionary entries or customers) and files. Each draws
  * form-js's label, description and errors around a slot that `FormView` fills with the antd
  * control (see `fieldPortals.ts`); in the form designer, which has no slots, a greyed preview.
  * `hotlineFieldsModule` registers them (viewer and designer); `hotlineViewerModule` adds what
@@ -34,6 +35,7 @@ const NAMES: Record<HotlineFieldType, { name: string; preview: string }> = {
   "hotline-department": { name: "Department", preview: "Choose a department" },
   "hotline-tree": { name: "Tree select", preview: "Choose from the tree" },
   "hotline-relation": { name: "Related ticket", preview: "Choose a ticket" },
+  "hotline-query": { name: "Query", preview: "Choose from the query" },
   "hotline-upload": { name: "File upload", preview: "Upload files" },
 };
 
@@ -44,6 +46,7 @@ const ICON_PATHS: Record<HotlineFieldType, string> = {
   "hotline-department": "M22 9h10v8H22zM10 35h10v8H10zM34 35h10v8H34zM26 17h2v8h11v10h-2v-8H17v8h-2V25h11z",
   "hotline-tree": "M10 10h8v6h-8zM22 22h8v6h-8zM22 36h8v6h-8zM13 16h2v25h7v2h-9zM15 24h7v2h-7z",
   "hotline-relation": "M23 31l8-8l2 2l-8 8zM19 27l4-4a7 7 0 0 1 9 0l-2 2a4 4 0 0 0-5 0l-4 4a4 4 0 0 0 6 6l1-1l2 2l-1 1a7 7 0 0 1-10-10zM35 27l-4 4a7 7 0 0 1-9 0l2-2a4 4 0 0 0 5 0l4-4a4 4 0 0 0-6-6l-1 1l-2-2l1-1a7 7 0 0 1 10 10z",
+  "hotline-query": "M23 11a12 12 0 1 1 0 24a12 12 0 1 1 0-24zM23 14a9 9 0 1 0 0 18a9 9 0 1 0 0-18zM31 33l2-2l10 10l-2 2zM17 19h12v2H17zM17 24h12v2H17zM17 29h8v2h-8z",
   "hotline-upload": "M26 12h2l9 9l-2 2l-7-7v19h-2V16l-7 7l-2-2zM12 37h2v4h26v-4h2v6H12z",
 };
 
@@ -104,7 +107,8 @@ function fieldComponent(type: HotlineFieldType) {
     group: type === "hotline-upload" ? "basic-input" : "selection",
     emptyValue: emptyValue({ type }),
     sanitizeValue: ({ formField, value }: { formField: HotlineField; value: unknown }) => sanitizeValue(formField, value),
-    create: (options: Record<string, unknown> = {}) => ({ label: NAMES[type].name, ...options }),
+    // A new query field lists a dictionary until the designer says otherwise.
+    create: (options: Record<string, unknown> = {}) => ({ label: NAMES[type].name, ...(type === "hotline-query" ? { source: "dictionary" } : {}), ...options }),
     propertiesPanelEntries: PROPERTIES_PANEL_ENTRIES,
     icon: icon(type),
   };

@@ -88,11 +88,12 @@ export function ticket(id: string, overrides: Partial<Ticket> = {}): Ticket {
     history: [{ at: "2025-03-01T10:00:00Z", kind: "opened", actorName: "Ann Lee", stepName: null, text: null }],
     exportTemplates: [],
     references: [],
+    queryLabels: [],
     ...overrides,
   };
 }
 
 export function listItem(id: string, overrides: Partial<Ticket> = {}): TicketListItem {
-  const { values: _values, form: _form, rules: _rules, callId: _callId, serviceCalls: _serviceCalls, history: _history, exportTemplates: _exportTemplates, references: _references, ...item } = ticket(id, overrides);
+  const { values: _values, form: _form, rules: _rules, callId: _callId, serviceCalls: _serviceCalls, history: _history, exportTemplates: _exportTemplates, references: _references, queryLabels: _queryLabels, ...item } = ticket(id, overrides);
   return item;
 }
