@@ -253,10 +253,19 @@ async fn a_collaborator_sees_names_and_files_of_their_step_and_uploads_their_own
         { "type": "hotline-user", "key": "owner", "label": "Our contact" },
         { "type": "hotline-upload", "key": "brief", "label": "Brief" },
         { "type": "hotline-upload", "key": "invoice", "label": "Invoice" },
-        { "type": "hotline-upload", "key": "internal", "label": "Internal files" }
+        { "type": "hotline-upload", "key": "internal", "label": "Internal files" },
+        { "type": "hotline-query", "key": "region", "label": "Region", "source": "dictionary", "dictionary": "regions" }
     ] });
-    let workflow =
-        WORKFLOW.replace("amount=required,reason=readonly", "owner=readonly,brief=readonly,invoice=required");
+    let workflow = WORKFLOW
+        .replace("amount=required,reason=readonly", "owner=readonly,brief=readonly,invoice=required,region=readonly");
+    let create_dictionary =
+        "mutation($input: CreateDictionaryInput!) { createDictionary(input: $input) { aggregateId } }";
+    let regions = json!({ "input": { "code": "regions", "name": "Regions", "valueType": "TEXT" } });
+    data(server.graphql(Some(&admin), create_dictionary, regions).await);
+    let set_entries =
+        "mutation($input: SetDictionaryEntriesInput!) { setDictionaryEntries(input: $input) { aggregateId } }";
+    let entries = json!({ "input": { "code": "regions", "entries": [{ "code": "east", "label": "East China" }] } });
+    data(server.graphql(Some(&admin), set_entries, entries).await);
     let input = json!({ "input": { "name": "Supplier invoices", "description": "", "form": form } });
     let type_id =
         data(server.graphql(Some(&admin), CREATE_TYPE, input).await)["createTicketType"]["aggregateId"].clone();
@@ -266,16 +275,19 @@ async fn a_collaborator_sees_names_and_files_of_their_step_and_uploads_their_own
     let (status, brief) = post_file(&server, "/api/ticket-files", Caller::User(&agent)).await;
     assert_eq!(status, 201, "{brief}");
     let (_, internal) = post_file(&server, "/api/ticket-files", Caller::User(&agent)).await;
-    let values = json!({ "supplier": SUPPLIER, "owner": me, "brief": [brief], "internal": [internal] });
+    let values =
+        json!({ "supplier": SUPPLIER, "owner": me, "brief": [brief], "internal": [internal], "region": "east" });
     let open = json!({ "input": { "typeId": type_id, "title": "Invoice for May", "values": values } });
     let ticket_id =
         data(server.graphql(Some(&agent), OPEN, open).await)["openTicket"]["aggregateId"].as_str().unwrap().to_owned();
     let (link, _) = link_in(&sink.wait_for(MAIL_WAIT, |mail| mail.recipients == [SUPPLIER]).await);
 
-    // The page names the contact, not their id; the brief downloads, the internal file not.
+    // The page names the contact and the region, not their id and code; the brief
+    // downloads, the internal file not.
     let (status, shown) = page(&server, &link).await;
     assert_eq!(status, 200, "{shown}");
     assert_eq!(shown["references"], json!([{ "kind": "USER", "id": me, "label": "Demo agent one", "parentId": null }]));
+    assert_eq!(shown["queryLabels"], json!([{ "field": "region", "value": "east", "label": "East China" }]));
     let file = |blob: &Value| {
         let path = format!("/api/ticket-link/files/{}", blob.as_str().unwrap());
         request(&server, reqwest::Method::GET, &path, Caller::Link(&link)).send()
