@@ -30,7 +30,11 @@ fn form() -> Value {
         { "type": "textfield", "key": "supplier", "label": "Supplier's address" },
         { "type": "textfield", "key": "internal", "label": "Internal note" },
         { "type": "number", "key": "amount", "label": "Quote", "validate": { "min": 0 } }
-    ] })
+    ], "mobileLayout": { "components": [
+        { "type": "number", "key": "amount", "label": "Quote" },
+        { "type": "textfield", "key": "internal", "label": "Note" },
+        { "type": "textfield", "key": "reason", "label": "Why" }
+    ] } })
 }
 
 const WORKFLOW: &str = r#"<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -118,6 +122,13 @@ async fn post_file(server: &Server, path: &str, caller: Caller<'_>) -> (u16, Val
 async fn an_outside_collaborator_does_their_step_through_the_mailed_link() {
     let (sink, server, admin, agent) = start_with_mail().await;
 
+    // A phone layout may only lay out the form's own fields.
+    let mut stray = form();
+    stray["mobileLayout"]["components"][1]["key"] = json!("margin");
+    let input = json!({ "input": { "name": "Stray", "description": "", "form": stray } });
+    let refused = server.graphql(Some(&admin), CREATE_TYPE, input).await;
+    assert_eq!(error_code(&refused), "ticket_type.invalid_form", "{refused}");
+
     // Escalating to an outsider cannot be published.
     let input = json!({ "input": { "name": "Supplier quotes", "description": "", "form": form() } });
     let type_id =
@@ -168,13 +179,12 @@ async fn an_outside_collaborator_does_their_step_through_the_mailed_link() {
         shown["fields"],
         json!([{ "key": "amount", "access": "REQUIRED" }, { "key": "reason", "access": "READ_ONLY" }])
     );
-    let keys: Vec<&str> = shown["form"]["components"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|component| component["key"].as_str())
-        .collect();
-    assert_eq!(keys, ["reason", "amount"]);
+    let keys = |components: &Value| -> Vec<String> {
+        let components = components.as_array().unwrap().iter();
+        components.filter_map(|component| component["key"].as_str().map(str::to_owned)).collect()
+    };
+    assert_eq!(keys(&shown["form"]["components"]), ["reason", "amount"]);
+    assert_eq!(keys(&shown["form"]["mobileLayout"]["components"]), ["amount", "reason"], "the phone layout too");
 
     // A tampered link opens nothing.
     let (body, tag) = link.split_once('.').unwrap();

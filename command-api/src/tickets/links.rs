@@ -13,8 +13,9 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Duration, Utc};
 use hotline_domain::Actor;
 use hotline_domain::ticket::{
-    self, Candidate, DEFAULT_LINK_SECONDS, FieldAccess, FieldKind, FieldReference, FileValue, NodeKind, Performer,
-    QueryValue, ReferenceKind, Status, Ticket, TicketAction, TicketState, TokenId, Wait, query_values, references,
+    self, Candidate, DEFAULT_LINK_SECONDS, FieldAccess, FieldKind, FieldReference, FileValue, MOBILE_LAYOUT, NodeKind,
+    Performer, QueryValue, ReferenceKind, Status, Ticket, TicketAction, TicketState, TokenId, Wait, query_values,
+    references,
 };
 use hotline_infra::blobs::BlobInfo;
 use serde_json::{Map, Value};
@@ -94,9 +95,13 @@ fn field_of(component: &Value) -> Option<&str> {
 }
 
 /// The form-js schema with only the components whose field is in `shown`, and those that
-/// hold no value (text; groups, keeping their own shown components).
+/// hold no value (text; groups, keeping their own shown components); its mobile layout
+/// likewise.
 fn shown_form(schema: &Value, shown: &BTreeSet<&str>) -> Value {
     let mut schema = schema.clone();
+    if let Some(layout) = schema.get_mut(MOBILE_LAYOUT).filter(|layout| layout.is_object()) {
+        *layout = shown_form(layout, shown);
+    }
     if let Some(components) = schema.get_mut("components").and_then(Value::as_array_mut) {
         components.retain(|component| field_of(component).is_none_or(|key| shown.contains(key)));
         for component in components.iter_mut() {

@@ -165,6 +165,41 @@ impl FormSpec {
     }
 }
 
+/// Where a form schema keeps its optional layout for phones: `{"components": [...]}`, the
+/// same data laid out for a small screen (SP5's separate PC and mobile forms).
+pub const MOBILE_LAYOUT: &str = "mobileLayout";
+
+/// Checks a schema's mobile layout against its (desktop) form: it is a form of its own whose
+/// fields are fields of the form, of the same type, and it holds every field the form
+/// requires, so that a phone can always send what the form needs. Values are checked
+/// against the form alone: the layout only presents them.
+pub fn check_mobile_layout(spec: &FormSpec, schema: &Value) -> Result<(), DomainError> {
+    let layout = match schema.get(MOBILE_LAYOUT) {
+        None | Some(Value::Null) => return Ok(()),
+        Some(layout) => layout,
+    };
+    let mobile =
+        FormSpec::from_form_js(layout).map_err(|error| invalid(format!("the mobile layout: {}", error.message)))?;
+    for field in &mobile.fields {
+        match spec.field(&field.key) {
+            None => {
+                return Err(invalid(format!("the mobile layout's field {:?} is not a field of the form", field.key)));
+            }
+            Some(desktop) if desktop.kind != field.kind => {
+                return Err(invalid(format!(
+                    "the mobile layout's field {:?} has another type than in the form",
+                    field.key
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(missing) = spec.fields.iter().find(|field| field.required && mobile.field(&field.key).is_none()) {
+        return Err(invalid(format!("the mobile layout lacks the required field {:?}", missing.key)));
+    }
+    Ok(())
+}
+
 fn collect(components: &[Value], spec: &mut FormSpec, depth: usize) -> Result<(), DomainError> {
     if depth > MAX_NESTING {
         return Err(invalid(format!("groups nest deeper than {MAX_NESTING} levels")));

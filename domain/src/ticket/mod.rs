@@ -34,8 +34,8 @@ pub use bpmn::{parse_bpmn, parse_duration};
 pub use condition::Condition;
 pub use engine::{Candidate, Instance, Step, Token, TokenId, Wait, candidate_of};
 pub use form::{
-    FieldAccess, FieldKind, FieldReference, FileValue, FormField, FormSpec, QuerySource, QueryValue, ReferenceKind,
-    check_computed, query_values, references, validate_values,
+    FieldAccess, FieldKind, FieldReference, FileValue, FormField, FormSpec, MOBILE_LAYOUT, QuerySource, QueryValue,
+    ReferenceKind, check_computed, check_mobile_layout, query_values, references, validate_values,
 };
 pub use ticket_type::{TicketType, TicketTypeAction, TicketTypeCommand, TicketTypeEvent, TicketTypeState};
 pub use workflow::{Assignee, DEFAULT_LINK_SECONDS, Flow, LINK_SECONDS, Node, NodeKind, UserTask, Workflow, validate};

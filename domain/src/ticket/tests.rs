@@ -1852,3 +1852,33 @@ fn query_values_are_codes_or_customer_ids_and_are_listed_for_checking() {
     fields.sort();
     assert_eq!(fields, ["customers", "region"]);
 }
+
+#[test]
+fn a_mobile_layout_holds_fields_of_the_form_and_every_required_one() {
+    let desktop = json!([
+        {"type": "textfield", "key": "subject", "label": "Subject", "validate": {"required": true}},
+        {"type": "textarea", "key": "details", "label": "Details"},
+        {"type": "hotline-user", "key": "owner", "label": "Owner"}
+    ]);
+    let with_layout = |layout: Value| json!({"components": desktop, (MOBILE_LAYOUT): layout});
+    let fits = with_layout(json!({"components": [
+        {"type": "text", "text": "Short form"},
+        {"type": "group", "components": [{"type": "textfield", "key": "subject", "label": "What"}]}
+    ]}));
+    let spec = FormSpec::from_form_js(&fits).unwrap();
+    assert_eq!(check_mobile_layout(&spec, &fits), Ok(()));
+    assert_eq!(spec.fields.len(), 3, "the layout adds no fields of its own");
+    assert_eq!(check_mobile_layout(&spec, &json!({"components": desktop})), Ok(()), "no layout is fine");
+    let refused = [
+        json!({"components": [{"type": "textfield", "key": "subject"}, {"type": "textfield", "key": "extra"}]}),
+        json!({"components": [{"type": "textfield", "key": "subject"}, {"type": "textfield", "key": "owner"}]}),
+        json!({"components": [{"type": "textarea", "key": "details"}]}),
+        json!({"components": "none"}),
+        json!("a layout"),
+    ];
+    for layout in refused {
+        let schema = with_layout(layout.clone());
+        let error = check_mobile_layout(&spec, &schema).unwrap_err();
+        assert_eq!(error.code, "ticket_type.invalid_form", "{layout}");
+    }
+}

@@ -15,7 +15,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::bpmn::parse_bpmn;
-use super::form::{FormSpec, pattern_regex};
+use super::form::{FormSpec, check_mobile_layout, pattern_regex};
 use super::workflow::{Workflow, validate};
 use crate::{Decider, DomainError, DomainEvent, StreamId, UpcastError, read_payload};
 
@@ -323,6 +323,7 @@ fn check_form(form: &Value) -> Result<FormSpec, DomainError> {
         return Err(DomainError::new("ticket_type.too_large", "a form schema is at most 1 MB"));
     }
     let spec = FormSpec::from_form_js(form)?;
+    check_mobile_layout(&spec, form)?;
     // The server checks patterns too, so it must be able to read them.
     for field in &spec.fields {
         if let Some(pattern) = field.pattern.as_deref()
