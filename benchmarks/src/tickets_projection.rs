@@ -10,12 +10,17 @@
 //! files are opened the way `hotline serve` opens them (`database::open`, embedded mode). A
 //! diagnostic times the projection's `apply` alone, on the events already in memory, in
 //! transactions of the rebuild's batch size.
+//!
+//! On the rebuilt read model it then times the ticket list: pages of 50 tickets matching two
+//! conditions on form values (a category, and a price above a bound: a saved query's shape)
+//! against the plain list page (the status filter alone), one query at a time.
 
 use std::time::Instant;
 
+use hotline_domain::ticket::queries::{Condition, ConditionOp};
 use hotline_infra::database::{self, DatabaseLocation};
 use hotline_infra::store::SharedEventStore;
-use hotline_projections::tickets::TicketsProjection;
+use hotline_projections::tickets::{self as read_model, TicketFilter, TicketScope, TicketStatus, TicketsProjection};
 use sqlx::AnyPool;
 use uuid::Uuid;
 
@@ -34,6 +39,10 @@ const TYPE_EVENTS: usize = 3;
 /// Set here, not by an issue: a catch-up of a million ticket events (a large tenant's
 /// year) in under two minutes.
 const TARGET_EVENTS_PER_SECOND: f64 = 10_000.0;
+/// List queries timed in each of the two list phases.
+const LIST_QUERIES: usize = 300;
+/// A list page, as the web app asks for one.
+const PAGE: u32 = 50;
 
 struct Round {
     rebuild: Timed,
@@ -95,6 +104,35 @@ pub(crate) async fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
          the last round)",
         thousands(finished as f64)
     ));
+    let queries = options.scaled(LIST_QUERIES, 10);
+    let plain = list(&database.read_models, queries, |_| TicketFilter {
+        status: Some(TicketStatus::Finished),
+        ..TicketFilter::default()
+    })
+    .await?;
+    let by_values = list(&database.read_models, queries, value_filter).await?;
+    let plain = report
+        .measure(plain.into_measurement(
+            Role::Baseline,
+            format!("ticket list: find_tickets, status filter alone, pages of {PAGE}"),
+            "queries",
+            1,
+            "query",
+        ))
+        .clone();
+    let by_values = report
+        .measure(by_values.into_measurement(
+            Role::System,
+            format!("ticket list: find_tickets, two conditions on form values, pages of {PAGE}"),
+            "queries",
+            1,
+            "query",
+        ))
+        .clone();
+    report.ratio_of_rounds(
+        "value conditions / status alone (queries/s)",
+        &[by_values.per_second() / plain.per_second().max(f64::EPSILON)],
+    );
     database.read_models.close().await;
     Ok(report)
 }
@@ -126,6 +164,40 @@ async fn round(store: &SharedEventStore, read_models: &AnyPool) -> anyhow::Resul
     Ok(Round { rebuild, read_floor, apply_alone })
 }
 
+/// Query `index` of the value-condition phase: one of the form's four categories and a
+/// price above a bound, varied so that no two queries in a row ask the same.
+fn value_filter(index: usize) -> TicketFilter {
+    let condition =
+        |field: &str, op, value: String| Condition { field: field.to_owned(), op, value: Some(value), value_to: None };
+    TicketFilter {
+        status: Some(TicketStatus::Finished),
+        conditions: vec![
+            condition("category", ConditionOp::Equals, ["billing", "delivery", "product", "other"][index % 4].into()),
+            condition("price", ConditionOp::GreaterThan, (50 + (index * 7) % 300).to_string()),
+        ],
+        ..TicketFilter::default()
+    }
+}
+
+/// `queries` list pages one after another, each filtered by `filter(index)`, in a snapshot of
+/// its own as the GraphQL query reads them; each must find tickets.
+async fn list(read_models: &AnyPool, queries: usize, filter: impl Fn(usize) -> TicketFilter) -> anyhow::Result<Timed> {
+    let filters: Vec<TicketFilter> = (0..queries).map(filter).collect();
+    let tenant_id = hotline_domain::identity::tenant_id_for_slug("bench-tickets");
+    let mut latencies = Vec::with_capacity(queries);
+    let started = Instant::now();
+    for filter in &filters {
+        let began = Instant::now();
+        let mut snapshot = read_model::snapshot(read_models).await?;
+        let (page, total) =
+            read_model::find_tickets(&mut snapshot, tenant_id, &TicketScope::All, filter, 0, PAGE).await?;
+        snapshot.commit().await?;
+        latencies.push(began.elapsed());
+        anyhow::ensure!(!page.is_empty() && total > 0, "a list query found no ticket: {filter:?}");
+    }
+    Ok(Timed { completed: queries, elapsed: started.elapsed(), latencies })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,9 +206,9 @@ mod tests {
     async fn a_small_run_rebuilds_every_ticket_and_reports_the_floor() {
         let options = BenchOptions { scale: 0.002, rounds: 1, ..BenchOptions::default() };
         let report = run(&options).await.unwrap();
-        assert_eq!(report.measurements.len(), 4);
+        assert_eq!(report.measurements.len(), 6);
         assert!(report.measurements.iter().all(|measurement| measurement.operations > 0), "{report}");
-        assert_eq!(report.ratios.len(), 1);
+        assert_eq!(report.ratios.len(), 2);
         assert_eq!(report.checks.len(), 1);
     }
 }
