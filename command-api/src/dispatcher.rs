@@ -91,11 +91,24 @@ impl Dispatcher {
     }
 
     /// Decides `command` against its stream and appends what it causes.
-    #[tracing::instrument(skip_all, fields(command_id = %meta.command_id, tenant_id = %meta.tenant_id))]
     pub async fn dispatch<D: Decider>(
         &self,
         meta: &CommandMeta,
         command: &D::Command,
+    ) -> Result<CommandOutcome, ApiError> {
+        self.dispatch_loaded::<D>(meta, command, None).await
+    }
+
+    /// As [`Dispatcher::dispatch`], deciding first against `loaded`, the stream's state and
+    /// version the caller already folded (with [`Dispatcher::load`]) to prepare the command,
+    /// instead of reading the stream again. Should the stream have moved on since, the append
+    /// conflicts and the next attempt loads it afresh, as any concurrent command would.
+    #[tracing::instrument(skip_all, fields(command_id = %meta.command_id, tenant_id = %meta.tenant_id))]
+    pub async fn dispatch_loaded<D: Decider>(
+        &self,
+        meta: &CommandMeta,
+        command: &D::Command,
+        mut loaded: Option<(D::State, u64)>,
     ) -> Result<CommandOutcome, ApiError> {
         let stream_id = D::stream_id(command);
         let creates_its_tenant = stream_id == StreamId::new(tenant::CONTEXT, meta.tenant_id);
@@ -108,7 +121,10 @@ impl Dispatcher {
                 tokio::time::sleep(std::time::Duration::from_micros(rand::random_range(0..=500 * u64::from(attempt))))
                     .await;
             }
-            let (state, version) = self.load::<D>(meta.tenant_id, &stream_id).await?;
+            let (state, version) = match loaded.take() {
+                Some(loaded) => loaded,
+                None => self.load::<D>(meta.tenant_id, &stream_id).await?,
+            };
             // A repeated command usually decides differently the second time (the user now
             // exists); only then, or when it decides nothing, is its id looked up. A repeat
             // that decides events is caught by the store, in the append's transaction.

@@ -101,6 +101,27 @@ async fn concurrent_password_changes_on_one_user_are_retried_not_lost() {
 }
 
 #[tokio::test]
+async fn a_state_loaded_before_the_stream_moved_on_is_loaded_again_not_trusted() {
+    let store = store().await;
+    let dispatcher = Dispatcher::new(store.clone(), 1024 * 1024);
+    let tenant_id = tenant(&dispatcher, "acme").await;
+    dispatcher.dispatch::<User>(&meta(tenant_id), &create_user(tenant_id, "ann")).await.unwrap();
+    let user_id = user_id_for_username(tenant_id, "ann");
+    let stream = StreamId::new("user", user_id);
+    let loaded = dispatcher.load::<User>(tenant_id, &stream).await.unwrap();
+    assert_eq!(loaded.1, 1);
+    let change = || UserCommand::ChangePassword { user_id, credential_id: Uuid::now_v7() };
+    // Another command lands between the caller's load and its dispatch.
+    dispatcher.dispatch::<User>(&meta(tenant_id), &change()).await.unwrap();
+    let outcome = dispatcher.dispatch_loaded::<User>(&meta(tenant_id), &change(), Some(loaded)).await.unwrap();
+    assert_eq!(outcome.stream_version, 3, "appended after the other change, not over it");
+    // A fresh state is used as it is: one load fewer, the same result.
+    let fresh = dispatcher.load::<User>(tenant_id, &stream).await.unwrap();
+    let outcome = dispatcher.dispatch_loaded::<User>(&meta(tenant_id), &change(), Some(fresh)).await.unwrap();
+    assert_eq!(outcome.stream_version, 4);
+}
+
+#[tokio::test]
 async fn a_rule_broken_or_an_unknown_tenant_appends_nothing() {
     let store = store().await;
     let dispatcher = Dispatcher::new(store.clone(), 1024 * 1024);

@@ -207,10 +207,7 @@ impl TicketService {
     ) -> Result<CommandOutcome, ApiError> {
         let command_id = Uuid::new_v5(&ticket_id, format!("link-{token}").as_bytes());
         let meta = CommandMeta::new(command_id, tenant_id, Actor::system(LINKS_ACTOR), now);
-        let lifetime = self.link_lifetime(tenant_id, ticket_id, token).await?;
-        let action = TicketAction::SendLink { token, expires_at: now + lifetime, by: None };
-        let command = ticket::TicketCommand { tenant_id, ticket_id, at: now, action };
-        self.dispatcher.dispatch::<Ticket>(&meta, &command).await
+        self.dispatch_link(meta, ticket_id, token, None).await
     }
 
     /// Mails the collaborator a new link (`ticket.create`), valid as long as the step says.
@@ -223,14 +220,29 @@ impl TicketService {
         now: DateTime<Utc>,
     ) -> Result<CommandOutcome, ApiError> {
         session.require(CREATE_PERMISSION)?;
-        let lifetime = self.link_lifetime(session.tenant_id, ticket_id, token).await?;
-        let action = TicketAction::SendLink { token, expires_at: now + lifetime, by: Some(session.user_id) };
-        self.dispatch_ticket(session, command_id, ticket_id, action, now).await
+        let meta = CommandMeta::new(command_id, session.tenant_id, session.actor(), now);
+        self.dispatch_link(meta, ticket_id, token, Some(session.user_id)).await
+    }
+
+    /// Records a new link to the task of `token`, living as long as its step says, decided
+    /// against the ticket as loaded to read that step.
+    async fn dispatch_link(
+        &self,
+        meta: CommandMeta,
+        ticket_id: Uuid,
+        token: TokenId,
+        by: Option<Uuid>,
+    ) -> Result<CommandOutcome, ApiError> {
+        let (tenant_id, now) = (meta.tenant_id, meta.occurred_at);
+        let loaded = self.dispatcher.load::<Ticket>(tenant_id, &ticket::stream_id(ticket_id)).await?;
+        let lifetime = self.link_lifetime(tenant_id, &loaded.0, token).await?;
+        let action = TicketAction::SendLink { token, expires_at: now + lifetime, by };
+        let command = ticket::TicketCommand { tenant_id, ticket_id, at: now, action };
+        self.dispatcher.dispatch_loaded::<Ticket>(&meta, &command, Some(loaded)).await
     }
 
     /// How long a new link to the task of `token` lives: its step's lifetime, or the default.
-    async fn link_lifetime(&self, tenant_id: Uuid, ticket_id: Uuid, token: TokenId) -> Result<Duration, ApiError> {
-        let (state, _) = self.dispatcher.load::<Ticket>(tenant_id, &ticket::stream_id(ticket_id)).await?;
+    async fn link_lifetime(&self, tenant_id: Uuid, state: &TicketState, token: TokenId) -> Result<Duration, ApiError> {
         let step_lifetime = match (state.type_id, state.instance.tokens.get(&token)) {
             (Some(type_id), Some(waiting)) => {
                 let definition = self.definition(tenant_id, type_id, state.version).await?;

@@ -435,7 +435,7 @@ impl TicketService {
         performer: Performer,
     ) -> Result<CommandOutcome, ApiError> {
         let (tenant_id, now) = (meta.tenant_id, meta.occurred_at);
-        let (state, _) = self.dispatcher.load::<Ticket>(tenant_id, &ticket::stream_id(ticket_id)).await?;
+        let (state, version) = self.dispatcher.load::<Ticket>(tenant_id, &ticket::stream_id(ticket_id)).await?;
         let Some(type_id) = state.type_id else {
             return Err(ApiError::new(
                 axum::http::StatusCode::NOT_FOUND,
@@ -472,7 +472,7 @@ impl TicketService {
             form: definition.form.clone(),
         };
         let command = TicketCommand { tenant_id, ticket_id, at: now, action };
-        self.dispatcher.dispatch::<Ticket>(&meta, &command).await
+        self.dispatcher.dispatch_loaded::<Ticket>(&meta, &command, Some((state, version))).await
     }
 
     /// Dispatches a command of the system (not of a user) on a ticket, built from the
@@ -486,7 +486,7 @@ impl TicketService {
         now: DateTime<Utc>,
         action: impl FnOnce(&Definition) -> TicketAction,
     ) -> Result<CommandOutcome, ApiError> {
-        let (state, _) = self.dispatcher.load::<Ticket>(tenant_id, &ticket::stream_id(ticket_id)).await?;
+        let (state, version) = self.dispatcher.load::<Ticket>(tenant_id, &ticket::stream_id(ticket_id)).await?;
         let Some(type_id) = state.type_id else {
             return Err(ApiError::new(
                 axum::http::StatusCode::NOT_FOUND,
@@ -497,7 +497,7 @@ impl TicketService {
         let definition = self.definition(tenant_id, type_id, state.version).await?;
         let meta = CommandMeta::new(command_id, tenant_id, Actor::system(actor), now);
         let command = TicketCommand { tenant_id, ticket_id, at: now, action: action(&definition) };
-        self.dispatcher.dispatch::<Ticket>(&meta, &command).await
+        self.dispatcher.dispatch_loaded::<Ticket>(&meta, &command, Some((state, version))).await
     }
 
     /// Fires a due timer of a ticket, as the system. The command id is the timer's own, so
