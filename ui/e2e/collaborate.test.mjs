@@ -3,8 +3,8 @@
  * Outside collaborators end to end (issue 7), against the real server in Chromium: a ticket
  * whose "Quote" step is assigned to the supplier's address (a form field) mails them a link
  * (to an SMTP relay the test runs); the link opens the step's form on a phone-sized page
- * without a log-in, showing only the step's fields; sending it moves the ticket on, and the
- * link then says the step is done.
+ * without a log-in, in the form's phone layout, showing only the step's fields; sending it
+ * moves the ticket on, and the link then says the step is done.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -33,6 +33,14 @@ const FORM = {
     { type: "textfield", key: "internal", label: "Internal note" },
     { type: "number", key: "amount", label: "Quoted amount", validate: { min: 0 } },
   ],
+  // What phones show: the same fields, the amount first and labelled for a small screen.
+  mobileLayout: {
+    components: [
+      { type: "number", key: "amount", label: "Your quote", validate: { min: 0 } },
+      { type: "textfield", key: "reason", label: "Why" },
+      { type: "textfield", key: "internal", label: "Internal note" },
+    ],
+  },
 };
 
 /** @type {Awaited<ReturnType<typeof startSmtpSink>>} */
@@ -121,15 +129,17 @@ test("an outside collaborator fills in their step from the mailed link", { timeo
     await page.goto(url);
     await page.getByTestId("collaborate-step").filter({ hasText: "Quote" }).waitFor();
     assert.match(await page.getByTestId("collaborate-organisation").innerText(), /Demo Care/);
-    // The step's fields only: the reason to read, the amount to fill in; never the internal note.
-    assert.equal(await page.getByLabel("Reason").inputValue(), "Broken on arrival");
-    assert.equal(await page.getByLabel("Reason").isDisabled(), true);
+    // The phone layout, with the step's fields only: the reason to read, the amount to fill
+    // in; never the internal note.
+    await page.locator('[data-layout="mobile"]').waitFor();
+    assert.equal(await page.getByLabel("Why").inputValue(), "Broken on arrival");
+    assert.equal(await page.getByLabel("Why").isDisabled(), true);
     assert.equal(await page.getByText("Internal note").count(), 0);
     assert.equal(await page.getByText("Margin 40%").count(), 0);
     // The form's own check first: the amount is required (its message goes once it is filled in).
     await page.getByTestId("collaborate-submit").click();
     await page.getByText("Field is required.").waitFor();
-    await page.getByLabel("Quoted amount").fill("120");
+    await page.getByLabel("Your quote").fill("120");
     await page.getByText("Field is required.").waitFor({ state: "detached" });
     await page.getByTestId("collaborate-submit").click();
     await page.getByTestId("collaborate-done").waitFor();

@@ -3,16 +3,20 @@
  * Reports each change; `onReady` hands over `validate` (the form's own checks, required
  * fields first) for the button that sends the values. Hotline's own fields (users, groups,
  * departments, trees, related tickets, queries, files: `fields/`) are form-js fields whose antd
- * controls render here, through portals, from the page's `directory`.
+ * controls render here, through portals, from the page's `directory`. On a phone (below antd's
+ * `md` breakpoint) a form with a mobile layout shows that instead (`formLayout.ts`), when it
+ * holds every field the step requires; the root's `data-layout` says which is shown.
  */
 import "@bpmn-io/form-js/dist/assets/form-js.css";
 import { Form } from "@bpmn-io/form-js";
+import { Grid } from "antd";
 import { useEffect, useRef, useState, useSyncExternalStore } from "react";
 import { createPortal } from "react-dom";
 import { type FieldDirectory, NO_DIRECTORY } from "./fields/directory";
 import { FieldControl } from "./fields/FieldControl";
 import { FieldPortals } from "./fields/fieldPortals";
 import { hotlineViewerModule } from "./fields/hotlineFields";
+import { chooseLayout, desktopSchema, pickLayout, requiredFieldKeys } from "./formLayout";
 import type { FormSchema, FormValues } from "./tickets.graphql";
 
 export interface FormViewApi {
@@ -21,6 +25,7 @@ export interface FormViewApi {
 }
 
 export interface FormViewProps {
+  /** The form as the step shows it (`schemaForStep`), its mobile layout (if any) included. */
   schema: FormSchema;
   data: FormValues;
   onChange?: (data: FormValues) => void;
@@ -29,9 +34,18 @@ export interface FormViewProps {
   readOnly?: boolean;
   /** What Hotline's own fields search, name, upload and link; absent: they show the ids they hold and add no files. */
   directory?: FieldDirectory;
+  /** Whether the viewport is a phone's; absent: below antd's `md` breakpoint. */
+  narrow?: boolean;
 }
 
-export function FormView({ schema, data, onChange, onReady, readOnly, directory = NO_DIRECTORY }: FormViewProps) {
+export function FormView({ schema: form, data, onChange, onReady, readOnly, directory = NO_DIRECTORY, narrow }: FormViewProps) {
+  const screens = Grid.useBreakpoint();
+  // Until antd has measured (`md` unknown): the desktop layout.
+  const isNarrow = narrow ?? screens.md === false;
+  // The fields the step requires (enabled and `validate.required`) must be fillable on the layout shown.
+  const choice = { narrow: isNarrow, requiredKeys: requiredFieldKeys(desktopSchema(form)) };
+  const layout = pickLayout(form, choice);
+  const schema = chooseLayout(form, choice);
   const container = useRef<HTMLDivElement>(null);
   const latest = useRef({ onChange, onReady });
   useEffect(() => {
@@ -64,7 +78,7 @@ export function FormView({ schema, data, onChange, onReady, readOnly, directory 
 
   return (
     <>
-      <div ref={container} data-testid="ticket-form-view" className="hotline-ticket-form" />
+      <div ref={container} data-testid="ticket-form-view" data-layout={layout} className="hotline-ticket-form" />
       {slots.map((slot) => createPortal(<FieldControl state={slot.state} directory={directory} />, slot.element, slot.id))}
     </>
   );

@@ -206,7 +206,7 @@ export function starterForm(description: string): FormSchema {
  * The schema as a step shows it. `rules` null: every field read-only (no task of mine);
  * `"all"`: every field as designed (a new ticket). Otherwise HIDDEN fields are removed,
  * READ_ONLY ones (and those not listed) disabled, EDITABLE ones enabled, REQUIRED ones
- * enabled and `validate.required`.
+ * enabled and `validate.required`. The mobile layout, when there is one, likewise.
  */
 export function schemaForStep(schema: FormSchema, rules: readonly TicketFieldRule[] | null | "all"): FormSchema {
   if (rules === "all") return schema;
@@ -223,7 +223,11 @@ export function schemaForStep(schema: FormSchema, rules: readonly TicketFieldRul
       if (level === "REQUIRED") return [{ ...enabled, validate: { ...(component.validate ?? {}), required: true } }];
       return [enabled];
     });
-  return { ...schema, components: convert(componentsOf(schema)) };
+  const converted: FormSchema = { ...schema, components: convert(componentsOf(schema)) };
+  // The mobile layout (see `formLayout.ts`) shows the same fields: the same access applies.
+  const mobile = schema.mobileLayout as { components?: unknown } | null | undefined;
+  if (mobile && typeof mobile === "object" && Array.isArray(mobile.components)) converted.mobileLayout = { ...mobile, components: convert(mobile.components as Component[]) };
+  return converted;
 }
 
 /** The values a step may send: those of its EDITABLE and REQUIRED fields. */

@@ -38,14 +38,14 @@ const SCHEMA: FormSchema = {
   ],
 };
 
-function renderDesigner() {
+function renderDesigner(testId?: string) {
   const schemas: FormSchema[] = [];
   render(
     <I18nProvider>
-      <FormDesigner schema={SCHEMA} onChange={(schema) => schemas.push(schema)} />
+      <FormDesigner schema={SCHEMA} testId={testId} onChange={(schema) => schemas.push(schema)} />
     </I18nProvider>,
   );
-  const designer = screen.getByTestId("ticket-form-designer");
+  const designer = screen.getByTestId(testId ?? "ticket-form-designer");
   const last = () => schemas[schemas.length - 1] as { components: Record<string, unknown>[] };
   return { designer, last };
 }
@@ -103,8 +103,9 @@ describe("FormDesigner with Hotline's fields", () => {
     expect(tree.value).toBe(typed);
   });
 
-  it("edits an upload field's accepted files", async () => {
-    const { designer, last } = renderDesigner();
+  it("edits an upload field's accepted files (in the mobile layout's editor too)", async () => {
+    const { designer, last } = renderDesigner("ticket-form-designer-mobile");
+    expect(screen.queryByTestId("ticket-form-designer")).toBeNull();
     await select(designer, "Field_files");
     expect(designer.querySelector('[data-entry-id="hotline-tree"]')).toBeNull();
     const accept = (await entry(designer, "hotline-accept")).querySelector<HTMLInputElement>("input")!;

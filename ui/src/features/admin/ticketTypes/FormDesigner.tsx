@@ -24,9 +24,11 @@ import { hotlinePropertiesModule } from "./hotlineFieldProperties";
 interface Props {
   schema: FormSchema;
   onChange: (schema: FormSchema) => void;
+  /** The editor's test id; the desktop layout's by default (the mobile one has its own). */
+  testId?: string;
 }
 
-export function FormDesigner({ schema, onChange }: Props) {
+export function FormDesigner({ schema, onChange, testId = "ticket-form-designer" }: Props) {
   const t = useT();
   const { token } = theme.useToken();
   const container = useRef<HTMLDivElement>(null);
@@ -61,7 +63,7 @@ export function FormDesigner({ schema, onChange }: Props) {
   return (
     <>
       {importError ? <Alert type="error" showIcon title={t("ticketTypes.formUnreadable")} description={importError} /> : null}
-      <div ref={container} data-testid="ticket-form-designer" className="hotline-form-designer" style={{ height: 600, border: `1px solid ${token.colorBorderSecondary}`, borderRadius: token.borderRadius }} />
+      <div ref={container} data-testid={testId} className="hotline-form-designer" style={{ height: 600, border: `1px solid ${token.colorBorderSecondary}`, borderRadius: token.borderRadius }} />
     </>
   );
 }

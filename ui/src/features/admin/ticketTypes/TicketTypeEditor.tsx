@@ -7,10 +7,11 @@
  * files its tickets export through (a saved type only). A type without a workflow starts with the
  * two-step template (start → "Handle" by the starter, every field editable → end), so
  * publishing works at once. The server's refusals show in full (an invalid workflow lists
- * every problem).
+ * every problem). The form has a desktop layout and, optionally, a mobile one (white paper SP5:
+ * phones show it), each in its own form-js editor; Save sends both (`withMobileLayout`).
  */
 import { ArrowLeftOutlined, CloudUploadOutlined, SaveOutlined } from "@ant-design/icons";
-import { Alert, App, Button, Card, Form, Input, Skeleton, Space, Spin, Tabs, Tag, Typography } from "antd";
+import { Alert, App, Button, Card, Empty, Form, Input, Popconfirm, Segmented, Skeleton, Space, Spin, Tabs, Tag, Typography } from "antd";
 import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
 import { GraphqlError } from "../../../api/client";
 import { useErrorText } from "../../../api/errors";
@@ -32,6 +33,7 @@ import {
   type UpdateTicketTypeData,
   type UpdateTicketTypeVariables,
 } from "../../tickets/tickets.graphql";
+import { desktopSchema, mobileComponents, mobileFromDesktop, withMobileLayout } from "../../tickets/formLayout";
 import { formFields, serverDetail, starterForm, templateXml } from "../../tickets/workflow";
 import { useCommandId } from "../shared/commandId";
 import { RulesEditor } from "./RulesEditor";
@@ -124,7 +126,13 @@ function EditorBody({ typeId, initial, version, publishedAt, serviceSecretRotate
   const { t } = useI18n();
   const errorText = useErrorText();
   const [form] = Form.useForm<Header>();
-  const [schema, setSchema] = useState<FormSchema>(initial.form);
+  // The desktop layout as its editor last reported it (the editor starts from `initialDesktop`).
+  const [initialDesktop] = useState(() => desktopSchema(initial.form));
+  const [schema, setSchema] = useState<FormSchema>(initialDesktop);
+  // The mobile layout's components; null: none (phones show the desktop form).
+  const [mobile, setMobile] = useState<unknown[] | null>(() => mobileComponents(initial.form));
+  const mobileRef = useRef(mobile);
+  const [layout, setLayout] = useState<"desktop" | "mobile">("desktop");
   const fields = useMemo(() => formFields(schema), [schema]);
   const labels = useMemo(() => new Map(fields.map((field) => [field.key, field.label])), [fields]);
   const [rules, setRules] = useState(initial.rules);
@@ -165,7 +173,7 @@ function EditorBody({ typeId, initial, version, publishedAt, serviceSecretRotate
       return null;
     }
     setFailure(undefined);
-    const input = { commandId: saveCommand, name: header.name.trim(), description: (header.description ?? "").trim(), form: schema, rules };
+    const input = { commandId: saveCommand, name: header.name.trim(), description: (header.description ?? "").trim(), form: withMobileLayout(schema, mobile ? { components: mobile } : null), rules };
     try {
       if (savedId) {
         await update.mutate({ input: { ...input, typeId: savedId } });
@@ -214,6 +222,12 @@ function EditorBody({ typeId, initial, version, publishedAt, serviceSecretRotate
   };
 
   const detail = serverDetail(failure);
+
+  const changeMobile = (next: unknown[] | null) => {
+    mobileRef.current = next;
+    setMobile(next);
+    changed();
+  };
 
   return (
     <Card
@@ -272,15 +286,69 @@ function EditorBody({ typeId, initial, version, publishedAt, serviceSecretRotate
             key: "form",
             label: <span data-testid="ticket-type-tab-form">{t("ticketTypes.tabForm")}</span>,
             children: (
-              <Suspense fallback={<Spin />}>
-                <FormDesigner
-                  schema={initial.form}
-                  onChange={(next) => {
-                    setSchema(next);
-                    changed();
-                  }}
+              <>
+                <Segmented
+                  value={layout}
+                  onChange={(value) => setLayout(value as "desktop" | "mobile")}
+                  data-testid="ticket-form-layout"
+                  options={[
+                    { value: "desktop", label: <span data-testid="ticket-form-layout-desktop">{t("ticketTypes.layoutDesktop")}</span> },
+                    { value: "mobile", label: <span data-testid="ticket-form-layout-mobile">{t("ticketTypes.layoutMobile")}</span> },
+                  ]}
                 />
-              </Suspense>
+                <Typography.Paragraph type="secondary" style={{ marginTop: 8 }}>
+                  {t("ticketTypes.layoutHint")}
+                </Typography.Paragraph>
+                {/* The desktop editor stays (hidden) while the mobile one shows: no re-import, no false "unsaved". */}
+                <div style={{ display: layout === "desktop" ? undefined : "none" }}>
+                  <Suspense fallback={<Spin />}>
+                    <FormDesigner
+                      schema={initialDesktop}
+                      onChange={(next) => {
+                        setSchema(desktopSchema(next));
+                        changed();
+                      }}
+                    />
+                  </Suspense>
+                </div>
+                {layout === "mobile" ? (
+                  mobile ? (
+                    <>
+                      <Space style={{ marginBottom: 8 }}>
+                        <Popconfirm
+                          title={t("ticketTypes.mobileRemoveConfirm")}
+                          okText={t("ticketTypes.mobileRemove")}
+                          cancelText={t("common.cancel")}
+                          okButtonProps={{ danger: true, "data-testid": "ticket-form-mobile-remove-confirm" }}
+                          onConfirm={() => changeMobile(null)}
+                          disabled={!canEdit}
+                        >
+                          <Button danger disabled={!canEdit} data-testid="ticket-form-mobile-remove">
+                            {t("ticketTypes.mobileRemove")}
+                          </Button>
+                        </Popconfirm>
+                      </Space>
+                      <Suspense fallback={<Spin />}>
+                        <FormDesigner
+                          testId="ticket-form-designer-mobile"
+                          schema={{ ...schema, components: mobile }}
+                          onChange={(next) => {
+                            const components = Array.isArray(next.components) ? (next.components as unknown[]) : [];
+                            // The editor reports the layout as it imported it: only a real edit counts.
+                            if (JSON.stringify(components) !== JSON.stringify(mobileRef.current)) changeMobile(components);
+                          }}
+                        />
+                      </Suspense>
+                    </>
+                  ) : (
+                    <Empty description={t("ticketTypes.mobileNone")} data-testid="ticket-form-mobile-empty">
+                      <Button type="primary" disabled={!canEdit} data-testid="ticket-form-mobile-create" onClick={() => changeMobile(mobileFromDesktop(schema).components as unknown[])}>
+                        {t("ticketTypes.mobileCreate")}
+                      </Button>
+                    </Empty>
+                  )
+                ) : null}
+              </>
             ),
           },
           {

@@ -6,11 +6,20 @@ import { exportTemplate, ticketType } from "../../tickets/testing/fixtures";
 import { TicketTypesPage } from "./TicketTypesPage";
 
 // The bpmn.io designers need a real browser: stand-ins that report what the page gave them.
-const designers = vi.hoisted(() => ({ workflowXml: [] as string[], formChange: null as null | ((schema: Record<string, unknown>) => void) }));
+type FormChange = (schema: Record<string, unknown>) => void;
+const designers = vi.hoisted(() => ({
+  workflowXml: [] as string[],
+  formChange: null as null | FormChange,
+  mobileChange: null as null | FormChange,
+  mobileSchemas: [] as Record<string, unknown>[],
+}));
 vi.mock("./FormDesigner", () => ({
-  FormDesigner: ({ onChange }: { onChange: (schema: Record<string, unknown>) => void }) => {
-    designers.formChange = onChange;
-    return <div data-testid="ticket-form-designer" />;
+  FormDesigner: ({ schema, onChange, testId }: { schema: Record<string, unknown>; onChange: FormChange; testId?: string }) => {
+    if (testId === "ticket-form-designer-mobile") {
+      designers.mobileChange = onChange;
+      designers.mobileSchemas.push(schema);
+    } else designers.formChange = onChange;
+    return <div data-testid={testId ?? "ticket-form-designer"} />;
   },
 }));
 vi.mock("../../tickets/rules", async () => await import("../../tickets/testing/syncRules"));
@@ -24,6 +33,7 @@ vi.mock("./WorkflowDesigner", () => ({
 beforeEach(() => {
   localStorage.setItem("hotline.locale", JSON.stringify("en"));
   designers.workflowXml.length = 0;
+  designers.mobileSchemas.length = 0;
 });
 afterEach(() => vi.unstubAllGlobals());
 
@@ -235,6 +245,94 @@ describe("the ticket types page", () => {
     fireEvent.click(await screen.findByTestId("export-template-remove-confirm"));
     await waitFor(() => expect(fetched).toBe(2));
     await waitFor(() => expect(within(panel).queryByTestId("export-template-row")).toBeNull());
+  });
+
+  it("creates a mobile layout from the desktop form and saves it with the form", async () => {
+    const updated: Record<string, unknown>[] = [];
+    const desktop = { type: "default", id: "ticket", components: [{ type: "textfield", key: "title", label: "Title", id: "Field_title", validate: { required: true } }, { type: "textarea", key: "notes", label: "Notes", id: "Field_notes" }] };
+    fakeGraphqlServer({
+      TicketTypes: TYPES, TicketServiceCalls: NO_CALLS,
+      TicketType: { data: { ticketType: { ...ticketType("type-1", "Refund", 2), form: desktop } } },
+      UpdateTicketType: (variables) => {
+        updated.push(variables);
+        return { data: { updateTicketType: { commandId: "c", aggregateId: "type-1", duplicate: false } } };
+      },
+    });
+    renderInShell(<TicketTypesPage />, ["ticket_type.edit"]);
+    fireEvent.click(await screen.findByText("Refund"));
+    await screen.findByTestId("ticket-form-designer");
+    expect(screen.getByText("Phones show the mobile layout; it must hold every required field of the desktop form.")).toBeTruthy();
+    expect(screen.queryByText("Unsaved changes")).toBeNull();
+
+    fireEvent.click(screen.getByTestId("ticket-form-layout-mobile"));
+    const create = await screen.findByTestId("ticket-form-mobile-create");
+    expect(create.textContent).toBe("Create a mobile layout from the desktop form");
+    // The desktop editor stays, hidden: its edits are not lost.
+    expect(screen.getByTestId("ticket-form-designer").parentElement!.style.display).toBe("none");
+    fireEvent.click(create);
+    await screen.findByTestId("ticket-form-designer-mobile");
+    expect(designers.mobileSchemas.at(-1)).toEqual(desktop);
+    expect(screen.getByText("Unsaved changes")).toBeTruthy();
+    // The phone layout drops the notes and renames the title.
+    act(() => designers.mobileChange!({ ...desktop, components: [{ type: "textfield", key: "title", label: "What happened?", id: "Field_title", validate: { required: true } }] }));
+    // A desktop edit made meanwhile (the desktop editor reports whole schemas).
+    act(() => designers.formChange!({ ...desktop, components: [...desktop.components, { type: "number", key: "amount", label: "Amount", id: "Field_amount" }] }));
+    fireEvent.click(screen.getByTestId("ticket-type-save"));
+    await waitFor(() => expect(updated).toHaveLength(1));
+    expect(updated[0]!.input).toMatchObject({
+      typeId: "type-1",
+      form: {
+        type: "default",
+        components: [{ key: "title" }, { key: "notes" }, { key: "amount" }],
+        mobileLayout: { components: [{ type: "textfield", key: "title", label: "What happened?" }] },
+      },
+    });
+    expect((updated[0]!.input as { form: { mobileLayout: { components: unknown[] } } }).form.mobileLayout.components).toHaveLength(1);
+
+    // Back to desktop and to mobile again: the mobile editor starts from the layout as edited.
+    fireEvent.click(screen.getByTestId("ticket-form-layout-desktop"));
+    await waitFor(() => expect(screen.queryByTestId("ticket-form-designer-mobile")).toBeNull());
+    expect(screen.getByTestId("ticket-form-designer").parentElement!.style.display).toBe("");
+    fireEvent.click(screen.getByTestId("ticket-form-layout-mobile"));
+    await screen.findByTestId("ticket-form-designer-mobile");
+    expect(designers.mobileSchemas.at(-1)!.components).toEqual([{ type: "textfield", key: "title", label: "What happened?", id: "Field_title", validate: { required: true } }]);
+  });
+
+  it("edits a type's mobile layout apart from the desktop one and removes it after confirmation", async () => {
+    const updated: Record<string, unknown>[] = [];
+    const desktop = [{ type: "textfield", key: "title", label: "Title", id: "Field_title" }, { type: "textarea", key: "notes", label: "Notes", id: "Field_notes" }];
+    const mobile = [{ type: "textfield", key: "title", label: "Title on phones", id: "Field_title" }];
+    fakeGraphqlServer({
+      TicketTypes: TYPES, TicketServiceCalls: NO_CALLS,
+      TicketType: { data: { ticketType: { ...ticketType("type-1", "Refund", 2), form: { type: "default", id: "ticket", components: desktop, mobileLayout: { components: mobile } } } } },
+      UpdateTicketType: (variables) => {
+        updated.push(variables);
+        return { data: { updateTicketType: { commandId: "c", aggregateId: "type-1", duplicate: false } } };
+      },
+    });
+    renderInShell(<TicketTypesPage />, ["ticket_type.edit"]);
+    fireEvent.click(await screen.findByText("Refund"));
+    await screen.findByTestId("ticket-form-designer");
+    fireEvent.click(screen.getByTestId("ticket-form-layout-mobile"));
+    await screen.findByTestId("ticket-form-designer-mobile");
+    // Each editor gets its own layout; form-js never sees `mobileLayout`.
+    expect(designers.mobileSchemas.at(-1)).toEqual({ type: "default", id: "ticket", components: mobile });
+    // The editor reporting the layout as imported is no edit.
+    act(() => designers.mobileChange!({ type: "default", id: "ticket", components: mobile }));
+    expect(screen.queryByText("Unsaved changes")).toBeNull();
+    expect(screen.queryByTestId("ticket-form-mobile-create")).toBeNull();
+
+    fireEvent.click(screen.getByTestId("ticket-form-mobile-remove"));
+    expect(await screen.findByText("Remove the mobile layout? Phones will show the desktop form.")).toBeTruthy();
+    fireEvent.click(screen.getByTestId("ticket-form-mobile-remove-confirm"));
+    await screen.findByTestId("ticket-form-mobile-create");
+    expect(screen.queryByTestId("ticket-form-designer-mobile")).toBeNull();
+    expect(screen.getByText("Unsaved changes")).toBeTruthy();
+    fireEvent.click(screen.getByTestId("ticket-type-save"));
+    await waitFor(() => expect(updated).toHaveLength(1));
+    const form = (updated[0]!.input as { form: Record<string, unknown> }).form;
+    expect(form).toEqual({ type: "default", id: "ticket", components: desktop });
+    expect("mobileLayout" in form).toBe(false);
   });
 
   it("asks to save a new type before adding export templates", async () => {
