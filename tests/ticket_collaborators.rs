@@ -8,7 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::smtp::{SmtpSink, SunkMail};
-use common::tickets::{CREATE_TYPE, OPEN, PUBLISH, SETTINGS};
+use common::tickets::{CREATE_TYPE, OPEN, PUBLISH, SETTINGS, create_dictionary};
 use common::{Location, Server, error_code, http_client};
 use serde_json::{Value, json};
 
@@ -268,14 +268,7 @@ async fn a_collaborator_sees_names_and_files_of_their_step_and_uploads_their_own
     ] });
     let workflow = WORKFLOW
         .replace("amount=required,reason=readonly", "owner=readonly,brief=readonly,invoice=required,region=readonly");
-    let create_dictionary =
-        "mutation($input: CreateDictionaryInput!) { createDictionary(input: $input) { aggregateId } }";
-    let regions = json!({ "input": { "code": "regions", "name": "Regions", "valueType": "TEXT" } });
-    data(server.graphql(Some(&admin), create_dictionary, regions).await);
-    let set_entries =
-        "mutation($input: SetDictionaryEntriesInput!) { setDictionaryEntries(input: $input) { aggregateId } }";
-    let entries = json!({ "input": { "code": "regions", "entries": [{ "code": "east", "label": "East China" }] } });
-    data(server.graphql(Some(&admin), set_entries, entries).await);
+    create_dictionary(&server, &admin, "regions", json!([{ "code": "east", "label": "East China" }])).await;
     let input = json!({ "input": { "name": "Supplier invoices", "description": "", "form": form } });
     let type_id =
         data(server.graphql(Some(&admin), CREATE_TYPE, input).await)["createTicketType"]["aggregateId"].clone();

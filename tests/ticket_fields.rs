@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::tickets::{CREATE_TYPE, OPEN, PUBLISH, REVIEW_BY_STARTER as WORKFLOW};
+use common::tickets::{CREATE_TYPE, OPEN, PUBLISH, REVIEW_BY_STARTER as WORKFLOW, create_dictionary};
 use common::{Location, Server, error_code};
 use hotline_domain::access::BuiltInRole;
 use serde_json::{Value, json};
@@ -225,18 +225,12 @@ async fn query_fields_offer_what_their_designer_configured_and_hold_only_what_th
     let agent = server.login("demo", "agent1", &demo_password).await;
 
     // A dictionary of regions (one entry disabled) and customers with a city.
-    let create_dictionary =
-        "mutation($input: CreateDictionaryInput!) { createDictionary(input: $input) { aggregateId } }";
-    let regions = json!({ "input": { "code": "regions", "name": "Regions", "valueType": "TEXT" } });
-    data(server.graphql(Some(&admin), create_dictionary, regions).await);
-    let set_entries =
-        "mutation($input: SetDictionaryEntriesInput!) { setDictionaryEntries(input: $input) { aggregateId } }";
-    let entries = json!({ "input": { "code": "regions", "entries": [
+    let entries = json!([
         { "code": "east", "label": "East China", "sortOrder": 1 },
         { "code": "north", "label": "North China", "sortOrder": 2 },
         { "code": "west", "label": "West China", "sortOrder": 3, "enabled": false },
-    ] } });
-    data(server.graphql(Some(&admin), set_entries, entries).await);
+    ]);
+    create_dictionary(&server, &admin, "regions", entries).await;
     let define = "mutation($f: [CustomerFieldInput!]!) { defineCustomerFields(fields: $f) { key } }";
     let city = json!([{ "key": "city", "label": "City", "fieldType": "TEXT", "required": false, "enabled": true,
         "sortOrder": 0 }]);

@@ -35,6 +35,20 @@ pub mod tickets {
     /// Sets the tenant's settings (the support address mail comes from).
     pub const SETTINGS: &str =
         "mutation($input: UpdateTenantSettingsInput!) { updateTenantSettings(input: $input) { lastPosition } }";
+
+    /// Creates the text dictionary `code` with `entries` (`[{code, label, ...}]`), which
+    /// forms' query fields offer.
+    pub async fn create_dictionary(server: &super::Server, token: &str, code: &str, entries: serde_json::Value) {
+        let create = "mutation($input: CreateDictionaryInput!) { createDictionary(input: $input) { aggregateId } }";
+        let set =
+            "mutation($input: SetDictionaryEntriesInput!) { setDictionaryEntries(input: $input) { aggregateId } }";
+        let dictionary = serde_json::json!({ "input": { "code": code, "name": code, "valueType": "TEXT" } });
+        let entries = serde_json::json!({ "input": { "code": code, "entries": entries } });
+        for (document, variables) in [(create, dictionary), (set, entries)] {
+            let answer = server.graphql(Some(token), document, variables).await;
+            assert!(answer["errors"].is_null(), "creating the dictionary {code}: {answer}");
+        }
+    }
 }
 
 /// Where a test server keeps its data.

@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { apiToken, graphql as callGraphql } from "./lib/api.mjs";
 import { launchChromium, newContext, screenshot } from "./lib/browser.mjs";
 import { startHotline } from "./lib/server.mjs";
 import { bodyText, startSmtpSink } from "./lib/smtp.mjs";
@@ -63,32 +64,10 @@ after(async () => {
 });
 
 /** @param {string} username */
-async function logIn(username) {
-  const response = await fetch(`${hotline.url}/api/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ tenant: "demo", username, password: hotline.password }),
-  });
-  assert.equal(response.status, 200);
-  return /** @type {{ token: string }} */ (await response.json()).token;
-}
+const logIn = (username) => apiToken(hotline, username);
 
-/**
- * @param {string} token
- * @param {string} query
- * @param {Record<string, unknown>} variables
- * @returns {Promise<any>}
- */
-async function graphql(token, query, variables) {
-  const response = await fetch(`${hotline.url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const answer = /** @type {{ data?: any, errors?: unknown }} */ (await response.json());
-  assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
-  return answer.data;
-}
+/** @param {string} token @param {string} query @param {Record<string, unknown>} variables */
+const graphql = (token, query, variables) => callGraphql(hotline, token, query, variables);
 
 test("an outside collaborator fills in their step from the mailed link", { timeout: 120_000 }, async () => {
   const admin = await logIn("admin");

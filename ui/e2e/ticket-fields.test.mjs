@@ -9,6 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { apiToken, graphql } from "./lib/api.mjs";
 import { launchChromium, logIn, newContext, screenshot } from "./lib/browser.mjs";
 import { startHotline } from "./lib/server.mjs";
 
@@ -23,28 +24,6 @@ const FILE = { name: "recording-notes.pdf", mimeType: "application/pdf", buffer:
 let hotline;
 /** @type {import("playwright-core").Browser} */
 let browser;
-
-/** @param {string} username */
-async function token(username) {
-  const response = await fetch(`${hotline.url}/api/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ tenant: "demo", username, password: hotline.password }),
-  });
-  assert.equal(response.status, 200);
-  return /** @type {{ token: string }} */ (await response.json()).token;
-}
-
-/** @param {string} bearer @param {string} query @param {Record<string, unknown>} variables */
-async function graphql(bearer, query, variables) {
-  const response = await fetch(`${hotline.url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${bearer}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const answer = /** @type {{ data?: unknown, errors?: unknown }} */ (await response.json());
-  assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
-}
 
 /**
  * Adds a field of `type` from the form designer's palette (a palette entry takes Enter: the
@@ -94,11 +73,11 @@ describe("ticket form pickers and uploads in the browser", { timeout: 5 * 60_000
     let agent;
     try {
       // The tenant's regions, which the form's query field offers.
-      const adminToken = await token("admin");
-      await graphql(adminToken, "mutation($input: CreateDictionaryInput!) { createDictionary(input: $input) { aggregateId } }", {
+      const adminToken = await apiToken(hotline, "admin");
+      await graphql(hotline, adminToken, "mutation($input: CreateDictionaryInput!) { createDictionary(input: $input) { aggregateId } }", {
         input: { code: "regions", name: "Regions", valueType: "TEXT" },
       });
-      await graphql(adminToken, "mutation($input: SetDictionaryEntriesInput!) { setDictionaryEntries(input: $input) { aggregateId } }", {
+      await graphql(hotline, adminToken, "mutation($input: SetDictionaryEntriesInput!) { setDictionaryEntries(input: $input) { aggregateId } }", {
         input: {
           code: "regions",
           entries: [
@@ -153,6 +132,8 @@ describe("ticket form pickers and uploads in the browser", { timeout: 5 * 60_000
       await agent.keyboard.type("east");
       await dropdown.locator(".ant-select-item-option").getByText("East China", { exact: true }).click();
       await form.getByTestId("ticket-field-region").getByText("East China", { exact: true }).waitFor();
+      // The list closes (it would lie over the modal's buttons while it fades out).
+      await dropdown.waitFor({ state: "detached" });
 
       // The file is kept as soon as it is chosen, and listed.
       await form.getByTestId("ticket-field-evidence").locator('input[type="file"]').setInputFiles(FILE);
