@@ -8,7 +8,7 @@ mod common;
 
 use std::io::{Cursor, Read, Write};
 
-use common::tickets::{CREATE_TYPE, OPEN, PUBLISH, REVIEW_BY_STARTER as WORKFLOW};
+use common::tickets::{CREATE_TYPE, OPEN, PUBLISH, REVIEW_BY_STARTER as WORKFLOW, SETTINGS};
 use common::{Location, Server, error_code};
 use serde_json::{Value, json};
 
@@ -117,7 +117,9 @@ async fn a_ticket_exports_through_its_types_word_and_excel_templates() {
         ("xl/workbook.xml", "<workbook/>".to_owned()),
         (
             "xl/sharedStrings.xml",
-            "<sst><si><t>{{ticket.title}}</t></si><si><t>{{field.order}}</t></si></sst>".to_owned(),
+            "<sst><si><t>{{ticket.title}}</t></si><si><t>{{field.order}}</t></si><si><t>{{ticket.opened_at}}</t></si>\
+             </sst>"
+                .to_owned(),
         ),
     ]);
     let (status, _) = upload(&server, &admin, &type_id, "summary.xlsx", sheet).await;
@@ -163,10 +165,22 @@ async fn a_ticket_exports_through_its_types_word_and_excel_templates() {
         text_of(&part(&bytes, "word/document.xml")),
         format!("Ticket {number} (处理中, at Review): order A-1002, Damaged in transit &amp; Returns")
     );
+    // Times are written in the tenant's time zone.
+    let zone = json!({ "input": { "organisationName": "Demo", "logoUrl": "", "copyright": "", "hotlineNumber": "",
+        "websiteUrl": "", "timeZone": "Asia/Tokyo" } });
+    data(server.graphql(Some(&admin), SETTINGS, zone).await);
     let summary_id = templates[1]["id"].as_str().unwrap();
-    let exported = get(&server, &admin, &format!("/api/tickets/{ticket_id}/export/{summary_id}")).await;
-    let strings = part(&exported.bytes().await.unwrap(), "xl/sharedStrings.xml");
+    let mut strings = String::new();
+    for _ in 0..50 {
+        let exported = get(&server, &admin, &format!("/api/tickets/{ticket_id}/export/{summary_id}")).await;
+        strings = part(&exported.bytes().await.unwrap(), "xl/sharedStrings.xml");
+        if strings.contains(" Asia/Tokyo<") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     assert!(strings.contains(">Broken vase<") && strings.contains(">A-1002<"), "{strings}");
+    assert!(strings.contains(" Asia/Tokyo<"), "the opening time in the tenant's zone: {strings}");
     let bad_language = get(&server, &admin, &format!("/api/tickets/{ticket_id}/export/{summary_id}?language=fr")).await;
     assert_eq!(bad_language.status(), 400);
     let misspelt = get(&server, &admin, &format!("/api/tickets/{ticket_id}/export/{summary_id}?lang=en")).await;

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 const TICKET: &str = "query($id: UUID!) { ticket(id: $id) { number tasks { overdue dueAt remindAt } \
      history { kind actorName stepName text } } }";
-const ME: &str = "{ users { username email } tenantSettings { supportEmail } }";
+const ME: &str = "{ users { username email } tenantSettings { supportEmail timeZone } }";
 const UPDATE_USER: &str = "mutation($input: UpdateUserInput!) { updateUser(input: $input) { lastPosition } }";
 /// Mail may take a tick of the SLA task, the follower and a tick of the outbox.
 const MAIL_WAIT: Duration = Duration::from_secs(20);
@@ -77,16 +77,19 @@ async fn reminders_reach_the_relay_and_replies_join_the_ticket() {
     let password = server.demo_password.clone().unwrap();
     let agent = server.login("demo", "agent1", &password).await;
 
-    // The support address: bad input is refused and changes nothing.
-    let settings = |support: &str| {
+    // The support address and the time zone: bad input is refused and changes nothing.
+    let settings = |support: &str, time_zone: &str| {
         json!({ "input": { "organisationName": "Demo Care", "logoUrl": "", "copyright": "", "hotlineNumber": "",
-            "websiteUrl": "", "supportEmail": support } })
+            "websiteUrl": "", "supportEmail": support, "timeZone": time_zone } })
     };
-    let refused = server.graphql(Some(&admin), SETTINGS, settings("care at demo")).await;
+    let refused = server.graphql(Some(&admin), SETTINGS, settings("care at demo", "")).await;
     assert_eq!(error_code(&refused), "tenant.invalid_support_email", "{refused}");
-    data(server.graphql(Some(&admin), SETTINGS, settings("Care@Demo.Example")).await);
+    let refused = server.graphql(Some(&admin), SETTINGS, settings("care@demo.example", "Mars/Olympus_Mons")).await;
+    assert_eq!(error_code(&refused), "tenant.invalid_time_zone", "{refused}");
+    data(server.graphql(Some(&admin), SETTINGS, settings("Care@Demo.Example", "Asia/Shanghai")).await);
     let seen = data(server.graphql(Some(&admin), ME, json!({})).await);
     assert_eq!(seen["tenantSettings"]["supportEmail"], "Care@demo.example", "the domain is lower-cased");
+    assert_eq!(seen["tenantSettings"]["timeZone"], "Asia/Shanghai");
     let agent1 = seen["users"].as_array().unwrap().iter().find(|user| user["username"] == "agent1").unwrap().clone();
     assert_eq!(agent1["email"], "agent1@demo.example", "the demo users have addresses");
 
@@ -125,6 +128,7 @@ async fn reminders_reach_the_relay_and_replies_join_the_ticket() {
     let text = reminder.body_text();
     assert!(text.contains("The step \"Call back\" of ticket"), "{text}");
     assert!(text.contains("步骤「Call back」"), "{text}");
+    assert!(text.contains(" Asia/Shanghai"), "the due time in the tenant's zone: {text}");
     // Then the step is overdue: the agent is told, and the supervisors (the escalation).
     sink.wait_for(MAIL_WAIT, to("agent1@demo.example", "Overdue")).await;
     let escalated = sink.wait_for(MAIL_WAIT, to("supervisor@demo.example", "Overdue")).await;

@@ -293,6 +293,9 @@ struct SettingsPayload {
     /// Absent keeps the current address; empty clears it.
     #[serde(default)]
     support_email: Option<String>,
+    /// An IANA time zone: absent keeps the current one; empty is UTC.
+    #[serde(default)]
+    time_zone: Option<String>,
 }
 
 async fn command(
@@ -336,9 +339,10 @@ async fn dispatch(
                 hotline_number: payload.hotline_number,
                 website_url: payload.website_url,
                 support_email: String::new(),
+                time_zone: String::new(),
             };
             let outcome = TenantSettingsService::new(dispatcher)
-                .update_settings(session, command_id, settings, payload.support_email, now)
+                .update_settings(session, command_id, settings, payload.support_email, payload.time_zone, now)
                 .await?;
             Ok((session.tenant_id, outcome))
         }

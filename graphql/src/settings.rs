@@ -35,6 +35,8 @@ pub struct TenantSettings {
     /// Ticket mail comes from this address and replies to it join their ticket; empty when
     /// there is none.
     pub support_email: String,
+    /// The IANA time zone mails and exports write times in (`Asia/Shanghai`); empty: UTC.
+    pub time_zone: String,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -47,6 +49,7 @@ impl From<TenantSettingsView> for TenantSettings {
             hotline_number: view.hotline_number,
             website_url: view.website_url,
             support_email: String::new(),
+            time_zone: view.time_zone,
             updated_at: view.updated_at,
         }
     }
@@ -109,6 +112,9 @@ pub struct UpdateTenantSettingsInput {
     /// The address ticket mail comes from and replies go to: absent keeps the current one,
     /// empty clears it.
     pub support_email: Option<String>,
+    /// The IANA time zone mails and exports write times in (`Asia/Shanghai`): absent keeps
+    /// the current one, empty is UTC.
+    pub time_zone: Option<String>,
 }
 
 #[derive(Default)]
@@ -132,10 +138,11 @@ impl SettingsMutation {
             hotline_number: input.hotline_number,
             website_url: input.website_url,
             support_email: String::new(),
+            time_zone: String::new(),
         };
         let service = TenantSettingsService::new(Arc::clone(state.identity.dispatcher()));
         let outcome = service
-            .update_settings(session, command_id, settings, input.support_email, Utc::now())
+            .update_settings(session, command_id, settings, input.support_email, input.time_zone, Utc::now())
             .await
             .or_graphql_error()?;
         state.wait_for_read_models(&outcome, READ_YOUR_WRITES_TIMEOUT).await;

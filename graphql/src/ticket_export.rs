@@ -12,7 +12,7 @@
 //! `field.<key>` for form values: a choice or tree select shows its option's label, a picker
 //! the names of the users, groups, departments or tickets it holds, an upload its files'
 //! names, a list its items, a table one row per line, a yes/no field and the status in the
-//! export's language. Times are written in UTC. A placeholder the ticket has no value for is
+//! export's language. Times are written in the tenant's time zone (UTC when it has none). A placeholder the ticket has no value for is
 //! left empty.
 
 use std::collections::HashMap;
@@ -31,6 +31,7 @@ use hotline_command_api::rest::session_from_headers;
 use hotline_command_api::tickets::templates::TemplateUpload;
 use hotline_command_api::tickets::{MENU_PERMISSION, TYPES_MENU_PERMISSION};
 use hotline_command_api::{ApiError, Session};
+use hotline_domain::identity::tenant::local_time;
 use hotline_domain::ticket::ticket_type::{FIELD_PLACEHOLDER_PREFIX, TICKET_PLACEHOLDER_PREFIX, TemplateFormat};
 use hotline_infra::blobs::BlobInfo;
 use hotline_infra::office_templates::{self, MAX_TEMPLATE_BYTES};
@@ -285,7 +286,12 @@ async fn export(
             .into_iter()
             .map(|option| (option.id.to_string(), Value::String(option.label)))
             .collect();
-    let mut names = FieldNames { by_id: names, by_field: HashMap::new() };
+    let time_zone = hotline_projections::get_tenant_settings(&state.read_models, session.tenant_id)
+        .await
+        .map_err(|error| ApiError::internal(format!("reading the tenant's time zone: {error}")))?
+        .map(|settings| settings.time_zone)
+        .unwrap_or_default();
+    let mut names = Rendering { by_id: names, by_field: HashMap::new(), time_zone };
     let query_labels =
         ticket_query_labels(&state, &session, ticket.type_id, ticket.version, &ticket.values.0).await.map_err(
             |error| ApiError::internal(format!("labelling ticket {ticket_id}'s query fields: {}", error.message)),
@@ -314,26 +320,18 @@ async fn export(
     Ok(response)
 }
 
-fn time(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
-/// The names of what a ticket's values hold, which its export writes instead of ids and codes.
-struct FieldNames {
+/// What a ticket's export writes instead of ids, codes and UTC times.
+struct Rendering {
     /// The users, groups, departments and tickets the pickers hold, by id.
     by_id: Map<String, Value>,
     /// The labels of the entries and customers each query field holds, by value.
     by_field: HashMap<String, Map<String, Value>>,
+    /// The tenant's time zone (IANA; empty: UTC).
+    time_zone: String,
 }
 
 /// What a placeholder stands for in this ticket; empty when nothing.
-fn placeholder_value(
-    ticket: &Ticket,
-    names: &FieldNames,
-    language: Language,
-    now: DateTime<Utc>,
-    name: &str,
-) -> String {
+fn placeholder_value(ticket: &Ticket, names: &Rendering, language: Language, now: DateTime<Utc>, name: &str) -> String {
     if let Some(key) = name.strip_prefix(FIELD_PLACEHOLDER_PREFIX) {
         let mut labels = option_labels(&ticket.form.0, key).unwrap_or_default();
         labels.extend(names.by_id.clone());
@@ -346,12 +344,18 @@ fn placeholder_value(
         "title" => ticket.title.clone(),
         "type" => ticket.type_name.clone(),
         "status" => language.status(ticket.status).to_owned(),
-        "opened_at" => time(ticket.created_at),
-        "updated_at" => time(ticket.updated_at),
+        "opened_at" => local_time(ticket.created_at, &names.time_zone),
+        "updated_at" => local_time(ticket.updated_at, &names.time_zone),
         "opened_by" => ticket.starter_name.clone(),
         "step" => ticket.tasks.iter().map(|task| task.step_name.as_str()).collect::<Vec<_>>().join(separator),
-        "due_at" => ticket.tasks.iter().filter_map(|task| task.due_at).min().map(time).unwrap_or_default(),
-        "exported_at" => time(now),
+        "due_at" => ticket
+            .tasks
+            .iter()
+            .filter_map(|task| task.due_at)
+            .min()
+            .map(|due_at| local_time(due_at, &names.time_zone))
+            .unwrap_or_default(),
+        "exported_at" => local_time(now, &names.time_zone),
         _ => String::new(),
     }
 }

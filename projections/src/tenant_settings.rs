@@ -1,5 +1,6 @@
 //! The `tenant_settings` read model: what the web app's header and footer show of a tenant
-//! (organisation name, logo, copyright line, public hotline number, website).
+//! (organisation name, logo, copyright line, public hotline number, website), and the time
+//! zone its mails and exports write times in.
 //!
 //! A tenant has a row from its creation on: until its settings are first updated, the
 //! organisation name is the tenant's name and every other field is empty. Every write is
@@ -14,7 +15,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 use uuid::Uuid;
 
-use crate::rows::{execute_all, sql, time_column, to_i64, to_u64, uuid_column};
+use crate::rows::{execute_all, has_column, sql, time_column, to_i64, to_u64, uuid_column};
 use crate::runner::{Projection, ProjectionError, ProjectionResult};
 
 pub const TENANT_SETTINGS_TABLE: &str = "tenant_settings";
@@ -27,6 +28,8 @@ pub struct TenantSettingsView {
     pub copyright: String,
     pub hotline_number: String,
     pub website_url: String,
+    /// An IANA time zone; empty: UTC.
+    pub time_zone: String,
     pub updated_at: DateTime<Utc>,
     /// Global position of the last event folded into this row.
     pub position: u64,
@@ -43,18 +46,21 @@ const CREATE_SETTINGS: &str = "CREATE TABLE IF NOT EXISTS {table} (\
      hotline_number TEXT NOT NULL, \
      website_url TEXT NOT NULL, \
      updated_at BIGINT NOT NULL, \
-     position BIGINT NOT NULL)";
+     position BIGINT NOT NULL, \
+     time_zone TEXT NOT NULL DEFAULT '')";
 
 const UPSERT_SETTINGS: &str = "INSERT INTO {table} \
-     (tenant_id, organisation_name, logo_url, copyright, hotline_number, website_url, updated_at, position) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+     (tenant_id, organisation_name, logo_url, copyright, hotline_number, website_url, updated_at, position, \
+     time_zone) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
      ON CONFLICT (tenant_id) DO UPDATE SET organisation_name = excluded.organisation_name, \
      logo_url = excluded.logo_url, copyright = excluded.copyright, hotline_number = excluded.hotline_number, \
-     website_url = excluded.website_url, updated_at = excluded.updated_at, position = excluded.position \
+     website_url = excluded.website_url, updated_at = excluded.updated_at, position = excluded.position, \
+     time_zone = excluded.time_zone \
      WHERE {table}.position < excluded.position";
 
 const SETTINGS_COLUMNS: &str =
-    "tenant_id, organisation_name, logo_url, copyright, hotline_number, website_url, updated_at, position";
+    "tenant_id, organisation_name, logo_url, copyright, hotline_number, website_url, updated_at, position, time_zone";
 
 #[async_trait]
 impl Projection for TenantSettingsProjection {
@@ -67,7 +73,15 @@ impl Projection for TenantSettingsProjection {
     }
 
     async fn create_tables(&self, connection: &mut AnyConnection, suffix: &str) -> ProjectionResult<()> {
-        execute_all(connection, &[sql(CREATE_SETTINGS, TENANT_SETTINGS_TABLE, suffix)]).await
+        execute_all(connection, &[sql(CREATE_SETTINGS, TENANT_SETTINGS_TABLE, suffix)]).await?;
+        // Tables made before time zones lack the column: no tenant had one (UTC).
+        let table = sql("{table}", TENANT_SETTINGS_TABLE, suffix);
+        if !has_column(connection, &table, "time_zone").await? {
+            sqlx::query(AssertSqlSafe(format!("ALTER TABLE {table} ADD COLUMN time_zone TEXT NOT NULL DEFAULT ''")))
+                .execute(&mut *connection)
+                .await?;
+        }
+        Ok(())
     }
 
     async fn apply(
@@ -99,6 +113,7 @@ impl Projection for TenantSettingsProjection {
                 .bind(settings.website_url)
                 .bind(envelope.occurred_at.timestamp_micros())
                 .bind(to_i64(position))
+                .bind(settings.time_zone)
                 .execute(&mut *connection)
                 .await?;
         }
@@ -114,6 +129,7 @@ fn settings_from_row(row: &AnyRow) -> ProjectionResult<TenantSettingsView> {
         copyright: row.try_get("copyright")?,
         hotline_number: row.try_get("hotline_number")?,
         website_url: row.try_get("website_url")?,
+        time_zone: row.try_get("time_zone")?,
         updated_at: time_column(row, "updated_at")?,
         position: to_u64("position", row.try_get("position")?)?,
     })

@@ -235,6 +235,7 @@ fn acme_settings() -> TenantSettings {
         hotline_number: "+86 400 123".into(),
         website_url: "https://acme.example".into(),
         support_email: String::new(),
+        time_zone: "Asia/Shanghai".into(),
     }
 }
 
@@ -269,8 +270,10 @@ async fn settings_and_usage_are_per_tenant(backend: Backend) {
         (settings.organisation_name.as_str(), settings.logo_url.as_str(), settings.hotline_number.as_str()),
         ("Acme Care", "https://acme.example/logo.svg", "+86 400 123")
     );
+    assert_eq!(settings.time_zone, "Asia/Shanghai");
     let defaults = get_tenant_settings(&env.pool, globex).await.unwrap().expect("globex has default settings");
     assert_eq!((defaults.organisation_name.as_str(), defaults.website_url.as_str()), ("Tenant globex", ""));
+    assert_eq!(defaults.time_zone, "", "UTC until set");
     assert!(get_tenant_settings(&env.pool, Uuid::now_v7()).await.unwrap().is_none());
 
     let usage = get_tenant_usage(&env.pool, acme).await.unwrap();

@@ -407,8 +407,9 @@ fn samples() -> Vec<Sample> {
         Sample::new(
             tenant::CONTEXT,
             "A tenant's settings changed: the organisation name, logo URL, copyright line, public \
-             hotline number and website URL that the web app's header and footer show, and the support \
-             address ticket mail comes from (all of them; events from before the address have none).",
+             hotline number and website URL that the web app's header and footer show, the support \
+             address ticket mail comes from (events from before the address have none) and the IANA time \
+             zone mails and exports write times in (empty, and absent in events from before it: UTC).",
             TenantEvent::TenantSettingsUpdated(TenantSettingsUpdated {
                 tenant_id,
                 organisation_name: "Acme Care".into(),
@@ -417,6 +418,7 @@ fn samples() -> Vec<Sample> {
                 hotline_number: "+86 400 123 4567".into(),
                 website_url: "https://acme.example".into(),
                 support_email: Some("care@acme.example".into()),
+                time_zone: Some("Asia/Shanghai".into()),
             }),
         ),
         Sample::new(

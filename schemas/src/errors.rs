@@ -39,6 +39,7 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     ("tenant.invalid_copyright", "A copyright line is one line of at most 200 characters without outer spaces."),
     ("tenant.invalid_hotline_number", "A hotline number is at most 32 digits, '+', '-' and spaces, with a digit."),
     ("tenant.invalid_support_email", "The support address is empty or an e-mail address like care@example.com."),
+    ("tenant.invalid_time_zone", "A time zone that is not in the IANA database (such as Asia/Shanghai)."),
     // Domain: organisation.
     ("org.unit_exists", "An organisation unit with this id exists or existed (unit ids are never reused)."),
     ("org.unit_not_found", "No such organisation unit in this tenant."),

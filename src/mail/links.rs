@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use hotline_command_api::auth::{LinkClaims, TokenSigner};
 use hotline_domain::EventEnvelope;
+use hotline_domain::identity::tenant::local_time;
 use hotline_domain::ticket::{LinkSent, TokenId};
 use hotline_infra::mail::OutgoingMail;
 use hotline_projections::tickets::ticket_tasks;
@@ -52,7 +53,9 @@ impl Reminders {
     pub(super) async fn mail_link(&self, envelope: &EventEnvelope, sent: LinkSent) -> anyhow::Result<()> {
         let tenant_id = envelope.tenant_id;
         let context = self.mail_context(envelope, sent.ticket_id, &sent.node, "a collaborator's link").await?;
-        let Some(MailContext { from_address, organisation, number, title, step }) = context else { return Ok(()) };
+        let Some(MailContext { from_address, organisation, time_zone, number, title, step }) = context else {
+            return Ok(());
+        };
         let claims = LinkClaims {
             tenant_id,
             ticket_id: sent.ticket_id,
@@ -67,6 +70,7 @@ impl Reminders {
             step: &step,
             url: &self.links.url(&claims),
             expires_at: sent.expires_at,
+            time_zone: &time_zone,
         });
         let mail = QueuedMail {
             id: Uuid::new_v5(&envelope.id, b"link"),
@@ -113,13 +117,15 @@ pub(super) struct LinkComposition<'a> {
     pub step: &'a str,
     pub url: &'a str,
     pub expires_at: DateTime<Utc>,
+    /// The tenant's time zone (IANA; empty: UTC).
+    pub time_zone: &'a str,
 }
 
 /// The subject and text of a link, in English then Chinese. The ticket number stays in the
 /// subject, so a reply joins the ticket as a note.
 pub(super) fn compose_link(mail: &LinkComposition<'_>) -> (String, String) {
-    let LinkComposition { organisation, number, title, step, url, expires_at } = *mail;
-    let expires = expires_at.format("%Y-%m-%d %H:%M UTC");
+    let LinkComposition { organisation, number, title, step, url, expires_at, time_zone } = *mail;
+    let expires = local_time(expires_at, time_zone);
     let subject = format!("[{number}] Your input, please 请协助填写: {step} - {title}");
     let text = format!(
         "Hello,\n\n{organisation} asks you to fill in the step \"{step}\" of ticket {number} \"{title}\".\n\n\
@@ -146,6 +152,7 @@ mod tests {
             step: "Quote",
             url: "https://desk.example/collaborate#abc.def",
             expires_at: Utc.with_ymd_and_hms(2026, 12, 5, 8, 0, 0).unwrap(),
+            time_zone: "",
         });
         assert!(subject.starts_with("[T00000000AB] "), "{subject}");
         assert!(text.contains("Acme asks you to fill in the step \"Quote\" of ticket T00000000AB \"Refund\"."));

@@ -14,6 +14,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use hotline_command_api::TicketService;
+use hotline_domain::identity::tenant::local_time;
 use hotline_domain::ticket::{self, Candidate, LinkSent, TicketEvent, TokenId, ticket_number};
 use hotline_domain::{DomainEvent, EventEnvelope};
 use hotline_infra::checkpoints::ProcessCheckpoints;
@@ -183,10 +184,12 @@ impl Reminders {
         let definition = self.tickets.definition(tenant_id, ticket.type_id, ticket.version).await?;
         let step = definition.workflow.node(node).map_or(node.to_owned(), |node| node.label().to_owned());
         let settings = hotline_projections::get_tenant_settings(&self.read_models, tenant_id).await?;
-        let organisation = settings.map(|settings| settings.organisation_name).unwrap_or_default();
+        let (organisation, time_zone) =
+            settings.map(|settings| (settings.organisation_name, settings.time_zone)).unwrap_or_default();
         Ok(Some(MailContext {
             from_address,
             organisation,
+            time_zone,
             number: ticket_number(ticket_id),
             title: ticket.title,
             step,
@@ -196,7 +199,8 @@ impl Reminders {
     async fn queue(&self, envelope: &EventEnvelope, notice: Notice) -> anyhow::Result<()> {
         let tenant_id = envelope.tenant_id;
         let context = self.mail_context(envelope, notice.ticket_id, &notice.node, "a ticket reminder").await?;
-        let Some(MailContext { from_address, organisation: from_name, number, title, step }) = context else {
+        let Some(MailContext { from_address, organisation: from_name, time_zone, number, title, step }) = context
+        else {
             return Ok(());
         };
         // Whoever may do the task, then the escalation's people who are not among them.
@@ -233,6 +237,7 @@ impl Reminders {
                     title: &title,
                     step: &step,
                     due_at: notice.due_at,
+                    time_zone: &time_zone,
                     overdue: matches!(notice.reason, Reason::Overdue { .. }),
                     escalated_to_them,
                     link: link.as_deref().filter(|_| recipient.user_id.is_nil()),
@@ -262,6 +267,8 @@ pub(super) struct MailContext {
     /// The tenant's support address.
     pub from_address: String,
     pub organisation: String,
+    /// The tenant's time zone (IANA; empty: UTC), which the mail's times are written in.
+    pub time_zone: String,
     pub number: String,
     pub title: String,
     /// The step's name (its id when it has none).
@@ -274,6 +281,7 @@ struct Composition<'a> {
     title: &'a str,
     step: &'a str,
     due_at: DateTime<Utc>,
+    time_zone: &'a str,
     overdue: bool,
     escalated_to_them: bool,
     /// An outside collaborator's link, for them.
@@ -283,8 +291,8 @@ struct Composition<'a> {
 /// The subject and text of a reminder, in English then Chinese (the tenant's people may
 /// read either). The ticket number stays in the subject: a reply joins the ticket by it.
 fn compose(mail: &Composition<'_>) -> (String, String) {
-    let Composition { name, number, title, step, due_at, overdue, escalated_to_them, link } = *mail;
-    let due = due_at.format("%Y-%m-%d %H:%M UTC");
+    let Composition { name, number, title, step, due_at, time_zone, overdue, escalated_to_them, link } = *mail;
+    let due = local_time(due_at, time_zone);
     let (what_en, what_zh) = if overdue {
         (format!("was due at {due} and is overdue"), format!("已于 {due} 到期，现已超时"))
     } else {
@@ -330,13 +338,16 @@ mod tests {
             title: "Refund",
             step: "Approve",
             due_at: Utc.with_ymd_and_hms(2026, 11, 28, 9, 30, 0).unwrap(),
+            time_zone: "Asia/Shanghai",
             overdue: false,
             escalated_to_them: false,
             link: None,
         };
         let (subject, text) = compose(&mail);
         assert_eq!(subject, "[T00000000AB] Reminder 提醒: Approve - Refund");
-        assert!(text.contains("The step \"Approve\" of ticket T00000000AB \"Refund\" is due at 2026-11-28 09:30 UTC."));
+        assert!(text.contains(
+            "The step \"Approve\" of ticket T00000000AB \"Refund\" is due at 2026-11-28 17:30 Asia/Shanghai."
+        ));
         let (subject, text) = compose(&Composition { overdue: true, escalated_to_them: true, ..mail });
         assert!(subject.starts_with("[T00000000AB] Overdue"));
         assert!(text.contains("is overdue.\nIt has been escalated to you."));

@@ -3,6 +3,7 @@
 //! header and footer show, and the support address mail about tickets comes from) change over
 //! its life.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
@@ -57,6 +58,8 @@ pub struct TenantSettings {
     pub website_url: String,
     /// The address mail about tickets comes from, and replies go to (they join their ticket).
     pub support_email: String,
+    /// The IANA time zone mails and exports write times in (`Asia/Shanghai`); empty: UTC.
+    pub time_zone: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,6 +73,9 @@ pub struct TenantSettingsUpdated {
     /// Added later: absent (none) in older events.
     #[serde(default)]
     pub support_email: Option<String>,
+    /// Added later: absent (UTC) in older events.
+    #[serde(default)]
+    pub time_zone: Option<String>,
 }
 
 impl TenantSettingsUpdated {
@@ -81,7 +87,19 @@ impl TenantSettingsUpdated {
             hotline_number: self.hotline_number.clone(),
             website_url: self.website_url.clone(),
             support_email: self.support_email.clone().unwrap_or_default(),
+            time_zone: self.time_zone.clone().unwrap_or_default(),
         }
+    }
+}
+
+/// `at` as people of a tenant in `time_zone` read it: `2026-11-28 22:40 Asia/Shanghai`, or
+/// `2026-11-28 14:40 UTC` when the zone is empty (or, in an old record, unknown).
+pub fn local_time(at: DateTime<Utc>, time_zone: &str) -> String {
+    match time_zone.parse::<chrono_tz::Tz>() {
+        Ok(zone) if !time_zone.is_empty() => {
+            format!("{} {time_zone}", at.with_timezone(&zone).format("%Y-%m-%d %H:%M"))
+        }
+        _ => at.format("%Y-%m-%d %H:%M UTC").to_string(),
     }
 }
 
@@ -206,6 +224,7 @@ impl Decider for Tenant {
                     hotline_number: settings.hotline_number.clone(),
                     website_url: settings.website_url.clone(),
                     support_email,
+                    time_zone: Some(settings.time_zone.clone()),
                 })])
             }
         }
@@ -221,6 +240,13 @@ impl Decider for Tenant {
 }
 
 fn validate_settings(settings: &TenantSettings) -> Result<(), DomainError> {
+    let zone = &settings.time_zone;
+    if !zone.is_empty() && zone.parse::<chrono_tz::Tz>().is_err() {
+        return Err(DomainError::new(
+            "tenant.invalid_time_zone",
+            format!("{zone:?} is not a time zone of the IANA database (such as Asia/Shanghai); empty is UTC"),
+        ));
+    }
     validate_text("the organisation name", &settings.organisation_name, 120, "tenant.invalid_organisation_name")?;
     for (field, url) in [("the logo URL", &settings.logo_url), ("the website URL", &settings.website_url)] {
         let address = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
@@ -319,6 +345,7 @@ mod tests {
             hotline_number: "+86 400-123 4567".into(),
             website_url: "http://acme.example".into(),
             support_email: "care@acme.example".into(),
+            time_zone: "Asia/Shanghai".into(),
         }
     }
 
@@ -343,6 +370,25 @@ mod tests {
         assert_eq!(Tenant::decide(&state, &update(settings())).unwrap(), [], "the same settings append nothing");
         let cleared = TenantSettings { organisation_name: "Acme".into(), ..TenantSettings::default() };
         assert_eq!(Tenant::decide(&state, &update(cleared)).unwrap().len(), 1, "optional fields can be cleared");
+    }
+
+    #[test]
+    fn a_time_zone_is_one_of_the_iana_database_and_times_are_written_in_it() {
+        let state = created_acme();
+        let on_mars = TenantSettings { time_zone: "Mars/Olympus_Mons".into(), ..settings() };
+        assert_eq!(Tenant::decide(&state, &update(on_mars)).unwrap_err().code, "tenant.invalid_time_zone");
+        let utc = TenantSettings { time_zone: String::new(), ..settings() };
+        assert_eq!(Tenant::decide(&state, &update(utc)).unwrap().len(), 1, "empty is UTC");
+        let older = serde_json::json!({"tenant_id": Uuid::nil(), "organisation_name": "Acme", "logo_url": "",
+            "copyright": "", "hotline_number": "", "website_url": ""});
+        let older = TenantEvent::from_stored(TENANT_SETTINGS_UPDATED, 1, &older).unwrap();
+        let TenantEvent::TenantSettingsUpdated(older) = older else { panic!("expected TenantSettingsUpdated") };
+        assert_eq!(older.settings().time_zone, "", "events from before time zones read as UTC");
+
+        let at = DateTime::parse_from_rfc3339("2026-11-28T14:40:00Z").unwrap().with_timezone(&Utc);
+        assert_eq!(local_time(at, "Asia/Shanghai"), "2026-11-28 22:40 Asia/Shanghai");
+        assert_eq!(local_time(at, "America/New_York"), "2026-11-28 09:40 America/New_York");
+        assert_eq!(local_time(at, ""), "2026-11-28 14:40 UTC");
     }
 
     #[test]

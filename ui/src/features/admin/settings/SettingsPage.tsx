@@ -1,9 +1,10 @@
 /** The tenant's settings (the name, logo, copyright, hotline number and website the header
- * and footer show, and the support address tickets' mail goes from and comes back to) and its
- * usage counters (seats, minutes, messages: what billing counts), and its outgoing mail. */
+ * and footer show, the support address tickets' mail goes from and comes back to, and the time
+ * zone mails and exports write times in), its usage counters (seats, minutes, messages: what
+ * billing counts), and its outgoing mail. */
 import { ReloadOutlined } from "@ant-design/icons";
-import { Alert, App, Button, Card, Col, Form, Input, Row, Space, Statistic, Typography } from "antd";
-import { useEffect, useState } from "react";
+import { Alert, App, Button, Card, Col, Form, Input, Row, Select, Space, Statistic, Typography } from "antd";
+import { useEffect, useMemo, useState } from "react";
 import { useErrorText } from "../../../api/errors";
 import { useMutation, useQuery } from "../../../api/hooks";
 import { useI18n } from "../../../i18n";
@@ -28,15 +29,17 @@ import {
   UPDATE_TENANT_SETTINGS_MUTATION,
   type UpdateTenantSettingsVariables,
 } from "./settings.graphql";
+import { timeZoneOptions } from "./timeZones";
 
 const FIELD_BY_CODE: Record<string, keyof TenantSettingsValues> = {
   "tenant.invalid_organisation_name": "organisationName",
   "tenant.invalid_copyright": "copyright",
   "tenant.invalid_hotline_number": "hotlineNumber",
   "tenant.invalid_support_email": "supportEmail",
+  "tenant.invalid_time_zone": "timeZone",
 };
 
-const EMPTY: TenantSettingsValues = { organisationName: "", logoUrl: "", copyright: "", hotlineNumber: "", websiteUrl: "", supportEmail: "" };
+const EMPTY: TenantSettingsValues = { organisationName: "", logoUrl: "", copyright: "", hotlineNumber: "", websiteUrl: "", supportEmail: "", timeZone: "" };
 
 export function SettingsPage() {
   const { t, locale } = useI18n();
@@ -59,9 +62,11 @@ export function SettingsPage() {
         hotlineNumber: data.tenantSettings.hotlineNumber,
         websiteUrl: data.tenantSettings.websiteUrl,
         supportEmail: data.tenantSettings.supportEmail,
+        timeZone: data.tenantSettings.timeZone,
       }
     : { ...EMPTY, organisationName: data?.tenant?.name ?? tenant?.name ?? "" };
   const currentKey = JSON.stringify(current);
+  const timeZones = useMemo(() => timeZoneOptions(t("settings.timeZoneUtc"), current.timeZone), [t, current.timeZone]);
 
   const reset = () => {
     form.setFieldsValue(JSON.parse(currentKey) as TenantSettingsValues);
@@ -152,6 +157,9 @@ export function SettingsPage() {
             rules={[{ type: "email", message: t("validation.emailRule") }]}
           >
             <Input type="email" autoComplete="off" placeholder="support@example.com" data-testid="settings-support-email" />
+          </Form.Item>
+          <Form.Item name="timeZone" label={t("settings.timeZone")} extra={t("settings.timeZoneHint")}>
+            <Select options={timeZones} showSearch={{ optionFilterProp: "label" }} data-testid="settings-time-zone" />
           </Form.Item>
           {formError ? <Alert type="error" showIcon title={errorText(formError)} style={{ marginBottom: 16 }} /> : null}
           {canEdit ? (

@@ -6,6 +6,8 @@ export interface TenantSettingsValues {
   websiteUrl: string;
   /** Empty: none (no reminders by mail, no replies by mail). */
   supportEmail: string;
+  /** The IANA time zone mails and exports write times in ("Asia/Shanghai"); empty: UTC. */
+  timeZone: string;
 }
 
 export interface SettingsPageData {
@@ -16,7 +18,7 @@ export interface SettingsPageData {
 
 export const SETTINGS_PAGE_QUERY = /* GraphQL */ `
   query SettingsPage {
-    tenantSettings { organisationName logoUrl copyright hotlineNumber websiteUrl supportEmail updatedAt }
+    tenantSettings { organisationName logoUrl copyright hotlineNumber websiteUrl supportEmail timeZone updatedAt }
     tenantUsage { seats minutes messages }
     tenant { id slug name }
   }
