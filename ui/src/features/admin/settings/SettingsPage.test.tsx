@@ -1,6 +1,6 @@
 import { fireEvent, screen, waitFor } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { fakeGraphqlServer, graphqlError } from "../../../test/fakeServer";
+import { type Answer, fakeGraphqlServer, graphqlError } from "../../../test/fakeServer";
 import { renderInShell } from "../../customers/testing/shell";
 import { SettingsPage } from "./SettingsPage";
 
@@ -29,17 +29,26 @@ async function choose(label: string, option: string, search?: string) {
   fireEvent.click(options[options.length - 1]!);
 }
 
+/** Serves the page with `page`'s settings and answers every save with `answer`; returns the
+ * inputs saved, in order. */
+function serveSettings(answer: Answer, page: unknown = PAGE): Record<string, unknown>[] {
+  const updates: Record<string, unknown>[] = [];
+  fakeGraphqlServer({
+    SettingsPage: { data: page },
+    MailOutbox: { data: { mailOutbox: { items: [], total: 0 } } },
+    UpdateTenantSettings: (variables) => {
+      updates.push(variables.input as Record<string, unknown>);
+      return answer;
+    },
+  });
+  return updates;
+}
+
+const SAVED = { data: { updateTenantSettings: { aggregateId: "t1", duplicate: false } } };
+
 describe("the tenant settings page", () => {
   it("sends the support address with the other settings, and puts its refusal under it", async () => {
-    const updates: Record<string, unknown>[] = [];
-    fakeGraphqlServer({
-      SettingsPage: { data: PAGE },
-      MailOutbox: { data: { mailOutbox: { items: [], total: 0 } } },
-      UpdateTenantSettings: (variables) => {
-        updates.push(variables.input as Record<string, unknown>);
-        return graphqlError("tenant.invalid_support_email", "bad address");
-      },
-    });
+    const updates = serveSettings(graphqlError("tenant.invalid_support_email", "bad address"));
     renderInShell(<SettingsPage />, ["tenant.settings.edit"]);
     const address = (await screen.findByTestId("settings-support-email")) as HTMLInputElement;
     await waitFor(() => expect(address.value).toBe("help@acme.example"));
@@ -57,15 +66,7 @@ describe("the tenant settings page", () => {
   });
 
   it("shows the tenant's time zone with its offset, and sends the one picked", async () => {
-    const updates: Record<string, unknown>[] = [];
-    fakeGraphqlServer({
-      SettingsPage: { data: PAGE },
-      MailOutbox: { data: { mailOutbox: { items: [], total: 0 } } },
-      UpdateTenantSettings: (variables) => {
-        updates.push(variables.input as Record<string, unknown>);
-        return { data: { updateTenantSettings: { aggregateId: "t1", duplicate: false } } };
-      },
-    });
+    const updates = serveSettings(SAVED);
     renderInShell(<SettingsPage />, ["tenant.settings.edit"]);
     const zone = await screen.findByTestId("settings-time-zone");
     await waitFor(() => expect(zone.textContent).toBe("Asia/Shanghai (UTC+08:00)"));
@@ -85,11 +86,7 @@ describe("the tenant settings page", () => {
   });
 
   it("puts the server's refusal of a time zone under the field", async () => {
-    fakeGraphqlServer({
-      SettingsPage: { data: { ...PAGE, tenantSettings: { ...SETTINGS, timeZone: "" } } },
-      MailOutbox: { data: { mailOutbox: { items: [], total: 0 } } },
-      UpdateTenantSettings: () => graphqlError("tenant.invalid_time_zone", "unknown zone"),
-    });
+    serveSettings(graphqlError("tenant.invalid_time_zone", "unknown zone"), { ...PAGE, tenantSettings: { ...SETTINGS, timeZone: "" } });
     renderInShell(<SettingsPage />, ["tenant.settings.edit"]);
     const zone = await screen.findByTestId("settings-time-zone");
     await waitFor(() => expect(zone.textContent).toBe("UTC"));
