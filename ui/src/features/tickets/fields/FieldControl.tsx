@@ -8,6 +8,7 @@
 import { UploadOutlined } from "@ant-design/icons";
 import { App, Button, Select, TreeSelect, Typography, Upload, type UploadFile } from "antd";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { flushSync } from "react-dom";
 import { useErrorText } from "../../../api/errors";
 import { useT } from "../../../i18n";
 import type { FieldDirectory, FieldOption, FieldOptionKind, FileValue, QueryOption } from "./directory";
@@ -279,17 +280,20 @@ function FileControl({ state, directory }: Props) {
 
   const upload = async (file: File, uid: string) => {
     setUploading((current) => [...current, { uid, name: file.name, status: "uploading" }]);
+    let stored: FileValue | null = null;
     try {
-      const stored = await directory.upload!(file);
-      const now = latest.current;
-      const next = now.state.field.multiple ? [...now.files, stored] : [stored];
-      latest.current = { ...now, files: next };
-      report(now.state, next);
+      stored = await directory.upload!(file);
     } catch (caught) {
       void message.error(t("ticketFields.uploadFailed", { name: file.name, reason: errorText(caught) }));
-    } finally {
-      setUploading((current) => current.filter((entry) => entry.uid !== uid));
     }
+    const now = latest.current;
+    // The entry goes (rendered now) before the value comes: the value reaches this control
+    // through an external store, whose synchronous render would otherwise list the file twice.
+    flushSync(() => setUploading((current) => current.filter((entry) => entry.uid !== uid)));
+    if (!stored) return;
+    const next = now.state.field.multiple ? [...now.files, stored] : [stored];
+    latest.current = { ...now, files: next };
+    report(now.state, next);
   };
 
   const fileList: UploadFile[] = [
