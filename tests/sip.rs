@@ -185,6 +185,21 @@ fn free_udp_port() -> u16 {
     UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// A UDP port whose next three are free too: sipp binds its media port and the three after it
+/// (RTCP, and video RTP and RTCP). Another test's socket may still take one before sipp does;
+/// [`call_in_at`] tries again then.
+fn free_media_port() -> u16 {
+    loop {
+        let first = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = first.local_addr().unwrap().port();
+        let rest: Vec<_> =
+            (1..4).map_while(|offset| UdpSocket::bind(("127.0.0.1", port.checked_add(offset)?)).ok()).collect();
+        if rest.len() == 3 {
+            return port;
+        }
+    }
+}
+
 /// An agent's desk phone: sipp answering one call (ringing, then 200 with a PCMU answer) and
 /// echoing the RTP it receives; killed when dropped.
 struct DeskPhone {
@@ -211,7 +226,7 @@ impl DeskPhone {
 
     fn spawn(args: &[&str]) -> Self {
         let port = free_udp_port();
-        let media_port = free_udp_port();
+        let media_port = free_media_port();
         let child = sipp()
             .args(args)
             .args(["-p", &port.to_string(), "-mp", &media_port.to_string(), "-m", "1", "-timeout", "60s"])
@@ -302,12 +317,22 @@ fn call_in_at(address: &str, wait_ms: u64, speak_ms: u64) -> Output {
             ("CALLER_SPEECH", "play_pcap_audio=\"/usr/share/sip-tester/g711a.pcap\"".to_owned()),
         ],
     );
-    sipp()
-        .arg(address)
-        .args(["-sf", scenario.path(), "-s", ACCESS_NUMBER, "-key", "caller", "+8613800138000"])
-        .args(["-m", "1", "-timeout", "60s", "-timeout_error", "-mp", &free_udp_port().to_string()])
-        .output()
-        .expect("running sipp")
+    let run = || {
+        sipp()
+            .arg(address)
+            .args(["-sf", scenario.path(), "-s", ACCESS_NUMBER, "-key", "caller", "+8613800138000"])
+            .args(["-m", "1", "-timeout", "60s", "-timeout_error", "-mp", &free_media_port().to_string()])
+            .output()
+            .expect("running sipp")
+    };
+    let output = run();
+    // sipp stops before its call when a media port was taken in between: once more, then.
+    let port_taken = |output: &Output| {
+        [&output.stdout, &output.stderr]
+            .iter()
+            .any(|text| String::from_utf8_lossy(text).contains("Address already in use"))
+    };
+    if !output.status.success() && port_taken(&output) { run() } else { output }
 }
 
 /// The call events and the ACD's events about calls, oldest first, once `until` is there.
