@@ -132,8 +132,8 @@ describe("ticket form pickers and uploads in the browser", { timeout: 5 * 60_000
       await agent.keyboard.type("east");
       await dropdown.locator(".ant-select-item-option").getByText("East China", { exact: true }).click();
       await form.getByTestId("ticket-field-region").getByText("East China", { exact: true }).waitFor();
-      // The list closes (it would lie over the modal's buttons while it fades out).
-      await dropdown.waitFor({ state: "detached" });
+      // The lists close (one would lie over the modal's buttons while it fades out).
+      await agent.waitForFunction(() => document.querySelectorAll(".ant-select-dropdown:not(.ant-select-dropdown-hidden)").length === 0);
 
       // The file is kept as soon as it is chosen, and listed.
       await form.getByTestId("ticket-field-evidence").locator('input[type="file"]').setInputFiles(FILE);
