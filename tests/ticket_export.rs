@@ -2,7 +2,7 @@
 //! real binary: an administrator uploads templates whose placeholders are split over runs,
 //! a template naming no field is refused with the placeholders it may use, the export fills
 //! in the ticket's number, status (in the asked language), step and form values (options by
-//! label), and nobody outside the ticket's scope or tenant gets it or the templates.
+//! label; a Word table row per item of a dynamic list), and nobody outside the ticket's scope or tenant gets it or the templates.
 
 mod common;
 
@@ -35,8 +35,13 @@ fn archive(parts: &[(&str, String)]) -> Vec<u8> {
 /// A Word document with one paragraph whose runs are `runs` (as Word splits typed text).
 fn docx(runs: &[&str]) -> Vec<u8> {
     let runs: String = runs.iter().map(|text| format!("<w:r><w:t xml:space=\"preserve\">{text}</w:t></w:r>")).collect();
+    word_document(&format!("<w:p>{runs}</w:p>"))
+}
+
+/// A Word document whose body is `body`.
+fn word_document(body: &str) -> Vec<u8> {
     let document = format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p>{runs}</w:p></w:body></w:document>"#
+        r#"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{body}</w:body></w:document>"#
     );
     archive(&[("[Content_Types].xml", "<Types/>".to_owned()), ("word/document.xml", document)])
 }
@@ -92,6 +97,10 @@ async fn a_ticket_exports_through_its_types_word_and_excel_templates() {
         { "type": "textfield", "key": "order", "label": "Order" },
         { "type": "select", "key": "reason", "label": "Reason",
           "values": [{ "label": "Damaged in transit", "value": "damaged" }, { "label": "Late", "value": "late" }] },
+        { "type": "dynamiclist", "path": "items", "label": "Items", "components": [
+            { "type": "textfield", "key": "sku", "label": "SKU" },
+            { "type": "number", "key": "qty", "label": "Quantity" },
+        ] },
     ] });
     let input = json!({ "input": { "name": "Returns", "description": "", "form": form } });
     let type_id =
@@ -148,7 +157,8 @@ async fn a_ticket_exports_through_its_types_word_and_excel_templates() {
 
     // The admin's ticket, exported in Chinese: split placeholders filled, the option's label.
     let open = json!({ "input": { "typeId": type_id, "title": "Broken vase",
-        "values": { "order": "A-1002", "reason": "damaged" } } });
+        "values": { "order": "A-1002", "reason": "damaged",
+            "items": [{ "sku": "V-1", "qty": 2 }, { "sku": "V-2", "qty": 1 }] } } });
     let ticket_id = data(server.graphql(Some(&admin), OPEN, open).await)["openTicket"]["aggregateId"].clone();
     let ticket_id = ticket_id.as_str().unwrap().to_owned();
     let ticket =
@@ -187,6 +197,23 @@ async fn a_ticket_exports_through_its_types_word_and_excel_templates() {
     assert_eq!(misspelt.status(), 400);
     assert_eq!(misspelt.json::<Value>().await.unwrap()["code"], "request.invalid", "problem+json, not plain text");
 
+    // A Word table row naming the items' columns is a row per item.
+    let cell = |text: &str| format!("<w:tc><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:tc>");
+    let rows = format!(
+        "<w:tbl><w:tr>{}{}</w:tr><w:tr>{}{}</w:tr></w:tbl><w:p><w:r><w:t>All: {{{{field.items.sku}}}}</w:t></w:r></w:p>",
+        cell("SKU"),
+        cell("Qty"),
+        cell("{{field.items.sku}}"),
+        cell("{{field.items.qty}};")
+    );
+    let (status, lines) = upload(&server, &admin, &type_id, "lines.docx", word_document(&rows)).await;
+    assert_eq!(status, 201, "{lines}");
+    let lines_id = lines["id"].as_str().unwrap();
+    let exported = get(&server, &admin, &format!("/api/tickets/{ticket_id}/export/{lines_id}")).await;
+    let document = part(&exported.bytes().await.unwrap(), "word/document.xml");
+    assert_eq!(text_of(&document), "SKUQtyV-12;V-21;All: V-1, V-2");
+    assert_eq!(document.matches("<w:tr>").count(), 3, "{document}");
+
     // agent1 is not involved in the admin's ticket: it does not exist for them.
     let outside = get(&server, &agent, &format!("/api/tickets/{ticket_id}/export/{letter_id}")).await;
     assert_eq!(outside.status(), 404);
@@ -205,7 +232,8 @@ async fn a_ticket_exports_through_its_types_word_and_excel_templates() {
 
     // Removing a template removes it from the type and the ticket's list, and its file.
     let removed = server.graphql(Some(&admin), REMOVE, json!({ "typeId": type_id, "templateId": letter_id })).await;
-    assert_eq!(data(removed)["removeTicketExportTemplate"]["exportTemplates"], json!([{ "name": "summary" }]));
+    let left = json!([{ "name": "lines" }, { "name": "summary" }]);
+    assert_eq!(data(removed)["removeTicketExportTemplate"]["exportTemplates"], left);
     assert_eq!(get(&server, &admin, templates[0]["url"].as_str().unwrap()).await.status(), 404);
     let again = server.graphql(Some(&admin), REMOVE, json!({ "typeId": type_id, "templateId": letter_id })).await;
     assert_eq!(error_code(&again), "ticket_type.template_not_found");

@@ -324,3 +324,106 @@ async fn query_fields_offer_what_their_designer_configured_and_hold_only_what_th
     let foreign = server.graphql(Some(&boss), QUERY_OPTIONS, query("region", "")).await;
     assert!(!foreign["errors"].is_null(), "{foreign}");
 }
+
+/// Start → "Check" (any agent; `salary` and `note` editable at the step) → end.
+fn check_by_agents() -> String {
+    let agents = BuiltInRole::Agent.id();
+    format!(
+        r#"<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:hotline="https://hotline.example/schema/bpmn" id="d">
+  <bpmn:process id="p">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="check" />
+    <bpmn:userTask id="check" name="Check" hotline:assignee="role:{agents}" hotline:fields="salary=editable,note=editable" />
+    <bpmn:sequenceFlow id="f2" sourceRef="check" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+</bpmn:definitions>"#
+    )
+}
+
+#[tokio::test]
+async fn a_roles_form_hides_and_locks_fields_on_every_read_and_write() {
+    let server = Server::start(&Location::embedded());
+    let admin = server.demo_admin_token().await;
+    let demo_password = server.demo_password.clone().expect("a demo password");
+    let agent = server.login("demo", "agent1", &demo_password).await;
+    let agents = BuiltInRole::Agent.id().to_string();
+    let form = |role_forms: Value| {
+        json!({ "type": "default", "roleForms": role_forms, "components": [
+            { "type": "textfield", "key": "subject", "label": "Subject" },
+            { "type": "number", "key": "salary", "label": "Salary" },
+            { "type": "textfield", "key": "note", "label": "Note" },
+        ] })
+    };
+    let create =
+        |role_forms: Value| json!({ "input": { "name": "Hire", "description": "", "form": form(role_forms) } });
+
+    // Forms for roles the tenant lacks, or naming fields the form lacks, are refused.
+    let unknown_role = server.graphql(Some(&admin), CREATE_TYPE, create(json!({ uuid_text(7): {} }))).await;
+    assert_eq!(error_code(&unknown_role), "ticket_type.invalid_form");
+    let unknown_field = server.graphql(Some(&admin), CREATE_TYPE, create(json!({ "*": { "bonus": "hidden" } }))).await;
+    assert_eq!(error_code(&unknown_field), "ticket_type.invalid_form");
+
+    let role_forms = json!({ agents.clone(): { "salary": "hidden", "note": "readonly" } });
+    let type_id =
+        data(server.graphql(Some(&admin), CREATE_TYPE, create(role_forms)).await)["createTicketType"]["aggregateId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let publish = json!({ "input": { "typeId": type_id, "bpmnXml": check_by_agents() } });
+    data(server.graphql(Some(&admin), PUBLISH, publish).await);
+
+    // What an agent opens a ticket with: no salary, a note they may only read.
+    let start = "query($id: UUID!) { ticketType(id: $id) { publishedForm startFields { key access } } }";
+    let seen = data(server.graphql(Some(&agent), start, json!({ "id": type_id })).await)["ticketType"].clone();
+    let keys: Vec<&str> =
+        seen["publishedForm"]["components"].as_array().unwrap().iter().map(|c| c["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["subject", "note"]);
+    assert!(seen["publishedForm"]["roleForms"].is_null(), "{seen}");
+    assert_eq!(
+        seen["startFields"],
+        json!([{ "key": "subject", "access": "EDITABLE" }, { "key": "note", "access": "READ_ONLY" }])
+    );
+    let admin_sees = data(server.graphql(Some(&admin), start, json!({ "id": type_id })).await)["ticketType"].clone();
+    assert_eq!(admin_sees["startFields"].as_array().unwrap().len(), 3);
+
+    let open = |title: &str, values: Value| json!({ "input": { "typeId": type_id, "title": title, "values": values } });
+    let refused = server.graphql(Some(&agent), OPEN, open("Mine", json!({ "subject": "x", "salary": 1 }))).await;
+    assert_eq!(error_code(&refused), "ticket.invalid_values");
+    let opened = server.graphql(Some(&admin), OPEN, open("Offer", json!({ "subject": "Offer", "salary": 9000 }))).await;
+    let ticket_id = data(opened)["openTicket"]["aggregateId"].as_str().unwrap().to_owned();
+
+    // The agent's read of the ticket (theirs to check) lacks the salary everywhere.
+    let read = "query($id: UUID!) { ticket(id: $id) { values form tasks { token fields { key access } } } }";
+    let theirs = data(server.graphql(Some(&agent), read, json!({ "id": ticket_id })).await)["ticket"].clone();
+    assert_eq!(theirs["values"], json!({ "subject": "Offer" }));
+    assert!(!theirs["form"].to_string().contains("salary"), "{theirs}");
+    assert_eq!(
+        theirs["tasks"][0]["fields"],
+        json!([{ "key": "note", "access": "READ_ONLY" }, { "key": "salary", "access": "HIDDEN" }])
+    );
+    let full = data(server.graphql(Some(&admin), read, json!({ "id": ticket_id })).await)["ticket"].clone();
+    assert_eq!(full["values"]["salary"], json!(9000));
+    // A search on the salary tells the agent nothing either way.
+    let list = "query($filter: TicketFilter) { tickets(filter: $filter) { total } }";
+    for op in ["NOT_EMPTY", "IS_EMPTY"] {
+        let filter = json!({ "filter": { "conditions": [{ "field": "salary", "op": op }] } });
+        assert_eq!(data(server.graphql(Some(&agent), list, filter.clone()).await)["tickets"]["total"], 0, "{op}");
+    }
+    let filter = json!({ "filter": { "conditions": [{ "field": "salary", "op": "NOT_EMPTY" }] } });
+    assert_eq!(data(server.graphql(Some(&admin), list, filter).await)["tickets"]["total"], 1);
+
+    // The step lets the note be edited, the agent's form does not.
+    let complete = "mutation($input: CompleteTicketTaskInput!) { completeTicketTask(input: $input) { lastPosition } }";
+    let token = theirs["tasks"][0]["token"].clone();
+    let with_note = json!({ "input": { "ticketId": ticket_id, "token": token, "values": { "note": "fine" } } });
+    assert_eq!(error_code(&server.graphql(Some(&agent), complete, with_note).await), "ticket.invalid_values");
+    let done = json!({ "input": { "ticketId": ticket_id, "token": token, "values": {} } });
+    data(server.graphql(Some(&agent), complete, done).await);
+    let after = data(server.graphql(Some(&admin), read, json!({ "id": ticket_id })).await)["ticket"].clone();
+    assert_eq!(after["values"]["salary"], json!(9000), "nothing the agent could not see was lost");
+}
+
+fn uuid_text(number: u128) -> String {
+    uuid::Uuid::from_u128(number).to_string()
+}

@@ -280,6 +280,7 @@ pub(crate) fn ticket_history(
         values,
         computed: json!({ "total": total, "urgent": total > 5000 }).as_object().expect("an object").clone(),
         starter,
+        starter_roles: Vec::new(),
         origin: None,
     };
     decide(&mut state, 0, open);

@@ -12,8 +12,10 @@
 //! `field.<key>` for form values: a choice or tree select shows its option's label, a picker
 //! the names of the users, groups, departments or tickets it holds, an upload its files'
 //! names, a list its items, a table one row per line, a yes/no field and the status in the
-//! export's language. Times are written in the tenant's time zone (UTC when it has none). A placeholder the ticket has no value for is
-//! left empty.
+//! export's language. `field.<table>.<column>` is a dynamic list's column: in a Word table
+//! row, the row is written once per item of the list; elsewhere it lists the column's values.
+//! Times are written in the tenant's time zone (UTC when it has none). A placeholder the
+//! ticket has no value for, or whose field the caller's roles' forms hide, is left empty.
 
 use std::collections::HashMap;
 
@@ -32,7 +34,10 @@ use hotline_command_api::tickets::templates::TemplateUpload;
 use hotline_command_api::tickets::{MENU_PERMISSION, TYPES_MENU_PERMISSION};
 use hotline_command_api::{ApiError, Session};
 use hotline_domain::identity::tenant::local_time;
-use hotline_domain::ticket::ticket_type::{FIELD_PLACEHOLDER_PREFIX, TICKET_PLACEHOLDER_PREFIX, TemplateFormat};
+use hotline_domain::ticket::FormSpec;
+use hotline_domain::ticket::ticket_type::{
+    FIELD_PLACEHOLDER_PREFIX, TICKET_PLACEHOLDER_PREFIX, TemplateFormat, table_column,
+};
 use hotline_infra::blobs::BlobInfo;
 use hotline_infra::office_templates::{self, MAX_TEMPLATE_BYTES};
 use hotline_projections::tickets::{self as read_model, ExportTemplateView};
@@ -299,11 +304,17 @@ async fn export(
     for label in query_labels {
         names.by_field.entry(label.field).or_default().insert(label.value, Value::String(label.label));
     }
+    let definition = state.tickets.definition(session.tenant_id, ticket.type_id, ticket.version).await?;
     let filled = tokio::task::spawn_blocking(move || {
-        office_templates::fill(format, &bytes, &mut |name| {
-            Some(placeholder_value(&ticket, &names, language, now, name))
-        })
-        .map(|filled| (ticket.number, filled))
+        let form = &definition.form;
+        let items = |name: &str| list_column(form, name).map(|(table, _)| rows_of(&ticket, table).len());
+        office_templates::fill(
+            format,
+            &bytes,
+            &mut |name, item| Some(placeholder_value(&ticket, form, &names, language, now, name, item)),
+            &items,
+        )
+        .map(|filled| (ticket.number.clone(), filled))
     })
     .await
     .map_err(|error| ApiError::internal(format!("filling a template: {error}")))?;
@@ -330,8 +341,38 @@ struct Rendering {
     time_zone: String,
 }
 
-/// What a placeholder stands for in this ticket; empty when nothing.
-fn placeholder_value(ticket: &Ticket, names: &Rendering, language: Language, now: DateTime<Utc>, name: &str) -> String {
+/// `(table, column)` of a placeholder naming a dynamic list's column (`field.items.sku`).
+fn list_column<'a>(form: &FormSpec, name: &'a str) -> Option<(&'a str, &'a str)> {
+    let key = name.strip_prefix(FIELD_PLACEHOLDER_PREFIX)?;
+    if form.field(key).is_some() { None } else { table_column(form, key) }
+}
+
+/// The rows a dynamic list holds (none when the ticket has no value for it, or the caller may
+/// not see it).
+fn rows_of<'a>(ticket: &'a Ticket, table: &str) -> &'a [Value] {
+    ticket.values.0.get(table).and_then(Value::as_array).map_or(&[], Vec::as_slice)
+}
+
+/// What a placeholder stands for in this ticket; empty when nothing. A dynamic list's column
+/// stands for that column of row `item`, or (outside a repeated row) of every row.
+fn placeholder_value(
+    ticket: &Ticket,
+    form: &FormSpec,
+    names: &Rendering,
+    language: Language,
+    now: DateTime<Utc>,
+    name: &str,
+    item: Option<usize>,
+) -> String {
+    if let Some((table, column)) = list_column(form, name) {
+        let labels = option_labels(&ticket.form.0, column).unwrap_or_default();
+        let cell = |row: &Value| row.get(column).map(|value| field_text(value, Some(&labels), language));
+        let rows = rows_of(ticket, table);
+        return match item {
+            Some(index) => rows.get(index).and_then(cell).unwrap_or_default(),
+            None => rows.iter().filter_map(cell).collect::<Vec<_>>().join(language.separator()),
+        };
+    }
     if let Some(key) = name.strip_prefix(FIELD_PLACEHOLDER_PREFIX) {
         let mut labels = option_labels(&ticket.form.0, key).unwrap_or_default();
         labels.extend(names.by_id.clone());

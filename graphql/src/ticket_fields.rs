@@ -267,6 +267,8 @@ async fn download(
         .map_err(|error| ApiError::internal(format!("reading ticket {ticket_id}: {error}")))?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "ticket.not_found", format!("no ticket {ticket_id}")))?;
     let definition = state.tickets.definition(session.tenant_id, ticket.type_id, ticket.version).await?;
-    let found = state.tickets.ticket_file(session.tenant_id, &definition.form, &ticket.values, blob_id).await?;
+    // A file in a field the caller's roles' forms hide is not theirs to read.
+    let values = definition.form.visible_values(ticket.values, &session.access.role_ids);
+    let found = state.tickets.ticket_file(session.tenant_id, &definition.form, &values, blob_id).await?;
     download_of(found, blob_id)
 }

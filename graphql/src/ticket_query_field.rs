@@ -14,7 +14,7 @@ use hotline_command_api::tickets::{CREATE_PERMISSION, MENU_PERMISSION};
 use hotline_command_api::{ApiError, Session};
 use hotline_domain::customer::{self, Condition, ConditionOp};
 use hotline_domain::dictionary::DictionaryEntry;
-use hotline_domain::ticket::{QuerySource, QueryValue, query_values};
+use hotline_domain::ticket::{FieldAccess, QuerySource, QueryValue, query_values};
 use hotline_projections::customers as customer_model;
 use hotline_projections::dictionary as dictionary_model;
 use serde_json::{Map, Value};
@@ -133,7 +133,8 @@ impl TicketQueryFieldQuery {
     /// The options of the query field `field` of version `version` of ticket type `typeId`:
     /// the enabled entries of its dictionary whose label or code holds `search`, in the
     /// dictionary's order; or the customers its conditions admit whose name holds `search`
-    /// (digits search phone numbers), by name. Holders of `menu.tickets` or `ticket.create`.
+    /// (digits search phone numbers), by name. Holders of `menu.tickets` or `ticket.create`
+    /// whose roles' forms let them edit the field.
     async fn ticket_query_options(
         &self,
         context: &Context<'_>,
@@ -150,9 +151,11 @@ impl TicketQueryFieldQuery {
         let first = page_size(first)? as usize;
         let search = search.unwrap_or_default().trim().to_owned();
         let definition = state.tickets.definition(session.tenant_id, type_id, version).await.or_graphql_error()?;
+        // Only who may fill the field in needs its options.
         let source = definition
             .form
             .field(&field)
+            .filter(|found| definition.form.role_access(&found.key, &session.access.role_ids) == FieldAccess::Editable)
             .and_then(|field| field.query.as_ref())
             .ok_or_else(|| no_such_query_field(&field))?;
         let pool = &state.read_models;

@@ -7,7 +7,7 @@
 //! domain), commenting for any holder of `menu.tickets`. Which tickets a user sees, comments
 //! on or cancels follows their data scope on `tickets` (see `TicketScope`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -16,7 +16,8 @@ use hotline_command_api::tickets::{
 };
 use hotline_command_api::{ApiError, Session};
 use hotline_domain::access::{BuiltInRole, DataScope};
-use hotline_domain::ticket::{Candidate, FieldAccess, Member, Origin};
+use hotline_domain::saved_queries::Condition;
+use hotline_domain::ticket::{Candidate, FieldAccess, Member, Origin, shown_schema};
 use hotline_projections::tickets::{
     self as read_model, FieldRuleView, TicketFilter as ReadFilter, TicketScope, TicketServiceCallView,
     TicketStatus as ReadStatus, TicketStepView, TicketTaskView, TicketTodoView, TicketTypeView, TicketView,
@@ -137,9 +138,10 @@ pub struct TicketType {
     pub form: Json<Value>,
     /// The last published BPMN 2.0 XML; null before the first publish.
     pub workflow_xml: Option<String>,
-    /// The form-js schema of the published version, which new tickets fill in (the draft may
-    /// have changed since); null before the first publish.
-    pub published_form: Option<Json<Value>>,
+    /// The form-js schema of the published version as stored, with its forms per role; read
+    /// through `publishedForm`, which shows each caller what they may see.
+    #[graphql(skip)]
+    pub published_schema: Option<Value>,
     /// The draft's form rules (JavaScript); empty for none.
     pub rules: String,
     /// The published version's form rules, which new tickets run; null for none.
@@ -163,7 +165,7 @@ impl From<TicketTypeView> for TicketType {
             description: view.description,
             form: Json(view.form),
             workflow_xml: view.workflow_xml,
-            published_form: view.published_form.map(Json),
+            published_schema: view.published_form,
             rules: view.rules,
             published_rules: view.published_rules,
             service_secret_rotated_at: view.service_secret_rotated_at,
@@ -283,6 +285,35 @@ pub struct Ticket {
 
 #[ComplexObject]
 impl TicketType {
+    /// The form-js schema of the published version, which new tickets fill in (the draft may
+    /// have changed since), without the fields your roles' forms hide from you; null before
+    /// the first publish.
+    async fn published_form(&self, context: &Context<'_>) -> async_graphql::Result<Option<Json<Value>>> {
+        let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
+        let Some(schema) = &self.published_schema else { return Ok(None) };
+        let definition = state.tickets.definition(session.tenant_id, self.id, self.version).await.or_graphql_error()?;
+        let hidden = definition.form.hidden_from(&session.access.role_ids);
+        Ok(Some(Json(shown_schema(schema.clone(), &|key| !hidden.contains(key)))))
+    }
+
+    /// What your roles' forms let you do with each field of the published form you may see
+    /// when you open a ticket: `EDITABLE` or `READ_ONLY`. Empty before the first publish.
+    async fn start_fields(&self, context: &Context<'_>) -> async_graphql::Result<Vec<TicketFieldRule>> {
+        let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
+        if self.version == 0 {
+            return Ok(Vec::new());
+        }
+        let definition = state.tickets.definition(session.tenant_id, self.id, self.version).await.or_graphql_error()?;
+        let form = &definition.form;
+        Ok(form
+            .fields
+            .iter()
+            .map(|field| (field, form.role_access(&field.key, &session.access.role_ids)))
+            .filter(|(_, access)| *access != FieldAccess::Hidden)
+            .map(|(field, access)| TicketFieldRule { key: field.key.clone(), access: access.into() })
+            .collect())
+    }
+
     /// The Word and Excel templates tickets of this type export through, by name.
     async fn export_templates(&self, context: &Context<'_>) -> async_graphql::Result<Vec<TicketExportTemplate>> {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
@@ -477,11 +508,22 @@ async fn detail_rows(
 
 /// A ticket with what the detail shows: its version's form, open tasks and named history.
 /// Names are looked up once the snapshot is closed, so no request holds two connections.
+/// What the caller may see of it: the form and values without the fields their roles' forms
+/// hide, and each task's field access narrowed by those forms.
 async fn ticket_detail(session: &Session, names: &mut Names<'_>, rows: DetailRows) -> async_graphql::Result<Ticket> {
     let DetailRows { view, version_form, tasks: task_views, service_calls } = rows;
-    let (form, rules) = version_form.map_or((Value::Null, None), |version| (version.form, version.rules));
+    let definition =
+        names.state.tickets.definition(session.tenant_id, view.type_id, view.version).await.or_graphql_error()?;
+    let roles = &session.access.role_ids;
+    let hidden = definition.form.hidden_from(roles);
+    let (form, rules) = version_form.map_or((Value::Null, None), |version| {
+        (shown_schema(version.form, &|key| !hidden.contains(key)), version.rules)
+    });
     let mut tasks = Vec::with_capacity(task_views.len());
-    for task in task_views {
+    for mut task in task_views {
+        for rule in &mut task.fields {
+            rule.access = rule.access.within(definition.form.role_access(&rule.key, roles));
+        }
         tasks.push(task_of(session, names, task).await?);
     }
     let service_calls = service_calls.into_iter().map(TicketServiceCall::from).collect();
@@ -512,7 +554,7 @@ async fn ticket_detail(session: &Session, names: &mut Names<'_>, rows: DetailRow
         version: view.version,
         title: view.title,
         status: view.status.into(),
-        values: Json(view.values),
+        values: Json(definition.form.visible_values(view.values, roles)),
         form: Json(form),
         rules,
         starter_name: names.user(view.starter_id).await?,
@@ -562,6 +604,30 @@ pub(crate) async fn read_ticket(
     drop(snapshot);
     let mut names = Names::new(state, session.tenant_id);
     Ok(Some(ticket_detail(session, &mut names, rows).await?))
+}
+
+/// The fields `conditions` name that the caller's roles' forms hide, with the versions that
+/// hide them: the list must not tell what such a field holds.
+async fn hidden_fields(
+    state: &GraphqlState,
+    session: &Session,
+    conditions: &[Condition],
+) -> async_graphql::Result<BTreeMap<String, Vec<(Uuid, u32)>>> {
+    let mut hidden: BTreeMap<String, Vec<(Uuid, u32)>> = BTreeMap::new();
+    if conditions.is_empty() {
+        return Ok(hidden);
+    }
+    let versions =
+        read_model::versions_with_role_forms(&state.read_models, session.tenant_id).await.map_err(read_model_error)?;
+    for (type_id, version) in versions {
+        let definition = state.tickets.definition(session.tenant_id, type_id, version).await.or_graphql_error()?;
+        let hidden_here = definition.form.hidden_from(&session.access.role_ids);
+        let fields: BTreeSet<&str> = conditions.iter().map(|condition| condition.field.as_str()).collect();
+        for field in fields.into_iter().filter(|field| hidden_here.contains(field)) {
+            hidden.entry(field.to_owned()).or_default().push((type_id, version));
+        }
+    }
+    Ok(hidden)
 }
 
 /// The caller's data scope on tickets, made concrete for the read model.
@@ -637,8 +703,11 @@ impl TicketQuery {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
         session.require(MENU_PERMISSION).or_graphql_error()?;
         let (query, conversation_id) = filter.unwrap_or_default().into_query()?;
-        let read_filter =
-            ReadFilter { conversation_id, ..ReadFilter::of_query(&query, &performer(session), Utc::now()) };
+        let read_filter = ReadFilter {
+            conversation_id,
+            hidden_fields: hidden_fields(state, session, &query.conditions).await?,
+            ..ReadFilter::of_query(&query, &performer(session), Utc::now())
+        };
         let scope = scope(state, session).await?;
         let mut snapshot = read_model::snapshot(&state.read_models).await.map_err(read_model_error)?;
         let (views, total) =

@@ -10,6 +10,10 @@
 //! document is kept as it was. Excel keeps a cell's text in `xl/sharedStrings.xml` (`<si>`,
 //! possibly rich-text runs) or inline in a sheet (`<is>`); both are read the same way.
 //!
+//! A Word table row whose placeholders name a list (a dynamic list's column, say) is a row
+//! per item: it is written once for each of the list's items, each copy filled with that
+//! item's values, and not at all for an empty list.
+//!
 //! Templates are uploads, so they are read defensively: at most [`MAX_TEMPLATE_BYTES`], no
 //! part may expand beyond 50 MB (zip bombs).
 
@@ -52,23 +56,31 @@ pub fn content_type(format: TemplateFormat) -> &'static str {
 /// The placeholder names the template uses, each once, in the order they first appear.
 pub fn placeholders(format: TemplateFormat, bytes: &[u8]) -> Result<Vec<String>, TemplateError> {
     let mut names = Vec::new();
-    rewrite(format, bytes, &mut |name| {
-        if !names.iter().any(|known| known == name) {
-            names.push(name.to_owned());
-        }
-        None
-    })?;
+    rewrite(format, bytes, &mut |name, _| record(&mut names, name), &|_| None)?;
     Ok(names)
 }
 
-/// The template with each placeholder replaced by `value(name)`; a placeholder for which it
-/// gives `None` stays as it is.
+fn record(names: &mut Vec<String>, name: &str) -> Option<String> {
+    if !names.iter().any(|known| known == name) {
+        names.push(name.to_owned());
+    }
+    None
+}
+
+/// How many items the list a placeholder names holds; `None`: it names no list.
+pub type ListLengths<'a> = dyn Fn(&str) -> Option<usize> + 'a;
+
+/// The template with each placeholder replaced by `value(name, item)`; a placeholder for
+/// which it gives `None` stays as it is. `items(name)` is how many items the list a
+/// placeholder names holds (`None`: it names no list): a Word table row naming one is
+/// written once per item, `item` being the item's index (`None` elsewhere).
 pub fn fill(
     format: TemplateFormat,
     bytes: &[u8],
-    value: &mut dyn FnMut(&str) -> Option<String>,
+    value: &mut dyn FnMut(&str, Option<usize>) -> Option<String>,
+    items: &ListLengths<'_>,
 ) -> Result<Vec<u8>, TemplateError> {
-    rewrite(format, bytes, value)
+    rewrite(format, bytes, value, items)
 }
 
 /// Whether a part of the archive holds text with placeholders.
@@ -97,7 +109,8 @@ fn corrupt(what: &str, error: &dyn std::fmt::Display) -> TemplateError {
 fn rewrite(
     format: TemplateFormat,
     bytes: &[u8],
-    value: &mut dyn FnMut(&str) -> Option<String>,
+    value: &mut dyn FnMut(&str, Option<usize>) -> Option<String>,
+    items: &ListLengths<'_>,
 ) -> Result<Vec<u8>, TemplateError> {
     if bytes.len() > MAX_TEMPLATE_BYTES {
         return Err(TemplateError::TooLarge);
@@ -136,7 +149,7 @@ fn rewrite(
         if xml.len() as u64 > MAX_EXPANDED_BYTES {
             return Err(TemplateError::Corrupt(format!("{name} expands to more than {MAX_EXPANDED_BYTES} bytes")));
         }
-        let filled = rewrite_part(format, &xml, value).map_err(|error| corrupt(&name, &error))?;
+        let filled = rewrite_part(format, &xml, value, Some(items), None).map_err(|error| corrupt(&name, &error))?;
         output.start_file(name.as_str(), options).map_err(|error| corrupt("writing the document", &error))?;
         output.write_all(&filled).map_err(|error| corrupt("writing the document", &error))?;
     }
@@ -156,11 +169,15 @@ enum Piece {
     },
 }
 
-/// Replaces the placeholders of one XML part, paragraph by paragraph.
+/// Replaces the placeholders of one XML part (or of one table row of it), paragraph by
+/// paragraph, asking for those of `item` (see [`fill`]). With `items`, Word table rows that
+/// name a list are repeated per item; without, rows are read as any other XML.
 fn rewrite_part(
     format: TemplateFormat,
     xml: &[u8],
-    value: &mut dyn FnMut(&str) -> Option<String>,
+    value: &mut dyn FnMut(&str, Option<usize>) -> Option<String>,
+    items: Option<&ListLengths<'_>>,
+    item: Option<usize>,
 ) -> Result<Vec<u8>, quick_xml::Error> {
     let is_paragraph = |name: &str| match format {
         TemplateFormat::Docx => name == "p",
@@ -174,8 +191,31 @@ fn rewrite_part(
     let mut text: Option<(BytesStart<'static>, String)> = None;
     // Inside Excel's phonetic hints (`<rPh>`), whose text is not the cell's.
     let mut phonetic_depth = 0usize;
+    // A Word table row being read whole (its events, and how deep rows nest in it), to be
+    // written once or once per item of the list it names.
+    let mut row: Option<(Vec<Event<'static>>, usize)> = None;
     loop {
         let event = reader.read_event()?.into_owned();
+        if let Some((events, depth)) = row.as_mut() {
+            match &event {
+                Event::Start(start) if start.local_name().as_ref() == "tr" => *depth += 1,
+                Event::End(end) if end.local_name().as_ref() == "tr" => *depth -= 1,
+                // A row the part never closes is written as it came.
+                Event::Eof => {
+                    let (events, _) = row.take().expect("a row is being read");
+                    events.into_iter().try_for_each(|event| writer.write_event(event))?;
+                    break;
+                }
+                _ => {}
+            }
+            events.push(event);
+            if *depth == 0 {
+                let (events, _) = row.take().expect("a row is being read");
+                let items = items.expect("rows are read whole only with items");
+                writer.get_mut().extend(repeat_row(format, events, value, items)?);
+            }
+            continue;
+        }
         if let Some((_, content)) = text.as_mut() {
             match &event {
                 Event::Text(part) => {
@@ -205,13 +245,21 @@ fn rewrite_part(
         }
         match event {
             Event::Eof => break,
+            Event::Start(start)
+                if format == TemplateFormat::Docx
+                    && items.is_some()
+                    && open.is_empty()
+                    && start.local_name().as_ref() == "tr" =>
+            {
+                row = Some((vec![Event::Start(start)], 1));
+            }
             Event::Start(start) if is_paragraph(start.local_name().as_ref()) => {
                 open.push(vec![Piece::Xml(Event::Start(start))]);
             }
             Event::End(end) if is_paragraph(end.local_name().as_ref()) && !open.is_empty() => {
                 let mut paragraph = open.pop().expect("checked");
                 paragraph.push(Piece::Xml(Event::End(end)));
-                let events = replace_in_paragraph(format, paragraph, value);
+                let events = replace_in_paragraph(format, paragraph, &mut |name| value(name, item));
                 match open.last_mut() {
                     Some(outer) => outer.extend(events.into_iter().map(Piece::Xml)),
                     None => events.into_iter().try_for_each(|event| writer.write_event(event))?,
@@ -232,6 +280,30 @@ fn rewrite_part(
         }
     }
     Ok(writer.into_inner())
+}
+
+/// A table row, filled: once, or once per item of the longest list its placeholders name.
+fn repeat_row(
+    format: TemplateFormat,
+    events: Vec<Event<'static>>,
+    value: &mut dyn FnMut(&str, Option<usize>) -> Option<String>,
+    items: &ListLengths<'_>,
+) -> Result<Vec<u8>, quick_xml::Error> {
+    let mut fragment = quick_xml::Writer::new(Vec::new());
+    events.into_iter().try_for_each(|event| fragment.write_event(event))?;
+    let fragment = fragment.into_inner();
+    let mut names = Vec::new();
+    rewrite_part(format, &fragment, &mut |name, _| record(&mut names, name), None, None)?;
+    match names.iter().filter_map(|name| items(name)).max() {
+        None => rewrite_part(format, &fragment, value, None, None),
+        Some(count) => {
+            let mut rows = Vec::with_capacity(fragment.len() * count);
+            for index in 0..count {
+                rows.extend(rewrite_part(format, &fragment, value, None, Some(index))?);
+            }
+            Ok(rows)
+        }
+    }
 }
 
 /// Into the paragraph being read, or straight out when outside any.
@@ -403,6 +475,14 @@ mod tests {
         text
     }
 
+    fn fill(
+        format: TemplateFormat,
+        bytes: &[u8],
+        value: &mut dyn FnMut(&str) -> Option<String>,
+    ) -> Result<Vec<u8>, TemplateError> {
+        super::fill(format, bytes, &mut |name, _| value(name), &|_| None)
+    }
+
     fn values(name: &str) -> Option<String> {
         match name {
             "ticket.number" => Some("T-000042".into()),
@@ -426,6 +506,42 @@ mod tests {
         );
         // Untouched parts are copied as they were.
         assert_eq!(part(&filled, "word/styles.xml"), "<w:styles/>");
+    }
+
+    #[test]
+    fn a_table_row_naming_a_list_is_written_once_per_item() {
+        let cell = |text: &str| format!("<w:tc><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:tc>");
+        let row = |cells: &[&str]| format!("<w:tr>{}</w:tr>", cells.iter().map(|text| cell(text)).collect::<String>());
+        let table = |rows: &[String]| format!("<w:tbl>{}</w:tbl>", rows.concat());
+        let template = docx(&format!(
+            "{}{}",
+            table(&[row(&["SKU", "Qty"]), row(&["{{field.items.sku}}", "{{field.items.qty}} of {{ticket.number}}"])]),
+            table(&[row(&["{{field.empty.sku}}"]), row(&["after"])]),
+        ));
+        let lists = |name: &str| match name {
+            "field.items.sku" | "field.items.qty" => Some(2),
+            "field.empty.sku" => Some(0),
+            _ => None,
+        };
+        let mut value = |name: &str, item: Option<usize>| match (name, item) {
+            ("field.items.sku", Some(index)) => Some(["A-1", "B-2"][index].to_owned()),
+            ("field.items.qty", Some(index)) => Some((index + 3).to_string()),
+            _ => values(name),
+        };
+        let filled = super::fill(TemplateFormat::Docx, &template, &mut value, &lists).unwrap();
+        let document = part(&filled, "word/document.xml");
+        let spaced =
+            |text: &str| format!(r#"<w:tc><w:p><w:r><w:t xml:space="preserve">{text}</w:t></w:r></w:p></w:tc>"#);
+        let expected = format!(
+            "<w:tbl>{}<w:tr>{}{}</w:tr><w:tr>{}{}</w:tr></w:tbl><w:tbl>{}</w:tbl>",
+            row(&["SKU", "Qty"]),
+            spaced("A-1"),
+            spaced("3 of T-000042"),
+            spaced("B-2"),
+            spaced("4 of T-000042"),
+            row(&["after"]),
+        );
+        assert!(document.contains(&expected), "{document}");
     }
 
     #[test]

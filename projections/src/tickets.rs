@@ -28,8 +28,8 @@ use hotline_domain::ticket::queries::{
 };
 use hotline_domain::ticket::ticket_type::{ExportTemplate, TemplateFormat};
 use hotline_domain::ticket::{
-    self, Assignee, Candidate, FieldAccess, Member, NodeKind, Origin, Step, TicketEvent, TicketTypeEvent, Workflow,
-    ticket_type,
+    self, Assignee, Candidate, FieldAccess, Member, NodeKind, Origin, ROLE_FORMS, Step, TicketEvent, TicketTypeEvent,
+    Workflow, ticket_type,
 };
 use hotline_domain::{DomainEvent, EventEnvelope};
 use serde::{Deserialize, Serialize};
@@ -234,6 +234,10 @@ pub struct TicketFilter {
     /// On form values (see [`hotline_domain::ticket::queries`]); check them with
     /// `TicketQuery::check` first.
     pub conditions: Vec<Condition>,
+    /// The form fields the reader may not see, by key, with the versions (type, version)
+    /// whose forms per role hide them: a condition on such a field holds for no ticket of
+    /// those versions, so that a search never tells what a hidden field holds.
+    pub hidden_fields: BTreeMap<String, Vec<(Uuid, u32)>>,
     /// `None`: the most recently changed first.
     pub sort: Option<TicketSort>,
     pub sort_descending: bool,
@@ -1677,6 +1681,27 @@ pub struct VersionForm {
     pub rules: Option<String>,
 }
 
+/// The published versions (type, version) of the tenant whose forms may have forms per
+/// role: those whose schema names them (a cheap sieve; the form itself says for sure).
+pub async fn versions_with_role_forms<'c>(
+    reader: impl Executor<'c, Database = Any>,
+    tenant_id: Uuid,
+) -> ProjectionResult<Vec<(Uuid, u32)>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT type_id, version FROM {TICKET_TYPE_VERSIONS_TABLE} WHERE tenant_id = $1 AND form LIKE $2"
+    )))
+    .bind(tenant_id.to_string())
+    .bind(format!("%\"{ROLE_FORMS}\"%"))
+    .fetch_all(reader)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let version: i64 = row.try_get("version")?;
+            Ok((uuid_column(row, "type_id")?, u32::try_from(version).unwrap_or_default()))
+        })
+        .collect()
+}
+
 /// The form and rules of a published version.
 pub async fn ticket_form<'c>(
     reader: impl Executor<'c, Database = Any>,
@@ -1864,6 +1889,17 @@ pub async fn find_tickets(
     }
     for condition in &filter.conditions {
         conditions.push(dialect.value_condition(condition, &mut binds));
+        if let Some(versions) = filter.hidden_fields.get(&condition.field).filter(|versions| !versions.is_empty()) {
+            let hiding: Vec<String> = versions
+                .iter()
+                .map(|(type_id, version)| {
+                    let type_id = binds.add(type_id.to_string());
+                    let version = binds.add(version.to_string());
+                    format!("(t.type_id = {type_id} AND t.version = CAST({version} AS BIGINT))")
+                })
+                .collect();
+            conditions.push(format!("NOT ({})", hiding.join(" OR ")));
+        }
     }
     conditions.push(visible(scope, &mut binds));
     let clause = conditions.join(" AND ");
@@ -1909,6 +1945,7 @@ impl TicketFilter {
                 }
             }),
             conditions: query.conditions.clone(),
+            hidden_fields: BTreeMap::new(),
             sort: query.sort,
             sort_descending: query.sort_descending,
         }

@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -125,6 +126,7 @@ fn open(workflow: &Workflow, title: &str, origin: Option<Origin>) -> TicketActio
         values: subject(title),
         computed: Map::new(),
         starter: id(STARTER),
+        starter_roles: Vec::new(),
         origin,
     }
 }
@@ -512,6 +514,7 @@ async fn write_amounts(env: &TestEnv, tenant: Uuid) -> u64 {
             values,
             computed: Map::new(),
             starter: id(STARTER),
+            starter_roles: Vec::new(),
             origin: None,
         };
         head = ticket_command(env, tenant, ticket, minute, action).await;
@@ -580,6 +583,15 @@ async fn ticket_queries_pick_by_values_tasks_and_deadlines(backend: Backend) {
     for (conditions, expected) in cases {
         assert_eq!(titles(on_values(conditions.clone())).await, expected, "{conditions:?}");
     }
+    // A condition on a field hidden from the reader holds for no ticket of the versions that
+    // hide it, whether it asks for a value or for none.
+    let hiding = |op: ConditionOp, versions: Vec<(Uuid, u32)>| TicketFilter {
+        hidden_fields: BTreeMap::from([("amount".to_owned(), versions)]),
+        ..on_values(vec![condition("amount", op, None, None)])
+    };
+    assert!(titles(hiding(NotEmpty, vec![(id(AMOUNTS_TYPE), 1)])).await.is_empty());
+    assert!(titles(hiding(IsEmpty, vec![(id(AMOUNTS_TYPE), 1)])).await.is_empty());
+    assert_eq!(titles(hiding(NotEmpty, vec![(id(AMOUNTS_TYPE), 2), (id(STARTER), 1)])).await, ["Small", "Large"]);
 
     // Whose work: all three wait on the handler.
     let waiting = |waiting_on: WaitingOn| TicketFilter {

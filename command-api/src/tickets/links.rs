@@ -13,9 +13,9 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Duration, Utc};
 use hotline_domain::Actor;
 use hotline_domain::ticket::{
-    self, Candidate, DEFAULT_LINK_SECONDS, FieldAccess, FieldKind, FieldReference, FileValue, MOBILE_LAYOUT, NodeKind,
-    Performer, QueryValue, ReferenceKind, Status, Ticket, TicketAction, TicketState, TokenId, Wait, query_values,
-    references,
+    self, Candidate, DEFAULT_LINK_SECONDS, FieldAccess, FieldKind, FieldReference, FileValue, NodeKind, Performer,
+    QueryValue, ReferenceKind, Status, Ticket, TicketAction, TicketState, TokenId, Wait, query_values, references,
+    shown_schema,
 };
 use hotline_infra::blobs::BlobInfo;
 use serde_json::{Map, Value};
@@ -89,30 +89,6 @@ fn linked_task<'a>(state: &'a TicketState, claims: &LinkClaims) -> Result<&'a st
     Ok(node)
 }
 
-/// The field a component holds: its key, or a dynamic list's path (its columns are its own).
-fn field_of(component: &Value) -> Option<&str> {
-    component.get("key").or_else(|| component.get("path")).and_then(Value::as_str)
-}
-
-/// The form-js schema with only the components whose field is in `shown`, and those that
-/// hold no value (text; groups, keeping their own shown components); its mobile layout
-/// likewise.
-fn shown_form(schema: &Value, shown: &BTreeSet<&str>) -> Value {
-    let mut schema = schema.clone();
-    if let Some(layout) = schema.get_mut(MOBILE_LAYOUT).filter(|layout| layout.is_object()) {
-        *layout = shown_form(layout, shown);
-    }
-    if let Some(components) = schema.get_mut("components").and_then(Value::as_array_mut) {
-        components.retain(|component| field_of(component).is_none_or(|key| shown.contains(key)));
-        for component in components.iter_mut() {
-            if field_of(component).is_none() && component.get("components").is_some() {
-                *component = shown_form(component, shown);
-            }
-        }
-    }
-    schema
-}
-
 impl TicketService {
     /// What a genuine, live link opens (its signature and expiry already checked).
     pub async fn collaborator_task(&self, claims: &LinkClaims) -> Result<CollaboratorTask, ApiError> {
@@ -148,7 +124,7 @@ impl TicketService {
             step_name: node.label().to_owned(),
             address: claims.address.clone(),
             expires_at: claims.expires_at,
-            form: shown_form(&definition.schema, &shown),
+            form: shown_schema(definition.schema.clone(), &|key| shown.contains(key)),
             values,
             fields,
         })
@@ -256,36 +232,5 @@ impl TicketService {
         };
         let seconds = step_lifetime.unwrap_or(DEFAULT_LINK_SECONDS);
         Ok(Duration::seconds(i64::try_from(seconds).expect("a link lifetime is at most 90 days")))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::*;
-
-    #[test]
-    fn the_collaborator_sees_only_the_fields_their_step_shows() {
-        let schema = json!({"type": "default", "components": [
-            {"type": "text", "text": "Quote"},
-            {"type": "number", "key": "amount"},
-            {"type": "textfield", "key": "internal_note"},
-            {"type": "group", "label": "More", "components": [
-                {"type": "textfield", "key": "reason"},
-                {"type": "textfield", "key": "cost_centre"}
-            ]},
-            {"type": "dynamiclist", "path": "items", "components": [{"type": "textfield", "key": "sku"}]}
-        ]});
-        let shown = BTreeSet::from(["amount", "reason", "items"]);
-        assert_eq!(
-            shown_form(&schema, &shown),
-            json!({"type": "default", "components": [
-                {"type": "text", "text": "Quote"},
-                {"type": "number", "key": "amount"},
-                {"type": "group", "label": "More", "components": [{"type": "textfield", "key": "reason"}]},
-                {"type": "dynamiclist", "path": "items", "components": [{"type": "textfield", "key": "sku"}]}
-            ]})
-        );
     }
 }

@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use hotline_domain::ticket::queries::{SavedTicketQueries, SavedTicketQuery, TicketQueriesCommand};
 use hotline_domain::ticket::{
-    self, FieldAccess, FormSpec, Member, NodeKind, Origin, Performer, Ticket, TicketAction, TicketCommand, TicketType,
+    self, FormSpec, Member, NodeKind, Origin, Performer, Ticket, TicketAction, TicketCommand, TicketType,
     TicketTypeAction, TicketTypeCommand, TicketTypeEvent, TokenId, Workflow, ticket_type, validate_values,
 };
 use hotline_domain::{Actor, DomainEvent, FieldError};
@@ -200,6 +200,7 @@ impl TicketService {
             try_rules(rules).await?;
         }
         self.check_query_sources(session.tenant_id, &form).await?;
+        self.check_role_forms(session.tenant_id, &form).await?;
         let action = TicketTypeAction::Create { name, description, form };
         let created = self.dispatch_type(session, command_id, type_id, action, now).await?;
         let Some(script) = rules else { return Ok((type_id, created)) };
@@ -224,6 +225,7 @@ impl TicketService {
             try_rules(rules).await?;
         }
         self.check_query_sources(session.tenant_id, &form).await?;
+        self.check_role_forms(session.tenant_id, &form).await?;
         let renamed = self
             .dispatch_type(session, command_id, type_id, TicketTypeAction::Rename { name, description }, now)
             .await?;
@@ -367,7 +369,8 @@ impl TicketService {
             ));
         }
         let definition = self.definition(session.tenant_id, type_id, type_state.version).await?;
-        let errors = validate_values(&definition.form, &values, &|_| FieldAccess::Editable);
+        let roles = &session.access.role_ids;
+        let errors = validate_values(&definition.form, &values, &|key| definition.form.role_access(key, roles));
         if !errors.is_empty() {
             return Err(invalid_values(errors));
         }
@@ -384,6 +387,7 @@ impl TicketService {
             values,
             computed: outcome.computed,
             starter: session.user_id,
+            starter_roles: session.access.role_ids.clone(),
             origin,
         };
         let outcome = self.dispatch_ticket(session, command_id, ticket_id, action, now).await?;
@@ -451,7 +455,8 @@ impl TicketService {
             })
         });
         if let Some(task) = step {
-            let errors = validate_values(&definition.form, &values, &|key| task.access(key));
+            let errors =
+                validate_values(&definition.form, &values, &|key| performer.access(task, &definition.form, key));
             if !errors.is_empty() {
                 return Err(invalid_values(errors));
             }

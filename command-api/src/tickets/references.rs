@@ -71,12 +71,7 @@ impl TicketService {
                         self.dispatcher.load::<User>(tenant_id, &StreamId::new(user::CONTEXT, found.id)).await?;
                     state.created.is_some()
                 }
-                ReferenceKind::Group => {
-                    BuiltInRole::from_id(found.id).is_some() || {
-                        let stream = StreamId::new(role::CONTEXT, found.id);
-                        self.dispatcher.load::<Role>(tenant_id, &stream).await?.0.definition.is_some()
-                    }
-                }
+                ReferenceKind::Group => self.role_exists(tenant_id, found.id).await?,
                 ReferenceKind::Department => {
                     if organisation.is_none() {
                         let stream = organisation::stream_id(tenant_id);
@@ -147,6 +142,29 @@ impl TicketService {
         let stream = StreamId::new(dictionary::CONTEXT, dictionary::dictionary_id_for_code(tenant_id, code));
         let (state, _) = self.dispatcher.load::<Dictionary>(tenant_id, &stream).await?;
         Ok(state.created.map(|_| state.entries))
+    }
+
+    async fn role_exists(&self, tenant_id: Uuid, role_id: Uuid) -> Result<bool, ApiError> {
+        if BuiltInRole::from_id(role_id).is_some() {
+            return Ok(true);
+        }
+        let stream = StreamId::new(role::CONTEXT, role_id);
+        Ok(self.dispatcher.load::<Role>(tenant_id, &stream).await?.0.definition.is_some())
+    }
+
+    /// Refuses a form with a form for a role the tenant does not have. A form the domain
+    /// cannot read passes: saving it is refused with the domain's own message.
+    pub(crate) async fn check_role_forms(&self, tenant_id: Uuid, form: &Value) -> Result<(), ApiError> {
+        let Ok(spec) = FormSpec::from_form_js(form) else { return Ok(()) };
+        for role_id in spec.role_forms.roles.keys() {
+            if !self.role_exists(tenant_id, *role_id).await? {
+                return Err(invalid_form(format!(
+                    "the form has a form for the role {role_id}, which this organisation does not have"
+                ))
+                .into());
+            }
+        }
+        Ok(())
     }
 
     /// Refuses a form whose query fields name a dictionary the tenant does not have, or

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use super::role_forms::{RoleForms, parse_role_forms};
 use crate::customer::{Condition, ConditionOp, MAX_CONDITIONS};
 use crate::dictionary::MAX_CODE_CHARS;
 use crate::{DomainError, FieldError};
@@ -48,6 +49,10 @@ pub struct FormField {
     /// Where a query field's options come from; `None` for the other kinds.
     #[serde(default)]
     pub query: Option<QuerySource>,
+    /// A dynamic list's columns: the keys of its components, in order; empty for the other
+    /// kinds.
+    #[serde(default)]
+    pub table_columns: Vec<String>,
 }
 
 /// The query a query field (`hotline-query`, SP5's custom query) runs for its options, as its
@@ -98,10 +103,14 @@ pub enum FieldKind {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct FormSpec {
     pub fields: Vec<FormField>,
+    /// What each role may do with each field, on top of what a step allows.
+    #[serde(default)]
+    pub role_forms: RoleForms,
 }
 
-/// What a workflow step lets its user do with one field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// What a workflow step (or a role's form) lets its user do with one field; from the least
+/// to the most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldAccess {
     Hidden,
@@ -157,6 +166,7 @@ impl FormSpec {
             .ok_or_else(|| invalid("the form schema has no components array"))?;
         let mut spec = FormSpec::default();
         collect(components, &mut spec, 0)?;
+        spec.role_forms = parse_role_forms(schema, &spec)?;
         Ok(spec)
     }
 
@@ -308,7 +318,27 @@ fn field(key: &str, kind_name: &str, object: &Map<String, Value>) -> Result<Form
         options,
         multiple: object.get("multiple").and_then(Value::as_bool).unwrap_or(false),
         query: if kind == FieldKind::Query { Some(query_source(key, object)?) } else { None },
+        table_columns: if kind == FieldKind::Table { column_keys(object) } else { Vec::new() },
     })
+}
+
+/// The keys of a dynamic list's components, groups' included.
+fn column_keys(object: &Map<String, Value>) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut pending: Vec<&Value> = object
+        .get("components")
+        .and_then(Value::as_array)
+        .map(|items| items.iter().rev().collect())
+        .unwrap_or_default();
+    while let Some(component) = pending.pop() {
+        if let Some(key) = component.get("key").and_then(Value::as_str) {
+            keys.push(key.to_owned());
+        }
+        if let Some(children) = component.get("components").and_then(Value::as_array) {
+            pending.extend(children.iter().rev());
+        }
+    }
+    keys
 }
 
 /// A query field's `source` with what it needs: `dictionary` (a code) for a dictionary,

@@ -18,6 +18,7 @@ pub mod condition;
 pub mod engine;
 pub mod form;
 pub mod queries;
+pub mod role_forms;
 #[cfg(test)]
 mod tests;
 pub mod ticket_type;
@@ -37,6 +38,7 @@ pub use form::{
     FieldAccess, FieldKind, FieldReference, FileValue, FormField, FormSpec, MOBILE_LAYOUT, QuerySource, QueryValue,
     ReferenceKind, check_computed, check_mobile_layout, query_values, references, validate_values,
 };
+pub use role_forms::{EVERYONE_ELSE, ROLE_FORMS, RoleForms, shown_schema};
 pub use ticket_type::{TicketType, TicketTypeAction, TicketTypeCommand, TicketTypeEvent, TicketTypeState};
 pub use workflow::{Assignee, DEFAULT_LINK_SECONDS, Flow, LINK_SECONDS, Node, NodeKind, UserTask, Workflow, validate};
 
@@ -127,6 +129,16 @@ pub enum Performer {
 }
 
 impl Performer {
+    /// What the performer may do with the field `key` at `task`: what the step allows,
+    /// narrowed by their roles' forms. The step's form is made for an outside collaborator,
+    /// who holds no role.
+    pub fn access(&self, task: &UserTask, form: &FormSpec, key: &str) -> FieldAccess {
+        match self {
+            Performer::User(member) => task.access(key).within(form.role_access(key, &member.role_ids)),
+            Performer::Collaborator { .. } => task.access(key),
+        }
+    }
+
     pub fn matches(&self, candidate: &Candidate) -> bool {
         match (self, candidate) {
             (Performer::User(member), _) => member.matches(candidate),
@@ -159,6 +171,8 @@ pub enum TicketAction {
         /// only, whatever the step's access, and recorded with the values.
         computed: Map<String, Value>,
         starter: Uuid,
+        /// The starter's roles, whose forms say which fields they may fill.
+        starter_roles: Vec<Uuid>,
         origin: Option<Origin>,
     },
     CompleteTask {
@@ -645,14 +659,33 @@ impl Decider for Ticket {
         }
         let starter = state.starter.unwrap_or_default();
         let event = match &command.action {
-            TicketAction::Open { type_id, version, workflow, form, title, values, computed, starter, origin } => {
+            TicketAction::Open {
+                type_id,
+                version,
+                workflow,
+                form,
+                title,
+                values,
+                computed,
+                starter,
+                starter_roles,
+                origin,
+            } => {
                 if state.status != Status::NotOpened {
                     return Err(DomainError::new("ticket.exists", format!("ticket {ticket_id} exists")));
                 }
                 let title = bounded(title, 1, MAX_TITLE_CHARS, "ticket.invalid_title", "a title")?;
                 let mut values = values.clone();
                 values.extend(computed.clone());
-                let errors = validate_values(form, &values, &|_| FieldAccess::Editable);
+                // What the rules calculated counts as filled in, whatever the starter's roles.
+                let access = |key: &str| {
+                    if computed.contains_key(key) {
+                        FieldAccess::Editable
+                    } else {
+                        form.role_access(key, starter_roles)
+                    }
+                };
+                let errors = validate_values(form, &values, &access);
                 if !errors.is_empty() {
                     return Err(invalid_values(&errors));
                 }
@@ -686,7 +719,7 @@ impl Decider for Ticket {
                         format!("the workflow has no user task {}", waiting.node),
                     ));
                 };
-                let mut errors = validate_values(form, values, &|key| task.access(key));
+                let mut errors = validate_values(form, values, &|key| performer.access(task, form, key));
                 errors.extend(check_computed(form, computed));
                 if !errors.is_empty() {
                     return Err(invalid_values(&errors));

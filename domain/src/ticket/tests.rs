@@ -980,8 +980,11 @@ fn export_templates_name_the_ticket_and_the_draft_forms_fields() {
         decide_type(TicketTypeState::default(), template(1, "Letter", &[])).unwrap_err().code,
         "ticket_type.not_found"
     );
-    let (state, events) =
-        decide_type(created_type(), template(1, " Letter ", &["ticket.number", "field.amount", "field.note"])).unwrap();
+    let (state, events) = decide_type(
+        created_type(),
+        template(1, " Letter ", &["ticket.number", "field.amount", "field.note", "field.items.sku"]),
+    )
+    .unwrap();
     assert_eq!(state.export_templates.len(), 1);
     assert_eq!(state.export_templates[0].name, "Letter", "the name is trimmed");
     assert!(matches!(&events[0], TicketTypeEvent::ExportTemplateAdded(_)));
@@ -997,6 +1000,9 @@ fn export_templates_name_the_ticket_and_the_draft_forms_fields() {
         "{}",
         error.message
     );
+    // A dynamic list's column, for each of its rows.
+    let error = decide_type(state.clone(), template(2, "Other", &["field.items.price"])).unwrap_err();
+    assert!(error.message.contains("{{field.items.sku}}"), "{}", error.message);
     let error = decide_type(state.clone(), template(2, "Other", &["ticket.secret"])).unwrap_err();
     assert_eq!(error.code, "ticket_type.invalid_template");
     assert_eq!(decide_type(state.clone(), template(2, " ", &[])).unwrap_err().code, "ticket_type.invalid_template");
@@ -1028,6 +1034,7 @@ fn open_action(workflow: &Workflow, version: u32, values: Value) -> TicketAction
         values: map(values),
         computed: Map::new(),
         starter: STARTER,
+        starter_roles: Vec::new(),
         origin: Some(Origin::Call(Uuid::from_u128(0xCA))),
     }
 }
@@ -1881,4 +1888,155 @@ fn a_mobile_layout_holds_fields_of_the_form_and_every_required_one() {
         let error = check_mobile_layout(&spec, &schema).unwrap_err();
         assert_eq!(error.code, "ticket_type.invalid_form", "{layout}");
     }
+}
+
+// ---------------------------------------------------------------- forms per role
+
+const CLERK: Uuid = Uuid::from_u128(0xC1);
+
+/// The test form with forms per role: clerks may not see `amount` and only read `note`;
+/// everyone else only reads `amount`.
+fn role_form() -> FormSpec {
+    let mut schema = form_json();
+    schema[ROLE_FORMS] = json!({
+        CLERK.to_string(): {"amount": "hidden", "note": "readonly"},
+        EVERYONE_ELSE: {"amount": "readonly"},
+    });
+    FormSpec::from_form_js(&schema).unwrap()
+}
+
+#[test]
+fn a_users_roles_give_the_most_any_of_their_forms_gives() {
+    let spec = role_form();
+    let other = Uuid::from_u128(0xC2);
+    assert_eq!(spec.role_access("amount", &[CLERK]), FieldAccess::Hidden);
+    assert_eq!(spec.role_access("note", &[CLERK]), FieldAccess::ReadOnly);
+    assert_eq!(spec.role_access("subject", &[CLERK]), FieldAccess::Editable);
+    // A role without a form of its own gets everyone else's; holding it too never hides more.
+    assert_eq!(spec.role_access("amount", &[other]), FieldAccess::ReadOnly);
+    assert_eq!(spec.role_access("amount", &[CLERK, other]), FieldAccess::ReadOnly);
+    assert_eq!(spec.role_access("note", &[CLERK, other]), FieldAccess::Editable);
+    assert_eq!(spec.role_access("amount", &[]), FieldAccess::ReadOnly);
+    assert_eq!(spec.hidden_from(&[CLERK]), BTreeSet::from(["amount"]));
+    assert!(spec.hidden_from(&[other]).is_empty());
+    assert!(form().hidden_from(&[CLERK]).is_empty());
+}
+
+#[test]
+fn a_roles_form_narrows_what_a_step_allows() {
+    use FieldAccess::*;
+    assert_eq!(Required.within(Editable), Required);
+    assert_eq!(Required.within(ReadOnly), ReadOnly);
+    assert_eq!(Editable.within(Hidden), Hidden);
+    assert_eq!(ReadOnly.within(Editable), ReadOnly);
+    assert_eq!(Hidden.within(Editable), Hidden);
+}
+
+#[test]
+fn forms_per_role_that_do_not_fit_the_form_are_refused() {
+    let refused = |role_forms: Value| {
+        let mut schema = form_json();
+        schema[ROLE_FORMS] = role_forms;
+        FormSpec::from_form_js(&schema).unwrap_err()
+    };
+    for bad in [
+        json!(["not", "an", "object"]),
+        json!({"clerks": {"amount": "hidden"}}),
+        json!({EVERYONE_ELSE: {"ghost": "hidden"}}),
+        json!({EVERYONE_ELSE: {"amount": "required"}}),
+        json!({EVERYONE_ELSE: ["amount"]}),
+    ] {
+        let error = refused(bad.clone());
+        assert_eq!(error.code, "ticket_type.invalid_form", "{bad}");
+    }
+    assert!(refused(json!({EVERYONE_ELSE: {"ghost": "hidden"}})).message.contains("ghost"));
+}
+
+/// `action` with its form and (for an opening) the starter's roles replaced.
+fn with_role_form(mut action: TicketAction, spec: FormSpec, roles: Vec<Uuid>, extra: Value) -> TicketAction {
+    match &mut action {
+        TicketAction::Open { form, starter_roles, computed, .. } => {
+            *form = spec;
+            *starter_roles = roles;
+            *computed = map(extra);
+        }
+        TicketAction::CompleteTask { form, .. } => *form = spec,
+        _ => unreachable!("only openings and completions have a form"),
+    }
+    action
+}
+
+#[test]
+fn a_starter_fills_only_what_their_roles_form_lets_them() {
+    let wf = sequential();
+    let open = |values: Value, computed: Value, roles: Vec<Uuid>| {
+        with_role_form(open_action(&wf, 1, values), role_form(), roles, computed)
+    };
+    let error = decide(&TicketState::default(), open(json!({"subject": "abcd", "amount": 5}), json!({}), vec![CLERK]))
+        .unwrap_err();
+    assert_eq!(error.code, "ticket.invalid_values");
+    assert!(error.message.contains("amount"), "{}", error.message);
+    // Another role may set it; and the rules may calculate it for anyone.
+    let manager = Uuid::from_u128(0xC3);
+    let mut manager_form = form_json();
+    manager_form[ROLE_FORMS] = json!({ CLERK.to_string(): {"amount": "hidden"}, manager.to_string(): {} });
+    let opened = with_role_form(
+        open_action(&wf, 1, json!({"subject": "abcd", "amount": 5})),
+        FormSpec::from_form_js(&manager_form).unwrap(),
+        vec![CLERK, manager],
+        json!({}),
+    );
+    decide(&TicketState::default(), opened).unwrap();
+    decide(&TicketState::default(), open(json!({"subject": "abcd"}), json!({"amount": 7}), vec![CLERK])).unwrap();
+}
+
+#[test]
+fn a_performer_edits_only_what_both_the_step_and_their_roles_form_allow() {
+    let wf = sequential();
+    let (state, _) = decide(&TicketState::default(), open_action(&wf, 1, json!({"subject": "abcd"}))).unwrap();
+    let clerk = Performer::User(Member { user_id: STARTER, role_ids: vec![CLERK], org_unit_ids: vec![] });
+    let by_clerk = with_role_form(complete_as(0, json!({"note": "x"}), clerk, &wf), role_form(), vec![], json!({}));
+    let error = decide(&state, by_clerk).unwrap_err();
+    assert_eq!(error.code, "ticket.invalid_values");
+    assert!(error.message.contains("note"), "{}", error.message);
+    // The step lets `note` be edited and everyone else's form does not restrict it.
+    let other = with_role_form(complete(0, json!({"note": "x"}), STARTER, &wf), role_form(), vec![], json!({}));
+    decide(&state, other).unwrap();
+}
+
+#[test]
+fn a_shown_schema_keeps_only_the_admitted_fields_and_no_forms_per_role() {
+    let components = json!([
+        {"type": "text", "text": "Quote"},
+        {"type": "number", "key": "amount"},
+        {"type": "textfield", "key": "internal_note"},
+        {"type": "group", "label": "More", "components": [
+            {"type": "textfield", "key": "reason"},
+            {"type": "textfield", "key": "cost_centre"}
+        ]},
+        {"type": "dynamiclist", "path": "items", "components": [{"type": "textfield", "key": "sku"}]}
+    ]);
+    let schema = json!({
+        "type": "default",
+        "components": components,
+        MOBILE_LAYOUT: {"components": [{"type": "textfield", "key": "internal_note"}, {"type": "number", "key": "amount"}]},
+        ROLE_FORMS: {EVERYONE_ELSE: {"internal_note": "hidden"}},
+    });
+    let shown = BTreeSet::from(["amount", "reason", "items"]);
+    assert_eq!(
+        shown_schema(schema, &|key| shown.contains(key)),
+        json!({"type": "default", "components": [
+            {"type": "text", "text": "Quote"},
+            {"type": "number", "key": "amount"},
+            {"type": "group", "label": "More", "components": [{"type": "textfield", "key": "reason"}]},
+            {"type": "dynamiclist", "path": "items", "components": [{"type": "textfield", "key": "sku"}]}
+        ], MOBILE_LAYOUT: {"components": [{"type": "number", "key": "amount"}]}})
+    );
+}
+
+#[test]
+fn visible_values_lack_the_fields_hidden_from_the_readers_roles() {
+    let values = map(json!({"subject": "abcd", "amount": 5, "note": "x"}));
+    assert_eq!(role_form().visible_values(values.clone(), &[CLERK]), map(json!({"subject": "abcd", "note": "x"})));
+    assert_eq!(role_form().visible_values(values.clone(), &[]), values);
 }

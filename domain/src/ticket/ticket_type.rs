@@ -338,6 +338,15 @@ fn check_form(form: &Value) -> Result<FormSpec, DomainError> {
     Ok(spec)
 }
 
+/// `<table>.<column>` of a placeholder `field.<table>.<column>`, when the form has such a
+/// dynamic list and column: it stands for that column of each of the list's rows.
+pub fn table_column<'a>(form: &FormSpec, key: &'a str) -> Option<(&'a str, &'a str)> {
+    // Keys may hold dots themselves: every split is tried.
+    key.match_indices('.').map(|(at, _)| (&key[..at], &key[at + 1..])).find(|(table, column)| {
+        form.field(table).is_some_and(|field| field.table_columns.iter().any(|known| known == column))
+    })
+}
+
 /// A template's name and placeholders, checked against the type's templates and draft form.
 fn check_template(state: &TicketTypeState, template: &ExportTemplate) -> Result<ExportTemplate, DomainError> {
     let name = template.name.trim();
@@ -367,7 +376,7 @@ fn check_template(state: &TicketTypeState, template: &ExportTemplate) -> Result<
     }
     for placeholder in &template.placeholders {
         let known = if let Some(key) = placeholder.strip_prefix(FIELD_PLACEHOLDER_PREFIX) {
-            state.form_spec.fields.iter().any(|field| field.key == key)
+            state.form_spec.field(key).is_some() || table_column(&state.form_spec, key).is_some()
         } else if let Some(part) = placeholder.strip_prefix(TICKET_PLACEHOLDER_PREFIX) {
             TICKET_PLACEHOLDERS.contains(&part)
         } else {
@@ -375,7 +384,10 @@ fn check_template(state: &TicketTypeState, template: &ExportTemplate) -> Result<
         };
         if !known {
             let parts = TICKET_PLACEHOLDERS.iter().map(|part| format!("{TICKET_PLACEHOLDER_PREFIX}{part}"));
-            let fields = state.form_spec.fields.iter().map(|field| format!("{FIELD_PLACEHOLDER_PREFIX}{}", field.key));
+            let fields = state.form_spec.fields.iter().flat_map(|field| {
+                let columns = field.table_columns.iter().map(|column| format!("{}.{column}", field.key));
+                std::iter::once(field.key.clone()).chain(columns).map(|key| format!("{FIELD_PLACEHOLDER_PREFIX}{key}"))
+            });
             let allowed: Vec<String> = parts.chain(fields).collect();
             return Err(DomainError::new(
                 "ticket_type.invalid_template",

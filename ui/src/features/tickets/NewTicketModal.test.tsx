@@ -74,3 +74,33 @@ describe("the new-ticket form's directory", () => {
     expect(server.requests.find((request) => request.operation === "TicketQueryOptions")!.variables).toEqual({ typeId: "type-1", version: 4, field: "customer", search: "ann" });
   });
 });
+
+describe("the new-ticket form as the user's roles allow", () => {
+  it("shows read-only start fields disabled and sends only the editable ones", async () => {
+    const opened: Record<string, unknown>[] = [];
+    // The server left out the field hidden from the user's roles (`secret`).
+    const form = { type: "default", components: [{ type: "textfield", key: "amount", label: "Amount" }, { type: "textfield", key: "phone", label: "Phone" }] };
+    const type = { ...ticketType("type-1", "Refund", 2), publishedForm: form, startFields: [{ key: "amount", access: "EDITABLE" as const }, { key: "phone", access: "READ_ONLY" as const }] };
+    fakeGraphqlServer({
+      TicketTypes: { data: { ticketTypes: [type] } },
+      OpenTicket: (variables) => {
+        opened.push(variables);
+        return { data: { openTicket: { commandId: "c", aggregateId: "ticket-1", duplicate: false } } };
+      },
+      Ticket: { data: { ticket: null } },
+    });
+    renderInShell(<NewTicketModal open onClose={() => {}} onOpened={() => {}} initialTitle="Refund please" />, ["ticket.create"]);
+    const amount = await screen.findByTestId("form-field-amount");
+    const phone = screen.getByTestId<HTMLInputElement>("form-field-phone");
+    expect(amount.hasAttribute("disabled")).toBe(false);
+    expect(phone.disabled).toBe(true);
+    expect(screen.queryByTestId("form-field-secret")).toBeNull();
+
+    fireEvent.change(amount, { target: { value: "80" } });
+    // Whatever the viewer reports for a read-only field is not the user's to send.
+    fireEvent.change(phone, { target: { value: "138" } });
+    fireEvent.click(screen.getByTestId("ticket-new-submit"));
+    await waitFor(() => expect(opened).toHaveLength(1));
+    expect((opened[0]!.input as { values: unknown }).values).toEqual({ amount: "80" });
+  });
+});

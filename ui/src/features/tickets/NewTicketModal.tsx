@@ -1,8 +1,9 @@
 /**
  * A new ticket: a published type, a title, then the type's form (form-js, every field as
- * designed). From the desk it carries the conversation. The published version's form rules
- * run as the user types (what they calculate and refuse shows under the form); the server
- * runs them again. Its `ticket.invalid_values` problems (the rules' among them) are listed by
+ * designed as far as the user's roles allow: `startFields`, read-only ones disabled and not
+ * sent). From the desk it carries the conversation. The published version's form rules run as
+ * the user types (what they calculate and refuse shows under the form); the server runs them
+ * again. Its `ticket.invalid_values` problems (the rules' among them) are listed by
  * field label; `ticket.invalid_title` goes under the title.
  */
 import { Alert, Empty, Form, Input, Modal, Select, theme } from "antd";
@@ -28,7 +29,7 @@ import {
   type TicketTypesData,
 } from "./tickets.graphql";
 import { useFormRules } from "./useFormRules";
-import { formFields, formValues, serverDetail, ticketFieldErrors } from "./workflow";
+import { editableValues, formFields, formValues, schemaForStep, serverDetail, ticketFieldErrors } from "./workflow";
 
 export interface OpenedTicket {
   id: string;
@@ -67,8 +68,11 @@ export function NewTicketModal({ open, onClose, onOpened, conversationId, callId
   const [failure, setFailure] = useState<unknown>();
   const [problems, setProblems] = useState<{ field: string; message: string }[]>([]);
   const typeForm = type ? (type.publishedForm ?? type.form) : null;
+  // What the user's roles let them fill in; none listed (never published): the form as designed.
+  const startFields = type && type.startFields.length > 0 ? type.startFields : null;
+  const shownForm = useMemo(() => (typeForm ? schemaForStep(typeForm, startFields ?? "all") : null), [typeForm, startFields]);
   // The rules see what the server will be sent.
-  const sent = useMemo(() => (typeForm ? formValues(values, typeForm) : {}), [values, typeForm]);
+  const sent = useMemo(() => (typeForm ? (startFields ? editableValues(values, startFields) : formValues(values, typeForm)) : {}), [values, typeForm, startFields]);
   const rules = useFormRules(type?.publishedRules, sent, RULES_AT_START);
 
   useEffect(() => {
@@ -170,10 +174,10 @@ export function NewTicketModal({ open, onClose, onOpened, conversationId, callId
         </Form.Item>
       </Form>
       {types.error ? <Alert type="error" showIcon title={errorText(types.error)} /> : null}
-      {open && type ? (
+      {open && type && shownForm ? (
         <LazyFormView
           key={type.id}
-          schema={(type.publishedForm ?? type.form)}
+          schema={shownForm}
           data={{}}
           directory={directory}
           onChange={(data) => {

@@ -34,8 +34,12 @@ export interface TicketType {
   name: string;
   description: string;
   form: FormSchema;
-  /** The form of the published version, which new tickets fill in (null before a publish). */
+  /** The form of the published version, which new tickets fill in (null before a publish),
+   * without the fields hidden from the caller's roles and without `roleForms`. */
   publishedForm: FormSchema | null;
+  /** What the caller's roles let them fill in when opening a ticket: each field of the published
+   * form they see, EDITABLE or READ_ONLY; empty before the first publish. */
+  startFields: TicketFieldRule[];
   /** The draft's form rules (JavaScript, see `rules.ts`); empty for none. */
   rules: string;
   /** The published version's rules, which new tickets run; null for none. */
@@ -207,7 +211,7 @@ export interface CommandResult {
 
 const COMMAND_RESULT = "commandId aggregateId duplicate";
 
-const TYPE_FIELDS = `id name description form publishedForm rules publishedRules workflowXml version publishedAt updatedAt steps { id name assignee dueSeconds fields { key access } } serviceSecretRotatedAt exportTemplates { ${EXPORT_TEMPLATE_FIELDS} }`;
+const TYPE_FIELDS = `id name description form publishedForm rules publishedRules workflowXml version publishedAt updatedAt steps { id name assignee dueSeconds fields { key access } } startFields { key access } serviceSecretRotatedAt exportTemplates { ${EXPORT_TEMPLATE_FIELDS} }`;
 
 export const TICKET_TYPES_QUERY = /* GraphQL */ `
   query TicketTypes {

@@ -8,7 +8,9 @@
  * two-step template (start → "Handle" by the starter, every field editable → end), so
  * publishing works at once. The server's refusals show in full (an invalid workflow lists
  * every problem). The form has a desktop layout and, optionally, a mobile one (white paper SP5:
- * phones show it), each in its own form-js editor; Save sends both (`withMobileLayout`).
+ * phones show it), each in its own form-js editor; Save sends both (`withMobileLayout`). "Forms
+ * per role" says which fields each role sees, reads or fills in (`roleForms`, saved with the form
+ * without the fields it no longer has).
  */
 import { ArrowLeftOutlined, CloudUploadOutlined, SaveOutlined } from "@ant-design/icons";
 import { Alert, App, Button, Card, Empty, Form, Input, Popconfirm, Segmented, Skeleton, Space, Spin, Tabs, Tag, Typography } from "antd";
@@ -34,8 +36,10 @@ import {
   type UpdateTicketTypeVariables,
 } from "../../tickets/tickets.graphql";
 import { desktopSchema, mobileComponents, mobileFromDesktop, withMobileLayout } from "../../tickets/formLayout";
+import { pruneRoleForms, readRoleForms, type RoleForms, withoutRoleForms, withRoleForms } from "../../tickets/roleForms";
 import { formFields, serverDetail, starterForm, templateXml } from "../../tickets/workflow";
 import { useCommandId } from "../shared/commandId";
+import { RoleFormsPanel } from "./RoleFormsPanel";
 import { RulesEditor } from "./RulesEditor";
 import { ExportTemplatesPanel } from "./ExportTemplatesPanel";
 import { ServiceSecretPanel } from "./ServiceSecretPanel";
@@ -126,13 +130,16 @@ function EditorBody({ typeId, initial, version, publishedAt, serviceSecretRotate
   const { t } = useI18n();
   const errorText = useErrorText();
   const [form] = Form.useForm<Header>();
-  // The desktop layout as its editor last reported it (the editor starts from `initialDesktop`).
-  const [initialDesktop] = useState(() => desktopSchema(initial.form));
+  // The desktop layout as its editor last reported it (the editor starts from `initialDesktop`);
+  // form-js gets neither the mobile layout nor the role forms.
+  const [initialDesktop] = useState(() => withoutRoleForms(desktopSchema(initial.form)));
   const [schema, setSchema] = useState<FormSchema>(initialDesktop);
   // The mobile layout's components; null: none (phones show the desktop form).
   const [mobile, setMobile] = useState<unknown[] | null>(() => mobileComponents(initial.form));
   const mobileRef = useRef(mobile);
-  const [layout, setLayout] = useState<"desktop" | "mobile">("desktop");
+  const [roleForms, setRoleForms] = useState<RoleForms>(() => readRoleForms(initial.form));
+  // What the form tab shows: a layout's editor or the forms per role.
+  const [layout, setLayout] = useState<"desktop" | "mobile" | "roles">("desktop");
   const fields = useMemo(() => formFields(schema), [schema]);
   const labels = useMemo(() => new Map(fields.map((field) => [field.key, field.label])), [fields]);
   const [rules, setRules] = useState(initial.rules);
@@ -164,6 +171,9 @@ function EditorBody({ typeId, initial, version, publishedAt, serviceSecretRotate
     setFailure(undefined);
   };
 
+  // The server refuses role forms naming a field the form no longer has.
+  const formToSave = () => withRoleForms(withMobileLayout(schema, mobile ? { components: mobile } : null), pruneRoleForms(roleForms, fields.map((field) => field.key)));
+
   /** Saves the header, the form and the rules; the type's id, or null when refused. */
   const save = async (): Promise<string | null> => {
     let header: Header;
@@ -173,7 +183,7 @@ function EditorBody({ typeId, initial, version, publishedAt, serviceSecretRotate
       return null;
     }
     setFailure(undefined);
-    const input = { commandId: saveCommand, name: header.name.trim(), description: (header.description ?? "").trim(), form: withMobileLayout(schema, mobile ? { components: mobile } : null), rules };
+    const input = { commandId: saveCommand, name: header.name.trim(), description: (header.description ?? "").trim(), form: formToSave(), rules };
     try {
       if (savedId) {
         await update.mutate({ input: { ...input, typeId: savedId } });
@@ -289,23 +299,26 @@ function EditorBody({ typeId, initial, version, publishedAt, serviceSecretRotate
               <>
                 <Segmented
                   value={layout}
-                  onChange={(value) => setLayout(value as "desktop" | "mobile")}
+                  onChange={(value) => setLayout(value as "desktop" | "mobile" | "roles")}
                   data-testid="ticket-form-layout"
                   options={[
                     { value: "desktop", label: <span data-testid="ticket-form-layout-desktop">{t("ticketTypes.layoutDesktop")}</span> },
                     { value: "mobile", label: <span data-testid="ticket-form-layout-mobile">{t("ticketTypes.layoutMobile")}</span> },
+                    { value: "roles", label: <span data-testid="ticket-form-roles">{t("ticketTypes.layoutRoles")}</span> },
                   ]}
                 />
-                <Typography.Paragraph type="secondary" style={{ marginTop: 8 }}>
-                  {t("ticketTypes.layoutHint")}
-                </Typography.Paragraph>
-                {/* The desktop editor stays (hidden) while the mobile one shows: no re-import, no false "unsaved". */}
+                {layout === "roles" ? null : (
+                  <Typography.Paragraph type="secondary" style={{ marginTop: 8 }}>
+                    {t("ticketTypes.layoutHint")}
+                  </Typography.Paragraph>
+                )}
+                {/* The desktop editor stays (hidden) while another view shows: no re-import, no false "unsaved". */}
                 <div style={{ display: layout === "desktop" ? undefined : "none" }}>
                   <Suspense fallback={<Spin />}>
                     <FormDesigner
                       schema={initialDesktop}
                       onChange={(next) => {
-                        setSchema(desktopSchema(next));
+                        setSchema(withoutRoleForms(desktopSchema(next)));
                         changed();
                       }}
                     />
@@ -347,6 +360,19 @@ function EditorBody({ typeId, initial, version, publishedAt, serviceSecretRotate
                       </Button>
                     </Empty>
                   )
+                ) : null}
+                {layout === "roles" ? (
+                  <div style={{ marginTop: 8 }}>
+                    <RoleFormsPanel
+                      forms={roleForms}
+                      fields={fields}
+                      disabled={!canEdit}
+                      onChange={(next) => {
+                        setRoleForms(next);
+                        changed();
+                      }}
+                    />
+                  </div>
                 ) : null}
               </>
             ),

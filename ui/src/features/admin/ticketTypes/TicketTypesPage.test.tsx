@@ -12,13 +12,17 @@ const designers = vi.hoisted(() => ({
   formChange: null as null | FormChange,
   mobileChange: null as null | FormChange,
   mobileSchemas: [] as Record<string, unknown>[],
+  formSchemas: [] as Record<string, unknown>[],
 }));
 vi.mock("./FormDesigner", () => ({
   FormDesigner: ({ schema, onChange, testId }: { schema: Record<string, unknown>; onChange: FormChange; testId?: string }) => {
     if (testId === "ticket-form-designer-mobile") {
       designers.mobileChange = onChange;
       designers.mobileSchemas.push(schema);
-    } else designers.formChange = onChange;
+    } else {
+      designers.formChange = onChange;
+      designers.formSchemas.push(schema);
+    }
     return <div data-testid={testId ?? "ticket-form-designer"} />;
   },
 }));
@@ -34,6 +38,7 @@ beforeEach(() => {
   localStorage.setItem("hotline.locale", JSON.stringify("en"));
   designers.workflowXml.length = 0;
   designers.mobileSchemas.length = 0;
+  designers.formSchemas.length = 0;
 });
 afterEach(() => vi.unstubAllGlobals());
 
@@ -333,6 +338,66 @@ describe("the ticket types page", () => {
     const form = (updated[0]!.input as { form: Record<string, unknown> }).form;
     expect(form).toEqual({ type: "default", id: "ticket", components: desktop });
     expect("mobileLayout" in form).toBe(false);
+  });
+
+  it("edits the forms per role and saves them with the form, without fields it no longer has", async () => {
+    const updated: Record<string, unknown>[] = [];
+    const agent = "6f1c1a52-0c1e-4f0e-9a53-1f0a4a0b7c11";
+    const desktop = [
+      { type: "textfield", key: "subject", label: "Subject", id: "Field_subject" },
+      { type: "number", key: "salary", label: "Salary", id: "Field_salary" },
+      { type: "textarea", key: "notes", label: "Notes", id: "Field_notes" },
+    ];
+    fakeGraphqlServer({
+      TicketTypes: TYPES, TicketServiceCalls: NO_CALLS,
+      TicketType: { data: { ticketType: { ...ticketType("type-1", "Refund", 2), form: { type: "default", id: "ticket", components: desktop, roleForms: { "*": { salary: "hidden" } } } } } },
+      RoleNames: { data: { roles: [{ id: agent, key: "agent", name: "Agent", builtIn: true }, { id: "r-payroll", key: null, name: "Payroll", builtIn: false }] } },
+      UpdateTicketType: (variables) => {
+        updated.push(variables);
+        return { data: { updateTicketType: { commandId: "c", aggregateId: "type-1", duplicate: false } } };
+      },
+    });
+    renderInShell(<TicketTypesPage />, ["ticket_type.edit"]);
+    fireEvent.click(await screen.findByText("Refund"));
+    await screen.findByTestId("ticket-form-designer");
+    fireEvent.click(screen.getByTestId("ticket-form-roles"));
+    const panel = await screen.findByTestId("ticket-role-forms");
+    // The desktop editor stays, hidden; form-js never sees `roleForms`.
+    expect(screen.getByTestId("ticket-form-designer").parentElement!.style.display).toBe("none");
+    expect(designers.formSchemas.at(-1)).toEqual({ type: "default", id: "ticket", components: desktop });
+    const selected = (key: string, access: string) => screen.getByTestId(`ticket-role-field-${key}-${access}`).closest(".ant-segmented-item")!.classList.contains("ant-segmented-item-selected");
+    // Everyone else's form, fields in form order with their keys.
+    expect(within(panel).getAllByRole("row").slice(1).map((row) => row.textContent)).toEqual([expect.stringContaining("Subject (subject)"), expect.stringContaining("Salary (salary)"), expect.stringContaining("Notes (notes)")]);
+    expect(selected("salary", "hidden")).toBe(true);
+    expect(selected("subject", "editable")).toBe(true);
+    expect(screen.queryByText("Unsaved changes")).toBeNull();
+
+    // The agents get a form of their own, in their language's name, with the subject read-only.
+    fireEvent.mouseDown(within(panel).getByRole("combobox"));
+    const options = await screen.findAllByText("Agent", { selector: ".ant-select-item-option-content" });
+    fireEvent.click(options[options.length - 1]!);
+    expect((await screen.findByTestId(`ticket-role-form-of-${agent}`)).textContent).toBe("Agent");
+    expect(selected("salary", "editable")).toBe(true);
+    fireEvent.click(screen.getByTestId("ticket-role-field-subject-readonly"));
+    fireEvent.click(screen.getByTestId("ticket-role-field-notes-hidden"));
+    expect(selected("subject", "readonly")).toBe(true);
+    expect(screen.getByText("Unsaved changes")).toBeTruthy();
+    // The notes leave the form meanwhile: no form may name them any more.
+    act(() => designers.formChange!({ type: "default", id: "ticket", components: desktop.slice(0, 2) }));
+    fireEvent.click(screen.getByTestId("ticket-type-save"));
+    await waitFor(() => expect(updated).toHaveLength(1));
+    expect((updated[0]!.input as { form: unknown }).form).toEqual({ type: "default", id: "ticket", components: desktop.slice(0, 2), roleForms: { "*": { salary: "hidden" }, [agent]: { subject: "readonly" } } });
+
+    // Removing both forms drops the key.
+    fireEvent.click(screen.getByTestId("ticket-role-form-remove"));
+    await waitFor(() => expect(screen.queryByTestId(`ticket-role-form-of-${agent}`)).toBeNull());
+    expect(selected("salary", "hidden")).toBe(true);
+    fireEvent.click(screen.getByTestId("ticket-role-form-remove"));
+    await waitFor(() => expect(selected("salary", "editable")).toBe(true));
+    expect(screen.queryByTestId("ticket-role-form-remove")).toBeNull();
+    fireEvent.click(screen.getByTestId("ticket-type-save"));
+    await waitFor(() => expect(updated).toHaveLength(2));
+    expect("roleForms" in (updated[1]!.input as { form: Record<string, unknown> }).form).toBe(false);
   });
 
   it("asks to save a new type before adding export templates", async () => {

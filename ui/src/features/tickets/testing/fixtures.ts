@@ -18,6 +18,7 @@ export function ticketType(id: string, name: string, version = 1): TicketType {
     description: "",
     form: FORM,
     publishedForm: version > 0 ? FORM : null,
+    startFields: version > 0 ? FORM.components.map((component) => ({ key: component.key, access: "EDITABLE" as const })) : [],
     rules: "",
     publishedRules: null,
     workflowXml: version > 0 ? "<bpmn:definitions/>" : null,

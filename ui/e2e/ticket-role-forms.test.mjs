@@ -1,0 +1,182 @@
+// @ts-check
+/**
+ * Forms per role end to end, against the real server in Chromium: a ticket type whose form
+ * hides the salary from the built-in agent role (`roleForms`). agent1 (an agent only) opens the
+ * new-ticket dialog without a salary field, while the administrator (not restricted) has it;
+ * over GraphQL the agent reads a ticket the administrator opened with a salary without it, and
+ * the administrator with it. The designer shows the agents' form as saved.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { apiToken, graphql as callGraphql } from "./lib/api.mjs";
+import { launchChromium, logIn, newContext, screenshot } from "./lib/browser.mjs";
+import { startHotline } from "./lib/server.mjs";
+
+/** @typedef {import("playwright-core").Page} Page */
+
+const TYPE = "Payroll question";
+const FORM = {
+  type: "default",
+  components: [
+    { type: "textfield", key: "subject", label: "Subject", id: "Field_subject" },
+    { type: "number", key: "salary", label: "Salary", id: "Field_salary" },
+  ],
+};
+
+/** One step for the agents, both fields editable (as far as their roles' forms allow). @param {string} agentRole */
+const workflow = (agentRole) => `<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:hotline="https://hotline.example/schema/bpmn" id="d">
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="answer" />
+    <bpmn:userTask id="answer" name="Answer" hotline:assignee="role:${agentRole}" hotline:fields="subject=editable,salary=editable" />
+    <bpmn:sequenceFlow id="f2" sourceRef="answer" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+</bpmn:definitions>`;
+
+/** @type {Awaited<ReturnType<typeof startHotline>>} */
+let hotline;
+/** @type {import("playwright-core").Browser} */
+let browser;
+
+/** @param {string} token @param {string} query @param {Record<string, unknown>} variables */
+const graphql = (token, query, variables) => callGraphql(hotline, token, query, variables);
+
+/**
+ * What `read` gives once it is there: the read models follow the commands a moment later.
+ * @template T @param {string} what @param {() => Promise<T | null | undefined>} read @returns {Promise<T>}
+ */
+async function eventually(what, read) {
+  for (let attempt = 1; ; attempt += 1) {
+    /** @type {unknown} */
+    let failure;
+    try {
+      const found = await read();
+      if (found) return found;
+    } catch (error) {
+      failure = error;
+    }
+    if (attempt >= 50) assert.fail(`${what} never came: ${failure ?? "nothing"}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** The ticket as the token's user reads it. @param {string} token @param {string} id */
+const readTicket = (token, id) => eventually(`ticket ${id}`, async () => (await graphql(token, "query($id: UUID!) { ticket(id: $id) { id values form } }", { id })).ticket);
+
+/** The published type as the token's user reads it. @param {string} token @param {string} id */
+const readType = (token, id) =>
+  eventually(`the published type ${id}`, async () => {
+    const { ticketType } = await graphql(token, "query($id: UUID!) { ticketType(id: $id) { publishedForm startFields { key access } } }", { id });
+    return ticketType?.publishedForm ? ticketType : null;
+  });
+
+/** @param {unknown} form */
+const componentKeys = (form) => /** @type {{ components: { key?: string }[] }} */ (form).components.map((component) => component.key);
+
+/**
+ * Opens the new-ticket dialog (the only published type is chosen at once) and returns its form.
+ * @param {Page} page
+ */
+async function newTicketForm(page) {
+  await page.goto("/tickets");
+  await page.getByTestId("ticket-new").click();
+  const modal = page.locator(".ant-modal").filter({ has: page.getByTestId("ticket-new-form") });
+  await modal.getByTestId("ticket-new-type").getByText(`${TYPE} (v1)`).waitFor();
+  const form = modal.getByTestId("ticket-form-view");
+  await form.getByLabel("Subject").waitFor();
+  return form;
+}
+
+describe("forms per role", { timeout: 5 * 60_000 }, () => {
+  before(async () => {
+    hotline = await startHotline();
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => {});
+    await hotline?.stop();
+  });
+
+  test("a field hidden from the agents' form is neither shown nor read by an agent", { timeout: 180_000 }, async () => {
+    /** @type {Page | undefined} */
+    let admin;
+    /** @type {Page | undefined} */
+    let agent;
+    try {
+      const adminToken = await apiToken(hotline, "admin");
+      const agentToken = await apiToken(hotline, "agent1");
+      const { roles } = await graphql(adminToken, "{ roles { id key builtIn } }", {});
+      const agentRole = /** @type {{ id: string, key: string | null }[]} */ (roles).find((role) => role.key === "agent")?.id;
+      assert.ok(agentRole, "the built-in agent role");
+
+      const created = await graphql(adminToken, "mutation($input: CreateTicketTypeInput!) { createTicketType(input: $input) { aggregateId } }", {
+        input: { name: TYPE, description: "", form: { ...FORM, roleForms: { [agentRole]: { salary: "hidden" } } } },
+      });
+      const typeId = created.createTicketType.aggregateId;
+      await graphql(adminToken, "mutation($input: PublishTicketWorkflowInput!) { publishTicketWorkflow(input: $input) { lastPosition } }", {
+        input: { typeId, bpmnXml: workflow(agentRole) },
+      });
+
+      // What each may fill in when opening a ticket, and the published form each gets.
+      const asAgent = await readType(agentToken, typeId);
+      assert.deepEqual(asAgent.startFields, [{ key: "subject", access: "EDITABLE" }]);
+      assert.deepEqual(componentKeys(asAgent.publishedForm), ["subject"]);
+      assert.equal("roleForms" in asAgent.publishedForm, false);
+      const asAdmin = await readType(adminToken, typeId);
+      assert.deepEqual(asAdmin.startFields, [
+        { key: "subject", access: "EDITABLE" },
+        { key: "salary", access: "EDITABLE" },
+      ]);
+      assert.deepEqual(componentKeys(asAdmin.publishedForm), ["subject", "salary"]);
+
+      // A ticket the administrator opens with a salary: the agent reads it without.
+      const opened = await graphql(adminToken, "mutation($input: OpenTicketInput!) { openTicket(input: $input) { aggregateId } }", {
+        input: { typeId, title: "Raise for March", values: { subject: "March raise", salary: 5200 } },
+      });
+      const ticketId = opened.openTicket.aggregateId;
+      const adminTicket = await readTicket(adminToken, ticketId);
+      assert.equal(adminTicket.values.subject, "March raise");
+      assert.equal(adminTicket.values.salary, 5200);
+      const agentTicket = await readTicket(agentToken, ticketId);
+      assert.equal(agentTicket.values.subject, "March raise");
+      assert.equal("salary" in agentTicket.values, false, JSON.stringify(agentTicket.values));
+      assert.deepEqual(componentKeys(agentTicket.form), ["subject"]);
+
+      // In the web app: the agent's new-ticket dialog has no salary…
+      agent = await (await newContext(browser, { baseURL: hotline.url })).newPage();
+      await logIn(agent, { username: "agent1", password: hotline.password });
+      const agentForm = await newTicketForm(agent);
+      assert.equal(await agentForm.getByText("Salary").count(), 0);
+      await screenshot(agent, "ticket-role-forms-agent");
+
+      // …the administrator's has it.
+      admin = await (await newContext(browser, { baseURL: hotline.url })).newPage();
+      await logIn(admin, { username: "admin", password: hotline.password });
+      const adminForm = await newTicketForm(admin);
+      await adminForm.getByLabel("Salary").waitFor();
+      await screenshot(admin, "ticket-role-forms-admin");
+
+      // The designer shows the agents' form as saved.
+      await admin.goto("/admin/ticket-types");
+      await admin.getByTestId("ticket-type-open").getByText(TYPE, { exact: true }).click();
+      await admin.getByTestId("ticket-form-designer").waitFor({ state: "attached" });
+      await admin.getByTestId("ticket-form-roles").click();
+      await admin.getByTestId("ticket-role-forms").waitFor();
+      await admin.getByTestId(`ticket-role-form-of-${agentRole}`).click();
+      const designer = admin;
+      const selected = (/** @type {string} */ key, /** @type {string} */ access) => designer.locator(".ant-segmented-item-selected").filter({ has: designer.getByTestId(`ticket-role-field-${key}-${access}`) });
+      await selected("salary", "hidden").waitFor();
+      await selected("subject", "editable").waitFor();
+      await screenshot(admin, "ticket-role-forms-designer");
+    } catch (error) {
+      for (const [who, page] of /** @type {const} */ ([["admin", admin], ["agent", agent]])) {
+        if (page && !page.isClosed()) await screenshot(page, `failure-ticket-role-forms-${who}`).catch(() => {});
+      }
+      console.error(`--- server output ---\n${hotline?.output().slice(-4000)}`);
+      throw error;
+    }
+  });
+});
