@@ -2040,3 +2040,22 @@ fn visible_values_lack_the_fields_hidden_from_the_readers_roles() {
     assert_eq!(role_form().visible_values(values.clone(), &[CLERK]), map(json!({"subject": "abcd", "note": "x"})));
     assert_eq!(role_form().visible_values(values.clone(), &[]), values);
 }
+
+#[test]
+fn an_outside_collaborator_may_only_read_fields_filled_by_searching_the_organisation() {
+    let document = |fields: &str| {
+        document(
+            &(format!(
+                r#"<startEvent id="s"/><userTask id="quote" name="Quote" hotline:assignee="external:supplier@example.com" hotline:fields="{fields}"/><endEvent id="e"/>"#
+            ) + &flows(&[("f1", "s", "quote"), ("f2", "quote", "e")])),
+        )
+    };
+    let checked = |fields: &str| validate(&parse_bpmn(&document(fields)).unwrap(), &pickers_form());
+    checked("owner=readonly,region=required,evidence=editable").unwrap();
+    for searched in ["owner=editable", "group=required", "department=editable", "related=editable"] {
+        let error = checked(searched).unwrap_err();
+        assert_eq!(error.code, "ticket_type.invalid_workflow", "{searched}");
+        let key = searched.split('=').next().unwrap();
+        assert!(error.message.contains(&format!("field {key} may only be read")), "{}", error.message);
+    }
+}

@@ -293,6 +293,29 @@ fn check_node(workflow: &Workflow, node: &Node, form: &FormSpec, problems: &mut 
                     problems.push(format!("user task {name} lists field {key}, which is not in the form"));
                 }
             }
+            // An outside collaborator's page offers no search of the organisation's people,
+            // units, tickets or query results (nor should it): they may read such fields only.
+            if matches!(task.assignee, Assignee::External(_) | Assignee::ExternalField(_)) {
+                for (key, access) in &task.fields {
+                    let searched = form.field(key).is_some_and(|field| {
+                        matches!(
+                            field.kind,
+                            FieldKind::User
+                                | FieldKind::Group
+                                | FieldKind::Department
+                                | FieldKind::Relation
+                                | FieldKind::Query
+                        )
+                    });
+                    if searched && *access >= FieldAccess::Editable {
+                        problems.push(format!(
+                            "user task {name} is for an outside collaborator, who cannot search this \
+                             organisation's users, groups, departments, tickets or query results: field \
+                             {key} may only be read there"
+                        ));
+                    }
+                }
+            }
             if let Assignee::FormField(key) | Assignee::ExternalField(key) = &task.assignee {
                 match form.field(key) {
                     None => {
