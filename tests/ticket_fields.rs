@@ -181,6 +181,27 @@ async fn pickers_and_uploads_hold_ids_the_tenant_has_and_show_their_names() {
         (Some("ORG_UNIT"), Some(unit_id.as_str()), Some("Complaints desk")),
         "{task}"
     );
+    // It is the department's sub-units' people's to do too: agent1, moved to a team under it.
+    let mine = "query($id: UUID!) { ticket(id: $id) { tasks { mine } } }";
+    let is_mine = |answer: Value| data(answer)["ticket"]["tasks"][0]["mine"].as_bool().unwrap();
+    assert!(!is_mine(server.graphql(Some(&agent), mine, json!({ "id": dispatched })).await), "agent1 has no unit yet");
+    let team =
+        json!({ "input": { "name": "Night shift", "kind": "TEAM", "dimension": "REPORTING", "parentId": unit_id } });
+    let team_id = data(server.graphql(Some(&admin), CREATE_UNIT, team).await)["createOrgUnit"]["aggregateId"].clone();
+    let me = data(server.graphql(Some(&agent), "{ me { displayName roleIds } }", json!({})).await)["me"].clone();
+    let update = "mutation($input: UpdateUserInput!) { updateUser(input: $input) { lastPosition } }";
+    let moved = json!({ "input": { "userId": agent_id, "displayName": me["displayName"], "roleIds": me["roleIds"],
+        "orgUnitId": team_id } });
+    data(server.graphql(Some(&admin), update, moved).await);
+    let mut mine_now = false;
+    for _ in 0..50 {
+        mine_now = is_mine(server.graphql(Some(&agent), mine, json!({ "id": dispatched })).await);
+        if mine_now {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(mine_now, "a step for the department is a sub-unit member's to do");
 
     // The file downloads through its ticket, for those who may see the ticket.
     let blob = file["blobId"].as_str().unwrap();

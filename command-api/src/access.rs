@@ -14,6 +14,7 @@ use hotline_domain::StreamId;
 use hotline_domain::access::permissions::DataScope;
 use hotline_domain::access::role::{self, BuiltInRole, Role, RoleDefinition};
 use hotline_domain::identity::user::{self, User, UserState};
+use hotline_domain::organisation::{self, Organisation};
 use uuid::Uuid;
 
 use crate::dispatcher::Dispatcher;
@@ -29,6 +30,9 @@ pub struct UserAccess {
     pub display_name: String,
     pub role_ids: Vec<Uuid>,
     pub org_unit_id: Option<Uuid>,
+    /// The user's unit and every unit above it: what is asked of a unit is asked of its
+    /// sub-units' people too (a ticket step for a department is any of its teams' to do).
+    pub org_units: Vec<Uuid>,
     pub permissions: BTreeSet<String>,
     /// The widest scope any of the user's roles gives, per resource.
     pub data_scopes: BTreeMap<String, DataScope>,
@@ -106,11 +110,20 @@ impl AccessResolver {
                 data_scopes.insert(resource, widest);
             }
         }
+        let org_units = match user.org_unit_id {
+            None => Vec::new(),
+            Some(unit_id) => {
+                let stream = organisation::stream_id(tenant_id);
+                let (organisation, _) = self.dispatcher.load::<Organisation>(tenant_id, &stream).await?;
+                std::iter::once(unit_id).chain(organisation.ancestors(unit_id)).collect()
+            }
+        };
         Ok(UserAccess {
             username,
             display_name: user.display_name.clone(),
             role_ids: user.role_ids.clone(),
             org_unit_id: user.org_unit_id,
+            org_units,
             permissions,
             data_scopes,
             sessions_revoked_at: user.sessions_revoked_at,

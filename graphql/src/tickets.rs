@@ -473,7 +473,7 @@ fn performer(session: &Session) -> Member {
     Member {
         user_id: session.user_id,
         role_ids: session.access.role_ids.clone(),
-        org_unit_ids: session.access.org_unit_id.into_iter().collect(),
+        org_unit_ids: session.access.org_units.clone(),
     }
 }
 

@@ -17,6 +17,7 @@ use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 use uuid::Uuid;
 
 use crate::identity::USERS_TABLE;
+use crate::organisation::ORG_UNITS_TABLE;
 use crate::rows::{execute_all, parse_uuid, sql, to_i64, uuid_column};
 use crate::runner::{Projection, ProjectionError, ProjectionResult};
 
@@ -198,7 +199,7 @@ pub async fn tenant_by_support_address(pool: &AnyPool, address: &str) -> Project
 }
 
 /// The users with an address whom any of `candidates` names: the user, the holders of the
-/// role, the members of the unit. Ordered by user name, each once. Outside collaborators are
+/// role, the members of the unit and of the units below it. Ordered by user name, each once. Outside collaborators are
 /// no users: whoever mails them has their address in the candidate already.
 pub async fn mail_recipients(
     pool: &AnyPool,
@@ -209,10 +210,18 @@ pub async fn mail_recipients(
     let mut binds = vec![tenant_id.to_string()];
     for candidate in candidates {
         let (condition, value) = match candidate {
-            Candidate::User(user) => ("u.user_id = ${}", user.to_string()),
+            Candidate::User(user) => ("u.user_id = ${}".to_owned(), user.to_string()),
             // `role_ids` is a JSON array of ids: the quoted id matches one element exactly.
-            Candidate::Role(role) => ("u.role_ids LIKE ${}", format!("%\"{role}\"%")),
-            Candidate::OrgUnit(unit) => ("u.org_unit_id = ${}", unit.to_string()),
+            Candidate::Role(role) => ("u.role_ids LIKE ${}".to_owned(), format!("%\"{role}\"%")),
+            // The unit's members and those of the units below it (its path is theirs' prefix).
+            Candidate::OrgUnit(unit) => (
+                format!(
+                    "u.org_unit_id IN (SELECT below.unit_id FROM {ORG_UNITS_TABLE} below \
+                     WHERE below.tenant_id = $1 AND below.path LIKE (SELECT chosen.path FROM {ORG_UNITS_TABLE} chosen \
+                     WHERE chosen.tenant_id = $1 AND chosen.unit_id = ${{}}) || '%')"
+                ),
+                unit.to_string(),
+            ),
             Candidate::External(_) => continue,
         };
         binds.push(value);

@@ -380,3 +380,53 @@ async fn applying_the_log_twice_or_rebuilding_changes_nothing_on_sqlite() {
 async fn applying_the_log_twice_or_rebuilding_changes_nothing_on_postgres() {
     applying_the_log_twice_or_rebuilding_changes_nothing(Backend::Postgres).await;
 }
+
+/// Whom a ticket step for a unit is mailed to: the members of the unit and of every unit
+/// below it, in this tenant only.
+async fn a_units_mail_reaches_its_sub_units(backend: Backend) {
+    use hotline_domain::ticket::Candidate;
+    use hotline_projections::mail_addresses::mail_recipients;
+    let env = TestEnv::new(backend).await;
+    let (acme, globex, _) = write_organisations(&env.store).await;
+    let mut head = 0;
+    for (tenant_id, username, unit_number) in [
+        (acme, "north", 2),
+        (acme, "billing", 3),
+        (acme, "night", 4),
+        (acme, "south", 5),
+        (acme, "head", 1),
+        (globex, "other", 7),
+    ] {
+        let command = UserCommand::CreateUser {
+            tenant_id,
+            username: username.to_owned(),
+            display_name: username.to_owned(),
+            role_ids: vec![hotline_domain::access::BuiltInRole::Agent.id()],
+            org_unit_id: Some(unit(unit_number)),
+            credential_id: Uuid::now_v7(),
+            email: Some(format!("{username}@example.com")),
+        };
+        head = decide_and_append::<User>(&env.store, tenant_id, command).await;
+    }
+    let _runner = start(&env, head).await;
+    let mailed = |candidate: Candidate| {
+        let pool = env.pool.clone();
+        async move {
+            let recipients = mail_recipients(&pool, acme, &[candidate]).await.unwrap();
+            recipients.into_iter().map(|recipient| recipient.display_name).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(mailed(Candidate::OrgUnit(unit(2))).await, ["billing", "night", "north"]);
+    assert_eq!(mailed(Candidate::OrgUnit(unit(4))).await, ["night"]);
+    assert_eq!(mailed(Candidate::OrgUnit(unit(7))).await, Vec::<String>::new(), "another tenant's unit");
+}
+
+#[tokio::test]
+async fn a_units_mail_reaches_its_sub_units_on_sqlite() {
+    a_units_mail_reaches_its_sub_units(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_units_mail_reaches_its_sub_units_on_postgres() {
+    a_units_mail_reaches_its_sub_units(Backend::Postgres).await;
+}

@@ -421,7 +421,7 @@ impl TicketService {
         let performer = Performer::User(Member {
             user_id: session.user_id,
             role_ids: session.access.role_ids.clone(),
-            org_unit_ids: session.access.org_unit_id.into_iter().collect(),
+            org_unit_ids: session.access.org_units.clone(),
         });
         let meta = CommandMeta::new(command_id, session.tenant_id, session.actor(), now);
         self.complete(meta, ticket_id, token, values, performer).await

@@ -96,8 +96,9 @@ pub enum Origin {
     Call(Uuid),
 }
 
-/// A user, with the roles and units they hold (resolved by the service): who may do a task
-/// is matched against them.
+/// A user, with the roles and units they hold (resolved by the service: their unit and every
+/// unit above it, so that a unit's task is its sub-units' people's too): who may do a task is
+/// matched against them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
     pub user_id: Uuid,
