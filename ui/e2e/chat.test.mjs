@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { after, before, describe, test } from "node:test";
-import { launchChromium, logIn, newContext, screenshot } from "./lib/browser.mjs";
+import { launchChromium, logIn, newContext, pick, screenshot } from "./lib/browser.mjs";
 import { startHotline } from "./lib/server.mjs";
 
 /** @typedef {import("playwright-core").Page} Page */
@@ -57,13 +57,6 @@ async function visitorBubbles(page) {
   return page.getByTestId("hotline-message").evaluateAll((nodes) =>
     nodes.map((node) => [node.getAttribute("data-seq"), node.getAttribute("data-author"), (node.textContent ?? "").trim()]),
   );
-}
-
-/** Picks `label` in the open dropdown of an antd Select.
- * @param {Page} page @param {import("playwright-core").Locator} select @param {string} label */
-async function pick(page, select, label) {
-  await select.click();
-  await page.locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden)").getByText(label, { exact: true }).first().click();
 }
 
 describe("web chat in the browser", { timeout: 8 * 60_000 }, () => {

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { launchChromium, logIn, newContext, screenshot } from "./lib/browser.mjs";
+import { launchChromium, logIn, newContext, pick, screenshot } from "./lib/browser.mjs";
 import { startHotline } from "./lib/server.mjs";
 
 /** @typedef {import("playwright-core").Page} Page */
@@ -20,13 +20,6 @@ let admin;
 
 const CUSTOMER = "李四 Li Si";
 const QUERY = "Hangzhou customers";
-
-/** Picks `label` in the open dropdown of an antd Select.
- * @param {Page} page @param {import("playwright-core").Locator} select @param {string} label */
-async function pick(page, select, label) {
-  await select.click();
-  await page.locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden)").getByText(label, { exact: true }).first().click();
-}
 
 /**
  * @param {string} name

@@ -19,6 +19,7 @@ import {
   menuItem,
   newContext,
   openMenu,
+  pick,
   screenshot,
   SCREENSHOT_DIR,
   settle,
@@ -69,26 +70,6 @@ function flow(name, body) {
  * @param {Page} page */
 async function visibleMenuTexts(page) {
   return (await sideMenu(page).locator('[role="menuitem"]:visible').allInnerTexts()).map((text) => text.trim()).filter(Boolean);
-}
-
-/** Picks `label` in the open dropdown of an antd Select or TreeSelect.
- * @param {Page} page @param {import("playwright-core").Locator} select @param {string} label */
-async function pick(page, select, label) {
-  const chosen = select.filter({ hasText: label });
-  // A click on an option while a loaded browser re-renders the list can miss (the option is
-  // replaced under the pointer): pick again until the select shows the choice.
-  for (let attempt = 1; ; attempt++) {
-    await select.click();
-    await select.locator("input").fill(label);
-    const dropdown = page.locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden)");
-    await dropdown.locator(`[title="${label}"]`).first().click();
-    try {
-      await chosen.first().waitFor({ timeout: 5000 });
-      return;
-    } catch (error) {
-      if (attempt === 3) throw error;
-    }
-  }
 }
 
 describe("Hotline in the browser", { timeout: 12 * 60_000 }, () => {
@@ -222,9 +203,9 @@ describe("Hotline in the browser", { timeout: 12 * 60_000 }, () => {
     await dialog.locator("#create-user_username").fill(CLERK.username);
     await dialog.locator("#create-user_displayName").fill(CLERK.displayName);
     await dialog.locator("#create-user_password").fill(CLERK.password);
-    await pick(admin, dialog.getByTestId("create-user-roles"), ROLE);
+    await pick(admin, dialog.getByTestId("create-user-roles"), ROLE, ROLE);
     await admin.keyboard.press("Escape");
-    await pick(admin, dialog.getByTestId("user-org-unit"), DEPARTMENT);
+    await pick(admin, dialog.getByTestId("user-org-unit"), DEPARTMENT, DEPARTMENT);
     await dialog.getByRole("button", { name: "Create" }).click();
     await admin.getByText(`User ${CLERK.username} created`).waitFor();
     await dialog.waitFor({ state: "hidden" });

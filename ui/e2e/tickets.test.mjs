@@ -11,7 +11,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { launchChromium, logIn, newContext, screenshot } from "./lib/browser.mjs";
+import { launchChromium, logIn, newContext, pick, screenshot } from "./lib/browser.mjs";
 import { startHotline } from "./lib/server.mjs";
 import { unzipEntry, zip } from "./lib/zip.mjs";
 
@@ -64,16 +64,6 @@ function flow(name, body) {
       throw error;
     }
   });
-}
-
-/** Picks `label` in the open dropdown of an antd Select, typing `search` first when given
- * (the list is virtual: an option far down is not there until filtered).
- * @param {Page} page @param {Locator} select @param {string} label @param {string} [search] */
-async function pick(page, select, label, search) {
-  await select.click();
-  if (search) await page.keyboard.type(search);
-  await page.locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden)").locator(".ant-select-item-option").getByText(label, { exact: true }).first().click();
-  await page.locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden)").waitFor({ state: "hidden" });
 }
 
 /** The centre of an element on screen. @param {Locator} locator */

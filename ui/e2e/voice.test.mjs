@@ -33,7 +33,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { launchChromium, logIn, newContext, openMenu, screenshot, settle } from "./lib/browser.mjs";
+import { launchChromium, logIn, newContext, openMenu, pick, screenshot, settle } from "./lib/browser.mjs";
 import { REPO_ROOT, startHotline } from "./lib/server.mjs";
 
 /** @typedef {import("playwright-core").Page} Page */
@@ -324,13 +324,6 @@ function flow(name, body) {
       throw error;
     }
   });
-}
-
-/** Picks `label` in the open dropdown of an antd Select.
- * @param {Page} page @param {Locator} select @param {string} label */
-async function pick(page, select, label) {
-  await select.click();
-  await page.locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden)").getByText(label, { exact: true }).first().click();
 }
 
 /**

@@ -1,8 +1,8 @@
 // @ts-check
 /**
  * Debian's Chromium driven by playwright-core (no browser download), and the steps the flows
- * share: log in, open a menu entry, use the avatar menu, wait for a page to settle, take a
- * screenshot.
+ * share: log in, open a menu entry, use the avatar menu, pick in a select, wait for a page to
+ * settle, take a screenshot.
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -28,6 +28,7 @@ const FLAGS = [
 /** @typedef {import("playwright-core").Browser} Browser */
 /** @typedef {import("playwright-core").BrowserContext} BrowserContext */
 /** @typedef {import("playwright-core").Page} Page */
+/** @typedef {import("playwright-core").Locator} Locator */
 
 /** @returns {Promise<Browser>} */
 export async function launchChromium() {
@@ -128,6 +129,37 @@ export async function settle(page) {
   }, ACTIVE_PANE);
   await page.evaluate(() => document.fonts.ready);
   await page.waitForTimeout(200);
+}
+
+const OPEN_LISTS = ".ant-select-dropdown:not(.ant-select-dropdown-hidden)";
+
+/**
+ * Picks `label` in an antd Select or TreeSelect, typing `search` first when given (the list is
+ * virtual: an option far down is not there until filtered). A click on an option while a
+ * loaded browser re-renders the list can miss (the option is replaced under the pointer), so
+ * it picks again until the select shows the choice. A single choice's list then closes; the
+ * step waits until no list is left open, as a fading list lies over the buttons below it.
+ * @param {Page} page @param {Locator} select @param {string} label @param {string} [search]
+ */
+export async function pick(page, select, label, search) {
+  const open = page.locator(OPEN_LISTS);
+  for (let attempt = 1; ; attempt++) {
+    // The select's own combobox says whether its list is open; a click would close it.
+    if ((await select.locator('[aria-expanded="true"]').count()) === 0) {
+      await select.click();
+      if (search) await page.keyboard.type(search);
+    }
+    await open.getByText(label, { exact: true }).first().click();
+    try {
+      await select.filter({ hasText: label }).first().waitFor({ timeout: 5_000 });
+      break;
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
+  // A multiple choice stays open for the next one; the next click elsewhere closes it.
+  const multiple = await select.evaluate((element) => Boolean(element.closest(".ant-select-multiple") ?? element.querySelector(".ant-select-multiple")));
+  if (!multiple) await page.waitForFunction((lists) => document.querySelectorAll(lists).length === 0, OPEN_LISTS);
 }
 
 /**
