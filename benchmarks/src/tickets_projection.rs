@@ -105,12 +105,10 @@ pub(crate) async fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
         thousands(finished as f64)
     ));
     let queries = options.scaled(LIST_QUERIES, 10);
-    let plain = list(&database.read_models, queries, |_| TicketFilter {
-        status: Some(TicketStatus::Finished),
-        ..TicketFilter::default()
-    })
-    .await?;
-    let by_values = list(&database.read_models, queries, value_filter).await?;
+    let finished = |_| TicketFilter { status: Some(TicketStatus::Finished), ..TicketFilter::default() };
+    let plain = list(&database.read_models, queries, finished, false).await?;
+    let with_history = list(&database.read_models, queries, finished, true).await?;
+    let by_values = list(&database.read_models, queries, value_filter, false).await?;
     let plain = report
         .measure(plain.into_measurement(
             Role::Baseline,
@@ -129,9 +127,22 @@ pub(crate) async fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
             "query",
         ))
         .clone();
+    let with_history = report
+        .measure(with_history.into_measurement(
+            Role::Diagnostic,
+            format!("ticket list: find_tickets, status filter alone, pages of {PAGE}, each row's history read too"),
+            "queries",
+            1,
+            "query",
+        ))
+        .clone();
     report.ratio_of_rounds(
         "value conditions / status alone (queries/s)",
         &[by_values.per_second() / plain.per_second().max(f64::EPSILON)],
+    );
+    report.ratio_of_rounds(
+        "status alone / with each row's history (queries/s)",
+        &[plain.per_second() / with_history.per_second().max(f64::EPSILON)],
     );
     database.read_models.close().await;
     Ok(report)
@@ -180,8 +191,14 @@ fn value_filter(index: usize) -> TicketFilter {
 }
 
 /// `queries` list pages one after another, each filtered by `filter(index)`, in a snapshot of
-/// its own as the GraphQL query reads them; each must find tickets.
-async fn list(read_models: &AnyPool, queries: usize, filter: impl Fn(usize) -> TicketFilter) -> anyhow::Result<Timed> {
+/// its own as the GraphQL query reads them; each must find tickets. `with_history` also reads
+/// each listed ticket's history, as the list did when its rows carried it.
+async fn list(
+    read_models: &AnyPool,
+    queries: usize,
+    filter: impl Fn(usize) -> TicketFilter,
+    with_history: bool,
+) -> anyhow::Result<Timed> {
     let filters: Vec<TicketFilter> = (0..queries).map(filter).collect();
     let tenant_id = hotline_domain::identity::tenant_id_for_slug("bench-tickets");
     let mut latencies = Vec::with_capacity(queries);
@@ -191,6 +208,11 @@ async fn list(read_models: &AnyPool, queries: usize, filter: impl Fn(usize) -> T
         let mut snapshot = read_model::snapshot(read_models).await?;
         let (page, total) =
             read_model::find_tickets(&mut snapshot, tenant_id, &TicketScope::All, filter, 0, PAGE).await?;
+        if with_history {
+            for ticket in &page {
+                read_model::ticket_history(&mut *snapshot, tenant_id, ticket.ticket_id).await?;
+            }
+        }
         snapshot.commit().await?;
         latencies.push(began.elapsed());
         anyhow::ensure!(!page.is_empty() && total > 0, "a list query found no ticket: {filter:?}");
@@ -206,9 +228,9 @@ mod tests {
     async fn a_small_run_rebuilds_every_ticket_and_reports_the_floor() {
         let options = BenchOptions { scale: 0.002, rounds: 1, ..BenchOptions::default() };
         let report = run(&options).await.unwrap();
-        assert_eq!(report.measurements.len(), 6);
+        assert_eq!(report.measurements.len(), 7);
         assert!(report.measurements.iter().all(|measurement| measurement.operations > 0), "{report}");
-        assert_eq!(report.ratios.len(), 2);
+        assert_eq!(report.ratios.len(), 3);
         assert_eq!(report.checks.len(), 1);
     }
 }

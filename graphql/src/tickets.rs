@@ -279,8 +279,6 @@ pub struct Ticket {
     pub tasks: Vec<TicketTask>,
     /// The service tasks this ticket waits on: being called, or failed and waiting for a retry.
     pub service_calls: Vec<TicketServiceCall>,
-    /// Oldest first.
-    pub history: Vec<TicketHistoryEntry>,
 }
 
 #[ComplexObject]
@@ -342,6 +340,36 @@ impl Ticket {
     async fn query_labels(&self, context: &Context<'_>) -> async_graphql::Result<Vec<QueryLabel>> {
         let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
         ticket_query_labels(state, session, self.type_id, self.version, &self.values).await
+    }
+
+    /// What happened to the ticket, oldest first. Read only when asked for: lists seldom show
+    /// it, and it grows with every step.
+    async fn history(&self, context: &Context<'_>) -> async_graphql::Result<Vec<TicketHistoryEntry>> {
+        let (state, session) = (context.data::<GraphqlState>()?, session(context)?);
+        let entries = read_model::ticket_history(&state.read_models, session.tenant_id, self.id)
+            .await
+            .map_err(read_model_error)?;
+        let mut names = Names::new(state, session.tenant_id);
+        let mut history = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let actor_name = match (entry.actor_id, entry.from) {
+                (Some(actor_id), _) => names.user(actor_id).await?,
+                (None, Some(from)) => from,
+                (None, None) => String::new(),
+            };
+            let text = match entry.escalated_to {
+                Some(escalated_to) => Some(names.candidate(&escalated_to).await?),
+                None => entry.text,
+            };
+            history.push(TicketHistoryEntry {
+                at: entry.at,
+                kind: entry.kind,
+                actor_name,
+                step_name: entry.step_name,
+                text,
+            });
+        }
+        Ok(history)
     }
 }
 
@@ -492,10 +520,19 @@ async fn detail_rows(
     views: Vec<TicketView>,
 ) -> async_graphql::Result<Vec<DetailRows>> {
     let mut details = Vec::with_capacity(views.len());
+    // A page's tickets run on a few versions: each version's form is read (and decoded) once.
+    let mut forms: HashMap<(Uuid, u32), Option<VersionForm>> = HashMap::new();
     for view in views {
-        let version_form = read_model::ticket_form(&mut *snapshot, tenant_id, view.type_id, view.version)
-            .await
-            .map_err(read_model_error)?;
+        let version_form = match forms.get(&(view.type_id, view.version)) {
+            Some(form) => form.clone(),
+            None => {
+                let form = read_model::ticket_form(&mut *snapshot, tenant_id, view.type_id, view.version)
+                    .await
+                    .map_err(read_model_error)?;
+                forms.insert((view.type_id, view.version), form.clone());
+                form
+            }
+        };
         let tasks =
             read_model::ticket_tasks(&mut *snapshot, tenant_id, view.ticket_id).await.map_err(read_model_error)?;
         let service_calls = read_model::ticket_service_calls(&mut *snapshot, tenant_id, view.ticket_id)
@@ -506,7 +543,8 @@ async fn detail_rows(
     Ok(details)
 }
 
-/// A ticket with what the detail shows: its version's form, open tasks and named history.
+/// A ticket with what the detail shows: its version's form and open tasks (the history is read
+/// when asked for).
 /// Names are looked up once the snapshot is closed, so no request holds two connections.
 /// What the caller may see of it: the form and values without the fields their roles' forms
 /// hide, and each task's field access narrowed by those forms.
@@ -527,25 +565,6 @@ async fn ticket_detail(session: &Session, names: &mut Names<'_>, rows: DetailRow
         tasks.push(task_of(session, names, task).await?);
     }
     let service_calls = service_calls.into_iter().map(TicketServiceCall::from).collect();
-    let mut history = Vec::with_capacity(view.history.len());
-    for entry in view.history {
-        let actor_name = match (entry.actor_id, entry.from) {
-            (Some(actor_id), _) => names.user(actor_id).await?,
-            (None, Some(from)) => from,
-            (None, None) => String::new(),
-        };
-        let text = match entry.escalated_to {
-            Some(escalated_to) => Some(names.candidate(&escalated_to).await?),
-            None => entry.text,
-        };
-        history.push(TicketHistoryEntry {
-            at: entry.at,
-            kind: entry.kind,
-            actor_name,
-            step_name: entry.step_name,
-            text,
-        });
-    }
     Ok(Ticket {
         id: view.ticket_id,
         number: view.number,
@@ -564,7 +583,6 @@ async fn ticket_detail(session: &Session, names: &mut Names<'_>, rows: DetailRow
         call_id: view.call_id,
         tasks,
         service_calls,
-        history,
     })
 }
 

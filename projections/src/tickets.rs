@@ -171,7 +171,6 @@ pub struct TicketView {
     pub updated_at: DateTime<Utc>,
     pub conversation_id: Option<Uuid>,
     pub call_id: Option<Uuid>,
-    pub history: Vec<TicketHistoryEntry>,
 }
 
 /// An open user task.
@@ -412,7 +411,7 @@ pub struct DueTimer {
 
 const TICKET_COLUMNS: &str = "t.tenant_id, t.ticket_id, t.number, t.type_id, COALESCE(y.name, '') AS type_name, \
      t.version, t.title, t.status, t.field_values, t.starter_id, t.created_at, t.updated_at, t.conversation_id, \
-     t.call_id, t.history";
+     t.call_id";
 
 fn handled(envelope: &&EventEnvelope) -> bool {
     let context = envelope.stream_id.context();
@@ -1736,8 +1735,24 @@ fn ticket_from_row(row: &AnyRow) -> ProjectionResult<TicketView> {
         updated_at: time_column(row, "updated_at")?,
         conversation_id: optional_uuid_column(row, "conversation_id")?,
         call_id: optional_uuid_column(row, "call_id")?,
-        history: json_column(row, "history")?,
     })
+}
+
+/// What happened to a ticket, oldest first (empty for a ticket the tenant lacks). Read on its
+/// own: a list never needs it, and it grows with every step.
+pub async fn ticket_history<'c>(
+    reader: impl Executor<'c, Database = Any>,
+    tenant_id: Uuid,
+    ticket_id: Uuid,
+) -> ProjectionResult<Vec<TicketHistoryEntry>> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT history FROM {TICKETS_TABLE} WHERE tenant_id = $1 AND ticket_id = $2"
+    )))
+    .bind(tenant_id.to_string())
+    .bind(ticket_id.to_string())
+    .fetch_optional(reader)
+    .await?;
+    row.map_or(Ok(Vec::new()), |row| json_column(&row, "history"))
 }
 
 fn tickets_from() -> String {
