@@ -5,6 +5,9 @@
 //! (`ticket_services`) go to the [`ServiceCaller`], which makes each once it is due. Each command id is derived from what fell
 //! due, so two API nodes doing the same append it once, and an item still listed because
 //! the read model lags is done again harmlessly.
+//!
+//! Every hour it also deletes the files uploaded for ticket forms that were never sent
+//! ([`TicketService::sweep_unclaimed_files`]); several nodes doing so delete each file once.
 
 use std::time::Duration;
 
@@ -18,15 +21,26 @@ use sqlx::AnyPool;
 const TICK: Duration = Duration::from_secs(1);
 /// Timers fired (and SLA checks made) per tick at most; the rest wait for the next one.
 const PER_TICK: u32 = 200;
+/// How often files uploaded for forms never sent are looked for.
+const SWEEP_EVERY: Duration = Duration::from_secs(3600);
 
 /// Starts the timer task; `clock` says what time it is (the system clock in production).
 pub fn start(tickets: TicketService, services: ServiceCaller, read_models: AnyPool, clock: fn() -> DateTime<Utc>) {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(TICK);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut swept_at: Option<tokio::time::Instant> = None;
         loop {
             interval.tick().await;
             tick(&tickets, &services, &read_models, clock()).await;
+            if swept_at.is_none_or(|at| at.elapsed() >= SWEEP_EVERY) {
+                swept_at = Some(tokio::time::Instant::now());
+                match tickets.sweep_unclaimed_files(clock()).await {
+                    Ok(0) => {}
+                    Ok(deleted) => tracing::info!(deleted, "deleted files uploaded for ticket forms never sent"),
+                    Err(error) => tracing::warn!(%error, "deleting files uploaded for ticket forms never sent"),
+                }
+            }
         }
     });
 }

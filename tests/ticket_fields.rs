@@ -6,6 +6,8 @@
 //! department chosen. A file downloads only through a ticket that holds it, for whoever may
 //! see that ticket. Query fields offer the dictionary entries or customers their designer
 //! configured, and hold only enabled entries and the tenant's own, unforgotten customers.
+//! Rich text keeps only safe HTML, and an approval records who decided, whatever the browser
+//! says.
 
 mod common;
 
@@ -443,6 +445,67 @@ async fn a_roles_form_hides_and_locks_fields_on_every_read_and_write() {
     data(server.graphql(Some(&agent), complete, done).await);
     let after = data(server.graphql(Some(&admin), read, json!({ "id": ticket_id })).await)["ticket"].clone();
     assert_eq!(after["values"]["salary"], json!(9000), "nothing the agent could not see was lost");
+}
+
+#[tokio::test]
+async fn rich_text_is_cleaned_and_an_approval_records_who_decided() {
+    let server = Server::start(&Location::embedded());
+    let admin = server.demo_admin_token().await;
+    let demo_password = server.demo_password.clone().expect("a demo password");
+    let agent = server.login("demo", "agent1", &demo_password).await;
+    let agent_id = data(server.graphql(Some(&agent), ME, json!({})).await)["me"]["id"].as_str().unwrap().to_owned();
+    let form = json!({ "type": "default", "components": [
+        { "type": "hotline-month", "key": "month", "label": "Month" },
+        { "type": "hotline-phone", "key": "phone", "label": "Phone" },
+        { "type": "hotline-richtext", "key": "notes", "label": "Notes" },
+        { "type": "hotline-hidden", "key": "source", "defaultValue": "web" },
+        { "type": "hotline-approval", "key": "decision", "label": "Approval" },
+    ] });
+    let input = json!({ "input": { "name": "Refund", "description": "", "form": form } });
+    let type_id = data(server.graphql(Some(&admin), CREATE_TYPE, input).await)["createTicketType"]["aggregateId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The agents' step decides.
+    let workflow = check_by_agents().replace("salary=editable,note=editable", "decision=editable");
+    data(server.graphql(Some(&admin), PUBLISH, json!({ "input": { "typeId": type_id, "bpmnXml": workflow } })).await);
+
+    let open = |values: Value| json!({ "input": { "typeId": type_id, "title": "Refund", "values": values } });
+    let refused = server.graphql(Some(&admin), OPEN, open(json!({ "month": "2026-13", "phone": "call me" }))).await;
+    assert_eq!(error_fields(&refused), ["month", "phone"]);
+    let values = json!({
+        "month": "2026-11", "phone": "021-5550 1234", "source": "web",
+        "notes": "<p>Refund <strong>now</strong><script>alert(1)</script><img src=\"x\" onerror=\"alert(1)\"></p>"
+    });
+    let opened = data(server.graphql(Some(&admin), OPEN, open(values)).await);
+    let ticket_id = opened["openTicket"]["aggregateId"].as_str().unwrap().to_owned();
+    let read = "query($id: UUID!) { ticket(id: $id) { values references { kind id label } tasks { token } } }";
+    let ticket = data(server.graphql(Some(&agent), read, json!({ "id": ticket_id })).await)["ticket"].clone();
+    assert_eq!(ticket["values"]["notes"], "<p>Refund <strong>now</strong><img src=\"x\"></p>", "no script is kept");
+    assert_eq!(
+        (ticket["values"]["month"].as_str(), ticket["values"]["source"].as_str()),
+        (Some("2026-11"), Some("web"))
+    );
+
+    // The browser cannot say who decided.
+    let complete = "mutation($input: CompleteTicketTaskInput!) { completeTicketTask(input: $input) { lastPosition } }";
+    let decision =
+        json!({ "decision": "approved", "comment": "Within policy", "by": uuid_text(7), "at": "2020-01-01T00:00:00Z" });
+    let token = ticket["tasks"][0]["token"].clone();
+    let wrong = json!({ "decision": "maybe" });
+    let refused = json!({ "input": { "ticketId": ticket_id, "token": token, "values": { "decision": wrong } } });
+    assert_eq!(error_fields(&server.graphql(Some(&agent), complete, refused).await), ["decision"]);
+    let done = json!({ "input": { "ticketId": ticket_id, "token": token, "values": { "decision": decision } } });
+    data(server.graphql(Some(&agent), complete, done).await);
+    let ticket = data(server.graphql(Some(&agent), read, json!({ "id": ticket_id })).await)["ticket"].clone();
+    let approval = &ticket["values"]["decision"];
+    assert_eq!(
+        (approval["decision"].as_str(), approval["comment"].as_str()),
+        (Some("approved"), Some("Within policy"))
+    );
+    assert_eq!(approval["by"], agent_id.as_str(), "{approval}");
+    assert!(approval["at"].as_str().is_some_and(|at| !at.starts_with("2020")), "{approval}");
+    assert_eq!(labels(&ticket["references"]), ["Demo agent one"], "the form names who decided");
 }
 
 fn uuid_text(number: u128) -> String {

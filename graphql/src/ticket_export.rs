@@ -34,12 +34,13 @@ use hotline_command_api::tickets::templates::TemplateUpload;
 use hotline_command_api::tickets::{MENU_PERMISSION, TYPES_MENU_PERMISSION};
 use hotline_command_api::{ApiError, Session};
 use hotline_domain::identity::tenant::local_time;
-use hotline_domain::ticket::FormSpec;
 use hotline_domain::ticket::ticket_type::{
     FIELD_PLACEHOLDER_PREFIX, TICKET_PLACEHOLDER_PREFIX, TemplateFormat, table_column,
 };
+use hotline_domain::ticket::{Approval, Decision, FieldKind, FormSpec};
 use hotline_infra::blobs::BlobInfo;
 use hotline_infra::office_templates::{self, MAX_TEMPLATE_BYTES};
+use hotline_projections::knowledge_index::html_to_text;
 use hotline_projections::tickets::{self as read_model, ExportTemplateView};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -252,6 +253,22 @@ impl Language {
         }
     }
 
+    fn decision(self, decision: Decision) -> &'static str {
+        match (self, decision) {
+            (Language::English, Decision::Approved) => "Approved",
+            (Language::English, Decision::Rejected) => "Rejected",
+            (_, Decision::Approved) => "同意",
+            (_, Decision::Rejected) => "不同意",
+        }
+    }
+
+    fn colon(self) -> &'static str {
+        match self {
+            Language::English => ": ",
+            _ => "：",
+        }
+    }
+
     fn separator(self) -> &'static str {
         match self {
             Language::English => ", ",
@@ -374,6 +391,12 @@ fn placeholder_value(
         };
     }
     if let Some(key) = name.strip_prefix(FIELD_PLACEHOLDER_PREFIX) {
+        let value = ticket.values.0.get(key);
+        match (form.field(key).map(|field| field.kind), value) {
+            (Some(FieldKind::RichText), Some(Value::String(html))) => return html_to_text(html).trim().to_owned(),
+            (Some(FieldKind::Approval), Some(value)) => return approval_text(value, names, language),
+            _ => {}
+        }
         let mut labels = option_labels(&ticket.form.0, key).unwrap_or_default();
         labels.extend(names.by_id.clone());
         labels.extend(names.by_field.get(key).cloned().unwrap_or_default());
@@ -399,6 +422,26 @@ fn placeholder_value(
         "exported_at" => local_time(now, &names.time_zone),
         _ => String::new(),
     }
+}
+
+/// An approval as people write one: `Approved: the opinion (Wang Fang, 2026-11-28 22:40 Asia/Shanghai)`.
+fn approval_text(value: &Value, names: &Rendering, language: Language) -> String {
+    let Ok(approval) = Approval::read(value) else { return String::new() };
+    let decision = language.decision(approval.decision);
+    let who = match (approval.by, approval.collaborator) {
+        (Some(user_id), _) => names.by_id.get(&user_id.to_string()).and_then(Value::as_str).map(str::to_owned),
+        (None, collaborator) => collaborator,
+    };
+    let stamp: Vec<String> = who.into_iter().chain(approval.at.map(|at| local_time(at, &names.time_zone))).collect();
+    let mut text = decision.to_owned();
+    if !approval.comment.is_empty() {
+        text.push_str(language.colon());
+        text.push_str(&approval.comment);
+    }
+    if !stamp.is_empty() {
+        text.push_str(&format!(" ({})", stamp.join(", ")));
+    }
+    text
 }
 
 /// A form value as text: an option's (or a picked id's) label for its value, a list's items,
@@ -505,5 +548,24 @@ mod tests {
         let labels = option_labels(&tree, "region");
         assert_eq!(field_text(&json!("sz"), labels.as_ref(), Language::English), "Shenzhen");
         assert!(Language::parse(Some("fr")).is_err());
+    }
+
+    #[test]
+    fn an_approval_reads_with_who_decided_and_when() {
+        let approver = "00000000-0000-0000-0000-00000000000a";
+        let names = Rendering {
+            by_id: Map::from_iter([(approver.to_owned(), json!("Wang Fang"))]),
+            by_field: HashMap::new(),
+            time_zone: "Asia/Shanghai".into(),
+        };
+        let decided =
+            json!({"decision": "approved", "comment": "Refund it", "by": approver, "at": "2026-11-28T14:40:00Z"});
+        assert_eq!(
+            approval_text(&decided, &names, Language::English),
+            "Approved: Refund it (Wang Fang, 2026-11-28 22:40 Asia/Shanghai)"
+        );
+        let outside = json!({"decision": "rejected", "comment": "", "collaborator": "a@example.com"});
+        assert_eq!(approval_text(&outside, &names, Language::SimplifiedChinese), "不同意 (a@example.com)");
+        assert_eq!(approval_text(&json!("yes"), &names, Language::English), "");
     }
 }

@@ -17,6 +17,7 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use hotline_domain::{Actor, EventEnvelope, ExpectedVersion, NewEvent, StreamId};
+use hotline_infra::blobs::{BlobInfo, BlobStore};
 use hotline_infra::chain::{ChainBreak, ChainVerifier};
 use hotline_infra::database::{self, Database, DatabaseKind, DatabaseLocation};
 use hotline_infra::store::postgres::PostgresEventStore;
@@ -820,6 +821,42 @@ conformance_test!(duplicate_event_id_is_refused_without_failing_batched_appends,
 conformance_test!(hash_chain_verifies_and_names_the_tampered_position, |fixture| {
     check_hash_chain(fixture.store(), &fixture)
 });
+conformance_test!(unclaimed_uploads_older_than_the_cut_off_are_swept_and_claimed_ones_kept, |fixture| {
+    check_unclaimed_uploads(&fixture.database().blobs)
+});
+
+/// Files kept for a form not sent yet: claimed ones stay, the others go once old enough, in
+/// their tenant only.
+async fn check_unclaimed_uploads(blobs: &BlobStore) {
+    let (tenant, other_tenant) = (Uuid::now_v7(), Uuid::now_v7());
+    let kept_at = DateTime::parse_from_rfc3339("2026-11-29T08:00:00Z").unwrap().to_utc();
+    let file = |name: &str| BlobInfo {
+        blob_id: Uuid::now_v7(),
+        name: name.into(),
+        content_type: "application/pdf".into(),
+        size: 3,
+    };
+    let (sent, given_up, recent, uploaded) =
+        (file("sent.pdf"), file("given-up.pdf"), file("recent.pdf"), file("old.pdf"));
+    for (info, at) in [(&sent, kept_at), (&given_up, kept_at), (&recent, kept_at + chrono::Duration::hours(23))] {
+        blobs.put_unclaimed(tenant, info, vec![1, 2, 3], at).await.unwrap();
+    }
+    // Files that never were unclaimed (a chat attachment, say) are no business of the sweep.
+    blobs.put(tenant, &uploaded, vec![4]).await.unwrap();
+    assert!(blobs.claim(tenant, sent.blob_id).await.unwrap(), "the file is there");
+    assert!(blobs.claim(tenant, sent.blob_id).await.unwrap(), "claiming twice only answers");
+    assert!(!blobs.claim(other_tenant, given_up.blob_id).await.unwrap(), "not another tenant's");
+    // The sweep is told the cut-off: files kept before it go.
+    let cut_off = kept_at + chrono::Duration::minutes(1);
+    assert_eq!(blobs.sweep_unclaimed(cut_off, 100).await.unwrap(), 1);
+    assert!(blobs.info(tenant, sent.blob_id).await.unwrap().is_some());
+    assert!(blobs.info(tenant, given_up.blob_id).await.unwrap().is_none(), "kept before the cut-off");
+    assert!(blobs.info(tenant, recent.blob_id).await.unwrap().is_some(), "kept after it");
+    assert!(blobs.info(tenant, uploaded.blob_id).await.unwrap().is_some());
+    assert!(!blobs.claim(tenant, given_up.blob_id).await.unwrap(), "a swept file cannot be claimed");
+    assert_eq!(blobs.sweep_unclaimed(cut_off, 100).await.unwrap(), 0, "nothing more to sweep");
+    assert_eq!(blobs.sweep_unclaimed(kept_at + chrono::Duration::hours(24), 100).await.unwrap(), 1);
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn embedded_database_keeps_secrets_and_read_models() {

@@ -21,8 +21,8 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use hotline_domain::ticket::queries::{SavedTicketQueries, SavedTicketQuery, TicketQueriesCommand};
 use hotline_domain::ticket::{
-    self, FormSpec, Member, NodeKind, Origin, Performer, Ticket, TicketAction, TicketCommand, TicketType,
-    TicketTypeAction, TicketTypeCommand, TicketTypeEvent, TokenId, Workflow, ticket_type, validate_values,
+    self, FieldKind, FormSpec, Member, NodeKind, Origin, Performer, Ticket, TicketAction, TicketCommand, TicketType,
+    TicketTypeAction, TicketTypeCommand, TicketTypeEvent, TokenId, Workflow, ticket_type, validate_with_calculated,
 };
 use hotline_domain::{Actor, DomainEvent, FieldError};
 use hotline_infra::blobs::BlobStore;
@@ -35,6 +35,7 @@ use uuid::Uuid;
 use crate::auth::Session;
 use crate::dispatcher::{CommandMeta, CommandOutcome, Dispatcher};
 use crate::error::{ApiError, FieldProblem};
+use crate::knowledge::service::sanitise_html;
 
 pub const MENU_PERMISSION: &str = "menu.tickets";
 pub const CREATE_PERMISSION: &str = "ticket.create";
@@ -88,6 +89,16 @@ async fn run_script(script: &str, values: &Map<String, Value>, step: &str) -> Re
 }
 
 /// Runs a version's rules; no rules compute nothing.
+/// Rich text fields keep only HTML safe to show (the knowledge base's allow-list): whoever
+/// sent it (a browser, the rules or an outside system), others read it in theirs.
+fn sanitise_rich_text(form: &FormSpec, values: &mut Map<String, Value>) {
+    for field in form.fields.iter().filter(|field| field.kind == FieldKind::RichText) {
+        if let Some(Value::String(html)) = values.get_mut(&field.key) {
+            *html = sanitise_html(html);
+        }
+    }
+}
+
 async fn run_rules(rules: Option<&str>, values: &Map<String, Value>, step: &str) -> Result<RulesOutcome, ApiError> {
     match rules {
         Some(script) => run_script(script, values, step).await.map_err(rules_failed),
@@ -369,13 +380,17 @@ impl TicketService {
             ));
         }
         let definition = self.definition(session.tenant_id, type_id, type_state.version).await?;
+        let mut values = values;
+        sanitise_rich_text(&definition.form, &mut values);
         let roles = &session.access.role_ids;
-        let errors = validate_values(&definition.form, &values, &|key| definition.form.role_access(key, roles));
+        let mut outcome = run_rules(definition.rules.as_deref(), &values, RULES_AT_START).await?;
+        let access = |key: &str| definition.form.role_access(key, roles);
+        let errors = validate_with_calculated(&definition.form, &values, &outcome.computed, &access);
         if !errors.is_empty() {
             return Err(invalid_values(errors));
         }
-        let outcome = run_rules(definition.rules.as_deref(), &values, RULES_AT_START).await?;
         rule_errors(&outcome)?;
+        sanitise_rich_text(&definition.form, &mut outcome.computed);
         self.check_references(session.tenant_id, &definition.form, &[&values, &outcome.computed], &Map::new()).await?;
         let ticket_id = Uuid::new_v5(&command_id, session.tenant_id.as_bytes());
         let action = TicketAction::Open {
@@ -448,25 +463,29 @@ impl TicketService {
             ));
         };
         let definition = self.definition(tenant_id, type_id, state.version).await?;
+        let mut values = values;
+        sanitise_rich_text(&definition.form, &mut values);
         let step = state.instance.tokens.get(&token).and_then(|waiting| {
             definition.workflow.nodes.iter().find(|node| node.id == waiting.node).and_then(|node| match &node.kind {
                 NodeKind::UserTask(task) => Some(task),
                 _ => None,
             })
         });
+        // The rules see the ticket as it would be after this step, and may calculate fields
+        // (which the browser then need not send, though the step requires them).
+        let node = state.instance.tokens.get(&token).map(|waiting| waiting.node.clone()).unwrap_or_default();
+        let mut after = state.values.clone();
+        after.extend(values.clone());
+        let mut outcome = run_rules(definition.rules.as_deref(), &after, &node).await?;
         if let Some(task) = step {
-            let errors =
-                validate_values(&definition.form, &values, &|key| performer.access(task, &definition.form, key));
+            let access = |key: &str| performer.access(task, &definition.form, key);
+            let errors = validate_with_calculated(&definition.form, &values, &outcome.computed, &access);
             if !errors.is_empty() {
                 return Err(invalid_values(errors));
             }
         }
-        // The rules see the ticket as it would be after this step, and may calculate fields.
-        let node = state.instance.tokens.get(&token).map(|waiting| waiting.node.clone()).unwrap_or_default();
-        let mut after = state.values.clone();
-        after.extend(values.clone());
-        let outcome = run_rules(definition.rules.as_deref(), &after, &node).await?;
         rule_errors(&outcome)?;
+        sanitise_rich_text(&definition.form, &mut outcome.computed);
         self.check_references(tenant_id, &definition.form, &[&values, &outcome.computed], &state.values).await?;
         let action = TicketAction::CompleteTask {
             token,
@@ -574,6 +593,8 @@ impl TicketService {
     ) -> Result<CommandOutcome, ApiError> {
         let command_id = Uuid::new_v5(&ticket_id, format!("service-done-{token}-{round}").as_bytes());
         self.dispatch_as_system(tenant_id, ticket_id, command_id, SERVICES_ACTOR, now, |definition| {
+            let mut values = values;
+            sanitise_rich_text(&definition.form, &mut values);
             TicketAction::ServiceDone {
                 token,
                 values,

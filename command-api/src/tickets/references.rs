@@ -7,17 +7,20 @@
 //! customer fields their conditions use) are checked when a form is saved.
 //!
 //! Uploads are stored first ([`TicketService::store_file`]) and named by the values after,
-//! so that a form never carries file bytes.
+//! so that a form never carries file bytes. A file stays unclaimed until a value naming it is
+//! checked here; files of forms given up go after [`UNCLAIMED_FILE_HOURS`]
+//! ([`TicketService::sweep_unclaimed_files`]).
 
 use std::collections::{BTreeSet, HashMap};
 
+use chrono::{DateTime, Utc};
 use hotline_domain::access::role::{self, BuiltInRole, Role};
 use hotline_domain::customer::{self, BUILT_IN_FIELDS, Customer};
 use hotline_domain::dictionary::{self, Dictionary, DictionaryEntry};
 use hotline_domain::identity::user::{self, User};
 use hotline_domain::organisation::{self, Organisation, OrganisationState};
 use hotline_domain::ticket::{
-    self, FileValue, FormSpec, QuerySource, QueryValue, ReferenceKind, Ticket, query_values, references,
+    self, FieldKind, FileValue, FormSpec, QuerySource, QueryValue, ReferenceKind, Ticket, query_values, references,
 };
 use hotline_domain::{DomainError, FieldError, StreamId};
 use hotline_infra::blobs::BlobInfo;
@@ -30,6 +33,10 @@ use crate::error::ApiError;
 
 /// The largest file a ticket form takes.
 pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
+/// How long an uploaded file waits for the form that names it to be sent.
+pub const UNCLAIMED_FILE_HOURS: i64 = 24;
+/// Unclaimed files deleted per sweep at most; the rest go at the next.
+const SWEEP_BATCH: u32 = 500;
 
 fn missing(kind: ReferenceKind) -> &'static str {
     match kind {
@@ -62,7 +69,12 @@ impl TicketService {
         let mut organisation: Option<OrganisationState> = None;
         let mut errors: Vec<FieldError> = Vec::new();
         for found in values.iter().flat_map(|values| references(form, values)) {
-            if errors.iter().any(|error| error.field == found.field) || !checked.insert((found.kind, found.id)) {
+            // Who decided an approval is the ticket's to record, whatever the browser says.
+            let stamped = form.field(&found.field).is_some_and(|field| field.kind == FieldKind::Approval);
+            if stamped
+                || errors.iter().any(|error| error.field == found.field)
+                || !checked.insert((found.kind, found.id))
+            {
                 continue;
             }
             let exists = match found.kind {
@@ -83,7 +95,8 @@ impl TicketService {
                     let stream = ticket::stream_id(found.id);
                     self.dispatcher.load::<Ticket>(tenant_id, &stream).await?.0.type_id.is_some()
                 }
-                ReferenceKind::File => self.blobs.info(tenant_id, found.id).await?.is_some(),
+                // Claimed as it is checked: the clean-up leaves it from now on.
+                ReferenceKind::File => self.blobs.claim(tenant_id, found.id).await?,
             };
             if !exists {
                 errors.push(FieldError::new(&found.field, missing(found.kind)));
@@ -266,8 +279,15 @@ impl TicketService {
                 .to_owned(),
             size: bytes.len() as u64,
         };
-        self.blobs.put(tenant_id, &info, bytes).await?;
+        self.blobs.put_unclaimed(tenant_id, &info, bytes, Utc::now()).await?;
         Ok(FileValue { blob_id: info.blob_id, name: info.name, size: info.size, content_type: info.content_type })
+    }
+
+    /// Deletes the files uploaded for forms that were not sent within
+    /// [`UNCLAIMED_FILE_HOURS`] of `now`; returns how many.
+    pub async fn sweep_unclaimed_files(&self, now: DateTime<Utc>) -> Result<u64, ApiError> {
+        let kept_before = now - chrono::Duration::hours(UNCLAIMED_FILE_HOURS);
+        Ok(self.blobs.sweep_unclaimed(kept_before, SWEEP_BATCH).await?)
     }
 
     /// A file one of the ticket's upload fields holds, with its bytes; `None` when the

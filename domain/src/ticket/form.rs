@@ -5,6 +5,7 @@
 //! so that it never trusts the browser: required fields, types, lengths, ranges and choices
 //! are checked again here, together with what the current workflow step lets a user edit.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -96,6 +97,17 @@ pub enum FieldKind {
     /// A result of the field's [`QuerySource`] (`hotline-query`): an entry's code or a
     /// customer's id.
     Query,
+    /// A month (`hotline-month`): `"YYYY-MM"`.
+    Month,
+    /// A telephone number (`hotline-phone`): see [`is_phone_number`].
+    Phone,
+    /// Formatted text (`hotline-richtext`): HTML, which the service sanitises before it is kept.
+    RichText,
+    /// A value the form never shows (`hotline-hidden`): text from its default, the rules or a
+    /// step's service.
+    Hidden,
+    /// A decision (`hotline-approval`): [`Approval`], stamped with who made it and when.
+    Approval,
     /// A component type this build does not know: any JSON value.
     Other,
 }
@@ -139,6 +151,18 @@ const TREE: &str = "hotline-tree";
 const RELATION: &str = "hotline-relation";
 const UPLOAD: &str = "hotline-upload";
 const QUERY: &str = "hotline-query";
+const MONTH: &str = "hotline-month";
+const PHONE: &str = "hotline-phone";
+const RICH_TEXT: &str = "hotline-richtext";
+const HIDDEN: &str = "hotline-hidden";
+const APPROVAL: &str = "hotline-approval";
+
+/// The longest HTML a rich text field may hold.
+pub const MAX_RICH_TEXT_CHARS: usize = 20_000;
+/// The longest opinion an approval may carry.
+pub const MAX_APPROVAL_COMMENT_CHARS: usize = 2_000;
+/// The longest text a hidden field may hold.
+const MAX_HIDDEN_CHARS: usize = 2_000;
 
 /// Component types that only lay the form out and hold no value.
 const LAYOUT: [&str; 7] = ["text", "html", "spacer", "separator", "button", "image", "iframe"];
@@ -255,6 +279,11 @@ fn collect(components: &[Value], spec: &mut FormSpec, depth: usize) -> Result<()
                     | RELATION
                     | UPLOAD
                     | QUERY
+                    | MONTH
+                    | PHONE
+                    | RICH_TEXT
+                    | HIDDEN
+                    | APPROVAL
             ) =>
             {
                 return Err(invalid(format!("component {index} ({kind_name}) has no {key_attribute}")));
@@ -291,6 +320,11 @@ fn field(key: &str, kind_name: &str, object: &Map<String, Value>) -> Result<Form
         RELATION => FieldKind::Relation,
         UPLOAD => FieldKind::Upload,
         QUERY => FieldKind::Query,
+        MONTH => FieldKind::Month,
+        PHONE => FieldKind::Phone,
+        RICH_TEXT => FieldKind::RichText,
+        HIDDEN => FieldKind::Hidden,
+        APPROVAL => FieldKind::Approval,
         _ => FieldKind::Other,
     };
     let empty = Map::new();
@@ -467,12 +501,24 @@ pub fn validate_values(
     values: &Map<String, Value>,
     access: &dyn Fn(&str) -> FieldAccess,
 ) -> Vec<FieldError> {
+    validate_with_calculated(spec, values, &Map::new(), access)
+}
+
+/// [`validate_values`], where a required field is filled when the rules `computed` a value
+/// for it: the browser shows a calculated field locked and does not send it.
+pub fn validate_with_calculated(
+    spec: &FormSpec,
+    values: &Map<String, Value>,
+    computed: &Map<String, Value>,
+    access: &dyn Fn(&str) -> FieldAccess,
+) -> Vec<FieldError> {
     let mut errors = Vec::new();
     for field in &spec.fields {
         let key = field.key.as_str();
         let value = values.get(key);
         let access = access(key);
-        let present = value.is_some_and(|value| !is_empty(value));
+        let filled = |value: Option<&Value>| value.is_some_and(|value| !is_empty(value));
+        let present = filled(value) || filled(computed.get(key));
         match access {
             FieldAccess::Hidden | FieldAccess::ReadOnly => {
                 if value.is_some() {
@@ -630,9 +676,138 @@ fn check_type(field: &FormField, value: &Value) -> Result<(), String> {
                 file_value(file)?;
             }
         }
+        FieldKind::Month => {
+            value.as_str().filter(|text| is_month(text)).ok_or("must be a month, as YYYY-MM")?;
+        }
+        FieldKind::Phone => {
+            value.as_str().filter(|text| is_phone_number(text)).ok_or("must be a telephone number")?;
+        }
+        FieldKind::RichText => {
+            let html = value.as_str().ok_or("must be formatted text")?;
+            if html.chars().count() > MAX_RICH_TEXT_CHARS {
+                return Err(format!("must be at most {MAX_RICH_TEXT_CHARS} characters of formatted text"));
+            }
+        }
+        FieldKind::Hidden => {
+            let text = value.as_str().ok_or("must be text")?;
+            if text.chars().count() > MAX_HIDDEN_CHARS {
+                return Err(format!("must be at most {MAX_HIDDEN_CHARS} characters"));
+            }
+        }
+        FieldKind::Approval => {
+            Approval::read(value)?;
+        }
         FieldKind::Other => {}
     }
     Ok(())
+}
+
+/// `YYYY-MM` with a month from 01 to 12.
+fn is_month(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() == 7
+        && bytes[..4].iter().all(u8::is_ascii_digit)
+        && bytes[4] == b'-'
+        && matches!((bytes[5], bytes[6]), (b'0', b'1'..=b'9') | (b'1', b'0'..=b'2'))
+}
+
+/// A telephone number as people write it: an optional `+`, then 3 to 20 digits, with spaces,
+/// hyphens, dots and parentheses between them as they like (`021-5550 1234`,
+/// `+86 138 0013 8000`). Local and international numbers alike: a contact centre takes both.
+pub fn is_phone_number(text: &str) -> bool {
+    let mut digits = 0;
+    for (index, c) in text.trim().chars().enumerate() {
+        match c {
+            '0'..='9' => digits += 1,
+            '+' if index == 0 => {}
+            ' ' | '-' | '.' | '(' | ')' => {}
+            _ => return false,
+        }
+    }
+    (3..=20).contains(&digits)
+}
+
+/// What an approval field holds: the decision and its opinion, and who made it and when,
+/// which the ticket adds itself ([`stamp_approvals`]): the browser sends the first two.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approval {
+    pub decision: Decision,
+    #[serde(default)]
+    pub comment: String,
+    /// The user who decided; absent for an outside collaborator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<Uuid>,
+    /// The outside collaborator who decided, by mail address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collaborator: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approved,
+    Rejected,
+}
+
+impl Approval {
+    /// A submitted or stored approval, with a clear message for what is wrong with it.
+    pub fn read(value: &Value) -> Result<Approval, String> {
+        let object = value.as_object().ok_or("must be a decision: {decision, comment}")?;
+        if let Some(other) =
+            object.keys().find(|key| !matches!(key.as_str(), "decision" | "comment" | "by" | "collaborator" | "at"))
+        {
+            return Err(format!("has an unknown part {other:?}"));
+        }
+        let approval = Approval::deserialize(value)
+            .map_err(|_| "must be a decision (approved or rejected) with an optional comment")?;
+        if approval.comment.chars().count() > MAX_APPROVAL_COMMENT_CHARS {
+            return Err(format!("must have a comment of at most {MAX_APPROVAL_COMMENT_CHARS} characters"));
+        }
+        Ok(approval)
+    }
+
+    fn same_decision(&self, other: &Approval) -> bool {
+        self.decision == other.decision && self.comment.trim() == other.comment.trim()
+    }
+}
+
+/// Who decides an approval: a user, or an outside collaborator by address.
+#[derive(Debug, Clone, Copy)]
+pub enum Approver<'a> {
+    User(Uuid),
+    Collaborator(&'a str),
+}
+
+/// Stamps each approval in `values` with who decided and when, whatever the browser said. An
+/// approval sent back as it was (the same decision and opinion) keeps its first stamp, so a
+/// later step that saves the whole form does not take an earlier decision over. Values that
+/// are not approvals are left to [`validate_values`].
+pub fn stamp_approvals(
+    spec: &FormSpec,
+    values: &mut Map<String, Value>,
+    previous: &Map<String, Value>,
+    approver: Approver<'_>,
+    at: DateTime<Utc>,
+) {
+    for field in spec.fields.iter().filter(|field| field.kind == FieldKind::Approval) {
+        let Some(value) = values.get_mut(&field.key) else { continue };
+        let Ok(mut approval) = Approval::read(value) else { continue };
+        let earlier = previous.get(&field.key).and_then(|value| Approval::read(value).ok());
+        match earlier {
+            Some(earlier) if earlier.same_decision(&approval) => approval = earlier,
+            _ => {
+                approval.comment = approval.comment.trim().to_owned();
+                (approval.by, approval.collaborator) = match approver {
+                    Approver::User(user_id) => (Some(user_id), None),
+                    Approver::Collaborator(address) => (None, Some(address.to_owned())),
+                };
+                approval.at = Some(at);
+            }
+        }
+        *value = serde_json::to_value(approval).expect("an approval serialises");
+    }
 }
 
 /// A picker's chosen items: the one value, or the list of a multiple picker.
@@ -708,6 +883,12 @@ pub fn references(spec: &FormSpec, values: &Map<String, Value>) -> Vec<FieldRefe
             FieldKind::Department => ReferenceKind::Department,
             FieldKind::Relation => ReferenceKind::Ticket,
             FieldKind::Upload => ReferenceKind::File,
+            FieldKind::Approval => {
+                if let Some(user_id) = Approval::read(value).ok().and_then(|approval| approval.by) {
+                    found.push(FieldReference { field: key.clone(), kind: ReferenceKind::User, id: user_id });
+                }
+                continue;
+            }
             _ => continue,
         };
         let items = match value {

@@ -35,8 +35,10 @@ pub use bpmn::{parse_bpmn, parse_duration};
 pub use condition::Condition;
 pub use engine::{Candidate, Instance, Step, Token, TokenId, Wait, candidate_of};
 pub use form::{
-    FieldAccess, FieldKind, FieldReference, FileValue, FormField, FormSpec, MOBILE_LAYOUT, QuerySource, QueryValue,
-    ReferenceKind, check_computed, check_mobile_layout, query_values, references, validate_values,
+    Approval, Approver, Decision, FieldAccess, FieldKind, FieldReference, FileValue, FormField, FormSpec,
+    MAX_APPROVAL_COMMENT_CHARS, MAX_RICH_TEXT_CHARS, MOBILE_LAYOUT, QuerySource, QueryValue, ReferenceKind,
+    check_computed, check_mobile_layout, is_phone_number, query_values, references, stamp_approvals, validate_values,
+    validate_with_calculated,
 };
 pub use role_forms::{EVERYONE_ELSE, ROLE_FORMS, RoleForms, shown_schema};
 pub use ticket_type::{TicketType, TicketTypeAction, TicketTypeCommand, TicketTypeEvent, TicketTypeState};
@@ -677,6 +679,7 @@ impl Decider for Ticket {
                 }
                 let title = bounded(title, 1, MAX_TITLE_CHARS, "ticket.invalid_title", "a title")?;
                 let mut values = values.clone();
+                stamp_approvals(form, &mut values, &Map::new(), Approver::User(*starter), at);
                 values.extend(computed.clone());
                 // What the rules calculated counts as filled in, whatever the starter's roles.
                 let access = |key: &str| {
@@ -720,12 +723,18 @@ impl Decider for Ticket {
                         format!("the workflow has no user task {}", waiting.node),
                     ));
                 };
-                let mut errors = validate_values(form, values, &|key| performer.access(task, form, key));
+                let access = |key: &str| performer.access(task, form, key);
+                let mut errors = validate_with_calculated(form, values, computed, &access);
                 errors.extend(check_computed(form, computed));
                 if !errors.is_empty() {
                     return Err(invalid_values(&errors));
                 }
                 let mut values = values.clone();
+                let approver = match performer {
+                    Performer::User(member) => Approver::User(member.user_id),
+                    Performer::Collaborator { address, .. } => Approver::Collaborator(address),
+                };
+                stamp_approvals(form, &mut values, &state.values, approver, at);
                 values.extend(computed.clone());
                 let mut merged = state.values.clone();
                 merged.extend(values.clone());

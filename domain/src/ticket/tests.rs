@@ -192,6 +192,109 @@ fn picker_tree_and_upload_components_are_read_with_their_kind_and_tree() {
     assert_eq!(spec.field("region").unwrap().options, ["gd", "sz", "hk"], "every level can be chosen");
 }
 
+/// A form of SP5's month, phone, rich text, hidden and approval kinds.
+fn kinds_form() -> FormSpec {
+    FormSpec::from_form_js(&json!({"components": [
+        {"type": "hotline-month", "key": "month"},
+        {"type": "hotline-phone", "key": "phone"},
+        {"type": "hotline-richtext", "key": "notes"},
+        {"type": "hotline-hidden", "key": "source", "defaultValue": "web"},
+        {"type": "hotline-approval", "key": "approval"}
+    ]}))
+    .unwrap()
+}
+
+#[test]
+fn month_phone_rich_text_hidden_and_approval_values_are_checked() {
+    let spec = kinds_form();
+    let kinds: Vec<FieldKind> = spec.fields.iter().map(|field| field.kind).collect();
+    assert_eq!(
+        kinds,
+        [FieldKind::Month, FieldKind::Phone, FieldKind::RichText, FieldKind::Hidden, FieldKind::Approval]
+    );
+    let good = map(json!({
+        "month": "2026-11", "phone": "021-5550 1234", "notes": "<p>Hi <strong>there</strong></p>", "source": "web",
+        "approval": {"decision": "approved", "comment": "ok"}
+    }));
+    assert_eq!(validate_values(&spec, &good, &|_| FieldAccess::Editable), []);
+    for phone in ["+86 138 0013 8000", "13800138000", "(021) 5550.1234", "110"] {
+        assert!(is_phone_number(phone), "{phone}");
+    }
+    for phone in ["abc", "12", "+", "1+2345", "123456789012345678901", "021 5550 1234 ext 5"] {
+        assert!(!is_phone_number(phone), "{phone}");
+    }
+    let bad = map(json!({
+        "month": "2026-13", "phone": "call me", "notes": "x".repeat(MAX_RICH_TEXT_CHARS + 1), "source": 7,
+        "approval": {"decision": "maybe"}
+    }));
+    let mut fields: Vec<String> =
+        validate_values(&spec, &bad, &|_| FieldAccess::Editable).into_iter().map(|error| error.field).collect();
+    fields.sort();
+    assert_eq!(fields, ["approval", "month", "notes", "phone", "source"]);
+    for approval in [
+        json!({"decision": "approved", "score": 5}),
+        json!({"decision": "approved", "comment": "x".repeat(MAX_APPROVAL_COMMENT_CHARS + 1)}),
+        json!("approved"),
+    ] {
+        let errors = validate_values(&spec, &map(json!({"approval": approval})), &|_| FieldAccess::Editable);
+        assert_eq!(errors.len(), 1, "{approval}");
+    }
+    for month in ["2026-1", "2026-00", "26-11", "2026/11", "2026-10 "] {
+        let errors = validate_values(&spec, &map(json!({"month": month})), &|_| FieldAccess::Editable);
+        assert_eq!(errors.len(), 1, "{month}");
+    }
+}
+
+#[test]
+fn an_approval_is_stamped_with_who_decided_and_keeps_its_stamp_when_sent_back() {
+    let spec = kinds_form();
+    // Whatever the browser says of who and when.
+    let forged = json!({"decision": "approved", "comment": " ok ", "by": OTHER_ID, "at": "2020-01-01T00:00:00Z"});
+    let mut values = map(json!({"approval": forged}));
+    stamp_approvals(&spec, &mut values, &Map::new(), Approver::User(AGENT), at());
+    assert_eq!(values["approval"], json!({"decision": "approved", "comment": "ok", "by": AGENT, "at": at()}));
+    assert_eq!(
+        references(&spec, &values),
+        [FieldReference { field: "approval".into(), kind: ReferenceKind::User, id: AGENT }]
+    );
+    // A later step saving the whole form sends it back: the first decision stands.
+    let previous = values.clone();
+    let mut again = map(json!({"approval": {"decision": "approved", "comment": "ok"}}));
+    stamp_approvals(&spec, &mut again, &previous, Approver::User(STARTER), at() + Duration::hours(1));
+    assert_eq!(again, previous);
+    // A changed decision is the new decider's.
+    let mut changed = map(json!({"approval": {"decision": "rejected", "comment": "no"}}));
+    let later = at() + Duration::hours(2);
+    stamp_approvals(&spec, &mut changed, &previous, Approver::Collaborator("a@example.com"), later);
+    assert_eq!(
+        changed["approval"],
+        json!({"decision": "rejected", "comment": "no", "collaborator": "a@example.com", "at": later})
+    );
+}
+
+#[test]
+fn opening_a_ticket_stamps_its_approvals_with_the_starter() {
+    let mut opening = open_action(&sequential(), 1, json!({"approval": {"decision": "approved", "comment": ""}}));
+    if let TicketAction::Open { form, .. } = &mut opening {
+        *form = kinds_form();
+    }
+    let (state, _) = decide(&TicketState::default(), opening).unwrap();
+    assert_eq!(state.values["approval"], json!({"decision": "approved", "comment": "", "by": STARTER, "at": at()}));
+}
+
+#[test]
+fn a_required_field_the_rules_calculated_need_not_be_sent() {
+    let spec = form();
+    let required = |_: &str| FieldAccess::Required;
+    let sent = map(json!({"subject": "Printer"}));
+    let computed = map(json!({"amount": 40, "note": ""}));
+    let missing: Vec<String> =
+        validate_with_calculated(&spec, &sent, &computed, &required).into_iter().map(|error| error.field).collect();
+    assert!(!missing.contains(&"amount".to_owned()), "calculated: {missing:?}");
+    assert!(missing.contains(&"note".to_owned()), "calculated empty is not filled: {missing:?}");
+    assert!(validate_values(&spec, &sent, &required).iter().any(|error| error.field == "amount"));
+}
+
 #[test]
 fn keyless_pickers_bad_trees_and_browser_only_file_pickers_are_refused() {
     let tree = |tree: Value| json!({"components": [{"type": "hotline-tree", "key": "t", "tree": tree}]});

@@ -327,6 +327,7 @@ fn check_node(workflow: &Workflow, node: &Node, form: &FormSpec, problems: &mut 
                         if !matches!(
                             field.kind,
                             FieldKind::Text
+                                | FieldKind::Hidden
                                 | FieldKind::User
                                 | FieldKind::Group
                                 | FieldKind::Department
