@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { apiToken, graphql as callGraphql } from "./lib/api.mjs";
+import { apiToken, graphql as callGraphql, eventually, oneStepWorkflow } from "./lib/api.mjs";
 import { launchChromium, logIn, newContext, screenshot } from "./lib/browser.mjs";
 import { startHotline } from "./lib/server.mjs";
 
@@ -23,18 +23,6 @@ const FORM = {
   ],
 };
 
-/** One step for the agents, both fields editable (as far as their roles' forms allow). @param {string} agentRole */
-const workflow = (agentRole) => `<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:hotline="https://hotline.example/schema/bpmn" id="d">
-  <bpmn:process id="p" isExecutable="true">
-    <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="answer" />
-    <bpmn:userTask id="answer" name="Answer" hotline:assignee="role:${agentRole}" hotline:fields="subject=editable,salary=editable" />
-    <bpmn:sequenceFlow id="f2" sourceRef="answer" targetRef="end" />
-    <bpmn:endEvent id="end" />
-  </bpmn:process>
-</bpmn:definitions>`;
-
 /** @type {Awaited<ReturnType<typeof startHotline>>} */
 let hotline;
 /** @type {import("playwright-core").Browser} */
@@ -42,25 +30,6 @@ let browser;
 
 /** @param {string} token @param {string} query @param {Record<string, unknown>} variables */
 const graphql = (token, query, variables) => callGraphql(hotline, token, query, variables);
-
-/**
- * What `read` gives once it is there: the read models follow the commands a moment later.
- * @template T @param {string} what @param {() => Promise<T | null | undefined>} read @returns {Promise<T>}
- */
-async function eventually(what, read) {
-  for (let attempt = 1; ; attempt += 1) {
-    /** @type {unknown} */
-    let failure;
-    try {
-      const found = await read();
-      if (found) return found;
-    } catch (error) {
-      failure = error;
-    }
-    if (attempt >= 50) assert.fail(`${what} never came: ${failure ?? "nothing"}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 /** The ticket as the token's user reads it. @param {string} token @param {string} id */
 const readTicket = (token, id) => eventually(`ticket ${id}`, async () => (await graphql(token, "query($id: UUID!) { ticket(id: $id) { id values form } }", { id })).ticket);
@@ -117,7 +86,7 @@ describe("forms per role", { timeout: 5 * 60_000 }, () => {
       });
       const typeId = created.createTicketType.aggregateId;
       await graphql(adminToken, "mutation($input: PublishTicketWorkflowInput!) { publishTicketWorkflow(input: $input) { lastPosition } }", {
-        input: { typeId, bpmnXml: workflow(agentRole) },
+        input: { typeId, bpmnXml: oneStepWorkflow({ name: "Answer", assignee: `role:${agentRole}`, fields: "subject=editable,salary=editable" }) },
       });
 
       // The administrator gives the agents a form without the salary, and publishes it.

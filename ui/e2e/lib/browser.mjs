@@ -90,19 +90,28 @@ export function menuItem(page, label) {
 }
 
 /**
- * Opens a menu entry by its labels (group, then entry), opening the group when it is closed.
+ * Opens a menu entry by its labels (group, then entry), opening the group when it is closed,
+ * and waits until its tab is the active one: a click while a group still slides open can
+ * miss, so the entry is clicked again until its tab shows.
  * @param {Page} page
  * @param {string[]} labels e.g. ["Administration", "Roles"]
  */
 export async function openMenu(page, labels) {
-  for (const [index, label] of labels.entries()) {
+  const entry = labels[labels.length - 1] ?? "";
+  for (const label of labels.slice(0, -1)) {
+    // A group: open it unless its first child shows already.
     const item = menuItem(page, label);
-    if (index < labels.length - 1) {
-      // A group: open it unless its first child shows already.
-      const expanded = await item.getAttribute("aria-expanded");
-      if (expanded !== "true") await item.click();
-    } else {
-      await item.click();
+    const expanded = await item.getAttribute("aria-expanded");
+    if (expanded !== "true") await item.click();
+  }
+  const activeTab = page.getByTestId("tabs").locator('[role="tab"][aria-selected="true"]').filter({ hasText: entry });
+  for (let attempt = 1; ; attempt++) {
+    await menuItem(page, entry).click();
+    try {
+      await activeTab.first().waitFor({ timeout: 5_000 });
+      break;
+    } catch (error) {
+      if (attempt === 3) throw error;
     }
   }
   await settle(page);

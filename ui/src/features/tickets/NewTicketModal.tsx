@@ -2,9 +2,11 @@
  * A new ticket: a published type, a title, then the type's form (form-js, every field as
  * designed as far as the user's roles allow: `startFields`, read-only ones disabled and not
  * sent). From the desk it carries the conversation. The published version's form rules run as
- * the user types (what they calculate and refuse shows under the form); the server runs them
- * again. Its `ticket.invalid_values` problems (the rules' among them) are listed by
- * field label; `ticket.invalid_title` goes under the title.
+ * the user types: a value they calculate (whatever the field held) shows in its field,
+ * read-only and marked; their other values (defaults, corrections of what was typed, fields
+ * the form lacks) and what they refuse show under the form. The server runs them again
+ * (calculated fields are not sent). Its `ticket.invalid_values` problems (the rules' among
+ * them) are listed by field label; `ticket.invalid_title` goes under the title.
  */
 import { Alert, Empty, Form, Input, Modal, Select, theme } from "antd";
 import { useEffect, useMemo, useRef, useState } from "react";
@@ -28,8 +30,8 @@ import {
   type FormValues,
   type TicketTypesData,
 } from "./tickets.graphql";
-import { useFormRules } from "./useFormRules";
-import { editableValues, formFields, formValues, schemaForStep, serverDetail, ticketFieldErrors } from "./workflow";
+import { calculatedValues, useFormRules } from "./useFormRules";
+import { editableValues, formFields, formValues, schemaForStep, serverDetail, ticketFieldErrors, typedValues } from "./workflow";
 
 export interface OpenedTicket {
   id: string;
@@ -61,6 +63,8 @@ export function NewTicketModal({ open, onClose, onOpened, conversationId, callId
   const [typeId, setTypeId] = useState<string>();
   const type = published.find((candidate) => candidate.id === typeId) ?? null;
   const [values, setValues] = useState<FormValues>({});
+  /** The calculated keys the form shows in their fields. */
+  const [calculatedKeys, setCalculatedKeys] = useState<string[]>([]);
   const viewer = useRef<FormViewApi | null>(null);
   const directory = useFieldDirectory(null, type);
   const [commandId, renewCommandId] = useCommandId();
@@ -71,9 +75,13 @@ export function NewTicketModal({ open, onClose, onOpened, conversationId, callId
   // What the user's roles let them fill in; none listed (never published): the form as designed.
   const startFields = type && type.startFields.length > 0 ? type.startFields : null;
   const shownForm = useMemo(() => (typeForm ? schemaForStep(typeForm, startFields ?? "all") : null), [typeForm, startFields]);
-  // The rules see what the server will be sent.
-  const sent = useMemo(() => (typeForm ? (startFields ? editableValues(values, startFields) : formValues(values, typeForm)) : {}), [values, typeForm, startFields]);
+  // The rules see what the server will be sent: what the user gave, not what they calculated.
+  const sent = useMemo(() => {
+    const typed = typedValues(values, calculatedKeys);
+    return typeForm ? (startFields ? editableValues(typed, startFields) : formValues(typed, typeForm)) : {};
+  }, [values, calculatedKeys, typeForm, startFields]);
   const rules = useFormRules(type?.publishedRules, sent, RULES_AT_START);
+  const computed = useMemo(() => calculatedValues(rules), [rules]);
 
   useEffect(() => {
     if (!open) return;
@@ -81,6 +89,7 @@ export function NewTicketModal({ open, onClose, onOpened, conversationId, callId
     form.setFieldsValue({ title: initialTitle ?? "" });
     setTypeId(undefined);
     setValues({});
+    setCalculatedKeys([]);
     setFailure(undefined);
     setProblems([]);
     renewCommandId();
@@ -158,6 +167,7 @@ export function NewTicketModal({ open, onClose, onOpened, conversationId, callId
             onChange={(value: string) => {
               setTypeId(value);
               setValues({});
+              setCalculatedKeys([]);
             }}
             notFoundContent={<Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("tickets.noPublishedTypes")} />}
           />
@@ -180,6 +190,8 @@ export function NewTicketModal({ open, onClose, onOpened, conversationId, callId
           schema={shownForm}
           data={{}}
           directory={directory}
+          computed={computed}
+          onCalculatedKeys={setCalculatedKeys}
           onChange={(data) => {
             setValues(data);
             renewCommandId();
@@ -189,7 +201,7 @@ export function NewTicketModal({ open, onClose, onOpened, conversationId, callId
           }}
         />
       ) : null}
-      <RulesOutcome result={rules} labels={labels} style={{ marginBlock: token.marginSM }} />
+      <RulesOutcome result={rules} labels={labels} inFields={calculatedKeys} style={{ marginBlock: token.marginSM }} />
       {failure ? (
         <Alert
           type="error"

@@ -1,7 +1,8 @@
 /**
  * What the form rules gave, under a ticket's form (and in the designer's Try): the values
- * they calculated, the errors they found, or why they did not run. Only shown: the server
- * runs the rules again and its result is the one recorded.
+ * they calculated (but those the form shows in their fields), the errors they found, or why
+ * they did not run. Only shown: the server runs the rules again and its result is the one
+ * recorded.
  */
 import { Alert, Descriptions, Space, Typography } from "antd";
 import type { CSSProperties } from "react";
@@ -30,16 +31,19 @@ interface Props {
   labels: ReadonlyMap<string, string>;
   /** Says so when the rules calculated nothing and found nothing wrong. */
   showEmpty?: boolean;
+  /** Calculated keys the form shows in their fields (`FormView`'s `onCalculatedKeys`): not listed again. */
+  inFields?: readonly string[];
   style?: CSSProperties;
 }
 
-export function RulesOutcome({ result, labels, showEmpty, style }: Props) {
+export function RulesOutcome({ result, labels, showEmpty, inFields = [], style }: Props) {
   const t = useT();
   if (!result) return null;
   if (!result.ok) return <Alert type="warning" showIcon style={style} data-testid="ticket-rules-failure" title={rulesFailureText(result.kind, result.message, t)} />;
-  const computed = Object.entries(result.computed);
+  const computed = Object.entries(result.computed).filter(([key]) => !inFields.includes(key));
   if (computed.length === 0 && result.errors.length === 0) {
-    return showEmpty ? <Typography.Paragraph type="secondary" style={style}>{t("tickets.rules.nothing")}</Typography.Paragraph> : null;
+    // "Nothing calculated" only when nothing was, not when the fields show it all.
+    return showEmpty && Object.keys(result.computed).length === 0 ? <Typography.Paragraph type="secondary" style={style}>{t("tickets.rules.nothing")}</Typography.Paragraph> : null;
   }
   return (
     <Space orientation="vertical" style={{ width: "100%", ...style }}>

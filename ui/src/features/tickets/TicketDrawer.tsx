@@ -3,8 +3,9 @@
  * fields removed, read-only ones disabled, required ones required), "Export" (the ticket
  * filled into one of its type's Word or Excel templates, downloaded), "Complete <step>"
  * sending the values of that step's editable fields only (the form rules of the ticket's
- * version run on them as the user types, at that step), the open tasks with their
- * candidates, due times and whether they are overdue (an outside collaborator's with when its
+ * version run on them as the user types, at that step; a value they calculate shows in its
+ * field, read-only, and is not sent: the server calculates it again), the open tasks with
+ * their candidates, due times and whether they are overdue (an outside collaborator's with when its
  * mailed link expires and "Send link again"), the service tasks it waits on (a failed
  * one with its error and Retry), the history (mail replies among the comments), a comment box
  * and cancelling with a reason.
@@ -48,8 +49,8 @@ import {
   type TicketServiceCall,
   type TicketTask,
 } from "./tickets.graphql";
-import { useFormRules } from "./useFormRules";
-import { editableValues, formFields, overdue, schemaForStep, serverDetail, ticketFieldErrors } from "./workflow";
+import { calculatedValues, useFormRules } from "./useFormRules";
+import { editableValues, formFields, overdue, schemaForStep, serverDetail, ticketFieldErrors, typedValues } from "./workflow";
 
 const DESK_PATH = "/desk";
 
@@ -98,9 +99,14 @@ function TicketDetail({ ticket, onChanged }: { ticket: Ticket; onChanged: () => 
   const task: TicketTask | null = mine.find((candidate) => candidate.token === taskToken) ?? null;
   const schema = useMemo(() => schemaForStep(ticket.form, task && ticket.status === "OPEN" ? task.fields : null), [ticket.form, task, ticket.status]);
   const [values, setValues] = useState<FormValues>(ticket.values);
+  /** The calculated keys the form shows in their fields. */
+  const [calculatedKeys, setCalculatedKeys] = useState<string[]>([]);
+  // What this step sends: its editable fields, without what the rules calculated into them.
+  const stepValues = useMemo(() => (task ? editableValues(typedValues(values, calculatedKeys), task.fields) : {}), [values, calculatedKeys, task]);
   // The rules see the ticket as the server will after this step: its values, then the step's.
-  const afterStep = useMemo(() => (task ? { ...ticket.values, ...editableValues(values, task.fields) } : ticket.values), [ticket.values, values, task]);
+  const afterStep = useMemo(() => (task ? { ...ticket.values, ...stepValues } : ticket.values), [ticket.values, stepValues, task]);
   const rules = useFormRules(task && ticket.status === "OPEN" ? ticket.rules : null, afterStep, task?.stepId ?? "");
+  const computed = useMemo(() => calculatedValues(rules), [rules]);
   const viewer = useRef<FormViewApi | null>(null);
   const directory = useFieldDirectory(ticket);
   const [completeCommand, setCompleteCommand] = useState(newCommandId);
@@ -130,7 +136,7 @@ function TicketDetail({ ticket, onChanged }: { ticket: Ticket; onChanged: () => 
     setCompleteError(undefined);
     if (viewer.current && !viewer.current.validate()) return;
     try {
-      await complete.mutate({ input: { commandId: completeCommand, ticketId: ticket.id, token: task.token, values: editableValues(values, task.fields) } });
+      await complete.mutate({ input: { commandId: completeCommand, ticketId: ticket.id, token: task.token, values: stepValues } });
     } catch (caught) {
       setCompleteError(caught);
       return;
@@ -330,6 +336,8 @@ function TicketDetail({ ticket, onChanged }: { ticket: Ticket; onChanged: () => 
           data={ticket.values}
           readOnly={!task || !isOpen}
           directory={directory}
+          computed={computed}
+          onCalculatedKeys={setCalculatedKeys}
           onChange={(next) => {
             setValues(next);
             setCompleteCommand(newCommandId());
@@ -340,7 +348,7 @@ function TicketDetail({ ticket, onChanged }: { ticket: Ticket; onChanged: () => 
         />
       </div>
 
-      <RulesOutcome result={rules} labels={labels} />
+      <RulesOutcome result={rules} labels={labels} inFields={calculatedKeys} />
 
       {completeError ? (
         <Alert

@@ -32,7 +32,7 @@ afterEach(() => {
 describe("running the rules in a worker", () => {
   it("hands back the worker's result and ends the worker", async () => {
     vi.stubGlobal("Worker", FakeWorker);
-    expect(await runRules("values.b = values.a * 2", { a: 2 }, "start")).toEqual({ ok: true, computed: { b: 4 }, errors: [] });
+    expect(await runRules("values.b = values.a * 2", { a: 2 }, "start")).toEqual({ ok: true, computed: { b: 4 }, calculated: ["b"], errors: [] });
     expect(FakeWorker.made[0]!.terminated).toBe(true);
   });
 

@@ -20,6 +20,12 @@ export type RulesResult =
       ok: true;
       /** The fields whose value the rules set or changed, with their new value. */
       computed: Record<string, unknown>;
+      /**
+       * The keys of `computed` the rules set whatever the field held (a calculation, such as a
+       * total, not a default or a correction of what was typed): a form shows these in their
+       * fields, read-only. Absent: none known.
+       */
+      calculated?: string[];
       /** `error(field, message)` calls, in order. */
       errors: RuleError[];
     }
@@ -33,6 +39,8 @@ export type RulesResult =
 /** The step the rules see when a ticket is opened. */
 export const RULES_AT_START = "start";
 
+type Script = (values: FormValues, step: string, error: (field: unknown, message: unknown) => void) => unknown;
+
 /** Lines the `Function` constructor puts before the script's first. */
 const LINES_BEFORE_SCRIPT = 2;
 
@@ -44,9 +52,10 @@ export function evaluateRules(script: string, values: FormValues, step: string):
   const error = (field: unknown, message: unknown) => {
     errors.push({ field: String(field), message: String(message) });
   };
-  let run: (values: FormValues, step: string, error: (field: unknown, message: unknown) => void) => unknown;
+  const started = Date.now();
+  let run: Script;
   try {
-    run = new Function("values", "step", "error", script) as typeof run;
+    run = new Function("values", "step", "error", script) as Script;
   } catch (caught) {
     return { ok: false, kind: "syntax", message: describe(caught) };
   }
@@ -63,7 +72,37 @@ export function evaluateRules(script: string, values: FormValues, step: string):
   }
   if (!isObject(after)) return { ok: false, kind: "values", message: "`values` is no longer an object" };
   const computed = Object.fromEntries(Object.entries(after).filter(([key, value]) => !Object.hasOwn(before, key) || !sameJson(before[key], value)));
-  return { ok: true, computed, errors };
+  return { ok: true, computed, calculated: calculatedKeys(run, values, step, computed, started), errors };
+}
+
+/** Stand-ins for what a user might type (a text and a number), to see whether the rules keep it. */
+const PROBES: readonly unknown[] = ["\u0000probe", -987654.321];
+/** How long the probes may take, all runs counted, so that the server's time limit still holds. */
+const PROBE_BUDGET_MS = 80;
+
+/**
+ * The computed keys the rules set to the same value whatever the field holds: the script runs
+ * again with each such field holding a probe (a text, then a number), and a key is calculated
+ * when each run still gives its computed value. `values.total = price * quantity` is; a
+ * default (`values.priority ||= "normal"`), a correction (`values.code = values.code.toUpperCase()`)
+ * or a count (`values.n = (values.n || 0) + 1`) is not: it depends on what was typed. Keys not
+ * probed in time are not calculated.
+ */
+function calculatedKeys(run: Script, values: FormValues, step: string, computed: Record<string, unknown>, started: number): string[] {
+  const ignore = () => {};
+  return Object.keys(computed).filter((key) =>
+    PROBES.every((probe) => {
+      if (Date.now() - started > PROBE_BUDGET_MS) return false;
+      const copy = { ...(JSON.parse(JSON.stringify(values)) as FormValues), [key]: probe };
+      try {
+        run(copy, step, ignore);
+        const after: unknown = JSON.parse(JSON.stringify(copy) ?? "null");
+        return isObject(after) && Object.hasOwn(after, key) && sameJson(after[key], computed[key]);
+      } catch {
+        return false;
+      }
+    }),
+  );
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -31,3 +31,13 @@ export function useFormRules(script: string | null | undefined, values: FormValu
   // Another type's or step's result is no result; the previous values' stays until the next.
   return script?.trim() && outcome?.script === script && outcome.step === step ? outcome.result : null;
 }
+
+/**
+ * What a form shows in its fields, read-only (`FormView`'s `computed`): the values the rules
+ * calculated whatever the field held (`calculated`); defaults and corrections of what was typed
+ * stay the user's to change, listed under the form. Nothing while the rules fail.
+ */
+export function calculatedValues(result: RulesResult | null): FormValues | undefined {
+  if (!result?.ok || !result.calculated?.length) return undefined;
+  return Object.fromEntries(result.calculated.filter((key) => Object.hasOwn(result.computed, key)).map((key) => [key, result.computed[key]]));
+}

@@ -245,6 +245,16 @@ export function formValues(values: FormValues, schema: FormSchema): FormValues {
   return Object.fromEntries(Object.entries(values).filter(([key]) => keys.has(key)));
 }
 
+/**
+ * The values the user gave: the form's, without those the rules calculated into their fields
+ * (`FormView`'s `onCalculatedKeys`). The rules run on these (a calculated value fed back would
+ * no longer count as calculated, and one that feeds on itself would never stop) and they are
+ * what is sent: the server calculates the rest again.
+ */
+export function typedValues(values: FormValues, calculatedKeys: readonly string[]): FormValues {
+  return calculatedKeys.length === 0 ? values : Object.fromEntries(Object.entries(values).filter(([key]) => !calculatedKeys.includes(key)));
+}
+
 // --- the workflow ---------------------------------------------------------------------
 
 function escapeXml(text: string): string {

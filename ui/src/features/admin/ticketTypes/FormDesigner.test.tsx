@@ -38,11 +38,20 @@ const SCHEMA: FormSchema = {
   ],
 };
 
-function renderDesigner(testId?: string) {
+const WHITE_PAPER_FIELDS = [
+  { type: "hotline-month", key: "due", label: "Due month", id: "Field_due" },
+  { type: "hotline-phone", key: "phone", label: "Callback number", id: "Field_phone" },
+  { type: "hotline-richtext", key: "notes", label: "Notes", id: "Field_notes" },
+  { type: "hotline-hidden", key: "tier", label: "Tier", id: "Field_tier" },
+  { type: "hotline-approval", key: "review", label: "Review", id: "Field_review" },
+];
+const WHITE_PAPER_SCHEMA: FormSchema = { type: "default", id: "ticket", components: WHITE_PAPER_FIELDS };
+
+function renderDesigner(testId?: string, schema: FormSchema = SCHEMA) {
   const schemas: FormSchema[] = [];
   render(
     <I18nProvider>
-      <FormDesigner schema={SCHEMA} testId={testId} onChange={(schema) => schemas.push(schema)} />
+      <FormDesigner schema={schema} testId={testId} onChange={(changed) => schemas.push(changed)} />
     </I18nProvider>,
   );
   const designer = screen.getByTestId(testId ?? "ticket-form-designer");
@@ -181,5 +190,44 @@ describe("FormDesigner with Hotline's fields", () => {
     expect(query.group).toBe("selection");
     expect(query.create({ id: "Field_1" })).toEqual({ label: "Query", source: "dictionary", id: "Field_1" });
     expect(registered.get("hotline-tree")!.config.create()).toEqual({ label: "Tree select" });
+  });
+
+  it("offers the white paper's five field types: the typed ones with the inputs, Approval with the selections", async () => {
+    const { designer } = renderDesigner();
+    await waitFor(() => expect(designer.querySelector('[data-field-type="hotline-approval"]')).not.toBeNull());
+    const names = Object.fromEntries([...designer.querySelectorAll<HTMLElement>(".fjs-palette-field")].map((button) => [button.dataset.fieldType, button.textContent]));
+    expect(names).toMatchObject({ "hotline-month": "Month", "hotline-phone": "Phone", "hotline-richtext": "Rich text", "hotline-hidden": "Hidden", "hotline-approval": "Approval" });
+    const groupOf = (type: string) => designer.querySelector(`[data-field-type="${type}"]`)!.closest(".fjs-palette-group")?.getAttribute("data-group-id");
+    for (const type of ["hotline-month", "hotline-phone", "hotline-richtext", "hotline-hidden", "hotline-upload"]) expect(groupOf(type), type).toBe("basic-input");
+    expect(groupOf("hotline-approval")).toBe("selection");
+  });
+
+  it("offers no Multiple for them, only form-js's own properties", async () => {
+    const { designer } = renderDesigner(undefined, WHITE_PAPER_SCHEMA);
+    for (const { id, key } of WHITE_PAPER_FIELDS) {
+      await select(designer, id);
+      await waitFor(() => expect(designer.querySelector<HTMLInputElement>('[data-entry-id="key"] input')?.value).toBe(key));
+      for (const standard of ["label", "description", "disabled", "readonly", "required"]) await entry(designer, standard);
+      expect(designer.querySelector('[data-entry-id="hotline-multiple"]'), id).toBeNull();
+    }
+  });
+
+  it("previews a hidden field by its key and edits its Value as the schema's defaultValue", async () => {
+    const { designer, last } = renderDesigner(undefined, WHITE_PAPER_SCHEMA);
+    await waitFor(() => expect(designer.querySelector('.fjs-element[data-id="Field_tier"]')?.textContent).toContain("Hidden field: tier"));
+    await select(designer, "Field_tier");
+    const value = (await entry(designer, "hotline-hidden-value")).querySelector<HTMLInputElement>("input")!;
+    expect(value.value).toBe("");
+    await act(async () => {
+      fireEvent.input(value, { target: { value: "vip" } });
+    });
+    await waitFor(() => expect(last().components[3]).toMatchObject({ type: "hotline-hidden", key: "tier", defaultValue: "vip" }));
+    await act(async () => {
+      fireEvent.input(value, { target: { value: "" } });
+    });
+    await waitFor(() => expect(last().components[3]!.defaultValue).toBeUndefined());
+    expect(designer.querySelector('[data-entry-id="hotline-hidden-value"]')).not.toBeNull();
+    await select(designer, "Field_phone");
+    await waitFor(() => expect(designer.querySelector('[data-entry-id="hotline-hidden-value"]')).toBeNull());
   });
 });

@@ -1,5 +1,6 @@
 /** The form of a ticket type: bpmn.io's form-js editor (its own palette and properties) with
- * Hotline's own fields (users, groups, departments, trees, related tickets, queries, files) and
+ * Hotline's own fields (users, groups, departments, trees, related tickets, queries, files,
+ * months, phone numbers, rich text, hidden values, approvals) and
  * their properties (a query field's list the tenant's dictionaries and customer fields). Every change reports the schema. The bpmn.io watermark stays visible (its licence). */
 import "@bpmn-io/form-js/dist/assets/form-js.css";
 import "@bpmn-io/form-js/dist/assets/form-js-editor.css";

@@ -1,9 +1,11 @@
 /**
  * The form designer's properties of Hotline's own fields (`tickets/fields`), added to
- * form-js's General group: "Multiple" for every one, "Tree" for `hotline-tree` (its nodes as
- * text, see `tickets/fields/tree.ts`), "Accepted files" for `hotline-upload`, and for
- * `hotline-query` "Source", then "Dictionary" (a dictionary source) or "Columns" and
- * "Conditions" (the customers source, as text: see `tickets/fields/conditions.ts`). Each change goes
+ * form-js's General group: "Multiple" for the pickers and files (the other types hold one
+ * value), "Value" for `hotline-hidden` (its `defaultValue`: what new tickets start with),
+ * "Tree" for `hotline-tree` (its nodes as text, see `tickets/fields/tree.ts`), "Accepted
+ * files" for `hotline-upload`, and for `hotline-query` "Source", then "Dictionary" (a
+ * dictionary source) or "Columns" and "Conditions" (the customers source, as text: see
+ * `tickets/fields/conditions.ts`). Each change goes
  * through the editor's `modeling.editFormField` (the `editField` form-js hands providers), so
  * that it is undoable and `changed` reports the schema with it.
  *
@@ -14,7 +16,7 @@ import { usePropertiesPanelService } from "@bpmn-io/form-js";
 import { h, type VNode } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { formatColumns, formatConditions, MAX_COLUMNS, parseColumns, parseConditions, QUERY_CONDITION_OPS } from "../../tickets/fields/conditions";
-import { type HotlineField, isHotlineFieldType, type QuerySource } from "../../tickets/fields/fieldTypes";
+import { type HotlineField, isHotlineFieldType, MAX_HIDDEN_CHARS, type QuerySource, takesMultiple } from "../../tickets/fields/fieldTypes";
 import { formatTree, parseTree } from "../../tickets/fields/tree";
 import type { DesignerLists, DesignerListsSnapshot } from "./designerLists";
 
@@ -264,6 +266,25 @@ function AcceptEntry({ id, field, editField }: EntryProps) {
   });
 }
 
+const asTyped = (text: string) => text;
+
+/** Longer than the server keeps (in characters, as it counts them). */
+const tooLongHidden = (text: string) => [...text].length > MAX_HIDDEN_CHARS;
+
+function HiddenValueEntry({ id, field, editField }: EntryProps) {
+  return h(TextEntry, {
+    id,
+    label: "Value",
+    hint: "What new tickets hold; users never see it (rules and services may change it)",
+    value: field.defaultValue ?? "",
+    normalize: asTyped,
+    problem: (text) => (tooLongHidden(text) ? `At most ${MAX_HIDDEN_CHARS} characters: not saved` : null),
+    commit: (text) => {
+      if (!tooLongHidden(text)) editField(field, "defaultValue", text || undefined);
+    },
+  });
+}
+
 /** Whether an entry holds something (the group's "edited" dot), given its input. */
 const isChecked = (input: HTMLInputElement | null) => input?.checked === true;
 const hasText = (input: HTMLInputElement | null) => Boolean(input?.value);
@@ -282,7 +303,8 @@ function queryEntries(field: HotlineField, editField: EditField) {
 function entries(field: HotlineField, editField: EditField) {
   const common = { field, editField };
   return [
-    { id: "hotline-multiple", component: MultipleEntry, isEdited: isChecked, ...common },
+    ...(takesMultiple(field.type) ? [{ id: "hotline-multiple", component: MultipleEntry, isEdited: isChecked, ...common }] : []),
+    ...(field.type === "hotline-hidden" ? [{ id: "hotline-hidden-value", component: HiddenValueEntry, isEdited: hasText, ...common }] : []),
     ...(field.type === "hotline-tree" ? [{ id: "hotline-tree", component: TreeEntry, isEdited: hasText, ...common }] : []),
     ...(field.type === "hotline-upload" ? [{ id: "hotline-accept", component: AcceptEntry, isEdited: hasText, ...common }] : []),
     ...(field.type === "hotline-query" ? queryEntries(field, editField) : []),

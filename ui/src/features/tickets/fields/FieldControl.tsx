@@ -2,18 +2,24 @@
  * The antd control of a Hotline form field (see `hotlineFields.ts`), rendered by `FormView`
  * into the field's slot: a searching Select for users, groups and related tickets, a
  * TreeSelect for departments and a designer's static tree, a searching Select over a query
- * field's dictionary entries or customers, an Upload for files. What it
- * lists, labels, uploads and links comes from the page's `FieldDirectory`.
+ * field's dictionary entries or customers, an Upload for files, a month picker, a phone
+ * number input (with a Call button for softphone users), the rich-text editor, and Approve /
+ * Reject with an opinion. What it lists, labels, uploads and links comes from the page's
+ * `FieldDirectory`. Hidden fields have no control: they draw nothing.
  */
-import { UploadOutlined } from "@ant-design/icons";
-import { App, Button, Select, TreeSelect, Typography, Upload, type UploadFile } from "antd";
+import { PhoneOutlined, UploadOutlined } from "@ant-design/icons";
+import { App, Button, DatePicker, Input, Radio, Select, Space, Tag, TreeSelect, Typography, Upload, type UploadFile } from "antd";
+import dayjs from "dayjs";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { flushSync } from "react-dom";
 import { useErrorText } from "../../../api/errors";
-import { useT } from "../../../i18n";
+import { useI18n, useT } from "../../../i18n";
+import { formatDateTime } from "../../../i18n/format";
+import { useDial } from "../../calls/dial";
+import { LazyRichTextEditor } from "../../knowledge/LazyRichTextEditor";
 import type { FieldDirectory, FieldOption, FieldOptionKind, FileValue, QueryOption } from "./directory";
 import type { FieldControlState } from "./fieldPortals";
-import { heldIds, MAX_QUERY_VALUES, OPTION_KINDS, sanitizeValue } from "./fieldTypes";
+import { type ApprovalValue, heldIds, isPhoneNumber, MAX_APPROVAL_COMMENT_CHARS, MAX_QUERY_VALUES, MAX_RICH_TEXT_CHARS, OPTION_KINDS, sanitizeValue, type ValueProblem } from "./fieldTypes";
 import type { TreeNode } from "./tree";
 
 interface Props {
@@ -35,6 +41,11 @@ export function FieldControl({ state, directory }: Props) {
   if (type === "hotline-upload") return <FileControl state={state} directory={directory} />;
   if (type === "hotline-tree") return <StaticTreeControl state={state} />;
   if (type === "hotline-query") return <QueryControl state={state} directory={directory} />;
+  if (type === "hotline-month") return <MonthControl state={state} />;
+  if (type === "hotline-phone") return <PhoneControl state={state} />;
+  if (type === "hotline-richtext") return <RichTextControl state={state} />;
+  if (type === "hotline-approval") return <ApprovalControl state={state} directory={directory} />;
+  if (type === "hotline-hidden") return null;
   const kind = OPTION_KINDS[type]!;
   if (kind === "DEPARTMENT") return <DepartmentControl state={state} directory={directory} />;
   return <OptionControl state={state} directory={directory} kind={kind} />;
@@ -330,5 +341,171 @@ function FileControl({ state, directory }: Props) {
         ) : null}
       </Upload>
     </div>
+  );
+}
+
+/** The words of a typed value's problem (`valueProblem`), for the form's errors under the field. */
+export function useProblemText(): (problem: ValueProblem) => string {
+  const t = useT();
+  return useCallback((problem: ValueProblem) => (problem === "phone" ? t("ticketFields.invalidPhone") : t("ticketFields.richTextTooLong", { max: MAX_RICH_TEXT_CHARS })), [t]);
+}
+
+const MONTH_FORMAT = "YYYY-MM";
+
+/** A month, held as `YYYY-MM`. */
+function MonthControl({ state }: { state: FieldControlState }) {
+  const held = sanitizeValue(state.field, state.value) as string | null;
+  return (
+    <DatePicker
+      {...commonProps(state)}
+      picker="month"
+      format={MONTH_FORMAT}
+      value={held ? dayjs(held) : null}
+      onChange={(date) => report(state, date ? date.format(MONTH_FORMAT) : null)}
+    />
+  );
+}
+
+/**
+ * A phone number. A number being typed reaches the form once it reads as one (or is
+ * emptied), and as typed when the input is left: so the form's error under it (see
+ * `valueProblem`) comes on leaving, not at the first digit. Softphone users call a valid
+ * number with the Call button, read-only too.
+ */
+function PhoneControl({ state }: { state: FieldControlState }) {
+  const t = useT();
+  const dial = useDial();
+  const held = (sanitizeValue(state.field, state.value) as string | null) ?? "";
+  const [text, setText] = useState(held);
+  // The form's value changed elsewhere (reset, another value imported): show it.
+  const reported = useRef(held);
+  useEffect(() => {
+    if (held === reported.current) return;
+    reported.current = held;
+    setText(held);
+  }, [held]);
+  const send = (typed: string) => {
+    const number = typed.trim();
+    reported.current = number;
+    report(state, number || null);
+  };
+  const number = text.trim();
+  const key = state.field.key;
+  const input = (
+    <Input
+      {...commonProps(state)}
+      type="tel"
+      inputMode="tel"
+      autoComplete="off"
+      prefix={<PhoneOutlined />}
+      value={text}
+      onChange={(event) => {
+        const typed = event.target.value;
+        setText(typed);
+        if (!typed.trim() || isPhoneNumber(typed)) send(typed);
+      }}
+      onBlur={() => {
+        if (number !== held) send(text);
+        state.onBlur();
+      }}
+    />
+  );
+  if (!dial || !isPhoneNumber(number)) return input;
+  return (
+    <Space.Compact style={{ width: "100%" }}>
+      {input}
+      <Button icon={<PhoneOutlined />} onClick={() => dial(number)} data-testid={`ticket-field-${key}-call`}>
+        {t("ticketFields.call")}
+      </Button>
+    </Space.Compact>
+  );
+}
+
+/** Formatted text: the rich-text editor (read-only: the same, without its toolbar); an empty document holds null. */
+function RichTextControl({ state }: { state: FieldControlState }) {
+  const held = sanitizeValue(state.field, state.value) as string | null;
+  const common = commonProps(state);
+  return (
+    <LazyRichTextEditor
+      id={common.id}
+      aria-describedby={common["aria-describedby"]}
+      data-testid={common["data-testid"]}
+      value={held ?? ""}
+      editable={!common.disabled}
+      status={common.status}
+      minHeight={120}
+      onChange={(html) => report(state, html || null)}
+      onBlur={state.onBlur}
+    />
+  );
+}
+
+/** "Approved by Ann Lee, 2026-11-29 10:00" of a stamped decision: a user named from the references, or the collaborator's address. */
+function DecidedBy({ approval, directory }: { approval: ApprovalValue | null; directory: FieldDirectory }) {
+  const { t, locale } = useI18n();
+  if (!approval?.at || !(approval.by || approval.collaborator)) return null;
+  const user = approval.by ? directory.references.find((option) => option.kind === "USER" && option.id === approval.by) : undefined;
+  const name = user?.label ?? approval.by ?? approval.collaborator!;
+  const time = formatDateTime(approval.at, locale);
+  return (
+    <Typography.Text type="secondary" style={{ display: "block" }}>
+      {t(approval.decision === "approved" ? "ticketFields.approvedBy" : "ticketFields.rejectedBy", { name, time })}
+    </Typography.Text>
+  );
+}
+
+/**
+ * A decision: Approve or Reject and an opinion. Any change sends only `{decision, comment}`
+ * (the server stamps who and when); an untouched one goes back as held, so the server keeps
+ * its stamp. An opinion written before deciding waits for the decision. Read-only: the
+ * decision as a green or red tag, the opinion and who decided when.
+ */
+function ApprovalControl({ state, directory }: Props) {
+  const t = useT();
+  const approval = sanitizeValue(state.field, state.value) as ApprovalValue | null;
+  const [draft, setDraft] = useState("");
+  const { key } = state.field;
+  const testId = `ticket-field-${key}`;
+  if (state.disabled || state.readonly) {
+    return (
+      <div id={state.domId} data-testid={testId}>
+        {approval ? (
+          <Tag color={approval.decision === "approved" ? "green" : "red"} data-testid={`${testId}-decision`}>
+            {t(approval.decision === "approved" ? "ticketFields.approved" : "ticketFields.rejected")}
+          </Tag>
+        ) : (
+          <Typography.Text type="secondary">{t("ticketFields.undecided")}</Typography.Text>
+        )}
+        {approval?.comment ? <Typography.Paragraph style={{ whiteSpace: "pre-wrap", margin: "8px 0 0" }}>{approval.comment}</Typography.Paragraph> : null}
+        <DecidedBy approval={approval} directory={directory} />
+      </div>
+    );
+  }
+  const comment = approval?.comment ?? draft;
+  const decide = (decision: ApprovalValue["decision"], text: string) => report(state, { decision, comment: text });
+  return (
+    <Space orientation="vertical" style={{ width: "100%" }} data-testid={testId}>
+      <Radio.Group id={state.domId} aria-describedby={`${state.domId}-description ${state.domId}-error-message`} value={approval?.decision} onChange={(event) => decide(event.target.value as ApprovalValue["decision"], comment)}>
+        <Radio value="approved" data-testid={`${testId}-approve`}>
+          {t("ticketFields.approve")}
+        </Radio>
+        <Radio value="rejected" data-testid={`${testId}-reject`}>
+          {t("ticketFields.reject")}
+        </Radio>
+      </Radio.Group>
+      <Input.TextArea
+        value={comment}
+        placeholder={t("ticketFields.opinion")}
+        aria-label={t("ticketFields.opinion")}
+        maxLength={MAX_APPROVAL_COMMENT_CHARS}
+        showCount
+        autoSize={{ minRows: 2, maxRows: 6 }}
+        status={state.invalid ? "error" : undefined}
+        onChange={(event) => (approval ? decide(approval.decision, event.target.value) : setDraft(event.target.value))}
+        onBlur={state.onBlur}
+        data-testid={`${testId}-comment`}
+      />
+      <DecidedBy approval={approval} directory={directory} />
+    </Space>
   );
 }

@@ -41,7 +41,7 @@ export interface QueryLabel {
 export interface FieldDirectory {
   /** Searches a picker's options (absent on the collaborator page: pickers then only show what is chosen). DEPARTMENT with empty text returns the whole tree. */
   search?: (kind: FieldOptionKind, text: string) => Promise<FieldOption[]>;
-  /** Labels of the ids the values already hold (from the server), so chosen values show names, not ids. */
+  /** Labels of the ids the values already hold (from the server), so chosen values show names, not ids; the users who decided approvals among them. */
   references: FieldOption[];
   /** Searches the options of the query field `field` (its key) (absent on the collaborator page: query fields then only show what is chosen). */
   queryOptions?: (field: string, text: string) => Promise<QueryOption[]>;

@@ -6,6 +6,10 @@ import { FormView, type FormViewApi } from "../FormView";
 import type { FormValues } from "../tickets.graphql";
 import type { FieldDirectory, FieldOption, FieldOptionKind, FileValue, QueryOption } from "./directory";
 
+// The softphone's dial: `allowed` says whether the page's user may call.
+const dial = vi.hoisted(() => ({ call: vi.fn<(number: string) => void>(), allowed: false }));
+vi.mock("../../calls/dial", () => ({ useDial: () => (dial.allowed ? dial.call : null) }));
+
 const USER_ANN = "11111111-1111-1111-1111-111111111111";
 const USER_BOB = "22222222-2222-2222-2222-222222222222";
 const GROUP = "33333333-3333-3333-3333-333333333333";
@@ -299,5 +303,227 @@ describe("Query fields in the viewer", () => {
     const region = await control("region");
     await waitFor(() => expect(within(region).getByText("Shanghai")).toBeTruthy());
     expect(queryOptions).not.toHaveBeenCalled();
+  });
+});
+
+const WHITE_PAPER_SCHEMA = {
+  type: "default",
+  components: [
+    { type: "hotline-month", key: "due", label: "Due month", id: "Field_due" },
+    { type: "hotline-phone", key: "phone", label: "Callback number", id: "Field_phone" },
+    { type: "hotline-richtext", key: "notes", label: "Notes", id: "Field_notes" },
+    { type: "hotline-hidden", key: "tier", label: "Secret tier", id: "Field_tier", defaultValue: "vip" },
+    { type: "hotline-approval", key: "review", label: "Review", id: "Field_review" },
+  ],
+};
+
+const STAMPED = { decision: "approved", comment: "Refund it", by: USER_ANN, at: "2026-11-28T09:30:00Z" };
+
+/** The Tiptap editor behind a rich text field's control, once it is loaded. */
+async function richTextEditor(key: string) {
+  const prose = await waitFor(() => {
+    const found = screen.getByTestId(`ticket-field-${key}`).querySelector<HTMLElement & { editor?: { commands: { setContent: (html: string, options?: { emitUpdate?: boolean }) => boolean } } }>(".ProseMirror");
+    if (!found?.editor) throw new Error("no editor yet");
+    return found;
+  });
+  // Its commands act on the state they were read with: read them for each change.
+  const setContent = (html: string) => prose.editor!.commands.setContent(html, { emitUpdate: true });
+  return { prose, setContent };
+}
+
+describe("The white paper's fields in the viewer", () => {
+  beforeEach(() => {
+    dial.allowed = false;
+    dial.call.mockClear();
+  });
+
+  it("start empty, the hidden one with the designer's value", async () => {
+    const form = renderForm({ schema: WHITE_PAPER_SCHEMA });
+    await control("review");
+    await waitFor(() => expect(form.last()).toEqual({ due: null, phone: null, notes: null, tier: "vip", review: null }));
+  });
+
+  it("draw nothing at all for a hidden field, and keep and send its value", async () => {
+    const form = renderForm({ schema: WHITE_PAPER_SCHEMA, data: { tier: "gold", due: "bad" } });
+    await control("review");
+    await waitFor(() => expect(form.last()).toMatchObject({ tier: "gold", due: null }));
+    const view = screen.getByTestId("ticket-form-view");
+    expect(within(view).queryByText("Secret tier")).toBeNull();
+    expect(view.querySelector(".fjs-form-field-hotline-hidden")).toBeNull();
+    expect(screen.queryByTestId("ticket-field-tier")).toBeNull();
+    // No row is left for it either: each of the other four has its own.
+    expect([...view.querySelectorAll(".fjs-layout-row")].filter((row) => row.childElementCount > 0)).toHaveLength(4);
+    let valid = false;
+    await act(async () => {
+      valid = form.validate();
+    });
+    expect(valid).toBe(true);
+  });
+
+  it("pick a month and hold it as YYYY-MM", async () => {
+    const form = renderForm({ schema: WHITE_PAPER_SCHEMA, data: { due: "2026-10" } });
+    const due = await control("due");
+    const input = (due.matches("input") ? due : due.querySelector("input")) as HTMLInputElement;
+    expect(input.value).toBe("2026-10");
+    await act(async () => {
+      fireEvent.mouseDown(input);
+      fireEvent.click(input);
+    });
+    const november = await waitFor(() => {
+      const cell = document.querySelector<HTMLElement>('.ant-picker-dropdown td[title="2026-11"]');
+      if (!cell) throw new Error("no month panel");
+      return cell;
+    });
+    await act(async () => {
+      fireEvent.click(november.querySelector(".ant-picker-cell-inner") ?? november);
+    });
+    await waitFor(() => expect(form.last()?.due).toBe("2026-11"));
+    expect(input.value).toBe("2026-11");
+  });
+
+  it("take a typed phone number, and on leaving say what is wrong with one that is not", async () => {
+    const form = renderForm({ schema: WHITE_PAPER_SCHEMA });
+    const phone = (await control("phone")) as HTMLInputElement;
+    expect(phone.type).toBe("tel");
+    fireEvent.change(phone, { target: { value: "021-5550 1234" } });
+    await waitFor(() => expect(form.last()?.phone).toBe("021-5550 1234"));
+
+    // While typed, not a number yet: no error until the input is left.
+    fireEvent.change(phone, { target: { value: "12" } });
+    expect(screen.queryByText(/A phone number:/)).toBeNull();
+    await act(async () => {
+      fireEvent.blur(phone);
+    });
+    await waitFor(() => expect(form.last()?.phone).toBe("12"));
+    expect(await screen.findByText("A phone number: 3 to 20 digits, + only first, spaces, -, . and ( ) allowed")).toBeTruthy();
+    let valid = true;
+    await act(async () => {
+      valid = form.validate();
+    });
+    expect(valid).toBe(false);
+
+    fireEvent.change(phone, { target: { value: "+86 138 0013 8000" } });
+    await waitFor(() => expect(form.last()?.phone).toBe("+86 138 0013 8000"));
+    await waitFor(() => expect(screen.queryByText(/A phone number:/)).toBeNull());
+    fireEvent.change(phone, { target: { value: "" } });
+    await waitFor(() => expect(form.last()?.phone).toBeNull());
+    expect(screen.queryByTestId("ticket-field-phone-call")).toBeNull();
+  });
+
+  it("call a valid phone number through the softphone, read-only too, for users who may", async () => {
+    dial.allowed = true;
+    renderForm({ schema: WHITE_PAPER_SCHEMA, readOnly: true, data: { phone: "021-5550 1234" } });
+    await waitFor(() => expect((screen.getByTestId("ticket-field-phone") as HTMLInputElement).disabled).toBe(true));
+    const call = screen.getByTestId("ticket-field-phone-call");
+    expect(call.textContent).toBe("Call");
+    fireEvent.click(call);
+    expect(dial.call).toHaveBeenCalledWith("021-5550 1234");
+  });
+
+  it("offer no Call button without the softphone", async () => {
+    renderForm({ schema: WHITE_PAPER_SCHEMA, data: { phone: "021-5550 1234" } });
+    const phone = (await control("phone")) as HTMLInputElement;
+    await waitFor(() => expect(phone.value).toBe("021-5550 1234"));
+    expect(screen.queryByTestId("ticket-field-phone-call")).toBeNull();
+  });
+
+  it("offer the Call button once the number typed is one", async () => {
+    dial.allowed = true;
+    renderForm({ schema: WHITE_PAPER_SCHEMA, data: { phone: "abc" } });
+    const phone = (await control("phone")) as HTMLInputElement;
+    await waitFor(() => expect(phone.value).toBe("abc"));
+    expect(screen.queryByTestId("ticket-field-phone-call")).toBeNull();
+    fireEvent.change(phone, { target: { value: "110" } });
+    fireEvent.click(await screen.findByTestId("ticket-field-phone-call"));
+    expect(dial.call).toHaveBeenCalledWith("110");
+  });
+
+  it("edit rich text as HTML, null when emptied, with an error beyond the server's length", async () => {
+    const form = renderForm({ schema: WHITE_PAPER_SCHEMA });
+    const notes = await control("notes");
+    const { prose, setContent } = await richTextEditor("notes");
+    expect(within(notes).getByRole("toolbar")).toBeTruthy();
+    expect(within(notes).getByLabelText("Bold")).toBeTruthy();
+    expect(within(notes).getByLabelText("Numbered list")).toBeTruthy();
+    expect(prose.getAttribute("contenteditable")).toBe("true");
+    await act(async () => {
+      setContent("<p>Customer <strong>angry</strong></p>");
+    });
+    await waitFor(() => expect(form.last()?.notes).toBe("<p>Customer <strong>angry</strong></p>"));
+    await act(async () => {
+      setContent(`<p>${"a".repeat(20_000)}</p>`);
+    });
+    expect(await screen.findByText("At most 20000 characters of formatted text")).toBeTruthy();
+    await act(async () => {
+      setContent("");
+    });
+    await waitFor(() => expect(form.last()?.notes).toBeNull());
+    await waitFor(() => expect(screen.queryByText("At most 20000 characters of formatted text")).toBeNull());
+  });
+
+  it("show rich text read-only through the editor, without its toolbar", async () => {
+    renderForm({ schema: WHITE_PAPER_SCHEMA, readOnly: true, data: { notes: "<p>Customer <strong>angry</strong></p><img src=x onerror=alert(1)>" } });
+    const notes = await control("notes");
+    const { prose } = await richTextEditor("notes");
+    await waitFor(() => expect(prose.getAttribute("contenteditable")).toBe("false"));
+    expect(prose.querySelector("strong")?.textContent).toBe("angry");
+    expect(within(notes).queryByRole("toolbar")).toBeNull();
+    // Only what the editor's schema knows is drawn.
+    expect(notes.querySelector("img")).toBeNull();
+  });
+
+  it("decide an approval: the decision and the opinion, written before or after it", async () => {
+    const form = renderForm({ schema: WHITE_PAPER_SCHEMA });
+    await control("review");
+    const comment = (await screen.findByTestId("ticket-field-review-comment")) as HTMLTextAreaElement;
+    expect(comment.placeholder).toBe("Opinion");
+    fireEvent.change(comment, { target: { value: "Looks" } });
+    await act(async () => {
+      fireEvent.click(screen.getByTestId("ticket-field-review-approve"));
+    });
+    await waitFor(() => expect(form.last()?.review).toEqual({ decision: "approved", comment: "Looks" }));
+    fireEvent.change(comment, { target: { value: "Looks wrong" } });
+    await waitFor(() => expect(form.last()?.review).toEqual({ decision: "approved", comment: "Looks wrong" }));
+    await act(async () => {
+      fireEvent.click(screen.getByTestId("ticket-field-review-reject"));
+    });
+    await waitFor(() => expect(form.last()?.review).toEqual({ decision: "rejected", comment: "Looks wrong" }));
+  });
+
+  it("send a stamped approval back as held until it is changed, then without the stamp", async () => {
+    const references = OPTIONS.filter((option) => option.id === USER_ANN);
+    const form = renderForm({ schema: WHITE_PAPER_SCHEMA, directory: fakeDirectory({ references }).directory, data: { review: STAMPED } });
+    const review = await control("review");
+    await waitFor(() => expect(form.last()?.review).toEqual(STAMPED));
+    expect(within(review).getByText(/^Approved by Ann Lee, /)).toBeTruthy();
+    fireEvent.change(screen.getByTestId("ticket-field-review-comment"), { target: { value: "Refund it now" } });
+    await waitFor(() => expect(form.last()?.review).toEqual({ decision: "approved", comment: "Refund it now" }));
+    expect(within(review).queryByText(/Approved by/)).toBeNull();
+  });
+
+  it("read-only, show the decision as a tag, the opinion and who decided when", async () => {
+    const references = OPTIONS.filter((option) => option.id === USER_ANN);
+    renderForm({ schema: WHITE_PAPER_SCHEMA, directory: fakeDirectory({ references }).directory, readOnly: true, data: { review: STAMPED } });
+    // The form turns read-only once imported: the decision's tag says it has.
+    const tag = await screen.findByTestId("ticket-field-review-decision");
+    const review = screen.getByTestId("ticket-field-review");
+    expect(tag.textContent).toBe("Approved");
+    expect(tag.className).toContain("green");
+    expect(within(review).getByText("Refund it")).toBeTruthy();
+    const time = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "medium" }).format(new Date(STAMPED.at));
+    expect(within(review).getByText(`Approved by Ann Lee, ${time}`)).toBeTruthy();
+    expect(screen.queryByTestId("ticket-field-review-approve")).toBeNull();
+  });
+
+  it("read-only, name an outside collaborator's rejection by address, and an undecided one as such", async () => {
+    const rejected = { decision: "rejected", comment: "", collaborator: "eve@example.com", at: "2026-11-28T09:30:00Z" };
+    const schema = { type: "default", components: [...WHITE_PAPER_SCHEMA.components, { type: "hotline-approval", key: "second", label: "Second", id: "Field_second" }] };
+    renderForm({ schema, readOnly: true, data: { review: rejected } });
+    const tag = await screen.findByTestId("ticket-field-review-decision");
+    const review = screen.getByTestId("ticket-field-review");
+    expect(tag.textContent).toBe("Rejected");
+    expect(tag.className).toContain("red");
+    expect(within(review).getByText(/^Rejected by eve@example\.com, /)).toBeTruthy();
+    expect(within(await control("second")).getByText("Not decided yet")).toBeTruthy();
   });
 });

@@ -1,9 +1,11 @@
 /**
  * Hotline's own form-js field types as form-js components (preact, as form-js renders):
  * users, groups, departments, a designer's static tree, related tickets, a designer's query
- * (dictionary entries or customers) and files. Each draws
+ * (dictionary entries or customers), files, months, phone numbers, rich text, hidden values
+ * and approvals. Each draws
  * form-js's label, description and errors around a slot that `FormView` fills with the antd
  * control (see `fieldPortals.ts`); in the form designer, which has no slots, a greyed preview.
+ * A hidden field draws nothing in a filled-in form, only its value is kept.
  * `hotlineFieldsModule` registers them (viewer and designer); `hotlineViewerModule` adds what
  * only a filled-in form needs.
  */
@@ -11,7 +13,7 @@ import { Description, Errors, FormContext, Label } from "@bpmn-io/form-js";
 import { type FunctionComponent, h, type VNode } from "preact";
 import { useContext, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { FieldPortals } from "./fieldPortals";
-import { emptyValue, HOTLINE_FIELD_TYPES, type HotlineField, type HotlineFieldType, isHotlineFieldType, sanitizeValue } from "./fieldTypes";
+import { emptyValue, HOTLINE_FIELD_TYPES, type HotlineField, type HotlineFieldType, isHotlineFieldType, sanitizeValue, type ValueProblem, valueProblem } from "./fieldTypes";
 
 /** The props form-js gives a field component (`FormField` in form-js-viewer). */
 interface FormFieldProps {
@@ -37,7 +39,16 @@ const NAMES: Record<HotlineFieldType, { name: string; preview: string }> = {
   "hotline-relation": { name: "Related ticket", preview: "Choose a ticket" },
   "hotline-query": { name: "Query", preview: "Choose from the query" },
   "hotline-upload": { name: "File upload", preview: "Upload files" },
+  "hotline-month": { name: "Month", preview: "Choose a month" },
+  "hotline-phone": { name: "Phone", preview: "Enter a phone number" },
+  "hotline-richtext": { name: "Rich text", preview: "Enter formatted text" },
+  "hotline-hidden": { name: "Hidden", preview: "Hidden field" },
+  "hotline-approval": { name: "Approval", preview: "Approve or reject, with an opinion" },
 };
+
+/** Palette groups (form-js 1.23's are fixed: an unknown one breaks the palette): values typed
+ * or uploaded go with the inputs, the pickers and decisions with the selections. */
+const INPUT_TYPES: readonly HotlineFieldType[] = ["hotline-upload", "hotline-month", "hotline-phone", "hotline-richtext", "hotline-hidden"];
 
 /** Palette icons, drawn in form-js's 54×54 icon box. */
 const ICON_PATHS: Record<HotlineFieldType, string> = {
@@ -48,6 +59,11 @@ const ICON_PATHS: Record<HotlineFieldType, string> = {
   "hotline-relation": "M23 31l8-8l2 2l-8 8zM19 27l4-4a7 7 0 0 1 9 0l-2 2a4 4 0 0 0-5 0l-4 4a4 4 0 0 0 6 6l1-1l2 2l-1 1a7 7 0 0 1-10-10zM35 27l-4 4a7 7 0 0 1-9 0l2-2a4 4 0 0 0 5 0l4-4a4 4 0 0 0-6-6l-1 1l-2-2l1-1a7 7 0 0 1 10 10z",
   "hotline-query": "M23 11a12 12 0 1 1 0 24a12 12 0 1 1 0-24zM23 14a9 9 0 1 0 0 18a9 9 0 1 0 0-18zM31 33l2-2l10 10l-2 2zM17 19h12v2H17zM17 24h12v2H17zM17 29h8v2h-8z",
   "hotline-upload": "M26 12h2l9 9l-2 2l-7-7v19h-2V16l-7 7l-2-2zM12 37h2v4h26v-4h2v6H12z",
+  "hotline-month": "M13 15h28v26H13zM16 22v16h22V22zM19 11h3v7h-3zM32 11h3v7h-3zM19 26h4v4h-4zM25 26h4v4h-4zM31 26h4v4h-4zM19 32h4v4h-4z",
+  "hotline-phone": "M19 9h16a3 3 0 0 1 3 3v30a3 3 0 0 1-3 3H19a3 3 0 0 1-3-3V12a3 3 0 0 1 3-3zM19 14v24h16V14zM27 40a1.5 1.5 0 1 0 0 3a1.5 1.5 0 1 0 0-3z",
+  "hotline-richtext": "M11 11h22v6h-2v-3h-7v22h3v2H17v-2h3V14h-7v3h-2zM30 23h13v2H30zM30 29h13v2H30zM11 41h32v2H11z",
+  "hotline-hidden": "M27 17c8 0 14 6 17 10c-3 4-9 10-17 10s-14-6-17-10c3-4 9-10 17-10zM27 20c-6 0-11 4-13.5 7c2.5 3 7.5 7 13.5 7s11-4 13.5-7c-2.5-3-7.5-7-13.5-7zM27 22a5 5 0 1 1 0 10a5 5 0 1 1 0-10zM12 13l2-2l30 30l-2 2z",
+  "hotline-approval": "M27 10a17 17 0 1 1 0 34a17 17 0 1 1 0-34zM27 13a14 14 0 1 0 0 28a14 14 0 1 0 0-28zM18 27l2-2l5 5l10-10l2 2l-12 12z",
 };
 
 // form-js types Label's children as one VNode, which preact's `h` cannot check against.
@@ -57,6 +73,15 @@ let slotCount = 0;
 
 function fieldClasses(type: string, invalid: boolean, disabled: boolean, readonly: boolean): string {
   return ["fjs-form-field", `fjs-form-field-${type}`, invalid ? "fjs-has-errors" : "", disabled ? "fjs-disabled" : "", readonly ? "fjs-readonly" : ""].filter(Boolean).join(" ");
+}
+
+/** The designer's preview of a hidden field, as form-js previews its own expression fields. */
+function HiddenPreview({ field }: FormFieldProps): VNode {
+  return h(
+    "div",
+    { class: fieldClasses(field.type, false, false, false) },
+    h("div", { class: "fjs-form-field-placeholder" }, iconSvg(field.type, { viewBox: "0 0 54 54" }), `${NAMES[field.type].preview}: ${field.key}`),
+  );
 }
 
 /** One field: label, the control's slot (or the designer's preview), description, errors. */
@@ -91,20 +116,22 @@ function HotlineFormField(props: FormFieldProps): VNode {
   );
 }
 
-function icon(type: HotlineFieldType) {
-  return (props: Record<string, unknown>) => h("svg", { xmlns: "http://www.w3.org/2000/svg", fill: "currentColor", ...props }, h("path", { d: ICON_PATHS[type] }));
+function iconSvg(type: HotlineFieldType, props: Record<string, unknown>): VNode {
+  return h("svg", { xmlns: "http://www.w3.org/2000/svg", fill: "currentColor", ...props }, h("path", { d: ICON_PATHS[type] }));
 }
 
-/** A form-js component of one type: the shared field with the type's static `config`. */
+function icon(type: HotlineFieldType) {
+  return (props: Record<string, unknown>) => iconSvg(type, props);
+}
+
+/** A form-js component of one type: the shared field (a hidden one's preview) with the type's static `config`. */
 function fieldComponent(type: HotlineFieldType) {
-  const component = (props: FormFieldProps) => HotlineFormField(props);
+  const component = (props: FormFieldProps) => (type === "hotline-hidden" ? HiddenPreview(props) : HotlineFormField(props));
   component.config = {
     type,
     keyed: true,
     label: NAMES[type].name,
-    // form-js 1.23's palette has fixed groups (an unknown one breaks it): files go with
-    // the inputs, the pickers with the selections.
-    group: type === "hotline-upload" ? "basic-input" : "selection",
+    group: INPUT_TYPES.includes(type) ? "basic-input" : "selection",
     emptyValue: emptyValue({ type }),
     sanitizeValue: ({ formField, value }: { formField: HotlineField; value: unknown }) => sanitizeValue(formField, value),
     // A new query field lists a dictionary until the designer says otherwise.
@@ -154,13 +181,58 @@ class MultipleStartsEmpty {
   }
 }
 
-/** The viewer's module: the field types, multiple pickers starting empty, and the slots the
- * page's controls fill. */
-export function hotlineViewerModule(portals: FieldPortals) {
+/** A filled-in form's hidden field: nothing drawn, not even form-js's column around it
+ * (`escapeGridRender`, as form-js's expression fields), while form-js keeps its value. */
+function HiddenValue(): null {
+  return null;
+}
+HiddenValue.config = { ...fieldComponent("hotline-hidden").config, escapeGridRender: true };
+
+class HiddenValueRegistration {
+  static $inject = ["formFields"];
+  constructor(formFields: FormFieldsService) {
+    formFields.register(HiddenValue.config.type, HiddenValue);
+  }
+}
+
+interface ValidatorService {
+  validateFieldInstance: (fieldInstance: { id: string }, value: unknown) => string[];
+}
+
+interface FormFieldRegistry {
+  get: (id: string) => { type?: unknown } | undefined;
+}
+
+/**
+ * form-js checks only what a field's `validate` says; phone numbers and rich text are also
+ * checked as the server checks them, so that the form's errors show the problem (under the
+ * field, in the page's language) and `validate` refuses to send it. form-js's validator is
+ * not exported to extend: its instance's check is wrapped.
+ */
+class ValueChecks {
+  static $inject = ["validator", "formFieldRegistry", "hotlineProblemText"];
+  constructor(validator: ValidatorService, registry: FormFieldRegistry, problemText: (problem: ValueProblem) => string) {
+    const formJsChecks = validator.validateFieldInstance.bind(validator);
+    validator.validateFieldInstance = (fieldInstance, value) => {
+      const errors = formJsChecks(fieldInstance, value);
+      const type = registry.get(fieldInstance.id)?.type;
+      const problem = isHotlineFieldType(type) ? valueProblem({ type }, value) : null;
+      return problem ? [...errors, problemText(problem)] : errors;
+    };
+  }
+}
+
+/** The viewer's module: the field types (hidden ones drawing nothing), multiple pickers
+ * starting empty, the server's checks of typed values (`problemText` words their problems)
+ * and the slots the page's controls fill. */
+export function hotlineViewerModule(portals: FieldPortals, problemText: (problem: ValueProblem) => string) {
   return {
     __depends__: [hotlineFieldsModule],
-    __init__: ["hotlineMultipleStartsEmpty"],
+    __init__: ["hotlineHiddenValues", "hotlineMultipleStartsEmpty", "hotlineValueChecks"],
+    hotlineHiddenValues: ["type", HiddenValueRegistration],
     hotlineMultipleStartsEmpty: ["type", MultipleStartsEmpty],
+    hotlineValueChecks: ["type", ValueChecks],
+    hotlineProblemText: ["value", problemText],
     hotlineFieldPortals: ["value", portals],
   };
 }
