@@ -8,10 +8,10 @@
  * code) and the file downloads from it byte for byte.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { apiToken, graphql } from "./lib/api.mjs";
-import { launchChromium, logIn, newContext, screenshot } from "./lib/browser.mjs";
-import { startHotline } from "./lib/server.mjs";
+import { screenshot } from "./lib/browser.mjs";
+import { startedForFile, withPages } from "./lib/suite.mjs";
 
 /** @typedef {import("playwright-core").Page} Page */
 /** @typedef {import("playwright-core").Locator} Locator */
@@ -20,10 +20,7 @@ const TYPE = "Noise complaint";
 const TITLE = "Drilling at night";
 const FILE = { name: "recording-notes.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.7 drilling from 23:00") };
 
-/** @type {Awaited<ReturnType<typeof startHotline>>} */
-let hotline;
-/** @type {import("playwright-core").Browser} */
-let browser;
+const running = startedForFile();
 
 /**
  * Adds a field of `type` from the form designer's palette (a palette entry takes Enter: the
@@ -56,22 +53,9 @@ async function addField(page, designer, type, typeName, key, label) {
 }
 
 describe("ticket form pickers and uploads in the browser", { timeout: 5 * 60_000 }, () => {
-  before(async () => {
-    hotline = await startHotline();
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close().catch(() => {});
-    await hotline?.stop();
-  });
-
-  test("a ticket holds a colleague picked by name and a file that downloads from it", { timeout: 180_000 }, async () => {
-    /** @type {Page | undefined} */
-    let admin;
-    /** @type {Page | undefined} */
-    let agent;
-    try {
+  test("a ticket holds a colleague picked by name and a file that downloads from it", { timeout: 180_000 }, () =>
+    withPages(running, "ticket-fields", async (signIn) => {
+      const { hotline } = running;
       // The tenant's regions, which the form's query field offers.
       const adminToken = await apiToken(hotline, "admin");
       await graphql(hotline, adminToken, "mutation($input: CreateDictionaryInput!) { createDictionary(input: $input) { aggregateId } }", {
@@ -86,8 +70,7 @@ describe("ticket form pickers and uploads in the browser", { timeout: 5 * 60_000
           ],
         },
       });
-      admin = await (await newContext(browser, { baseURL: hotline.url })).newPage();
-      await logIn(admin, { username: "admin", password: hotline.password });
+      const admin = await signIn("admin");
       await admin.goto("/admin/ticket-types");
       await admin.getByTestId("ticket-type-new").click();
       await admin.getByTestId("ticket-type-name").fill(TYPE);
@@ -111,8 +94,7 @@ describe("ticket form pickers and uploads in the browser", { timeout: 5 * 60_000
       await admin.locator(".ant-message").getByText("published", { exact: false }).first().waitFor();
       assert.equal(await admin.getByTestId("ticket-type-error").count(), 0);
 
-      agent = await (await newContext(browser, { baseURL: hotline.url })).newPage();
-      await logIn(agent, { username: "agent1", password: hotline.password });
+      const agent = await signIn("agent1");
       await agent.goto("/tickets");
       await agent.getByTestId("ticket-new").click();
       const modal = agent.locator(".ant-modal").filter({ has: agent.getByTestId("ticket-new-form") });
@@ -159,12 +141,5 @@ describe("ticket form pickers and uploads in the browser", { timeout: 5 * 60_000
       assert.equal(response.status(), 200);
       assert.match(response.headers()["content-disposition"] ?? "", /attachment.*recording-notes\.pdf/);
       assert.deepEqual(await response.body(), FILE.buffer);
-    } catch (error) {
-      for (const [who, page] of /** @type {const} */ ([["admin", admin], ["agent", agent]])) {
-        if (page && !page.isClosed()) await screenshot(page, `failure-ticket-fields-${who}`).catch(() => {});
-      }
-      console.error(`--- server output ---\n${hotline?.output().slice(-4000)}`);
-      throw error;
-    }
-  });
+    }));
 });

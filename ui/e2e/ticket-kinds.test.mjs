@@ -8,12 +8,10 @@
  * decided, which the drawer shows.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { apiToken, graphql as callGraphql, eventually, oneStepWorkflow } from "./lib/api.mjs";
-import { launchChromium, logIn, newContext, screenshot } from "./lib/browser.mjs";
-import { startHotline } from "./lib/server.mjs";
-
-/** @typedef {import("playwright-core").Page} Page */
+import { screenshot } from "./lib/browser.mjs";
+import { startedForFile, withPages } from "./lib/suite.mjs";
 
 const TYPE = "Refund request";
 const TITLE = "Crushed parcel refund";
@@ -32,13 +30,10 @@ const FORM = {
 };
 const RULES = "values.total = (values.price || 0) * (values.quantity || 0);";
 
-/** @type {Awaited<ReturnType<typeof startHotline>>} */
-let hotline;
-/** @type {import("playwright-core").Browser} */
-let browser;
+const running = startedForFile();
 
 /** @param {string} token @param {string} query @param {Record<string, unknown>} variables */
-const graphql = (token, query, variables) => callGraphql(hotline, token, query, variables);
+const graphql = (token, query, variables) => callGraphql(running.hotline, token, query, variables);
 
 /** The ticket of that title as the token's user reads it, once `ready` holds. @param {string} token @param {(ticket: any) => boolean} ready */
 const readTicket = (token, ready) =>
@@ -49,22 +44,9 @@ const readTicket = (token, ready) =>
   });
 
 describe("month, phone, rich text, hidden, approval and calculated fields", { timeout: 5 * 60_000 }, () => {
-  before(async () => {
-    hotline = await startHotline();
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close().catch(() => {});
-    await hotline?.stop();
-  });
-
-  test("an agent fills the form, another approves, and the ticket records who decided", { timeout: 180_000 }, async () => {
-    /** @type {Page | undefined} */
-    let opener;
-    /** @type {Page | undefined} */
-    let approver;
-    try {
+  test("an agent fills the form, another approves, and the ticket records who decided", { timeout: 180_000 }, () =>
+    withPages(running, "ticket-kinds", async (signIn) => {
+      const { hotline } = running;
       const adminToken = await apiToken(hotline, "admin");
       const { roles } = await graphql(adminToken, "{ roles { id key } }", {});
       const agentRole = /** @type {{ id: string, key: string | null }[]} */ (roles).find((role) => role.key === "agent")?.id;
@@ -76,8 +58,7 @@ describe("month, phone, rich text, hidden, approval and calculated fields", { ti
         input: { typeId: created.createTicketType.aggregateId, bpmnXml: oneStepWorkflow({ name: "Approve", assignee: `role:${agentRole}`, fields: "decision=required" }) },
       });
 
-      opener = await (await newContext(browser, { baseURL: hotline.url })).newPage();
-      await logIn(opener, { username: "agent1", password: hotline.password });
+      const opener = await signIn("agent1");
       await opener.goto("/tickets");
       await opener.getByTestId("ticket-new").click();
       const modal = opener.locator(".ant-modal").filter({ has: opener.getByTestId("ticket-new-form") });
@@ -121,8 +102,7 @@ describe("month, phone, rich text, hidden, approval and calculated fields", { ti
       assert.equal(opened.values.decision ?? null, null);
 
       // agent2 decides at the step.
-      approver = await (await newContext(browser, { baseURL: hotline.url })).newPage();
-      await logIn(approver, { username: "agent2", password: hotline.password });
+      const approver = await signIn("agent2");
       await approver.goto("/tickets");
       await approver.getByTestId("ticket-row-open").filter({ hasText: opened.number }).click();
       const detail = approver.getByTestId("ticket-detail");
@@ -140,12 +120,5 @@ describe("month, phone, rich text, hidden, approval and calculated fields", { ti
       assert.equal(finished.values.decision.comment, "Within the refund policy");
       assert.equal(finished.values.decision.by, me.id, "the ticket records who decided");
       assert.ok(finished.values.decision.at, "and when");
-    } catch (error) {
-      for (const [who, page] of /** @type {const} */ ([["opener", opener], ["approver", approver]])) {
-        if (page && !page.isClosed()) await screenshot(page, `failure-ticket-kinds-${who}`).catch(() => {});
-      }
-      console.error(`--- server output ---\n${hotline?.output().slice(-4000)}`);
-      throw error;
-    }
-  });
+    }));
 });

@@ -7,10 +7,10 @@
  * ticket the administrator opened with a salary without it, and the administrator with it.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { apiToken, graphql as callGraphql, eventually, oneStepWorkflow } from "./lib/api.mjs";
-import { launchChromium, logIn, newContext, screenshot } from "./lib/browser.mjs";
-import { startHotline } from "./lib/server.mjs";
+import { screenshot } from "./lib/browser.mjs";
+import { startedForFile, withPages } from "./lib/suite.mjs";
 
 /** @typedef {import("playwright-core").Page} Page */
 
@@ -23,13 +23,10 @@ const FORM = {
   ],
 };
 
-/** @type {Awaited<ReturnType<typeof startHotline>>} */
-let hotline;
-/** @type {import("playwright-core").Browser} */
-let browser;
+const running = startedForFile();
 
 /** @param {string} token @param {string} query @param {Record<string, unknown>} variables */
-const graphql = (token, query, variables) => callGraphql(hotline, token, query, variables);
+const graphql = (token, query, variables) => callGraphql(running.hotline, token, query, variables);
 
 /** The ticket as the token's user reads it. @param {string} token @param {string} id */
 const readTicket = (token, id) => eventually(`ticket ${id}`, async () => (await graphql(token, "query($id: UUID!) { ticket(id: $id) { id values form } }", { id })).ticket);
@@ -59,22 +56,9 @@ async function newTicketForm(page) {
 }
 
 describe("forms per role", { timeout: 5 * 60_000 }, () => {
-  before(async () => {
-    hotline = await startHotline();
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close().catch(() => {});
-    await hotline?.stop();
-  });
-
-  test("a field hidden from the agents' form is neither shown nor read by an agent", { timeout: 180_000 }, async () => {
-    /** @type {Page | undefined} */
-    let admin;
-    /** @type {Page | undefined} */
-    let agent;
-    try {
+  test("a field hidden from the agents' form is neither shown nor read by an agent", { timeout: 180_000 }, () =>
+    withPages(running, "ticket-role-forms", async (signIn) => {
+      const { hotline } = running;
       const adminToken = await apiToken(hotline, "admin");
       const agentToken = await apiToken(hotline, "agent1");
       const { roles } = await graphql(adminToken, "{ roles { id key builtIn } }", {});
@@ -90,8 +74,7 @@ describe("forms per role", { timeout: 5 * 60_000 }, () => {
       });
 
       // The administrator gives the agents a form without the salary, and publishes it.
-      admin = await (await newContext(browser, { baseURL: hotline.url })).newPage();
-      await logIn(admin, { username: "admin", password: hotline.password });
+      const admin = await signIn("admin");
       await admin.goto("/admin/ticket-types");
       await admin.getByTestId("ticket-type-open").getByText(TYPE, { exact: true }).click();
       await admin.getByTestId("ticket-form-designer").waitFor({ state: "attached" });
@@ -137,8 +120,7 @@ describe("forms per role", { timeout: 5 * 60_000 }, () => {
       assert.deepEqual(componentKeys(agentTicket.form), ["subject"]);
 
       // In the web app: the agent's new-ticket dialog has no salary…
-      agent = await (await newContext(browser, { baseURL: hotline.url })).newPage();
-      await logIn(agent, { username: "agent1", password: hotline.password });
+      const agent = await signIn("agent1");
       const agentForm = await newTicketForm(agent);
       assert.equal(await agentForm.getByText("Salary").count(), 0);
       await screenshot(agent, "ticket-role-forms-agent");
@@ -147,12 +129,5 @@ describe("forms per role", { timeout: 5 * 60_000 }, () => {
       const adminForm = await newTicketForm(admin);
       await adminForm.getByLabel("Salary").waitFor();
       await screenshot(admin, "ticket-role-forms-admin");
-    } catch (error) {
-      for (const [who, page] of /** @type {const} */ ([["admin", admin], ["agent", agent]])) {
-        if (page && !page.isClosed()) await screenshot(page, `failure-ticket-role-forms-${who}`).catch(() => {});
-      }
-      console.error(`--- server output ---\n${hotline?.output().slice(-4000)}`);
-      throw error;
-    }
-  });
+    }));
 });
